@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ConfigModule, DspConfig } from '@opendsp/config';
+import { DspDatabaseModule } from '@opendsp/database';
+import { HealthModule } from '@opendsp/health';
+import { loggingModule } from '@opendsp/logging';
+import { HomeModule } from './home/home.module.js';
+
+/**
+ * The platform's composition root. One build serves every process role: `web` serves pages and the
+ * API, `worker` runs scheduled and queued work (and answers health probes), `all` does both.
+ */
+@Module({})
+export class DspModule {
+  static forRoot(config: DspConfig): DynamicModule {
+    const servesWeb = config.processRole !== 'worker';
+    const runsWork = config.processRole !== 'web';
+    return {
+      module: DspModule,
+      imports: [
+        ConfigModule.register(DspConfig, config),
+        loggingModule(config.log),
+        DspDatabaseModule.forRoot(),
+        HealthModule,
+        ...(servesWeb ? [HomeModule] : []),
+        ...(runsWork ? [ScheduleModule.forRoot()] : []),
+      ],
+    };
+  }
+}

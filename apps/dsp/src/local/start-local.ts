@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { ConfigValidationError, loadDspConfig, loadEnvironment, loadSandboxConfig, DatabaseEnvironment } from '@opendsp/config';
+import { EMBEDDED_MAX_CONNECTIONS, EnvironmentMismatchError, migrateDspDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '@opendsp/database';
+import { startSandbox } from '../../../omron-sandbox/src/bootstrap.js';
+import { migrateSandboxDatabase } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
+import { ensureSandboxUser } from '../../../omron-sandbox/src/users/sandbox-users.js';
+import { startDsp } from '../bootstrap.js';
+import { seedDemo } from './demo-seed.js';
+import { loadOrCreateLocalSecrets } from './local-secrets.js';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { sandboxOrmConfig } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
+
+/**
+ * `npm start`: the whole platform on one machine with nothing installed but Node. Starts the embedded
+ * database (unless DATABASE_URL is set), migrates, seeds a demo, then runs the OMRON sandbox and the
+ * platform in this process and prints where to click. Values from the environment or `.env` win over
+ * the demo defaults below; none of the defaults is a secret (those are generated into DATA_DIR).
+ */
+const DEMO_DEFAULTS: Record<string, string> = {
+  NODE_ENV: 'development',
+  PROCESS_ROLE: 'all',
+  LOG_LEVEL: 'info',
+  DSP_ENVIRONMENT_TYPE: 'staging',
+  DSP_ENVIRONMENT_ID: 'local',
+  DSP_REGION: 'east-asia',
+  DSP_COUNTRIES: 'JP',
+  DSP_LANGUAGE: 'en',
+  DSP_TIMEZONE: 'Asia/Tokyo',
+  DSP_PARTNER_NAME: 'Demo Clinic Network',
+  DSP_PARTNER_ADMIN_NAME: 'Demo Partner Admin',
+  DSP_PARTNER_ADMIN_ID: 'partner-admin',
+  DSP_PARTNER_ADMIN_EMAIL: 'partner-admin@example.test',
+  DSP_ALLOWED_SOURCE_IPS: '127.0.0.1/32',
+  DSP_DATA_TRANSFER_METHODS: 'api,sftp,csv',
+  OMRON_CLIENT_ID: 'opendsp-local',
+};
+const SANDBOX_DEMO_USER = 'demo.user@sandbox.test';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env: Record<string, string | undefined> = { ...DEMO_DEFAULTS, ...process.env };
+  const database = loadEnvironment(DatabaseEnvironment, env);
+  const secrets = await loadOrCreateLocalSecrets(database.DATA_DIR);
+  const port = env.PORT ?? '3000';
+  const sandboxPort = env.SANDBOX_PORT ?? '3100';
+  const sandboxUrl = env.SANDBOX_PUBLIC_URL ?? `http://127.0.0.1:${sandboxPort}`;
+  Object.assign(env, {
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`,
+    SANDBOX_PUBLIC_URL: sandboxUrl,
+    OMRON_OAUTH_WEBSITE_URL: env.OMRON_OAUTH_WEBSITE_URL ?? sandboxUrl,
+    OMRON_OAUTH_API_URL: env.OMRON_OAUTH_API_URL ?? `${sandboxUrl}/stg`,
+    OMRON_CLIENT_SECRET: env.OMRON_CLIENT_SECRET ?? secrets.omronClientSecret,
+  });
+
+  let embedded: EmbeddedPostgres | undefined;
+  if (!database.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(database.DATA_DIR, 'pglite'), port: database.EMBEDDED_DB_PORT });
+    // Two apps share the embedded server; more pooled connections than it accepts would hang queries.
+    env.DATABASE_POOL_MAX = String(Math.min(database.DATABASE_POOL_MAX, Math.floor(EMBEDDED_MAX_CONNECTIONS / 2) - 2));
+    env.DATABASE_URL = embedded.url;
+  }
+  const apps: INestApplication[] = [];
+  const stop = async (exitCode: number): Promise<void> => {
+    for (const app of apps.reverse()) await app.close();
+    await embedded?.stop();
+    process.exit(exitCode);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    const dspConfig = loadDspConfig(env);
+    const sandboxConfig = loadSandboxConfig(env);
+    await migrateDspDatabase(dspConfig.database, { type: dspConfig.environment.type, id: dspConfig.environment.id });
+    await migrateSandboxDatabase(sandboxConfig.database);
+    const { groupId } = await seedDemo(dspConfig, secrets.adminPassword);
+    const sandboxOrm = await MikroORM.init(sandboxOrmConfig({ ...sandboxConfig.database, poolMax: 1 }));
+    await ensureSandboxUser(sandboxOrm.em.fork(), SANDBOX_DEMO_USER, secrets.sandboxUserPassword);
+    await sandboxOrm.close(true);
+
+    apps.push(await startSandbox(sandboxConfig, { shutdownHooks: false }));
+    apps.push(await startDsp(dspConfig, { shutdownHooks: false }));
+
+    const line = '─'.repeat(72);
+    console.log(
+      [
+        line,
+        ' OpenDSP is running (local demo; Ctrl+C stops it)',
+        line,
+        ` Platform          ${dspConfig.http.publicBaseUrl}/`,
+        `   partner admin   ${dspConfig.environment.partnerAdmin.id} / ${secrets.adminPassword}`,
+        `   demo group ID   ${groupId}`,
+        ` OMRON sandbox     ${sandboxConfig.http.publicUrl}/`,
+        `   test user       ${SANDBOX_DEMO_USER} / ${secrets.sandboxUserPassword}`,
+        ` Health            ${dspConfig.http.publicBaseUrl}/health/ready   ${sandboxConfig.http.publicUrl}/health/ready`,
+        ` Database          ${embedded ? `embedded PostgreSQL (PGlite) in ${join(database.DATA_DIR, 'pglite')}` : 'DATABASE_URL'}`,
+        ` Demo credentials are kept in ${join(database.DATA_DIR, 'local-secrets.json')}`,
+        line,
+      ].join('\n'),
+    );
+  } catch (error) {
+    if (error instanceof ConfigValidationError || error instanceof EnvironmentMismatchError) {
+      console.error(error.message);
+      await stop(78);
+    }
+    console.error(error);
+    await stop(1);
+  }
+}
+
+await main();

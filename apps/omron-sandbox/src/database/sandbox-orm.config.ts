@@ -1,0 +1,45 @@
+import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { DatabaseSettings } from '@opendsp/config';
+import { SandboxUser } from '../users/sandbox-user.entity.js';
+import { SANDBOX_MIGRATIONS } from './migrations/index.js';
+
+export const SANDBOX_ENTITIES = [SandboxUser];
+
+/**
+ * The sandbox's MikroORM configuration. Its tables live in the `omron_sandbox` schema, and so does its
+ * migration table, so it can share a database with the platform without touching the platform's tables.
+ */
+export function sandboxOrmConfig(database: DatabaseSettings): Options {
+  return defineConfig({
+    clientUrl: database.url,
+    pool: { min: 0, max: database.poolMax },
+    entities: SANDBOX_ENTITIES,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: SANDBOX_MIGRATIONS,
+      path: 'apps/omron-sandbox/src/database/migrations',
+      pathTs: 'apps/omron-sandbox/src/database/migrations',
+      tableName: 'omron_sandbox.mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+    forceUtcTimezone: true,
+    ignoreUndefinedInQuery: true,
+    allowGlobalContext: false,
+  });
+}
+
+/** Brings the sandbox schema up to date; returns the names of the migrations applied now. */
+export async function migrateSandboxDatabase(database: DatabaseSettings): Promise<string[]> {
+  const orm = await MikroORM.init(sandboxOrmConfig(database));
+  try {
+    // The migration table lives in the sandbox schema, which must exist before the migrator looks for it.
+    await orm.em.getConnection().execute('create schema if not exists "omron_sandbox"');
+    return (await orm.migrator.up()).map((migration) => migration.name);
+  } finally {
+    await orm.close(true);
+  }
+}

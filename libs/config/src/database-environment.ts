@@ -1,0 +1,32 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+
+/** Variables every process that talks to PostgreSQL reads. */
+export class DatabaseEnvironment {
+  /** `postgres://user:password@host:port/database`; without it, `npm start` runs the embedded database. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL: must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  /** Upper bound of the connection pool of one process. */
+  @Transform(toInt)
+  @IsInt({ message: 'DATABASE_POOL_MAX: must be a whole number' })
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_MAX: number = 10;
+
+  /** Folder for local state: the embedded database (`pglite/`) and the local launcher's generated secrets. */
+  @IsString()
+  DATA_DIR: string = './data';
+
+  /** Loopback port the embedded database listens on. */
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_DB_PORT: must be a port number' })
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_DB_PORT: number = 5499;
+}
+
+export { toInt };

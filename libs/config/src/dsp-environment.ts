@@ -1,0 +1,125 @@
+import { Transform } from 'class-transformer';
+import { ArrayNotEmpty, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { DatabaseEnvironment, toInt } from './database-environment.js';
+import { REGION_IDS, type RegionId } from './regions.js';
+import { CountriesInRegion, IsIanaTimeZone, IsIpv4CidrList, splitList } from './validators.js';
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
+export const ENVIRONMENT_TYPES = ['staging', 'production'] as const;
+export const LANGUAGES = ['ja', 'en'] as const;
+export const DATA_TRANSFER_METHODS = ['api', 'sftp', 'csv'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+export type Language = (typeof LANGUAGES)[number];
+export type DataTransferMethod = (typeof DATA_TRANSFER_METHODS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const oneOf = (name: string, values: readonly string[]) => ({ message: `${name}: must be one of ${values.join(', ')}` });
+const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Every variable the DSP platform reads, named exactly as in `.env.example`. The DSP_* block is the
+ * "Schedule and Required Information" list of the DSP onboarding document: the facts that define
+ * one isolated DSP environment.
+ */
+export class DspEnvironment extends DatabaseEnvironment {
+  @IsIn(NODE_ENVS, oneOf('NODE_ENV', NODE_ENVS))
+  NODE_ENV: NodeEnv = 'production';
+
+  @IsIn(PROCESS_ROLES, oneOf('PROCESS_ROLE', PROCESS_ROLES))
+  PROCESS_ROLE: ProcessRole = 'all';
+
+  @IsString()
+  HOST: string = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PORT: must be a port number' })
+  @Min(1)
+  @Max(65535)
+  PORT: number = 3000;
+
+  /** The address participants and admins use to reach the platform; consent links and redirects are built on it. */
+  @IsUrl(httpUrl, { message: 'PUBLIC_BASE_URL: must be an absolute http(s) URL' })
+  PUBLIC_BASE_URL!: string;
+
+  @IsIn(LOG_LEVELS, oneOf('LOG_LEVEL', LOG_LEVELS))
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsIn(ENVIRONMENT_TYPES, oneOf('DSP_ENVIRONMENT_TYPE', ENVIRONMENT_TYPES))
+  DSP_ENVIRONMENT_TYPE!: EnvironmentType;
+
+  /** Stable identifier of this environment; the database is stamped with it. */
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, {
+    message: 'DSP_ENVIRONMENT_ID: 2-63 lower-case letters, digits and dashes, starting with a letter or digit',
+  })
+  DSP_ENVIRONMENT_ID!: string;
+
+  @IsIn(REGION_IDS, oneOf('DSP_REGION', REGION_IDS))
+  DSP_REGION!: RegionId;
+
+  /** ISO 3166-1 alpha-2 codes of the target countries, all within DSP_REGION. */
+  @Transform(({ value }) => (splitList(value) as unknown[] | undefined)?.map((code) => String(code).toUpperCase()))
+  @CountriesInRegion('DSP_REGION')
+  DSP_COUNTRIES!: string[];
+
+  @IsIn(LANGUAGES, oneOf('DSP_LANGUAGE', LANGUAGES))
+  DSP_LANGUAGE!: Language;
+
+  @IsIanaTimeZone()
+  DSP_TIMEZONE!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  DSP_PARTNER_NAME!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  DSP_PARTNER_ADMIN_NAME!: string;
+
+  /** The partner admin's login ID (the document: "used as authentication credentials"). */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/, {
+    message: 'DSP_PARTNER_ADMIN_ID: 3-64 letters, digits, dots, dashes, underscores or @',
+  })
+  DSP_PARTNER_ADMIN_ID!: string;
+
+  /** Used for password reset; the document prefers a personal address. */
+  @IsEmail({}, { message: 'DSP_PARTNER_ADMIN_EMAIL: must be an e-mail address' })
+  DSP_PARTNER_ADMIN_EMAIL!: string;
+
+  /** Static global IPv4 addresses or CIDR blocks allowed to reach the portal and the REST API. */
+  @Transform(({ value }) => splitList(value))
+  @ArrayNotEmpty({ message: 'DSP_ALLOWED_SOURCE_IPS: list at least one IPv4 address or CIDR block' })
+  @IsIpv4CidrList()
+  DSP_ALLOWED_SOURCE_IPS!: string[];
+
+  @Transform(({ value }) => (splitList(value) as unknown[] | undefined)?.map((method) => String(method).toLowerCase()))
+  @ArrayNotEmpty({ message: 'DSP_DATA_TRANSFER_METHODS: list at least one of api, sftp, csv' })
+  @IsIn(DATA_TRANSFER_METHODS, { each: true, ...oneOf('DSP_DATA_TRANSFER_METHODS', DATA_TRANSFER_METHODS) })
+  DSP_DATA_TRANSFER_METHODS!: DataTransferMethod[];
+
+  /** OMRON's OAuth website (sign-in and consent); defaults to the environment type's host from the Partner API spec. */
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'OMRON_OAUTH_WEBSITE_URL: must be an absolute http(s) URL' })
+  OMRON_OAUTH_WEBSITE_URL?: string;
+
+  /** OMRON's token and measurement API base, including its /stg or /prd prefix; defaults like the website URL. */
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'OMRON_OAUTH_API_URL: must be an absolute http(s) URL' })
+  OMRON_OAUTH_API_URL?: string;
+
+  /** The Application ID OMRON issued for this environment. */
+  @IsString({ message: 'OMRON_CLIENT_ID: required (the Application ID OMRON issued for this environment)' })
+  @MinLength(1)
+  OMRON_CLIENT_ID!: string;
+
+  /** The Secret Key OMRON issued for this environment; never has a default. */
+  @IsString({ message: 'OMRON_CLIENT_SECRET: required (the Secret Key OMRON issued for this environment)' })
+  @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })
+  OMRON_CLIENT_SECRET!: string;
+}

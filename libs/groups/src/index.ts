@@ -1,0 +1,2 @@
+export * from './group-id.js';
+export * from './program-group.entity.js';

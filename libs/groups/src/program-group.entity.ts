@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { generateGroupId } from './group-id.js';
+
+/** A program (the DSP document's "group"): participants join it through its consent link. */
+@Entity({ tableName: 'program_group' })
+export class ProgramGroup {
+  @PrimaryKey({ type: 'uuid' })
+  id: string & Opt = randomUUID();
+
+  /** The public group ID shown on the group's details page and carried by its consent link. */
+  @Property({ type: 'text' })
+  @Unique()
+  groupId: string & Opt = generateGroupId();
+
+  /** Shown to participants on the consent screen as the recipient of their data (project or company name). */
+  @Property({ type: 'text' })
+  displayName: string;
+
+  @Property({ type: 'text' })
+  description: string & Opt = '';
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  archivedAt: Date | null = null;
+
+  @OneToMany({ entity: () => GroupRedirectUrl, mappedBy: 'group', orphanRemoval: true })
+  redirectUrls = new Collection<GroupRedirectUrl>(this);
+
+  constructor(displayName: string) {
+    this.displayName = displayName;
+  }
+}
+
+/** A pre-registered redirect destination URL of a group; participants land here after consenting. */
+@Entity({ tableName: 'group_redirect_url' })
+@Unique({ properties: ['group', 'url'] })
+export class GroupRedirectUrl {
+  @PrimaryKey({ type: 'uuid' })
+  id: string & Opt = randomUUID();
+
+  @ManyToOne({ entity: () => ProgramGroup, deleteRule: 'cascade' })
+  group: Rel<ProgramGroup>;
+
+  @Property({ type: 'text' })
+  url: string;
+
+  @Property({ type: 'boolean' })
+  isDefault: boolean & Opt = false;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date & Opt = new Date();
+
+  constructor(group: ProgramGroup, url: string, isDefault = false) {
+    this.group = group;
+    this.url = url;
+    this.isDefault = isDefault;
+  }
+}

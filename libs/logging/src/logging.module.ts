@@ -1,0 +1,33 @@
+import type { IncomingMessage } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { REDACTED_PATHS, redactUrl } from './redaction.js';
+
+export interface LoggingSettings {
+  level: string;
+  /** Human-readable lines for development; JSON otherwise. */
+  pretty: boolean;
+}
+
+/** Structured request and application logging with secrets redacted. */
+export function loggingModule(settings: LoggingSettings): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: settings.level,
+      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+      // Health probes every few seconds would drown the log.
+      autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          headers: req.headers,
+        }),
+      },
+      transport: settings.pretty
+        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req.headers' } }
+        : undefined,
+    },
+  });
+}
