@@ -12,9 +12,9 @@ export class DatabaseEnvironment {
 
   /** Upper bound of the connection pool of one process. */
   @Transform(toInt)
+  @Min(1, { message: 'DATABASE_POOL_MAX: must be between 1 and 100' })
+  @Max(100, { message: 'DATABASE_POOL_MAX: must be between 1 and 100' })
   @IsInt({ message: 'DATABASE_POOL_MAX: must be a whole number' })
-  @Min(1)
-  @Max(100)
   DATABASE_POOL_MAX: number = 10;
 
   /** Folder for local state: the embedded database (`pglite/`) and the local launcher's generated secrets. */
@@ -23,9 +23,9 @@ export class DatabaseEnvironment {
 
   /** Loopback port the embedded database listens on. */
   @Transform(toInt)
+  @Min(1, { message: 'EMBEDDED_DB_PORT: must be a port number' })
+  @Max(65535, { message: 'EMBEDDED_DB_PORT: must be a port number' })
   @IsInt({ message: 'EMBEDDED_DB_PORT: must be a port number' })
-  @Min(1)
-  @Max(65535)
   EMBEDDED_DB_PORT: number = 5499;
 }
 

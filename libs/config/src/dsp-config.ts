@@ -1,4 +1,12 @@
-import { DspEnvironment, type DataTransferMethod, type EnvironmentType, type Language, type LogLevel, type NodeEnv, type ProcessRole } from './dsp-environment.js';
+import {
+  DspEnvironment,
+  type DataTransferMethod,
+  type EnvironmentType,
+  type Language,
+  type LogLevel,
+  type NodeEnv,
+  type ProcessRole,
+} from './dsp-environment.js';
 import { ConfigValidationError, loadEnvironment } from './load-environment.js';
 import { REGIONS, type RegionId } from './regions.js';
 

@@ -37,9 +37,9 @@ export class DspEnvironment extends DatabaseEnvironment {
   HOST: string = '127.0.0.1';
 
   @Transform(toInt)
+  @Min(1, { message: 'PORT: must be a port number' })
+  @Max(65535, { message: 'PORT: must be a port number' })
   @IsInt({ message: 'PORT: must be a port number' })
-  @Min(1)
-  @Max(65535)
   PORT: number = 3000;
 
   /** The address participants and admins use to reach the platform; consent links and redirects are built on it. */
@@ -72,14 +72,14 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsIanaTimeZone()
   DSP_TIMEZONE!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @MaxLength(200, { message: 'DSP_PARTNER_NAME: at most 200 characters' })
+  @MinLength(1, { message: 'DSP_PARTNER_NAME: required' })
+  @IsString({ message: 'DSP_PARTNER_NAME: required' })
   DSP_PARTNER_NAME!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @MaxLength(200, { message: 'DSP_PARTNER_ADMIN_NAME: at most 200 characters' })
+  @MinLength(1, { message: 'DSP_PARTNER_ADMIN_NAME: required' })
+  @IsString({ message: 'DSP_PARTNER_ADMIN_NAME: required' })
   DSP_PARTNER_ADMIN_NAME!: string;
 
   /** The partner admin's login ID (the document: "used as authentication credentials"). */
@@ -94,13 +94,13 @@ export class DspEnvironment extends DatabaseEnvironment {
 
   /** Static global IPv4 addresses or CIDR blocks allowed to reach the portal and the REST API. */
   @Transform(({ value }) => splitList(value))
-  @ArrayNotEmpty({ message: 'DSP_ALLOWED_SOURCE_IPS: list at least one IPv4 address or CIDR block' })
   @IsIpv4CidrList()
+  @ArrayNotEmpty({ message: 'DSP_ALLOWED_SOURCE_IPS: list at least one IPv4 address or CIDR block' })
   DSP_ALLOWED_SOURCE_IPS!: string[];
 
   @Transform(({ value }) => (splitList(value) as unknown[] | undefined)?.map((method) => String(method).toLowerCase()))
-  @ArrayNotEmpty({ message: 'DSP_DATA_TRANSFER_METHODS: list at least one of api, sftp, csv' })
   @IsIn(DATA_TRANSFER_METHODS, { each: true, ...oneOf('DSP_DATA_TRANSFER_METHODS', DATA_TRANSFER_METHODS) })
+  @ArrayNotEmpty({ message: 'DSP_DATA_TRANSFER_METHODS: list at least one of api, sftp, csv' })
   DSP_DATA_TRANSFER_METHODS!: DataTransferMethod[];
 
   /** OMRON's OAuth website (sign-in and consent); defaults to the environment type's host from the Partner API spec. */
@@ -114,12 +114,12 @@ export class DspEnvironment extends DatabaseEnvironment {
   OMRON_OAUTH_API_URL?: string;
 
   /** The Application ID OMRON issued for this environment. */
+  @MinLength(1, { message: 'OMRON_CLIENT_ID: required (the Application ID OMRON issued for this environment)' })
   @IsString({ message: 'OMRON_CLIENT_ID: required (the Application ID OMRON issued for this environment)' })
-  @MinLength(1)
   OMRON_CLIENT_ID!: string;
 
   /** The Secret Key OMRON issued for this environment; never has a default. */
-  @IsString({ message: 'OMRON_CLIENT_SECRET: required (the Secret Key OMRON issued for this environment)' })
   @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })
+  @IsString({ message: 'OMRON_CLIENT_SECRET: required (the Secret Key OMRON issued for this environment)' })
   OMRON_CLIENT_SECRET!: string;
 }

@@ -24,7 +24,7 @@ function messagesOf(error: ValidationError): string[] {
 export function loadEnvironment<T extends object>(type: ClassConstructor<T>, env: Record<string, string | undefined>): T {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const instance = plainToInstance(type, present, { exposeDefaultValues: true });
-  const errors = validateSync(instance, { validationError: { target: false, value: false } });
+  const errors = validateSync(instance, { validationError: { target: false, value: false }, stopAtFirstError: true });
   if (errors.length > 0) throw new ConfigValidationError(errors.flatMap(messagesOf));
   return instance;
 }

@@ -6,16 +6,16 @@ import { ConfigValidationError, loadEnvironment } from './load-environment.js';
 
 /** Every variable the OMRON sandbox reads. It shares DATABASE_URL with the platform and keeps its own schema. */
 export class SandboxEnvironment extends DatabaseEnvironment {
-  @IsIn(NODE_ENVS)
+  @IsIn(NODE_ENVS, { message: `NODE_ENV: must be one of ${NODE_ENVS.join(', ')}` })
   NODE_ENV: NodeEnv = 'production';
 
   @IsString()
   SANDBOX_HOST: string = '127.0.0.1';
 
   @Transform(toInt)
+  @Min(1, { message: 'SANDBOX_PORT: must be a port number' })
+  @Max(65535, { message: 'SANDBOX_PORT: must be a port number' })
   @IsInt({ message: 'SANDBOX_PORT: must be a port number' })
-  @Min(1)
-  @Max(65535)
   SANDBOX_PORT: number = 3100;
 
   /** The address clients use to reach the sandbox; the id_token issuer and page links are built on it. */
@@ -25,7 +25,7 @@ export class SandboxEnvironment extends DatabaseEnvironment {
   )
   SANDBOX_PUBLIC_URL!: string;
 
-  @IsIn(LOG_LEVELS)
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 }
 

@@ -63,8 +63,7 @@ export function IsIpv4CidrList(options?: ValidationOptions): PropertyDecorator {
         ...options,
       },
       validator: {
-        validate: (value: unknown) =>
-          Array.isArray(value) && value.every((item) => typeof item === 'string' && isIpv4AddressOrCidr(item)),
+        validate: (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string' && isIpv4AddressOrCidr(item)),
       },
     });
 }
@@ -74,7 +73,7 @@ export function CountriesInRegion(regionProperty: string, options?: ValidationOp
   const outside = (args: ValidationArguments): string[] => {
     const region = (args.object as Record<string, unknown>)[regionProperty] as RegionId;
     const countries = REGIONS[region]?.countries as Record<string, string> | undefined;
-    return (args.value as string[]).filter((code) => !countries?.[code]);
+    return Array.isArray(args.value) ? (args.value as string[]).filter((code) => !countries?.[code]) : [];
   };
   return (target, propertyName) =>
     registerDecorator({
@@ -83,6 +82,8 @@ export function CountriesInRegion(regionProperty: string, options?: ValidationOp
       propertyName: propertyName as string,
       options: {
         message: (args: ValidationArguments) => {
+          if (!Array.isArray(args.value) || args.value.length === 0)
+            return `${args.property}: required (ISO 3166-1 alpha-2 codes, e.g. JP,KR)`;
           const region = (args.object as Record<string, unknown>)[regionProperty] as RegionId;
           const known = REGIONS[region] ? Object.keys(REGIONS[region].countries).join(', ') : 'none (unknown region)';
           return `${args.property}: ${outside(args).join(', ')} not in region "${String(region)}" (its countries: ${known})`;
@@ -90,8 +91,12 @@ export function CountriesInRegion(regionProperty: string, options?: ValidationOp
         ...options,
       },
       validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          Array.isArray(value) && value.length > 0 && outside(args).length === 0,
+        validate: (value: unknown, args: ValidationArguments) => {
+          // An unknown region is reported on its own variable; listing every country again adds nothing.
+          const region = (args.object as Record<string, unknown>)[regionProperty] as string;
+          if (!Object.hasOwn(REGIONS, region)) return true;
+          return Array.isArray(value) && value.length > 0 && outside(args).length === 0;
+        },
       },
     });
 }

@@ -20,8 +20,11 @@ export function dspOrmConfig(database: DatabaseSettings): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
       emit: 'ts',
     },
+    // The OMRON sandbox may share the database; its schema is not ours to diff or drop.
+    schemaGenerator: { ignoreSchema: ['omron_sandbox'] },
     forceUtcTimezone: true,
     ignoreUndefinedInQuery: true,
     allowGlobalContext: false,

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /**
  * The single row that ties a database to one DSP environment. Written on the first migration; a process
@@ -6,8 +6,9 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
  * data can never meet.
  */
 @Entity({ tableName: 'environment_stamp' })
+@Check({ name: 'environment_stamp_id_check', expression: '"id" = 1' })
 export class EnvironmentStamp {
-  @PrimaryKey({ type: 'smallint' })
+  @PrimaryKey({ type: 'smallint', autoincrement: false })
   id: number = 1;
 
   @Property({ type: 'text' })

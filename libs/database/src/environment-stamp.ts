@@ -12,9 +12,7 @@ export class EnvironmentMismatchError extends Error {
 }
 
 async function stampTableExists(em: EntityManager): Promise<boolean> {
-  const [row] = await em.getConnection().execute<{ exists: boolean }[]>(
-    `select to_regclass('environment_stamp') is not null as exists`,
-  );
+  const [row] = await em.getConnection().execute<{ exists: boolean }[]>(`select to_regclass('environment_stamp') is not null as exists`);
   return row.exists;
 }
 
@@ -28,7 +26,7 @@ export async function assertEnvironmentStamp(em: EntityManager, expected: Enviro
     throw new EnvironmentMismatchError(
       `This database belongs to the ${stamp.environmentType} environment "${stamp.environmentId}", ` +
         `but this process is configured as the ${expected.type} environment "${expected.id}". ` +
-        'Environments are isolated and data is never moved between them: point DATABASE_URL at this environment\'s own database.',
+        "Environments are isolated and data is never moved between them: point DATABASE_URL at this environment's own database.",
     );
   }
 }
@@ -42,9 +40,11 @@ export async function assertNotForeignEnvironment(em: EntityManager, expected: E
 
 /** Writes the stamp if the database has none yet (the first migration). */
 export async function stampEnvironment(em: EntityManager, identity: EnvironmentIdentity): Promise<void> {
-  await em.getConnection().execute(
-    `insert into environment_stamp (id, environment_type, environment_id, stamped_at) values (1, ?, ?, now()) on conflict (id) do nothing`,
-    [identity.type, identity.id],
-  );
+  await em
+    .getConnection()
+    .execute(
+      `insert into environment_stamp (id, environment_type, environment_id, stamped_at) values (1, ?, ?, now()) on conflict (id) do nothing`,
+      [identity.type, identity.id],
+    );
   await assertEnvironmentStamp(em, identity);
 }

@@ -8,7 +8,10 @@ import { upper } from './helpers/upper.js';
  * Each app gets its own `hbs` instance, so two apps in one process (the local launcher) keep their
  * partials apart.
  */
-export async function configureViews(app: NestExpressApplication, dirs: { views: string; partials: string; public: string }): Promise<void> {
+export async function configureViews(
+  app: NestExpressApplication,
+  dirs: { views: string; partials: string; public: string },
+): Promise<void> {
   const instance = hbs.create();
   instance.registerHelper('upper', upper);
   // Keep partial names as their file names (hbs turns dashes into underscores by default).

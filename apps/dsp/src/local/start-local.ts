@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigValidationError, loadDspConfig, loadEnvironment, loadSandboxConfig, DatabaseEnvironment } from '@opendsp/config';
-import { EMBEDDED_MAX_CONNECTIONS, EnvironmentMismatchError, migrateDspDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '@opendsp/database';
+import {
+  EMBEDDED_MAX_CONNECTIONS,
+  EnvironmentMismatchError,
+  migrateDspDatabase,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '@opendsp/database';
 import { startSandbox } from '../../../omron-sandbox/src/bootstrap.js';
 import { migrateSandboxDatabase } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
 import { ensureSandboxUser } from '../../../omron-sandbox/src/users/sandbox-users.js';

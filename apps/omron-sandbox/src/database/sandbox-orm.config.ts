@@ -24,8 +24,11 @@ export function sandboxOrmConfig(database: DatabaseSettings): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
       emit: 'ts',
     },
+    // The platform's tables live in `public`; the sandbox neither diffs nor drops them.
+    schemaGenerator: { ignoreSchema: ['public'] },
     forceUtcTimezone: true,
     ignoreUndefinedInQuery: true,
     allowGlobalContext: false,

@@ -4,10 +4,11 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261123090000_foundation extends Migration {
   override up(): void {
     this.addSql(`create table "environment_stamp" (
-      "id" smallint not null primary key check ("id" = 1),
+      "id" smallint not null default 1 primary key,
       "environment_type" text not null,
       "environment_id" text not null,
-      "stamped_at" timestamptz not null
+      "stamped_at" timestamptz not null,
+      constraint "environment_stamp_id_check" check ("id" = 1)
     );`);
 
     this.addSql(`create table "admin_account" (
@@ -26,7 +27,7 @@ export class Migration20261123090000_foundation extends Migration {
       "id" uuid not null primary key,
       "group_id" text not null,
       "display_name" text not null,
-      "description" text not null,
+      "description" text not null default '',
       "created_at" timestamptz not null,
       "archived_at" timestamptz null
     );`);
@@ -36,11 +37,13 @@ export class Migration20261123090000_foundation extends Migration {
       "id" uuid not null primary key,
       "group_id" uuid not null,
       "url" text not null,
-      "is_default" boolean not null,
+      "is_default" boolean not null default false,
       "created_at" timestamptz not null
     );`);
     this.addSql(`alter table "group_redirect_url" add constraint "group_redirect_url_group_id_url_unique" unique ("group_id", "url");`);
-    this.addSql(`alter table "group_redirect_url" add constraint "group_redirect_url_group_id_foreign" foreign key ("group_id") references "program_group" ("id") on update cascade on delete cascade;`);
+    this.addSql(
+      `alter table "group_redirect_url" add constraint "group_redirect_url_group_id_foreign" foreign key ("group_id") references "program_group" ("id") on delete cascade;`,
+    );
   }
 
   override down(): void {

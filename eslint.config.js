@@ -1,0 +1,38 @@
+// @ts-check
+import eslint from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only configuration loaders may read the environment (see libs/config).
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Inject DspConfig/SandboxConfig instead; only entry points and libs/config read process.env.',
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'apps/*/src/main.ts',
+      'apps/dsp/src/cli/*.ts',
+      'apps/dsp/src/local/start-local.ts',
+      'libs/database/src/testing/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      '**/*.spec.ts',
+    ],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,101 @@
+import { ConfigValidationError, loadDspConfig, OMRON_HOSTS } from '@opendsp/config';
+import { testDspEnv } from '../../../test/support/test-environment.js';
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadDspConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadDspConfig', () => {
+  it('builds the typed configuration from a valid environment', () => {
+    const config = loadDspConfig(testDspEnv());
+    expect(config.environment).toEqual({
+      type: 'staging',
+      id: 'test',
+      region: { id: 'east-asia', name: 'East Asia' },
+      countries: [
+        { code: 'JP', name: 'Japan' },
+        { code: 'KR', name: 'Korea' },
+      ],
+      language: 'ja',
+      timezone: 'Asia/Tokyo',
+      partnerName: 'Test Partner',
+      partnerAdmin: { name: 'Test Admin', id: 'test-admin', email: 'admin@example.test' },
+      allowedSourceIps: ['127.0.0.1/32', '203.0.113.0/24'],
+      dataTransferMethods: ['api', 'csv'],
+    });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, publicBaseUrl: 'http://127.0.0.1:3000' });
+    expect(config.processRole).toBe('all');
+  });
+
+  it('defaults the OMRON hosts to those of the environment type in the Partner API spec', () => {
+    expect(loadDspConfig(testDspEnv()).omron).toMatchObject({
+      websiteUrl: 'https://stg-oauth-website.ohiomron.com',
+      apiUrl: 'https://stg-oauth.ohiomron.com/stg',
+    });
+    expect(loadDspConfig(testDspEnv({ DSP_ENVIRONMENT_TYPE: 'production' })).omron).toMatchObject({
+      websiteUrl: OMRON_HOSTS.production.website,
+      apiUrl: 'https://prd-oauth.ohiomron.com/prd',
+    });
+    expect(loadDspConfig(testDspEnv({ OMRON_OAUTH_API_URL: 'http://127.0.0.1:3100/stg/' })).omron.apiUrl).toBe('http://127.0.0.1:3100/stg');
+  });
+
+  it.each([
+    ['DSP_TIMEZONE', 'Mars/Olympus_Mons', 'DSP_TIMEZONE: "Mars/Olympus_Mons" is not an IANA time zone name'],
+    ['DSP_TIMEZONE', '+09:00', 'is not an IANA time zone name'],
+    ['DSP_COUNTRIES', 'JP,BR', 'DSP_COUNTRIES: BR not in region "east-asia"'],
+    ['DSP_REGION', 'antarctica', 'DSP_REGION: must be one of latin-america, east-asia'],
+    ['DSP_ALLOWED_SOURCE_IPS', '10.0.0.0/33', 'DSP_ALLOWED_SOURCE_IPS: not an IPv4 address or CIDR block'],
+    [
+      'DSP_ALLOWED_SOURCE_IPS',
+      '10.0.0.1/8',
+      'DSP_ALLOWED_SOURCE_IPS: not an IPv4 address or CIDR block with a clean network address: 10.0.0.1/8',
+    ],
+    ['DSP_ALLOWED_SOURCE_IPS', '2001:db8::/32', 'DSP_ALLOWED_SOURCE_IPS: not an IPv4 address'],
+    ['DSP_ALLOWED_SOURCE_IPS', '256.1.1.1', 'DSP_ALLOWED_SOURCE_IPS'],
+    ['DSP_ENVIRONMENT_TYPE', 'development', 'DSP_ENVIRONMENT_TYPE: must be one of staging, production'],
+    ['DSP_ENVIRONMENT_ID', 'Prod_1', 'DSP_ENVIRONMENT_ID: 2-63 lower-case letters'],
+    ['DSP_LANGUAGE', 'jp', 'DSP_LANGUAGE: must be one of ja, en'],
+    ['DSP_DATA_TRANSFER_METHODS', 'api,ftp', 'DSP_DATA_TRANSFER_METHODS: must be one of api, sftp, csv'],
+    ['DSP_PARTNER_ADMIN_EMAIL', 'not-an-address', 'DSP_PARTNER_ADMIN_EMAIL: must be an e-mail address'],
+    ['PUBLIC_BASE_URL', 'example.com', 'PUBLIC_BASE_URL: must be an absolute http(s) URL'],
+    ['PORT', '80a', 'PORT: must be a port number'],
+    ['PROCESS_ROLE', 'scheduler', 'PROCESS_ROLE: must be one of web, worker, all'],
+    ['OMRON_CLIENT_SECRET', 'short', 'OMRON_CLIENT_SECRET: too short to be a real secret'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+  ])('rejects %s=%s with a clear message', (name, value, message) => {
+    const problems = problemsOf(testDspEnv({ [name]: value }));
+    expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('refuses a production environment without its OMRON secret, and never invents one', () => {
+    const problems = problemsOf(testDspEnv({ DSP_ENVIRONMENT_TYPE: 'production', OMRON_CLIENT_SECRET: undefined }));
+    expect(problems).toEqual([expect.stringContaining('OMRON_CLIENT_SECRET: required')]);
+  });
+
+  it('names a missing required variable', () => {
+    expect(problemsOf(testDspEnv({ DSP_COUNTRIES: undefined }))).toEqual([expect.stringContaining('DSP_COUNTRIES: required')]);
+    expect(problemsOf(testDspEnv({ DSP_TIMEZONE: undefined }))).toEqual([expect.stringContaining('DSP_TIMEZONE')]);
+  });
+
+  it('lists every bad variable in one error', () => {
+    const problems = problemsOf(
+      testDspEnv({ DSP_TIMEZONE: 'Nowhere', DSP_COUNTRIES: 'US', OMRON_CLIENT_ID: undefined, DATABASE_URL: undefined }),
+    );
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'DSP_COUNTRIES',
+      'DSP_TIMEZONE',
+      'OMRON_CLIENT_ID',
+    ]);
+  });
+
+  it('treats empty variables as unset, so blank lines in .env fall back to defaults', () => {
+    expect(loadDspConfig(testDspEnv({ PORT: '', PROCESS_ROLE: '' })).http.port).toBe(3000);
+  });
+});

@@ -1,0 +1,91 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { loadDspConfig, loadSandboxConfig } from '@opendsp/config';
+import { EnvironmentMismatchError } from '@opendsp/database';
+import { createDspApp } from '../apps/dsp/src/bootstrap.js';
+import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { testDspEnv, testSandboxEnv } from './support/test-environment.js';
+
+describe('platform and sandbox apps', () => {
+  let database: TestDatabase;
+  const apps: NestExpressApplication[] = [];
+
+  const dsp = async (overrides: Record<string, string> = {}) => {
+    const app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, ...overrides })));
+    apps.push(app);
+    await app.init();
+    return app;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await database.drop();
+  });
+
+  it('answer liveness and readiness on both apps', async () => {
+    const platform = await dsp();
+    const sandbox = await createSandboxApp(loadSandboxConfig(testSandboxEnv({ DATABASE_URL: database.settings.url })));
+    apps.push(sandbox);
+    await sandbox.init();
+    for (const app of [platform, sandbox]) {
+      await request(app.getHttpServer()).get('/health').expect(200, { status: 'ok', info: {}, error: {}, details: {} });
+      const ready = await request(app.getHttpServer()).get('/health/ready').expect(200);
+      expect(ready.body.info).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up', pending: 0 } });
+    }
+  });
+
+  it('shows the environment type, region and timezone on the front page', async () => {
+    const page = await request((await dsp()).getHttpServer())
+      .get('/')
+      .expect(200);
+    expect(page.text).toContain('<strong>STAGING</strong>');
+    expect(page.text).toContain('East Asia: Japan, Korea');
+    expect(page.text).toContain('Asia/Tokyo');
+  });
+
+  it('serves pages only in the web roles; a worker answers health probes only', async () => {
+    const worker = await dsp({ PROCESS_ROLE: 'worker' });
+    await request(worker.getHttpServer()).get('/').expect(404);
+    await request(worker.getHttpServer()).get('/health').expect(200);
+    await request((await dsp({ PROCESS_ROLE: 'web' })).getHttpServer())
+      .get('/')
+      .expect(200);
+  });
+
+  it('refuses to start against the database of another environment', async () => {
+    await expect(dsp({ DSP_ENVIRONMENT_ID: 'someone-else' })).rejects.toThrow(EnvironmentMismatchError);
+    await expect(dsp({ DSP_ENVIRONMENT_TYPE: 'production' })).rejects.toThrow(/belongs to the staging environment "test"/);
+  });
+
+  it('reports not ready while a migration is pending', async () => {
+    const platform = await dsp();
+    await adminQuery(database.settings.url, `delete from mikro_orm_migrations`);
+    const ready = await request(platform.getHttpServer()).get('/health/ready').expect(503);
+    expect(ready.body.error.migrations).toMatchObject({ status: 'down', message: expect.stringContaining('pending') });
+    await adminQuery(
+      database.settings.url,
+      `insert into mikro_orm_migrations (name, executed_at) values ('Migration20261123090000_foundation', now())`,
+    );
+    await request(platform.getHttpServer()).get('/health/ready').expect(200);
+  });
+
+  it('survives the database dropping its connections', async () => {
+    const platform = await dsp();
+    await request(platform.getHttpServer()).get('/health/ready').expect(200);
+    // What a database restart looks like to the pool: every server-side connection is gone.
+    await adminQuery(
+      database.settings.url,
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    let status = 0;
+    for (let attempt = 0; attempt < 3 && status !== 200; attempt++) {
+      status = (await request(platform.getHttpServer()).get('/health/ready')).status;
+    }
+    expect(status).toBe(200);
+  });
+});
