@@ -34,7 +34,9 @@ describe('front page in a browser', () => {
     const banner = page.getByRole('status');
     await expect(banner.textContent()).resolves.toContain('STAGING');
     // The staging colour comes from the served stylesheet, so this fails if static assets break.
-    await expect(banner.evaluate((element) => getComputedStyle(element).backgroundColor)).resolves.toBe('rgb(180, 83, 9)');
+    await expect(banner.evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).backgroundColor)).resolves.toBe(
+      'rgb(180, 83, 9)',
+    );
     await screenshot(page, 'home-staging');
   });
 });

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   const stop = async (exitCode: number): Promise<void> => {
     for (const app of apps.reverse()) await app.close();
     await embedded?.stop();
+    if (exitCode === 0) console.log('OpenDSP stopped.');
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void stop(0));

@@ -108,7 +108,9 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     await adminQuery(server, `create database "${name}"${template ? ` template "${template}"` : ''}`);
     return {
       settings: { url: databaseUrl(server, name), poolMax: 5 },
-      drop: () => adminQuery(server, `drop database if exists "${name}" with (force)`),
+      drop: async () => {
+        await adminQuery(server, `drop database if exists "${name}" with (force)`);
+      },
     };
   }
   const embedded = await startEmbeddedPostgres({ port: await freePort() });

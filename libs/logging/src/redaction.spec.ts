@@ -1,0 +1,35 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { REDACTED_PATHS, redactUrl } from './redaction.js';
+
+describe(redactUrl.name, () => {
+  it.each([
+    ['/consent/callback?code=abc123&state=xyz', '/consent/callback?code=%5BRedacted%5D&state=%5BRedacted%5D'],
+    ['/reset?token=t0k3n&lang=ja', '/reset?token=%5BRedacted%5D&lang=ja'],
+    ['/participants?group=G1&page=2', '/participants?group=G1&page=2'],
+    ['/health', '/health'],
+  ])('redacts secret query values in %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+});
+
+describe('REDACTED_PATHS', () => {
+  it('keeps tokens, passwords and credentials out of log records', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = pino({ redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } }, sink);
+    logger.info({
+      req: { headers: { authorization: 'Bearer canary-access', cookie: 'sid=canary-cookie' } },
+      tokens: { access_token: 'canary-a', refresh_token: 'canary-r', id_token: 'canary-i' },
+      form: { password: 'canary-p', client_secret: 'canary-s', code: 'canary-c' },
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/canary/);
+    expect(lines[0]).toContain('[Redacted]');
+  });
+});

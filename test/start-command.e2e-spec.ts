@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../libs/database/src/testing/test-database.js';
+
+/** Runs the README's start command as a user would, in its own process group. */
+function npmStart(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  // As on a fresh machine: no DATABASE_URL (so the embedded database is used) and no NODE_ENV from jest.
+  const { DATABASE_URL: _database, NODE_ENV: _nodeEnv, ...inherited } = process.env;
+  let output = '';
+  const child = spawn('npm', ['start'], {
+    cwd: join(import.meta.dirname, '..'),
+    env: { ...inherited, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+async function waitUntilReady(urls: string[], output: () => string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const url of urls) {
+    for (;;) {
+      const ok = await fetch(url).then(
+        (response) => response.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${url} not ready in time. Output:\n${output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** Resolves once every process of the group has closed its output, i.e. the launcher itself has exited too. */
+function exited(child: ChildProcess): Promise<void> {
+  return child.stdout!.closed ? Promise.resolve() : new Promise((resolve) => child.stdout!.once('close', () => resolve()));
+}
+
+describe('npm start (the README start command)', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let urls: string[];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'opendsp-start-'));
+    const [port, sandboxPort, databasePort] = [await freePort(), await freePort(), await freePort()];
+    env = { DATA_DIR: dataDir, PORT: String(port), SANDBOX_PORT: String(sandboxPort), EMBEDDED_DB_PORT: String(databasePort) };
+    urls = [`http://127.0.0.1:${port}/health/ready`, `http://127.0.0.1:${sandboxPort}/health/ready`];
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('starts platform and sandbox on the embedded database, survives kill -9, and stops cleanly', async () => {
+    const first = npmStart(env);
+    try {
+      await waitUntilReady(urls, first.output);
+    } finally {
+      process.kill(-first.child.pid!, 'SIGKILL');
+      await exited(first.child);
+    }
+    const groupId = /demo group ID\s+(\S+)/.exec(first.output())?.[1];
+    expect(groupId).toMatch(/^[0-9A-Z]{12}$/);
+    expect(first.output()).toContain(`http://127.0.0.1:${env.PORT}/`);
+    expect(first.output()).toMatch(/partner admin\s+partner-admin \/ \S{12,}/);
+    expect(first.output()).toMatch(/test user\s+demo\.user@sandbox\.test \/ \S{12,}/);
+
+    // The embedded database recovers from the kill and keeps the demo data: the same group, not a new one.
+    const second = npmStart(env);
+    await waitUntilReady(urls, second.output);
+    expect(/demo group ID\s+(\S+)/.exec(second.output())?.[1]).toBe(groupId);
+    process.kill(-second.child.pid!, 'SIGTERM');
+    await exited(second.child);
+    expect(second.output()).toContain('OpenDSP stopped.');
+    await expect(fetch(urls[0])).rejects.toThrow();
+  }, 300_000);
+});
