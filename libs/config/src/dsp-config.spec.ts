@@ -68,6 +68,16 @@ describe('loadDspConfig', () => {
     ['PROCESS_ROLE', 'scheduler', 'PROCESS_ROLE: must be one of web, worker, all'],
     ['OMRON_CLIENT_SECRET', 'short', 'OMRON_CLIENT_SECRET: too short to be a real secret'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+    ['DATABASE_POOL_MAX', '0', 'DATABASE_POOL_MAX: must be between 1 and 100'],
+    ['EMBEDDED_DB_PORT', '70000', 'EMBEDDED_DB_PORT: must be a port number'],
+    ['NODE_ENV', 'staging', 'NODE_ENV: must be one of development, production, test'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of fatal, error'],
+    ['HOST', 'not a host!', 'HOST: must be an IP address or host name'],
+    ['DSP_PARTNER_NAME', 'x'.repeat(201), 'DSP_PARTNER_NAME: at most 200 characters'],
+    ['DSP_PARTNER_ADMIN_NAME', 'x'.repeat(201), 'DSP_PARTNER_ADMIN_NAME: at most 200 characters'],
+    ['DSP_PARTNER_ADMIN_ID', 'a b', 'DSP_PARTNER_ADMIN_ID: 3-64 letters'],
+    ['OMRON_OAUTH_WEBSITE_URL', 'ftp://omron', 'OMRON_OAUTH_WEBSITE_URL: must be an absolute http(s) URL'],
+    ['OMRON_OAUTH_API_URL', '/stg', 'OMRON_OAUTH_API_URL: must be an absolute http(s) URL'],
   ])('rejects %s=%s with a clear message', (name, value, message) => {
     const problems = problemsOf(testDspEnv({ [name]: value }));
     expect(problems).toEqual([expect.stringContaining(message)]);
@@ -76,6 +86,21 @@ describe('loadDspConfig', () => {
   it('refuses a production environment without its OMRON secret, and never invents one', () => {
     const problems = problemsOf(testDspEnv({ DSP_ENVIRONMENT_TYPE: 'production', OMRON_CLIENT_SECRET: undefined }));
     expect(problems).toEqual([expect.stringContaining('OMRON_CLIENT_SECRET: required')]);
+  });
+
+  it.each([
+    'DSP_ENVIRONMENT_TYPE',
+    'DSP_ENVIRONMENT_ID',
+    'DSP_REGION',
+    'DSP_LANGUAGE',
+    'DSP_PARTNER_NAME',
+    'DSP_PARTNER_ADMIN_EMAIL',
+    'DSP_ALLOWED_SOURCE_IPS',
+    'DSP_DATA_TRANSFER_METHODS',
+    'PUBLIC_BASE_URL',
+    'OMRON_CLIENT_ID',
+  ])('requires %s', (name) => {
+    expect(problemsOf(testDspEnv({ [name]: undefined }))).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
   });
 
   it('names a missing required variable', () => {

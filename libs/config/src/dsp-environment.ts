@@ -18,6 +18,9 @@ export type Language = (typeof LANGUAGES)[number];
 export type DataTransferMethod = (typeof DATA_TRANSFER_METHODS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** An IPv4/IPv6 address or a host name, the forms `listen()` accepts. */
+export const HOST_PATTERN = /^([0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$/;
+
 const oneOf = (name: string, values: readonly string[]) => ({ message: `${name}: must be one of ${values.join(', ')}` });
 const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -33,7 +36,7 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsIn(PROCESS_ROLES, oneOf('PROCESS_ROLE', PROCESS_ROLES))
   PROCESS_ROLE: ProcessRole = 'all';
 
-  @IsString()
+  @Matches(HOST_PATTERN, { message: 'HOST: must be an IP address or host name to listen on' })
   HOST: string = '127.0.0.1';
 
   @Transform(toInt)

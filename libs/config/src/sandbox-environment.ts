@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUrl, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsUrl, Matches, Max, Min } from 'class-validator';
 import { DatabaseEnvironment, toInt } from './database-environment.js';
-import { LOG_LEVELS, NODE_ENVS, type LogLevel, type NodeEnv } from './dsp-environment.js';
+import { HOST_PATTERN, LOG_LEVELS, NODE_ENVS, type LogLevel, type NodeEnv } from './dsp-environment.js';
 import { ConfigValidationError, loadEnvironment } from './load-environment.js';
 
 /** Every variable the OMRON sandbox reads. It shares DATABASE_URL with the platform and keeps its own schema. */
@@ -9,7 +9,7 @@ export class SandboxEnvironment extends DatabaseEnvironment {
   @IsIn(NODE_ENVS, { message: `NODE_ENV: must be one of ${NODE_ENVS.join(', ')}` })
   NODE_ENV: NodeEnv = 'production';
 
-  @IsString()
+  @Matches(HOST_PATTERN, { message: 'SANDBOX_HOST: must be an IP address or host name to listen on' })
   SANDBOX_HOST: string = '127.0.0.1';
 
   @Transform(toInt)
