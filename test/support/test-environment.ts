@@ -22,6 +22,9 @@ export function testDspEnv(overrides: Record<string, string | undefined> = {}): 
     DSP_DATA_TRANSFER_METHODS: 'api,csv',
     OMRON_CLIENT_ID: 'test-client',
     OMRON_CLIENT_SECRET: 'test-client-secret-0123456789abcdef',
+    // A fixed test key; real keys come from `openssl rand -base64 32`.
+    ENCRYPTION_KEYS: 'test-key:dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0wMTIzNDU2Nzg=',
+    ENCRYPTION_ACTIVE_KEY_ID: 'test-key',
     ...overrides,
   };
 }

@@ -78,9 +78,30 @@ describe('loadDspConfig', () => {
     ['DSP_PARTNER_ADMIN_ID', 'a b', 'DSP_PARTNER_ADMIN_ID: 3-64 letters'],
     ['OMRON_OAUTH_WEBSITE_URL', 'ftp://omron', 'OMRON_OAUTH_WEBSITE_URL: must be an absolute http(s) URL'],
     ['OMRON_OAUTH_API_URL', '/stg', 'OMRON_OAUTH_API_URL: must be an absolute http(s) URL'],
+    ['ENCRYPTION_KEYS', 'k1:c2hvcnQ=', 'ENCRYPTION_KEYS: entries "k1" are not id:base64 with a 32-byte key'],
+    [
+      'ENCRYPTION_KEYS',
+      'test-key:dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0wMTIzNDU2Nzg=,test-key:dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0wMTIzNDU2Nzg=',
+      'ENCRYPTION_KEYS: duplicate key IDs test-key',
+    ],
+    ['ENCRYPTION_ACTIVE_KEY_ID', 'k9', 'ENCRYPTION_ACTIVE_KEY_ID: "k9" is not one of the IDs in ENCRYPTION_KEYS (test-key)'],
+    ['TOKEN_REFRESH_THRESHOLD_PERCENT', '95', 'TOKEN_REFRESH_THRESHOLD_PERCENT: must be between 1 and 90'],
+    ['TOKEN_REFRESH_MIN_SECONDS', '-5', 'TOKEN_REFRESH_MIN_SECONDS: must be'],
+    ['TOKEN_CLOCK_SKEW_SECONDS', '3600', 'TOKEN_CLOCK_SKEW_SECONDS: must be between 0 and 600'],
+    ['TOKEN_REFRESHES_PER_MINUTE', '0', 'TOKEN_REFRESHES_PER_MINUTE: must be at least 1'],
   ])('rejects %s=%s with a clear message', (name, value, message) => {
     const problems = problemsOf(testDspEnv({ [name]: value }));
     expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('never echoes key material in its messages', () => {
+    const problems = problemsOf(testDspEnv({ ENCRYPTION_KEYS: 'k1:c2VjcmV0LWtleS1tYXRlcmlhbA==' }));
+    expect(problems.join('\n')).not.toContain('c2VjcmV0LWtleS1tYXRlcmlhbA');
+  });
+
+  it('refuses a production environment without its encryption keys', () => {
+    const problems = problemsOf(testDspEnv({ DSP_ENVIRONMENT_TYPE: 'production', ENCRYPTION_KEYS: undefined }));
+    expect(problems).toEqual([expect.stringContaining('ENCRYPTION_KEYS: required')]);
   });
 
   it('refuses a production environment without its OMRON secret, and never invents one', () => {

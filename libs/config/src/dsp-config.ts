@@ -9,6 +9,7 @@ import {
 } from './dsp-environment.js';
 import { ConfigValidationError, loadEnvironment } from './load-environment.js';
 import { REGIONS, type RegionId } from './regions.js';
+import { parseEncryptionKeyList } from './validators.js';
 
 /** The Partner API spec's hosts, used when the upstream URLs are not configured. */
 export const OMRON_HOSTS: Record<EnvironmentType, { website: string; api: string }> = {
@@ -47,6 +48,8 @@ export class DspConfig {
   readonly database: DatabaseSettings;
   readonly environment: DspEnvironmentFacts;
   readonly omron: { websiteUrl: string; apiUrl: string; clientId: string; clientSecret: string };
+  readonly encryption: { keys: { id: string; key: Buffer }[]; activeKeyId: string };
+  readonly tokens: { refreshThresholdPercent: number; refreshMinSeconds: number; clockSkewSeconds: number; refreshesPerMinute: number };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -74,6 +77,13 @@ export class DspConfig {
       clientId: env.OMRON_CLIENT_ID,
       clientSecret: env.OMRON_CLIENT_SECRET,
     };
+    this.encryption = { keys: parseEncryptionKeyList(env.ENCRYPTION_KEYS), activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID };
+    this.tokens = {
+      refreshThresholdPercent: env.TOKEN_REFRESH_THRESHOLD_PERCENT,
+      refreshMinSeconds: env.TOKEN_REFRESH_MIN_SECONDS,
+      clockSkewSeconds: env.TOKEN_CLOCK_SKEW_SECONDS,
+      refreshesPerMinute: env.TOKEN_REFRESHES_PER_MINUTE,
+    };
   }
 }
 
@@ -89,6 +99,13 @@ export function loadDspConfig(env: Record<string, string | undefined>): DspConfi
     if (error instanceof ConfigValidationError) throw new ConfigValidationError([...missingDatabase, ...error.problems]);
     throw error;
   }
-  if (missingDatabase.length > 0) throw new ConfigValidationError(missingDatabase);
+  const keyIds = parseEncryptionKeyList(parsed.ENCRYPTION_KEYS).map((key) => key.id);
+  const problems = [
+    ...missingDatabase,
+    ...(keyIds.includes(parsed.ENCRYPTION_ACTIVE_KEY_ID)
+      ? []
+      : [`ENCRYPTION_ACTIVE_KEY_ID: "${parsed.ENCRYPTION_ACTIVE_KEY_ID}" is not one of the IDs in ENCRYPTION_KEYS (${keyIds.join(', ')})`]),
+  ];
+  if (problems.length > 0) throw new ConfigValidationError(problems);
   return new DspConfig(parsed, parsed.DATABASE_URL!);
 }

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DatabaseEnvironment, toInt } from './database-environment.js';
 import { REGION_IDS, type RegionId } from './regions.js';
-import { CountriesInRegion, IsIanaTimeZone, IsIpv4CidrList, splitList } from './validators.js';
+import { CountriesInRegion, IsEncryptionKeyList, IsIanaTimeZone, IsIpv4CidrList, splitList } from './validators.js';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const PROCESS_ROLES = ['web', 'worker', 'all'] as const;
@@ -125,4 +125,42 @@ export class DspEnvironment extends DatabaseEnvironment {
   @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })
   @IsString({ message: 'OMRON_CLIENT_SECRET: required (the Secret Key OMRON issued for this environment)' })
   OMRON_CLIENT_SECRET!: string;
+
+  /**
+   * Keys that encrypt secrets at rest (OAuth tokens, SFTP passwords, client secrets): `id:base64key` entries,
+   * comma-separated, each key 32 random bytes (`openssl rand -base64 32`). Keep retired keys listed until
+   * `npm run secrets:reencrypt` has moved everything to the active one.
+   */
+  @IsEncryptionKeyList()
+  ENCRYPTION_KEYS!: string;
+
+  /** The ID of the key new values are encrypted under; must be one of ENCRYPTION_KEYS. */
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'ENCRYPTION_ACTIVE_KEY_ID: required, the ID of one of ENCRYPTION_KEYS' })
+  ENCRYPTION_ACTIVE_KEY_ID!: string;
+
+  /** Refresh an access token once less than this share of its lifetime is left… */
+  @Transform(toInt)
+  @Min(1, { message: 'TOKEN_REFRESH_THRESHOLD_PERCENT: must be between 1 and 90' })
+  @Max(90, { message: 'TOKEN_REFRESH_THRESHOLD_PERCENT: must be between 1 and 90' })
+  @IsInt({ message: 'TOKEN_REFRESH_THRESHOLD_PERCENT: must be a whole number' })
+  TOKEN_REFRESH_THRESHOLD_PERCENT: number = 10;
+
+  /** …or less than this many seconds, whichever is more. */
+  @Transform(toInt)
+  @Min(0, { message: 'TOKEN_REFRESH_MIN_SECONDS: must be 0 or more' })
+  @IsInt({ message: 'TOKEN_REFRESH_MIN_SECONDS: must be a whole number' })
+  TOKEN_REFRESH_MIN_SECONDS: number = 60;
+
+  /** How far this machine's clock may be off OMRON's; tokens are treated as expiring this much earlier. */
+  @Transform(toInt)
+  @Min(0, { message: 'TOKEN_CLOCK_SKEW_SECONDS: must be between 0 and 600' })
+  @Max(600, { message: 'TOKEN_CLOCK_SKEW_SECONDS: must be between 0 and 600' })
+  @IsInt({ message: 'TOKEN_CLOCK_SKEW_SECONDS: must be a whole number' })
+  TOKEN_CLOCK_SKEW_SECONDS: number = 30;
+
+  /** Upper bound on proactive refreshes sent to OMRON per minute by the scheduler (the upstream is rate limited). */
+  @Transform(toInt)
+  @Min(1, { message: 'TOKEN_REFRESHES_PER_MINUTE: must be at least 1' })
+  @IsInt({ message: 'TOKEN_REFRESHES_PER_MINUTE: must be a whole number' })
+  TOKEN_REFRESHES_PER_MINUTE: number = 60;
 }

@@ -100,3 +100,46 @@ export function CountriesInRegion(regionProperty: string, options?: ValidationOp
       },
     });
 }
+
+/** Parses `id:base64key,…` into key IDs and raw keys; entries that do not parse come back with an empty key. */
+export function parseEncryptionKeyList(value: string): { id: string; key: Buffer }[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const separator = entry.indexOf(':');
+      const encoded = separator > 0 ? entry.slice(separator + 1) : '';
+      return {
+        id: separator > 0 ? entry.slice(0, separator) : entry,
+        key: /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64') : Buffer.alloc(0),
+      };
+    });
+}
+
+export function IsEncryptionKeyList(options?: ValidationOptions): PropertyDecorator {
+  const problems = (value: unknown): string[] => {
+    if (typeof value !== 'string' || !value.trim()) return ['required'];
+    const keys = parseEncryptionKeyList(value);
+    const bad = keys.filter(({ id, key }) => !/^[A-Za-z0-9_-]+$/.test(id) || key.length !== 32).map(({ id }) => `"${id}"`);
+    const ids = keys.map(({ id }) => id);
+    const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
+    return [
+      ...(bad.length ? [`entries ${bad.join(', ')} are not id:base64 with a 32-byte key`] : []),
+      ...(duplicates.length ? [`duplicate key IDs ${duplicates.join(', ')}`] : []),
+    ];
+  };
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isEncryptionKeyList',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        // Never echoes the value: it is key material.
+        message: (args: ValidationArguments) =>
+          `${args.property}: ${problems(args.value).join('; ')} (format: id:base64key,… with keys of 32 random bytes)`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => problems(value).length === 0 },
+    });
+}

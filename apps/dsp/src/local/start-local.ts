@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     OMRON_OAUTH_WEBSITE_URL: env.OMRON_OAUTH_WEBSITE_URL ?? sandboxUrl,
     OMRON_OAUTH_API_URL: env.OMRON_OAUTH_API_URL ?? `${sandboxUrl}/stg`,
     OMRON_CLIENT_SECRET: env.OMRON_CLIENT_SECRET ?? secrets.omronClientSecret,
+    ENCRYPTION_KEYS: env.ENCRYPTION_KEYS ?? secrets.encryptionKey,
+    ENCRYPTION_ACTIVE_KEY_ID: env.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryptionKey.split(':')[0],
   });
 
   let embedded: EmbeddedPostgres | undefined;
