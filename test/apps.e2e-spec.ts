@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { loadDspConfig, loadSandboxConfig } from '@opendsp/config';
-import { EnvironmentMismatchError } from '@opendsp/database';
+import { DSP_MIGRATIONS, EnvironmentMismatchError } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
@@ -63,13 +63,11 @@ describe('platform and sandbox apps', () => {
 
   it('reports not ready while a migration is pending', async () => {
     const platform = await dsp();
-    await adminQuery(database.settings.url, `delete from mikro_orm_migrations`);
+    const latest = DSP_MIGRATIONS.at(-1)!.name;
+    await adminQuery(database.settings.url, `delete from mikro_orm_migrations where name = $1`, [latest]);
     const ready = await request(platform.getHttpServer()).get('/health/ready').expect(503);
-    expect(ready.body.error.migrations).toMatchObject({ status: 'down', message: expect.stringContaining('pending') });
-    await adminQuery(
-      database.settings.url,
-      `insert into mikro_orm_migrations (name, executed_at) values ('Migration20261123090000_foundation', now())`,
-    );
+    expect(ready.body.error.migrations).toMatchObject({ status: 'down', message: expect.stringContaining(latest) });
+    await adminQuery(database.settings.url, `insert into mikro_orm_migrations (name, executed_at) values ($1, now())`, [latest]);
     await request(platform.getHttpServer()).get('/health/ready').expect(200);
   });
 

@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
+import { CryptoModule } from '@opendsp/crypto';
 import { DspDatabaseModule } from '@opendsp/database';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
+import { TokensModule } from '@opendsp/tokens';
 import { HomeModule } from './home/home.module.js';
 
 /**
@@ -22,6 +24,8 @@ export class DspModule {
         loggingModule(config.log),
         DspDatabaseModule.forRoot(),
         HealthModule,
+        CryptoModule,
+        TokensModule,
         ...(servesWeb ? [HomeModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],

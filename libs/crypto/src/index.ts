@@ -1,1 +1,2 @@
+export * from './crypto.module.js';
 export * from './secret-box.js';

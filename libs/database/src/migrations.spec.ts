@@ -32,7 +32,14 @@ describe('migrations', () => {
       expect(await dsp.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
       expect(await sandbox.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
       expect(await tablesIn(dsp, 'public')).toEqual(
-        expect.arrayContaining(['admin_account', 'environment_stamp', 'group_redirect_url', 'program_group']),
+        expect.arrayContaining([
+          'admin_account',
+          'environment_stamp',
+          'group_redirect_url',
+          'omron_connection',
+          'omron_connection_event',
+          'program_group',
+        ]),
       );
       expect(await tablesIn(dsp, 'omron_sandbox')).toEqual(['mikro_orm_migrations', 'sandbox_user']);
 

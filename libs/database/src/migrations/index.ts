@@ -1,4 +1,8 @@
 import { Migration20261123090000_foundation } from './Migration20261123090000_foundation.js';
+import { Migration20261123130000_omron_connections } from './Migration20261123130000_omron_connections.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
-export const DSP_MIGRATIONS = [{ name: 'Migration20261123090000_foundation', class: Migration20261123090000_foundation }];
+export const DSP_MIGRATIONS = [
+  { name: 'Migration20261123090000_foundation', class: Migration20261123090000_foundation },
+  { name: 'Migration20261123130000_omron_connections', class: Migration20261123130000_omron_connections },
+];
