@@ -6,3 +6,5 @@ export * from './environment-stamp.entity.js';
 export * from './environment-stamp.js';
 export * from './migrate.js';
 export { DSP_MIGRATIONS } from './migrations/index.js';
+export * from './encrypted-columns.js';
+export * from './reencrypt-secrets.js';

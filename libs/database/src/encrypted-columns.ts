@@ -1,0 +1,14 @@
+/**
+ * Every column that holds SecretBox ciphertext, with the logical column name bound into its associated
+ * data. The re-encryption command walks this list, so a new encrypted column must be added here.
+ */
+export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad: string }[] }[] = [
+  {
+    table: 'omron_connection',
+    columns: [
+      { column: 'access_token_ciphertext', aad: 'access_token' },
+      { column: 'refresh_token_ciphertext', aad: 'refresh_token' },
+      { column: 'id_token_ciphertext', aad: 'id_token' },
+    ],
+  },
+];
