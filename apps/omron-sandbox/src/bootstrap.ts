@@ -1,29 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import type { SandboxConfig } from '@opendsp/config';
-import { configureViews } from '@opendsp/views';
+import { createWebApp, type WebAppOptions } from '@opendsp/views';
 import { SandboxModule } from './sandbox.module.js';
 
-export interface AppOptions {
-  /** Close the app on SIGTERM/SIGINT (default). The local launcher handles signals itself. */
-  shutdownHooks?: boolean;
-}
-
-const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-
 /** Builds the sandbox app without listening. */
-export async function createSandboxApp(config: SandboxConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(SandboxModule.forRoot(config), { bufferLogs: true, abortOnError: false });
-  app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  if (options.shutdownHooks !== false) app.enableShutdownHooks();
-  await configureViews(app, { views: here('./views'), partials: here('./views/partials'), public: here('./public') });
-  return app;
+export function createSandboxApp(config: SandboxConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
+  return createWebApp(SandboxModule.forRoot(config), import.meta.url, options);
 }
 
-export async function startSandbox(config: SandboxConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+/** Builds the sandbox app and listens on the configured host and port. */
+export async function startSandbox(config: SandboxConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
   const app = await createSandboxApp(config, options);
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -5,6 +5,7 @@ export * from './embedded-postgres.js';
 export * from './environment-stamp.entity.js';
 export * from './environment-stamp.js';
 export * from './migrate.js';
+export * from './orm-config.js';
 export { DSP_MIGRATIONS } from './migrations/index.js';
 export * from './encrypted-columns.js';
 export * from './reencrypt-secrets.js';

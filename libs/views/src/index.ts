@@ -1,1 +1,2 @@
 export * from './configure-views.js';
+export * from './create-web-app.js';

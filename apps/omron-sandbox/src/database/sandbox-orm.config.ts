@@ -1,6 +1,6 @@
-import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@opendsp/config';
+import { ormConfig } from '@opendsp/database';
 import { SandboxUser } from '../users/sandbox-user.entity.js';
 import { SANDBOX_MIGRATIONS } from './migrations/index.js';
 
@@ -11,27 +11,13 @@ export const SANDBOX_ENTITIES = [SandboxUser];
  * migration table, so it can share a database with the platform without touching the platform's tables.
  */
 export function sandboxOrmConfig(database: DatabaseSettings): Options {
-  return defineConfig({
-    clientUrl: database.url,
-    pool: { min: 0, max: database.poolMax },
+  return ormConfig(database, {
     entities: SANDBOX_ENTITIES,
-    extensions: [Migrator],
-    migrations: {
-      migrationsList: SANDBOX_MIGRATIONS,
-      path: 'apps/omron-sandbox/src/database/migrations',
-      pathTs: 'apps/omron-sandbox/src/database/migrations',
-      tableName: 'omron_sandbox.mikro_orm_migrations',
-      transactional: true,
-      allOrNothing: true,
-      snapshot: false,
-      silent: true,
-      emit: 'ts',
-    },
+    migrationsList: SANDBOX_MIGRATIONS,
+    migrationsFolder: 'apps/omron-sandbox/src/database/migrations',
+    migrationsTable: 'omron_sandbox.mikro_orm_migrations',
     // The platform's tables live in `public`; the sandbox neither diffs nor drops them.
-    schemaGenerator: { ignoreSchema: ['public'] },
-    forceUtcTimezone: true,
-    ignoreUndefinedInQuery: true,
-    allowGlobalContext: false,
+    foreignSchemas: ['public'],
   });
 }
 

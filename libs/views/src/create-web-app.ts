@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { configureViews } from './configure-views.js';
+
+export interface WebAppOptions {
+  /** Close the app on SIGTERM/SIGINT (default). The local launcher handles signals itself. */
+  shutdownHooks?: boolean;
+}
+
+/**
+ * Builds a Nest app the way both OpenDSP apps run: pino logging, no `x-powered-by`, and Handlebars views,
+ * partials and static files from the `views/` and `public/` folders beside `appFileUrl` (the caller's
+ * `import.meta.url`).
+ */
+export async function createWebApp(
+  module: DynamicModule,
+  appFileUrl: string,
+  options: WebAppOptions = {},
+): Promise<NestExpressApplication> {
+  const here = (path: string): string => fileURLToPath(new URL(path, appFileUrl));
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
+  await configureViews(app, { views: here('./views'), partials: here('./views/partials'), public: here('./public') });
+  return app;
+}
