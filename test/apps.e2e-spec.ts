@@ -38,21 +38,25 @@ describe('platform and sandbox apps', () => {
     }
   });
 
-  it('shows the environment type, region and timezone on the front page', async () => {
-    const page = await request((await dsp()).getHttpServer())
-      .get('/')
-      .expect(200);
+  it('sends the front page to sign-in, which shows the environment type, region and timezone', async () => {
+    const server = (await dsp()).getHttpServer();
+    await request(server).get('/').expect(303).expect('Location', '/login?next=%2F');
+    const page = await request(server).get('/login').expect(200);
     expect(page.text).toContain('<strong>STAGING</strong>');
     expect(page.text).toContain('East Asia: Japan, Korea');
     expect(page.text).toContain('Asia/Tokyo');
+    await request(server)
+      .get('/static/portal.css')
+      .expect(200)
+      .expect('Content-Type', /text\/css/);
   });
 
   it('serves pages only in the web roles; a worker answers health probes only', async () => {
     const worker = await dsp({ PROCESS_ROLE: 'worker' });
-    await request(worker.getHttpServer()).get('/').expect(404);
+    await request(worker.getHttpServer()).get('/login').expect(404);
     await request(worker.getHttpServer()).get('/health').expect(200);
     await request((await dsp({ PROCESS_ROLE: 'web' })).getHttpServer())
-      .get('/')
+      .get('/login')
       .expect(200);
   });
 

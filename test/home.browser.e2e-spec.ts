@@ -30,7 +30,9 @@ describe('front page in a browser', () => {
 
   it('shows an unmistakable environment banner with its stylesheet applied', async () => {
     const page = await browser.newPage();
+    // The front page sends a visitor who is not signed in to the sign-in page, banner and all.
     await page.goto(baseUrl);
+    expect(new URL(page.url()).pathname).toBe('/login');
     const banner = page.getByRole('status');
     await expect(banner.textContent()).resolves.toContain('STAGING');
     // The staging colour comes from the served stylesheet, so this fails if static assets break.

@@ -1,11 +1,16 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DspConfig } from '@opendsp/config';
 import { createWebApp, type WebAppOptions } from '@opendsp/views';
+import { applyWebSecurity } from '@opendsp/web-security';
 import { DspModule } from './dsp.module.js';
+import { configurePortalViews } from './portal-views.js';
 
 /** Builds the platform app for the configured process role, without listening. */
-export function createDspApp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
-  return createWebApp(DspModule.forRoot(config), import.meta.url, options);
+export async function createDspApp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await createWebApp(DspModule.forRoot(config), import.meta.url, options);
+  applyWebSecurity(app, config);
+  await configurePortalViews(app);
+  return app;
 }
 
 /** Builds the platform app and listens on the configured host and port. */

@@ -1,12 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
+import { AuditModule } from '@opendsp/audit';
 import { CryptoModule } from '@opendsp/crypto';
 import { DspDatabaseModule } from '@opendsp/database';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
+import { MailModule } from '@opendsp/mail';
 import { TokensModule } from '@opendsp/tokens';
-import { HomeModule } from './home/home.module.js';
+import { PortalModule } from './portal/portal.module.js';
 
 /**
  * The platform's composition root. One build serves every process role: `web` serves pages and the
@@ -26,7 +28,9 @@ export class DspModule {
         HealthModule,
         CryptoModule,
         TokensModule,
-        ...(servesWeb ? [HomeModule] : []),
+        AuditModule,
+        MailModule,
+        ...(servesWeb ? [PortalModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],
     };

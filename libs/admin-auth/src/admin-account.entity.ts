@@ -19,6 +19,7 @@ export class AdminAccount {
   @Property({ type: 'text' })
   displayName: string;
 
+  /** Where password reset and invitation mail goes. */
   @Property({ type: 'text' })
   email: string;
 
@@ -34,6 +35,21 @@ export class AdminAccount {
 
   @Property({ type: 'timestamptz', nullable: true })
   disabledAt: Date | null = null;
+
+  /** The portal language this admin chose; null follows DSP_LANGUAGE. */
+  @Property({ type: 'text', nullable: true })
+  language: string | null = null;
+
+  /** The TOTP secret, SecretBox-encrypted (bound to this row and column); null without a second factor. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  totpSecretCiphertext: string | null = null;
+
+  /** The last TOTP time step accepted, so a code cannot be replayed within its window. */
+  @Property({ type: 'bigint', nullable: true, hidden: true })
+  totpLastStep: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lastLoginAt: Date | null = null;
 
   constructor(loginId: string, displayName: string, email: string, role: AdminRole) {
     this.loginId = loginId;

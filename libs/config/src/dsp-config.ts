@@ -50,6 +50,16 @@ export class DspConfig {
   readonly omron: { websiteUrl: string; apiUrl: string; clientId: string; clientSecret: string };
   readonly encryption: { keys: { id: string; key: Buffer }[]; activeKeyId: string };
   readonly tokens: { refreshThresholdPercent: number; refreshMinSeconds: number; clockSkewSeconds: number; refreshesPerMinute: number };
+  /** Admin portal sign-in and session rules. */
+  readonly portal: {
+    sessionIdleMinutes: number;
+    sessionAbsoluteHours: number;
+    loginMaxFailures: number;
+    loginLockoutMinutes: number;
+    /** CIDRs of trusted reverse proxies; empty: X-Forwarded-For is ignored. */
+    trustProxy: string[];
+  };
+  readonly mail: { smtpUrl: string | undefined; from: string };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -84,6 +94,14 @@ export class DspConfig {
       clockSkewSeconds: env.TOKEN_CLOCK_SKEW_SECONDS,
       refreshesPerMinute: env.TOKEN_REFRESHES_PER_MINUTE,
     };
+    this.portal = {
+      sessionIdleMinutes: env.SESSION_IDLE_MINUTES,
+      sessionAbsoluteHours: env.SESSION_ABSOLUTE_HOURS,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginLockoutMinutes: env.LOGIN_LOCKOUT_MINUTES,
+      trustProxy: env.TRUST_PROXY ?? [],
+    };
+    this.mail = { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM };
   }
 }
 

@@ -163,4 +163,49 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Min(1, { message: 'TOKEN_REFRESHES_PER_MINUTE: must be at least 1' })
   @IsInt({ message: 'TOKEN_REFRESHES_PER_MINUTE: must be a whole number' })
   TOKEN_REFRESHES_PER_MINUTE: number = 60;
+
+  /** An admin session ends after this many minutes without a request. */
+  @Transform(toInt)
+  @Min(5, { message: 'SESSION_IDLE_MINUTES: must be between 5 and 1440' })
+  @Max(1440, { message: 'SESSION_IDLE_MINUTES: must be between 5 and 1440' })
+  @IsInt({ message: 'SESSION_IDLE_MINUTES: must be a whole number' })
+  SESSION_IDLE_MINUTES: number = 30;
+
+  /** An admin session ends this many hours after sign-in, however active. */
+  @Transform(toInt)
+  @Min(1, { message: 'SESSION_ABSOLUTE_HOURS: must be between 1 and 168' })
+  @Max(168, { message: 'SESSION_ABSOLUTE_HOURS: must be between 1 and 168' })
+  @IsInt({ message: 'SESSION_ABSOLUTE_HOURS: must be a whole number' })
+  SESSION_ABSOLUTE_HOURS: number = 12;
+
+  /** Failed sign-ins for one login ID before it is locked for LOGIN_LOCKOUT_MINUTES. */
+  @Transform(toInt)
+  @Min(3, { message: 'LOGIN_MAX_FAILURES: must be between 3 and 20' })
+  @Max(20, { message: 'LOGIN_MAX_FAILURES: must be between 3 and 20' })
+  @IsInt({ message: 'LOGIN_MAX_FAILURES: must be a whole number' })
+  LOGIN_MAX_FAILURES: number = 5;
+
+  @Transform(toInt)
+  @Min(1, { message: 'LOGIN_LOCKOUT_MINUTES: must be between 1 and 1440' })
+  @Max(1440, { message: 'LOGIN_LOCKOUT_MINUTES: must be between 1 and 1440' })
+  @IsInt({ message: 'LOGIN_LOCKOUT_MINUTES: must be a whole number' })
+  LOGIN_LOCKOUT_MINUTES: number = 15;
+
+  /**
+   * IPv4 addresses or CIDR blocks of the reverse proxies in front of the platform. Only they may tell the
+   * client's address in X-Forwarded-For; unset, the header is ignored and the TCP peer is the client.
+   */
+  @IsOptional()
+  @Transform(({ value }) => splitList(value))
+  @IsIpv4CidrList()
+  TRUST_PROXY?: string[];
+
+  /** Outgoing mail (password reset, invitations): smtp:// or smtps:// URL with credentials. Unset: mail is kept in the outbox table only. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL: must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** Sender of the platform's mail. */
+  @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })
+  MAIL_FROM: string = 'OpenDSP <no-reply@localhost>';
 }

@@ -1,7 +1,22 @@
-import { AdminAccount } from '@opendsp/admin-auth';
-import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
+import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/admin-auth';
+import { AuditEvent } from '@opendsp/audit';
+import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
+import { OutboxMail } from '@opendsp/mail';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
 import { EnvironmentStamp } from './environment-stamp.entity.js';
 
 /** Every entity of the platform, listed explicitly (no folder scanning). */
-export const DSP_ENTITIES = [EnvironmentStamp, AdminAccount, ProgramGroup, GroupRedirectUrl, OmronConnection, OmronConnectionEvent];
+export const DSP_ENTITIES = [
+  EnvironmentStamp,
+  AdminAccount,
+  ProgramGroup,
+  GroupRedirectUrl,
+  OmronConnection,
+  OmronConnectionEvent,
+  AdminSession,
+  AdminToken,
+  LoginThrottle,
+  GroupAdminMembership,
+  AuditEvent,
+  OutboxMail,
+];

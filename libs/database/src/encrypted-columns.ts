@@ -11,4 +11,8 @@ export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad:
       { column: 'id_token_ciphertext', aad: 'id_token' },
     ],
   },
+  {
+    table: 'admin_account',
+    columns: [{ column: 'totp_secret_ciphertext', aad: 'totp_secret' }],
+  },
 ];

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, type Opt, type Rel } from '@mikro-orm/core';
-import { Entity, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { generateGroupId } from './group-id.js';
 
 /** A program (the DSP document's "group"): participants join it through its consent link. */
 @Entity({ tableName: 'program_group' })
+@Index({ name: 'program_group_created_at_id_index', properties: ['createdAt', 'id'] })
 export class ProgramGroup {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();
@@ -38,6 +39,7 @@ export class ProgramGroup {
 /** A pre-registered redirect destination URL of a group; participants land here after consenting. */
 @Entity({ tableName: 'group_redirect_url' })
 @Unique({ properties: ['group', 'url'] })
+@Unique({ name: 'group_redirect_url_one_default', properties: ['group'], where: '"is_default"' })
 export class GroupRedirectUrl {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();
@@ -48,6 +50,7 @@ export class GroupRedirectUrl {
   @Property({ type: 'text' })
   url: string;
 
+  /** At most one per group (a partial unique index in the database); with none registered, the platform's result page is used. */
   @Property({ type: 'boolean' })
   isDefault: boolean & Opt = false;
 

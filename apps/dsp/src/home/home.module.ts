@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { HomeController } from './home.controller.js';
+import { GroupsModule } from '@opendsp/groups';
+import { HomePortalController } from './home.portal.controller.js';
 
-@Module({ controllers: [HomeController] })
+@Module({ imports: [GroupsModule], controllers: [HomePortalController] })
 export class HomeModule {}

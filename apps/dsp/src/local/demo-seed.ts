@@ -1,6 +1,5 @@
-import { hash } from '@node-rs/argon2';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { AdminAccount } from '@opendsp/admin-auth';
+import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import type { DspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
@@ -18,7 +17,7 @@ export async function seedDemo(config: DspConfig, adminPassword: string): Promis
     const { partnerAdmin } = config.environment;
     if (!(await em.count(AdminAccount, { loginId: partnerAdmin.id }))) {
       const admin = new AdminAccount(partnerAdmin.id, partnerAdmin.name, partnerAdmin.email, 'partner-admin');
-      admin.passwordHash = await hash(adminPassword);
+      admin.passwordHash = await PasswordHasher.hash(adminPassword);
       em.persist(admin);
     }
     let group = await em.findOne(ProgramGroup, { displayName: DEMO_GROUP_NAME });

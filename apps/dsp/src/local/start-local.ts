@@ -13,6 +13,7 @@ import {
 import { startSandbox } from '../../../omron-sandbox/src/bootstrap.js';
 import { migrateSandboxDatabase } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
 import { ensureSandboxUser } from '../../../omron-sandbox/src/users/sandbox-users.js';
+import { upsertRegisteredApp } from '../../../omron-sandbox/src/registered-apps/index.js';
 import { startDsp } from '../bootstrap.js';
 import { seedDemo } from './demo-seed.js';
 import { loadOrCreateLocalSecrets } from './local-secrets.js';
@@ -88,6 +89,14 @@ async function main(): Promise<void> {
     const { groupId } = await seedDemo(dspConfig, secrets.adminPassword);
     const sandboxOrm = await MikroORM.init(sandboxOrmConfig({ ...sandboxConfig.database, poolMax: 1 }));
     await ensureSandboxUser(sandboxOrm.em.fork(), SANDBOX_DEMO_USER, secrets.sandboxUserPassword);
+    // The platform's OMRON client, registered with the secret the platform was given, so consent works offline.
+    await upsertRegisteredApp(sandboxOrm.em.fork(), {
+      clientId: dspConfig.omron.clientId,
+      clientSecret: dspConfig.omron.clientSecret,
+      displayName: dspConfig.environment.partnerName,
+      redirectUris: [`${dspConfig.http.publicBaseUrl}/consent/callback`],
+      notificationUri: `${dspConfig.http.publicBaseUrl}/omron/notifications`,
+    });
     await sandboxOrm.close(true);
 
     apps.push(await startSandbox(sandboxConfig, { shutdownHooks: false }));

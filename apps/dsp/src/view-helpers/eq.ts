@@ -1,0 +1,4 @@
+/** `{{#if (eq status "active")}}`. */
+export function eq(left: unknown, right: unknown): boolean {
+  return left === right;
+}

@@ -1,0 +1,156 @@
+import { Body, Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { validateForm } from '@opendsp/i18n';
+import { PortalController, PublicPage } from './access.decorator.js';
+import { AdminAccountsService } from './admin-accounts.service.js';
+import type { AdminTokenPurpose } from './admin-token.entity.js';
+import { AuthService } from './auth.service.js';
+import { LanguageForm, NewPasswordForm, ResetRequestForm, SecondFactorForm, SignInForm } from './dto/auth-forms.dto.js';
+import { PortalCookies } from './portal-cookies.js';
+import { noticeKey, redirectTo, renderPage, safeLocalPath } from './portal-pages.js';
+import { actorOf, type PortalRequest } from './portal-request.js';
+
+/** Sign-in, second factor, sign-out, one-time password links and the language switch: the pages before the portal. */
+@PortalController()
+export class AuthPortalController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly accounts: AdminAccountsService,
+    private readonly cookies: PortalCookies,
+  ) {}
+
+  @Get('login')
+  @PublicPage()
+  loginPage(@Req() req: PortalRequest, @Res() res: Response, @Query('next') next?: string, @Query('notice') notice?: string): void {
+    if (req.portal.user) return redirectTo(res, safeLocalPath(next));
+    renderPage(res, 'auth/login', { ...this.nextOf(next), title: 'login.title', notice: noticeKey(notice), values: {} });
+  }
+
+  @Post('login')
+  @PublicPage()
+  async login(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown, @Query('next') next?: string): Promise<void> {
+    const form = await validateForm(SignInForm, body);
+    const view = { ...this.nextOf(next), title: 'login.title' };
+    if (!form.ok) return renderPage(res, 'auth/login', { ...view, errors: form.errors, values: body }, 422);
+    const result = await this.auth.signIn(form.value.loginId, form.value.password, req.portal.ip, req.portal.sessionTokenHash);
+    if (result.kind === 'failed')
+      return renderPage(res, 'auth/login', { ...view, failed: true, values: { loginId: form.value.loginId } }, 401);
+    this.cookies.setSession(res, result.token);
+    if (result.kind === 'second-factor') return redirectTo(res, `/login/totp?next=${encodeURIComponent(view.next)}`);
+    redirectTo(res, view.next);
+  }
+
+  @Get('login/totp')
+  @PublicPage()
+  totpPage(@Req() req: PortalRequest, @Res() res: Response, @Query('next') next?: string): void {
+    if (!req.portal.pendingAdminId) return redirectTo(res, '/login');
+    renderPage(res, 'auth/login-totp', { ...this.nextOf(next), title: 'totp.title' });
+  }
+
+  @Post('login/totp')
+  @PublicPage()
+  async totp(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown, @Query('next') next?: string): Promise<void> {
+    const { pendingAdminId, sessionTokenHash } = req.portal;
+    if (!pendingAdminId || !sessionTokenHash) return redirectTo(res, '/login');
+    const view = { ...this.nextOf(next), title: 'totp.title' };
+    const form = await validateForm(SecondFactorForm, body);
+    if (!form.ok) return renderPage(res, 'auth/login-totp', { ...view, errors: form.errors }, 422);
+    const result = await this.auth.completeSecondFactor(sessionTokenHash, pendingAdminId, form.value.code, req.portal.ip);
+    if (result.kind !== 'signed-in') return renderPage(res, 'auth/login-totp', { ...view, failed: true }, 401);
+    this.cookies.setSession(res, result.token);
+    redirectTo(res, view.next);
+  }
+
+  @Post('logout')
+  @PublicPage()
+  async logout(@Req() req: PortalRequest, @Res() res: Response): Promise<void> {
+    if (req.portal.sessionTokenHash) await this.auth.signOut(req.portal.sessionTokenHash, actorOf(req));
+    this.cookies.clearSession(res);
+    redirectTo(res, '/login?notice=signed_out');
+  }
+
+  @Get('setup/:token')
+  @PublicPage()
+  setupPage(@Param('token') token: string, @Res() res: Response): Promise<void> {
+    return this.passwordPage('setup', token, res);
+  }
+
+  @Post('setup/:token')
+  @PublicPage()
+  setup(@Param('token') token: string, @Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    return this.setPassword('setup', token, req, res, body);
+  }
+
+  @Get('password-reset')
+  @PublicPage()
+  resetRequestPage(@Res() res: Response, @Query('notice') notice?: string): void {
+    renderPage(res, 'auth/reset-request', { title: 'reset.title', notice: noticeKey(notice), values: {} });
+  }
+
+  @Post('password-reset')
+  @PublicPage()
+  async resetRequest(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    const form = await validateForm(ResetRequestForm, body);
+    if (!form.ok) return renderPage(res, 'auth/reset-request', { title: 'reset.title', errors: form.errors, values: body }, 422);
+    await this.accounts.requestPasswordReset(form.value.loginId, req.portal.ip);
+    // The same answer whether or not the login ID exists.
+    redirectTo(res, '/password-reset?notice=reset_sent');
+  }
+
+  @Get('password-reset/:token')
+  @PublicPage()
+  resetPage(@Param('token') token: string, @Res() res: Response): Promise<void> {
+    return this.passwordPage('reset', token, res);
+  }
+
+  @Post('password-reset/:token')
+  @PublicPage()
+  reset(@Param('token') token: string, @Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    return this.setPassword('reset', token, req, res, body);
+  }
+
+  @Post('language')
+  @PublicPage()
+  async language(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    const form = await validateForm(LanguageForm, body);
+    const returnTo = safeLocalPath((body as Record<string, unknown> | undefined)?.returnTo);
+    if (form.ok) {
+      this.cookies.setLanguage(res, form.value.lang);
+      if (req.portal.user) await this.accounts.setLanguage(req.portal.user.id, form.value.lang);
+    }
+    redirectTo(res, returnTo);
+  }
+
+  private async passwordPage(purpose: AdminTokenPurpose, token: string, res: Response): Promise<void> {
+    const admin = await this.accounts.tokenHolder(token, purpose);
+    if (!admin) throw new NotFoundException('link');
+    renderPage(res, 'auth/set-password', {
+      title: `${purpose}.title`,
+      purpose,
+      loginId: admin.loginId,
+      action: this.actionOf(purpose, token),
+    });
+  }
+
+  private async setPassword(purpose: AdminTokenPurpose, token: string, req: PortalRequest, res: Response, body: unknown): Promise<void> {
+    const form = await validateForm(NewPasswordForm, body);
+    const admin = await this.accounts.tokenHolder(token, purpose);
+    if (!admin) throw new NotFoundException('link');
+    const view = { title: `${purpose}.title`, purpose, loginId: admin.loginId, action: this.actionOf(purpose, token) };
+    if (!form.ok) return renderPage(res, 'auth/set-password', { ...view, errors: form.errors }, 422);
+    const outcome = await this.accounts.setPasswordWithToken(token, purpose, form.value.password, form.value.confirmation, req.portal.ip);
+    if (!outcome) throw new NotFoundException('link');
+    if (!outcome.ok) return renderPage(res, 'auth/set-password', { ...view, errors: outcome.errors }, 422);
+    redirectTo(res, '/login?notice=password_set');
+  }
+
+  /** Where to go after signing in, and the same as a query value for the form's action. */
+  private nextOf(next: unknown): { next: string; nextParam: string } {
+    const path = safeLocalPath(next);
+    return { next: path, nextParam: encodeURIComponent(path) };
+  }
+
+  private actionOf(purpose: AdminTokenPurpose, token: string): string {
+    return purpose === 'setup' ? `/setup/${token}` : `/password-reset/${token}`;
+  }
+}

@@ -1,0 +1,69 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { trimmed } from '@opendsp/i18n';
+
+const asString = ({ value }: { value: unknown }): string => (typeof value === 'string' ? value : '');
+
+export class SignInForm {
+  @Transform(trimmed)
+  @MaxLength(200, { message: 'form.too_long' })
+  @IsNotEmpty({ message: 'form.required' })
+  loginId!: string;
+
+  @Transform(asString)
+  @MaxLength(1024, { message: 'form.too_long' })
+  @IsNotEmpty({ message: 'form.required' })
+  password!: string;
+}
+
+export class SecondFactorForm {
+  @Transform(trimmed)
+  @IsNotEmpty({ message: 'form.required' })
+  @MaxLength(20, { message: 'form.too_long' })
+  code!: string;
+}
+
+export class NewPasswordForm {
+  @Transform(asString)
+  @IsNotEmpty({ message: 'form.required' })
+  password!: string;
+
+  @Transform(asString)
+  @IsString()
+  confirmation!: string;
+}
+
+export class ChangePasswordForm extends NewPasswordForm {
+  @Transform(asString)
+  @IsNotEmpty({ message: 'form.required' })
+  current!: string;
+}
+
+export class ResetRequestForm {
+  @Transform(trimmed)
+  @MaxLength(200, { message: 'form.too_long' })
+  @IsNotEmpty({ message: 'form.required' })
+  loginId!: string;
+}
+
+export class LanguageForm {
+  @IsIn(['ja', 'en'], { message: 'form.invalid' })
+  lang!: 'ja' | 'en';
+}
+
+export class EnableTotpForm {
+  @Transform(trimmed)
+  @IsNotEmpty({ message: 'form.required' })
+  secret!: string;
+
+  @Transform(trimmed)
+  @IsNotEmpty({ message: 'form.required' })
+  @MaxLength(20, { message: 'form.too_long' })
+  code!: string;
+}
+
+export class DisableTotpForm {
+  @Transform(asString)
+  @IsNotEmpty({ message: 'form.required' })
+  current!: string;
+}

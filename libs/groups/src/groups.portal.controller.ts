@@ -1,0 +1,160 @@
+import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import { DspConfig } from '@opendsp/config';
+import { validateForm } from '@opendsp/i18n';
+import { GroupForm, RedirectUrlForm } from './dto/group-forms.dto.js';
+import { GroupsService, platformResultUrl, type GroupStatus } from './groups.service.js';
+
+const PAGE_SIZE = 50;
+const STATUSES: GroupStatus[] = ['active', 'archived', 'all'];
+
+/** Portal pages of groups: list, create, details with redirect URLs, edit, archive. */
+@PortalController('groups')
+export class GroupsPortalController {
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly config: DspConfig,
+  ) {}
+
+  @Get()
+  @Access('groups.view')
+  async list(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Query('status') status?: string,
+    @Query('after') after?: string,
+    @Query('notice') notice?: string,
+  ): Promise<void> {
+    const chosen = STATUSES.includes(status as GroupStatus) ? (status as GroupStatus) : 'active';
+    const page = await this.groups.page(req.portal.user!, { status: chosen, after, limit: PAGE_SIZE });
+    renderPage(res, 'groups/list', {
+      title: 'groups.title',
+      groups: page.groups,
+      status: chosen,
+      statuses: STATUSES.map((value) => ({ value, selected: value === chosen })),
+      nextLink: page.nextAfter ? `/groups?status=${chosen}&after=${encodeURIComponent(page.nextAfter)}` : null,
+      isFirstPage: !after,
+      notice: noticeKey(notice),
+    });
+  }
+
+  @Get('new')
+  @Access('groups.create')
+  newPage(@Res() res: Response): void {
+    renderPage(res, 'groups/form', { title: 'groups.new_title', action: '/groups', values: {} });
+  }
+
+  @Post()
+  @Access('groups.create')
+  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    const form = await validateForm(GroupForm, body);
+    if (!form.ok)
+      return renderPage(res, 'groups/form', { title: 'groups.new_title', action: '/groups', values: body, errors: form.errors }, 422);
+    const group = await this.groups.create(form.value, actorOf(req));
+    redirectTo(res, `/groups/${group.groupId}?notice=group_created`);
+  }
+
+  @Get(':groupId')
+  @Access('groups.view')
+  async details(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('groupId') groupId: string,
+    @Query('notice') notice?: string,
+  ): Promise<void> {
+    renderPage(res, 'groups/details', { ...(await this.detailsView(req, groupId)), notice: noticeKey(notice) });
+  }
+
+  @Get(':groupId/edit')
+  @Access('groups.edit')
+  async editPage(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string): Promise<void> {
+    const { group } = await this.groups.details(req.portal.user!, groupId);
+    renderPage(res, 'groups/form', { title: 'groups.edit_title', action: `/groups/${group.groupId}`, group, values: group });
+  }
+
+  @Post(':groupId')
+  @Access('groups.edit')
+  async update(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string, @Body() body: unknown): Promise<void> {
+    const form = await validateForm(GroupForm, body);
+    if (!form.ok) {
+      const { group } = await this.groups.details(req.portal.user!, groupId);
+      return renderPage(
+        res,
+        'groups/form',
+        { title: 'groups.edit_title', action: `/groups/${group.groupId}`, group, values: body, errors: form.errors },
+        422,
+      );
+    }
+    const group = await this.groups.update(req.portal.user!, groupId, form.value, actorOf(req));
+    redirectTo(res, `/groups/${group.groupId}?notice=saved`);
+  }
+
+  @Post(':groupId/archive')
+  @Access('groups.archive')
+  async archive(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string): Promise<void> {
+    await this.groups.setArchived(req.portal.user!, groupId, true, actorOf(req));
+    redirectTo(res, `/groups/${groupId}?notice=group_archived`);
+  }
+
+  @Post(':groupId/restore')
+  @Access('groups.archive')
+  async restore(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string): Promise<void> {
+    await this.groups.setArchived(req.portal.user!, groupId, false, actorOf(req));
+    redirectTo(res, `/groups/${groupId}?notice=group_restored`);
+  }
+
+  @Post(':groupId/redirect-urls')
+  @Access('groups.edit')
+  async addUrl(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string, @Body() body: unknown): Promise<void> {
+    const form = await validateForm(RedirectUrlForm, body);
+    const outcome = form.ok
+      ? await this.groups.addRedirectUrl(req.portal.user!, groupId, form.value.url, form.value.makeDefault, actorOf(req))
+      : form;
+    if (!outcome.ok) {
+      return renderPage(
+        res,
+        'groups/details',
+        { ...(await this.detailsView(req, groupId)), urlValues: body, urlErrors: outcome.errors },
+        422,
+      );
+    }
+    redirectTo(res, `/groups/${groupId}?notice=url_added`);
+  }
+
+  @Post(':groupId/redirect-urls/:urlId/default')
+  @Access('groups.edit')
+  async setDefault(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('groupId') groupId: string,
+    @Param('urlId') urlId: string,
+  ): Promise<void> {
+    await this.groups.setDefaultRedirectUrl(req.portal.user!, groupId, urlId, actorOf(req));
+    redirectTo(res, `/groups/${groupId}?notice=url_default`);
+  }
+
+  @Post(':groupId/redirect-urls/:urlId/delete')
+  @Access('groups.edit')
+  async removeUrl(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('groupId') groupId: string,
+    @Param('urlId') urlId: string,
+  ): Promise<void> {
+    await this.groups.removeRedirectUrl(req.portal.user!, groupId, urlId, actorOf(req));
+    redirectTo(res, `/groups/${groupId}?notice=url_removed`);
+  }
+
+  private async detailsView(req: PortalRequest, groupId: string): Promise<Record<string, unknown>> {
+    const { group, urls, admins } = await this.groups.details(req.portal.user!, groupId);
+    return {
+      title: 'groups.details_title',
+      group,
+      urls,
+      admins,
+      platformResultUrl: platformResultUrl(this.config),
+      httpLocalAllowed: this.config.nodeEnv === 'development',
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import type { Language } from '@opendsp/config';
+import { en } from './messages/en.js';
+import { ja } from './messages/ja.js';
+
+/** A message key of the catalogues (the English catalogue is the reference; Japanese must have the same keys). */
+export type MessageKey = keyof typeof en;
+
+const CATALOGUES: Record<Language, Record<MessageKey, string>> = { en, ja };
+
+/** The languages an admin can switch between, with their own names. */
+export const LANGUAGE_CHOICES: { code: Language; name: string }[] = [
+  { code: 'ja', name: '日本語' },
+  { code: 'en', name: 'English' },
+];
+
+export function isLanguage(value: unknown): value is Language {
+  return value === 'ja' || value === 'en';
+}
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
+}
+
+/**
+ * The message `key` in `language`, with `{name}` placeholders filled from `params`. An unknown key comes back
+ * as itself, so a typo shows up on the page instead of breaking it.
+ */
+export function translate(language: Language, key: string, params: Record<string, unknown> = {}): string {
+  const template = isMessageKey(key) ? CATALOGUES[language][key] : key;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+}
+
+/** Every key of a catalogue; for the completeness check. */
+export function catalogueKeys(language: Language): string[] {
+  return Object.keys(CATALOGUES[language]).sort();
+}
+
+/**
+ * A date and time in the environment's time zone, the same shape in both languages so columns line up:
+ * `2026-11-23 19:00:05 GMT+9` (English) or `2026/11/23 19:00:05 JST` (Japanese).
+ */
+export function formatDateTime(value: Date | string | null | undefined, language: Language, timeZone: string): string {
+  if (value === null || value === undefined || value === '') return '';
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  const parts = new Intl.DateTimeFormat(language === 'ja' ? 'ja-JP' : 'en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((candidate) => candidate.type === type)?.value ?? '';
+  const separator = language === 'ja' ? '/' : '-';
+  return `${part('year')}${separator}${part('month')}${separator}${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${part('timeZoneName')}`;
+}

@@ -1,0 +1,2 @@
+export * from './form-validation.js';
+export * from './i18n.js';

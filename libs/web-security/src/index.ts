@@ -1,0 +1,2 @@
+export * from './ip-matcher.js';
+export * from './web-security.js';

@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { AdminAccount, ADMIN_ROLES, PasswordHasher, portalRoutes, roleHas, type AdminRole, type PortalRoute } from '@opendsp/admin-auth';
+import { loadDspConfig } from '@opendsp/config';
+import { dspOrmConfig } from '@opendsp/database';
+import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
+import { createDspApp } from '../apps/dsp/src/bootstrap.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { testDspEnv } from './support/test-environment.js';
+
+const PASSWORD = 'matrix password for tests';
+// Fixed IDs, so a route that deleted its target can have it put back before the next request.
+const URL_A = '00000000-0000-4000-8000-00000000000a';
+const URL_B = '00000000-0000-4000-8000-00000000000b';
+
+describe('portal authorisation (route table × role)', () => {
+  let database: TestDatabase;
+  let app: NestExpressApplication;
+  let server: Server;
+  let routes: PortalRoute[];
+  let groupA: ProgramGroup;
+  let groupB: ProgramGroup;
+  let target: AdminAccount;
+  const clients = new Map<AdminRole, PortalTestClient>();
+  const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
+
+  /** Puts back what a previous request may have removed or changed, so every request meets the same state. */
+  async function resetFixtures(): Promise<void> {
+    await sql(
+      `insert into group_redirect_url (id, group_id, url, is_default, created_at) values
+         ($1, $3, 'https://a.example/welcome', false, now()), ($2, $4, 'https://b.example/welcome', false, now())
+       on conflict (id) do nothing`,
+      [URL_A, URL_B, groupA.id, groupB.id],
+    );
+    await sql(`update admin_account set disabled_at = null where id = $1`, [target.id]);
+  }
+
+  function concrete(route: PortalRoute, group: ProgramGroup, urlId: string): string {
+    return route.path
+      .replace(':groupId', group.groupId)
+      .replace(':urlId', urlId)
+      .replace(':id', target.id)
+      .replace(':token', 'x'.repeat(43));
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url })));
+    await app.init();
+    server = app.getHttpServer();
+    routes = portalRoutes(app);
+
+    const orm = await MikroORM.init(dspOrmConfig(database.settings));
+    const em = orm.em.fork();
+    groupA = new ProgramGroup('Group A');
+    groupB = new ProgramGroup('Group B');
+    target = new AdminAccount('target-admin', 'Target', 'target@example.test', 'viewer');
+    const hash = await PasswordHasher.hash(PASSWORD);
+    const admins = ADMIN_ROLES.map((role) =>
+      Object.assign(new AdminAccount(`as-${role}`, role, `${role}@example.test`, role), { passwordHash: hash }),
+    );
+    em.persist([groupA, groupB, target, ...admins, new GroupAdminMembership(admins[1], groupA)]);
+    await em.flush();
+    em.persist([
+      new GroupRedirectUrl(groupA, 'https://a.example/first', true),
+      new GroupRedirectUrl(groupB, 'https://b.example/first', true),
+    ]);
+    await em.flush();
+    await orm.close(true);
+    await resetFixtures();
+
+    for (const role of ADMIN_ROLES) {
+      const client = new PortalTestClient(server);
+      expect((await client.signIn(`as-${role}`, PASSWORD)).status).toBe(303);
+      await client.get('/');
+      clients.set(role, client);
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('finds every portal route, and each one says who may use it', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(30);
+    expect(routes.filter((route) => route.access === undefined)).toEqual([]);
+    expect(routes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ method: 'POST', path: '/groups/:groupId/redirect-urls', access: 'groups.edit' })]),
+    );
+  });
+
+  it('lets each role through exactly where its permissions say, and refuses it elsewhere with 403', async () => {
+    const outcomes: string[] = [];
+    for (const route of routes.filter((candidate) => candidate.access !== 'public')) {
+      for (const role of ADMIN_ROLES) {
+        await resetFixtures();
+        const client = clients.get(role)!;
+        const path = concrete(route, groupA, URL_A);
+        const response = route.method === 'GET' ? await client.get(path) : await client.post(path, {});
+        const allowed = roleHas(role, route.access as Parameters<typeof roleHas>[1]);
+        const ok = allowed ? response.status < 400 || response.status === 422 : response.status === 403;
+        outcomes.push(`${ok ? 'ok ' : 'BAD'} ${role} ${route.method} ${route.path} → ${response.status}`);
+      }
+    }
+    expect(outcomes.filter((line) => line.startsWith('BAD'))).toEqual([]);
+    // Spot checks that the matrix exercised real outcomes, not one blanket answer.
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        'ok  viewer GET /groups/:groupId → 200',
+        'ok  viewer POST /groups/:groupId/redirect-urls → 403',
+        'ok  group-admin POST /groups/:groupId/redirect-urls/:urlId/delete → 303',
+        'ok  group-admin POST /groups → 403',
+        'ok  partner-admin POST /groups → 422',
+        'ok  group-admin GET /audit → 403',
+        'ok  partner-admin GET /admins/:id → 200',
+      ]),
+    );
+  });
+
+  it('answers 404 to a group admin for everything of a group that is not theirs', async () => {
+    const client = clients.get('group-admin')!;
+    const scoped = routes.filter(
+      (route) => route.path.includes(':groupId') && roleHas('group-admin', route.access as Parameters<typeof roleHas>[1]),
+    );
+    expect(scoped.length).toBeGreaterThanOrEqual(5);
+    const outcomes: string[] = [];
+    for (const route of scoped) {
+      await resetFixtures();
+      const path = concrete(route, groupB, URL_B);
+      const response =
+        route.method === 'GET'
+          ? await client.get(path)
+          : await client.post(path, { displayName: 'Taken over', url: 'https://evil.example/' });
+      outcomes.push(`${route.method} ${route.path} → ${response.status}`);
+    }
+    expect(outcomes).toEqual(scoped.map((route) => `${route.method} ${route.path} → 404`));
+    // And the group list does not show it.
+    const list = await client.get('/groups?status=all');
+    expect(list.text).toContain(groupA.groupId);
+    expect(list.text).not.toContain(groupB.groupId);
+    const [row] = await sql(`select display_name from program_group where id = $1`, [groupB.id]);
+    expect(row.display_name).toBe('Group B');
+  });
+
+  it('sends visitors who are not signed in to the sign-in page', async () => {
+    const anonymous = new PortalTestClient(server);
+    await anonymous.get('/login');
+    for (const route of routes.filter((candidate) => candidate.access !== 'public')) {
+      const path = concrete(route, groupA, URL_A);
+      const response = route.method === 'GET' ? await anonymous.get(path) : await anonymous.post(path, {});
+      expect([route.path, response.status, response.headers.location?.split('?')[0]]).toEqual([route.path, 303, '/login']);
+    }
+  });
+
+  it('refuses every POST without a valid CSRF token with 403, and changes nothing', async () => {
+    const partner = clients.get('partner-admin')!;
+    const stranger = new PortalTestClient(server);
+    await stranger.get('/login');
+    const before = await sql(`select (select count(*) from audit_event) as audit, (select count(*) from group_redirect_url) as urls,
+      (select count(*) from program_group where archived_at is not null) as archived, (select count(*) from admin_session) as sessions`);
+    const posts = routes.filter((route) => route.method === 'POST');
+    expect(posts.length).toBeGreaterThanOrEqual(15);
+    for (const route of posts) {
+      await resetFixtures();
+      const path = concrete(route, groupA, URL_A);
+      const form = { displayName: 'Forged', url: 'https://forged.example/', lang: 'en', loginId: 'as-viewer', password: PASSWORD };
+      const missing = await partner.post(path, form, { csrf: false });
+      const foreign = await partner.post(path, { ...form, _csrf: stranger.csrfToken }, { csrf: false });
+      expect([route.path, missing.status, foreign.status]).toEqual([route.path, 403, 403]);
+    }
+    const after = await sql(`select (select count(*) from audit_event) as audit, (select count(*) from group_redirect_url) as urls,
+      (select count(*) from program_group where archived_at is not null) as archived, (select count(*) from admin_session) as sessions`);
+    expect(after).toEqual(before);
+    // The friendly page says what to do.
+    const page = await partner.post('/groups', { displayName: 'x' }, { csrf: false });
+    expect(page.text).toContain('ページを再読み込み');
+  });
+});
