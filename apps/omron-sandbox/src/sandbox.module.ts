@@ -5,7 +5,14 @@ import { ConfigModule, SandboxConfig } from '@opendsp/config';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
 import { sandboxOrmConfig } from './database/sandbox-orm.config.js';
+import { ClockModule } from './clock/clock.module.js';
 import { SandboxHomeModule } from './home/sandbox-home.module.js';
+import { OAuthModule } from './oauth/index.js';
+import { FaultsModule } from './faults/faults.module.js';
+import { MeasurementsModule } from './measurements/index.js';
+import { NotificationsModule } from './notifications/index.js';
+import { RateLimitsModule } from './rate-limits/index.js';
+import { StagingToolModule } from './staging-tool/index.js';
 
 /** The OMRON sandbox: an offline stand-in for OMRON's Partner API, OAuth server and staging tool. */
 @Module({})
@@ -22,7 +29,14 @@ export class SandboxModule {
           useFactory: (sandboxConfig: SandboxConfig) => ({ ...sandboxOrmConfig(sandboxConfig.database), registerRequestContext: true }),
         }),
         HealthModule,
+        ClockModule,
         SandboxHomeModule,
+        OAuthModule,
+        FaultsModule,
+        RateLimitsModule,
+        NotificationsModule,
+        MeasurementsModule,
+        StagingToolModule,
       ],
     };
   }

@@ -1,8 +1,13 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { DatabaseEnvironment, toInt } from './database-environment.js';
 import { HOST_PATTERN, LOG_LEVELS, NODE_ENVS, type LogLevel, type NodeEnv } from './dsp-environment.js';
 import { ConfigValidationError, loadEnvironment } from './load-environment.js';
+import { splitList } from './validators.js';
+
+/** How the emulated OAuth server treats a refresh token once it has been used. */
+export const REFRESH_ROTATIONS = ['rotate', 'keep', 'omit'] as const;
+export type RefreshRotation = (typeof REFRESH_ROTATIONS)[number];
 
 /** Every variable the OMRON sandbox reads. It shares DATABASE_URL with the platform and keeps its own schema. */
 export class SandboxEnvironment extends DatabaseEnvironment {
@@ -27,6 +32,49 @@ export class SandboxEnvironment extends DatabaseEnvironment {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  /** Lifetime of the access tokens the emulated OAuth server issues (`expires_in`). */
+  @Transform(toInt)
+  @Min(1, { message: 'SANDBOX_ACCESS_TOKEN_TTL_SECONDS: must be between 1 and 2592000' })
+  @Max(2_592_000, { message: 'SANDBOX_ACCESS_TOKEN_TTL_SECONDS: must be between 1 and 2592000' })
+  @IsInt({ message: 'SANDBOX_ACCESS_TOKEN_TTL_SECONDS: must be a whole number of seconds' })
+  SANDBOX_ACCESS_TOKEN_TTL_SECONDS: number = 3600;
+
+  /**
+   * `rotate`: every refresh returns a new refresh token and retires the old one; `keep`: the same one stays
+   * valid and is returned again; `omit`: it stays valid and the response leaves it out.
+   */
+  @IsIn(REFRESH_ROTATIONS, { message: `SANDBOX_REFRESH_ROTATION: must be one of ${REFRESH_ROTATIONS.join(', ')}` })
+  SANDBOX_REFRESH_ROTATION: RefreshRotation = 'rotate';
+
+  /** Under rotation, a retired refresh token presented again revokes its whole token family. */
+  @IsIn(['true', 'false'], { message: 'SANDBOX_REFRESH_REUSE_DETECTION: must be true or false' })
+  SANDBOX_REFRESH_REUSE_DETECTION: string = 'true';
+
+  /** A JSON file of registered apps created at boot when missing (see docs/sandbox-oauth.md). */
+  @IsOptional()
+  @IsString({ message: 'SANDBOX_APPS_FILE: must be a file path' })
+  SANDBOX_APPS_FILE?: string;
+
+  /** Bearer token for the sandbox's admin JSON API; without it the admin API is open (the sandbox listens on loopback). */
+  @IsOptional()
+  @MinLength(16, { message: 'SANDBOX_ADMIN_TOKEN: must be at least 16 characters' })
+  SANDBOX_ADMIN_TOKEN?: string;
+
+  /** Measurement API requests one client may make per minute before it gets HTTP 429 (overridable per client). */
+  @Transform(toInt)
+  @Min(1, { message: 'SANDBOX_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @Max(1_000_000, { message: 'SANDBOX_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @IsInt({ message: 'SANDBOX_RATE_LIMIT_PER_MINUTE: must be a whole number' })
+  SANDBOX_RATE_LIMIT_PER_MINUTE: number = 60;
+
+  /** Seconds to wait before each retry of a notification that failed; after the last, it is given up. */
+  @Transform(({ value }: { value: unknown }) => splitList(value))
+  @Matches(/^\d{1,6}$/, {
+    each: true,
+    message: 'SANDBOX_NOTIFICATION_RETRY_SECONDS: comma-separated whole numbers of seconds, e.g. 10,60,300',
+  })
+  SANDBOX_NOTIFICATION_RETRY_SECONDS: string[] = ['10', '60', '300', '1800', '7200'];
 }
 
 /** The sandbox's configuration, validated at boot. */
@@ -35,12 +83,30 @@ export class SandboxConfig {
   readonly http: { host: string; port: number; publicUrl: string };
   readonly log: { level: LogLevel; pretty: boolean };
   readonly database: { url: string; poolMax: number };
+  readonly oauth: {
+    accessTokenTtlSeconds: number;
+    refreshRotation: RefreshRotation;
+    refreshReuseDetection: boolean;
+    appsFile: string | undefined;
+  };
+  readonly adminToken: string | undefined;
+  readonly rateLimit: { requestsPerMinute: number };
+  readonly notifications: { retryDelaysSeconds: number[] };
 
   constructor(env: SandboxEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
     this.http = { host: env.SANDBOX_HOST, port: env.SANDBOX_PORT, publicUrl: env.SANDBOX_PUBLIC_URL.replace(/\/+$/, '') };
     this.log = { level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' };
     this.database = { url: databaseUrl, poolMax: env.DATABASE_POOL_MAX };
+    this.oauth = {
+      accessTokenTtlSeconds: env.SANDBOX_ACCESS_TOKEN_TTL_SECONDS,
+      refreshRotation: env.SANDBOX_REFRESH_ROTATION,
+      refreshReuseDetection: env.SANDBOX_REFRESH_REUSE_DETECTION === 'true',
+      appsFile: env.SANDBOX_APPS_FILE || undefined,
+    };
+    this.adminToken = env.SANDBOX_ADMIN_TOKEN || undefined;
+    this.rateLimit = { requestsPerMinute: env.SANDBOX_RATE_LIMIT_PER_MINUTE };
+    this.notifications = { retryDelaysSeconds: env.SANDBOX_NOTIFICATION_RETRY_SECONDS.map(Number) };
   }
 }
 

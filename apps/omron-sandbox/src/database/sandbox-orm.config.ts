@@ -1,10 +1,30 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@opendsp/config';
 import { ormConfig } from '@opendsp/database';
+import { AuthorizationCode } from '../oauth/authorization-code.entity.js';
+import { OAuthGrant } from '../oauth/oauth-grant.entity.js';
+import { OAuthToken } from '../oauth/oauth-token.entity.js';
+import { SigningKey } from '../oauth/signing-key.entity.js';
+import { RegisteredApp } from '../registered-apps/registered-app.entity.js';
+import { Measurement } from '../measurements/measurement.entity.js';
+import { UserPreferences } from '../measurements/user-preferences.entity.js';
+import { Notification } from '../notifications/notification.entity.js';
+import { StagingToolSession } from '../staging-tool/staging-tool-session.entity.js';
 import { SandboxUser } from '../users/sandbox-user.entity.js';
 import { SANDBOX_MIGRATIONS } from './migrations/index.js';
 
-export const SANDBOX_ENTITIES = [SandboxUser];
+export const SANDBOX_ENTITIES = [
+  SandboxUser,
+  RegisteredApp,
+  OAuthGrant,
+  OAuthToken,
+  AuthorizationCode,
+  SigningKey,
+  Measurement,
+  UserPreferences,
+  Notification,
+  StagingToolSession,
+];
 
 /**
  * The sandbox's MikroORM configuration. Its tables live in the `omron_sandbox` schema, and so does its
