@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DspConfig } from '@opendsp/config';
+import { Clock } from './clock.js';
 
 /** What OMRON's token endpoint hands back, normalised across the snake_case and camelCase forms it uses. */
 export interface TokenSet {
@@ -51,7 +52,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export class OmronOAuthClient {
   private readonly logger = new Logger(OmronOAuthClient.name);
 
-  constructor(private readonly config: DspConfig) {}
+  constructor(
+    private readonly config: DspConfig,
+    private readonly clock: Clock,
+  ) {}
 
   exchangeCode(input: { code: string; redirectUri: string; scope: string; codeVerifier?: string }): Promise<TokenSet> {
     return this.tokenRequest({
@@ -74,7 +78,7 @@ export class OmronOAuthClient {
   }
 
   private async tokenRequest(form: Record<string, string>): Promise<TokenSet> {
-    const requestedAt = new Date();
+    const requestedAt = this.clock.now();
     const response = await this.post('/connect/token', form);
     let body: Record<string, unknown>;
     try {

@@ -1,0 +1,106 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadDspConfig } from '@opendsp/config';
+import { OmronOAuthClient, OmronTokens, type OmronConnection } from '@opendsp/tokens';
+import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
+import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../../libs/database/src/testing/test-database.js';
+import { startSandboxHarness, type SandboxHarness } from './sandbox-harness.js';
+import { walkConsent } from './sandbox-oauth-consent.js';
+import { testDspEnv } from './test-environment.js';
+
+export const CLIENT_ID = 'opendsp-tokens-test';
+export const CLIENT_SECRET = 'tokens-test-client-secret-0123456789';
+export const REDIRECT_URI = 'http://127.0.0.1:3000/consent/callback';
+export const SCOPES = 'bloodpressure activity weight openid offline_access';
+
+/** The platform and the OMRON sandbox on one database, wired as in production but on loopback. */
+export interface TokenStack {
+  database: TestDatabase;
+  sandbox: SandboxHarness;
+  platform: NestExpressApplication;
+  tokens: OmronTokens;
+  /** The platform's environment, for a second platform process. */
+  platformEnv: Record<string, string | undefined>;
+  /** Signs a new sandbox user in, approves the platform, exchanges the code and stores the connection. */
+  connectUser(email: string): Promise<OmronConnection>;
+  /** Makes the connection's access token look due for refresh to the platform (OMRON still accepts it). */
+  makeDue(connectionId: string): Promise<void>;
+  /** Calls the sandbox's measurement API with a token; returns the HTTP status and OMRON status. */
+  measure(accessToken: string): Promise<{ http: number; status?: number }>;
+  /** Access tokens the sandbox has issued for the user's grant: 1 + the refreshes that reached it. */
+  accessTokensIssued(omronUserId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startTokenStack(sandboxEnv: Record<string, string> = {}): Promise<TokenStack> {
+  const database = await createTestDatabase();
+  const sandbox = await startSandboxHarness(sandboxEnv, database);
+  await upsertRegisteredApp(sandbox.em(), {
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    displayName: 'OpenDSP token tests',
+    redirectUris: [REDIRECT_URI],
+  });
+  const platformEnv = testDspEnv({
+    DATABASE_URL: database.settings.url,
+    OMRON_OAUTH_WEBSITE_URL: sandbox.baseUrl,
+    OMRON_OAUTH_API_URL: `${sandbox.baseUrl}/stg`,
+    OMRON_CLIENT_ID: CLIENT_ID,
+    OMRON_CLIENT_SECRET: CLIENT_SECRET,
+  });
+  const platform = await createDspApp(loadDspConfig(platformEnv), { shutdownHooks: false });
+  await platform.init();
+  const tokens = platform.get(OmronTokens);
+
+  return {
+    database,
+    sandbox,
+    platform,
+    tokens,
+    platformEnv,
+    async connectUser(email) {
+      const user = await sandbox.user(email);
+      const authorize = new URL('/connect/authorize', sandbox.baseUrl);
+      authorize.search = new URLSearchParams({
+        client_id: CLIENT_ID,
+        response_type: 'code',
+        scope: SCOPES,
+        redirect_uri: REDIRECT_URI,
+        state: 'st',
+      }).toString();
+      const redirect = await walkConsent(sandbox.app.getHttpServer(), authorize, { email, password: 'password-123' }, 'approve');
+      const code = redirect.searchParams.get('code')!;
+      const tokenSet = await platform.get(OmronOAuthClient).exchangeCode({ code, redirectUri: REDIRECT_URI, scope: SCOPES });
+      return tokens.connect({ omronUserId: user.sub, scopes: SCOPES, redirectUri: REDIRECT_URI, tokens: tokenSet });
+    },
+    async makeDue(connectionId) {
+      await adminQuery(
+        database.settings.url,
+        `update omron_connection set access_token_expires_at = now() + interval '5 minutes' where id = $1`,
+        [connectionId],
+      );
+    },
+    async measure(accessToken) {
+      const response = await fetch(`${sandbox.baseUrl}/stg/api/measurement`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ type: 'bloodpressure', since: '2020-01-01' }),
+      });
+      const body = (await response.json().catch(() => ({}))) as { status?: number };
+      return { http: response.status, status: body.status };
+    },
+    async accessTokensIssued(omronUserId) {
+      const [row] = await adminQuery<{ count: string }>(
+        database.settings.url,
+        `select count(*) from omron_sandbox.oauth_token t join omron_sandbox.oauth_grant g on g.id = t.grant_id
+           join omron_sandbox.sandbox_user u on u.id = g.user_id where t.kind = 'access' and u.sub = $1`,
+        [omronUserId],
+      );
+      return Number(row!.count);
+    },
+    async close() {
+      await platform.close();
+      await sandbox.close();
+    },
+  };
+}
