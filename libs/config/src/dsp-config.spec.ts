@@ -89,6 +89,13 @@ describe('loadDspConfig', () => {
     ['TOKEN_REFRESH_MIN_SECONDS', '-5', 'TOKEN_REFRESH_MIN_SECONDS: must be'],
     ['TOKEN_CLOCK_SKEW_SECONDS', '3600', 'TOKEN_CLOCK_SKEW_SECONDS: must be between 0 and 600'],
     ['TOKEN_REFRESHES_PER_MINUTE', '0', 'TOKEN_REFRESHES_PER_MINUTE: must be at least 1'],
+    ['SESSION_IDLE_MINUTES', '2', 'SESSION_IDLE_MINUTES: must be between 5 and 1440'],
+    ['SESSION_ABSOLUTE_HOURS', '200', 'SESSION_ABSOLUTE_HOURS: must be between 1 and 168'],
+    ['LOGIN_MAX_FAILURES', '1', 'LOGIN_MAX_FAILURES: must be between 3 and 20'],
+    ['LOGIN_LOCKOUT_MINUTES', '0', 'LOGIN_LOCKOUT_MINUTES: must be between 1 and 1440'],
+    ['TRUST_PROXY', '10.0.0.0/40', 'TRUST_PROXY: not an IPv4 address or CIDR block'],
+    ['SMTP_URL', 'http://mail', 'SMTP_URL: must be an smtp:// or smtps:// URL'],
+    ['MAIL_FROM', 'nobody', 'MAIL_FROM: must be an e-mail address'],
   ])('rejects %s=%s with a clear message', (name, value, message) => {
     const problems = problemsOf(testDspEnv({ [name]: value }));
     expect(problems).toEqual([expect.stringContaining(message)]);
