@@ -59,9 +59,10 @@ export class ReadingIngestion {
       };
     });
     const uploadedAt = new Date();
+    const recipients = await this.outbox.recipients(userId);
     const { byType, queued } = await this.em.fork().transactional(async (em) => {
       const inserted = await this.store.insert(em, userId, rows, source, uploadedAt);
-      const queued = await this.outbox.enqueue(em, user, [...inserted.keys()], uploadedAt);
+      const queued = await this.outbox.enqueue(em, user, recipients, [...inserted.keys()], uploadedAt);
       return { byType: Object.fromEntries(inserted) as Partial<Record<MeasurementType, number>>, queued };
     });
     if (queued > 0) this.outbox.deliverSoon();

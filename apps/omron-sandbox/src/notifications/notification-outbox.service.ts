@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MeasurementType } from '@opendsp/omron-api';
-import { SandboxGrants } from '../oauth/index.js';
+import { SandboxGrants, type AppGrant } from '../oauth/index.js';
 import { SandboxUser } from '../users/sandbox-user.entity.js';
 import { Notification } from './notification.entity.js';
 import { NotificationDispatcher } from './notification-dispatcher.js';
@@ -17,14 +17,29 @@ export class NotificationOutbox {
   ) {}
 
   /**
-   * Adds one notification per authorising app with a Notification URI and per type it may read, in
-   * the caller's transaction (so readings and their notifications commit together). Call
+   * The apps to notify about a user's new readings. Read before the caller's transaction opens: the
+   * lookup uses a connection of its own, which must not wait on that transaction (the embedded
+   * database runs one transaction at a time).
+   */
+  recipients(userId: string): Promise<AppGrant[]> {
+    return this.grants.activeGrantsForUser(userId);
+  }
+
+  /**
+   * Adds one notification per recipient with a Notification URI and per type it may read, in the
+   * caller's transaction (so readings and their notifications commit together). Call
    * {@link deliverSoon} after the commit.
    */
-  async enqueue(em: EntityManager, user: { id: string; sub: string }, types: MeasurementType[], at: Date): Promise<number> {
+  async enqueue(
+    em: EntityManager,
+    user: { id: string; sub: string },
+    recipients: AppGrant[],
+    types: MeasurementType[],
+    at: Date,
+  ): Promise<number> {
     if (types.length === 0) return 0;
     let queued = 0;
-    for (const grant of await this.grants.activeGrantsForUser(user.id)) {
+    for (const grant of recipients) {
       if (!grant.notificationUri) continue;
       for (const type of types.filter((candidate) => grant.scopes.includes(candidate))) {
         em.persist(
