@@ -113,6 +113,7 @@ async function main(): Promise<void> {
         `   demo group ID   ${groupId}`,
         ` OMRON sandbox     ${sandboxConfig.http.publicUrl}/`,
         `   test user       ${SANDBOX_DEMO_USER} / ${secrets.sandboxUserPassword}`,
+        `   staging tool    ${sandboxConfig.http.publicUrl}/tool   (generate readings for the test user)`,
         ` Health            ${dspConfig.http.publicBaseUrl}/health/ready   ${sandboxConfig.http.publicUrl}/health/ready`,
         ` Database          ${embedded ? `embedded PostgreSQL (PGlite) in ${join(database.DATA_DIR, 'pglite')}` : 'DATABASE_URL'}`,
         ` Demo credentials are kept in ${join(database.DATA_DIR, 'local-secrets.json')}`,

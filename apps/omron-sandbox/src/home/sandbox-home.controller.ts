@@ -12,10 +12,15 @@ export class SandboxHomeController {
     const base = this.config.http.publicUrl;
     return {
       title: 'OMRON sandbox',
+      stagingToolUrl: `${base}/tool`,
       endpoints: [
         { name: 'Authorization website', url: `${base}/connect/authorize` },
-        { name: 'Token endpoint (staging)', url: `${base}/stg/connect/token` },
-        { name: 'Measurement API (staging)', url: `${base}/stg/api/measurement` },
+        { name: 'Token endpoint (staging; /prd too)', url: `${base}/stg/connect/token` },
+        { name: 'Revocation', url: `${base}/stg/connect/revocation` },
+        { name: 'JWKS', url: `${base}/stg/.well-known/jwks.json` },
+        { name: 'OpenID discovery', url: `${base}/stg/.well-known/openid-configuration` },
+        { name: 'Measurement API (staging; /prd too)', url: `${base}/stg/api/measurement` },
+        { name: 'Admin API: registered apps, users, faults, rate limits, notifications, clock', url: `${base}/admin/…` },
       ],
     };
   }
