@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import request from 'supertest';
 import { loadDspConfig, loadSandboxConfig } from '@opendsp/config';
 import { DSP_MIGRATIONS, EnvironmentMismatchError } from '@opendsp/database';
@@ -58,6 +59,13 @@ describe('platform and sandbox apps', () => {
     await request((await dsp({ PROCESS_ROLE: 'web' })).getHttpServer())
       .get('/login')
       .expect(200);
+  });
+
+  it('runs the token refresh job in worker roles only', async () => {
+    const worker = await dsp({ PROCESS_ROLE: 'worker' });
+    expect(worker.get(SchedulerRegistry).getIntervals()).toContain('token-refresh');
+    const web = await dsp({ PROCESS_ROLE: 'web' });
+    expect(() => web.get(SchedulerRegistry)).toThrow();
   });
 
   it('refuses to start against the database of another environment', async () => {

@@ -13,9 +13,11 @@ export const CLIENT_SECRET = 'tokens-test-client-secret-0123456789';
 export const REDIRECT_URI = 'http://127.0.0.1:3000/consent/callback';
 export const SCOPES = 'bloodpressure activity weight openid offline_access';
 
-/** The platform and the OMRON sandbox on one database, wired as in production but on loopback. */
+/** The platform and the OMRON sandbox, each on its own database, wired as in production but on loopback. */
 export interface TokenStack {
   database: TestDatabase;
+  /** OMRON's side has a database of its own, as it does in reality (and must on the single-session embedded database). */
+  sandboxDatabase: TestDatabase;
   sandbox: SandboxHarness;
   platform: NestExpressApplication;
   tokens: OmronTokens;
@@ -33,8 +35,8 @@ export interface TokenStack {
 }
 
 export async function startTokenStack(sandboxEnv: Record<string, string> = {}): Promise<TokenStack> {
-  const database = await createTestDatabase();
-  const sandbox = await startSandboxHarness(sandboxEnv, database);
+  const [database, sandboxDatabase] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  const sandbox = await startSandboxHarness(sandboxEnv, sandboxDatabase);
   await upsertRegisteredApp(sandbox.em(), {
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
@@ -54,6 +56,7 @@ export async function startTokenStack(sandboxEnv: Record<string, string> = {}): 
 
   return {
     database,
+    sandboxDatabase,
     sandbox,
     platform,
     tokens,
@@ -91,7 +94,7 @@ export async function startTokenStack(sandboxEnv: Record<string, string> = {}): 
     },
     async accessTokensIssued(omronUserId) {
       const [row] = await adminQuery<{ count: string }>(
-        database.settings.url,
+        sandboxDatabase.settings.url,
         `select count(*) from omron_sandbox.oauth_token t join omron_sandbox.oauth_grant g on g.id = t.grant_id
            join omron_sandbox.sandbox_user u on u.id = g.user_id where t.kind = 'access' and u.sub = $1`,
         [omronUserId],
@@ -101,6 +104,7 @@ export async function startTokenStack(sandboxEnv: Record<string, string> = {}): 
     async close() {
       await platform.close();
       await sandbox.close();
+      await database.drop();
     },
   };
 }

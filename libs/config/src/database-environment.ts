@@ -21,7 +21,7 @@ export class DatabaseEnvironment {
   @IsString()
   DATA_DIR: string = './data';
 
-  /** Loopback port the embedded database listens on. */
+  /** Loopback port the embedded database listens on; the sandbox's own embedded database uses the next one. */
   @Transform(toInt)
   @Min(1, { message: 'EMBEDDED_DB_PORT: must be a port number' })
   @Max(65535, { message: 'EMBEDDED_DB_PORT: must be a port number' })

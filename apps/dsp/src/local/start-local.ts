@@ -64,17 +64,27 @@ async function main(): Promise<void> {
     ENCRYPTION_ACTIVE_KEY_ID: env.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryptionKey.split(':')[0],
   });
 
-  let embedded: EmbeddedPostgres | undefined;
+  // Each app gets a database of its own unless DATABASE_URL is given (then they share it, in separate schemas).
+  // OMRON's emulator must not share the embedded database with the platform: PGlite runs one session, so a
+  // platform transaction waiting on an HTTP call to the sandbox would wait on itself.
+  const embedded: EmbeddedPostgres[] = [];
+  let dspEnv = env;
+  let sandboxEnv = env;
   if (!database.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(database.DATA_DIR, 'pglite'), port: database.EMBEDDED_DB_PORT });
-    // Two apps share the embedded server; more pooled connections than it accepts would hang queries.
-    env.DATABASE_POOL_MAX = String(Math.min(database.DATABASE_POOL_MAX, Math.floor(EMBEDDED_MAX_CONNECTIONS / 2) - 2));
-    env.DATABASE_URL = embedded.url;
+    const [platformDb, sandboxDb] = await Promise.all([
+      startEmbeddedPostgres({ dataDir: join(database.DATA_DIR, 'pglite'), port: database.EMBEDDED_DB_PORT }),
+      startEmbeddedPostgres({ dataDir: join(database.DATA_DIR, 'pglite-sandbox'), port: database.EMBEDDED_DB_PORT + 1 }),
+    ]);
+    embedded.push(platformDb, sandboxDb);
+    // More pooled connections than the server accepts would hang queries.
+    const poolMax = String(Math.min(database.DATABASE_POOL_MAX, EMBEDDED_MAX_CONNECTIONS - 2));
+    dspEnv = { ...env, DATABASE_URL: platformDb.url, DATABASE_POOL_MAX: poolMax };
+    sandboxEnv = { ...env, DATABASE_URL: sandboxDb.url, DATABASE_POOL_MAX: poolMax };
   }
   const apps: INestApplication[] = [];
   const stop = async (exitCode: number): Promise<void> => {
     for (const app of apps.reverse()) await app.close();
-    await embedded?.stop();
+    for (const server of embedded) await server.stop();
     if (exitCode === 0) console.log('OpenDSP stopped.');
     process.exit(exitCode);
   };
@@ -82,8 +92,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   try {
-    const dspConfig = loadDspConfig(env);
-    const sandboxConfig = loadSandboxConfig(env);
+    const dspConfig = loadDspConfig(dspEnv);
+    const sandboxConfig = loadSandboxConfig(sandboxEnv);
     await migrateDspDatabase(dspConfig.database, { type: dspConfig.environment.type, id: dspConfig.environment.id });
     await migrateSandboxDatabase(sandboxConfig.database);
     const { groupId } = await seedDemo(dspConfig, secrets.adminPassword);
@@ -115,7 +125,7 @@ async function main(): Promise<void> {
         `   test user       ${SANDBOX_DEMO_USER} / ${secrets.sandboxUserPassword}`,
         `   staging tool    ${sandboxConfig.http.publicUrl}/tool   (generate readings for the test user)`,
         ` Health            ${dspConfig.http.publicBaseUrl}/health/ready   ${sandboxConfig.http.publicUrl}/health/ready`,
-        ` Database          ${embedded ? `embedded PostgreSQL (PGlite) in ${join(database.DATA_DIR, 'pglite')}` : 'DATABASE_URL'}`,
+        ` Database          ${embedded.length ? `embedded PostgreSQL (PGlite) in ${join(database.DATA_DIR, 'pglite')} (sandbox: pglite-sandbox)` : 'DATABASE_URL'}`,
         ` Demo credentials are kept in ${join(database.DATA_DIR, 'local-secrets.json')}`,
         line,
       ].join('\n'),
