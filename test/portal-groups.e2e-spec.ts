@@ -1,42 +1,24 @@
 import type { Server } from 'node:http';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { MikroORM } from '@mikro-orm/postgresql';
 import request from 'supertest';
-import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
-import { loadDspConfig } from '@opendsp/config';
-import { dspOrmConfig } from '@opendsp/database';
-import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
-import { testDspEnv } from './support/test-environment.js';
+import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 
 const PASSWORD = 'groups test passphrase';
 
 describe('groups, redirect URLs, admins and the audit log in the portal', () => {
   let database: TestDatabase;
-  let app: NestExpressApplication;
   let server: Server;
   let admin: PortalTestClient;
   const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
 
+  let portal: SignedInPortal;
+
   beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, DSP_LANGUAGE: 'en' })));
-    await app.init();
-    server = app.getHttpServer();
-    const orm = await MikroORM.init(dspOrmConfig(database.settings));
-    const account = new AdminAccount('groups-admin', 'Groups Admin', 'groups-admin@example.test', 'partner-admin');
-    account.passwordHash = await PasswordHasher.hash(PASSWORD);
-    await orm.em.fork().persist(account).flush();
-    await orm.close(true);
-    admin = new PortalTestClient(server);
-    expect((await admin.signIn('groups-admin', PASSWORD)).status).toBe(303);
-    await admin.get('/');
+    portal = await startSignedInPortal('groups-admin', PASSWORD);
+    ({ database, server, admin } = portal);
   });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  afterAll(() => portal?.close());
 
   async function createGroup(displayName: string, description = ''): Promise<string> {
     await admin.get('/groups/new');
