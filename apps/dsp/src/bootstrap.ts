@@ -3,13 +3,12 @@ import type { DspConfig } from '@opendsp/config';
 import { createWebApp, type WebAppOptions } from '@opendsp/views';
 import { applyWebSecurity } from '@opendsp/web-security';
 import { DspModule } from './dsp.module.js';
-import { configurePortalViews } from './portal-views.js';
+import { PORTAL_VIEW_HELPERS } from './portal-views.js';
 
 /** Builds the platform app for the configured process role, without listening. */
 export async function createDspApp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
-  const app = await createWebApp(DspModule.forRoot(config), import.meta.url, options);
+  const app = await createWebApp(DspModule.forRoot(config), import.meta.url, { ...options, helpers: PORTAL_VIEW_HELPERS });
   applyWebSecurity(app, config);
-  await configurePortalViews(app);
   return app;
 }
 

@@ -3,11 +3,13 @@ import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { configureViews } from './configure-views.js';
+import { configureViews, type ViewHelpers } from './configure-views.js';
 
 export interface WebAppOptions {
   /** Close the app on SIGTERM/SIGINT (default). The local launcher handles signals itself. */
   shutdownHooks?: boolean;
+  /** The app's own Handlebars helpers, besides `upper`. */
+  helpers?: ViewHelpers;
 }
 
 /**
@@ -25,6 +27,6 @@ export async function createWebApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
-  await configureViews(app, { views: here('./views'), partials: here('./views/partials'), public: here('./public') });
+  await configureViews(app, { views: here('./views'), partials: here('./views/partials'), public: here('./public') }, options.helpers);
   return app;
 }
