@@ -7,6 +7,8 @@ import { DspDatabaseModule } from '@opendsp/database';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
 import { MailModule } from '@opendsp/mail';
+import { MeasurementsModule } from '@opendsp/measurements';
+import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { PortalModule } from './portal/portal.module.js';
 
@@ -30,6 +32,8 @@ export class DspModule {
         TokensModule,
         AuditModule,
         MailModule,
+        ParticipantsModule,
+        MeasurementsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],

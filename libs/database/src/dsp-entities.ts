@@ -2,6 +2,8 @@ import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/
 import { AuditEvent } from '@opendsp/audit';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
+import { READING_ENTITIES } from '@opendsp/measurements';
+import { Enrollment, Participant } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
 import { EnvironmentStamp } from './environment-stamp.entity.js';
 
@@ -19,4 +21,7 @@ export const DSP_ENTITIES = [
   GroupAdminMembership,
   AuditEvent,
   OutboxMail,
+  Participant,
+  Enrollment,
+  ...READING_ENTITIES,
 ];
