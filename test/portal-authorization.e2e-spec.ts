@@ -5,6 +5,7 @@ import { AdminAccount, ADMIN_ROLES, PasswordHasher, portalRoutes, roleHas, type 
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
+import { Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
@@ -23,6 +24,8 @@ describe('portal authorisation (route table × role)', () => {
   let groupA: ProgramGroup;
   let groupB: ProgramGroup;
   let target: AdminAccount;
+  // A participant in each group, for the routes under /groups/:groupId/participants/:ogscId.
+  const participants = new Map<ProgramGroup, Participant>();
   const clients = new Map<AdminRole, PortalTestClient>();
   const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
 
@@ -41,6 +44,7 @@ describe('portal authorisation (route table × role)', () => {
     return route.path
       .replace(':groupId', group.groupId)
       .replace(':urlId', urlId)
+      .replace(':ogscId', participants.get(group)!.ogscId)
       .replace(':id', target.id)
       .replace(':token', 'x'.repeat(43));
   }
@@ -67,6 +71,15 @@ describe('portal authorisation (route table × role)', () => {
       new GroupRedirectUrl(groupA, 'https://a.example/first', true),
       new GroupRedirectUrl(groupB, 'https://b.example/first', true),
     ]);
+    await em.flush();
+    for (const [group, loginId] of [
+      [groupA, 'AAAA-2222-2222'],
+      [groupB, 'BBBB-2222-2222'],
+    ] as const) {
+      const participant = Object.assign(new Participant('pre_created'), { loginId });
+      participants.set(group, participant);
+      em.persist([participant, new Enrollment(participant, group, 'invited')]);
+    }
     await em.flush();
     await orm.close(true);
     await resetFixtures();

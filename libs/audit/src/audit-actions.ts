@@ -23,6 +23,11 @@ export const AUDIT_ACTIONS = [
   'redirect_url.added',
   'redirect_url.removed',
   'redirect_url.default_set',
+  'participants.provisioned',
+  'participants.credential_sheet_opened',
+  'participant.credentials_reset',
+  'participant.internal_customer_id_changed',
+  'participants.invitations_sent',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -60,6 +60,8 @@ export class DspConfig {
     trustProxy: string[];
   };
   readonly mail: { smtpUrl: string | undefined; from: string };
+  /** Participants and enrollment: pre-created accounts, the funnel, consent-link invitations. */
+  readonly participants: { precreatedCredentialsExpireDays: number; staleAfterDays: number; consentInvitationsPerHour: number };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -102,6 +104,11 @@ export class DspConfig {
       trustProxy: env.TRUST_PROXY ?? [],
     };
     this.mail = { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM };
+    this.participants = {
+      precreatedCredentialsExpireDays: env.PRECREATED_CREDENTIALS_EXPIRE_DAYS,
+      staleAfterDays: env.STALE_AFTER_DAYS,
+      consentInvitationsPerHour: env.CONSENT_INVITATIONS_PER_HOUR,
+    };
   }
 }
 

@@ -205,6 +205,27 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL: must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /** A pre-created participant account whose generated password is never used stops working after this many days. */
+  @Transform(toInt)
+  @Min(1, { message: 'PRECREATED_CREDENTIALS_EXPIRE_DAYS: must be between 1 and 365' })
+  @Max(365, { message: 'PRECREATED_CREDENTIALS_EXPIRE_DAYS: must be between 1 and 365' })
+  @IsInt({ message: 'PRECREATED_CREDENTIALS_EXPIRE_DAYS: must be a whole number' })
+  PRECREATED_CREDENTIALS_EXPIRE_DAYS: number = 30;
+
+  /** The enrollment funnel calls a consented participant "stale" after this many days without new data. */
+  @Transform(toInt)
+  @Min(1, { message: 'STALE_AFTER_DAYS: must be between 1 and 365' })
+  @Max(365, { message: 'STALE_AFTER_DAYS: must be between 1 and 365' })
+  @IsInt({ message: 'STALE_AFTER_DAYS: must be a whole number' })
+  STALE_AFTER_DAYS: number = 7;
+
+  /** Consent-link invitation e-mails one group may send per hour (a limit against mistakes and abuse). */
+  @Transform(toInt)
+  @Min(1, { message: 'CONSENT_INVITATIONS_PER_HOUR: must be between 1 and 10000' })
+  @Max(10_000, { message: 'CONSENT_INVITATIONS_PER_HOUR: must be between 1 and 10000' })
+  @IsInt({ message: 'CONSENT_INVITATIONS_PER_HOUR: must be a whole number' })
+  CONSENT_INVITATIONS_PER_HOUR: number = 200;
+
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })
   MAIL_FROM: string = 'OpenDSP <no-reply@localhost>';

@@ -4,6 +4,8 @@ import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/g
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
 import { Enrollment, Participant } from '@opendsp/participants';
+// Pre-created accounts' one-time credential sheets and consent-link invitations (enrollment admin).
+import { ConsentInvitation, CredentialSheet } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
 import { EnvironmentStamp } from './environment-stamp.entity.js';
 
@@ -23,5 +25,7 @@ export const DSP_ENTITIES = [
   OutboxMail,
   Participant,
   Enrollment,
+  CredentialSheet,
+  ConsentInvitation,
   ...READING_ENTITIES,
 ];

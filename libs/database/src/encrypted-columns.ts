@@ -15,4 +15,8 @@ export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad:
     table: 'admin_account',
     columns: [{ column: 'totp_secret_ciphertext', aad: 'totp_secret' }],
   },
+  {
+    table: 'credential_sheet',
+    columns: [{ column: 'credentials_ciphertext', aad: 'credentials' }],
+  },
 ];

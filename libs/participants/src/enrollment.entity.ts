@@ -20,6 +20,7 @@ export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 @Unique({ properties: ['participant', 'group'] })
 @Unique({ name: 'enrollment_group_internal_customer_id_unique', properties: ['group', 'internalCustomerId'] })
 @Index({ name: 'enrollment_group_status_index', properties: ['group', 'status'] })
+@Index({ name: 'enrollment_group_created_at_id_index', properties: ['group', 'createdAt', 'id'] })
 export class Enrollment {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();

@@ -1,11 +1,41 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ConsentInvitation } from './consent-links/consent-invitation.entity.js';
+import { ConsentInvitations } from './consent-links/consent-invitations.service.js';
+import { ConsentLinks } from './consent-links/consent-links.service.js';
+import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
+import { ParticipantDirectory } from './directory/participant-directory.service.js';
 import { Enrollment } from './enrollment.entity.js';
 import { Participant } from './participant.entity.js';
+import { CredentialSheetPurgeScheduler } from './provisioning/credential-sheet-purge.scheduler.js';
+import { CredentialSheet } from './provisioning/credential-sheet.entity.js';
+import { CredentialSheets } from './provisioning/credential-sheets.service.js';
+import { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
 
-/** Participants (one per person, keyed by OGSC ID) and their enrollments in groups. */
+/**
+ * Participants (one per person, keyed by OGSC ID) and their enrollments in groups, with the services the
+ * portal and the REST API share: provisioning of pre-created accounts, internal customer IDs, the
+ * participant directory and funnel, consent links and invitations. Needs AuditModule, CryptoModule, MailModule.
+ */
 @Module({
-  imports: [MikroOrmModule.forFeature([Participant, Enrollment])],
-  exports: [MikroOrmModule],
+  imports: [MikroOrmModule.forFeature([Participant, Enrollment, CredentialSheet, ConsentInvitation])],
+  providers: [
+    ParticipantProvisioning,
+    CredentialSheets,
+    CredentialSheetPurgeScheduler,
+    InternalCustomerIds,
+    ParticipantDirectory,
+    ConsentLinks,
+    ConsentInvitations,
+  ],
+  exports: [
+    MikroOrmModule,
+    ParticipantProvisioning,
+    CredentialSheets,
+    InternalCustomerIds,
+    ParticipantDirectory,
+    ConsentLinks,
+    ConsentInvitations,
+  ],
 })
 export class ParticipantsModule {}

@@ -17,3 +17,8 @@ for (const button of document.querySelectorAll('button[data-copy-target]')) {
     }
   });
 }
+// Print buttons: <button data-print hidden> (the browser's own print works without this file).
+for (const button of document.querySelectorAll('button[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => globalThis.print());
+}
