@@ -289,6 +289,14 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         expect(answer.text).toContain(text);
       }
       expect(await snapshot()).toEqual(before);
+
+      // An archived group takes no new participants until it is restored.
+      const archived = await createGroup('Archived group');
+      expect((await admin.post(`/groups/${archived}/archive`)).status).toBe(303);
+      await admin.get(`/groups/${archived}/participants/new`);
+      const refused = await admin.post(`/groups/${archived}/participants`, { count: '1' });
+      expect([refused.status, refused.text.includes('This group is archived')]).toEqual([422, true]);
+      expect(await snapshot()).toEqual({ ...before, audit: before.audit + 2 });
     });
 
     it('honours the credentials expiry setting in the service the REST API will call', async () => {

@@ -190,7 +190,7 @@ export const en = {
   'participants.sheet_print': 'Print sheet',
   'participants.sheet_done': 'Done',
   'participants.sheet_expiry': '{count} accounts. Unused passwords stop working on',
-  'participants.sheet_cards': 'Cards to hand out',
+  'participants.sheet_cards': 'Prints one card per participant, with the link, the login ID and the password.',
   'participants.card_lead': 'Open this link and sign in with your login ID and password:',
   'participants.card_change': 'You will choose your own password at the first sign-in.',
   'participants.card_expiry': 'This password works until',

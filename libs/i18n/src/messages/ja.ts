@@ -193,7 +193,7 @@ export const ja: Record<keyof typeof en, string> = {
   'participants.sheet_print': 'シートを印刷',
   'participants.sheet_done': '完了',
   'participants.sheet_expiry': '{count} 件のアカウント。使われないパスワードの有効期限:',
-  'participants.sheet_cards': '配布用カード',
+  'participants.sheet_cards': '参加者ごとに、リンク・ログイン ID・パスワードを記載したカードを印刷します。',
   'participants.card_lead': '次のリンクを開き、ログイン ID とパスワードでサインインしてください。',
   'participants.card_change': '初回サインイン時にご自身のパスワードを設定していただきます。',
   'participants.card_expiry': 'このパスワードの有効期限:',

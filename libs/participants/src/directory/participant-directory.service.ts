@@ -5,6 +5,7 @@ import type { ProgramGroup } from '@opendsp/groups';
 import type { EnrollmentMethod } from '../participant.entity.js';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
 import { groupById } from '../group-lookup.js';
+import { normaliseLoginId } from '../provisioning/credentials.js';
 
 /**
  * Where a participant stands in a group's enrollment funnel, derived from the enrollment:
@@ -119,7 +120,7 @@ export class ParticipantDirectory {
     }
     if (filter.search) {
       where += ' and (p.ogsc_id = ? or p.login_id = ? or e.internal_customer_id = ?)';
-      params.push(filter.search, filter.search.toUpperCase(), filter.search);
+      params.push(filter.search, normaliseLoginId(filter.search), filter.search);
     }
     const cursor = parseCursor(filter.after);
     if (cursor) {
