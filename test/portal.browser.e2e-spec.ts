@@ -75,7 +75,7 @@ describe('admin portal in a browser', () => {
     expect(groupId).toMatch(/^[0-9A-Z]{12}$/);
     expect(page.url()).toContain(groupId);
     // The copy button is progressive enhancement: shown by /static/portal.js, which the CSP allows.
-    await expect(page.locator('button.copy').isVisible()).resolves.toBe(true);
+    await expect(page.locator('button.copy[data-copy-target="group-id"]').isVisible()).resolves.toBe(true);
 
     for (const url of ['https://clinic.example.jp/welcome', 'https://clinic.example.jp/thanks']) {
       await page.fill('#url', url);
