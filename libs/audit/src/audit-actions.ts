@@ -23,6 +23,13 @@ export const AUDIT_ACTIONS = [
   'redirect_url.added',
   'redirect_url.removed',
   'redirect_url.default_set',
+  'enrollment.consented',
+  'enrollment.withdrawn',
+  'participant.omron_linked',
+  'participant.reconnected',
+  'participant.password_changed',
+  'participant.login_failed',
+  'participant.locked_out',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

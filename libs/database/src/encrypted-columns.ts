@@ -15,4 +15,11 @@ export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad:
     table: 'admin_account',
     columns: [{ column: 'totp_secret_ciphertext', aad: 'totp_secret' }],
   },
+  {
+    table: 'consent_flow',
+    columns: [
+      { column: 'pkce_verifier_ciphertext', aad: 'pkce_verifier' },
+      { column: 'pending_tokens_ciphertext', aad: 'pending_tokens' },
+    ],
+  },
 ];
