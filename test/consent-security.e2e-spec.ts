@@ -257,6 +257,17 @@ describe('consent flow security', () => {
     expect(await stack.sql(`select status from enrollment where participant_id = $1`, [target.id])).toEqual([{ status: 'invited' }]);
   });
 
+  it('lets forms lead only to OMRON (sign-in page) or to the registered redirect URL (consent screen)', async () => {
+    const group = await stack.group('CSP');
+    const client = stack.client();
+    await stack.openLink(client, stack.consentUrl(group));
+    const formAction = (policy: string | undefined) => /form-action ([^;]+)/.exec(policy ?? '')?.[1];
+    expect(formAction((await client.get('/consent/sign-in')).headers['content-security-policy'])).toBe(`'self' ${stack.sandbox.baseUrl}`);
+    await stack.follow(client, await stack.omron(client, 'csp@sandbox.test'));
+    expect(formAction((await client.get('/consent/consent')).headers['content-security-policy'])).toBe(`'self' ${new URL(stack.partner.url).origin}`);
+    expect(formAction((await client.get('/consent/result')).headers['content-security-policy'])).toBe(`'self'`);
+  });
+
   it('refuses decisions without the CSRF token, and changes nothing', async () => {
     const group = await stack.group('CSRF');
     const client = stack.client();

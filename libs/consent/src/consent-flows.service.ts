@@ -140,7 +140,7 @@ export class ConsentFlows {
   }
 
   /** Revokes tokens OMRON issued that will not be kept (declined, wrong account, sign-in only). Never throws. */
-  async discard(tokens: TokenSet): Promise<void> {
+  async discard(tokens: { accessToken?: string; refreshToken?: string }): Promise<void> {
     for (const [token, hint] of [
       [tokens.refreshToken, 'refresh_token'],
       [tokens.accessToken, 'access_token'],

@@ -6,6 +6,19 @@ export function consentPage(res: Response, view: string, data: Record<string, un
   res.status(status).render(`consent/${view}`, { layout: 'consent/layout', ...data });
 }
 
+/**
+ * Lets this page's forms lead to other origins. The platform's CSP says `form-action 'self'`, and browsers
+ * apply it to every redirect that follows a form submission, so a form whose answer redirects to OMRON's
+ * sign-in (or to the partner's registered redirect URL) needs that exact origin allowed, on that page only.
+ */
+export function allowFormTargets(res: Response, ...urls: (string | null | undefined)[]): void {
+  const policy = res.getHeader('Content-Security-Policy');
+  if (typeof policy !== 'string') return;
+  const origins = [...new Set(urls.filter((url): url is string => Boolean(url)).map((url) => new URL(url).origin))];
+  if (origins.length === 0) return;
+  res.setHeader('Content-Security-Policy', policy.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`));
+}
+
 /** A friendly error page in the participant layout: never a redirect. */
 export function consentError(res: Response, message: string, status: number, params: Record<string, string> = {}): void {
   consentPage(res, 'error', { title: 'consent_error.title', message, params }, status);

@@ -9,7 +9,7 @@ import type { ConsentFlow, ConsentFlowStage } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { ConsentDecisionForm, ConsentLanguageForm, ParticipantPasswordForm, ParticipantSignInForm } from './consent-forms.dto.js';
 import { ConsentLinkService, redirectWith } from './consent-link.service.js';
-import { clientIp, consentError, consentPage, safeConsentPath, stepOf } from './consent-pages.js';
+import { allowFormTargets, clientIp, consentError, consentPage, safeConsentPath, stepOf } from './consent-pages.js';
 import { CONSENT_SCOPES, dataScopesOf } from './consent-scopes.js';
 import { ConsentService, type AuthorisedOutcome, type DecisionOutcome } from './consent.service.js';
 import { LinkOpens } from './link-opens.service.js';
@@ -123,7 +123,9 @@ export class ConsentController {
   @Get('connect')
   async connectPage(@Req() req: Request, @Res() res: Response): Promise<void> {
     const flow = await this.flowAt(req, res, ['consented']);
-    if (flow) consentPage(res, 'connect', this.view(flow, { title: 'consent.connect.title' }));
+    if (!flow) return;
+    allowFormTargets(res, this.config.omron.websiteUrl);
+    consentPage(res, 'connect', this.view(flow, { title: 'consent.connect.title' }));
   }
 
   /** OMRON sends the browser back here with `code` and `state` (or `error`). */
@@ -252,10 +254,13 @@ export class ConsentController {
   }
 
   private renderSignIn(res: Response, flow: ConsentFlow, data: Record<string, unknown>, status = 200): void {
+    allowFormTargets(res, this.config.omron.websiteUrl);
     consentPage(res, 'sign-in', this.view(flow, { title: 'consent.sign_in.title', backUrl: flow.backUrl, values: {}, ...data }), status);
   }
 
   private renderConsent(res: Response, flow: ConsentFlow, status = 200): void {
+    // Accept and Decline answer with a redirect to the partner's registered URL.
+    allowFormTargets(res, flow.redirectUrl);
     consentPage(
       res,
       'consent',

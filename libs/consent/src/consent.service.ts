@@ -3,6 +3,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
+import { SecretBox } from '@opendsp/crypto';
 import { DspConfig } from '@opendsp/config';
 import { Enrollment, EnrollmentEvents, generateOgscId, Participant } from '@opendsp/participants';
 import { OmronConnection, OmronTokens, type TokenSet } from '@opendsp/tokens';
@@ -53,6 +54,7 @@ export class ConsentService {
     private readonly events: EnrollmentEvents,
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
+    private readonly secrets: SecretBox,
   ) {}
 
   private get callbackUrl(): string {
@@ -190,7 +192,7 @@ export class ConsentService {
       );
       return em.findOneOrFail(Participant, { omronUserId: sub });
     });
-    const connection = await this.tokens.connect({ omronUserId: sub, scopes: claimed.scopes, redirectUri: this.callbackUrl, tokens });
+    const connection = await this.connect(sub, claimed.scopes, tokens);
     await this.consentEnrollment(participant.id, claimed, ip);
     await this.announceConsent(participant, claimed.group!.id, connection.id);
     return {
@@ -271,7 +273,7 @@ export class ConsentService {
     ip: string | null,
   ): Promise<OmronConnection> {
     const before = await this.em.fork().findOne(OmronConnection, { omronUserId: sub });
-    const connection = await this.tokens.connect({ omronUserId: sub, scopes, redirectUri: this.callbackUrl, tokens });
+    const connection = await this.connect(sub, scopes, tokens);
     if (before && before.state !== 'active' && before.state !== 'refreshing') {
       const participant = await this.em.fork().findOneOrFail(Participant, { id: participantId });
       await this.audit.recordNow({
@@ -287,6 +289,22 @@ export class ConsentService {
         connectionId: connection.id,
         at: new Date(),
       });
+    }
+    return connection;
+  }
+
+  /**
+   * Hands a new authorisation to the token store. The authorisation it replaces (the person consented again,
+   * or reconnected) is revoked at OMRON afterwards, so no forgotten grant stays alive there.
+   */
+  private async connect(sub: string, scopes: string, tokens: TokenSet): Promise<OmronConnection> {
+    const previous = await this.em.fork().findOne(OmronConnection, { omronUserId: sub });
+    const superseded = previous?.refreshTokenCiphertext
+      ? this.secrets.decrypt(previous.refreshTokenCiphertext, { table: 'omron_connection', column: 'refresh_token', rowId: previous.id })
+      : undefined;
+    const connection = await this.tokens.connect({ omronUserId: sub, scopes, redirectUri: this.callbackUrl, tokens });
+    if (superseded && superseded !== tokens.refreshToken) {
+      await this.flows.discard({ refreshToken: superseded });
     }
     return connection;
   }

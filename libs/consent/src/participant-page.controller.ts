@@ -7,7 +7,7 @@ import { Enrollment, EnrollmentNotFoundError, WithdrawalService } from '@opendsp
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { ParticipantSignInForm } from './consent-forms.dto.js';
-import { clientIp, consentPage } from './consent-pages.js';
+import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
 import { CONSENT_SCOPES, SIGN_IN_SCOPES } from './consent-scopes.js';
 import { OmronSignIn } from './omron-sign-in.js';
 import { ParticipantPageService } from './participant-page.service.js';
@@ -41,6 +41,7 @@ export class ParticipantPageController {
     const participant = await this.sessions.participantOf(req);
     if (!participant) return this.renderSignIn(res, { notice: noticeKey });
     const overview = await this.pages.overview(participant);
+    if (overview.canConnect) allowFormTargets(res, this.config.omron.websiteUrl);
     const lang = res.locals.lang as 'ja' | 'en';
     consentPage(res, 'me', {
       title: 'participant.title',
@@ -116,6 +117,7 @@ export class ParticipantPageController {
   }
 
   private renderSignIn(res: Response, data: Record<string, unknown>, status = 200): void {
+    allowFormTargets(res, this.config.omron.websiteUrl);
     consentPage(
       res,
       'me-sign-in',
