@@ -61,7 +61,7 @@ describe('consent flow in a browser, through the sandbox’s own sign-in and app
       '血中酸素飽和度（SpO2）',
     ]);
     // Phone-friendly: nothing wider than the screen.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.locator('html').evaluate((root) => root.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, 'consent-screen-ja');
 
     await page.click('#accept');
@@ -90,7 +90,9 @@ describe('consent flow in a browser, through the sandbox’s own sign-in and app
     await page.click('#decline');
     await page.waitForURL(`${stack.partner.url}?**`);
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ error: 'access_denied', state: 'd-1' });
-    expect(await stack.sql(`select id from participant where omron_user_id = $1`, [await stack.subOf('browser-decliner@sandbox.test')])).toEqual([]);
+    expect(
+      await stack.sql(`select id from participant where omron_user_id = $1`, [await stack.subOf('browser-decliner@sandbox.test')]),
+    ).toEqual([]);
   });
 
   it('denying at OMRON shows a friendly page that returns the participant with error=access_denied', async () => {

@@ -1,3 +1,4 @@
+import { SecretBox } from '@opendsp/crypto';
 import { EnrollmentEvents, type ConsentAccepted } from '@opendsp/participants';
 import { startConsentStack, type ConsentStack } from './support/consent-stack.js';
 
@@ -43,6 +44,20 @@ describe('consent flows against the OMRON sandbox (HTTP)', () => {
         'temperature',
         'oxygen',
       ]);
+
+      // While the participant decides, the tokens wait on the flow, encrypted: no token appears in the row.
+      const [flow] = await stack.sql<{ id: string; pending_tokens_ciphertext: string; row: string }>(
+        `select id, pending_tokens_ciphertext, t::text as row from consent_flow t where omron_user_id = $1`,
+        [await stack.subOf('first@sandbox.test')],
+      );
+      const held = JSON.parse(
+        stack.platform
+          .get(SecretBox)
+          .decrypt(flow!.pending_tokens_ciphertext, { table: 'consent_flow', column: 'pending_tokens', rowId: flow!.id }),
+      ) as { accessToken: string; refreshToken: string };
+      expect(held.accessToken.length).toBeGreaterThan(20);
+      expect(flow!.row).not.toContain(held.accessToken);
+      expect(flow!.row).not.toContain(held.refreshToken);
 
       const done = await client.post('/consent/consent', { decision: 'accept' });
       expect(done.status).toBe(303);

@@ -25,7 +25,10 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
   afterAll(() => stack?.close());
 
   /** An OMRON user consents to `groups` one after the other; returns their signed-in client and OGSC ID. */
-  async function participantOf(email: string, ...groupNames: string[]): Promise<{ client: PortalTestClient; ogscId: string; participantId: string }> {
+  async function participantOf(
+    email: string,
+    ...groupNames: string[]
+  ): Promise<{ client: PortalTestClient; ogscId: string; participantId: string }> {
     let client!: PortalTestClient;
     for (const name of groupNames) {
       const group = await stack.group(name);
@@ -55,9 +58,10 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
        values ($1, 3, '2026-11-22T08:00:00Z', '2026-11-22T17:00:00', 32400, 'HN-300T2', nextval('measurement_change_seq'), 71.6, 71.6, 'kg')`,
       [participantId],
     );
-    await stack.sql(`insert into participant_device (participant_id, device_type, first_seen_at, last_seen_at) values ($1, 'HEM-7600T', now(), now())`, [
-      participantId,
-    ]);
+    await stack.sql(
+      `insert into participant_device (participant_id, device_type, first_seen_at, last_seen_at) values ($1, 'HEM-7600T', now(), now())`,
+      [participantId],
+    );
   }
 
   const readingsOf = async (participantId: string) =>
@@ -108,7 +112,9 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
     const done = await client.post(`/consent/me/withdraw/${enrollmentId}`);
     expect([done.status, done.headers.location]).toEqual([303, '/consent/me?notice=withdrawn']);
 
-    const [enrollment] = await stack.sql(`select status, withdrawn_by, withdrawn_at is not null as dated from enrollment where id = $1`, [enrollmentId]);
+    const [enrollment] = await stack.sql(`select status, withdrawn_by, withdrawn_at is not null as dated from enrollment where id = $1`, [
+      enrollmentId,
+    ]);
     expect(enrollment).toEqual({ status: 'withdrawn', withdrawn_by: 'participant', dated: true });
     expect(await readingsOf(participantId)).toBe(0);
     const [connection] = await stack.sql(
@@ -117,10 +123,15 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
     );
     expect(connection).toEqual({ state: 'withdrawn', access_token_ciphertext: null, refresh_token_ciphertext: null });
     expect(await grantsRevoked('leaver@sandbox.test')).toEqual([true]);
-    const [audit] = await stack.sql(`select actor_login, actor_id, detail from audit_event where action = 'enrollment.withdrawn' and target_id = $1`, [
-      ogscId,
-    ]);
-    expect(audit).toMatchObject({ actor_login: ogscId, actor_id: null, detail: { by: 'participant', readingsDeleted: 3, tokensRevoked: true } });
+    const [audit] = await stack.sql(
+      `select actor_login, actor_id, detail from audit_event where action = 'enrollment.withdrawn' and target_id = $1`,
+      [ogscId],
+    );
+    expect(audit).toMatchObject({
+      actor_login: ogscId,
+      actor_id: null,
+      detail: { by: 'participant', readingsDeleted: 3, tokensRevoked: true },
+    });
     expect(withdrawn.at(-1)).toMatchObject({ ogscId, tokensRevoked: true, readingsDeleted: 3 });
     // The OGSC ID stays: consenting again brings the same one back, with a working connection.
     const again = await participantOf('leaver@sandbox.test', 'Coming Back');
@@ -131,7 +142,9 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
   it('keeps data and connection while another group is still consented; the last withdrawal ends them', async () => {
     const { client, participantId } = await participantOf('two-groups@sandbox.test', 'Group One', 'Group Two');
     await addReadings(participantId);
-    const enrollments = await stack.sql<{ id: string }>(`select id from enrollment where participant_id = $1 order by created_at`, [participantId]);
+    const enrollments = await stack.sql<{ id: string }>(`select id from enrollment where participant_id = $1 order by created_at`, [
+      participantId,
+    ]);
     expect(enrollments).toHaveLength(2);
     // Consenting to the second group replaced the first authorisation, which was revoked at OMRON then.
     expect(await grantsRevoked('two-groups@sandbox.test')).toEqual([true, false]);
@@ -170,10 +183,16 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
     expect(outcome).toEqual({ enrollmentId: id, alreadyWithdrawn: false, tokensRevoked: true, readingsDeleted: 0 });
     expect(await readingsOf(participantId)).toBe(4);
     expect(await grantsRevoked('by-admin@sandbox.test')).toEqual([true]);
-    const [audit] = await stack.sql(`select actor_id, actor_login, ip, detail from audit_event where action = 'enrollment.withdrawn' and target_id = $1`, [
-      ogscId,
-    ]);
-    expect(audit).toMatchObject({ actor_id: adminId, actor_login: 'hanako', ip: '203.0.113.5', detail: { by: `admin:${adminId}`, dataKept: true } });
+    const [audit] = await stack.sql(
+      `select actor_id, actor_login, ip, detail from audit_event where action = 'enrollment.withdrawn' and target_id = $1`,
+      [ogscId],
+    );
+    expect(audit).toMatchObject({
+      actor_id: adminId,
+      actor_login: 'hanako',
+      ip: '203.0.113.5',
+      detail: { by: `admin:${adminId}`, dataKept: true },
+    });
     expect(await stack.sql(`select withdrawn_by from enrollment where id = $1`, [id])).toEqual([{ withdrawn_by: `admin:${adminId}` }]);
     // Twice is harmless.
     expect((await keeping.withdraw(id, { kind: 'admin', adminId, login: 'hanako' })).alreadyWithdrawn).toBe(true);
@@ -218,9 +237,9 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
     });
     expect(measured.status).toBe(200);
     expect(restored.at(-1)).toMatchObject({ participantId, ogscId, connectionId: connection!.id });
-    expect(await stack.sql(`select detail from audit_event where action = 'participant.reconnected' and target_id = $1`, [ogscId])).toEqual([
-      { detail: { previousState: 'reconnect_needed' } },
-    ]);
+    expect(await stack.sql(`select detail from audit_event where action = 'participant.reconnected' and target_id = $1`, [ogscId])).toEqual(
+      [{ detail: { previousState: 'reconnect_needed' } }],
+    );
     expect((await client.get('/consent/me?notice=reconnected')).text).toContain('connected again');
   });
 
@@ -230,7 +249,10 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
     const anonymous = await visitor.get('/consent/me');
     expect(anonymous.text).toContain('id="omron-sign-in"');
     expect((await visitor.post('/consent/me/reconnect')).headers.location).toBe('/consent/me');
-    const signedIn = await stack.follow(visitor, await stack.omron(visitor, 'returning@sandbox.test', 'approve', '/consent/me/sign-in/omron'));
+    const signedIn = await stack.follow(
+      visitor,
+      await stack.omron(visitor, 'returning@sandbox.test', 'approve', '/consent/me/sign-in/omron'),
+    );
     expect(signedIn.headers.location).toBe('/consent/me');
     expect((await visitor.get('/consent/me')).text).toContain('data-state="active"');
     // Signing in asked for the OMRON user ID only, and that authorisation was revoked at once.
@@ -241,7 +263,10 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
 
     const stranger = stack.client();
     await stranger.get('/consent/me');
-    const unknown = await stack.follow(stranger, await stack.omron(stranger, 'never-joined@sandbox.test', 'approve', '/consent/me/sign-in/omron'));
+    const unknown = await stack.follow(
+      stranger,
+      await stack.omron(stranger, 'never-joined@sandbox.test', 'approve', '/consent/me/sign-in/omron'),
+    );
     expect([unknown.status, unknown.text.includes('does not take part')]).toEqual([403, true]);
 
     const group = await stack.group('Login ID Page');

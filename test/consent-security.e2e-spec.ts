@@ -264,7 +264,9 @@ describe('consent flow security', () => {
     const formAction = (policy: string | undefined) => /form-action ([^;]+)/.exec(policy ?? '')?.[1];
     expect(formAction((await client.get('/consent/sign-in')).headers['content-security-policy'])).toBe(`'self' ${stack.sandbox.baseUrl}`);
     await stack.follow(client, await stack.omron(client, 'csp@sandbox.test'));
-    expect(formAction((await client.get('/consent/consent')).headers['content-security-policy'])).toBe(`'self' ${new URL(stack.partner.url).origin}`);
+    expect(formAction((await client.get('/consent/consent')).headers['content-security-policy'])).toBe(
+      `'self' ${new URL(stack.partner.url).origin}`,
+    );
     expect(formAction((await client.get('/consent/result')).headers['content-security-policy'])).toBe(`'self'`);
   });
 
@@ -282,13 +284,29 @@ describe('consent flow security', () => {
   });
 });
 
-describe('consent flow with an id_token that does not verify', () => {
+describe('consent flow with an id_token that does not verify, from outside the portal allowlist', () => {
   let stack: ConsentStack;
 
   beforeAll(async () => {
-    stack = await startConsentStack({ OMRON_ID_TOKEN_ISSUER: 'https://issuer.example/not-the-sandbox' });
+    // The tests connect from 127.0.0.1, which this allowlist leaves out.
+    stack = await startConsentStack({
+      OMRON_ID_TOKEN_ISSUER: 'https://issuer.example/not-the-sandbox',
+      DSP_ALLOWED_SOURCE_IPS: '203.0.113.0/24',
+    });
   }, 120_000);
   afterAll(() => stack?.close());
+
+  it('lets participants use the consent pages from any address, while the portal refuses them', async () => {
+    const group = await stack.group('Anywhere');
+    const client = stack.client();
+    await stack.openLink(client, stack.consentUrl(group));
+    expect((await client.post('/consent/language', { lang: 'ja', returnTo: '/consent/sign-in' })).headers.location).toBe(
+      '/consent/sign-in',
+    );
+    expect((await client.get('/consent/sign-in')).text).toContain('OMRON connect でサインイン');
+    expect((await client.get('/consent/me')).status).toBe(200);
+    expect((await client.get('/login')).status).toBe(403);
+  });
 
   it('refuses the sign-in, keeps nothing and revokes what OMRON issued', async () => {
     const group = await stack.group('Wrong Issuer');
@@ -299,7 +317,7 @@ describe('consent flow with an id_token that does not verify', () => {
     const sub = await stack.subOf('issuer@sandbox.test');
     expect(await stack.sql(`select id from participant where omron_user_id = $1`, [sub])).toEqual([]);
     expect(await stack.sql(`select id from omron_connection`)).toEqual([]);
-    expect(await stack.sql(`select id from consent_flow`)).toEqual([]);
+    expect(await stack.sql(`select id from consent_flow where omron_user_id is not null or oauth_state_hash is not null`)).toEqual([]);
     const grants = await stack.sandboxSql(
       `select g.revoked_at is not null as revoked from omron_sandbox.oauth_grant g join omron_sandbox.sandbox_user u on u.id = g.user_id where u.sub = $1`,
       [sub],

@@ -7,7 +7,7 @@ import { looksLikeOgscId } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import type { ConsentFlow, ConsentFlowStage } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
-import { ConsentDecisionForm, ConsentLanguageForm, ParticipantPasswordForm, ParticipantSignInForm } from './consent-forms.dto.js';
+import { ConsentDecisionForm, ConsentLanguageForm, ParticipantPasswordForm, ParticipantSignInForm } from './dto/consent-forms.dto.js';
 import { ConsentLinkService, redirectWith } from './consent-link.service.js';
 import { allowFormTargets, clientIp, consentError, consentPage, safeConsentPath, stepOf } from './consent-pages.js';
 import { CONSENT_SCOPES, dataScopesOf } from './consent-scopes.js';

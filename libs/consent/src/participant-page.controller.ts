@@ -6,7 +6,7 @@ import { translate, validateForm } from '@opendsp/i18n';
 import { Enrollment, EnrollmentNotFoundError, WithdrawalService } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import { ConsentFlows } from './consent-flows.service.js';
-import { ParticipantSignInForm } from './consent-forms.dto.js';
+import { ParticipantSignInForm } from './dto/consent-forms.dto.js';
 import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
 import { CONSENT_SCOPES, SIGN_IN_SCOPES } from './consent-scopes.js';
 import { OmronSignIn } from './omron-sign-in.js';

@@ -1,10 +1,9 @@
 // rison-node ships no types; only the parser class is used (see custom-params.ts).
 declare module 'rison-node' {
-  class RisonParser {
-    constructor(errorHandler?: (message: string, index: number) => void);
+  interface RisonParser {
     error(message: string): undefined;
     parse(value: string): unknown;
   }
-  const rison: { parser: typeof RisonParser };
+  const rison: { parser: new (errorHandler?: (message: string, index: number) => void) => RisonParser };
   export default rison;
 }
