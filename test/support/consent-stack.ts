@@ -80,6 +80,8 @@ export async function startConsentStack(platformEnv: Record<string, string> = {}
   const config = loadDspConfig(
     testDspEnv({
       DATABASE_URL: database.settings.url,
+      // Pages only, as a web process serves them: no token refresh job running under the tests' feet.
+      PROCESS_ROLE: 'web',
       PORT: String(port),
       PUBLIC_BASE_URL: baseUrl,
       OMRON_OAUTH_WEBSITE_URL: sandbox.baseUrl,
