@@ -44,20 +44,20 @@ export class ConsentLinkService {
     const state = single(query, 'state');
     const customParams = single(query, 'custom_params');
     if (groupId === null || redirectUrl === null || state === null || customParams === null) {
-      return { ok: false, problem: 'consent_link.repeated' };
+      return { ok: false, problem: 'consent_start.repeated' };
     }
-    if (!groupId || !GROUP_ID.test(groupId)) return { ok: false, problem: 'consent_link.unknown_group' };
+    if (!groupId || !GROUP_ID.test(groupId)) return { ok: false, problem: 'consent_start.unknown_group' };
     const em = this.em.fork();
     const group = await em.findOne(ProgramGroup, { groupId });
-    if (!group) return { ok: false, problem: 'consent_link.unknown_group' };
-    if (group.archivedAt) return { ok: false, problem: 'consent_link.archived_group' };
+    if (!group) return { ok: false, problem: 'consent_start.unknown_group' };
+    if (group.archivedAt) return { ok: false, problem: 'consent_start.archived_group' };
 
-    if (!redirectUrl) return { ok: false, problem: 'consent_link.redirect_missing' };
+    if (!redirectUrl) return { ok: false, problem: 'consent_start.redirect_missing' };
     const registered = (await em.find(GroupRedirectUrl, { group }, { fields: ['url'] })).map((row) => row.url);
     const allowed = registered.length > 0 ? registered : [platformResultUrl(this.config)];
-    if (!allowed.includes(redirectUrl)) return { ok: false, problem: 'consent_link.redirect_unregistered' };
+    if (!allowed.includes(redirectUrl)) return { ok: false, problem: 'consent_start.redirect_unregistered' };
 
-    if (state !== undefined && !CALLER_STATE.test(state)) return { ok: false, problem: 'consent_link.state' };
+    if (state !== undefined && !CALLER_STATE.test(state)) return { ok: false, problem: 'consent_start.state' };
     const custom = parseCustomParams(customParams);
     if (!custom.ok) return { ok: false, problem: custom.problem, params: { keys: (custom.keys ?? []).join(', ') } };
     return { ok: true, link: { group, redirectUrl, callerState: state ?? null, backUrl: custom.backUrl } };

@@ -16,19 +16,19 @@ describe(parseCustomParams.name, () => {
   });
 
   it.each([
-    ['redirect_url:x', 'consent_link.custom_params_keys', ['redirect_url']],
-    ["display_back:1,back_url:'https://a.example/',x:1,y:2", 'consent_link.custom_params_keys', ['x', 'y']],
-    ['__proto__:(display_back:1)', 'consent_link.custom_params_keys', ['__proto__']],
-    ['display_back:2', 'consent_link.display_back', undefined],
-    ['display_back:1', 'consent_link.back_url', undefined],
-    ["display_back:1,back_url:'ftp://a.example/'", 'consent_link.back_url', undefined],
-    ["display_back:1,back_url:'https://a.example/',back_url_params:(a:!(1,2))", 'consent_link.back_url_params', undefined],
-    ["display_back:1,back_url:'https://a.example/',back_url_params:'a:(b:c)'", 'consent_link.back_url_params', undefined],
-    ["display_back:1,back_url:'https://a.example/',back_url_params:5", 'consent_link.back_url_params', undefined],
-    ["display_back:1,back_url:'https://a.example", 'consent_link.custom_params_syntax', undefined],
-    ['a:b,', 'consent_link.custom_params_syntax', undefined],
-    ['!(1,2)', 'consent_link.custom_params_syntax', undefined],
-    ['x'.repeat(4001), 'consent_link.custom_params_syntax', undefined],
+    ['redirect_url:x', 'consent_start.custom_params_keys', ['redirect_url']],
+    ["display_back:1,back_url:'https://a.example/',x:1,y:2", 'consent_start.custom_params_keys', ['x', 'y']],
+    ['__proto__:(display_back:1)', 'consent_start.custom_params_keys', ['__proto__']],
+    ['display_back:2', 'consent_start.display_back', undefined],
+    ['display_back:1', 'consent_start.back_url', undefined],
+    ["display_back:1,back_url:'ftp://a.example/'", 'consent_start.back_url', undefined],
+    ["display_back:1,back_url:'https://a.example/',back_url_params:(a:!(1,2))", 'consent_start.back_url_params', undefined],
+    ["display_back:1,back_url:'https://a.example/',back_url_params:'a:(b:c)'", 'consent_start.back_url_params', undefined],
+    ["display_back:1,back_url:'https://a.example/',back_url_params:5", 'consent_start.back_url_params', undefined],
+    ["display_back:1,back_url:'https://a.example", 'consent_start.custom_params_syntax', undefined],
+    ['a:b,', 'consent_start.custom_params_syntax', undefined],
+    ['!(1,2)', 'consent_start.custom_params_syntax', undefined],
+    ['x'.repeat(4001), 'consent_start.custom_params_syntax', undefined],
   ])('refuses %p (%s)', (raw, problem, keys) => {
     expect(parseCustomParams(raw)).toEqual({ ok: false, problem, ...(keys ? { keys } : {}) });
   });

@@ -9,11 +9,11 @@ export type CustomParamsResult =
       ok: false;
       /** Message key of the problem, for the error page. */
       problem:
-        | 'consent_link.custom_params_syntax'
-        | 'consent_link.custom_params_keys'
-        | 'consent_link.display_back'
-        | 'consent_link.back_url'
-        | 'consent_link.back_url_params';
+        | 'consent_start.custom_params_syntax'
+        | 'consent_start.custom_params_keys'
+        | 'consent_start.display_back'
+        | 'consent_start.back_url'
+        | 'consent_start.back_url_params';
       /** The refused keys, for `consent_link.custom_params_keys`. */
       keys?: string[];
     };
@@ -64,28 +64,28 @@ export function httpUrlOrNull(value: string): URL | null {
  */
 export function parseCustomParams(raw: string | undefined): CustomParamsResult {
   if (raw === undefined || raw === '') return { ok: true, backUrl: null };
-  if (raw.length > MAX_LENGTH) return { ok: false, problem: 'consent_link.custom_params_syntax' };
+  if (raw.length > MAX_LENGTH) return { ok: false, problem: 'consent_start.custom_params_syntax' };
   let parsed: unknown;
   try {
     parsed = decodeRisonObject(raw);
   } catch {
-    return { ok: false, problem: 'consent_link.custom_params_syntax' };
+    return { ok: false, problem: 'consent_start.custom_params_syntax' };
   }
   // `__proto__:(…)` does not become a key but the object's prototype: refuse it like any other stray key.
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.getPrototypeOf(parsed) !== Object.prototype) {
-    return { ok: false, problem: 'consent_link.custom_params_keys', keys: ['__proto__'] };
+    return { ok: false, problem: 'consent_start.custom_params_keys', keys: ['__proto__'] };
   }
-  if (!isPlainRecord(parsed)) return { ok: false, problem: 'consent_link.custom_params_syntax' };
+  if (!isPlainRecord(parsed)) return { ok: false, problem: 'consent_start.custom_params_syntax' };
   const unknown = Object.keys(parsed).filter((key) => !(CUSTOM_PARAM_KEYS as readonly string[]).includes(key));
-  if (unknown.length > 0) return { ok: false, problem: 'consent_link.custom_params_keys', keys: unknown };
+  if (unknown.length > 0) return { ok: false, problem: 'consent_start.custom_params_keys', keys: unknown };
 
   const { display_back: displayBack, back_url: backUrl, back_url_params: backUrlParams } = parsed;
   if (displayBack === undefined || displayBack === 0 || displayBack === '0') {
     return { ok: true, backUrl: null };
   }
-  if (displayBack !== 1 && displayBack !== '1') return { ok: false, problem: 'consent_link.display_back' };
+  if (displayBack !== 1 && displayBack !== '1') return { ok: false, problem: 'consent_start.display_back' };
   const url = typeof backUrl === 'string' ? httpUrlOrNull(backUrl) : null;
-  if (!url) return { ok: false, problem: 'consent_link.back_url' };
+  if (!url) return { ok: false, problem: 'consent_start.back_url' };
 
   let params: unknown = backUrlParams ?? '';
   if (typeof params === 'string') {
@@ -94,13 +94,13 @@ export function parseCustomParams(raw: string | undefined): CustomParamsResult {
       try {
         params = decodeRisonObject(params);
       } catch {
-        return { ok: false, problem: 'consent_link.back_url_params' };
+        return { ok: false, problem: 'consent_start.back_url_params' };
       }
     }
   }
-  if (!isPlainRecord(params)) return { ok: false, problem: 'consent_link.back_url_params' };
+  if (!isPlainRecord(params)) return { ok: false, problem: 'consent_start.back_url_params' };
   for (const [name, value] of Object.entries(params)) {
-    if (!['string', 'number', 'boolean'].includes(typeof value)) return { ok: false, problem: 'consent_link.back_url_params' };
+    if (!['string', 'number', 'boolean'].includes(typeof value)) return { ok: false, problem: 'consent_start.back_url_params' };
     url.searchParams.append(name, String(value));
   }
   return { ok: true, backUrl: url.toString() };

@@ -296,21 +296,21 @@ export const en = {
   'consent_error.not_found': 'This page does not exist.',
   'consent_error.bad_request': 'Something is wrong with this request. Please go back and try again.',
   'consent_error.unexpected': 'Something went wrong on our side. Please try again in a moment.',
-  'consent_link.repeated': 'This link is not valid: a parameter appears more than once. Please use the link exactly as you received it.',
-  'consent_link.unknown_group': 'This link does not belong to any program. Please check the link, or ask the organisation that sent it.',
-  'consent_link.archived_group': 'This program no longer accepts participants.',
-  'consent_link.redirect_missing':
+  'consent_start.repeated': 'This link is not valid: a parameter appears more than once. Please use the link exactly as you received it.',
+  'consent_start.unknown_group': 'This link does not belong to any program. Please check the link, or ask the organisation that sent it.',
+  'consent_start.archived_group': 'This program no longer accepts participants.',
+  'consent_start.redirect_missing':
     'This link is not complete: its return address is missing. Please ask the organisation that sent it for a new one.',
-  'consent_link.redirect_unregistered':
+  'consent_start.redirect_unregistered':
     'This link is not valid: its return address is not registered for the program, so for your safety it was not opened. Please ask the organisation that sent it for a new link.',
-  'consent_link.state': 'This link is not valid: its state parameter is too long or has characters that are not allowed.',
-  'consent_link.custom_params_syntax':
+  'consent_start.state': 'This link is not valid: its state parameter is too long or has characters that are not allowed.',
+  'consent_start.custom_params_syntax':
     "This link is not valid: its custom_params could not be read (expected Rison such as display_back:1,back_url:'https://…').",
-  'consent_link.custom_params_keys':
+  'consent_start.custom_params_keys':
     'This link is not valid: custom_params may contain only display_back, back_url and back_url_params, not {keys}.',
-  'consent_link.display_back': 'This link is not valid: display_back must be 1 or 0.',
-  'consent_link.back_url': 'This link is not valid: with display_back:1, back_url must be an absolute http:// or https:// address.',
-  'consent_link.back_url_params': 'This link is not valid: back_url_params must be name:value pairs such as param1:a,param2:b.',
+  'consent_start.display_back': 'This link is not valid: display_back must be 1 or 0.',
+  'consent_start.back_url': 'This link is not valid: with display_back:1, back_url must be an absolute http:// or https:// address.',
+  'consent_start.back_url_params': 'This link is not valid: back_url_params must be name:value pairs such as param1:a,param2:b.',
 
   'participant.title': 'Your participation',
   'participant.ogsc_id': 'Your participant ID (OGSC ID)',

@@ -301,21 +301,21 @@ export const ja: Record<keyof typeof en, string> = {
   'consent_error.not_found': 'このページは存在しません。',
   'consent_error.bad_request': 'このリクエストには問題があります。前のページに戻ってもう一度お試しください。',
   'consent_error.unexpected': 'システムでエラーが発生しました。しばらくしてからお試しください。',
-  'consent_link.repeated': 'このリンクは無効です。同じパラメーターが複数回含まれています。受け取ったとおりのリンクを使ってください。',
-  'consent_link.unknown_group': 'このリンクはどのプログラムのものでもありません。リンクを確認するか、送信元にお問い合わせください。',
-  'consent_link.archived_group': 'このプログラムは参加者の受け付けを終了しました。',
-  'consent_link.redirect_missing': 'このリンクは不完全です（戻り先のアドレスがありません）。送信元に新しいリンクを依頼してください。',
-  'consent_link.redirect_unregistered':
+  'consent_start.repeated': 'このリンクは無効です。同じパラメーターが複数回含まれています。受け取ったとおりのリンクを使ってください。',
+  'consent_start.unknown_group': 'このリンクはどのプログラムのものでもありません。リンクを確認するか、送信元にお問い合わせください。',
+  'consent_start.archived_group': 'このプログラムは参加者の受け付けを終了しました。',
+  'consent_start.redirect_missing': 'このリンクは不完全です（戻り先のアドレスがありません）。送信元に新しいリンクを依頼してください。',
+  'consent_start.redirect_unregistered':
     'このリンクは無効です。戻り先のアドレスがこのプログラムに登録されていないため、安全のため開きませんでした。送信元に新しいリンクを依頼してください。',
-  'consent_link.state': 'このリンクは無効です。state パラメーターが長すぎるか、使えない文字を含んでいます。',
-  'consent_link.custom_params_syntax':
+  'consent_start.state': 'このリンクは無効です。state パラメーターが長すぎるか、使えない文字を含んでいます。',
+  'consent_start.custom_params_syntax':
     "このリンクは無効です。custom_params を読み取れません（display_back:1,back_url:'https://…' のような Rison 形式が必要です）。",
-  'consent_link.custom_params_keys':
+  'consent_start.custom_params_keys':
     'このリンクは無効です。custom_params に指定できるのは display_back、back_url、back_url_params だけです（指定されたもの: {keys}）。',
-  'consent_link.display_back': 'このリンクは無効です。display_back は 1 または 0 にしてください。',
-  'consent_link.back_url':
+  'consent_start.display_back': 'このリンクは無効です。display_back は 1 または 0 にしてください。',
+  'consent_start.back_url':
     'このリンクは無効です。display_back:1 の場合、back_url は http:// または https:// で始まる絶対アドレスにしてください。',
-  'consent_link.back_url_params': 'このリンクは無効です。back_url_params は param1:a,param2:b のような名前と値の組にしてください。',
+  'consent_start.back_url_params': 'このリンクは無効です。back_url_params は param1:a,param2:b のような名前と値の組にしてください。',
 
   'participant.title': '参加状況',
   'participant.ogsc_id': 'あなたの参加者 ID（OGSC ID）',
