@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
 import { AuditModule } from '@opendsp/audit';
+import { ConsentModule } from '@opendsp/consent';
 import { CryptoModule } from '@opendsp/crypto';
 import { DspDatabaseModule } from '@opendsp/database';
 import { HealthModule } from '@opendsp/health';
@@ -35,6 +36,7 @@ export class DspModule {
         ParticipantsModule,
         MeasurementsModule,
         ...(servesWeb ? [PortalModule] : []),
+        ...(servesWeb ? [ConsentModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],
     };

@@ -28,6 +28,13 @@ export const AUDIT_ACTIONS = [
   'participant.credentials_reset',
   'participant.internal_customer_id_changed',
   'participants.invitations_sent',
+  'enrollment.consented',
+  'enrollment.withdrawn',
+  'participant.omron_linked',
+  'participant.reconnected',
+  'participant.password_changed',
+  'participant.login_failed',
+  'participant.locked_out',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

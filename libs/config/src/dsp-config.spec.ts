@@ -45,6 +45,26 @@ describe('loadDspConfig', () => {
     expect(loadDspConfig(testDspEnv({ OMRON_OAUTH_API_URL: 'http://127.0.0.1:3100/stg/' })).omron.apiUrl).toBe('http://127.0.0.1:3100/stg');
   });
 
+  it('verifies id_tokens against the API host unless told otherwise, and deletes data on withdrawal by default', () => {
+    const config = loadDspConfig(testDspEnv({ OMRON_OAUTH_API_URL: 'http://127.0.0.1:3100/stg' }));
+    expect(config.omron).toMatchObject({
+      idTokenIssuer: 'http://127.0.0.1:3100/stg',
+      jwksUrl: 'http://127.0.0.1:3100/stg/.well-known/jwks.json',
+    });
+    expect(config.withdrawal).toEqual({ keepsData: false });
+    const custom = loadDspConfig(
+      testDspEnv({
+        OMRON_ID_TOKEN_ISSUER: 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_example',
+        OMRON_JWKS_URL: 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_example/.well-known/jwks.json',
+        WITHDRAWAL_KEEPS_DATA: 'true',
+      }),
+    );
+    expect(custom.omron.idTokenIssuer).toBe('https://cognito-idp.us-west-2.amazonaws.com/us-west-2_example');
+    expect(custom.withdrawal.keepsData).toBe(true);
+    expect(problemsOf(testDspEnv({ WITHDRAWAL_KEEPS_DATA: 'yes' }))).toEqual(['WITHDRAWAL_KEEPS_DATA: must be true or false']);
+    expect(problemsOf(testDspEnv({ OMRON_JWKS_URL: 'ftp://x' }))).toEqual(['OMRON_JWKS_URL: must be an absolute http(s) URL']);
+  });
+
   it.each([
     ['DSP_TIMEZONE', 'Mars/Olympus_Mons', 'DSP_TIMEZONE: "Mars/Olympus_Mons" is not an IANA time zone name'],
     ['DSP_TIMEZONE', '+09:00', 'is not an IANA time zone name'],

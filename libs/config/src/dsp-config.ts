@@ -47,7 +47,15 @@ export class DspConfig {
   readonly log: { level: LogLevel; pretty: boolean };
   readonly database: DatabaseSettings;
   readonly environment: DspEnvironmentFacts;
-  readonly omron: { websiteUrl: string; apiUrl: string; clientId: string; clientSecret: string };
+  readonly omron: {
+    websiteUrl: string;
+    apiUrl: string;
+    clientId: string;
+    clientSecret: string;
+    /** The id_token's expected `iss`, and where its signing keys are published. */
+    idTokenIssuer: string;
+    jwksUrl: string;
+  };
   readonly encryption: { keys: { id: string; key: Buffer }[]; activeKeyId: string };
   readonly tokens: { refreshThresholdPercent: number; refreshMinSeconds: number; clockSkewSeconds: number; refreshesPerMinute: number };
   /** Admin portal sign-in and session rules. */
@@ -62,6 +70,8 @@ export class DspConfig {
   readonly mail: { smtpUrl: string | undefined; from: string };
   /** Participants and enrollment: pre-created accounts, the funnel, consent-link invitations. */
   readonly participants: { precreatedCredentialsExpireDays: number; staleAfterDays: number; consentInvitationsPerHour: number };
+  /** What withdrawing consent does besides revoking the tokens. */
+  readonly withdrawal: { keepsData: boolean };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -83,11 +93,14 @@ export class DspConfig {
       dataTransferMethods: env.DSP_DATA_TRANSFER_METHODS,
     };
     const hosts = OMRON_HOSTS[env.DSP_ENVIRONMENT_TYPE];
+    const apiUrl = (env.OMRON_OAUTH_API_URL ?? hosts.api).replace(/\/+$/, '');
     this.omron = {
       websiteUrl: (env.OMRON_OAUTH_WEBSITE_URL ?? hosts.website).replace(/\/+$/, ''),
-      apiUrl: (env.OMRON_OAUTH_API_URL ?? hosts.api).replace(/\/+$/, ''),
+      apiUrl,
       clientId: env.OMRON_CLIENT_ID,
       clientSecret: env.OMRON_CLIENT_SECRET,
+      idTokenIssuer: env.OMRON_ID_TOKEN_ISSUER ?? apiUrl,
+      jwksUrl: env.OMRON_JWKS_URL ?? `${apiUrl}/.well-known/jwks.json`,
     };
     this.encryption = { keys: parseEncryptionKeyList(env.ENCRYPTION_KEYS), activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID };
     this.tokens = {
@@ -109,6 +122,7 @@ export class DspConfig {
       staleAfterDays: env.STALE_AFTER_DAYS,
       consentInvitationsPerHour: env.CONSENT_INVITATIONS_PER_HOUR,
     };
+    this.withdrawal = { keepsData: env.WITHDRAWAL_KEEPS_DATA === 'true' };
   }
 }
 

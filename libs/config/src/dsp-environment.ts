@@ -121,6 +121,19 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsString({ message: 'OMRON_CLIENT_ID: required (the Application ID OMRON issued for this environment)' })
   OMRON_CLIENT_ID!: string;
 
+  /**
+   * The `iss` of OMRON's id_tokens; defaults to OMRON_OAUTH_API_URL (the sandbox's issuer). OMRON's own tokens
+   * name their identity provider here (the spec's example: a Cognito user pool URL).
+   */
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'OMRON_ID_TOKEN_ISSUER: must be an absolute http(s) URL' })
+  OMRON_ID_TOKEN_ISSUER?: string;
+
+  /** Where the keys that sign id_tokens are published (JWKS); defaults to OMRON_OAUTH_API_URL/.well-known/jwks.json. */
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'OMRON_JWKS_URL: must be an absolute http(s) URL' })
+  OMRON_JWKS_URL?: string;
+
   /** The Secret Key OMRON issued for this environment; never has a default. */
   @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })
   @IsString({ message: 'OMRON_CLIENT_SECRET: required (the Secret Key OMRON issued for this environment)' })
@@ -163,6 +176,13 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Min(1, { message: 'TOKEN_REFRESHES_PER_MINUTE: must be at least 1' })
   @IsInt({ message: 'TOKEN_REFRESHES_PER_MINUTE: must be a whole number' })
   TOKEN_REFRESHES_PER_MINUTE: number = 60;
+
+  /**
+   * When a participant withdraws (or an admin withdraws them) and no other consented enrollment remains, their
+   * readings are deleted; `true` keeps them (the tokens are revoked either way).
+   */
+  @IsIn(['true', 'false'], { message: 'WITHDRAWAL_KEEPS_DATA: must be true or false' })
+  WITHDRAWAL_KEEPS_DATA: string = 'false';
 
   /** An admin session ends after this many minutes without a request. */
   @Transform(toInt)

@@ -1,5 +1,6 @@
 import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/admin-auth';
 import { AuditEvent } from '@opendsp/audit';
+import { ConsentFlow, ConsentLinkOpen, ParticipantSession } from '@opendsp/consent';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -28,4 +29,7 @@ export const DSP_ENTITIES = [
   CredentialSheet,
   ConsentInvitation,
   ...READING_ENTITIES,
+  ConsentFlow,
+  ConsentLinkOpen,
+  ParticipantSession,
 ];

@@ -19,4 +19,11 @@ export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad:
     table: 'credential_sheet',
     columns: [{ column: 'credentials_ciphertext', aad: 'credentials' }],
   },
+  {
+    table: 'consent_flow',
+    columns: [
+      { column: 'pkce_verifier_ciphertext', aad: 'pkce_verifier' },
+      { column: 'pending_tokens_ciphertext', aad: 'pending_tokens' },
+    ],
+  },
 ];

@@ -18,3 +18,5 @@ export * from './consent-links/consent-qr.js';
 export * from './consent-links/consent-links.service.js';
 export * from './consent-links/consent-invitations.service.js';
 export * from './portal/participants-portal.module.js';
+export * from './enrollment-events.js';
+export * from './withdrawal.service.js';

@@ -5,12 +5,15 @@ import { ConsentInvitations } from './consent-links/consent-invitations.service.
 import { ConsentLinks } from './consent-links/consent-links.service.js';
 import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
+import { TokensModule } from '@opendsp/tokens';
 import { Enrollment } from './enrollment.entity.js';
+import { EnrollmentEvents } from './enrollment-events.js';
 import { Participant } from './participant.entity.js';
 import { CredentialSheetPurgeScheduler } from './provisioning/credential-sheet-purge.scheduler.js';
 import { CredentialSheet } from './provisioning/credential-sheet.entity.js';
 import { CredentialSheets } from './provisioning/credential-sheets.service.js';
 import { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
+import { WithdrawalService } from './withdrawal.service.js';
 
 /**
  * Participants (one per person, keyed by OGSC ID) and their enrollments in groups, with the services the
@@ -18,7 +21,7 @@ import { ParticipantProvisioning } from './provisioning/participant-provisioning
  * participant directory and funnel, consent links and invitations. Needs AuditModule, CryptoModule, MailModule.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([Participant, Enrollment, CredentialSheet, ConsentInvitation])],
+  imports: [MikroOrmModule.forFeature([Participant, Enrollment, CredentialSheet, ConsentInvitation]), TokensModule],
   providers: [
     ParticipantProvisioning,
     CredentialSheets,
@@ -27,6 +30,8 @@ import { ParticipantProvisioning } from './provisioning/participant-provisioning
     ParticipantDirectory,
     ConsentLinks,
     ConsentInvitations,
+    EnrollmentEvents,
+    WithdrawalService,
   ],
   exports: [
     MikroOrmModule,
@@ -36,6 +41,8 @@ import { ParticipantProvisioning } from './provisioning/participant-provisioning
     ParticipantDirectory,
     ConsentLinks,
     ConsentInvitations,
+    EnrollmentEvents,
+    WithdrawalService,
   ],
 })
 export class ParticipantsModule {}

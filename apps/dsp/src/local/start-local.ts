@@ -10,6 +10,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedPostgres,
 } from '@opendsp/database';
+import { buildConsentUrl } from '@opendsp/participants';
 import { startSandbox } from '../../../omron-sandbox/src/bootstrap.js';
 import { migrateSandboxDatabase } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
 import { ensureSandboxUser } from '../../../omron-sandbox/src/users/sandbox-users.js';
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
         ` Platform          ${dspConfig.http.publicBaseUrl}/`,
         `   partner admin   ${dspConfig.environment.partnerAdmin.id} / ${secrets.adminPassword}`,
         `   demo group ID   ${groupId}`,
+        `   consent link    ${buildConsentUrl(dspConfig.http.publicBaseUrl, { groupId, redirectUrl: `${dspConfig.http.publicBaseUrl}/consent/result` })}`,
         ` OMRON sandbox     ${sandboxConfig.http.publicUrl}/`,
         `   test user       ${SANDBOX_DEMO_USER} / ${secrets.sandboxUserPassword}`,
         `   staging tool    ${sandboxConfig.http.publicUrl}/tool   (generate readings for the test user)`,

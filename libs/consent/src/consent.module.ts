@@ -1,0 +1,49 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { LoginThrottleService, PortalCookies } from '@opendsp/admin-auth';
+import { DspConfig } from '@opendsp/config';
+import { ParticipantsModule } from '@opendsp/participants';
+import { TokensModule } from '@opendsp/tokens';
+import { ConsentCookies } from './consent-cookies.js';
+import { ConsentFlow } from './consent-flow.entity.js';
+import { ConsentFlows } from './consent-flows.service.js';
+import { ConsentLinkOpen } from './consent-link-open.entity.js';
+import { ConsentLinkService } from './consent-link.service.js';
+import { ConsentController } from './consent.controller.js';
+import { ConsentService } from './consent.service.js';
+import { IdTokenVerifier } from './id-token-verifier.js';
+import { LinkOpens } from './link-opens.service.js';
+import { OmronSignIn } from './omron-sign-in.js';
+import { FlowStateStore, OmronStrategy } from './omron.strategy.js';
+import { ParticipantPageController } from './participant-page.controller.js';
+import { ParticipantPageService } from './participant-page.service.js';
+import { ParticipantSession } from './participant-session.entity.js';
+import { ParticipantSessions } from './participant-sessions.service.js';
+import { ParticipantSignInService } from './participant-sign-in.service.js';
+
+/**
+ * Everything participant-facing of enrollment: consent links, OMRON connect sign-in (passport-oauth2),
+ * pre-created sign-in, the consent screen, the OGSC ID redirect, and the participant page. Served by the
+ * web roles; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature([ConsentFlow, ConsentLinkOpen, ParticipantSession]), ParticipantsModule, TokensModule],
+  controllers: [ConsentController, ParticipantPageController],
+  providers: [
+    { provide: ConsentCookies, inject: [DspConfig], useFactory: (config: DspConfig) => new ConsentCookies(config) },
+    { provide: PortalCookies, inject: [DspConfig], useFactory: (config: DspConfig) => new PortalCookies(config) },
+    LoginThrottleService,
+    ConsentLinkService,
+    ConsentFlows,
+    LinkOpens,
+    IdTokenVerifier,
+    FlowStateStore,
+    OmronStrategy,
+    OmronSignIn,
+    ConsentService,
+    ParticipantSessions,
+    ParticipantSignInService,
+    ParticipantPageService,
+  ],
+})
+export class ConsentModule {}
