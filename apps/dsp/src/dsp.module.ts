@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
+import { ApiModule } from '@opendsp/api';
 import { AuditModule } from '@opendsp/audit';
 import { CryptoModule } from '@opendsp/crypto';
 import { DspDatabaseModule } from '@opendsp/database';
@@ -35,6 +36,7 @@ export class DspModule {
         ParticipantsModule,
         MeasurementsModule,
         ...(servesWeb ? [PortalModule] : []),
+        ...(servesWeb ? [ApiModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],
     };

@@ -23,6 +23,12 @@ export const AUDIT_ACTIONS = [
   'redirect_url.added',
   'redirect_url.removed',
   'redirect_url.default_set',
+  'api_client.created',
+  'api_client.disabled',
+  'api_client.enabled',
+  'api_client.secret_rotated',
+  'api.participants_created',
+  'api.internal_customer_id_set',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -60,6 +60,8 @@ export class DspConfig {
     trustProxy: string[];
   };
   readonly mail: { smtpUrl: string | undefined; from: string };
+  /** The REST API for partner systems. */
+  readonly api: { accessTokenTtlSeconds: number; rateLimitPerMinute: number };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -102,6 +104,7 @@ export class DspConfig {
       trustProxy: env.TRUST_PROXY ?? [],
     };
     this.mail = { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM };
+    this.api = { accessTokenTtlSeconds: env.API_ACCESS_TOKEN_TTL_SECONDS, rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE };
   }
 }
 

@@ -205,6 +205,20 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL: must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /** Lifetime of the REST API's bearer tokens (client-credentials grant), in seconds. */
+  @Transform(toInt)
+  @Min(60, { message: 'API_ACCESS_TOKEN_TTL_SECONDS: must be between 60 and 86400' })
+  @Max(86_400, { message: 'API_ACCESS_TOKEN_TTL_SECONDS: must be between 60 and 86400' })
+  @IsInt({ message: 'API_ACCESS_TOKEN_TTL_SECONDS: must be a whole number' })
+  API_ACCESS_TOKEN_TTL_SECONDS: number = 900;
+
+  /** Requests one API client may make per minute (shared by every web process); token requests count per source address. */
+  @Transform(toInt)
+  @Min(1, { message: 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @Max(1_000_000, { message: 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @IsInt({ message: 'API_RATE_LIMIT_PER_MINUTE: must be a whole number' })
+  API_RATE_LIMIT_PER_MINUTE: number = 600;
+
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })
   MAIL_FROM: string = 'OpenDSP <no-reply@localhost>';

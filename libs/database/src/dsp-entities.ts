@@ -1,4 +1,5 @@
 import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/admin-auth';
+import { API_ENTITIES } from '@opendsp/api';
 import { AuditEvent } from '@opendsp/audit';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
@@ -24,4 +25,5 @@ export const DSP_ENTITIES = [
   Participant,
   Enrollment,
   ...READING_ENTITIES,
+  ...API_ENTITIES,
 ];
