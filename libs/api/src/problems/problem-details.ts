@@ -86,8 +86,13 @@ export class ApiProblem extends HttpException {
 /** Maps whatever was thrown to the API's problem: ours as they are, Nest's and Express's by status. */
 export function toApiProblem(exception: unknown): ApiProblem {
   if (exception instanceof ApiProblem) return exception;
+  // Nest wraps what Express and body-parser raise (malformed JSON, a bad %-escape, too large) in an HttpException.
+  const cause = exception instanceof HttpException ? exception.cause : undefined;
+  if (cause instanceof URIError) {
+    return ApiProblem.validation([{ field: 'path', code: 'malformed_encoding', message: 'The path has an invalid %-escape.' }]);
+  }
   // Body parser errors (malformed JSON, too large, bad charset) carry `type` and `status`.
-  const parserError = exception as { type?: string; status?: number } | null;
+  const parserError = (cause ?? exception) as { type?: string; status?: number } | null;
   if (parserError?.type === 'entity.too.large') return new ApiProblem('payload_too_large');
   if (parserError?.type === 'entity.parse.failed')
     return ApiProblem.validation([{ field: 'body', code: 'malformed_json', message: 'The body is not valid JSON.' }]);
