@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -110,6 +110,7 @@ export class SyncLedgerEntryDto {
   lagSeconds!: number | null;
 }
 
+@ApiExtraModels(ConnectionDto)
 export class ParticipantDto {
   @ApiProperty({ description: 'The OGSC ID: the key of this person in every API, export and portal page.', example: OGSC_EXAMPLE })
   ogscId!: string;
@@ -133,8 +134,8 @@ export class ParticipantDto {
   enrollments!: EnrollmentDto[];
 
   @ApiProperty({
-    type: ConnectionDto,
-    nullable: true,
+    // OpenAPI 3.0 cannot make a $ref nullable (`nullable` does not reach into allOf): a union with null is the correct form.
+    oneOf: [{ $ref: getSchemaPath(ConnectionDto) }, { type: 'object', nullable: true, enum: [null] }],
     description: 'The OMRON connection; null until the person connected their OMRON account.',
   })
   connection!: ConnectionDto | null;
