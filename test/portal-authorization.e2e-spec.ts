@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { ApiClient, hashCredential } from '@opendsp/api';
 import { AdminAccount, ADMIN_ROLES, PasswordHasher, portalRoutes, roleHas, type AdminRole, type PortalRoute } from '@opendsp/admin-auth';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
@@ -23,6 +24,7 @@ describe('portal authorisation (route table × role)', () => {
   let groupA: ProgramGroup;
   let groupB: ProgramGroup;
   let target: AdminAccount;
+  let apiClient: ApiClient;
   const clients = new Map<AdminRole, PortalTestClient>();
   const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
 
@@ -35,6 +37,7 @@ describe('portal authorisation (route table × role)', () => {
       [URL_A, URL_B, groupA.id, groupB.id],
     );
     await sql(`update admin_account set disabled_at = null where id = $1`, [target.id]);
+    await sql(`update api_client set disabled_at = null where id = $1`, [apiClient.id]);
   }
 
   function concrete(route: PortalRoute, group: ProgramGroup, urlId: string): string {
@@ -42,6 +45,7 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':groupId', group.groupId)
       .replace(':urlId', urlId)
       .replace(':id', target.id)
+      .replace(':clientId', apiClient.id)
       .replace(':token', 'x'.repeat(43));
   }
 
@@ -57,11 +61,17 @@ describe('portal authorisation (route table × role)', () => {
     groupA = new ProgramGroup('Group A');
     groupB = new ProgramGroup('Group B');
     target = new AdminAccount('target-admin', 'Target', 'target@example.test', 'viewer');
+    apiClient = new ApiClient({
+      name: 'Matrix client',
+      scopes: 'participants:read',
+      allGroups: true,
+      secretHash: hashCredential('matrix'),
+    });
     const hash = await PasswordHasher.hash(PASSWORD);
     const admins = ADMIN_ROLES.map((role) =>
       Object.assign(new AdminAccount(`as-${role}`, role, `${role}@example.test`, role), { passwordHash: hash }),
     );
-    em.persist([groupA, groupB, target, ...admins, new GroupAdminMembership(admins[1], groupA)]);
+    em.persist([groupA, groupB, target, apiClient, ...admins, new GroupAdminMembership(admins[1], groupA)]);
     await em.flush();
     em.persist([
       new GroupRedirectUrl(groupA, 'https://a.example/first', true),
