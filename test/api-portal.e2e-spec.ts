@@ -96,7 +96,11 @@ describe('API clients in the portal', () => {
     expect((await portal.admin.post(`/api-clients/${id}/enable`)).status).toBe(303);
     await token(clientId, secret).expect(200);
     const actions = await portal.sql(`select action from audit_event where target_id = $1 order by id`, [clientId]);
-    expect(actions.map((row) => row.action)).toEqual(['api_client.created', 'api_client.disabled', 'api_client.enabled']);
+    expect(actions.map((row) => (row as { action: string }).action)).toEqual([
+      'api_client.created',
+      'api_client.disabled',
+      'api_client.enabled',
+    ]);
   });
 
   it('rotates the secret with an overlap, or ending the old one and its tokens at once', async () => {
@@ -126,7 +130,7 @@ describe('API clients in the portal', () => {
       `select detail from audit_event where action = 'api_client.secret_rotated' and target_id = $1 order by id`,
       [clientId],
     );
-    expect(rotations.map((row) => (row.detail as { overlapHours: number }).overlapHours)).toEqual([24, 0]);
+    expect(rotations.map((row) => ((row as { detail: unknown }).detail as { overlapHours: number }).overlapHours)).toEqual([24, 0]);
   });
 
   it('answers unknown clients with a 404 page', async () => {
