@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { ApiClient, hashCredential } from '@opendsp/api';
 import { AdminAccount, ADMIN_ROLES, PasswordHasher, portalRoutes, roleHas, type AdminRole, type PortalRoute } from '@opendsp/admin-auth';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
@@ -26,6 +27,7 @@ describe('portal authorisation (route table × role)', () => {
   let target: AdminAccount;
   // A participant in each group, for the routes under /groups/:groupId/participants/:ogscId.
   const participants = new Map<ProgramGroup, Participant>();
+  let apiClient: ApiClient;
   const clients = new Map<AdminRole, PortalTestClient>();
   const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
 
@@ -38,6 +40,7 @@ describe('portal authorisation (route table × role)', () => {
       [URL_A, URL_B, groupA.id, groupB.id],
     );
     await sql(`update admin_account set disabled_at = null where id = $1`, [target.id]);
+    await sql(`update api_client set disabled_at = null where id = $1`, [apiClient.id]);
   }
 
   function concrete(route: PortalRoute, group: ProgramGroup, urlId: string): string {
@@ -46,6 +49,7 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':urlId', urlId)
       .replace(':ogscId', participants.get(group)!.ogscId)
       .replace(':id', target.id)
+      .replace(':clientId', apiClient.id)
       .replace(':token', 'x'.repeat(43));
   }
 
@@ -61,11 +65,17 @@ describe('portal authorisation (route table × role)', () => {
     groupA = new ProgramGroup('Group A');
     groupB = new ProgramGroup('Group B');
     target = new AdminAccount('target-admin', 'Target', 'target@example.test', 'viewer');
+    apiClient = new ApiClient({
+      name: 'Matrix client',
+      scopes: 'participants:read',
+      allGroups: true,
+      secretHash: hashCredential('matrix'),
+    });
     const hash = await PasswordHasher.hash(PASSWORD);
     const admins = ADMIN_ROLES.map((role) =>
       Object.assign(new AdminAccount(`as-${role}`, role, `${role}@example.test`, role), { passwordHash: hash }),
     );
-    em.persist([groupA, groupB, target, ...admins, new GroupAdminMembership(admins[1], groupA)]);
+    em.persist([groupA, groupB, target, apiClient, ...admins, new GroupAdminMembership(admins[1], groupA)]);
     await em.flush();
     em.persist([
       new GroupRedirectUrl(groupA, 'https://a.example/first', true),

@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { setupApiDocs } from '@opendsp/api';
 import type { DspConfig } from '@opendsp/config';
 import { createWebApp, type WebAppOptions } from '@opendsp/views';
 import { applyWebSecurity } from '@opendsp/web-security';
@@ -9,6 +10,7 @@ import { PORTAL_VIEW_HELPERS } from './portal-views.js';
 export async function createDspApp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
   const app = await createWebApp(DspModule.forRoot(config), import.meta.url, { ...options, helpers: PORTAL_VIEW_HELPERS });
   applyWebSecurity(app, config);
+  if (config.processRole !== 'worker') setupApiDocs(app);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
+import { ApiModule } from '@opendsp/api';
 import { AuditModule } from '@opendsp/audit';
 import { ConsentModule } from '@opendsp/consent';
 import { CryptoModule } from '@opendsp/crypto';
@@ -37,6 +38,7 @@ export class DspModule {
         MeasurementsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
+        ...(servesWeb ? [ApiModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],
     };

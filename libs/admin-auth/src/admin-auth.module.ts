@@ -42,10 +42,14 @@ import { SessionsService } from './sessions.service.js';
 })
 export class AdminAuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    // Probes stay cheap and cookie-free.
+    // Probes and the bearer-token REST API stay cheap and cookie-free.
     consumer
       .apply(PortalSessionMiddleware)
-      .exclude({ path: 'health', method: RequestMethod.ALL }, { path: 'health/{*rest}', method: RequestMethod.ALL })
+      .exclude(
+        { path: 'health', method: RequestMethod.ALL },
+        { path: 'health/{*rest}', method: RequestMethod.ALL },
+        { path: 'api/{*rest}', method: RequestMethod.ALL },
+      )
       .forRoutes({ path: '{*all}', method: RequestMethod.ALL });
   }
 }

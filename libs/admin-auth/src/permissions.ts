@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   'groups.archive': ['partner-admin'],
   'admins.manage': ['partner-admin'],
   'audit.view': ['partner-admin'],
+  'api_clients.manage': ['partner-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

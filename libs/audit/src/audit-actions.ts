@@ -35,6 +35,12 @@ export const AUDIT_ACTIONS = [
   'participant.password_changed',
   'participant.login_failed',
   'participant.locked_out',
+  'api_client.created',
+  'api_client.disabled',
+  'api_client.enabled',
+  'api_client.secret_rotated',
+  'api.participants_created',
+  'api.internal_customer_id_set',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

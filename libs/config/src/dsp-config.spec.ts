@@ -31,6 +31,7 @@ describe('loadDspConfig', () => {
     });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, publicBaseUrl: 'http://127.0.0.1:3000' });
     expect(config.processRole).toBe('all');
+    expect(config.api).toEqual({ accessTokenTtlSeconds: 900, rateLimitPerMinute: 600 });
   });
 
   it('defaults the OMRON hosts to those of the environment type in the Partner API spec', () => {
@@ -116,6 +117,8 @@ describe('loadDspConfig', () => {
     ['TRUST_PROXY', '10.0.0.0/40', 'TRUST_PROXY: not an IPv4 address or CIDR block'],
     ['SMTP_URL', 'http://mail', 'SMTP_URL: must be an smtp:// or smtps:// URL'],
     ['MAIL_FROM', 'nobody', 'MAIL_FROM: must be an e-mail address'],
+    ['API_ACCESS_TOKEN_TTL_SECONDS', '30', 'API_ACCESS_TOKEN_TTL_SECONDS: must be between 60 and 86400'],
+    ['API_RATE_LIMIT_PER_MINUTE', '0', 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000'],
   ])('rejects %s=%s with a clear message', (name, value, message) => {
     const problems = problemsOf(testDspEnv({ [name]: value }));
     expect(problems).toEqual([expect.stringContaining(message)]);

@@ -72,6 +72,8 @@ export class DspConfig {
   readonly participants: { precreatedCredentialsExpireDays: number; staleAfterDays: number; consentInvitationsPerHour: number };
   /** What withdrawing consent does besides revoking the tokens. */
   readonly withdrawal: { keepsData: boolean };
+  /** The REST API for partner systems. */
+  readonly api: { accessTokenTtlSeconds: number; rateLimitPerMinute: number };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -123,6 +125,7 @@ export class DspConfig {
       consentInvitationsPerHour: env.CONSENT_INVITATIONS_PER_HOUR,
     };
     this.withdrawal = { keepsData: env.WITHDRAWAL_KEEPS_DATA === 'true' };
+    this.api = { accessTokenTtlSeconds: env.API_ACCESS_TOKEN_TTL_SECONDS, rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE };
   }
 }
 

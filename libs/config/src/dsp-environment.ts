@@ -245,6 +245,19 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Max(10_000, { message: 'CONSENT_INVITATIONS_PER_HOUR: must be between 1 and 10000' })
   @IsInt({ message: 'CONSENT_INVITATIONS_PER_HOUR: must be a whole number' })
   CONSENT_INVITATIONS_PER_HOUR: number = 200;
+  /** Lifetime of the REST API's bearer tokens (client-credentials grant), in seconds. */
+  @Transform(toInt)
+  @Min(60, { message: 'API_ACCESS_TOKEN_TTL_SECONDS: must be between 60 and 86400' })
+  @Max(86_400, { message: 'API_ACCESS_TOKEN_TTL_SECONDS: must be between 60 and 86400' })
+  @IsInt({ message: 'API_ACCESS_TOKEN_TTL_SECONDS: must be a whole number' })
+  API_ACCESS_TOKEN_TTL_SECONDS: number = 900;
+
+  /** Requests one API client may make per minute (shared by every web process); token requests count per source address. */
+  @Transform(toInt)
+  @Min(1, { message: 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @Max(1_000_000, { message: 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @IsInt({ message: 'API_RATE_LIMIT_PER_MINUTE: must be a whole number' })
+  API_RATE_LIMIT_PER_MINUTE: number = 600;
 
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })

@@ -1,4 +1,5 @@
 import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/admin-auth';
+import { API_ENTITIES } from '@opendsp/api';
 import { AuditEvent } from '@opendsp/audit';
 import { ConsentFlow, ConsentLinkOpen, ParticipantSession } from '@opendsp/consent';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
@@ -32,4 +33,5 @@ export const DSP_ENTITIES = [
   ConsentFlow,
   ConsentLinkOpen,
   ParticipantSession,
+  ...API_ENTITIES,
 ];

@@ -14,6 +14,13 @@ import { ipv4Matcher, LOOPBACK_CIDRS } from './ip-matcher.js';
  */
 export const ALLOWLIST_EXEMPT_PATHS: readonly RegExp[] = [/^\/health(\/|$)/, /^\/consent(\/|$)/, /^\/omron\/notifications(\/|$)/];
 
+const SOURCE_NOT_ALLOWED_PROBLEM = {
+  type: 'urn:opendsp:problem:source_not_allowed',
+  title: 'This address is not allowed to use this DSP environment',
+  status: 403,
+  code: 'source_not_allowed',
+};
+
 /** Whether an HTTP client at `address` may use the portal and API under this configuration. */
 export function sourceAllowed(config: DspConfig): (address: string | undefined) => boolean {
   const cidrs = [...config.environment.allowedSourceIps, ...(config.nodeEnv === 'development' ? LOOPBACK_CIDRS : [])];
@@ -35,6 +42,11 @@ export function applyWebSecurity(app: NestExpressApplication, config: DspConfig)
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (ALLOWLIST_EXEMPT_PATHS.some((pattern) => pattern.test(req.path)) || allowed(req.ip)) return next();
     logger.warn({ ip: req.ip, path: req.path }, 'request from an address outside DSP_ALLOWED_SOURCE_IPS refused');
+    if (/^\/api(\/|$)/.test(req.path)) {
+      // The REST API's one error shape (RFC 9457; see libs/api), so API clients can read the refusal too.
+      res.status(403).type('application/problem+json').send(JSON.stringify(SOURCE_NOT_ALLOWED_PROBLEM));
+      return;
+    }
     res.status(403).type('text/plain').send('403 Forbidden: this address is not allowed to use this DSP environment.\n');
   });
 

@@ -2,10 +2,13 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { CsrfRejectedException, SignInRequiredException } from '@opendsp/admin-auth';
+import { ApiProblemFilter } from '@opendsp/api';
 import { DspConfig } from '@opendsp/config';
 
 /** Paths whose errors stay JSON (the REST API and the probes); every other error is a friendly page. */
 const JSON_PATHS = /^\/(api|health)(\/|$)/;
+/** The REST API answers even unknown paths and unreadable bodies with problem details. */
+const API_PATHS = /^\/api(\/|$)/;
 
 const PAGES: Record<number, { heading: string; message: string }> = {
   400: { heading: 'error.400.heading', message: 'error.400.message' },
@@ -23,6 +26,7 @@ const PAGES: Record<number, { heading: string; message: string }> = {
 @Catch()
 export class PortalExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger(PortalExceptionFilter.name);
+  private readonly apiProblems = new ApiProblemFilter();
 
   constructor(private readonly config: DspConfig) {
     super();
@@ -32,6 +36,7 @@ export class PortalExceptionFilter extends BaseExceptionFilter {
     if (host.getType() !== 'http') return super.catch(exception, host);
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
+    if (API_PATHS.test(req.path)) return this.apiProblems.catch(exception, host);
     if (JSON_PATHS.test(req.path) || res.headersSent) return super.catch(exception, host);
 
     if (exception instanceof SignInRequiredException) {

@@ -1,0 +1,26 @@
+/**
+ * What an API client may be allowed to do. A token carries a subset of its client's scopes; each
+ * operation names the one it needs.
+ */
+export const API_SCOPES = {
+  'participants:read': 'Read groups, participants (enrollment, consent and connection state, sync ledger), devices and consent links',
+  'measurements:read': 'Read measurements of participants and the change feed',
+  'participants:write': 'Create pre-created participants and set internal customer IDs',
+  'exports:read': 'Read exports (reserved for the exports API; no operation of /api/v1 needs it yet)',
+} as const;
+
+export type ApiScope = keyof typeof API_SCOPES;
+export const API_SCOPE_NAMES = Object.keys(API_SCOPES) as ApiScope[];
+
+export function isApiScope(value: unknown): value is ApiScope {
+  return typeof value === 'string' && (API_SCOPE_NAMES as string[]).includes(value);
+}
+
+/** Scopes in their canonical order, space-delimited (RFC 6749 `scope`). */
+export function formatScopes(scopes: readonly ApiScope[]): string {
+  return API_SCOPE_NAMES.filter((scope) => scopes.includes(scope)).join(' ');
+}
+
+export function parseScopes(value: string): ApiScope[] {
+  return value.split(' ').filter(isApiScope);
+}

@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
+import { Enrollment, Participant, ParticipantsModule } from '@opendsp/participants';
+import { ApiAuthGuard } from './auth/api-auth.guard.js';
+import { ApiRateLimiter } from './auth/api-rate-limiter.js';
+import { ApiTokensService } from './auth/api-tokens.service.js';
+import { API_ENTITIES } from './clients/api-client.entity.js';
+import { ApiClientsPortalController } from './clients/api-clients.portal.controller.js';
+import { ApiClientsService } from './clients/api-clients.service.js';
+import { ChangesApiController } from './controllers/changes.api.controller.js';
+import { GroupsApiController } from './controllers/groups.api.controller.js';
+import { OAuthTokenController } from './controllers/oauth-token.controller.js';
+import { ParticipantsApiController } from './controllers/participants.api.controller.js';
+import { GroupsApiService } from './data/groups-api.service.js';
+import { ParticipantsApiService } from './data/participants-api.service.js';
+import { ReadingsApiService } from './data/readings-api.service.js';
+import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.js';
+import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.js';
+import { EmptySyncLedgerReader, SYNC_LEDGER_READER } from './integrations/sync-ledger.js';
+
+/** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
+export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, ParticipantsApiController, ChangesApiController];
+
+/**
+ * The REST API for partner systems under /api/v1 and the portal pages of its clients. Served by the web
+ * roles. Provisioning, internal customer IDs and the sync ledger come through ports (see `integrations/`)
+ * so the enrollment and sync rooms can plug in their services.
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature([...API_ENTITIES, ProgramGroup, GroupRedirectUrl, Participant, Enrollment]), ParticipantsModule],
+  controllers: [...API_CONTROLLERS, ApiClientsPortalController],
+  providers: [
+    ApiClientsService,
+    ApiTokensService,
+    ApiRateLimiter,
+    ApiAuthGuard,
+    GroupsApiService,
+    ParticipantsApiService,
+    ReadingsApiService,
+    { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
+    { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
+    { provide: SYNC_LEDGER_READER, useClass: EmptySyncLedgerReader },
+  ],
+  exports: [ApiClientsService],
+})
+export class ApiModule {}

@@ -1,0 +1,321 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditLog } from '@opendsp/audit';
+import { Enrollment, looksLikeOgscId } from '@opendsp/participants';
+import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
+import type {
+  ConnectionDto,
+  CreatedParticipantsDto,
+  DeviceListDto,
+  EnrollmentDto,
+  ParticipantDetailDto,
+  ParticipantDto,
+  ParticipantPageDto,
+} from '../dto/participants.dto.js';
+import {
+  INTERNAL_CUSTOMER_ID_SETTER,
+  InternalCustomerIdTaken,
+  type InternalCustomerIdSetterPort,
+} from '../integrations/internal-customer-ids.js';
+import {
+  PARTICIPANT_PROVISIONING,
+  ProvisioningRejected,
+  type ParticipantProvisioningPort,
+  type ProvisioningRow,
+} from '../integrations/participant-provisioning.js';
+import { SYNC_LEDGER_READER, type SyncLedgerReaderPort } from '../integrations/sync-ledger.js';
+import { ApiProblem } from '../problems/problem-details.js';
+import { clientGroupsSql, clientSeesGroup } from './client-groups.js';
+import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
+import { GroupsApiService } from './groups-api.service.js';
+import { isoUtcSql, type SqlFragment } from './reading-sql.js';
+
+const ENROLLMENT_TIMES = [
+  'invited_at',
+  'link_opened_at',
+  'consented_at',
+  'withdrawn_at',
+  'first_reading_at',
+  'last_reading_at',
+  'updated_at',
+];
+
+interface ParticipantRow {
+  id: string;
+  ogsc_id: string;
+  enrollment_method: string;
+  login_id: string | null;
+  omron_user_id: string | null;
+  /** ISO 8601 UTC, formatted by PostgreSQL like every timestamp of the API. */
+  created_at: string;
+  changed_at: string;
+}
+
+interface EnrollmentRow {
+  id: string;
+  participant_id: string;
+  group_uuid: string;
+  public_group_id: string;
+  status: string;
+  internal_customer_id: string | null;
+  invited_at: string | null;
+  link_opened_at: string | null;
+  consented_at: string | null;
+  consented_scopes: string | null;
+  withdrawn_at: string | null;
+  first_reading_at: string | null;
+  last_reading_at: string | null;
+  updated_at: string;
+}
+
+interface ConnectionRow {
+  omron_user_id: string;
+  state: string;
+  state_changed_at: string;
+  state_reason: string | null;
+  scopes: string;
+}
+
+const OGSC_ID_FORMAT = /^OG-[0-9A-HJKMNP-TV-Z]{24}$/;
+
+/**
+ * Participants as the API shows them. A participant is visible to a client when enrolled (in any status)
+ * in one of its groups, and only those enrollments are shown; for anyone else the answer is 404
+ * `participant_not_found`, exactly as for an OGSC ID that does not exist.
+ */
+@Injectable()
+export class ParticipantsApiService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly groups: GroupsApiService,
+    private readonly audit: AuditLog,
+    @Inject(PARTICIPANT_PROVISIONING) private readonly provisioning: ParticipantProvisioningPort,
+    @Inject(INTERNAL_CUSTOMER_ID_SETTER) private readonly customerIds: InternalCustomerIdSetterPort,
+    @Inject(SYNC_LEDGER_READER) private readonly ledger: SyncLedgerReaderPort,
+  ) {}
+
+  /** Participants ordered by OGSC ID (immutable, so pages never shift), filtered by group, status and update time. */
+  async list(
+    principal: ApiPrincipal,
+    query: { groupId?: string; status?: string; updatedSince?: string; cursor?: string; limit: number },
+  ): Promise<ParticipantPageDto> {
+    const em = this.em.fork();
+    const scope = clientGroupsSql(principal);
+    const conditions: SqlFragment[] = [];
+    if (query.groupId || query.status) {
+      const group = query.groupId ? await this.groups.visibleGroup(em, principal, query.groupId) : undefined;
+      conditions.push({
+        sql: `exists (select 1 from enrollment e where e.participant_id = p.id and ${scope.sql}${group ? ' and e.group_id = ?' : ''}${query.status ? ' and e.status = ?' : ''})`,
+        params: [...scope.params, ...(group ? [group.id] : []), ...(query.status ? [query.status] : [])],
+      });
+    }
+    const [after] = decodeCursor(query.cursor, [OGSC_ID_FORMAT]) ?? [];
+    if (after) conditions.push({ sql: 'p.ogsc_id > ?', params: [after] });
+    if (query.updatedSince) conditions.push({ sql: 'changed.at >= ?::timestamptz', params: [new Date(query.updatedSince).toISOString()] });
+    const rows = await this.participants(em, principal, conditions, query.limit + 1);
+    const shown = rows.slice(0, query.limit);
+    return {
+      data: await this.views(em, principal, shown),
+      nextCursor: rows.length > query.limit ? encodeCursor([shown.at(-1)!.ogsc_id]) : null,
+    };
+  }
+
+  async get(principal: ApiPrincipal, ogscId: string): Promise<ParticipantDetailDto> {
+    const em = this.em.fork();
+    const row = await this.visibleParticipant(em, principal, ogscId);
+    const [view] = await this.views(em, principal, [row]);
+    const ledger = await this.ledger.ledgerOf(row.id);
+    return {
+      ...view,
+      syncLedger: ledger.map((entry) => ({
+        kind: entry.kind,
+        lastNotificationAt: isoOrNull(entry.lastNotificationAt),
+        lastSuccessfulPullAt: isoOrNull(entry.lastSuccessfulPullAt),
+        cursor: entry.cursor,
+        lastError: entry.lastError,
+        lastErrorAt: isoOrNull(entry.lastErrorAt),
+        lagSeconds: entry.lagSeconds,
+      })),
+    };
+  }
+
+  async devices(principal: ApiPrincipal, ogscId: string): Promise<DeviceListDto> {
+    const em = this.em.fork();
+    const row = await this.visibleParticipant(em, principal, ogscId);
+    const devices = await em.getConnection().execute<{ device_type: string; first_seen_at: string; last_seen_at: string }[]>(
+      `select device_type, ${isoUtcSql('first_seen_at')} as first_seen_at, ${isoUtcSql('last_seen_at')} as last_seen_at
+           from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
+      [row.id],
+    );
+    return {
+      ogscId: row.ogsc_id,
+      data: devices.map((device) => ({
+        deviceType: device.device_type,
+        firstSeenAt: device.first_seen_at,
+        lastSeenAt: device.last_seen_at,
+      })),
+    };
+  }
+
+  /** Sets or clears the internal customer ID of the participant's enrollment in a group the client may see. */
+  async setInternalCustomerId(
+    principal: ApiPrincipal,
+    ogscId: string,
+    groupId: string,
+    internalCustomerId: string | null,
+    ip: string | undefined,
+  ): Promise<EnrollmentDto> {
+    const em = this.em.fork();
+    const participant = await this.visibleParticipant(em, principal, ogscId);
+    const group = await this.groups.visibleGroup(em, principal, groupId);
+    const enrollment = await em.findOne(Enrollment, { participant: participant.id, group: group.id });
+    if (!enrollment) throw new ApiProblem('participant_not_found', `Participant ${ogscId} is not enrolled in group ${groupId}.`);
+    const before = enrollment.internalCustomerId;
+    try {
+      await this.customerIds.set(enrollment.id, internalCustomerId);
+    } catch (error) {
+      if (error instanceof InternalCustomerIdTaken) {
+        throw new ApiProblem('internal_customer_id_taken', 'Another participant of the group has this internal customer ID.', {
+          errors: [
+            {
+              field: 'internalCustomerId',
+              code: 'internal_customer_id_taken',
+              message: 'internalCustomerId is used by another participant of the group',
+            },
+          ],
+        });
+      }
+      throw error;
+    }
+    await this.audit.recordNow({
+      action: 'api.internal_customer_id_set',
+      actor: apiActor(principal, ip),
+      target: { type: 'participant', id: participant.ogsc_id },
+      detail: { groupId: group.groupId, before, after: internalCustomerId },
+    });
+    const [view] = await this.views(em.fork(), principal, [participant]);
+    return view.enrollments.find((candidate) => candidate.groupId === group.groupId)!;
+  }
+
+  /** Pre-creates participants in a group, all or nothing, returning their one-time credentials. */
+  async provision(
+    principal: ApiPrincipal,
+    groupId: string,
+    rows: ProvisioningRow[],
+    ip: string | undefined,
+  ): Promise<CreatedParticipantsDto> {
+    const group = await this.groups.visibleGroup(this.em.fork(), principal, groupId);
+    let created;
+    try {
+      created = await this.provisioning.provision(
+        group.groupId,
+        rows.map((row) => ({ internalCustomerId: row.internalCustomerId ?? null })),
+      );
+    } catch (error) {
+      if (error instanceof ProvisioningRejected) {
+        throw new ApiProblem(
+          'internal_customer_id_taken',
+          'Some internal customer IDs are taken in the group or repeated in the request; nothing was created.',
+          {
+            errors: error.problems.map((problem) => ({
+              field: `participants[${problem.row}].${problem.field}`,
+              code: problem.code,
+              message:
+                problem.code === 'duplicate_in_request'
+                  ? 'internalCustomerId appears more than once in this request'
+                  : problem.code === 'invalid'
+                    ? 'internalCustomerId is not a valid customer ID (at most 100 characters, no control characters)'
+                    : 'internalCustomerId is used by another participant of the group',
+            })),
+          },
+        );
+      }
+      throw error;
+    }
+    await this.audit.recordNow({
+      action: 'api.participants_created',
+      actor: apiActor(principal, ip),
+      target: { type: 'group', id: group.groupId },
+      detail: { count: created.length, ogscIds: created.map((participant) => participant.ogscId) },
+    });
+    return { groupId: group.groupId, participants: created };
+  }
+
+  /** The participant with this OGSC ID if the client may see them; 404 otherwise, malformed IDs included. */
+  async visibleParticipant(em: EntityManager, principal: ApiPrincipal, ogscId: string): Promise<ParticipantRow> {
+    const [row] = looksLikeOgscId(ogscId) ? await this.participants(em, principal, [{ sql: 'p.ogsc_id = ?', params: [ogscId] }], 1) : [];
+    if (!row) throw new ApiProblem('participant_not_found', `No participant ${ogscId} is visible to this client.`);
+    return row;
+  }
+
+  /** Visible participants matching `conditions`, by OGSC ID; `changed.at` is the latest change the client can see. */
+  private participants(em: EntityManager, principal: ApiPrincipal, conditions: SqlFragment[], limit: number): Promise<ParticipantRow[]> {
+    const scope = clientGroupsSql(principal);
+    return em.getConnection().execute<ParticipantRow[]>(
+      `select p.id, p.ogsc_id, p.enrollment_method, p.login_id, p.omron_user_id, ${isoUtcSql('p.created_at')} as created_at,
+              ${isoUtcSql('changed.at')} as changed_at
+         from participant p
+         join lateral (
+           select greatest(p.updated_at, max(e.updated_at), (select c.updated_at from omron_connection c where c.omron_user_id = p.omron_user_id)) as at,
+                  count(*) as enrollments
+             from enrollment e where e.participant_id = p.id and ${scope.sql}) changed on changed.enrollments > 0
+        where ${conditions.map((condition) => condition.sql).join(' and ') || 'true'}
+        order by p.ogsc_id limit ?`,
+      [...scope.params, ...conditions.flatMap((condition) => condition.params), limit],
+    );
+  }
+
+  /** The API view of participants: their visible enrollments (by group ID) and their OMRON connection. */
+  private async views(em: EntityManager, principal: ApiPrincipal, rows: ParticipantRow[]): Promise<ParticipantDto[]> {
+    if (rows.length === 0) return [];
+    const connection = em.getConnection();
+    const enrollments = await connection.execute<EnrollmentRow[]>(
+      `select e.id, e.participant_id, e.group_id as group_uuid, g.group_id as public_group_id, e.status, e.internal_customer_id,
+              ${ENROLLMENT_TIMES.map((column) => `${isoUtcSql(`e.${column}`)} as ${column}`).join(', ')}, e.consented_scopes
+         from enrollment e join program_group g on g.id = e.group_id
+        where e.participant_id in (?) order by g.group_id`,
+      [rows.map((row) => row.id)],
+    );
+    const omronUserIds = rows.map((row) => row.omron_user_id).filter((id): id is string => id !== null);
+    const connections = omronUserIds.length
+      ? await connection.execute<ConnectionRow[]>(
+          `select omron_user_id, state, ${isoUtcSql('state_changed_at')} as state_changed_at, state_reason, scopes from omron_connection where omron_user_id in (?)`,
+          [omronUserIds],
+        )
+      : [];
+    return rows.map((row) => {
+      const found = connections.find((candidate) => candidate.omron_user_id === row.omron_user_id);
+      const connectionView: ConnectionDto | null = found
+        ? {
+            state: found.state,
+            stateChangedAt: found.state_changed_at,
+            stateReason: found.state_reason,
+            scopes: found.scopes.split(' ').filter(Boolean),
+          }
+        : null;
+      return {
+        ogscId: row.ogsc_id,
+        enrollmentMethod: row.enrollment_method,
+        loginId: row.login_id,
+        createdAt: row.created_at,
+        updatedAt: row.changed_at,
+        enrollments: enrollments
+          .filter((enrollment) => enrollment.participant_id === row.id && clientSeesGroup(principal, enrollment.group_uuid))
+          .map((enrollment) => ({
+            groupId: enrollment.public_group_id,
+            status: enrollment.status,
+            internalCustomerId: enrollment.internal_customer_id,
+            invitedAt: enrollment.invited_at,
+            linkOpenedAt: enrollment.link_opened_at,
+            consentedAt: enrollment.consented_at,
+            consentedScopes: (enrollment.consented_scopes ?? '').split(' ').filter(Boolean),
+            withdrawnAt: enrollment.withdrawn_at,
+            firstReadingAt: enrollment.first_reading_at,
+            lastReadingAt: enrollment.last_reading_at,
+            updatedAt: enrollment.updated_at,
+          })),
+        connection: connectionView,
+      };
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { MeasurementKind } from '@opendsp/measurements';
+import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ChangeFeedPageDto, MeasurementPageDto, ReadingDto } from '../dto/readings.dto.js';
+import { ApiProblem } from '../problems/problem-details.js';
+import { clientGroupsSql } from './client-groups.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { GroupsApiService } from './groups-api.service.js';
+import { ParticipantsApiService } from './participants-api.service.js';
+import { changeFeedSql, measurementsPageSql, readableParticipantSql, type SqlFragment } from './reading-sql.js';
+
+const CURSOR_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+const CURSOR_ID = /^\d{1,19}$/;
+
+/** Readings: one participant's by kind and time, and the change feed across every participant a client may read. */
+@Injectable()
+export class ReadingsApiService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly participants: ParticipantsApiService,
+    private readonly groups: GroupsApiService,
+  ) {}
+
+  /**
+   * A participant's readings of one kind in `[from, to)`, in measurement order. Keyset pagination on
+   * (measured_at, id): a reading inserted while a client pages is never returned twice, and none that
+   * existed when paging began is skipped (readings arriving later are the change feed's business).
+   */
+  async measurements(
+    principal: ApiPrincipal,
+    ogscId: string,
+    kind: MeasurementKind,
+    query: { from?: string; to?: string; cursor?: string; limit: number },
+  ): Promise<MeasurementPageDto> {
+    const from = query.from ? new Date(query.from) : undefined;
+    const to = query.to ? new Date(query.to) : undefined;
+    if (from && to && from >= to) {
+      throw ApiProblem.validation([{ field: 'to', code: 'before_from', message: 'to must be later than from' }]);
+    }
+    const em = this.em.fork();
+    const participant = await this.participants.visibleParticipant(em, principal, ogscId);
+    const [measuredAt, id] = decodeCursor(query.cursor, [CURSOR_TIME, CURSOR_ID]) ?? [];
+    const readable = readableParticipantSql('?::uuid', clientGroupsSql(principal));
+    const [allowed] = await em
+      .getConnection()
+      .execute<{ ok: boolean }[]>(`select ${readable.sql} as ok`, [participant.id, ...readable.params]);
+    if (!allowed.ok) return { data: [], nextCursor: null };
+
+    const page = measurementsPageSql({
+      kind,
+      participantId: participant.id,
+      from,
+      to,
+      after: measuredAt ? { measuredAt, id } : undefined,
+      limit: query.limit + 1,
+    });
+    const rows = await em.getConnection().execute<{ id: string; cursor_time: string; reading: ReadingDto }[]>(page.sql, page.params);
+    const shown = rows.slice(0, query.limit);
+    const last = shown.at(-1);
+    return {
+      data: shown.map((row) => row.reading),
+      nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_time, last.id]) : null,
+    };
+  }
+
+  /** Readings created or changed after `since`, in change order, across every participant the client may read. */
+  async changes(
+    principal: ApiPrincipal,
+    query: { since: string; limit: number; kinds?: MeasurementKind[]; groupId?: string },
+  ): Promise<ChangeFeedPageDto> {
+    const since = Number(query.since);
+    const em = this.em.fork();
+    let groups: SqlFragment = clientGroupsSql(principal);
+    if (query.groupId) {
+      const group = await this.groups.visibleGroup(em, principal, query.groupId);
+      groups = { sql: 'e.group_id = ?', params: [group.id] };
+    }
+    const feed = changeFeedSql({ since, limit: query.limit, kinds: [...new Set(query.kinds ?? [])], groups });
+    const rows = await em.getConnection().execute<{ change_seq: string; reading: ReadingDto }[]>(feed.sql, feed.params);
+    const last = rows.at(-1);
+    return {
+      data: rows.map((row) => row.reading),
+      nextSince: last ? Number(last.change_seq) : since,
+      hasMore: rows.length === query.limit,
+    };
+  }
+}
