@@ -133,8 +133,8 @@ describe('REST API participants, enrollments and consent links', () => {
     for (const created of res.body.participants) {
       expect(created).toEqual({
         ogscId: expect.stringMatching(/^OG-[0-9A-HJKMNP-TV-Z]{24}$/),
-        loginId: expect.stringMatching(/^p-[a-z0-9]{10}$/),
-        password: expect.stringMatching(/^[A-HJ-NP-Za-km-z2-9]{20}$/),
+        loginId: expect.stringMatching(/^[0-9A-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$/),
+        password: expect.stringMatching(/^[2-9A-HJ-NP-Za-km-z]{16,}$/),
         internalCustomerId: created === res.body.participants[0] ? 'NEW-1' : null,
       });
       const [row] = await stack.sql<{ password_hash: string; must_change_password: boolean; status: string; enrollment_method: string }>(
