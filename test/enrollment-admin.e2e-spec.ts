@@ -373,6 +373,48 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
       expect(event).toEqual({ actor_login: 'enroll-admin', target_id: first.ogscId });
     });
 
+    it('withdraws a participant from the group: consent ended, readings deleted, audited; another group’s URL answers 404', async () => {
+      await admin.get(`/groups/${groupA}/participants/new`);
+      const [person] = (await openSheet(await admin.post(`/groups/${groupA}/participants`, { internalCustomerId: 'WITHDRAW-1' }))).rows;
+      await sql(
+        `update enrollment set status = 'consented', consented_at = now() where participant_id = (select id from participant where ogsc_id = $1)`,
+        [person.ogscId],
+      );
+      await sql(
+        `insert into blood_pressure_reading (participant_id, upstream_id, measured_at, local_time, utc_offset_seconds, device_type, change_seq,
+                                             systolic_mmhg, diastolic_mmhg, pulse_bpm, possible_afib)
+         select id, 1, now(), '2026-11-23T09:00:00', 32400, 'HEM-7600T', nextval('measurement_change_seq'), 121, 79, 64, false
+           from participant where ogsc_id = $1`,
+        [person.ogscId],
+      );
+
+      await admin.get(`/groups/${groupB}/participants`);
+      expect((await admin.post(`/groups/${groupB}/participants/${person.ogscId}/withdraw`)).status).toBe(404);
+      expect(
+        await sql(`select status from enrollment e join participant p on p.id = e.participant_id where p.ogsc_id = $1`, [person.ogscId]),
+      ).toEqual([{ status: 'consented' }]);
+
+      await admin.get(`/groups/${groupA}/participants/${person.ogscId}`);
+      const withdrawn = await admin.post(`/groups/${groupA}/participants/${person.ogscId}/withdraw`);
+      expect(withdrawn.status).toBe(303);
+      expect(withdrawn.headers.location).toBe(`/groups/${groupA}/participants/${person.ogscId}?notice=withdrawn`);
+      const [enrollment] = await sql(
+        `select e.status, e.withdrawn_by like 'admin:%' as by_admin from enrollment e join participant p on p.id = e.participant_id where p.ogsc_id = $1`,
+        [person.ogscId],
+      );
+      expect(enrollment).toEqual({ status: 'withdrawn', by_admin: true });
+      expect(
+        await sql(
+          `select count(*)::int as n from blood_pressure_reading r join participant p on p.id = r.participant_id where p.ogsc_id = $1`,
+          [person.ogscId],
+        ),
+      ).toEqual([{ n: 0 }]);
+      const events = await sql(`select actor_login from audit_event where action = 'enrollment.withdrawn' and target_id = $1`, [
+        person.ogscId,
+      ]);
+      expect(events).toEqual([{ actor_login: 'enroll-admin' }]);
+    });
+
     it('lets a group admin provision into their own group only; other groups answer 404 and gain nothing', async () => {
       const em = orm.em.fork();
       const groupAdmin = Object.assign(new AdminAccount('group-a-admin', 'Group A admin', 'ga@example.test', 'group-admin'), {

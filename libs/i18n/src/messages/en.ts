@@ -225,6 +225,11 @@ export const en = {
   'participants.reset': 'Reset credentials',
   'participants.notice_customer_id_saved': 'The internal customer ID has been saved.',
   'participants.notice_customer_id_unchanged': 'The internal customer ID was already this value.',
+  'participants.withdraw_title': 'Withdraw from this group',
+  'participants.withdraw_lead':
+    "Ends this participant's consent for this group: OMRON tokens are revoked and their readings deleted when no other group holds their consent (unless WITHDRAWAL_KEEPS_DATA is set). The participant can join again through the consent link.",
+  'participants.withdraw': 'Withdraw participant',
+  'participants.notice_withdrawn': 'The participant has been withdrawn from the group.',
   'method.omron_connect': 'OMRON connect user',
   'method.pre_created': 'Pre-created account',
   'stage.invited': 'Invited',

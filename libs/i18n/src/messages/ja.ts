@@ -228,6 +228,11 @@ export const ja: Record<keyof typeof en, string> = {
   'participants.reset': '認証情報を再発行',
   'participants.notice_customer_id_saved': '社内顧客 ID を保存しました。',
   'participants.notice_customer_id_unchanged': '社内顧客 ID はすでにこの値です。',
+  'participants.withdraw_title': 'このグループから脱退させる',
+  'participants.withdraw_lead':
+    'このグループへの同意を終了します。他のグループで同意していなければ OMRON のトークンを失効させ、測定データを削除します（WITHDRAWAL_KEEPS_DATA が設定されている場合を除く）。参加者は同意リンクから再び参加できます。',
+  'participants.withdraw': '参加者を脱退させる',
+  'participants.notice_withdrawn': '参加者をグループから脱退させました。',
   'method.omron_connect': 'OMRON connect ユーザー',
   'method.pre_created': '事前作成アカウント',
   'stage.invited': '招待済み',

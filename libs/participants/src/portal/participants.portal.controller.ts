@@ -26,9 +26,10 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { CsvUploadRequest } from './csv-upload.middleware.js';
 import { MAX_FORM_ACCOUNTS, ProvisionForm } from './dto/participant-forms.dto.js';
 import { GroupVisibleGuard } from './group-visible.guard.js';
+import { WithdrawalService } from '../withdrawal.service.js';
 
 const PAGE_SIZE = 50;
-const PARTICIPANT_NOTICES = ['customer_id_saved', 'customer_id_unchanged'] as const;
+const PARTICIPANT_NOTICES = ['customer_id_saved', 'customer_id_unchanged', 'withdrawn'] as const;
 
 /**
  * Portal pages of a group's participants: the list and details for admins, pre-created accounts (one by one
@@ -45,6 +46,7 @@ export class ParticipantsPortalController {
     private readonly consentLinks: ConsentLinks,
     private readonly config: DspConfig,
     private readonly em: EntityManager,
+    private readonly withdrawals: WithdrawalService,
   ) {}
 
   @Get(':groupId/participants')
@@ -222,6 +224,21 @@ export class ParticipantsPortalController {
   ): Promise<void> {
     const { sheetId } = await this.provisioning.resetCredentials(groupId, ogscId, actorOf(req), { sheetFor: req.portal.user!.id });
     redirectTo(res, `/groups/${groupId}/credential-sheet?sheet=${sheetId}`);
+  }
+
+  /** An admin ends the participant's consent for this group (the same withdrawal as the participant's own). */
+  @Post(':groupId/participants/:ogscId/withdraw')
+  @Access('groups.edit')
+  async withdraw(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('groupId') groupId: string,
+    @Param('ogscId') ogscId: string,
+  ): Promise<void> {
+    const { participant } = await this.directory.details(groupId, ogscId);
+    const user = req.portal.user!;
+    await this.withdrawals.withdraw(participant.enrollmentId, { kind: 'admin', adminId: user.id, login: user.loginId, ip: req.portal.ip });
+    redirectTo(res, `/groups/${groupId}/participants/${ogscId}?notice=withdrawn`);
   }
 
   private async detailsView(groupId: string, ogscId: string): Promise<Record<string, unknown>> {
