@@ -692,7 +692,15 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         seed.map((row) => (row.status === 'withdrawn' ? 'withdrawn' : row.connection === 'none' ? 'not_connected' : row.connection)),
       );
 
+      // Anonymous link opens, as libs/consent counts them per day: 5 today, 2 ten days ago.
+      await sql(
+        `insert into consent_link_open (group_id, day, opens)
+         select id, current_date, 5 from program_group where group_id = $1
+         union all select id, current_date - 10, 2 from program_group where group_id = $1`,
+        [groupId],
+      );
       const page = await admin.get(`/groups/${groupId}/funnel`);
+      expect(page.text).toContain('The consent link was opened 7 times (5 in the last 7 days)');
       expect(page.status).toBe(200);
       const stageRows = Object.fromEntries(
         [...page.text.matchAll(/<tr data-stage="(\w+)">[\s\S]*?<td class="reached">([\s\S]*?)<\/td>[\s\S]*?<a [^>]*>(\d+)<\/a>/g)].map(

@@ -259,6 +259,7 @@ export const en = {
   'funnel.total': 'Participants',
   'funnel.count': 'Participants',
   'funnel.connections': 'Connections',
+  'funnel.link_opens': 'The consent link was opened {total} times ({week} in the last 7 days), anonymous visitors included.',
   'funnel.email_invitations':
     'Consent-link invitations e-mailed to {count} distinct addresses (they appear above once they open the link).',
   'consent_link.title': 'Consent link',

@@ -262,6 +262,7 @@ export const ja: Record<keyof typeof en, string> = {
   'funnel.total': '参加者',
   'funnel.count': '参加者',
   'funnel.connections': '接続状態',
+  'funnel.link_opens': '同意リンクは {total} 回開かれました(直近 7 日間で {week} 回、未登録の訪問者を含む)。',
   'funnel.email_invitations': '同意リンクの招待メールを {count} 件の異なるアドレスに送信しました(リンクを開くと上の表に現れます)。',
   'consent_link.title': '同意リンク',
   'consent_link.lead':

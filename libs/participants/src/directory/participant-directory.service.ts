@@ -55,6 +55,8 @@ export interface GroupFunnel {
   connections: Record<GroupConnectionState, number>;
   /** Distinct e-mail addresses sent a consent-link invitation (they are not participants until they open it). */
   emailInvitations: number;
+  /** Every opening of a valid consent link, anonymous visitors included (counted by libs/consent per day). */
+  linkOpens: { total: number; last7Days: number };
   total: number;
 }
 
@@ -215,6 +217,10 @@ export class ParticipantDirectory {
       `select count(distinct recipient_hash) as count from consent_invitation where group_id = ?`,
       [group.id],
     );
+    const [opens] = await connection.execute<{ total: string | null; last7: string | null }[]>(
+      `select sum(opens) as total, sum(opens) filter (where day > (current_date - 7)) as last7 from consent_link_open where group_id = ?`,
+      [group.id],
+    );
     return {
       group,
       funnel: {
@@ -234,6 +240,7 @@ export class ParticipantDirectory {
           states.map((row) => [row.state, row.count]),
         ),
         emailInvitations: Number(invitations.count),
+        linkOpens: { total: Number(opens.total ?? 0), last7Days: Number(opens.last7 ?? 0) },
         total: Number(reached.total),
       },
     };
