@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DspConfig } from '@opendsp/config';
+import { NOTIFICATION_PATH, notificationBodyReader } from '@opendsp/sync';
 import { createWebApp, type WebAppOptions } from '@opendsp/views';
 import { applyWebSecurity } from '@opendsp/web-security';
 import { DspModule } from './dsp.module.js';
@@ -9,6 +10,8 @@ import { PORTAL_VIEW_HELPERS } from './portal-views.js';
 export async function createDspApp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
   const app = await createWebApp(DspModule.forRoot(config), import.meta.url, { ...options, helpers: PORTAL_VIEW_HELPERS });
   applyWebSecurity(app, config);
+  // Before the general body parsers (registered at init), so OMRON's notifications get their own small limit.
+  app.use(NOTIFICATION_PATH, notificationBodyReader(config.notifications.maxBodyBytes));
   return app;
 }
 

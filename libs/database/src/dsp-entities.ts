@@ -5,6 +5,7 @@ import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
+import { SYNC_ENTITIES } from '@opendsp/sync';
 import { EnvironmentStamp } from './environment-stamp.entity.js';
 
 /** Every entity of the platform, listed explicitly (no folder scanning). */
@@ -24,4 +25,5 @@ export const DSP_ENTITIES = [
   Participant,
   Enrollment,
   ...READING_ENTITIES,
+  ...SYNC_ENTITIES,
 ];
