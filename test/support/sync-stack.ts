@@ -5,6 +5,9 @@ import { MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { DEAD_LETTER_QUEUE, JOB_SCHEMA, PULL_QUEUE } from '@opendsp/sync';
 import type { OmronConnection } from '@opendsp/tokens';
+import type { MeasurementQuery, MeasurementSuccessResponse } from '@opendsp/omron-api';
+import { MeasurementApiService } from '../../apps/omron-sandbox/src/measurements/measurement-api.service.js';
+import type { AuthenticatedAccess } from '../../apps/omron-sandbox/src/oauth/index.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
 import { adminQuery } from '../../libs/database/src/testing/test-database.js';
 import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, startTokenStack, type TokenStack } from './token-stack.js';
@@ -33,6 +36,13 @@ export interface EnrolledParticipant {
 /** A reading row as both sides are compared: the platform's columns, hourly rows as `[hour, steps, aerobic, kcal, distance]`. */
 export type ComparableRow = Record<string, unknown>;
 
+/** A measurement request the sandbox answered. */
+export interface ObservedRequest {
+  at: number;
+  sub: string;
+  query: MeasurementQuery;
+}
+
 /** The token stack with the platform listening (OMRON's notifications reach it) and helpers for sync tests. */
 export interface SyncStack extends TokenStack {
   platformUrl: string;
@@ -47,6 +57,13 @@ export interface SyncStack extends TokenStack {
   stored(participantId: string, kind: MeasurementKind): Promise<ComparableRow[]>;
   /** Waits until no pull is waiting or running and no notification is undispatched. */
   waitForIdle(timeoutMs?: number): Promise<void>;
+  /**
+   * Records the measurement requests the sandbox answers from now on; `rewrite` may alter an answer (an
+   * upstream that sends something odd). `stop()` puts the sandbox back as it was.
+   */
+  observeMeasurements(
+    rewrite?: (access: AuthenticatedAccess, response: MeasurementSuccessResponse) => MeasurementSuccessResponse,
+  ): { requests: ObservedRequest[]; stop(): void };
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   sandboxSql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
 }
@@ -189,13 +206,24 @@ export async function startSyncStack(
     sql,
     sandboxSql,
     sandboxAdmin,
+    observeMeasurements(rewrite) {
+      const service = stack.sandbox.app.get(MeasurementApiService);
+      const original = service.measurements;
+      const requests: ObservedRequest[] = [];
+      service.measurements = async (access, query) => {
+        requests.push({ at: Date.now(), sub: access.sub, query });
+        const response = await original.call(service, access, query);
+        return rewrite ? rewrite(access, response) : response;
+      };
+      return { requests, stop: () => void (service.measurements = original) };
+    },
     async enroll(email, options = {}) {
       const sandboxUser = await stack.sandbox.user(email);
       const preferences = await sandboxAdmin('PATCH', `/admin/users/${sandboxUser.id}/preferences`, { ...METRIC, ...options.preferences });
       if (preferences.status !== 200) throw new Error(`preferences refused: ${await preferences.text()}`);
       const connection = await stack.connectUser(email, options.scopes ?? ALL_SCOPES);
       const em = stack.platform.get(MikroORM).em.fork();
-      group ??= await em.findOne(ProgramGroup, { displayName: 'Sync test group' });
+      group ??= (await em.findOne(ProgramGroup, { displayName: 'Sync test group' })) ?? undefined;
       if (!group) {
         group = new ProgramGroup('Sync test group');
         em.persist(group);
@@ -252,12 +280,13 @@ export async function startSyncStack(
           if (Date.now() - quietSince >= 1500) return;
         } else quietSince = null;
         if (Date.now() > deadline) {
-          const ledger = await sql(`select kind, pending_since, pull_token, pull_cursor, pull_pages, last_error, consecutive_failures from sync_ledger`);
+          const ledger = await sql(`select kind, pending_since, pull_token, pull_cursor, pull_pages, last_error, consecutive_failures from sync_ledger where pending_since is not null or pull_token is not null`);
           const jobs = await sql(`select name, state, retry_count, start_after, output->>'message' as error from ${JOB_SCHEMA}.job where name in ($1, $2) and state <> 'completed'`, [
             PULL_QUEUE,
             DEAD_LETTER_QUEUE,
           ]);
-          throw new Error(`sync still busy after ${timeoutMs} ms (${state.busy} items)\n${JSON.stringify({ ledger, jobs }, null, 1)}`);
+          const inbox = await sql(`select type, claimed_until from sync_notification where dispatched_at is null`);
+          throw new Error(`sync still busy after ${timeoutMs} ms (${state.busy} items)\n${JSON.stringify({ ledger, jobs, inbox })}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

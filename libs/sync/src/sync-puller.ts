@@ -25,7 +25,7 @@ interface PullPlan {
 interface LedgerPullRow {
   requested_full: boolean;
   requested_since: string | null;
-  pull_token: string | null;
+  pull_started_at: Date | null;
   pull_since: string | null;
   pull_cursor: string | null;
 }
@@ -111,14 +111,19 @@ export class SyncPuller {
     return { status: 'completed', pages, readings, changed };
   }
 
-  /** Notes a failed run in the ledger; the pull itself stays where it is, for the retry to resume. */
-  async recordFailure(participantId: string, kind: MeasurementKind, error: Error): Promise<void> {
+  /**
+   * Notes a failed run in the ledger. The pull stays where it is (its cursor), for a retry to resume; with
+   * `release`, no retry follows (nothing to retry until something changes), so nobody owns it any more.
+   */
+  async recordFailure(participantId: string, kind: MeasurementKind, error: Error, options: { release?: boolean } = {}): Promise<void> {
     await this.em
       .fork()
       .execute(
-        `update "sync_ledger" set "last_error" = ?, "last_error_at" = now(), "consecutive_failures" = "consecutive_failures" + 1, "updated_at" = now()
+        `update "sync_ledger" set "last_error" = ?, "last_error_at" = now(), "consecutive_failures" = "consecutive_failures" + 1,
+           "pull_token" = case when ? then null else "pull_token" end, "in_flight_since" = case when ? then null else "in_flight_since" end,
+           "updated_at" = now()
          where "participant_id" = ? and "kind" = ?`,
-        [describe(error), participantId, kind],
+        [describe(error), options.release ?? false, options.release ?? false, participantId, kind],
       );
   }
 
@@ -148,7 +153,7 @@ export class SyncPuller {
     return this.em.fork().transactional(async (em) => {
       await em.execute(`insert into "sync_ledger" ("participant_id", "kind") values (?, ?) on conflict do nothing`, [participantId, kind]);
       const [ledger] = await em.execute<LedgerPullRow[]>(
-        `select "requested_full", "requested_since", "pull_token", "pull_since", "pull_cursor"::text as pull_cursor
+        `select "requested_full", "requested_since", "pull_started_at", "pull_since", "pull_cursor"::text as pull_cursor
          from "sync_ledger" where "participant_id" = ? and "kind" = ? for update`,
         [participantId, kind],
       );
@@ -159,7 +164,8 @@ export class SyncPuller {
       // null: the whole history.
       const incremental = newest ? dayBefore(newest.local_time) : null;
       const wanted = ledger.requested_full || incremental === null ? null : minDate(incremental, ledger.requested_since);
-      const running = ledger.pull_token !== null;
+      // An unfinished pull (its worker died, it failed, or it gave up) has a start time and a cursor.
+      const running = ledger.pull_started_at !== null;
       // Resume the unfinished pull when its window covers what is wanted now; otherwise start over, wider.
       const covers = running && (ledger.pull_since === null || (wanted !== null && ledger.pull_since <= wanted));
       const since = covers ? ledger.pull_since : running && wanted !== null ? minDate(wanted, ledger.pull_since) : wanted;
@@ -201,7 +207,7 @@ export class SyncPuller {
 
   private async settleSkipped(participantId: string, kind: MeasurementKind, reason: string, problem: boolean): Promise<void> {
     await this.em.fork().execute(
-      `update "sync_ledger" set "requested_full" = false, "requested_since" = null, "pending_since" = null, "in_flight_since" = null,
+      `update "sync_ledger" set "requested_full" = false, "requested_since" = null, "pending_since" = null, "in_flight_since" = null, "pull_token" = null,
          "last_error" = case when ? then ? else "last_error" end, "last_error_at" = case when ? then now() else "last_error_at" end, "updated_at" = now()
        where "participant_id" = ? and "kind" = ?`,
       [problem, `not pulled: ${reason}`, problem, participantId, kind],

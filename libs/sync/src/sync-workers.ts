@@ -41,7 +41,7 @@ export class SyncWorkers implements OnApplicationBootstrap {
       if (error instanceof PullSupersededError) return;
       if (error instanceof ScopeNotGrantedError || error instanceof ConnectionUnavailableError) {
         // Retrying cannot help until the participant authorises again, which requests a new backfill.
-        await this.puller.recordFailure(participantId, kind, error);
+        await this.puller.recordFailure(participantId, kind, error, { release: true });
         return;
       }
       await this.puller.recordFailure(participantId, kind, error as Error);
@@ -50,7 +50,10 @@ export class SyncWorkers implements OnApplicationBootstrap {
     }
   }
 
-  /** A pull that failed its last retry: listed for the portal, and its waiting requests closed. */
+  /**
+   * A pull that failed its last retry: listed for the portal, its waiting requests closed, and nobody owns
+   * it any more. Its cursor stays, so the next request resumes where it stopped.
+   */
   async fileDeadLetter(job: JobWithMetadata<PullJobData>): Promise<void> {
     const { participantId, kind } = job.data;
     const output = (job.sourceOutput ?? {}) as { name?: string; message?: string };
@@ -63,7 +66,7 @@ export class SyncWorkers implements OnApplicationBootstrap {
         [participantId, kind, job.sourceId ?? job.id, error, (job.sourceRetryCount ?? 0) + 1, participantId],
       );
       await em.execute(
-        `update "sync_ledger" set "pending_since" = null, "in_flight_since" = null, "last_error" = ?, "last_error_at" = now(), "updated_at" = now()
+        `update "sync_ledger" set "pending_since" = null, "in_flight_since" = null, "pull_token" = null, "last_error" = ?, "last_error_at" = now(), "updated_at" = now()
          where "participant_id" = ? and "kind" = ?`,
         [`gave up: ${error}`, participantId, kind],
       );
