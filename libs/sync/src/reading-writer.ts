@@ -92,6 +92,7 @@ export class ReadingWriter {
     kind: K,
     rows: readonly ReadingRowsByKind[K][],
   ): Promise<WriteOutcome> {
+    // Sequence numbers follow measurement time within a page (the subquery is sorted before they are drawn).
     // One row per upstream id (the last wins): ON CONFLICT cannot touch the same row twice in one statement.
     const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
     if (unique.length === 0) return { inserted: 0, updated: 0 };
@@ -121,8 +122,7 @@ export class ReadingWriter {
     const hoursChanged = hourlyChanged.length > 0 ? ` or excluded."upstream_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))` : '';
     const sql = `insert into ${quote(table)} as t ("participant_id", ${names.join(', ')}, "change_seq", "created_at", "updated_at")
       select ?::uuid, ${names.map((name) => `i.${name}`).join(', ')}, ${NEXT_CHANGE_SEQ}, now(), now()
-      from jsonb_to_recordset(?::jsonb) as i(${recordset})
-      order by i."measured_at", i."upstream_id"
+      from (select * from jsonb_to_recordset(?::jsonb) as r(${recordset}) order by r."measured_at", r."upstream_id") as i
       on conflict ("participant_id", "upstream_id") do update set
         ${compared.map((name) => `${name} = excluded.${name}`).join(', ')}, "change_seq" = excluded."change_seq", "updated_at" = now()
       where ${changed}${hoursChanged}
