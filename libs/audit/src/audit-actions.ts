@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'redirect_url.added',
   'redirect_url.removed',
   'redirect_url.default_set',
+  'sync.requested',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
