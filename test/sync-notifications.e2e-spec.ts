@@ -62,8 +62,20 @@ describe('the Notification URI receiver', () => {
     const server = apps[0].getHttpServer();
     const body = { id: omronUserId, timestamp: 1_767_225_600_000, type: 'oxygen' };
     for (let i = 0; i < 3; i++) expect((await request(server).post(PATH).send(body)).status).toBe(202);
-    expect((await request(server).post(PATH).send({ ...body, id: 'nobody-we-know' })).status).toBe(202);
-    expect((await request(server).post(PATH).send({ ...body, type: 'sleep' })).status).toBe(202);
+    expect(
+      (
+        await request(server)
+          .post(PATH)
+          .send({ ...body, id: 'nobody-we-know' })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await request(server)
+          .post(PATH)
+          .send({ ...body, type: 'sleep' })
+      ).status,
+    ).toBe(202);
     expect(await inbox()).toHaveLength(1);
   });
 
@@ -110,7 +122,9 @@ describe('the Notification URI receiver', () => {
     const statuses: number[] = [];
     let retryAfter: string | undefined;
     for (let i = 0; i < 7; i++) {
-      const response = await request(app.getHttpServer()).post(PATH).send({ id: omronUserId, timestamp: 1_767_225_600_000 + i, type: 'weight' });
+      const response = await request(app.getHttpServer())
+        .post(PATH)
+        .send({ id: omronUserId, timestamp: 1_767_225_600_000 + i, type: 'weight' });
       statuses.push(response.status);
       retryAfter ??= response.headers['retry-after'];
     }
@@ -126,9 +140,15 @@ describe('the Notification URI receiver', () => {
     expect((await request(open.getHttpServer()).post(PATH).send(body)).status).toBe(202);
 
     const fenced = await receiver({ NOTIFICATION_ALLOWED_SOURCE_IPS: '198.51.100.0/28', TRUST_PROXY: '127.0.0.1' });
-    const outside = await request(fenced.getHttpServer()).post(PATH).set('x-forwarded-for', '192.0.2.1').send({ ...body, timestamp: 1 + body.timestamp });
+    const outside = await request(fenced.getHttpServer())
+      .post(PATH)
+      .set('x-forwarded-for', '192.0.2.1')
+      .send({ ...body, timestamp: 1 + body.timestamp });
     expect(outside.status).toBe(403);
-    const inside = await request(fenced.getHttpServer()).post(PATH).set('x-forwarded-for', '198.51.100.7').send({ ...body, timestamp: 2 + body.timestamp });
+    const inside = await request(fenced.getHttpServer())
+      .post(PATH)
+      .set('x-forwarded-for', '198.51.100.7')
+      .send({ ...body, timestamp: 2 + body.timestamp });
     expect(inside.status).toBe(202);
     expect((await inbox()).map((row) => row.notified_at.getTime())).toEqual([body.timestamp, body.timestamp + 2]);
   });
@@ -223,9 +243,10 @@ describe('a burst of notifications', () => {
 
     await stack.waitForIdle(180_000);
     // The pulls coalesced: a few per participant and kind, nowhere near one per notification.
-    const [jobs] = await stack.sql<{ count: string }>(`select count(*) from pgboss.job where name = $1 and created_on > now() - interval '10 minutes'`, [
-      PULL_QUEUE,
-    ]);
+    const [jobs] = await stack.sql<{ count: string }>(
+      `select count(*) from pgboss.job where name = $1 and created_on > now() - interval '10 minutes'`,
+      [PULL_QUEUE],
+    );
     expect(Number(jobs.count)).toBeLessThan(1000);
     for (const user of users) {
       for (const kind of ['blood_pressure', 'weight', 'oxygen'] as const) {

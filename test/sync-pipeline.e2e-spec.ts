@@ -16,7 +16,11 @@ async function loadEveryKind(stack: SyncStack, user: EnrolledParticipant, seed: 
   await stack.generate(user.sandboxUserId, { ...range, type: 'ecg', count: 30 });
 }
 
-async function expectEqualToGroundTruth(stack: SyncStack, user: EnrolledParticipant, kinds: readonly MeasurementKind[] = MEASUREMENT_KIND_NAMES) {
+async function expectEqualToGroundTruth(
+  stack: SyncStack,
+  user: EnrolledParticipant,
+  kinds: readonly MeasurementKind[] = MEASUREMENT_KIND_NAMES,
+) {
   for (const kind of kinds) {
     const [truth, stored] = await Promise.all([stack.groundTruth(user.sandboxUserId, kind), stack.stored(user.participantId, kind)]);
     expect(truth.length).toBeGreaterThan(0);
@@ -161,7 +165,9 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     );
     for (const row of moved) expect(Number(row.change_seq)).toBeGreaterThan(maxBefore);
     await expectEqualToGroundTruth(stack, user, ['blood_pressure', 'activity']);
-    const [stored] = await stack.sql<{ systolic_mmhg: number }>(`select systolic_mmhg from blood_pressure_reading where upstream_id = $1`, [bp.id]);
+    const [stored] = await stack.sql<{ systolic_mmhg: number }>(`select systolic_mmhg from blood_pressure_reading where upstream_id = $1`, [
+      bp.id,
+    ]);
     expect(stored.systolic_mmhg).toBe(177);
   }, 180_000);
 
@@ -194,7 +200,8 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     }
     await stack.waitForIdle();
     // Start from nothing: the notifications above already synced some of it.
-    for (const kind of MEASUREMENT_KIND_NAMES) await stack.sql(`delete from ${MEASUREMENT_KINDS[kind].table} where participant_id = $1`, [user.participantId]);
+    for (const kind of MEASUREMENT_KIND_NAMES)
+      await stack.sql(`delete from ${MEASUREMENT_KINDS[kind].table} where participant_id = $1`, [user.participantId]);
     const faults = {
       endpoint: '/stg/api/measurement',
       seed: 7,
@@ -222,7 +229,13 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
 
   it('converts lb, °F and miles, keeping the values as sent, and reads offsets given in seconds', async () => {
     const user = await stack.enroll('imperial@sandbox.test', {
-      preferences: { weightUnit: 'lb', temperatureUnit: 'F', distanceUnit: 'miles', timeZone: 'America/Chicago', utcOffsetFormat: 'seconds' },
+      preferences: {
+        weightUnit: 'lb',
+        temperatureUnit: 'F',
+        distanceUnit: 'miles',
+        timeZone: 'America/Chicago',
+        utcOffsetFormat: 'seconds',
+      },
     });
     for (const type of ['weight', 'temperature', 'activity']) {
       await stack.generate(user.sandboxUserId, { from: '2026-01-10', to: '2026-07-10', seed: 61, type, count: 60 });
@@ -328,7 +341,9 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
       observed.stop();
     }
     expect(observed.requests).toEqual([]);
-    const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((candidate) => candidate.kind === 'weight');
+    const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find(
+      (candidate) => candidate.kind === 'weight',
+    );
     expect(entry).toMatchObject({ lastError: 'not pulled: the OMRON connection is reconnect_needed', lagSeconds: 0 });
   });
 
@@ -340,7 +355,10 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
       deviceType: 'HEM-7361T',
       values: { systolic, diastolic: 84, pulse: 66, possibleAfib: false },
     });
-    await stack.sandbox.ingest(user.sandboxUserId, [reading(new Date(Date.now() - 10 * 86_400_000), 120), reading(new Date(Date.now() - 3_600_000), 125)]);
+    await stack.sandbox.ingest(user.sandboxUserId, [
+      reading(new Date(Date.now() - 10 * 86_400_000), 120),
+      reading(new Date(Date.now() - 3_600_000), 125),
+    ]);
     await stack.waitForIdle();
     expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(2);
 
@@ -361,7 +379,9 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
         observed.stop();
       }
       const mine = observed.requests.filter((request) => request.sub === user.omronUserId);
-      expect(new Set(mine.map((request) => request.query.type))).toEqual(new Set(MEASUREMENT_KIND_NAMES.map((kind) => MEASUREMENT_KINDS[kind].upstreamType)));
+      expect(new Set(mine.map((request) => request.query.type))).toEqual(
+        new Set(MEASUREMENT_KIND_NAMES.map((kind) => MEASUREMENT_KINDS[kind].upstreamType)),
+      );
       await expectEqualToGroundTruth(stack, user, ['blood_pressure']);
       expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(3);
     } finally {

@@ -48,14 +48,23 @@ describe('the portal’s sync page', () => {
 
     const ok = await portal.admin.post('/sync/sync-now', { ogscId: participant.ogscId, kind: '' });
     expect([ok.status, ok.headers.location]).toEqual([303, '/sync?notice=sync_requested']);
-    const ledger = (await portal.sql(`select kind, last_requested_at from sync_ledger where participant_id = $1 order by kind`, [participant.id])) as {
+    const ledger = (await portal.sql(`select kind, last_requested_at from sync_ledger where participant_id = $1 order by kind`, [
+      participant.id,
+    ])) as {
       kind: string;
       last_requested_at: Date | null;
     }[];
     expect(ledger.map((row) => row.kind)).toEqual(['blood_pressure', 'weight']);
     expect(ledger.every((row) => row.last_requested_at !== null)).toBe(true);
-    const [event] = (await portal.sql(`select action, actor_login, target_id, detail from audit_event where action = 'sync.requested'`)) as Record<string, unknown>[];
-    expect(event).toEqual({ action: 'sync.requested', actor_login: 'sync-admin', target_id: participant.ogscId, detail: { kinds: ['blood_pressure', 'weight'] } });
+    const [event] = (await portal.sql(
+      `select action, actor_login, target_id, detail from audit_event where action = 'sync.requested'`,
+    )) as Record<string, unknown>[];
+    expect(event).toEqual({
+      action: 'sync.requested',
+      actor_login: 'sync-admin',
+      target_id: participant.ogscId,
+      detail: { kinds: ['blood_pressure', 'weight'] },
+    });
     expect((await portal.admin.get('/sync?notice=sync_requested')).text).toContain('The sync has been requested');
   });
 });

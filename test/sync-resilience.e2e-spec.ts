@@ -71,9 +71,10 @@ describe('a worker killed with SIGKILL at random points during a large sync', ()
       worker.kill('SIGKILL');
       await new Promise((resolve) => worker!.once('exit', resolve));
       stored = await storedCount(user.participantId);
-      const [inProgress] = await stack.sql<{ count: string }>(`select count(*) from sync_ledger where participant_id = $1 and pull_started_at is not null`, [
-        user.participantId,
-      ]);
+      const [inProgress] = await stack.sql<{ count: string }>(
+        `select count(*) from sync_ledger where participant_id = $1 and pull_started_at is not null`,
+        [user.participantId],
+      );
       kills.push({ afterMs, stored, pullsInProgress: Number(inProgress.count) });
       if (stored >= total) break;
     }

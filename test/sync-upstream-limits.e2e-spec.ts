@@ -44,7 +44,13 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     const users: EnrolledParticipant[] = [];
     for (let index = 0; index < count; index++) {
       const user = await stack.enroll(`${prefix}-${index}@sandbox.test`);
-      await stack.generate(user.sandboxUserId, { from: '2026-01-01', to: '2026-03-01', seed: index, type: 'bloodpressure', count: readings });
+      await stack.generate(user.sandboxUserId, {
+        from: '2026-01-01',
+        to: '2026-03-01',
+        seed: index,
+        type: 'bloodpressure',
+        count: readings,
+      });
       users.push(user);
     }
     await stack.waitForIdle(120_000);
@@ -57,7 +63,9 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
 
   it('429 with Retry-After: 7 → no request to the endpoint for 7 seconds, from any of the running pulls', async () => {
     const users = await usersWithReadings('retry-after', 3, 100);
-    const watch = watchRequests(stack, (index) => (index === 2 ? { delayMs: 0, action: 'rate-limit', status: 429, retryAfterSeconds: 7 } : null));
+    const watch = watchRequests(stack, (index) =>
+      index === 2 ? { delayMs: 0, action: 'rate-limit', status: 429, retryAfterSeconds: 7 } : null,
+    );
     try {
       await backfill(users);
       await stack.waitForIdle(120_000);
@@ -71,7 +79,10 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     const early = after.filter((at) => at > limited + 100 && at < limited + 7000);
     expect(early).toEqual([]);
     expect(Math.min(...after.filter((at) => at > limited + 100)) - limited).toBeGreaterThanOrEqual(7000);
-    for (const user of users) expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
+    for (const user of users)
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
+        await stack.groundTruth(user.sandboxUserId, 'blood_pressure'),
+      );
   }, 180_000);
 
   it('honours Retry-After given as an HTTP date', async () => {
@@ -132,12 +143,20 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     expect(times.length - here).toBeGreaterThan(3);
     // 240 a minute is one every 250 ms: any 11 consecutive requests span at least 10 intervals (less a little jitter).
     for (let index = 0; index + 10 < times.length; index++) expect(times[index + 10] - times[index]).toBeGreaterThanOrEqual(2300);
-    for (const user of users) expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
+    for (const user of users)
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
+        await stack.groundTruth(user.sandboxUserId, 'blood_pressure'),
+      );
   }, 180_000);
 
   it('opens the circuit after 5 failures in a row: no calls for the cool-down, then the pull completes', async () => {
     const [user] = await usersWithReadings('breaker', 1, 40);
-    const down = await stack.sandboxAdmin('PUT', '/admin/faults', { endpoint: MEASUREMENT_PATH, seed: 1, errorRate: 1, errorStatuses: [503] });
+    const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
+      endpoint: MEASUREMENT_PATH,
+      seed: 1,
+      errorRate: 1,
+      errorStatuses: [503],
+    });
     expect(down.status).toBe(200);
     const watch = watchRequests(stack);
     try {

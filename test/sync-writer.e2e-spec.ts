@@ -35,7 +35,12 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     const em = orm.em.fork();
     const participant = new Participant('omron_connect');
     const group = new ProgramGroup('Writer test');
-    em.persist([participant, group, new Enrollment(participant, group, 'consented'), new Enrollment(participant, new ProgramGroup('Left'), 'withdrawn')]);
+    em.persist([
+      participant,
+      group,
+      new Enrollment(participant, group, 'consented'),
+      new Enrollment(participant, new ProgramGroup('Left'), 'withdrawn'),
+    ]);
     await em.flush();
     participantId = participant.id;
   });
@@ -44,26 +49,35 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     await database?.drop();
   });
 
-  it.each(Object.keys(SPEC_EXAMPLES) as SpecExampleName[])('stores the spec example %s as its rows, and a replay changes nothing', async (name) => {
-    const kind = KIND_OF_EXAMPLE[name];
-    const rows = normaliseResult(kind, specExample(name).result as unknown as Record<string, unknown>);
-    const first = await write(kind, rows);
-    const table = MEASUREMENT_KINDS[kind].table;
-    const [stored] = await sql<Record<string, unknown>>(`select * from "${table}" where "participant_id" = ? and "upstream_id" = ?`, [
-      participantId,
-      rows[0].upstream_id,
-    ]);
-    const { hourly: _hourly, ...columns } = rows[0] as ActivityRow;
-    expect({ ...stored, measured_at: new Date(stored.measured_at as string).toISOString(), upstream_id: String(stored.upstream_id) }).toMatchObject({
-      ...columns,
-      ...('upstream_id_ext' in columns ? { upstream_id_ext: String(columns.upstream_id_ext) } : {}),
-    });
-    // The two blood pressure examples share an id: the AFib one is a change of the first.
-    expect(first).toEqual(name === 'blood-pressure-afib' ? { inserted: 0, updated: 1 } : { inserted: 1, updated: 0 });
-    expect(await write(kind, rows)).toEqual({ inserted: 0, updated: 0 });
-    const [again] = await sql<{ change_seq: string }>(`select change_seq::text from "${table}" where "upstream_id" = ?`, [rows[0].upstream_id]);
-    expect(again.change_seq).toBe(String(stored.change_seq));
-  });
+  it.each(Object.keys(SPEC_EXAMPLES) as SpecExampleName[])(
+    'stores the spec example %s as its rows, and a replay changes nothing',
+    async (name) => {
+      const kind = KIND_OF_EXAMPLE[name];
+      const rows = normaliseResult(kind, specExample(name).result as unknown as Record<string, unknown>);
+      const first = await write(kind, rows);
+      const table = MEASUREMENT_KINDS[kind].table;
+      const [stored] = await sql<Record<string, unknown>>(`select * from "${table}" where "participant_id" = ? and "upstream_id" = ?`, [
+        participantId,
+        rows[0].upstream_id,
+      ]);
+      const { hourly: _hourly, ...columns } = rows[0] as ActivityRow;
+      expect({
+        ...stored,
+        measured_at: new Date(stored.measured_at as string).toISOString(),
+        upstream_id: String(stored.upstream_id),
+      }).toMatchObject({
+        ...columns,
+        ...('upstream_id_ext' in columns ? { upstream_id_ext: String(columns.upstream_id_ext) } : {}),
+      });
+      // The two blood pressure examples share an id: the AFib one is a change of the first.
+      expect(first).toEqual(name === 'blood-pressure-afib' ? { inserted: 0, updated: 1 } : { inserted: 1, updated: 0 });
+      expect(await write(kind, rows)).toEqual({ inserted: 0, updated: 0 });
+      const [again] = await sql<{ change_seq: string }>(`select change_seq::text from "${table}" where "upstream_id" = ?`, [
+        rows[0].upstream_id,
+      ]);
+      expect(again.change_seq).toBe(String(stored.change_seq));
+    },
+  );
 
   it('keeps the hours of an activity day, and replaces them when they change', async () => {
     const [day] = normaliseResult('activity', specExample('activity-hourly').result as unknown as Record<string, unknown>);
@@ -101,7 +115,9 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       [participantId],
     );
     const at = (value: Date | string | null) => (value === null ? null : new Date(value));
-    expect(enrollments.map((row) => ({ ...row, first_reading_at: at(row.first_reading_at), last_reading_at: at(row.last_reading_at) }))).toEqual([
+    expect(
+      enrollments.map((row) => ({ ...row, first_reading_at: at(row.first_reading_at), last_reading_at: at(row.last_reading_at) })),
+    ).toEqual([
       { status: 'consented', first_reading_at: new Date('2021-12-09T00:00:00Z'), last_reading_at: new Date('2026-01-06T06:03:13Z') },
       { status: 'withdrawn', first_reading_at: null, last_reading_at: null },
     ]);

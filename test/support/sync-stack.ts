@@ -61,9 +61,10 @@ export interface SyncStack extends TokenStack {
    * Records the measurement requests the sandbox answers from now on; `rewrite` may alter an answer (an
    * upstream that sends something odd). `stop()` puts the sandbox back as it was.
    */
-  observeMeasurements(
-    rewrite?: (access: AuthenticatedAccess, response: MeasurementSuccessResponse) => MeasurementSuccessResponse,
-  ): { requests: ObservedRequest[]; stop(): void };
+  observeMeasurements(rewrite?: (access: AuthenticatedAccess, response: MeasurementSuccessResponse) => MeasurementSuccessResponse): {
+    requests: ObservedRequest[];
+    stop(): void;
+  };
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   sandboxSql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
 }
@@ -239,7 +240,8 @@ export async function startSyncStack(
     },
     async generate(sandboxUserId, body) {
       const response = await sandboxAdmin('POST', `/admin/users/${sandboxUserId}/readings/generate`, body);
-      if (response.status !== 201 && response.status !== 200) throw new Error(`generate refused: ${response.status} ${await response.text()}`);
+      if (response.status !== 201 && response.status !== 200)
+        throw new Error(`generate refused: ${response.status} ${await response.text()}`);
     },
     async groundTruth(sandboxUserId, kind) {
       const rows = await sandboxSql<SandboxRow & Record<string, unknown>>(
@@ -280,11 +282,13 @@ export async function startSyncStack(
           if (Date.now() - quietSince >= 1500) return;
         } else quietSince = null;
         if (Date.now() > deadline) {
-          const ledger = await sql(`select kind, pending_since, pull_token, pull_cursor, pull_pages, last_error, consecutive_failures from sync_ledger where pending_since is not null or pull_token is not null`);
-          const jobs = await sql(`select name, state, retry_count, start_after, output->>'message' as error from ${JOB_SCHEMA}.job where name in ($1, $2) and state <> 'completed'`, [
-            PULL_QUEUE,
-            DEAD_LETTER_QUEUE,
-          ]);
+          const ledger = await sql(
+            `select kind, pending_since, pull_token, pull_cursor, pull_pages, last_error, consecutive_failures from sync_ledger where pending_since is not null or pull_token is not null`,
+          );
+          const jobs = await sql(
+            `select name, state, retry_count, start_after, output->>'message' as error from ${JOB_SCHEMA}.job where name in ($1, $2) and state <> 'completed'`,
+            [PULL_QUEUE, DEAD_LETTER_QUEUE],
+          );
           const inbox = await sql(`select type, claimed_until from sync_notification where dispatched_at is null`);
           throw new Error(`sync still busy after ${timeoutMs} ms (${state.busy} items)\n${JSON.stringify({ ledger, jobs, inbox })}`);
         }

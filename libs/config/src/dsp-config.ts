@@ -75,7 +75,12 @@ export class DspConfig {
     jobSuperviseSeconds: number;
   };
   /** The Notification URI's receiver. */
-  readonly notifications: { maxBodyBytes: number; rateLimitPerMinute: number; allowedSourceIps: string[]; sharedSecret: string | undefined };
+  readonly notifications: {
+    maxBodyBytes: number;
+    rateLimitPerMinute: number;
+    allowedSourceIps: string[];
+    sharedSecret: string | undefined;
+  };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;

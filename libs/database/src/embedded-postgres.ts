@@ -46,7 +46,13 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; host?: 
 
 /** The parts of pglite-socket's query queue that {@link serialiseProtocolExchanges} replaces (not public API). */
 interface QueryQueue {
-  queue: { handlerId: number; message: Uint8Array; onData(data: Uint8Array): void; resolve(bytes: number): void; reject(error: unknown): void }[];
+  queue: {
+    handlerId: number;
+    message: Uint8Array;
+    onData(data: Uint8Array): void;
+    resolve(bytes: number): void;
+    reject(error: unknown): void;
+  }[];
   processing: boolean;
   lastHandlerId: number | null;
   db: PGlite;

@@ -67,9 +67,10 @@ export class InboxDispatcher {
       await this.scheduling.requestPulls(requests);
       await this.em
         .fork()
-        .execute(`update "sync_notification" set "dispatched_at" = now() where "id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))`, [
-          JSON.stringify(claimed.map((row) => row.id)),
-        ]);
+        .execute(
+          `update "sync_notification" set "dispatched_at" = now() where "id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))`,
+          [JSON.stringify(claimed.map((row) => row.id))],
+        );
       total += claimed.length;
     }
   }

@@ -139,7 +139,10 @@ export class OmronMeasurementClient {
     if (response.status === 403) throw new ScopeNotGrantedError(`OMRON refused ${request.type}: ${String(answer.reason ?? 'HTTP 403')}`);
     if (response.ok && answer.status === undefined) return { ok: false, kind: 'transient', reason: 'an answer without a status' };
     if (!response.ok || answer.status !== 0) {
-      throw new UpstreamRejectedError(response.status, `OMRON refused the request: HTTP ${response.status}, status ${String(answer.status)}, ${String(answer.reason ?? '')}`.trim());
+      throw new UpstreamRejectedError(
+        response.status,
+        `OMRON refused the request: HTTP ${response.status}, status ${String(answer.status)}, ${String(answer.reason ?? '')}`.trim(),
+      );
     }
     if (typeof answer.result !== 'object' || answer.result === null || Array.isArray(answer.result)) {
       return { ok: false, kind: 'transient', reason: 'an answer without a result object' };
@@ -147,7 +150,12 @@ export class OmronMeasurementClient {
     const result = answer.result as Record<string, unknown>;
     const keys = (result.paginationKey ?? {}) as Record<string, unknown>;
     const next = keys[PAGINATION_KEYS[request.type]];
-    if (next !== undefined && next !== null && !(typeof next === 'number' && Number.isSafeInteger(next)) && !(typeof next === 'string' && /^\d+$/.test(next))) {
+    if (
+      next !== undefined &&
+      next !== null &&
+      !(typeof next === 'number' && Number.isSafeInteger(next)) &&
+      !(typeof next === 'string' && /^\d+$/.test(next))
+    ) {
       return { ok: false, kind: 'transient', reason: `an unreadable pagination key ${JSON.stringify(next)}` };
     }
     return { ok: true, page: { result, nextKey: next === undefined || next === null ? null : String(next) } };

@@ -114,7 +114,13 @@ describe('normalising the spec example responses', () => {
 });
 
 describe('unit conversions keep the value as sent', () => {
-  const common = { id: 1, dateTime: '2026-03-01T12:00:00', dateTimeLocal: '2026-03-01T07:00:00', dateTimeUtcOffset: '-05:00', deviceType: 'd' };
+  const common = {
+    id: 1,
+    dateTime: '2026-03-01T12:00:00',
+    dateTimeLocal: '2026-03-01T07:00:00',
+    dateTimeUtcOffset: '-05:00',
+    deviceType: 'd',
+  };
 
   it('lb → kg', () => {
     const row = normaliseEntry('weight', { ...common, weight: '158.0', weightPref: 'lb', bmiValue: '24.10', bodyFatPercentage: '22.5' });
@@ -196,13 +202,13 @@ describe('entries the platform cannot read', () => {
   };
 
   it.each([
-    [{ ...bp, systolic: '12x' }, 'systolic is not a number'],
-    [{ ...bp, systolic: 120.5 }, 'systolic is not a whole number'],
-    [{ ...bp, bloodPressureUnits: 'kPa' }, 'is not mmHg'],
-    [{ ...bp, dateTime: 'yesterday' }, 'dateTime is not a date-time'],
-    [{ ...bp, dateTimeUtcOffset: '-0600' }, 'dateTimeUtcOffset is not an offset'],
-    [{ ...bp, id: -3 }, 'id is not an id'],
-  ])('%j: %s', (entry, message) => {
+    ['a systolic that is no number', { ...bp, systolic: '12x' }, 'systolic is not a number'],
+    ['a fractional systolic', { ...bp, systolic: 120.5 }, 'systolic is not a whole number'],
+    ['kPa', { ...bp, bloodPressureUnits: 'kPa' }, 'is not mmHg'],
+    ['a dateTime that is no date-time', { ...bp, dateTime: 'yesterday' }, 'dateTime is not a date-time'],
+    ['an ambiguous offset', { ...bp, dateTimeUtcOffset: '-0600' }, 'dateTimeUtcOffset is not an offset'],
+    ['a negative id', { ...bp, id: -3 }, 'id is not an id'],
+  ])('refuses %s', (_case, entry, message) => {
     expect(() => normaliseEntry('blood_pressure', entry)).toThrow(MeasurementFormatError);
     expect(() => normaliseEntry('blood_pressure', entry)).toThrow(message);
   });

@@ -266,7 +266,8 @@ function activity(reader: EntryReader): ActivityRow {
 
 function weight(reader: EntryReader): WeightRow {
   const pref = reader.entry.weightPref;
-  const unit = pref === 'kg' ? 'kg' : pref === 'lb' || pref === 'lbs' ? 'lb' : reader.fail(`weightPref ${JSON.stringify(pref)} is neither kg nor lb`);
+  const unit =
+    pref === 'kg' ? 'kg' : pref === 'lb' || pref === 'lbs' ? 'lb' : reader.fail(`weightPref ${JSON.stringify(pref)} is neither kg nor lb`);
   const original = reader.measured('weight');
   return {
     ...reader.base(),
@@ -340,6 +341,7 @@ export function normaliseEntry<K extends MeasurementKind>(kind: K, entry: unknow
 export function normaliseResult<K extends MeasurementKind>(kind: K, result: Record<string, unknown>): ReadingRowsByKind[K][] {
   const entries = result[MEASUREMENT_KINDS[kind].resultKey];
   if (entries === undefined || entries === null) return [];
-  if (!Array.isArray(entries)) throw new MeasurementFormatError(kind, undefined, `result.${MEASUREMENT_KINDS[kind].resultKey} is not a list`);
+  if (!Array.isArray(entries))
+    throw new MeasurementFormatError(kind, undefined, `result.${MEASUREMENT_KINDS[kind].resultKey} is not a list`);
   return entries.map((entry) => normaliseEntry(kind, entry));
 }

@@ -119,7 +119,8 @@ export class ReadingWriter {
     const recordset = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
     const compared = names.filter((name) => name !== '"upstream_id"');
     const changed = `(${compared.map((name) => `t.${name}`).join(', ')}) is distinct from (${compared.map((name) => `excluded.${name}`).join(', ')})`;
-    const hoursChanged = hourlyChanged.length > 0 ? ` or excluded."upstream_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))` : '';
+    const hoursChanged =
+      hourlyChanged.length > 0 ? ` or excluded."upstream_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))` : '';
     const sql = `insert into ${quote(table)} as t ("participant_id", ${names.join(', ')}, "change_seq", "created_at", "updated_at")
       select ?::uuid, ${names.map((name) => `i.${name}`).join(', ')}, ${NEXT_CHANGE_SEQ}, now(), now()
       from (select * from jsonb_to_recordset(?::jsonb) as r(${recordset}) order by r."measured_at", r."upstream_id") as i
@@ -155,9 +156,10 @@ export class ReadingWriter {
       .map((row) => ({ id: row.id, hourly: hoursById.get(row.upstream_id) ?? null }))
       .filter((day): day is { id: string; hourly: NonNullable<ActivityRow['hourly']> } => day.hourly !== null);
     if (days.length === 0) return;
-    await em.execute(`delete from "activity_hourly_reading" where "activity_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))`, [
-      JSON.stringify(days.map((day) => day.id)),
-    ]);
+    await em.execute(
+      `delete from "activity_hourly_reading" where "activity_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))`,
+      [JSON.stringify(days.map((day) => day.id))],
+    );
     await em.execute(
       `insert into "activity_hourly_reading" ("activity_id", "hour", "steps", "aerobic_steps", "calories_kcal", "distance_original")
        select d."id", (h->>0)::smallint, (h->>1)::int, (h->>2)::int, (h->>3)::int, (h->>4)::double precision

@@ -87,7 +87,13 @@ function view(row: LedgerRow): LedgerView {
     lastPullReadings: row.last_pull_readings,
     lastPullChanged: row.last_pull_changed,
     pull: row.pull_started_at
-      ? { startedAt: new Date(row.pull_started_at), since: row.pull_since, cursor: row.pull_cursor, pages: row.pull_pages, readings: row.pull_readings }
+      ? {
+          startedAt: new Date(row.pull_started_at),
+          since: row.pull_since,
+          cursor: row.pull_cursor,
+          pages: row.pull_pages,
+          readings: row.pull_readings,
+        }
       : null,
     lastError: row.last_error,
     lastErrorAt: date(row.last_error_at),
@@ -109,7 +115,9 @@ export class SyncLedger {
 
   /** The participant's ledger, one entry per kind that has ever been asked for. */
   async forParticipant(participantId: string): Promise<LedgerView[]> {
-    const rows = await this.em.fork().execute<LedgerRow[]>(`${LEDGER_SELECT} where l."participant_id" = ? order by l."kind"`, [participantId]);
+    const rows = await this.em
+      .fork()
+      .execute<LedgerRow[]>(`${LEDGER_SELECT} where l."participant_id" = ? order by l."kind"`, [participantId]);
     return rows.map(view);
   }
 

@@ -62,7 +62,9 @@ export class SyncMaintenance {
         [after, CHUNK],
       );
       if (rows.length === 0) break;
-      const requests: PullRequest[] = rows.flatMap((row) => kindsInScopes(row.scopes).map((kind) => ({ participantId: row.id, kind, since })));
+      const requests: PullRequest[] = rows.flatMap((row) =>
+        kindsInScopes(row.scopes).map((kind) => ({ participantId: row.id, kind, since })),
+      );
       await this.scheduling.requestPulls(requests);
       participants += rows.length;
       after = rows[rows.length - 1].id;
@@ -73,10 +75,12 @@ export class SyncMaintenance {
 
   /** Queues pulls again for requests that have waited too long. */
   async requeueStaleRequests(): Promise<number> {
-    const rows = await this.em.fork().execute<{ participant_id: string; kind: keyof typeof MEASUREMENT_KINDS }[]>(
-      `select "participant_id", "kind" from "sync_ledger" where "pending_since" < now() - make_interval(mins => ?) order by "pending_since" limit ?`,
-      [STALE_REQUEST_MINUTES, CHUNK],
-    );
+    const rows = await this.em
+      .fork()
+      .execute<{ participant_id: string; kind: keyof typeof MEASUREMENT_KINDS }[]>(
+        `select "participant_id", "kind" from "sync_ledger" where "pending_since" < now() - make_interval(mins => ?) order by "pending_since" limit ?`,
+        [STALE_REQUEST_MINUTES, CHUNK],
+      );
     await this.jobs.enqueuePulls(rows.map((row) => ({ participantId: row.participant_id, kind: row.kind })));
     return rows.length;
   }

@@ -116,15 +116,13 @@ export class SyncPuller {
    * `release`, no retry follows (nothing to retry until something changes), so nobody owns it any more.
    */
   async recordFailure(participantId: string, kind: MeasurementKind, error: Error, options: { release?: boolean } = {}): Promise<void> {
-    await this.em
-      .fork()
-      .execute(
-        `update "sync_ledger" set "last_error" = ?, "last_error_at" = now(), "consecutive_failures" = "consecutive_failures" + 1,
+    await this.em.fork().execute(
+      `update "sync_ledger" set "last_error" = ?, "last_error_at" = now(), "consecutive_failures" = "consecutive_failures" + 1,
            "pull_token" = case when ? then null else "pull_token" end, "in_flight_since" = case when ? then null else "in_flight_since" end,
            "updated_at" = now()
          where "participant_id" = ? and "kind" = ?`,
-        [describe(error), options.release ?? false, options.release ?? false, participantId, kind],
-      );
+      [describe(error), options.release ?? false, options.release ?? false, participantId, kind],
+    );
   }
 
   /** Who to pull for, or why not: no consented group, no usable OMRON connection, or the kind not granted. */
@@ -198,10 +196,10 @@ export class SyncPuller {
       );
       if (done.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
       // A dead letter of this participant and kind is resolved by this success.
-      await em.execute(`update "sync_dead_letter" set "resolved_at" = now() where "participant_id" = ? and "kind" = ? and "resolved_at" is null`, [
-        participantId,
-        kind,
-      ]);
+      await em.execute(
+        `update "sync_dead_letter" set "resolved_at" = now() where "participant_id" = ? and "kind" = ? and "resolved_at" is null`,
+        [participantId, kind],
+      );
     });
   }
 

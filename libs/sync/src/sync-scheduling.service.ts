@@ -89,10 +89,12 @@ export class SyncScheduling {
   }
 
   private async grantedKinds(participantId: string): Promise<MeasurementKind[]> {
-    const [row] = await this.em.fork().execute<{ scopes: string | null }[]>(
-      `select c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id" where p."id" = ?`,
-      [participantId],
-    );
+    const [row] = await this.em
+      .fork()
+      .execute<{ scopes: string | null }[]>(
+        `select c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id" where p."id" = ?`,
+        [participantId],
+      );
     return row?.scopes ? kindsInScopes(row.scopes) : [];
   }
 }

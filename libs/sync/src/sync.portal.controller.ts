@@ -65,7 +65,11 @@ export class SyncPortalController {
   }
 
   private async render(res: Response, extra: { notice?: string; values?: unknown; errors?: FieldErrors }, status = 200): Promise<void> {
-    const [overview, deadLetters, problems] = await Promise.all([this.ledger.overview(), this.ledger.deadLetters({ limit: 50 }), this.ledger.problems({ limit: 50 })]);
+    const [overview, deadLetters, problems] = await Promise.all([
+      this.ledger.overview(),
+      this.ledger.deadLetters({ limit: 50 }),
+      this.ledger.problems({ limit: 50 }),
+    ]);
     renderPage(
       res,
       'sync/overview',

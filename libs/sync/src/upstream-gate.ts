@@ -127,7 +127,9 @@ export class UpstreamGate {
     if (this.known.has(endpoint)) return;
     await this.em
       .fork()
-      .execute(`insert into "sync_upstream_state" ("endpoint", "next_slot_at") values (?, clock_timestamp()) on conflict do nothing`, [endpoint]);
+      .execute(`insert into "sync_upstream_state" ("endpoint", "next_slot_at") values (?, clock_timestamp()) on conflict do nothing`, [
+        endpoint,
+      ]);
     this.known.add(endpoint);
   }
 }

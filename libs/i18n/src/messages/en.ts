@@ -229,7 +229,8 @@ export const en = {
   'nav.sync': 'Sync',
   'notice.sync_requested': 'The sync has been requested; it runs in the background.',
   'sync.title': 'Measurement sync',
-  'sync.lead': 'How the readings from OMRON are kept up to date: pulls waiting, pulls that gave up, and participants whose sync has problems.',
+  'sync.lead':
+    'How the readings from OMRON are kept up to date: pulls waiting, pulls that gave up, and participants whose sync has problems.',
   'sync.pending': 'Waiting or running',
   'sync.queue': 'Job queue',
   'sync.queue_counts': '{queued} waiting, {active} running',
