@@ -23,8 +23,8 @@ export interface TokenStack {
   tokens: OmronTokens;
   /** The platform's environment, for a second platform process. */
   platformEnv: Record<string, string | undefined>;
-  /** Signs a new sandbox user in, approves the platform, exchanges the code and stores the connection. */
-  connectUser(email: string): Promise<OmronConnection>;
+  /** Signs a new sandbox user in, approves the platform (for `scopes`, default SCOPES), exchanges the code and stores the connection. */
+  connectUser(email: string, scopes?: string): Promise<OmronConnection>;
   /** Makes the connection's access token look due for refresh to the platform (OMRON still accepts it). */
   makeDue(connectionId: string): Promise<void>;
   /** Calls the sandbox's measurement API with a token; returns the HTTP status and OMRON status. */
@@ -34,7 +34,11 @@ export interface TokenStack {
   close(): Promise<void>;
 }
 
-export async function startTokenStack(sandboxEnv: Record<string, string> = {}): Promise<TokenStack> {
+/** @param platformOverrides variables of the platform's environment to set besides the test defaults. */
+export async function startTokenStack(
+  sandboxEnv: Record<string, string> = {},
+  platformOverrides: Record<string, string> = {},
+): Promise<TokenStack> {
   const [database, sandboxDatabase] = await Promise.all([createTestDatabase(), createTestDatabase()]);
   const sandbox = await startSandboxHarness(sandboxEnv, sandboxDatabase);
   await upsertRegisteredApp(sandbox.em(), {
@@ -49,6 +53,7 @@ export async function startTokenStack(sandboxEnv: Record<string, string> = {}): 
     OMRON_OAUTH_API_URL: `${sandbox.baseUrl}/stg`,
     OMRON_CLIENT_ID: CLIENT_ID,
     OMRON_CLIENT_SECRET: CLIENT_SECRET,
+    ...platformOverrides,
   });
   const platform = await createDspApp(loadDspConfig(platformEnv), { shutdownHooks: false });
   await platform.init();
@@ -61,20 +66,20 @@ export async function startTokenStack(sandboxEnv: Record<string, string> = {}): 
     platform,
     tokens,
     platformEnv,
-    async connectUser(email) {
+    async connectUser(email, scopes = SCOPES) {
       const user = await sandbox.user(email);
       const authorize = new URL('/connect/authorize', sandbox.baseUrl);
       authorize.search = new URLSearchParams({
         client_id: CLIENT_ID,
         response_type: 'code',
-        scope: SCOPES,
+        scope: scopes,
         redirect_uri: REDIRECT_URI,
         state: 'st',
       }).toString();
       const redirect = await walkConsent(sandbox.app.getHttpServer(), authorize, { email, password: 'password-123' }, 'approve');
       const code = redirect.searchParams.get('code')!;
-      const tokenSet = await platform.get(OmronOAuthClient).exchangeCode({ code, redirectUri: REDIRECT_URI, scope: SCOPES });
-      return tokens.connect({ omronUserId: user.sub, scopes: SCOPES, redirectUri: REDIRECT_URI, tokens: tokenSet });
+      const tokenSet = await platform.get(OmronOAuthClient).exchangeCode({ code, redirectUri: REDIRECT_URI, scope: scopes });
+      return tokens.connect({ omronUserId: user.sub, scopes, redirectUri: REDIRECT_URI, tokens: tokenSet });
     },
     async makeDue(connectionId) {
       await adminQuery(

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setupApiDocs } from '@opendsp/api';
 import type { DspConfig } from '@opendsp/config';
+import { NOTIFICATION_PATH, notificationBodyReader } from '@opendsp/sync';
 import { createWebApp, type WebAppOptions } from '@opendsp/views';
 import { applyWebSecurity } from '@opendsp/web-security';
 import { DspModule } from './dsp.module.js';
@@ -11,6 +12,8 @@ export async function createDspApp(config: DspConfig, options: WebAppOptions = {
   const app = await createWebApp(DspModule.forRoot(config), import.meta.url, { ...options, helpers: PORTAL_VIEW_HELPERS });
   applyWebSecurity(app, config);
   if (config.processRole !== 'worker') setupApiDocs(app);
+  // Before the general body parsers (registered at init), so OMRON's notifications get their own small limit.
+  app.use(NOTIFICATION_PATH, notificationBodyReader(config.notifications.maxBodyBytes));
   return app;
 }
 

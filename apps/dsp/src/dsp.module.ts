@@ -11,6 +11,7 @@ import { loggingModule } from '@opendsp/logging';
 import { MailModule } from '@opendsp/mail';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
+import { SyncModule } from '@opendsp/sync';
 import { TokensModule } from '@opendsp/tokens';
 import { PortalModule } from './portal/portal.module.js';
 
@@ -36,6 +37,7 @@ export class DspModule {
         MailModule,
         ParticipantsModule,
         MeasurementsModule,
+        SyncModule.forRoles({ web: servesWeb, worker: runsWork }),
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
         ...(servesWeb ? [ApiModule] : []),

@@ -17,6 +17,8 @@ export const PERMISSIONS = {
   'admins.manage': ['partner-admin'],
   'audit.view': ['partner-admin'],
   'api_clients.manage': ['partner-admin'],
+  'sync.view': ['partner-admin'],
+  'sync.run': ['partner-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

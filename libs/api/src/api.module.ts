@@ -17,7 +17,7 @@ import { ParticipantsApiService } from './data/participants-api.service.js';
 import { ReadingsApiService } from './data/readings-api.service.js';
 import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.js';
 import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.js';
-import { EmptySyncLedgerReader, SYNC_LEDGER_READER } from './integrations/sync-ledger.js';
+import { SyncLedgerAdapter, SYNC_LEDGER_READER } from './integrations/sync-ledger.js';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
 export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, ParticipantsApiController, ChangesApiController];
@@ -40,7 +40,7 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
     ReadingsApiService,
     { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
     { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
-    { provide: SYNC_LEDGER_READER, useClass: EmptySyncLedgerReader },
+    { provide: SYNC_LEDGER_READER, useClass: SyncLedgerAdapter },
   ],
   exports: [ApiClientsService],
 })

@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'api_client.secret_rotated',
   'api.participants_created',
   'api.internal_customer_id_set',
+  'sync.requested',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -74,6 +74,27 @@ export class DspConfig {
   readonly withdrawal: { keepsData: boolean };
   /** The REST API for partner systems. */
   readonly api: { accessTokenTtlSeconds: number; rateLimitPerMinute: number };
+  /** Measurement sync: upstream budget, retries, jobs and schedules (libs/sync). */
+  readonly sync: {
+    upstreamRequestsPerMinute: number;
+    pageSize: number;
+    requestTimeoutSeconds: number;
+    circuitCooldownSeconds: number;
+    reconcileIntervalMinutes: number;
+    reconcileLookbackDays: number;
+    workerConcurrency: number;
+    jobRetryLimit: number;
+    jobRetryDelaySeconds: number;
+    jobHeartbeatSeconds: number;
+    jobSuperviseSeconds: number;
+  };
+  /** The Notification URI's receiver. */
+  readonly notifications: {
+    maxBodyBytes: number;
+    rateLimitPerMinute: number;
+    allowedSourceIps: string[];
+    sharedSecret: string | undefined;
+  };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -126,6 +147,25 @@ export class DspConfig {
     };
     this.withdrawal = { keepsData: env.WITHDRAWAL_KEEPS_DATA === 'true' };
     this.api = { accessTokenTtlSeconds: env.API_ACCESS_TOKEN_TTL_SECONDS, rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE };
+    this.sync = {
+      upstreamRequestsPerMinute: env.SYNC_UPSTREAM_REQUESTS_PER_MINUTE,
+      pageSize: env.SYNC_PAGE_SIZE,
+      requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
+      circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,
+      reconcileIntervalMinutes: env.SYNC_RECONCILE_INTERVAL_MINUTES,
+      reconcileLookbackDays: env.SYNC_RECONCILE_LOOKBACK_DAYS,
+      workerConcurrency: env.SYNC_WORKER_CONCURRENCY,
+      jobRetryLimit: env.SYNC_JOB_RETRY_LIMIT,
+      jobRetryDelaySeconds: env.SYNC_JOB_RETRY_DELAY_SECONDS,
+      jobHeartbeatSeconds: env.SYNC_JOB_HEARTBEAT_SECONDS,
+      jobSuperviseSeconds: env.SYNC_JOB_SUPERVISE_SECONDS,
+    };
+    this.notifications = {
+      maxBodyBytes: env.NOTIFICATION_MAX_BODY_BYTES,
+      rateLimitPerMinute: env.NOTIFICATION_RATE_LIMIT_PER_MINUTE,
+      allowedSourceIps: env.NOTIFICATION_ALLOWED_SOURCE_IPS ?? [],
+      sharedSecret: env.NOTIFICATION_SHARED_SECRET,
+    };
   }
 }
 

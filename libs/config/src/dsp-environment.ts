@@ -258,6 +258,112 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Max(1_000_000, { message: 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
   @IsInt({ message: 'API_RATE_LIMIT_PER_MINUTE: must be a whole number' })
   API_RATE_LIMIT_PER_MINUTE: number = 600;
+  /** Requests per minute to OMRON's measurement API, shared by every process of this environment (the API is rate limited). */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_UPSTREAM_REQUESTS_PER_MINUTE: must be between 1 and 60000' })
+  @Max(60_000, { message: 'SYNC_UPSTREAM_REQUESTS_PER_MINUTE: must be between 1 and 60000' })
+  @IsInt({ message: 'SYNC_UPSTREAM_REQUESTS_PER_MINUTE: must be a whole number' })
+  SYNC_UPSTREAM_REQUESTS_PER_MINUTE: number = 50;
+
+  /** Readings asked for per measurement request (the API's `limit`). */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_PAGE_SIZE: must be between 1 and 1000' })
+  @Max(1000, { message: 'SYNC_PAGE_SIZE: must be between 1 and 1000' })
+  @IsInt({ message: 'SYNC_PAGE_SIZE: must be a whole number' })
+  SYNC_PAGE_SIZE: number = 1000;
+
+  /** A measurement request without a complete answer after this many seconds counts as a timeout and is retried. */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_REQUEST_TIMEOUT_SECONDS: must be between 1 and 300' })
+  @Max(300, { message: 'SYNC_REQUEST_TIMEOUT_SECONDS: must be between 1 and 300' })
+  @IsInt({ message: 'SYNC_REQUEST_TIMEOUT_SECONDS: must be a whole number' })
+  SYNC_REQUEST_TIMEOUT_SECONDS: number = 30;
+
+  /** After 5 failures in a row (5xx, timeouts), no process calls OMRON for this many seconds (circuit breaker). */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be between 1 and 3600' })
+  @Max(3600, { message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be between 1 and 3600' })
+  @IsInt({ message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be a whole number' })
+  SYNC_CIRCUIT_COOLDOWN_SECONDS: number = 60;
+
+  /** Every this many minutes, the last few days of every active participant are pulled again, to catch missed notifications. */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_RECONCILE_INTERVAL_MINUTES: must be between 1 and 10080' })
+  @Max(10_080, { message: 'SYNC_RECONCILE_INTERVAL_MINUTES: must be between 1 and 10080' })
+  @IsInt({ message: 'SYNC_RECONCILE_INTERVAL_MINUTES: must be a whole number' })
+  SYNC_RECONCILE_INTERVAL_MINUTES: number = 360;
+
+  /** How many days back a reconciliation pulls. */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_RECONCILE_LOOKBACK_DAYS: must be between 1 and 90' })
+  @Max(90, { message: 'SYNC_RECONCILE_LOOKBACK_DAYS: must be between 1 and 90' })
+  @IsInt({ message: 'SYNC_RECONCILE_LOOKBACK_DAYS: must be a whole number' })
+  SYNC_RECONCILE_LOOKBACK_DAYS: number = 3;
+
+  /** Pulls one worker process runs at once. */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_WORKER_CONCURRENCY: must be between 1 and 64' })
+  @Max(64, { message: 'SYNC_WORKER_CONCURRENCY: must be between 1 and 64' })
+  @IsInt({ message: 'SYNC_WORKER_CONCURRENCY: must be a whole number' })
+  SYNC_WORKER_CONCURRENCY: number = 4;
+
+  /** Retries of a failed pull (exponential backoff from SYNC_JOB_RETRY_DELAY_SECONDS) before it goes to the dead-letter list. */
+  @Transform(toInt)
+  @Min(0, { message: 'SYNC_JOB_RETRY_LIMIT: must be between 0 and 50' })
+  @Max(50, { message: 'SYNC_JOB_RETRY_LIMIT: must be between 0 and 50' })
+  @IsInt({ message: 'SYNC_JOB_RETRY_LIMIT: must be a whole number' })
+  SYNC_JOB_RETRY_LIMIT: number = 6;
+
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_JOB_RETRY_DELAY_SECONDS: must be between 1 and 3600' })
+  @Max(3600, { message: 'SYNC_JOB_RETRY_DELAY_SECONDS: must be between 1 and 3600' })
+  @IsInt({ message: 'SYNC_JOB_RETRY_DELAY_SECONDS: must be a whole number' })
+  SYNC_JOB_RETRY_DELAY_SECONDS: number = 30;
+
+  /**
+   * A running pull proves it is alive this often; one whose process died is handed to another worker after
+   * missing it, found by a check every SYNC_JOB_SUPERVISE_SECONDS.
+   */
+  @Transform(toInt)
+  @Min(10, { message: 'SYNC_JOB_HEARTBEAT_SECONDS: must be between 10 and 3600' })
+  @Max(3600, { message: 'SYNC_JOB_HEARTBEAT_SECONDS: must be between 10 and 3600' })
+  @IsInt({ message: 'SYNC_JOB_HEARTBEAT_SECONDS: must be a whole number' })
+  SYNC_JOB_HEARTBEAT_SECONDS: number = 30;
+
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_JOB_SUPERVISE_SECONDS: must be between 1 and 600' })
+  @Max(600, { message: 'SYNC_JOB_SUPERVISE_SECONDS: must be between 1 and 600' })
+  @IsInt({ message: 'SYNC_JOB_SUPERVISE_SECONDS: must be a whole number' })
+  SYNC_JOB_SUPERVISE_SECONDS: number = 60;
+
+  /** Largest notification body accepted, in bytes (OMRON's `{id, timestamp, type}` is well under 1 KB). */
+  @Transform(toInt)
+  @Min(256, { message: 'NOTIFICATION_MAX_BODY_BYTES: must be between 256 and 65536' })
+  @Max(65_536, { message: 'NOTIFICATION_MAX_BODY_BYTES: must be between 256 and 65536' })
+  @IsInt({ message: 'NOTIFICATION_MAX_BODY_BYTES: must be a whole number' })
+  NOTIFICATION_MAX_BODY_BYTES: number = 4096;
+
+  /** Notifications accepted per source address and minute, per web process; more are answered 429. */
+  @Transform(toInt)
+  @Min(1, { message: 'NOTIFICATION_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @Max(1_000_000, { message: 'NOTIFICATION_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
+  @IsInt({ message: 'NOTIFICATION_RATE_LIMIT_PER_MINUTE: must be a whole number' })
+  NOTIFICATION_RATE_LIMIT_PER_MINUTE: number = 6000;
+
+  /** Optional: IPv4 addresses or CIDR blocks OMRON's notifications come from; unset, any address may notify. */
+  @IsOptional()
+  @Transform(({ value }) => splitList(value))
+  @IsIpv4CidrList()
+  NOTIFICATION_ALLOWED_SOURCE_IPS?: string[];
+
+  /**
+   * Optional: a secret the Notification URI must carry, as `?secret=…` in the URI registered with OMRON or as
+   * `Authorization: Bearer …`; unset, notifications are not authenticated (they only ever trigger a pull).
+   */
+  @IsOptional()
+  @MinLength(16, { message: 'NOTIFICATION_SHARED_SECRET: at least 16 characters' })
+  @IsString({ message: 'NOTIFICATION_SHARED_SECRET: must be text' })
+  NOTIFICATION_SHARED_SECRET?: string;
 
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })

@@ -9,6 +9,7 @@ import { Enrollment, Participant } from '@opendsp/participants';
 // Pre-created accounts' one-time credential sheets and consent-link invitations (enrollment admin).
 import { ConsentInvitation, CredentialSheet } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
+import { SYNC_ENTITIES } from '@opendsp/sync';
 import { EnvironmentStamp } from './environment-stamp.entity.js';
 
 /** Every entity of the platform, listed explicitly (no folder scanning). */
@@ -34,4 +35,5 @@ export const DSP_ENTITIES = [
   ConsentLinkOpen,
   ParticipantSession,
   ...API_ENTITIES,
+  ...SYNC_ENTITIES,
 ];

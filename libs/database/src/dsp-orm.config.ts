@@ -11,7 +11,8 @@ export function dspOrmConfig(database: DatabaseSettings): Options {
     migrationsList: DSP_MIGRATIONS,
     migrationsFolder: 'libs/database/src/migrations',
     migrationsTable: 'mikro_orm_migrations',
-    // The OMRON sandbox may share the database; its schema is not ours to diff or drop.
-    foreignSchemas: ['omron_sandbox'],
+    // The OMRON sandbox may share the database; its schema is not ours to diff or drop. Nor is pg-boss's
+    // job queue schema, which pg-boss creates and migrates itself (libs/sync).
+    foreignSchemas: ['omron_sandbox', 'pgboss'],
   });
 }

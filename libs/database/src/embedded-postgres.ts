@@ -28,6 +28,7 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; host?: 
   }
   const db = await PGlite.create(dataDir);
   const server = new PGLiteSocketServer({ db, host, port: options.port, maxConnections: EMBEDDED_MAX_CONNECTIONS });
+  serialiseProtocolExchanges(server);
   try {
     await server.start();
   } catch (error) {
@@ -40,5 +41,77 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; host?: 
       await server.stop();
       await db.close();
     },
+  };
+}
+
+/** The parts of pglite-socket's query queue that {@link serialiseProtocolExchanges} replaces (not public API). */
+interface QueryQueue {
+  queue: {
+    handlerId: number;
+    message: Uint8Array;
+    onData(data: Uint8Array): void;
+    resolve(bytes: number): void;
+    reject(error: unknown): void;
+  }[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  db: PGlite;
+  processQueue(): Promise<void>;
+  clearTransactionIfNeeded(handlerId: number): Promise<void>;
+}
+
+/** Extended-protocol messages after which the same client's Sync must follow: Parse, Bind, Describe, Execute, Close, Flush. */
+const EXCHANGE_CONTINUES = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]);
+
+/**
+ * PGlite runs one session, which the socket server shares among its connections message by message. It keeps
+ * one connection's messages together while a transaction is open, but not within one extended-protocol
+ * exchange (Parse, Bind, …, Sync) outside a transaction: when several clients wait (say, behind another's
+ * transaction), one client's Bind can land on another's unnamed Parse ("bind message supplies 2 parameters,
+ * but prepared statement requires 4"). With the job queue's own pool polling beside the ORM's, that happened
+ * constantly. This keeps a connection's exchange together until its Sync as well.
+ */
+function serialiseProtocolExchanges(server: PGLiteSocketServer): void {
+  const queue = (server as unknown as { queryQueue: QueryQueue }).queryQueue;
+  let midExchange = false;
+  queue.processQueue = async function (this: QueryQueue): Promise<void> {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const pinned = this.lastHandlerId !== null && (midExchange || this.db.isInTransaction());
+        const index = pinned ? this.queue.findIndex((item) => item.handlerId === this.lastHandlerId) : 0;
+        // The connection that holds the session has not sent its next message yet: wait for it.
+        if (index === -1) break;
+        const [item] = this.queue.splice(index, 1);
+        this.lastHandlerId = item.handlerId;
+        midExchange = EXCHANGE_CONTINUES.has(item.message[0]);
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          midExchange = false;
+          item.reject(error);
+          continue;
+        }
+        item.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
+  const clear = queue.clearTransactionIfNeeded.bind(queue);
+  // A client that disconnects in the middle of an exchange must not keep the session.
+  queue.clearTransactionIfNeeded = async (handlerId: number): Promise<void> => {
+    if (queue.lastHandlerId === handlerId) midExchange = false;
+    await clear(handlerId);
+    await queue.processQueue();
   };
 }

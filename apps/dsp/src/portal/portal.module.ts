@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AdminAuthModule } from '@opendsp/admin-auth';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
+import { SyncPortalModule } from '@opendsp/sync';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
 import { DevModule } from '../dev/dev.module.js';
@@ -11,7 +12,16 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
 
 /** The admin portal: sign-in, sessions and access rules, and every portal page. Served by the web roles only. */
 @Module({
-  imports: [AdminAuthModule, GroupsModule, HomeModule, AdminsModule, AuditPageModule, DevModule, ParticipantsPortalModule],
+  imports: [
+    AdminAuthModule,
+    GroupsModule,
+    HomeModule,
+    AdminsModule,
+    AuditPageModule,
+    DevModule,
+    ParticipantsPortalModule,
+    SyncPortalModule,
+  ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })
 export class PortalModule {}

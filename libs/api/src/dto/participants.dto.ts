@@ -106,7 +106,12 @@ export class SyncLedgerEntryDto {
   @ApiProperty({ ...NULLABLE_UTC })
   lastErrorAt!: string | null;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'Seconds between the last notification and the pull that caught up with it.' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Seconds since the oldest sync request (notification, reconciliation, sync now) that no successful pull has served yet; null when up to date.',
+  })
   lagSeconds!: number | null;
 }
 

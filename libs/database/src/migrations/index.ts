@@ -4,6 +4,7 @@ import { Migration20261123130000_omron_connections } from './Migration2026112313
 import { Migration20261123140000_participants_and_readings } from './Migration20261123140000_participants_and_readings.js';
 import { Migration20261123150000_consent } from './Migration20261123150000_consent.js';
 import { Migration20261123151000_enrollment_admin } from './Migration20261123151000_enrollment_admin.js';
+import { Migration20261123152000_sync } from './Migration20261123152000_sync.js';
 import { Migration20261123153000_api } from './Migration20261123153000_api.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
@@ -14,5 +15,6 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261123140000_participants_and_readings', class: Migration20261123140000_participants_and_readings },
   { name: 'Migration20261123150000_consent', class: Migration20261123150000_consent },
   { name: 'Migration20261123151000_enrollment_admin', class: Migration20261123151000_enrollment_admin },
+  { name: 'Migration20261123152000_sync', class: Migration20261123152000_sync },
   { name: 'Migration20261123153000_api', class: Migration20261123153000_api },
 ];

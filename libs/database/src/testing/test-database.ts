@@ -69,8 +69,12 @@ export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow
   }
 }
 
-/** Creates the migrated template once (the first test file to need it wins an advisory lock) and drops stale ones. */
-async function ensureTemplate(serverUrl: string): Promise<string> {
+/**
+ * Creates the migrated template once (the first test file to need it wins an advisory lock), drops stale ones,
+ * and copies it into `database` while still holding the lock: worktrees with other migrations share the
+ * server, and one of them could otherwise drop this template between the check and the copy.
+ */
+async function copyTemplate(serverUrl: string, database: string): Promise<void> {
   const name = templateName();
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
@@ -87,7 +91,7 @@ async function ensureTemplate(serverUrl: string): Promise<string> {
       // Renamed only when complete, so a crash mid-migration never leaves a half-built template behind.
       await client.query(`alter database "${name}_building" rename to "${name}"`);
     }
-    return name;
+    await client.query(`create database "${database}" template "${name}"`);
   } finally {
     await client.query(`select pg_advisory_unlock(hashtext('opendsp_test_template'))`).catch(() => undefined);
     await client.end();
@@ -104,8 +108,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   const server = testServerUrl();
   if (server) {
     const name = `opendsp_t_${randomBytes(6).toString('hex')}`;
-    const template = migrated ? await ensureTemplate(server) : undefined;
-    await adminQuery(server, `create database "${name}"${template ? ` template "${template}"` : ''}`);
+    if (migrated) await copyTemplate(server, name);
+    else await adminQuery(server, `create database "${name}"`);
     return {
       settings: { url: databaseUrl(server, name), poolMax: 5 },
       drop: async () => {

@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { PgBoss, type Job, type JobWithMetadata, type Queue } from 'pg-boss';
+import { DspConfig } from '@opendsp/config';
+import type { MeasurementKind } from '@opendsp/measurements';
+
+/** pg-boss keeps its tables in a schema of its own, which it creates and migrates itself at start. */
+export const JOB_SCHEMA = 'pgboss';
+/** One pull of one participant's readings of one kind. */
+export const PULL_QUEUE = 'sync-pull';
+/** Pulls that failed their last retry land here; a worker lists them in `sync_dead_letter`. */
+export const DEAD_LETTER_QUEUE = 'sync-pull-dead-letter';
+
+export const SYNC_ROLES = Symbol('SYNC_ROLES');
+/** Which parts of the sync this process runs (see DspModule): the receiver in web roles, the work in worker roles. */
+export interface SyncRoles {
+  web: boolean;
+  worker: boolean;
+}
+
+export interface PullJobData {
+  participantId: string;
+  kind: MeasurementKind;
+}
+
+/** The queue key that coalesces pulls: at most one waiting and one running per participant and kind. */
+export const pullKey = (data: PullJobData): string => `${data.participantId}:${data.kind}`;
+
+/** pg-boss connections of one process (its own small pool beside the ORM's). */
+const POOL_MAX = 3;
+/** How long a graceful stop waits for running pulls to finish their page. */
+const STOP_TIMEOUT_MS = 20_000;
+
+/**
+ * The platform's durable job queue: pg-boss on the platform's PostgreSQL. Both roles start it (web
+ * processes enqueue, e.g. "sync now"); only worker processes supervise it (expire jobs of dead workers,
+ * retry, dead-letter) and run handlers.
+ *
+ * The pull queue uses pg-boss's `stately` policy keyed by participant and kind: one waiting job and one
+ * running job at most, so a burst of notifications coalesces into one pull, while a notification that
+ * arrives during a pull still gets a pull after it. Failed pulls are retried with exponential backoff; after
+ * the last retry pg-boss moves them to the dead-letter queue. Running jobs send heartbeats: a job whose
+ * worker died (even by SIGKILL) misses them and is handed to another worker within
+ * SYNC_JOB_HEARTBEAT_SECONDS + SYNC_JOB_SUPERVISE_SECONDS.
+ */
+@Injectable()
+export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SyncJobs.name);
+  readonly boss: PgBoss;
+  /** Set when the process begins to shut down: running pulls stop after their current page. */
+  stopping = false;
+
+  constructor(
+    private readonly config: DspConfig,
+    @Inject(SYNC_ROLES) private readonly roles: SyncRoles,
+  ) {
+    const supervise = config.sync.jobSuperviseSeconds;
+    this.boss = new PgBoss({
+      connectionString: config.database.url,
+      schema: JOB_SCHEMA,
+      max: POOL_MAX,
+      application_name: 'opendsp-jobs',
+      migrate: true,
+      supervise: roles.worker,
+      schedule: false,
+      superviseIntervalSeconds: supervise,
+      monitorIntervalSeconds: supervise,
+      queueCacheIntervalSeconds: Math.max(supervise, 10),
+    });
+    this.boss.on('error', (error: Error) => this.logger.warn(`job queue: ${error.message}`));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.boss.start({ attempts: 3 });
+    await this.ensureQueue({ name: DEAD_LETTER_QUEUE, policy: 'standard', retentionSeconds: 30 * 86_400, deleteAfterSeconds: 30 * 86_400 });
+    const { jobRetryLimit, jobRetryDelaySeconds, jobHeartbeatSeconds } = this.config.sync;
+    await this.ensureQueue({
+      name: PULL_QUEUE,
+      policy: 'stately',
+      retryLimit: jobRetryLimit,
+      retryDelay: jobRetryDelaySeconds,
+      retryBackoff: true,
+      retryDelayMax: 3600,
+      heartbeatSeconds: jobHeartbeatSeconds,
+      // A full history may take long; heartbeats, not this, detect dead workers.
+      expireInSeconds: 6 * 3600,
+      deleteAfterSeconds: 2 * 86_400,
+      deadLetter: DEAD_LETTER_QUEUE,
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS });
+  }
+
+  /** Queues pulls; one already waiting for the same participant and kind absorbs the new one. */
+  async enqueuePulls(pulls: readonly PullJobData[], options: { startAfter?: Date } = {}): Promise<void> {
+    if (pulls.length === 0) return;
+    for (let start = 0; start < pulls.length; start += 500) {
+      await this.boss.insert(
+        PULL_QUEUE,
+        pulls.slice(start, start + 500).map((data) => ({
+          data: { participantId: data.participantId, kind: data.kind },
+          singletonKey: pullKey(data),
+          ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+        })),
+      );
+    }
+  }
+
+  /** Runs `handler` for pulls in this process (worker roles only), SYNC_WORKER_CONCURRENCY at a time. */
+  async workPulls(handler: (job: Job<PullJobData>) => Promise<void>): Promise<void> {
+    if (!this.roles.worker) throw new Error('pulls run in worker processes only');
+    await this.boss.work<PullJobData>(
+      PULL_QUEUE,
+      { localConcurrency: this.config.sync.workerConcurrency, pollingIntervalSeconds: 1, batchSize: 1 },
+      async ([job]) => handler(job),
+    );
+  }
+
+  /** Runs `handler` for dead-lettered pulls (worker roles only). */
+  async workDeadLetters(handler: (job: JobWithMetadata<PullJobData>) => Promise<void>): Promise<void> {
+    if (!this.roles.worker) throw new Error('dead letters are handled in worker processes only');
+    await this.boss.work<PullJobData, void, { pollingIntervalSeconds: number; batchSize: number; includeMetadata: true }>(
+      DEAD_LETTER_QUEUE,
+      { pollingIntervalSeconds: 2, batchSize: 1, includeMetadata: true },
+      async ([job]) => handler(job),
+    );
+  }
+
+  /** Pulls waiting or running, for the portal. */
+  async pullCounts(): Promise<{ queued: number; active: number }> {
+    const rows = await this.boss.getDb().executeSql(
+      `select count(*) filter (where state in ('created', 'retry'))::int as queued, count(*) filter (where state = 'active')::int as active
+                   from ${JOB_SCHEMA}.job where name = $1`,
+      [PULL_QUEUE],
+    );
+    const [row] = rows.rows as { queued: number; active: number }[];
+    return { queued: Number(row?.queued ?? 0), active: Number(row?.active ?? 0) };
+  }
+
+  private async ensureQueue(queue: Queue): Promise<void> {
+    const { name, policy, ...options } = queue;
+    if (!(await this.boss.getQueue(name))) {
+      try {
+        await this.boss.createQueue(name, { policy, ...options });
+        return;
+      } catch (error) {
+        // Another process created it at the same moment; bring its options up to date below.
+        if (!(await this.boss.getQueue(name))) throw error;
+      }
+    }
+    await this.boss.updateQueue(name, options);
+  }
+}

@@ -1,0 +1,104 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
+import { MEASUREMENT_KINDS } from '@opendsp/measurements';
+import { SyncJobs } from './sync-jobs.js';
+import { kindsInScopes, SyncScheduling, type PullRequest } from './sync-scheduling.service.js';
+
+/** Requests that no pull took over for this long are queued again (their job was lost, e.g. the queue was unreachable). */
+const STALE_REQUEST_MINUTES = 5;
+/** Dispatched notifications are kept this long, then deleted. */
+const INBOX_RETENTION_DAYS = 30;
+const CHUNK = 1000;
+
+/**
+ * The sync's periodic work, in worker processes (@nestjs/schedule checks every minute; the intervals
+ * themselves are kept in `sync_periodic_run`, so several workers run each task once per interval):
+ *
+ * - **Reconciliation** every SYNC_RECONCILE_INTERVAL_MINUTES (default 6 hours): every active participant's
+ *   last SYNC_RECONCILE_LOOKBACK_DAYS days of every granted kind are pulled again, which catches
+ *   notifications OMRON never delivered (and readings uploaded late with older measurement times).
+ * - Requests left waiting without a job are queued again; old dispatched notifications are deleted.
+ */
+@Injectable()
+export class SyncMaintenance {
+  private readonly logger = new Logger(SyncMaintenance.name);
+  private running = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: DspConfig,
+    private readonly scheduling: SyncScheduling,
+    private readonly jobs: SyncJobs,
+  ) {}
+
+  @Interval('sync-maintenance', 60_000)
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      if (await this.due('reconcile', this.config.sync.reconcileIntervalMinutes)) await this.reconcile();
+      await this.requeueStaleRequests();
+      if (await this.due('prune-inbox', 24 * 60)) await this.pruneInbox();
+    } catch (error) {
+      this.logger.warn(`sync maintenance failed: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Requests a pull of the last few days for every participant with a consented group and a usable connection. */
+  async reconcile(): Promise<number> {
+    const since = new Date(Date.now() - (this.config.sync.reconcileLookbackDays + 1) * 86_400_000).toISOString().slice(0, 10);
+    let after = '00000000-0000-0000-0000-000000000000';
+    let participants = 0;
+    for (;;) {
+      const rows = await this.em.fork().execute<{ id: string; scopes: string }[]>(
+        `select p."id", c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id"
+         where c."state" in ('active', 'refreshing') and p."id" > ?
+           and exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."status" = 'consented')
+         order by p."id" limit ?`,
+        [after, CHUNK],
+      );
+      if (rows.length === 0) break;
+      const requests: PullRequest[] = rows.flatMap((row) =>
+        kindsInScopes(row.scopes).map((kind) => ({ participantId: row.id, kind, since })),
+      );
+      await this.scheduling.requestPulls(requests);
+      participants += rows.length;
+      after = rows[rows.length - 1].id;
+    }
+    this.logger.log(`reconciliation: pulls since ${since} requested for ${participants} participant(s)`);
+    return participants;
+  }
+
+  /** Queues pulls again for requests that have waited too long. */
+  async requeueStaleRequests(): Promise<number> {
+    const rows = await this.em
+      .fork()
+      .execute<{ participant_id: string; kind: keyof typeof MEASUREMENT_KINDS }[]>(
+        `select "participant_id", "kind" from "sync_ledger" where "pending_since" < now() - make_interval(mins => ?) order by "pending_since" limit ?`,
+        [STALE_REQUEST_MINUTES, CHUNK],
+      );
+    await this.jobs.enqueuePulls(rows.map((row) => ({ participantId: row.participant_id, kind: row.kind })));
+    return rows.length;
+  }
+
+  async pruneInbox(): Promise<void> {
+    await this.em
+      .fork()
+      .execute(`delete from "sync_notification" where "dispatched_at" < now() - make_interval(days => ?)`, [INBOX_RETENTION_DAYS]);
+  }
+
+  /** Claims a periodic task for this process if its interval has passed since any process last ran it (not on the very first check). */
+  private async due(task: string, intervalMinutes: number): Promise<boolean> {
+    const em = this.em.fork();
+    await em.execute(`insert into "sync_periodic_run" ("task", "last_run_at") values (?, now()) on conflict do nothing`, [task]);
+    const claimed = await em.execute<{ task: string }[]>(
+      `update "sync_periodic_run" set "last_run_at" = now() where "task" = ? and "last_run_at" <= now() - make_interval(mins => ?) returning "task"`,
+      [task, intervalMinutes],
+    );
+    return claimed.length > 0;
+  }
+}

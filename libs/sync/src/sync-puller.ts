@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import { OmronMeasurementClient } from './measurement-client.js';
+import { normaliseResult } from './normalise.js';
+import { ReadingWriter } from './reading-writer.js';
+import { PullSupersededError } from './sync-errors.js';
+
+export type PullOutcome =
+  | { status: 'completed'; pages: number; readings: number; changed: number }
+  | { status: 'skipped'; reason: string }
+  /** Stopped between pages (the process is shutting down); the cursor is kept for the next run. */
+  | { status: 'interrupted' };
+
+/** A pull's plan as agreed with the ledger. */
+interface PullPlan {
+  token: string;
+  /** `YYYY-MM-DD`, or null for the whole history. */
+  since: string | null;
+  cursor: string | null;
+  resumed: boolean;
+}
+
+interface LedgerPullRow {
+  requested_full: boolean;
+  requested_since: string | null;
+  pull_started_at: Date | null;
+  pull_since: string | null;
+  pull_cursor: string | null;
+}
+
+interface TargetRow {
+  connection_id: string | null;
+  state: string | null;
+  scopes: string | null;
+  consented: boolean;
+}
+
+/** The local date one day before `localTime`'s, as `YYYY-MM-DD`. */
+export function dayBefore(localTime: string): string {
+  return new Date(Date.parse(`${localTime.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Runs one pull: one participant, one kind, from the ledger's cursor until OMRON has no further page.
+ *
+ * - The window: the whole history for a backfill (or when nothing is stored yet); otherwise `since` one day
+ *   before the local date of the newest stored reading (OMRON reads `since` as a date, and a reading's local
+ *   date can be a day off its UTC date either way), or earlier if reconciliation asked for more.
+ * - Each page is written in one transaction together with the ledger's cursor, under the change-sequence
+ *   lock. A crash at any point leaves either the page and its cursor or neither: the next run resumes
+ *   after the last committed page, re-reads at most one page, and the idempotent upsert makes that harmless.
+ * - A pull owns the ledger row through a token; if a worker presumed dead comes back, its next page fails
+ *   to commit (its token is gone) and it stops.
+ */
+@Injectable()
+export class SyncPuller {
+  private readonly logger = new Logger(SyncPuller.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly client: OmronMeasurementClient,
+    private readonly writer: ReadingWriter,
+  ) {}
+
+  async pull(
+    participantId: string,
+    kind: MeasurementKind,
+    options: { signal?: AbortSignal; shouldStop?: () => boolean } = {},
+  ): Promise<PullOutcome> {
+    const target = await this.target(participantId, kind);
+    if ('skip' in target) {
+      await this.settleSkipped(participantId, kind, target.skip, target.problem);
+      return { status: 'skipped', reason: target.skip };
+    }
+    const plan = await this.begin(participantId, kind);
+    const type = MEASUREMENT_KINDS[kind].upstreamType;
+    let { cursor } = plan;
+    let pages = 0;
+    let readings = 0;
+    let changed = 0;
+    for (;;) {
+      if (options.shouldStop?.()) return { status: 'interrupted' };
+      const page = await this.client.fetchPage(target.connectionId, { type, since: plan.since, paginationKey: cursor }, options.signal);
+      const rows = normaliseResult(kind, page.result);
+      if (page.nextKey !== null && page.nextKey === cursor) throw new Error(`OMRON's ${type} pagination key did not move past ${cursor}`);
+      const written = await this.em.fork().transactional(async (em) => {
+        let outcome = { inserted: 0, updated: 0 };
+        if (rows.length > 0) {
+          // A withdrawal deletes readings under this row's lock: wait for it, then look again with a fresh
+          // snapshot, so a page fetched before the withdrawal is never written after it.
+          await em.execute(`select 1 from "participant" where "id" = ? for share`, [participantId]);
+          const [consent] = await em.execute<{ consented: boolean }[]>(
+            `select exists (select 1 from "enrollment" where "participant_id" = ? and "status" = 'consented') as consented`,
+            [participantId],
+          );
+          if (!consent.consented) throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
+          await lockChangeSequence(em);
+          outcome = await this.writer.write(em, participantId, kind, rows);
+        }
+        const moved = await em.execute<{ id: string }[]>(
+          `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
+             "pull_changed" = "pull_changed" + ?, "updated_at" = now()
+           where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
+          [page.nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, plan.token],
+        );
+        // Rolls the page back: another worker owns this pull now.
+        if (moved.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
+        return outcome.inserted + outcome.updated;
+      });
+      pages++;
+      readings += rows.length;
+      changed += written;
+      if (page.nextKey === null) break;
+      cursor = page.nextKey;
+    }
+    await this.finish(participantId, kind, plan.token);
+    return { status: 'completed', pages, readings, changed };
+  }
+
+  /**
+   * Notes a failed run in the ledger. The pull stays where it is (its cursor), for a retry to resume; with
+   * `release`, no retry follows (nothing to retry until something changes), so nobody owns it any more.
+   */
+  async recordFailure(participantId: string, kind: MeasurementKind, error: Error, options: { release?: boolean } = {}): Promise<void> {
+    await this.em.fork().execute(
+      `update "sync_ledger" set "last_error" = ?, "last_error_at" = now(), "consecutive_failures" = "consecutive_failures" + 1,
+           "pull_token" = case when ? then null else "pull_token" end, "in_flight_since" = case when ? then null else "in_flight_since" end,
+           "updated_at" = now()
+         where "participant_id" = ? and "kind" = ?`,
+      [describe(error), options.release ?? false, options.release ?? false, participantId, kind],
+    );
+  }
+
+  /** Who to pull for, or why not: no consented group, no usable OMRON connection, or the kind not granted. */
+  private async target(
+    participantId: string,
+    kind: MeasurementKind,
+  ): Promise<{ connectionId: string } | { skip: string; problem: boolean }> {
+    const [row] = await this.em.fork().execute<TargetRow[]>(
+      `select c."id" as connection_id, c."state", c."scopes",
+         exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."status" = 'consented') as consented
+       from "participant" p left join "omron_connection" c on c."omron_user_id" = p."omron_user_id"
+       where p."id" = ?`,
+      [participantId],
+    );
+    if (!row) return { skip: 'the participant no longer exists', problem: false };
+    if (!row.consented) return { skip: 'the participant has no consented group', problem: false };
+    if (!row.connection_id) return { skip: 'no OMRON connection is stored', problem: true };
+    if (row.state !== 'active' && row.state !== 'refreshing') return { skip: `the OMRON connection is ${row.state}`, problem: true };
+    const type = MEASUREMENT_KINDS[kind].upstreamType;
+    if (!row.scopes?.split(/\s+/).includes(type)) return { skip: `the participant did not grant ${type}`, problem: false };
+    return { connectionId: row.connection_id };
+  }
+
+  /** Agrees the pull's window and starting point with the ledger and takes the requests over, in one short transaction. */
+  private async begin(participantId: string, kind: MeasurementKind): Promise<PullPlan> {
+    return this.em.fork().transactional(async (em) => {
+      await em.execute(`insert into "sync_ledger" ("participant_id", "kind") values (?, ?) on conflict do nothing`, [participantId, kind]);
+      const [ledger] = await em.execute<LedgerPullRow[]>(
+        `select "requested_full", "requested_since", "pull_started_at", "pull_since", "pull_cursor"::text as pull_cursor
+         from "sync_ledger" where "participant_id" = ? and "kind" = ? for update`,
+        [participantId, kind],
+      );
+      const [newest] = await em.execute<{ local_time: string }[]>(
+        `select "local_time" from "${MEASUREMENT_KINDS[kind].table}" where "participant_id" = ? order by "measured_at" desc limit 1`,
+        [participantId],
+      );
+      // null: the whole history.
+      const incremental = newest ? dayBefore(newest.local_time) : null;
+      const wanted = ledger.requested_full || incremental === null ? null : minDate(incremental, ledger.requested_since);
+      // An unfinished pull (its worker died, it failed, or it gave up) has a start time and a cursor.
+      const running = ledger.pull_started_at !== null;
+      // Resume the unfinished pull when its window covers what is wanted now; otherwise start over, wider.
+      const covers = running && (ledger.pull_since === null || (wanted !== null && ledger.pull_since <= wanted));
+      const since = covers ? ledger.pull_since : running && wanted !== null ? minDate(wanted, ledger.pull_since) : wanted;
+      const plan: PullPlan = { token: randomUUID(), since, cursor: covers ? ledger.pull_cursor : null, resumed: covers };
+      await em.execute(
+        `update "sync_ledger" set "pull_token" = ?, "pull_started_at" = case when ? then "pull_started_at" else now() end,
+           "pull_since" = ?, "pull_cursor" = ?,
+           "pull_pages" = case when ? then "pull_pages" else 0 end, "pull_readings" = case when ? then "pull_readings" else 0 end,
+           "pull_changed" = case when ? then "pull_changed" else 0 end,
+           "requested_full" = false, "requested_since" = null,
+           "in_flight_since" = least("in_flight_since", "pending_since"), "pending_since" = null, "updated_at" = now()
+         where "participant_id" = ? and "kind" = ?`,
+        [plan.token, covers, since, plan.cursor, covers, covers, covers, participantId, kind],
+      );
+      if (covers) this.logger.log(`resuming the ${kind} pull of ${participantId} after page ${plan.cursor ?? '(start)'}`);
+      return plan;
+    });
+  }
+
+  private async finish(participantId: string, kind: MeasurementKind, token: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const done = await em.execute<{ id: string }[]>(
+        `update "sync_ledger" set "last_pull_started_at" = "pull_started_at", "last_pull_succeeded_at" = now(),
+           "last_pull_readings" = "pull_readings", "last_pull_changed" = "pull_changed",
+           "pull_token" = null, "pull_started_at" = null, "pull_since" = null, "pull_cursor" = null,
+           "pull_pages" = 0, "pull_readings" = 0, "pull_changed" = 0, "in_flight_since" = null,
+           "last_error" = null, "last_error_at" = null, "consecutive_failures" = 0, "updated_at" = now()
+         where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
+        [participantId, kind, token],
+      );
+      if (done.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
+      // A dead letter of this participant and kind is resolved by this success.
+      await em.execute(
+        `update "sync_dead_letter" set "resolved_at" = now() where "participant_id" = ? and "kind" = ? and "resolved_at" is null`,
+        [participantId, kind],
+      );
+    });
+  }
+
+  private async settleSkipped(participantId: string, kind: MeasurementKind, reason: string, problem: boolean): Promise<void> {
+    await this.em.fork().execute(
+      `update "sync_ledger" set "requested_full" = false, "requested_since" = null, "pending_since" = null, "in_flight_since" = null, "pull_token" = null,
+         "last_error" = case when ? then ? else "last_error" end, "last_error_at" = case when ? then now() else "last_error_at" end, "updated_at" = now()
+       where "participant_id" = ? and "kind" = ?`,
+      [problem, `not pulled: ${reason}`, problem, participantId, kind],
+    );
+    this.logger.log(`${kind} pull of ${participantId} skipped: ${reason}`);
+  }
+}
+
+/** The earlier of two `YYYY-MM-DD` dates, ignoring a null. */
+function minDate(a: string, b: string | null): string {
+  return b !== null && b < a ? b : a;
+}
+
+/** An error as the ledger shows it: its name and message, never a stack (or anything from a request). */
+export function describe(error: Error): string {
+  return `${error.name}: ${error.message}`.slice(0, 1000);
+}

@@ -1,0 +1,48 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ParticipantsModule } from '@opendsp/participants';
+import { TokensModule } from '@opendsp/tokens';
+import { EnrollmentSyncListener } from './enrollment-listener.js';
+import { InboxDispatcher } from './inbox-dispatcher.js';
+import { OmronMeasurementClient } from './measurement-client.js';
+import { NotificationInbox } from './notification-inbox.js';
+import { NotificationsController } from './notifications.controller.js';
+import { ReadingWriter } from './reading-writer.js';
+import { SYNC_ENTITIES } from './sync.entities.js';
+import { SYNC_ROLES, SyncJobs, type SyncRoles } from './sync-jobs.js';
+import { SyncLedger } from './sync-ledger.service.js';
+import { SyncMaintenance } from './sync-maintenance.js';
+import { SyncPuller } from './sync-puller.js';
+import { SyncScheduling } from './sync-scheduling.service.js';
+import { SyncWorkers } from './sync-workers.js';
+import { UpstreamGate } from './upstream-gate.js';
+
+/**
+ * Measurement sync (docs/sync.md). Web roles get the Notification URI's receiver; worker roles the pulls,
+ * the inbox dispatcher, dead letters and the periodic work. Every role can request pulls (SyncScheduling) and
+ * read the ledger (SyncLedger); the module is global so other features inject those without importing it.
+ * Needs ScheduleModule in worker roles (DspModule provides it).
+ */
+@Module({})
+export class SyncModule {
+  static forRoles(roles: SyncRoles): DynamicModule {
+    return {
+      module: SyncModule,
+      global: true,
+      imports: [MikroOrmModule.forFeature(SYNC_ENTITIES), TokensModule, ParticipantsModule],
+      controllers: roles.web ? [NotificationsController] : [],
+      providers: [
+        { provide: SYNC_ROLES, useValue: roles },
+        SyncJobs,
+        SyncScheduling,
+        EnrollmentSyncListener,
+        SyncLedger,
+        NotificationInbox,
+        ...(roles.worker
+          ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, SyncWorkers, InboxDispatcher, SyncMaintenance]
+          : []),
+      ],
+      exports: [SyncScheduling, SyncLedger, SyncJobs],
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
+import { UpstreamDeferredError } from './sync-errors.js';
+
+/** Failures in a row (5xx, timeouts, unreadable answers) that open the circuit breaker. */
+export const CIRCUIT_FAILURE_THRESHOLD = 5;
+/** A block (Retry-After, open circuit) longer than this is not waited out by a worker: the pull is deferred instead. */
+export const MAX_INLINE_WAIT_MS = 30_000;
+
+interface SlotRow {
+  wait_ms: number | string;
+  consecutive_failures: number;
+}
+
+interface BlockRow {
+  blocked_ms: number | string;
+  reason: 'retry-after' | 'circuit' | null;
+}
+
+/**
+ * The rules every process follows before calling an OMRON endpoint, kept in one `sync_upstream_state` row per
+ * endpoint so that they hold across processes:
+ *
+ * - **Budget**: requests are spaced 60/N seconds apart (N = SYNC_UPSTREAM_REQUESTS_PER_MINUTE). Each caller
+ *   reserves the next free slot with one UPDATE and sleeps until it, so all processes together never send
+ *   more than N a minute.
+ * - **Retry-After**: a 429 (or 503) answer's Retry-After, in seconds or as an HTTP date, blocks the endpoint
+ *   for everyone until then; a caller whose reserved slot falls inside a block re-reserves after it.
+ * - **Circuit breaker**: after {@link CIRCUIT_FAILURE_THRESHOLD} failures in a row nobody calls for
+ *   SYNC_CIRCUIT_COOLDOWN_SECONDS; then one request is let through, and one more failure opens it again.
+ */
+@Injectable()
+export class UpstreamGate {
+  private readonly known = new Set<string>();
+  /** Failures in a row as of this process's last look; a success only writes when it has something to reset. */
+  private readonly failuresSeen = new Map<string, number>();
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: DspConfig,
+  ) {}
+
+  /** Returns when a request to `endpoint` may go; throws UpstreamDeferredError when that is too far off. */
+  async acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
+    await this.ensureRow(endpoint);
+    for (;;) {
+      await this.throwIfBlockedLong(endpoint);
+      const [slot] = await this.em.fork().execute<SlotRow[]>(
+        `update "sync_upstream_state" set "next_slot_at" = greatest("next_slot_at", clock_timestamp(), "blocked_until", "circuit_open_until")
+             + make_interval(secs => ?)
+         where "endpoint" = ?
+         returning extract(epoch from ("next_slot_at" - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms, "consecutive_failures"`,
+        [this.spacingSeconds(), endpoint, this.spacingSeconds()],
+      );
+      this.failuresSeen.set(endpoint, slot.consecutive_failures);
+      const waitMs = Number(slot.wait_ms);
+      if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+      // Someone may have been told to wait (429) or opened the circuit after this slot was reserved.
+      const [block] = await this.blockOf(endpoint);
+      if (Number(block.blocked_ms) <= 0) return;
+    }
+  }
+
+  /** OMRON said "not before": nobody calls `endpoint` until `retryAfterMs` from now. */
+  async block(endpoint: string, retryAfterMs: number): Promise<void> {
+    await this.ensureRow(endpoint);
+    await this.em
+      .fork()
+      .execute(
+        `update "sync_upstream_state" set "blocked_until" = greatest("blocked_until", clock_timestamp() + make_interval(secs => ?)) where "endpoint" = ?`,
+        [retryAfterMs / 1000, endpoint],
+      );
+  }
+
+  /** Counts a failure toward the circuit breaker; returns whether the circuit is now open. */
+  async recordFailure(endpoint: string): Promise<boolean> {
+    const [row] = await this.em.fork().execute<{ consecutive_failures: number; open: boolean }[]>(
+      `update "sync_upstream_state" set "consecutive_failures" = "consecutive_failures" + 1,
+         "circuit_open_until" = case when "consecutive_failures" + 1 >= ? then clock_timestamp() + make_interval(secs => ?) else "circuit_open_until" end
+       where "endpoint" = ?
+       returning "consecutive_failures", coalesce("circuit_open_until" > clock_timestamp(), false) as open`,
+      [CIRCUIT_FAILURE_THRESHOLD, this.config.sync.circuitCooldownSeconds, endpoint],
+    );
+    this.failuresSeen.set(endpoint, row.consecutive_failures);
+    return row.open;
+  }
+
+  /** A good answer closes the circuit and resets the failure count. */
+  async recordSuccess(endpoint: string): Promise<void> {
+    if (!this.failuresSeen.get(endpoint)) return;
+    await this.em
+      .fork()
+      .execute(
+        `update "sync_upstream_state" set "consecutive_failures" = 0, "circuit_open_until" = null where "endpoint" = ? and ("consecutive_failures" > 0 or "circuit_open_until" is not null)`,
+        [endpoint],
+      );
+    this.failuresSeen.set(endpoint, 0);
+  }
+
+  private spacingSeconds(): number {
+    return 60 / this.config.sync.upstreamRequestsPerMinute;
+  }
+
+  private blockOf(endpoint: string): Promise<BlockRow[]> {
+    return this.em.fork().execute<BlockRow[]>(
+      `select extract(epoch from (greatest(clock_timestamp(), "blocked_until", "circuit_open_until") - clock_timestamp())) * 1000 as blocked_ms,
+              case when "circuit_open_until" > clock_timestamp() then 'circuit' when "blocked_until" > clock_timestamp() then 'retry-after' end as reason
+       from "sync_upstream_state" where "endpoint" = ?`,
+      [endpoint],
+    );
+  }
+
+  private async throwIfBlockedLong(endpoint: string): Promise<void> {
+    const [block] = await this.blockOf(endpoint);
+    const blockedMs = Number(block.blocked_ms);
+    if (blockedMs > MAX_INLINE_WAIT_MS) {
+      throw new UpstreamDeferredError(
+        new Date(Date.now() + blockedMs),
+        block.reason === 'circuit' ? 'OMRON is failing (circuit breaker open)' : 'OMRON asked to wait (Retry-After)',
+      );
+    }
+  }
+
+  private async ensureRow(endpoint: string): Promise<void> {
+    if (this.known.has(endpoint)) return;
+    await this.em
+      .fork()
+      .execute(`insert into "sync_upstream_state" ("endpoint", "next_slot_at") values (?, clock_timestamp()) on conflict do nothing`, [
+        endpoint,
+      ]);
+    this.known.add(endpoint);
+  }
+}

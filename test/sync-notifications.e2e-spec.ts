@@ -1,0 +1,262 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { loadDspConfig } from '@opendsp/config';
+import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from '@opendsp/measurements';
+import { Participant } from '@opendsp/participants';
+import { PULL_QUEUE } from '@opendsp/sync';
+import { createDspApp } from '../apps/dsp/src/bootstrap.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
+import { testDspEnv } from './support/test-environment.js';
+
+const PATH = '/omron/notifications';
+
+describe('the Notification URI receiver', () => {
+  let database: TestDatabase;
+  const apps: NestExpressApplication[] = [];
+  let omronUserId: string;
+
+  /** A web-only platform on the shared test database, configured by `env`. */
+  async function receiver(env: Record<string, string> = {}): Promise<NestExpressApplication> {
+    const app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, PROCESS_ROLE: 'web', ...env })), {
+      shutdownHooks: false,
+    });
+    await app.init();
+    apps.push(app);
+    return app;
+  }
+  const inbox = () =>
+    adminQuery<{ omron_user_id: string; type: string; notified_at: Date }>(
+      database.settings.url,
+      `select omron_user_id, type, notified_at from sync_notification order by id`,
+    );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const app = await receiver();
+    const em = app.get(MikroORM).em.fork();
+    const participant = new Participant('omron_connect');
+    participant.omronUserId = omronUserId = '6f3a2c1e-known-user';
+    await em.persist(participant).flush();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await database?.drop();
+  });
+  beforeEach(() => adminQuery(database.settings.url, `delete from sync_notification`));
+
+  it('records a JSON notification and a form-encoded one, answering 202', async () => {
+    const server = apps[0].getHttpServer();
+    const json = await request(server).post(PATH).send({ id: omronUserId, timestamp: 1_767_225_600_000, type: 'bloodpressure' });
+    expect([json.status, json.body]).toEqual([202, { received: true }]);
+    const form = await request(server).post(PATH).type('form').send({ id: omronUserId, timestamp: '1767225601000', type: 'weight' });
+    expect(form.status).toBe(202);
+    expect(await inbox()).toEqual([
+      { omron_user_id: omronUserId, type: 'bloodpressure', notified_at: new Date(1_767_225_600_000) },
+      { omron_user_id: omronUserId, type: 'weight', notified_at: new Date(1_767_225_601_000) },
+    ]);
+  });
+
+  it('acknowledges duplicates, unknown users and types it does not sync, and stores none of them twice or at all', async () => {
+    const server = apps[0].getHttpServer();
+    const body = { id: omronUserId, timestamp: 1_767_225_600_000, type: 'oxygen' };
+    for (let i = 0; i < 3; i++) expect((await request(server).post(PATH).send(body)).status).toBe(202);
+    expect(
+      (
+        await request(server)
+          .post(PATH)
+          .send({ ...body, id: 'nobody-we-know' })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await request(server)
+          .post(PATH)
+          .send({ ...body, type: 'sleep' })
+      ).status,
+    ).toBe(202);
+    expect(await inbox()).toHaveLength(1);
+  });
+
+  it.each([
+    ['no id', { timestamp: 1_767_225_600_000, type: 'weight' }, 'id must be'],
+    ['a number as id', { id: 42, timestamp: 1_767_225_600_000, type: 'weight' }, 'id must be'],
+    ['no type', { id: 'x', timestamp: 1_767_225_600_000 }, 'type must be'],
+    ['a timestamp in seconds', { id: 'x', timestamp: 1_767_225_600, type: 'weight' }, 'timestamp must be'],
+    ['a timestamp that is no time', { id: 'x', timestamp: 'soon', type: 'weight' }, 'timestamp must be'],
+    ['a list', [{ id: 'x', timestamp: 1_767_225_600_000, type: 'weight' }], 'the body must be an object'],
+  ])('refuses %s with 400 and stores nothing', async (_case, body, message) => {
+    const response = await request(apps[0].getHttpServer()).post(PATH).send(body);
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain(message);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('refuses bodies that are not JSON or a form, and bodies over the size limit, before reading them whole', async () => {
+    const server = apps[0].getHttpServer();
+    const broken = await request(server).post(PATH).set('content-type', 'application/json').send('{"id": "x",');
+    expect([broken.status, broken.body.message]).toEqual([400, 'The body is not valid JSON']);
+    expect((await request(server).post(PATH).set('content-type', 'text/plain').send('id=x')).status).toBe(415);
+    const large = { id: omronUserId, timestamp: 1_767_225_600_000, type: 'weight', padding: 'x'.repeat(5000) };
+    const declared = await request(server).post(PATH).send(large);
+    expect([declared.status, declared.body.message]).toEqual([413, 'A notification body is at most 4096 bytes']);
+    // Chunked, without a Content-Length: refused once more than the limit has arrived.
+    const chunked = await fetch(`http://127.0.0.1:${await listening(apps[0])}${PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode(JSON.stringify(large)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await inbox()).toEqual([]);
+  });
+
+  it('answers 429 with Retry-After past the per-address rate limit', async () => {
+    const app = await receiver({ NOTIFICATION_RATE_LIMIT_PER_MINUTE: '5' });
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    for (let i = 0; i < 7; i++) {
+      const response = await request(app.getHttpServer())
+        .post(PATH)
+        .send({ id: omronUserId, timestamp: 1_767_225_600_000 + i, type: 'weight' });
+      statuses.push(response.status);
+      retryAfter ??= response.headers['retry-after'];
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(await inbox()).toHaveLength(5);
+  });
+
+  it('takes notifications from outside the admin allowlist, and only from NOTIFICATION_ALLOWED_SOURCE_IPS when set', async () => {
+    const open = await receiver({ DSP_ALLOWED_SOURCE_IPS: '203.0.113.0/24' });
+    expect((await request(open.getHttpServer()).get('/login')).status).toBe(403);
+    const body = { id: omronUserId, timestamp: 1_767_225_600_000, type: 'weight' };
+    expect((await request(open.getHttpServer()).post(PATH).send(body)).status).toBe(202);
+
+    const fenced = await receiver({ NOTIFICATION_ALLOWED_SOURCE_IPS: '198.51.100.0/28', TRUST_PROXY: '127.0.0.1' });
+    const outside = await request(fenced.getHttpServer())
+      .post(PATH)
+      .set('x-forwarded-for', '192.0.2.1')
+      .send({ ...body, timestamp: 1 + body.timestamp });
+    expect(outside.status).toBe(403);
+    const inside = await request(fenced.getHttpServer())
+      .post(PATH)
+      .set('x-forwarded-for', '198.51.100.7')
+      .send({ ...body, timestamp: 2 + body.timestamp });
+    expect(inside.status).toBe(202);
+    expect((await inbox()).map((row) => row.notified_at.getTime())).toEqual([body.timestamp, body.timestamp + 2]);
+  });
+
+  it('requires the shared secret, as ?secret= or a bearer token, when one is set', async () => {
+    const app = await receiver({ NOTIFICATION_SHARED_SECRET: 'notification-secret-0123456789' });
+    const body = { id: omronUserId, timestamp: 1_767_225_600_000, type: 'weight' };
+    const server = app.getHttpServer();
+    expect((await request(server).post(PATH).send(body)).status).toBe(401);
+    expect((await request(server).post(`${PATH}?secret=wrong-secret-0123456789`).send(body)).status).toBe(401);
+    expect((await request(server).post(`${PATH}?secret=notification-secret-0123456789`).send(body)).status).toBe(202);
+    const bearer = await request(server)
+      .post(PATH)
+      .set('authorization', 'Bearer notification-secret-0123456789')
+      .send({ ...body, type: 'oxygen' });
+    expect(bearer.status).toBe(202);
+    expect(await inbox()).toHaveLength(2);
+  });
+});
+
+async function listening(app: NestExpressApplication): Promise<number> {
+  const server = app.getHttpServer();
+  if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return (server.address() as { port: number }).port;
+}
+
+describe('a burst of notifications', () => {
+  let stack: SyncStack;
+
+  beforeAll(async () => {
+    stack = await startSyncStack();
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('10,000 notifications, each sent 3 times, shuffled, 50 at a time: one inbox row each, and no duplicate reading', async () => {
+    const users: EnrolledParticipant[] = [];
+    for (let index = 0; index < 10; index++) {
+      const user = await stack.enroll(`burst-${index}@sandbox.test`);
+      for (const type of ['bloodpressure', 'weight', 'oxygen']) {
+        await stack.generate(user.sandboxUserId, { from: '2026-05-01', to: '2026-06-01', seed: index, type, count: 30 + index });
+      }
+      users.push(user);
+    }
+    await stack.waitForIdle();
+    await stack.sql(`delete from sync_notification`);
+
+    const types = MEASUREMENT_KIND_NAMES.map((kind) => MEASUREMENT_KINDS[kind].upstreamType);
+    const distinct: { id: string; timestamp: number; type: string }[] = [];
+    for (let index = 0; distinct.length < 10_000; index++) {
+      const user = users[index % users.length];
+      const type = types[Math.floor(index / users.length) % types.length];
+      distinct.push({ id: user.omronUserId, timestamp: 1_780_000_000_000 + Math.floor(index / (users.length * types.length)), type });
+    }
+    const sends = [...distinct, ...distinct, ...distinct];
+    for (let index = sends.length - 1; index > 0; index--) {
+      const other = Math.floor(Math.random() * (index + 1));
+      [sends[index], sends[other]] = [sends[other], sends[index]];
+    }
+
+    const statuses = new Map<number, number>();
+    const latencies: number[] = [];
+    let next = 0;
+    const sender = async (lane: number) => {
+      for (let index = next++; index < sends.length; index = next++) {
+        const body = sends[index];
+        const form = (index + lane) % 2 === 0;
+        const started = performance.now();
+        const response = await fetch(`${stack.platformUrl}${PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
+          body: form ? new URLSearchParams({ id: body.id, timestamp: String(body.timestamp), type: body.type }) : JSON.stringify(body),
+        });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - started);
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, (_, lane) => sender(lane)));
+    expect(Object.fromEntries(statuses)).toEqual({ 202: 30_000 });
+    latencies.sort((a, b) => a - b);
+    // Fast enough that OMRON never times out on us, even with 50 in flight on a loaded test machine.
+    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(2000);
+
+    const rows = await stack.sql<{ omron_user_id: string; type: string; notified_at: Date }>(
+      `select omron_user_id, type, notified_at from sync_notification`,
+    );
+    expect(rows).toHaveLength(10_000);
+    const key = (id: string, type: string, timestamp: number) => `${id}|${type}|${timestamp}`;
+    expect(new Set(rows.map((row) => key(row.omron_user_id, row.type, row.notified_at.getTime())))).toEqual(
+      new Set(distinct.map((body) => key(body.id, body.type, body.timestamp))),
+    );
+
+    await stack.waitForIdle(180_000);
+    // The pulls coalesced: a few per participant and kind, nowhere near one per notification.
+    const [jobs] = await stack.sql<{ count: string }>(
+      `select count(*) from pgboss.job where name = $1 and created_on > now() - interval '10 minutes'`,
+      [PULL_QUEUE],
+    );
+    expect(Number(jobs.count)).toBeLessThan(1000);
+    for (const user of users) {
+      for (const kind of ['blood_pressure', 'weight', 'oxygen'] as const) {
+        const [truth, stored] = await Promise.all([stack.groundTruth(user.sandboxUserId, kind), stack.stored(user.participantId, kind)]);
+        expect(stored).toEqual(truth);
+      }
+    }
+    const [duplicates] = await stack.sql<{ count: string }>(
+      `select count(*) from (select participant_id, upstream_id from blood_pressure_reading group by 1, 2 having count(*) > 1) d`,
+    );
+    expect(Number(duplicates.count)).toBe(0);
+  }, 400_000);
+});

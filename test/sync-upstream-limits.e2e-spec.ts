@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { OmronMeasurementClient, SyncLedger, SyncScheduling } from '@opendsp/sync';
+import { FaultsService, type FaultDecision } from '../apps/omron-sandbox/src/faults/faults.service.js';
+import { MeasurementApiService } from '../apps/omron-sandbox/src/measurements/measurement-api.service.js';
+import { OmronApiError } from '../apps/omron-sandbox/src/measurements/omron-api-error.js';
+import { buildForChildProcesses } from './support/child-build.js';
+import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
+
+const MEASUREMENT_PATH = '/stg/api/measurement';
+
+/** Every request that reaches the sandbox's measurement API, timed, and a hook to answer one with a fault. */
+function watchRequests(stack: SyncStack, fault?: (index: number) => FaultDecision | null): { times: number[]; stop(): void } {
+  const faults = stack.sandbox.app.get(FaultsService);
+  const original = faults.decide;
+  const times: number[] = [];
+  faults.decide = (path: string) => {
+    if (path !== MEASUREMENT_PATH) return original.call(faults, path);
+    times.push(Date.now());
+    return fault?.(times.length - 1) ?? original.call(faults, path);
+  };
+  return { times, stop: () => void (faults.decide = original) };
+}
+
+describe('upstream limits: Retry-After, the shared request budget, the circuit breaker', () => {
+  let stack: SyncStack;
+  let build: Awaited<ReturnType<typeof buildForChildProcesses>>;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    [stack, build] = await Promise.all([
+      startSyncStack({}, { SYNC_UPSTREAM_REQUESTS_PER_MINUTE: '240', SYNC_PAGE_SIZE: '25', SYNC_CIRCUIT_COOLDOWN_SECONDS: '35' }),
+      buildForChildProcesses(),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await stack?.close();
+    await build?.remove();
+  });
+
+  async function usersWithReadings(prefix: string, count: number, readings: number): Promise<EnrolledParticipant[]> {
+    const users: EnrolledParticipant[] = [];
+    for (let index = 0; index < count; index++) {
+      const user = await stack.enroll(`${prefix}-${index}@sandbox.test`);
+      await stack.generate(user.sandboxUserId, {
+        from: '2026-01-01',
+        to: '2026-03-01',
+        seed: index,
+        type: 'bloodpressure',
+        count: readings,
+      });
+      users.push(user);
+    }
+    await stack.waitForIdle(120_000);
+    return users;
+  }
+
+  const backfill = async (users: EnrolledParticipant[]) => {
+    for (const user of users) await stack.platform.get(SyncScheduling).requestBackfill(user.participantId);
+  };
+
+  it('429 with Retry-After: 7 → no request to the endpoint for 7 seconds, from any of the running pulls', async () => {
+    const users = await usersWithReadings('retry-after', 3, 100);
+    const watch = watchRequests(stack, (index) =>
+      index === 2 ? { delayMs: 0, action: 'rate-limit', status: 429, retryAfterSeconds: 7 } : null,
+    );
+    try {
+      await backfill(users);
+      await stack.waitForIdle(120_000);
+    } finally {
+      watch.stop();
+    }
+    const limited = watch.times[2];
+    const after = watch.times.slice(3);
+    expect(after.length).toBeGreaterThan(5);
+    // Requests already on their way when the 429 was answered may land just after it; none starts later within 7 s.
+    const early = after.filter((at) => at > limited + 100 && at < limited + 7000);
+    expect(early).toEqual([]);
+    expect(Math.min(...after.filter((at) => at > limited + 100)) - limited).toBeGreaterThanOrEqual(7000);
+    for (const user of users)
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
+        await stack.groundTruth(user.sandboxUserId, 'blood_pressure'),
+      );
+  }, 180_000);
+
+  it('honours Retry-After given as an HTTP date', async () => {
+    const [user] = await usersWithReadings('http-date', 1, 30);
+    const service = stack.sandbox.app.get(MeasurementApiService);
+    const original = service.measurements;
+    const times: number[] = [];
+    let until = 0;
+    service.measurements = async (access, query) => {
+      times.push(Date.now());
+      if (times.length === 1) {
+        // Whole seconds, as HTTP dates have: 4 to 5 seconds from now.
+        until = Math.floor(Date.now() / 1000) * 1000 + 5000;
+        throw new OmronApiError('RATE_LIMIT_EXCEEDED', undefined, { 'Retry-After': new Date(until).toUTCString() });
+      }
+      return original.call(service, access, query);
+    };
+    try {
+      await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
+      await stack.waitForIdle();
+    } finally {
+      service.measurements = original;
+    }
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    expect(times[1]).toBeGreaterThanOrEqual(until);
+  }, 120_000);
+
+  it('keeps one request budget across two worker processes', async () => {
+    const users = await usersWithReadings('budget', 6, 200);
+    const child = spawn(process.execPath, [join(build.dir, 'test/support/sync-worker-process.js')], {
+      env: { ...process.env, ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    expect((await lines.next()).value).toBe('ready');
+
+    const client = stack.platform.get(OmronMeasurementClient);
+    const fetchPage = client.fetchPage;
+    let here = 0;
+    client.fetchPage = (...args) => {
+      here++;
+      return fetchPage.apply(client, args);
+    };
+    const watch = watchRequests(stack);
+    try {
+      await backfill(users);
+      await stack.waitForIdle(120_000);
+    } finally {
+      watch.stop();
+      client.fetchPage = fetchPage;
+      child.stdin!.end();
+    }
+    const times = watch.times.sort((a, b) => a - b);
+    // 6 participants × 200 readings in pages of 25: about 50 requests, both processes sending their share.
+    expect(times.length).toBeGreaterThanOrEqual(48);
+    expect(here).toBeGreaterThan(3);
+    expect(times.length - here).toBeGreaterThan(3);
+    // 240 a minute is one every 250 ms: any 11 consecutive requests span at least 10 intervals (less a little jitter).
+    for (let index = 0; index + 10 < times.length; index++) expect(times[index + 10] - times[index]).toBeGreaterThanOrEqual(2300);
+    for (const user of users)
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
+        await stack.groundTruth(user.sandboxUserId, 'blood_pressure'),
+      );
+  }, 180_000);
+
+  it('opens the circuit after 5 failures in a row: no calls for the cool-down, then the pull completes', async () => {
+    const [user] = await usersWithReadings('breaker', 1, 40);
+    const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
+      endpoint: MEASUREMENT_PATH,
+      seed: 1,
+      errorRate: 1,
+      errorStatuses: [503],
+    });
+    expect(down.status).toBe(200);
+    const watch = watchRequests(stack);
+    try {
+      const opened = Date.now();
+      await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
+      // The pull gives up for now and waits in the queue for the circuit to close.
+      for (;;) {
+        const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((e) => e.kind === 'blood_pressure');
+        if (entry?.lastError?.includes('circuit breaker open')) break;
+        if (Date.now() - opened > 30_000) throw new Error(`no deferral: ${entry?.lastError}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(watch.times).toHaveLength(5);
+      await stack.sandboxAdmin('DELETE', '/admin/faults');
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect(watch.times).toHaveLength(5);
+      await stack.waitForIdle(60_000);
+      expect(watch.times.length).toBeGreaterThan(5);
+      expect(watch.times[5] - watch.times[4]).toBeGreaterThanOrEqual(34_000);
+    } finally {
+      watch.stop();
+      await stack.sandboxAdmin('DELETE', '/admin/faults');
+    }
+    expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
+    const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((e) => e.kind === 'blood_pressure');
+    expect(entry).toMatchObject({ lastError: null, consecutiveFailures: 0 });
+  }, 180_000);
+});
