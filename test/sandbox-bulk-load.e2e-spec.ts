@@ -1,4 +1,4 @@
-import { generateReadings, offsetLookup, type NewReading } from '../apps/omron-sandbox/src/measurements/index.js';
+import { generateReadings, offsetLookup, ReadingIngestion, type NewReading } from '../apps/omron-sandbox/src/measurements/index.js';
 import { apiDateTime, offsetHhMm } from '../apps/omron-sandbox/src/measurements/measurement-format.js';
 import { adminQuery, testServerUrl } from '../libs/database/src/testing/test-database.js';
 import { startNotificationReceiver } from './support/notification-receiver.js';
@@ -54,6 +54,16 @@ describe('OMRON sandbox bulk load through the admin API', () => {
       )[0]!.count,
     );
 
+  // The same options and seed give the same readings, so the test knows every reading the load stores.
+  // Drawn before the sandbox starts: a long pause between requests could meet a closing keep-alive socket.
+  const expected = generateReadings({
+    ...GENERATE,
+    type: 'bloodpressure',
+    from: new Date(GENERATE.from),
+    to: new Date(GENERATE.to),
+    offsetAt: offsetLookup(TIME_ZONE),
+  }) as Extract<NewReading, { type: 'bloodpressure' }>[];
+
   beforeAll(async () => {
     sandbox = await startSandboxHarness({ SANDBOX_RATE_LIMIT_PER_MINUTE: '100000' });
     receiver = await startNotificationReceiver();
@@ -89,20 +99,12 @@ describe('OMRON sandbox bulk load through the admin API', () => {
     const [notification] = await receiver.waitFor(1);
     expect(notification.body).toEqual({ id: user.sub, timestamp: expect.any(Number), type: 'bloodpressure' });
 
-    // The same options and seed give the same readings: spot-check some of them field by field,
-    // including AFib readings (flag set, pressures and pulse reported as 0).
-    const expected = generateReadings({
-      ...GENERATE,
-      type: 'bloodpressure',
-      from: new Date(GENERATE.from),
-      to: new Date(GENERATE.to),
-      offsetAt: offsetLookup(TIME_ZONE),
-    });
-    const afib = expected.flatMap((reading, index) => (reading.type === 'bloodpressure' && reading.values.possibleAfib ? [index] : []));
+    // Spot-check readings field by field, AFib ones included (flag set, pressures and pulse reported as 0).
+    const afib = expected.flatMap((reading, index) => (reading.values.possibleAfib ? [index] : []));
     expect(afib.length).toBeGreaterThan(COUNT * 0.03);
     const offsetAt = offsetLookup(TIME_ZONE);
     for (const index of [0, 1, 4321, Math.floor(COUNT / 2), afib[0]!, afib[afib.length - 1]!, COUNT - 1]) {
-      const reading = expected[index]! as Extract<NewReading, { type: 'bloodpressure' }>;
+      const reading = expected[index]!;
       const offset = offsetAt(reading.measuredAt);
       const afibReading = reading.values.possibleAfib;
       expect(await readingAt(reading.measuredAt)).toEqual({
@@ -154,12 +156,7 @@ describe('OMRON sandbox bulk load through the admin API', () => {
       pulse: 60,
       deviceType,
     });
-    const existing = generateReadings({
-      ...GENERATE,
-      type: 'bloodpressure',
-      from: new Date(GENERATE.from),
-      to: new Date(GENERATE.to),
-    })[100]!;
+    const existing = expected[100]!;
     const before = await readingAt(existing.measuredAt);
 
     // A range without readings (2014): a repeat inside the upload.
@@ -187,13 +184,31 @@ describe('OMRON sandbox bulk load through the admin API', () => {
     expect(await storedCount(user.id)).toBe(COUNT + 3);
   });
 
+  it('ignores a repeat of a stored reading that lies outside the range a load announced', async () => {
+    const reading = (at: string, systolic: number) => ({
+      type: 'bloodpressure' as const,
+      measuredAt: new Date(at),
+      deviceType: 'HEM-7361T',
+      values: { systolic, diastolic: 80, pulse: 60, possibleAfib: false },
+    });
+    const ingestion = sandbox.app.get(ReadingIngestion);
+    expect(await ingestion.ingest(user.id, [reading('2013-05-03T08:00:00Z', 120)], 'device')).toMatchObject({ inserted: 1 });
+    // The announced range holds no readings, so the load tries a direct COPY; the repeat aborts it.
+    const span = { types: ['bloodpressure' as const], from: new Date('2013-05-01T00:00:00Z'), to: new Date('2013-05-01T23:59:59Z') };
+    const readings = [reading('2013-05-01T08:00:00Z', 121), reading('2013-05-02T08:00:00Z', 122), reading('2013-05-03T08:00:00Z', 199)];
+    expect(await ingestion.ingest(user.id, readings, 'device', span)).toMatchObject({ received: 3, inserted: 2, notificationsQueued: 1 });
+    expect(await readingAt(new Date('2013-05-03T08:00:00Z'))).toMatchObject({ dateTime: '2013-05-03T08:00:00', systolic: 120 });
+    expect(await readingAt(new Date('2013-05-02T08:00:00Z'))).toMatchObject({ dateTime: '2013-05-02T08:00:00', systolic: 122 });
+    expect(await storedCount(user.id)).toBe(COUNT + 6);
+  });
+
   it("deletes a user's readings with the user", async () => {
     const other = await sandbox.user('deleted@sandbox.test');
     const loaded = await post(`/admin/users/${other.id}/readings/generate`, { ...GENERATE, count: 1000 });
     expect(loaded.body).toMatchObject({ inserted: 1000 });
     await adminQuery(sandbox.database.settings.url, `delete from omron_sandbox.sandbox_user where id = $1`, [other.id]);
     expect(await storedCount(other.id)).toBe(0);
-    expect(await storedCount(user.id)).toBe(COUNT + 3);
+    expect(await storedCount(user.id)).toBe(COUNT + 6);
     expect((await post(`/admin/users/${other.id}/readings/generate`, { ...GENERATE, count: 10 })).status).toBe(404);
   });
 });

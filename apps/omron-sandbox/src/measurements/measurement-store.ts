@@ -59,9 +59,6 @@ interface PageRow {
   values: MeasurementValues | string;
 }
 
-/** A row outside the span the batch announced: the direct COPY's overlap check does not cover it. */
-class OutsideSpanError extends Error {}
-
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** A value in COPY's text format (backslash, newline, carriage return and tab escaped). */
@@ -70,7 +67,7 @@ function copyField(value: string): string {
 }
 
 /** The span of readings already in memory; null when there are none. */
-export function spanOf(rows: Iterable<ReadingRow>): ReadingSpan | null {
+function spanOf(rows: Iterable<ReadingRow>): ReadingSpan | null {
   const types = new Set<MeasurementType>();
   let from = Infinity;
   let to = -Infinity;
@@ -89,8 +86,9 @@ export function spanOf(rows: Iterable<ReadingRow>): ReadingSpan | null {
  * kept); see docs/sandbox-data.md for the figures behind them:
  *
  * - `copy`: when the user has no readings of the batch's types in its time range, the rows stream
- *   straight into the table with COPY, about as fast as PostgreSQL can take them. A repeat inside the
- *   batch or a row outside the announced range aborts it (inside a savepoint) for the staged path.
+ *   straight into the table with COPY, about as fast as PostgreSQL can take them. The unique index
+ *   still has the last word: a repeat (inside the batch, or of a stored reading the range check did
+ *   not foresee) aborts the COPY, inside a savepoint, and the batch takes the staged path.
  * - `staged-copy`: COPY into a temporary table, then `insert … select … on conflict do nothing`.
  * - `batched-insert`: multi-row inserts of JSON chunks, for the embedded database (PGlite), whose
  *   socket server does not speak COPY's sub-protocol.
@@ -100,13 +98,14 @@ export function spanOf(rows: Iterable<ReadingRow>): ReadingSpan | null {
 @Injectable()
 export class MeasurementStore {
   private readonly logger = new Logger(MeasurementStore.name);
-  private copySupport: Promise<boolean> | undefined;
+  /** False on PGlite; known after the first write. */
+  private copySupport: boolean | undefined;
 
   /**
    * Locks the user for this transaction and says whether it exists. The readings table has no foreign
    * key (its per-row check cost 40% of a bulk load): the user row is held with FOR KEY SHARE instead,
-   * which a delete must wait for, and loads of one user take turns, so the overlap check before a
-   * direct COPY stays true until the commit.
+   * which a delete must wait for. Loads of one user take turns, so the range check before a direct
+   * COPY stays true until the commit and two loads never wait on each other's rows.
    */
   async lockUser(client: PoolClient, userId: string): Promise<boolean> {
     const user = await client.query(`select 1 from "omron_sandbox"."sandbox_user" where "id" = $1 for key share`, [userId]);
@@ -117,8 +116,8 @@ export class MeasurementStore {
 
   /**
    * Inserts readings, ignoring any the user already has at the same type and second; returns new rows
-   * per type. `rows` may be iterated twice (a failed direct COPY is redone staged); `span`, when given,
-   * must bound every row (it is checked as the rows stream) and saves a pass over them.
+   * per type. `rows` may be iterated twice (an aborted direct COPY is redone staged). `span`, when
+   * given, saves a pass over the rows; a wrong one costs time, never correctness.
    */
   async insert(
     client: PoolClient,
@@ -134,29 +133,26 @@ export class MeasurementStore {
     if (!(await this.hasReadingsIn(client, userId, bounds))) {
       await client.query('savepoint direct_copy');
       try {
-        const written = await this.copy(
-          client,
-          `copy ${MEASUREMENT} (${COLUMNS}) from stdin`,
-          rows,
-          { prefix: `${userId}\t`, suffix: `\t${source}\t${uploadedAt.toISOString()}\n` },
-          bounds,
-        );
+        const written = await this.copy(client, `copy ${MEASUREMENT} (${COLUMNS}) from stdin`, rows, {
+          prefix: `${userId}\t`,
+          suffix: `\t${source}\t${uploadedAt.toISOString()}\n`,
+        });
         await client.query('release savepoint direct_copy');
         return { received: written.received, inserted: written.byType, method: 'copy' };
       } catch (error) {
-        const repeat = (error as { code?: unknown }).code === UNIQUE_VIOLATION;
-        if (!repeat && !(error instanceof OutsideSpanError)) throw error;
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
         await client.query('rollback to savepoint direct_copy');
-        this.logger.debug({ userId, reason: repeat ? 'repeated reading' : 'row outside span' }, 'direct COPY redone staged');
+        this.logger.debug({ userId }, 'a repeated reading aborted the direct COPY; redoing it staged');
       }
     }
     return this.copyThroughStaging(client, userId, rows, source, uploadedAt);
   }
 
-  private copySupported(client: PoolClient): Promise<boolean> {
-    this.copySupport ??= client
-      .query<{ version: string }>('select version() as version')
-      .then((result) => !/pglite/i.test(result.rows[0]!.version));
+  private async copySupported(client: PoolClient): Promise<boolean> {
+    if (this.copySupport === undefined) {
+      const { rows } = await client.query<{ version: string }>('select version() as version');
+      this.copySupport = !/pglite/i.test(rows[0]!.version);
+    }
     return this.copySupport;
   }
 
@@ -200,17 +196,12 @@ export class MeasurementStore {
     sql: string,
     rows: Iterable<ReadingRow>,
     line: { prefix: string; suffix: string },
-    span?: ReadingSpan,
   ): Promise<{ received: number; byType: Map<MeasurementType, number> }> {
     const byType = new Map<MeasurementType, number>();
     let received = 0;
-    const from = span?.from.getTime() ?? -Infinity;
-    const to = span?.to.getTime() ?? Infinity;
     function* text(): Generator<string> {
       let chunk = '';
       for (const row of rows) {
-        const time = row.measuredAt.getTime();
-        if (span && (time < from || time > to || !span.types.includes(row.type))) throw new OutsideSpanError();
         chunk +=
           line.prefix +
           row.type +

@@ -46,7 +46,8 @@ export class ReadingIngestion {
   /**
    * @param readings iterated as they are stored (a generator's million readings never sit in memory
    *   together) and possibly twice, so pass an array or an iterable that starts afresh each time.
-   * @param span the types and times every reading falls in, when known without iterating them.
+   * @param span the types and times the readings fall in, when known without iterating them (a hint
+   *   for choosing the fastest way to store them).
    */
   async ingest(userId: string, readings: Iterable<NewReading>, source: MeasurementSource, span?: ReadingSpan): Promise<IngestResult> {
     const started = performance.now();
