@@ -103,7 +103,7 @@ export class MeasurementStore {
 
   /**
    * Locks the user for this transaction and says whether it exists. The readings table has no foreign
-   * key (its per-row check cost 40% of a bulk load): the user row is held with FOR KEY SHARE instead,
+   * key (its per-row check cost a third of a bulk load): the user row is held with FOR KEY SHARE instead,
    * which a delete must wait for. Loads of one user take turns, so the range check before a direct
    * COPY stays true until the commit and two loads never wait on each other's rows.
    */

@@ -24,7 +24,7 @@ export class Measurement {
   id!: number & Opt;
 
   /**
-   * No foreign key: its per-row check cost 40% of a bulk load. Ingestion checks and locks the user once
+   * No foreign key: its per-row check cost a third of a bulk load. Ingestion checks and locks the user once
    * per load instead, and a trigger on sandbox_user deletes a user's readings with the user.
    */
   @ManyToOne({ entity: () => SandboxUser, createForeignKeyConstraint: false })

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Bulk loads: the readings table loses its foreign key to sandbox_user, whose per-row check cost 40%
+ * Bulk loads: the readings table loses its foreign key to sandbox_user, whose per-row check cost a third
  * of a million-reading COPY. Ingestion checks and locks the user once per load instead, and a trigger
  * keeps the cascade: deleting a user deletes the user's readings.
  */
