@@ -9,7 +9,7 @@ import { SandboxAccessTokens } from '../apps/omron-sandbox/src/oauth/index.js';
 import { ensureSandboxUser } from '../apps/omron-sandbox/src/users/sandbox-users.js';
 import type { SandboxUser } from '../apps/omron-sandbox/src/users/sandbox-user.entity.js';
 import { adminQuery, createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
-import { hiddenField, walkConsent } from './support/sandbox-oauth-consent.js';
+import { cookieFrom, hiddenField, openSignInForm, walkConsent } from './support/sandbox-oauth-consent.js';
 import { testSandboxEnv } from './support/test-environment.js';
 
 const REDIRECT_URI = 'https://partner.example.test/oauth';
@@ -171,16 +171,17 @@ describe('OMRON sandbox OAuth server', () => {
   });
 
   it('shows the app on the consent page and sends a denial back with the state', async () => {
-    const signInPage = await request(server())
-      .get(authorizePath({ state: 'abc' }))
-      .expect(200);
-    expect(signInPage.text).toContain('Aviato Health');
+    const form = await openSignInForm(server(), authorizePath({ state: 'abc' }));
+    expect(form.html).toContain('Aviato Health');
     const wrongPassword = await request(server())
       .post('/connect/authorize/sign-in')
+      .set('Cookie', form.cookie)
       .type('form')
-      .send({ request: hiddenField(signInPage.text, 'request'), email: USER.email, password: 'wrong' })
+      .send({ request: form.request, csrf: form.csrf, email: USER.email, password: 'wrong' })
       .expect(401);
     expect(wrongPassword.text).toContain('The e-mail address or password is incorrect.');
+    // The page shown again still carries a token that works.
+    expect(hiddenField(wrongPassword.text, 'csrf')).toBe(form.csrf);
     const denied = await walkConsent(server(), new URL(base + authorizePath({ state: 'abc' })), USER, 'deny');
     expect(denied.toString()).toBe(`${REDIRECT_URI}?error=access_denied&state=abc`);
   });
@@ -227,8 +228,8 @@ describe('OMRON sandbox OAuth server', () => {
   });
 
   it('refuses a forged consent form and a decision without a session', async () => {
-    const signInPage = await request(server()).get(authorizePath({})).expect(200);
-    const carried = hiddenField(signInPage.text, 'request');
+    const form = await openSignInForm(server(), authorizePath({}));
+    const carried = form.request;
     const anonymous = await request(server())
       .post('/connect/authorize/decision')
       .type('form')
@@ -237,16 +238,50 @@ describe('OMRON sandbox OAuth server', () => {
     expect(anonymous.headers.location).toMatch(/^\/connect\/authorize\?/);
     const signedIn = await request(server())
       .post('/connect/authorize/sign-in')
+      .set('Cookie', form.cookie)
       .type('form')
-      .send({ request: carried, ...USER })
+      .send({ request: carried, csrf: form.csrf, ...USER })
       .expect(303);
-    const cookie = signedIn.headers['set-cookie']![0]!.split(';')[0]!;
+    const cookie = cookieFrom(signedIn, 'omron_sandbox_session');
     await request(server())
       .post('/connect/authorize/decision')
       .set('Cookie', cookie)
       .type('form')
       .send({ request: carried, decision: 'approve', csrf: 'forged' })
       .expect(403);
+  });
+
+  it('refuses a sign-in form without its CSRF token or cookie with a friendly 403, and signs nobody in', async () => {
+    const form = await openSignInForm(server(), authorizePath({ state: 'csrf' }));
+    const other = await openSignInForm(server(), authorizePath({ state: 'csrf' }));
+    expect(other.cookie).not.toBe(form.cookie);
+    const attempts: { cookie?: string; csrf?: string }[] = [
+      { cookie: form.cookie }, // no token
+      { cookie: form.cookie, csrf: '' },
+      { cookie: form.cookie, csrf: 'forged' },
+      { cookie: form.cookie, csrf: other.csrf }, // another browser's token
+      { csrf: form.csrf }, // the right token without its cookie, as a cross-site post would send it
+      { cookie: 'omron_sandbox_sign_in=guessed', csrf: form.csrf },
+    ];
+    for (const attempt of attempts) {
+      let post = request(server()).post('/connect/authorize/sign-in').type('form');
+      if (attempt.cookie) post = post.set('Cookie', attempt.cookie);
+      const refused = await post.send({ request: form.request, ...(attempt.csrf === undefined ? {} : { csrf: attempt.csrf }), ...USER });
+      expect({ attempt, status: refused.status }).toEqual({ attempt, status: 403 });
+      expect(refused.headers['content-type']).toMatch(/^text\/html/);
+      expect(refused.text).toContain('This sign-in form has expired or was not sent from this sandbox.');
+      expect(refused.text).toContain(`href="/connect/authorize?`);
+      expect(refused.headers['set-cookie'] ?? []).toEqual([]);
+      expect(refused.headers.location).toBeUndefined();
+    }
+    // The same form with its token and cookie signs in.
+    const signedIn = await request(server())
+      .post('/connect/authorize/sign-in')
+      .set('Cookie', form.cookie)
+      .type('form')
+      .send({ request: form.request, csrf: form.csrf, ...USER })
+      .expect(303);
+    expect(cookieFrom(signedIn, 'omron_sandbox_session')).toMatch(/^omron_sandbox_session=ey/);
   });
 
   it('makes codes single-use: a second exchange fails and revokes what the first issued', async () => {

@@ -21,6 +21,24 @@ export function hiddenField(html: string, name: string): string {
   return unescapeHtml(match[1]!);
 }
 
+/** `name=value` of a cookie a response sets, for a later request's Cookie header. */
+export function cookieFrom(response: request.Response, name: string): string {
+  const line = ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((candidate) => candidate.startsWith(`${name}=`));
+  if (!line) throw new Error(`the response sets no ${name} cookie`);
+  return line.split(';')[0]!;
+}
+
+/** The sign-in page of an authorization URL: its hidden fields and the form cookie they are bound to. */
+export async function openSignInForm(server: App, path: string): Promise<{ request: string; csrf: string; cookie: string; html: string }> {
+  const page = await request(server).get(path).expect(200);
+  return {
+    request: hiddenField(page.text, 'request'),
+    csrf: hiddenField(page.text, 'csrf'),
+    cookie: cookieFrom(page, 'omron_sandbox_sign_in'),
+    html: page.text,
+  };
+}
+
 /**
  * Walks the sandbox's authorization website without a browser, as a user would: opens the
  * authorization URL, signs in, and approves or denies. Returns the redirect the app would receive.
@@ -32,13 +50,14 @@ export async function walkConsent(
   decision: 'approve' | 'deny',
 ): Promise<URL> {
   const path = `${authorizationUrl.pathname}${authorizationUrl.search}`;
-  const signInPage = await request(server).get(path).expect(200);
+  const form = await openSignInForm(server, path);
   const signedIn = await request(server)
     .post('/connect/authorize/sign-in')
+    .set('Cookie', form.cookie)
     .type('form')
-    .send({ request: hiddenField(signInPage.text, 'request'), email: user.email, password: user.password })
+    .send({ request: form.request, csrf: form.csrf, email: user.email, password: user.password })
     .expect(303);
-  const cookie = signedIn.headers['set-cookie']![0]!.split(';')[0]!;
+  const cookie = cookieFrom(signedIn, 'omron_sandbox_session');
   const consent = await request(server).get(signedIn.headers.location!).set('Cookie', cookie).expect(200);
   const answered = await request(server)
     .post('/connect/authorize/decision')

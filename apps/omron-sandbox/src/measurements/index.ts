@@ -2,7 +2,7 @@ export { MeasurementsModule } from './measurements.module.js';
 export { ReadingIngestion, UnknownSandboxUserError, type IngestResult } from './reading-ingestion.service.js';
 export { UserPreferencesService } from './user-preferences.service.js';
 export { MeasurementStore } from './measurement-store.js';
-export { generateReadings, maxReadingsInRange, type GenerateOptions } from './reading-generator.js';
+export { generateReadings, generatedSpan, maxReadingsInRange, streamReadings, type GenerateOptions } from './reading-generator.js';
 export type { NewReading } from './reading-input.js';
 export * from './measurement-values.js';
 export * from './user-preferences.entity.js';

@@ -179,16 +179,16 @@ export function ecgRecording(random: SeededRandom, body: Person, afib: boolean, 
 
 /**
  * Random, plausible readings for one person: `count` readings of one type spread over [from, to), each
- * at a distinct second (activity: one per local day, so at most one per day in the range). The same
- * options and seed give the same readings.
+ * at a distinct second and in time order (activity: one per local day, so at most one per day in the
+ * range). The same options and seed give the same readings. Produced one at a time, so a million
+ * readings stream into the database without ever being held in memory together.
  */
-export function generateReadings(options: GenerateOptions): NewReading[] {
+export function* streamReadings(options: GenerateOptions): Generator<NewReading> {
   const random = new SeededRandom(options.seed);
   const body = person(random);
   const afibRate = options.afibRate ?? 0.03;
   const from = options.from.getTime();
   const to = options.to.getTime();
-  const readings: NewReading[] = [];
   const device = random.pick(DEVICES[options.type]);
 
   if (options.type === 'activity') {
@@ -200,9 +200,9 @@ export function generateReadings(options: GenerateOptions): NewReading[] {
       // Evenly spread over the days in range, newest included.
       const day = firstDay + Math.floor(((index + 1) * days) / count - 1) * DAY_MS;
       const measuredAt = new Date(day - offsetAt(new Date(day)) * 1000);
-      readings.push({ type: 'activity', measuredAt, deviceType: device, values: activity(random, body) });
+      yield { type: 'activity', measuredAt, deviceType: device, values: activity(random, body) };
     }
-    return readings;
+    return;
   }
 
   const slot = (to - from) / options.count;
@@ -213,23 +213,36 @@ export function generateReadings(options: GenerateOptions): NewReading[] {
     const measuredAt = new Date(start + Math.floor(random.next() * ((end - start) / 1000 + 1)) * 1000);
     switch (options.type) {
       case 'bloodpressure':
-        readings.push({ type: 'bloodpressure', measuredAt, deviceType: device, values: bloodPressure(random, body, afibRate, measuredAt) });
+        yield { type: 'bloodpressure', measuredAt, deviceType: device, values: bloodPressure(random, body, afibRate, measuredAt) };
         break;
       case 'weight':
-        readings.push({ type: 'weight', measuredAt, deviceType: device, values: weight(random, body, device) });
+        yield { type: 'weight', measuredAt, deviceType: device, values: weight(random, body, device) };
         break;
       case 'temperature':
-        readings.push({ type: 'temperature', measuredAt, deviceType: device, values: temperature(random) });
+        yield { type: 'temperature', measuredAt, deviceType: device, values: temperature(random) };
         break;
       case 'oxygen':
-        readings.push({ type: 'oxygen', measuredAt, deviceType: device, values: oxygen(random, body) });
+        yield { type: 'oxygen', measuredAt, deviceType: device, values: oxygen(random, body) };
         break;
       case 'ecg':
-        readings.push({ type: 'ecg', measuredAt, deviceType: device, values: ecgRecording(random, body, random.chance(afibRate * 3)) });
+        yield { type: 'ecg', measuredAt, deviceType: device, values: ecgRecording(random, body, random.chance(afibRate * 3)) };
         break;
     }
   }
-  return readings;
+}
+
+/**
+ * The times {@link streamReadings} keeps to: [from, to), or for activity days, local midnights, which
+ * lie up to 14 hours either side of the range's UTC midnights.
+ */
+export function generatedSpan(options: Pick<GenerateOptions, 'type' | 'from' | 'to'>): { types: MeasurementType[]; from: Date; to: Date } {
+  const margin = options.type === 'activity' ? 14 * 3_600_000 : 0;
+  return { types: [options.type], from: new Date(options.from.getTime() - margin), to: new Date(options.to.getTime() + margin) };
+}
+
+/** {@link streamReadings} as an array, for small sets. */
+export function generateReadings(options: GenerateOptions): NewReading[] {
+  return [...streamReadings(options)];
 }
 
 /** The most readings of a type that fit in a range (one per second; activity one per day). */

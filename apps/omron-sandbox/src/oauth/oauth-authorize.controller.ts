@@ -6,7 +6,7 @@ import { SandboxConfig } from '@opendsp/config';
 import { SandboxUser } from '../users/sandbox-user.entity.js';
 import { verifySandboxUserCredentials } from '../users/sandbox-users.js';
 import { AuthorizationService, type AuthorizationRequest } from './authorization.service.js';
-import { SESSION_COOKIE, SESSION_SECONDS, SignInSessions } from './sign-in-sessions.js';
+import { SESSION_COOKIE, SESSION_SECONDS, SIGN_IN_FORM_COOKIE, SignInSessions } from './sign-in-sessions.js';
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   bloodpressure: 'Blood pressure readings (systolic, diastolic, pulse, irregular heartbeat)',
@@ -48,7 +48,7 @@ export class OAuthAuthorizeController {
     const userId = await this.sessions.userId(session);
     const user = userId ? await this.em.fork().findOne(SandboxUser, { id: userId }) : null;
     if (!user || !session) {
-      response.render('oauth/sign-in', this.signInModel(valid));
+      response.render('oauth/sign-in', this.signInModel(valid, this.signInFormCookie(request, response)));
       return;
     }
     response.render('oauth/consent', {
@@ -67,12 +67,22 @@ export class OAuthAuthorizeController {
   async signIn(@Req() request: Request, @Res() response: Response): Promise<void> {
     const valid = await this.checked(this.carriedRequest(request), response);
     if (!valid) return;
+    // Login CSRF: without this, another site could sign the browser in as a user of its choosing.
+    const formCookie = this.cookie(request, SIGN_IN_FORM_COOKIE);
+    if (!this.sessions.csrfMatches(formCookie, formField(request, 'csrf'))) {
+      response.status(403).render('oauth/error', {
+        title: 'Request refused',
+        message: 'This sign-in form has expired or was not sent from this sandbox. Open the sign-in page again.',
+        retryUrl: `/connect/authorize?${valid.query}`,
+      });
+      return;
+    }
     const email = formField(request, 'email');
     const user = await verifySandboxUserCredentials(this.em.fork(), email, formField(request, 'password'));
     if (!user) {
       response
         .status(401)
-        .render('oauth/sign-in', { ...this.signInModel(valid), email, error: 'The e-mail address or password is incorrect.' });
+        .render('oauth/sign-in', { ...this.signInModel(valid, formCookie!), email, error: 'The e-mail address or password is incorrect.' });
       return;
     }
     response.cookie(SESSION_COOKIE, await this.sessions.issue(user.id), {
@@ -101,10 +111,12 @@ export class OAuthAuthorizeController {
     const userId = await this.sessions.userId(session);
     // Signed out or expired meanwhile: back to the request, which shows the sign-in page.
     if (!userId || !session) return response.redirect(303, `/connect/authorize?${valid.query}`);
-    if (formField(request, 'csrf') !== this.sessions.csrfToken(session)) {
-      response
-        .status(403)
-        .render('oauth/error', { title: 'Request refused', message: 'This form has expired. Go back to the application and start again.' });
+    if (!this.sessions.csrfMatches(session, formField(request, 'csrf'))) {
+      response.status(403).render('oauth/error', {
+        title: 'Request refused',
+        message: 'This form has expired. Go back to the application and start again.',
+        retryUrl: `/connect/authorize?${valid.query}`,
+      });
       return;
     }
     const decision = formField(request, 'decision');
@@ -132,10 +144,28 @@ export class OAuthAuthorizeController {
   }
 
   private sessionCookie(request: Request): string | undefined {
-    return parseCookies(request.headers.cookie ?? '')[SESSION_COOKIE];
+    return this.cookie(request, SESSION_COOKIE);
   }
 
-  private signInModel(valid: AuthorizationRequest) {
-    return { title: 'Sign in to OMRON connect', app: valid.app, request: valid.query };
+  private cookie(request: Request, name: string): string | undefined {
+    return parseCookies(request.headers.cookie ?? '')[name];
+  }
+
+  /** The browser's sign-in form cookie, set now if it has none (kept, so several open tabs all work). */
+  private signInFormCookie(request: Request, response: Response): string {
+    const existing = this.cookie(request, SIGN_IN_FORM_COOKIE);
+    if (existing) return existing;
+    const value = this.sessions.newSignInFormCookie();
+    response.cookie(SIGN_IN_FORM_COOKIE, value, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.http.publicUrl.startsWith('https:'),
+      path: '/connect/authorize',
+    });
+    return value;
+  }
+
+  private signInModel(valid: AuthorizationRequest, formCookie: string) {
+    return { title: 'Sign in to OMRON connect', app: valid.app, request: valid.query, csrf: this.sessions.csrfToken(formCookie) };
   }
 }

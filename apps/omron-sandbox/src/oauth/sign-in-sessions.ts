@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SandboxConfig } from '@opendsp/config';
 import { jwtVerify, SignJWT, createLocalJWKSet } from 'jose';
 import { SigningKeys } from './signing-keys.service.js';
 
 export const SESSION_COOKIE = 'omron_sandbox_session';
+/** A random value set with the sign-in form, to which the form's CSRF token is bound. */
+export const SIGN_IN_FORM_COOKIE = 'omron_sandbox_sign_in';
 const SESSION_AUDIENCE = 'omron-sandbox-sign-in';
 export const SESSION_SECONDS = 60 * 60;
 
@@ -47,10 +49,24 @@ export class SignInSessions {
   }
 
   /**
-   * The consent form's CSRF token: derived from the session cookie, which a cross-site page can
-   * neither read nor guess, so only pages the sandbox rendered for this session carry it.
+   * A form's CSRF token: derived from a cookie a cross-site page can neither read nor guess (the
+   * session cookie for the consent form, the sign-in form cookie for the sign-in form), so only pages
+   * the sandbox rendered for that browser carry it.
    */
-  csrfToken(session: string): string {
-    return createHash('sha256').update(`csrf\u0000${session}`).digest('base64url');
+  csrfToken(cookie: string): string {
+    return createHash('sha256').update(`csrf\u0000${cookie}`).digest('base64url');
+  }
+
+  /** Whether a posted token is the one for this cookie; false when either is missing. */
+  csrfMatches(cookie: string | undefined, token: string): boolean {
+    if (!cookie || !token) return false;
+    const expected = Buffer.from(this.csrfToken(cookie));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** A fresh value for the sign-in form cookie. */
+  newSignInFormCookie(): string {
+    return randomBytes(32).toString('base64url');
   }
 }

@@ -3,12 +3,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { hash, verify } from '@node-rs/argon2';
 import type { MeasurementType } from '@opendsp/omron-api';
 import {
-  generateReadings,
+  generatedSpan,
   isKnownTimeZone,
   maxReadingsInRange,
   MeasurementStore,
   offsetLookup,
   ReadingIngestion,
+  streamReadings,
   UserPreferencesService,
   type IngestResult,
   type Preferences,
@@ -122,16 +123,10 @@ export class StagingToolService {
     }
     const seed = input.seed ?? randomSeed();
     const { timeZone } = await this.preferences.get(userId);
-    const readings = generateReadings({
-      type: input.type,
-      from,
-      to,
-      count: input.count,
-      seed,
-      afibRate: input.afibRate,
-      offsetAt: offsetLookup(timeZone),
-    });
-    return { ...(await this.ingestion.ingest(userId, readings, 'generated')), seed };
+    const options = { type: input.type, from, to, count: input.count, seed, afibRate: input.afibRate, offsetAt: offsetLookup(timeZone) };
+    // Generated while they are stored, afresh each time they are iterated.
+    const readings = { [Symbol.iterator]: () => streamReadings(options) };
+    return { ...(await this.ingestion.ingest(userId, readings, 'generated', generatedSpan(options))), seed };
   }
 
   /** A device-style upload of explicit readings (JSON). */
