@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
 import { AuditModule } from '@opendsp/audit';
 import { CryptoModule } from '@opendsp/crypto';
+import { DashboardSnapshotsModule } from '@opendsp/data-views';
 import { DspDatabaseModule } from '@opendsp/database';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
@@ -34,6 +35,7 @@ export class DspModule {
         MailModule,
         ParticipantsModule,
         MeasurementsModule,
+        DashboardSnapshotsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],

@@ -16,6 +16,9 @@ export const PERMISSIONS = {
   'groups.archive': ['partner-admin'],
   'admins.manage': ['partner-admin'],
   'audit.view': ['partner-admin'],
+  'participants.view': ALL,
+  'sync.view': ALL,
+  'sync.run': ['partner-admin', 'group-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

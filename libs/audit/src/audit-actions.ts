@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = [
   'redirect_url.added',
   'redirect_url.removed',
   'redirect_url.default_set',
+  'sync.requested',
+  'sync.dead_letter_retried',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -60,6 +60,10 @@ export class DspConfig {
     trustProxy: string[];
   };
   readonly mail: { smtpUrl: string | undefined; from: string };
+  /** Consented participants without a reading for this many days count as stale. */
+  readonly staleAfterDays: number;
+  /** The portal's data views (dashboard figures). */
+  readonly dataViews: { dashboardRefreshSeconds: number };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -102,6 +106,8 @@ export class DspConfig {
       trustProxy: env.TRUST_PROXY ?? [],
     };
     this.mail = { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM };
+    this.staleAfterDays = env.STALE_AFTER_DAYS;
+    this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
   }
 }
 

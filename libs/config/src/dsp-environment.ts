@@ -208,4 +208,18 @@ export class DspEnvironment extends DatabaseEnvironment {
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })
   MAIL_FROM: string = 'OpenDSP <no-reply@localhost>';
+
+  /** A consented participant whose last reading is older than this many days counts as stale (dashboard, participant list). */
+  @Transform(toInt)
+  @Min(1, { message: 'STALE_AFTER_DAYS: must be between 1 and 365' })
+  @Max(365, { message: 'STALE_AFTER_DAYS: must be between 1 and 365' })
+  @IsInt({ message: 'STALE_AFTER_DAYS: must be a whole number' })
+  STALE_AFTER_DAYS: number = 7;
+
+  /** How often the dashboard's per-group figures (funnel, readings received) are recomputed, in seconds. */
+  @Transform(toInt)
+  @Min(10, { message: 'DASHBOARD_REFRESH_SECONDS: must be between 10 and 3600' })
+  @Max(3600, { message: 'DASHBOARD_REFRESH_SECONDS: must be between 10 and 3600' })
+  @IsInt({ message: 'DASHBOARD_REFRESH_SECONDS: must be a whole number' })
+  DASHBOARD_REFRESH_SECONDS: number = 60;
 }
