@@ -13,7 +13,10 @@ const DAY = 86_400_000;
 
 /** Attribute text as the browser reads it (Handlebars escapes `=` and quotes too). */
 const decode = (value: string) =>
-  value.replace(/&(amp|quot|#x27|#x3D|#x60|lt|gt);/g, (_, name: string) => ({ amp: '&', quot: '"', '#x27': "'", '#x3D': '=', '#x60': '`', lt: '<', gt: '>' })[name]!);
+  value.replace(
+    /&(amp|quot|#x27|#x3D|#x60|lt|gt);/g,
+    (_, name: string) => ({ amp: '&', quot: '"', '#x27': "'", '#x3D': '=', '#x60': '`', lt: '<', gt: '>' })[name]!,
+  );
 
 /** The attributes of every element named `tag` in some markup. */
 function elements(markup: string, tag: string): Record<string, string>[] {
@@ -30,7 +33,8 @@ function chart(page: string, key: string): string {
 }
 
 /** OGSC IDs in list rows, in order. */
-const listed = (page: string) => [...page.matchAll(/<a href="\/participants\/(OG-[0-9A-Z]{24})" class="ogsc-id">/g)].map((match) => match[1]);
+const listed = (page: string) =>
+  [...page.matchAll(/<a href="\/participants\/(OG-[0-9A-Z]{24})" class="ogsc-id">/g)].map((match) => match[1]);
 const nextLink = (page: string) => {
   const href = /<a href="([^"]+)" rel="next">/.exec(page)?.[1];
   return href ? decode(href) : null;
@@ -63,7 +67,9 @@ describe('portal data views', () => {
       groupA = new ProgramGroup('Heart Study');
       groupB = new ProgramGroup('Weight Program');
       const hash = await PasswordHasher.hash(PASSWORD);
-      const admin = Object.assign(new AdminAccount('group-b-admin', 'Group B admin', 'b@example.test', 'group-admin'), { passwordHash: hash });
+      const admin = Object.assign(new AdminAccount('group-b-admin', 'Group B admin', 'b@example.test', 'group-admin'), {
+        passwordHash: hash,
+      });
       const readOnly = Object.assign(new AdminAccount('read-only', 'Viewer', 'v@example.test', 'viewer'), { passwordHash: hash });
       em.persist([groupA, groupB, admin, readOnly]);
       await em.flush();
@@ -77,12 +83,27 @@ describe('portal data views', () => {
           { group: groupB, status: 'consented', internalCustomerId: 'B-0001' },
         ],
       });
-      p2 = await createParticipant(em, { connection: 'reconnect_needed', groups: [{ group: groupA, status: 'consented', internalCustomerId: 'A-0002' }] });
-      p3 = await createParticipant(em, { loginId: 'kaito.tanaka', groups: [{ group: groupA, status: 'invited', internalCustomerId: 'A_100%' }] });
+      p2 = await createParticipant(em, {
+        connection: 'reconnect_needed',
+        groups: [{ group: groupA, status: 'consented', internalCustomerId: 'A-0002' }],
+      });
+      p3 = await createParticipant(em, {
+        loginId: 'kaito.tanaka',
+        groups: [{ group: groupA, status: 'invited', internalCustomerId: 'A_100%' }],
+      });
       p4 = await createParticipant(em, { groups: [{ group: groupA, status: 'link_opened' }] });
-      p5 = await createParticipant(em, { connection: 'withdrawn', groups: [{ group: groupA, status: 'withdrawn', internalCustomerId: 'A-0005' }] });
-      p6 = await createParticipant(em, { connection: 'active', groups: [{ group: groupA, status: 'consented', internalCustomerId: 'A-0006' }] });
-      p7 = await createParticipant(em, { connection: 'active', groups: [{ group: groupB, status: 'consented', internalCustomerId: 'B-0007' }] });
+      p5 = await createParticipant(em, {
+        connection: 'withdrawn',
+        groups: [{ group: groupA, status: 'withdrawn', internalCustomerId: 'A-0005' }],
+      });
+      p6 = await createParticipant(em, {
+        connection: 'active',
+        groups: [{ group: groupA, status: 'consented', internalCustomerId: 'A-0006' }],
+      });
+      p7 = await createParticipant(em, {
+        connection: 'active',
+        groups: [{ group: groupB, status: 'consented', internalCustomerId: 'B-0007' }],
+      });
       // 120 more invitations in group A (pre-created accounts), for paging.
       for (let index = 0; index < 120; index++) {
         const participant = new Participant('pre_created');
@@ -145,7 +166,9 @@ describe('portal data views', () => {
       });
       // The funnel chart carries the same numbers.
       const funnel = elements(chart(home.text, 'funnel'), 'a').map((step) => [step['data-step'], Number(step['data-value'])]);
-      expect(funnel).toEqual(['invited', 'consented', 'firstReading', 'active', 'stale', 'reconnectNeeded', 'withdrawn'].map((key) => [key, figures[key].value]));
+      expect(funnel).toEqual(
+        ['invited', 'consented', 'firstReading', 'active', 'stale', 'reconnectNeeded', 'withdrawn'].map((key) => [key, figures[key].value]),
+      );
 
       // Every participant figure links to a list with that many rows (following the pages).
       const expectations: Record<string, string[] | number> = {
@@ -241,7 +264,7 @@ describe('portal data views', () => {
       expect(await sorted('consent=link_opened')).toEqual(ids(p4));
       expect(await sorted('connection=reconnect_needed')).toEqual(ids(p2));
       expect(await sorted('connection=withdrawn')).toEqual(ids(p5));
-      expect((await sorted(`group=${groupA.groupId}&connection=none&method=omron_connect`))).toEqual(ids(p4));
+      expect(await sorted(`group=${groupA.groupId}&connection=none&method=omron_connect`)).toEqual(ids(p4));
       expect(await sorted('reading=stale')).toEqual(ids(p2));
       expect(await sorted('reading=7d')).toEqual(ids(p1, p1, p7));
       expect(await sorted(`reading=24h&group=${groupB.groupId}`)).toEqual(ids(p1));
@@ -249,8 +272,8 @@ describe('portal data views', () => {
     });
 
     it('sorts by latest and by oldest reading, and pages through 126 rows without losing or repeating one', async () => {
-      expect((await search(portal.admin, `group=${groupB.groupId}&sort=last_reading`))).toEqual([p1, p7].map((p) => p.participant.ogscId));
-      expect((await search(portal.admin, `group=${groupA.groupId}&consent=consented&sort=quiet`))).toEqual(
+      expect(await search(portal.admin, `group=${groupB.groupId}&sort=last_reading`)).toEqual([p1, p7].map((p) => p.participant.ogscId));
+      expect(await search(portal.admin, `group=${groupA.groupId}&consent=consented&sort=quiet`)).toEqual(
         [p6, p2, p1].map((p) => p.participant.ogscId),
       );
       for (const sort of ['newest', 'ogsc_id', 'last_reading', 'quiet']) {
@@ -267,16 +290,27 @@ describe('portal data views', () => {
         expect([sort, pages, seen.length, new Set(seen).size]).toEqual([sort, 3, 126, 126]);
         if (sort === 'ogsc_id') expect(seen).toEqual([...seen].sort());
         if (sort === 'newest') {
-          const order = await sql(`select p.ogsc_id from enrollment e join participant p on p.id = e.participant_id where e.group_id = $1 order by e.created_at desc, e.id desc`, [
-            groupA.id,
-          ]);
+          const order = await sql(
+            `select p.ogsc_id from enrollment e join participant p on p.id = e.participant_id where e.group_id = $1 order by e.created_at desc, e.id desc`,
+            [groupA.id],
+          );
           expect(seen).toEqual(order.map((row) => row.ogsc_id));
         }
       }
     });
 
     it('answers a clear 400 to filter values the form never sends, and 404 to a group that is not the user’s', async () => {
-      for (const query of ['consent=bogus', 'sort=random', 'reading=yesterday', 'connection=x', 'method=y', 'after=garbage', 'sort=ogsc_id&after=x~y', 'q=a&q=b', `q=${'x'.repeat(201)}`]) {
+      for (const query of [
+        'consent=bogus',
+        'sort=random',
+        'reading=yesterday',
+        'connection=x',
+        'method=y',
+        'after=garbage',
+        'sort=ogsc_id&after=x~y',
+        'q=a&q=b',
+        `q=${'x'.repeat(201)}`,
+      ]) {
         const page = await portal.admin.get(`/participants?${query}`);
         expect([query, page.status]).toEqual([query, 400]);
         expect(page.text).toContain('Something is wrong with this request');
@@ -296,7 +330,9 @@ describe('portal data views', () => {
 
   describe('participant page', () => {
     const rowsOf = async (table: string, columns: string, participant: CreatedParticipant, extra = '') =>
-      sql(`select id::text, measured_at, ${columns} from ${table} where participant_id = $1 ${extra} order by measured_at`, [participant.participant.id]);
+      sql(`select id::text, measured_at, ${columns} from ${table} where participant_id = $1 ${extra} order by measured_at`, [
+        participant.participant.id,
+      ]);
 
     it('draws every stored reading of the period where its values say, with possible-AFib readings marked', async () => {
       const page = await portal.admin.get(`/participants/${p1.participant.ogscId}`);
@@ -311,7 +347,7 @@ describe('portal data views', () => {
       for (const series of ['systolic', 'diastolic'] as const) {
         const drawn = points.filter((point) => point['data-series'] === series);
         const expected = stored.filter((row) => !row.possible_afib);
-        expect(drawn.map((point) => [point['data-row'], (point['data-at']), Number(point['data-value'])])).toEqual(
+        expect(drawn.map((point) => [point['data-row'], point['data-at'], Number(point['data-value'])])).toEqual(
           expected.map((row) => [row.id, (row.measured_at as Date).toISOString(), row[`${series}_mmhg`]]),
         );
         for (const point of drawn) {
@@ -325,11 +361,11 @@ describe('portal data views', () => {
       expect(afib.every((row) => row.systolic_mmhg === null)).toBe(true);
       // The table marks them too, and the guideline bands are drawn.
       expect((page.text.match(/<tr data-row="\d+" class="afib">/g) ?? []).length).toBe(afib.length);
-      expect(elements(bp, 'rect').filter((rect) => rect.class === 'band').map((band) => band['data-band'])).toEqual([
-        '≥140 stage 2',
-        '130 stage 1',
-        '120 elevated',
-      ]);
+      expect(
+        elements(bp, 'rect')
+          .filter((rect) => rect.class === 'band')
+          .map((band) => band['data-band']),
+      ).toEqual(['≥140 stage 2', '130 stage 1', '120 elevated']);
     });
 
     it('charts weight, steps by day and hour, temperature, SpO2 and the ECG waveform from the stored rows', async () => {
@@ -342,7 +378,9 @@ describe('portal data views', () => {
       const weight = await rowsOf('weight_reading', 'weight_kg', p1);
       expect(values(chart(page.text, 'weight'), 'circle', 'data-value')).toEqual(weight.map((row) => [row.id, row.weight_kg]));
       const temperature = await rowsOf('temperature_reading', 'temperature_c', p1);
-      expect(values(chart(page.text, 'temperature'), 'circle', 'data-value')).toEqual(temperature.map((row) => [row.id, row.temperature_c]));
+      expect(values(chart(page.text, 'temperature'), 'circle', 'data-value')).toEqual(
+        temperature.map((row) => [row.id, row.temperature_c]),
+      );
       const oxygen = await rowsOf('oxygen_reading', 'spo2_percent', p1);
       expect(values(chart(page.text, 'oxygen'), 'circle', 'data-value')).toEqual(oxygen.map((row) => [row.id, row.spo2_percent]));
 
@@ -355,19 +393,26 @@ describe('portal data views', () => {
       const latestDay = days.at(-1)!;
       const hours = await sql(`select hour, steps from activity_hourly_reading where activity_id = $1 order by hour`, [latestDay.id]);
       const hourly = elements(chart(page.text, 'steps-hourly'), 'rect').filter((rect) => rect.class === 'bar');
-      expect(hourly.map((bar) => [bar['data-category'], Number(bar['data-value'])])).toEqual(hours.map((row) => [String(row.hour), row.steps]));
+      expect(hourly.map((bar) => [bar['data-category'], Number(bar['data-value'])])).toEqual(
+        hours.map((row) => [String(row.hour), row.steps]),
+      );
       expect(hours.reduce((sum, row) => sum + Number(row.steps), 0)).toBe(latestDay.steps);
       // Choosing another day shows that day's hours.
       const firstDay = days[0];
-      const other = await portal.admin.get(`/participants/${p1.participant.ogscId}?days=30&day=${String(firstDay.local_time).slice(0, 10)}`);
-      const otherHours = await sql(`select steps from activity_hourly_reading where activity_id = $1 order by hour`, [firstDay.id]);
-      expect(elements(chart(other.text, 'steps-hourly'), 'rect').filter((rect) => rect.class === 'bar').map((bar) => Number(bar['data-value']))).toEqual(
-        otherHours.map((row) => row.steps),
+      const other = await portal.admin.get(
+        `/participants/${p1.participant.ogscId}?days=30&day=${String(firstDay.local_time).slice(0, 10)}`,
       );
+      const otherHours = await sql(`select steps from activity_hourly_reading where activity_id = $1 order by hour`, [firstDay.id]);
+      expect(
+        elements(chart(other.text, 'steps-hourly'), 'rect')
+          .filter((rect) => rect.class === 'bar')
+          .map((bar) => Number(bar['data-value'])),
+      ).toEqual(otherHours.map((row) => row.steps));
 
-      const [ecg] = await sql(`select id::text, waveform_uv, sampling_rate_hz from ecg_reading where participant_id = $1 order by measured_at desc limit 1`, [
-        p1.participant.id,
-      ]);
+      const [ecg] = await sql(
+        `select id::text, waveform_uv, sampling_rate_hz from ecg_reading where participant_id = $1 order by measured_at desc limit 1`,
+        [p1.participant.id],
+      );
       const waveform = chart(page.text, `ecg-${ecg.id}`);
       const decoded: number[] = [];
       for (const line of elements(waveform, 'polyline')) {
@@ -387,10 +432,17 @@ describe('portal data views', () => {
       expect(page.text).toContain('invalid_grant');
       const history = /<table class="table compact" id="connection-history">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(page.text)![1];
       expect(history.match(/<tr>/g)).toHaveLength(2);
-      const [latest] = await sql(`select measured_at from blood_pressure_reading where participant_id = $1 order by measured_at desc limit 1`, [p2.participant.id]);
-      const tokyo = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(
-        latest.measured_at as Date,
+      const [latest] = await sql(
+        `select measured_at from blood_pressure_reading where participant_id = $1 order by measured_at desc limit 1`,
+        [p2.participant.id],
       );
+      const tokyo = new Intl.DateTimeFormat('en-US', {
+        timeZone: 'Asia/Tokyo',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+      }).format(latest.measured_at as Date);
       expect(page.text).toContain(`${tokyo} GMT+9`);
       const both = await portal.admin.get(`/participants/${p1.participant.ogscId}`);
       expect(both.text).toContain('A-0001');
@@ -401,10 +453,13 @@ describe('portal data views', () => {
 
     it('moves between periods, points to the latest reading when a period is empty, and refuses a bad period', async () => {
       const week = await portal.admin.get(`/participants/${p1.participant.ogscId}?days=7`);
-      const inWeek = await sql(`select count(*)::int as n from blood_pressure_reading where participant_id = $1 and measured_at > now() - interval '8 days'`, [
-        p1.participant.id,
-      ]);
-      const drawn = elements(chart(week.text, 'blood-pressure'), 'circle').length / 2 + elements(chart(week.text, 'blood-pressure'), 'g').filter((g) => g.class === 'marker').length;
+      const inWeek = await sql(
+        `select count(*)::int as n from blood_pressure_reading where participant_id = $1 and measured_at > now() - interval '8 days'`,
+        [p1.participant.id],
+      );
+      const drawn =
+        elements(chart(week.text, 'blood-pressure'), 'circle').length / 2 +
+        elements(chart(week.text, 'blood-pressure'), 'g').filter((g) => g.class === 'marker').length;
       expect(drawn).toBeLessThanOrEqual(Number(inWeek[0].n));
       expect(drawn).toBeGreaterThan(0);
       const empty = await portal.admin.get(`/participants/${p2.participant.ogscId}?days=7`);
@@ -438,7 +493,9 @@ describe('portal data views', () => {
       const sync = await portal.admin.post(`/participants/${p1.participant.ogscId}/sync`, { kind: 'blood_pressure' });
       expect(sync.status).toBe(303);
       expect(sync.headers.location).toBe(`/participants/${p1.participant.ogscId}?notice=sync_unavailable#sync`);
-      expect((await portal.admin.get(sync.headers.location)).text).toContain('Sync is not available in this installation yet; nothing was queued.');
+      expect((await portal.admin.get(sync.headers.location)).text).toContain(
+        'Sync is not available in this installation yet; nothing was queued.',
+      );
       expect((await portal.admin.post(`/participants/${p1.participant.ogscId}/sync`, { kind: 'everything' })).status).toBe(400);
       expect(await sql(`select count(*)::int as n from audit_event`)).toEqual(before);
       const syncPage = await viewer.get('/sync');
@@ -462,18 +519,52 @@ describe('portal data views', () => {
           failures24h: 7,
           deadLetters: 2,
           inbox: { received24h: 1234, pending: 5, duplicates24h: 9, oldestPendingAt: at },
-          upstream: { rateLimit: { limit: 600, remaining: 17, resetsAt: at, throttledUntil: null }, circuit: { state: 'open', since: at, reason: '503 from OMRON' } },
+          upstream: {
+            rateLimit: { limit: 600, remaining: 17, resetsAt: at, throttledUntil: null },
+            circuit: { state: 'open', since: at, reason: '503 from OMRON' },
+          },
           nextRuns: [{ name: 'safety-net pull', at }],
         }),
         groupFigures: async (ids: string[]) => new Map(ids.map((id) => [id, { queueDepth: 11, failures24h: 1, deadLetters: 1 }])),
-        jobsInFlight: async () => [{ id: 'j1', ogscId: p1.participant.ogscId, kind: 'weight', name: 'pull', state: 'active', attempts: 1, startedAt: at, createdAt: at }],
+        jobsInFlight: async () => [
+          {
+            id: 'j1',
+            ogscId: p1.participant.ogscId,
+            kind: 'weight',
+            name: 'pull',
+            state: 'active',
+            attempts: 1,
+            startedAt: at,
+            createdAt: at,
+          },
+        ],
         recentFailures: async () => [
-          { id: 'f1', ogscId: p2.participant.ogscId, kind: 'blood_pressure', name: 'pull', reason: 'token refresh refused (invalid_grant)', attempts: 2, failedAt: at, retryAt: at },
+          {
+            id: 'f1',
+            ogscId: p2.participant.ogscId,
+            kind: 'blood_pressure',
+            name: 'pull',
+            reason: 'token refresh refused (invalid_grant)',
+            attempts: 2,
+            failedAt: at,
+            retryAt: at,
+          },
         ],
         deadLetters: async () => [
-          { id: 'dead-1', ogscId: p2.participant.ogscId, kind: 'blood_pressure', name: 'pull', reason: 'gave up after 5 attempts: HTTP 500', attempts: 5, failedAt: at, retryAt: null },
+          {
+            id: 'dead-1',
+            ogscId: p2.participant.ogscId,
+            kind: 'blood_pressure',
+            name: 'pull',
+            reason: 'gave up after 5 attempts: HTTP 500',
+            attempts: 5,
+            failedAt: at,
+            retryAt: null,
+          },
         ],
-        ledger: async () => [{ kind: 'blood_pressure', lastSyncedAt: at, lastOutcome: 'ok', lastError: null, readingsStored: 50, nextRunAt: null }],
+        ledger: async () => [
+          { kind: 'blood_pressure', lastSyncedAt: at, lastOutcome: 'ok', lastError: null, readingsStored: 50, nextRunAt: null },
+        ],
         requestSync: async (_em: unknown, participantId: string, kind: string | null) => {
           requested.push(`${participantId}:${kind ?? 'all'}`);
           return 'queued';

@@ -5,6 +5,7 @@ import { AdminAccount, ADMIN_ROLES, PasswordHasher, portalRoutes, roleHas, type 
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
+import { Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
@@ -23,6 +24,8 @@ describe('portal authorisation (route table × role)', () => {
   let groupA: ProgramGroup;
   let groupB: ProgramGroup;
   let target: AdminAccount;
+  /** A participant of each group, for the participant pages. */
+  const participants = new Map<ProgramGroup, Participant>();
   const clients = new Map<AdminRole, PortalTestClient>();
   const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
 
@@ -42,6 +45,7 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':groupId', group.groupId)
       .replace(':urlId', urlId)
       .replace(':id', target.id)
+      .replace(':ogscId', participants.get(group)!.ogscId)
       .replace(':token', 'x'.repeat(43));
   }
 
@@ -67,6 +71,11 @@ describe('portal authorisation (route table × role)', () => {
       new GroupRedirectUrl(groupA, 'https://a.example/first', true),
       new GroupRedirectUrl(groupB, 'https://b.example/first', true),
     ]);
+    for (const group of [groupA, groupB]) {
+      const participant = new Participant('omron_connect');
+      participants.set(group, participant);
+      em.persist([participant, new Enrollment(participant, group, 'consented')]);
+    }
     await em.flush();
     await orm.close(true);
     await resetFixtures();
@@ -122,7 +131,9 @@ describe('portal authorisation (route table × role)', () => {
   it('answers 404 to a group admin for everything of a group that is not theirs', async () => {
     const client = clients.get('group-admin')!;
     const scoped = routes.filter(
-      (route) => route.path.includes(':groupId') && roleHas('group-admin', route.access as Parameters<typeof roleHas>[1]),
+      (route) =>
+        (route.path.includes(':groupId') || route.path.includes(':ogscId')) &&
+        roleHas('group-admin', route.access as Parameters<typeof roleHas>[1]),
     );
     expect(scoped.length).toBeGreaterThanOrEqual(5);
     const outcomes: string[] = [];

@@ -143,7 +143,17 @@ export async function storeReadings(
           const [row] = await run(
             `insert into activity_reading (${common}, steps, aerobic_steps, calories_kcal, distance_km, distance_original, distance_unit)
              values (${commonValues}, ?, ?, ?, ?, ?, ?) returning id`,
-            [...head, received, received, values.steps, values.aerobicSteps, values.calories, values.distanceMeters / 1000, values.distanceMeters / 1000, 'km'],
+            [
+              ...head,
+              received,
+              received,
+              values.steps,
+              values.aerobicSteps,
+              values.calories,
+              values.distanceMeters / 1000,
+              values.distanceMeters / 1000,
+              'km',
+            ],
           );
           for (const hour of values.hourly ?? []) {
             await run(
@@ -216,7 +226,8 @@ export async function storeReadings(
       [first, first, last, last, participantId],
     );
     const devices = new Map<string, number[]>();
-    for (const reading of readings) devices.set(reading.deviceType, [...(devices.get(reading.deviceType) ?? []), reading.measuredAt.getTime()]);
+    for (const reading of readings)
+      devices.set(reading.deviceType, [...(devices.get(reading.deviceType) ?? []), reading.measuredAt.getTime()]);
     for (const [device, seen] of devices) {
       await run(
         `insert into participant_device (participant_id, device_type, first_seen_at, last_seen_at) values (?, ?, ?::timestamptz, ?::timestamptz)

@@ -35,7 +35,9 @@ export class DataViewsModule {
         ParticipantRecords,
         ReadingQueries,
         ParticipantPage,
-        options.syncStatus ? { provide: SYNC_STATUS, useExisting: options.syncStatus } : { provide: SYNC_STATUS, useClass: SyncStatusNotAvailable },
+        options.syncStatus
+          ? { provide: SYNC_STATUS, useExisting: options.syncStatus }
+          : { provide: SYNC_STATUS, useClass: SyncStatusNotAvailable },
       ],
     };
   }

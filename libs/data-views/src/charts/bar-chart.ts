@@ -54,7 +54,11 @@ export function barChart(input: BarChartInput): SvgMarkup {
     const at = c(y(tick));
     parts.push(element('line', { x1: plot.left, x2: plot.left + plot.width, y1: at, y2: at, stroke: '#eef1f5' }));
     parts.push(
-      element('text', { x: plot.left - 6, y: c(at + 4), 'text-anchor': 'end', 'font-size': 11, fill: '#5b6575' }, text(tick.toLocaleString('en-US'))),
+      element(
+        'text',
+        { x: plot.left - 6, y: c(at + 4), 'text-anchor': 'end', 'font-size': 11, fill: '#5b6575' },
+        text(tick.toLocaleString('en-US')),
+      ),
     );
   }
   input.categories.forEach((category, position) => {
@@ -62,7 +66,13 @@ export function barChart(input: BarChartInput): SvgMarkup {
     parts.push(
       element(
         'text',
-        { x: c(plot.left + slot * (position + 0.5)), y: plot.top + plot.height + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#5b6575' },
+        {
+          x: c(plot.left + slot * (position + 0.5)),
+          y: plot.top + plot.height + 16,
+          'text-anchor': 'middle',
+          'font-size': 11,
+          fill: '#5b6575',
+        },
         text(category.label),
       ),
     );

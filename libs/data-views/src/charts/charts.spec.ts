@@ -41,7 +41,9 @@ describe('time zone arithmetic', () => {
     const from = zonedDayStart('2026-11-01', 'Asia/Tokyo');
     const to = zonedDayStart('2026-11-08', 'Asia/Tokyo');
     const ticks = timeTicks(from, to, 'Asia/Tokyo', 'en');
-    expect(ticks.map((tick) => tick.at.toISOString())).toEqual(daysBetween('2026-11-01', '2026-11-08').map((day) => zonedDayStart(day, 'Asia/Tokyo').toISOString()));
+    expect(ticks.map((tick) => tick.at.toISOString())).toEqual(
+      daysBetween('2026-11-01', '2026-11-08').map((day) => zonedDayStart(day, 'Asia/Tokyo').toISOString()),
+    );
     expect(ticks[0].label).toBe('Nov 1');
     const year = timeTicks(zonedDayStart('2026-01-01', 'UTC'), zonedDayStart('2027-01-01', 'UTC'), 'UTC', 'ja');
     expect(year).toHaveLength(13);
@@ -67,8 +69,16 @@ describe(timeChart.name, () => {
   ];
 
   it('places every point where its time and value say, per the scales it declares', () => {
-    const svg = timeChart({ key: 'bp', title: 'BP', unit: 'mmHg', from, to, timeZone: 'UTC', lang: 'en', series: [{ key: 's', label: 'S', color: '#000', points }] })
-      .markup;
+    const svg = timeChart({
+      key: 'bp',
+      title: 'BP',
+      unit: 'mmHg',
+      from,
+      to,
+      timeZone: 'UTC',
+      lang: 'en',
+      series: [{ key: 's', label: 'S', color: '#000', points }],
+    }).markup;
     const root = elements(svg, 'svg')[0];
     const [left, top, width, height] = root['data-plot'].split(' ').map(Number);
     const [x0, x1, y0, y1] = ['data-x0', 'data-x1', 'data-y0', 'data-y1'].map((name) => Number(root[name]));

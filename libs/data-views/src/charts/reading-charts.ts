@@ -142,7 +142,9 @@ export function weightChart(context: ChartContext, rows: WeightRow[]): SvgMarkup
         key: 'weight',
         label: t('readings.weight'),
         color: COLORS.weight,
-        points: rows.filter((row) => row.weightKg !== null).map((row) => point(context, row, row.weightKg!, `${fixed(row.weightKg!, 1)} kg`)),
+        points: rows
+          .filter((row) => row.weightKg !== null)
+          .map((row) => point(context, row, row.weightKg!, `${fixed(row.weightKg!, 1)} kg`)),
       },
     ],
   });
@@ -174,14 +176,21 @@ export function bodyCompositionChart(context: ChartContext, rows: WeightRow[]): 
         color: COLORS.muscle,
         points: rows
           .filter((row) => row.skeletalMusclePercent !== null)
-          .map((row) => point(context, row, row.skeletalMusclePercent!, `${t('readings.skeletal_muscle')} ${fixed(row.skeletalMusclePercent!, 1)} %`)),
+          .map((row) =>
+            point(context, row, row.skeletalMusclePercent!, `${t('readings.skeletal_muscle')} ${fixed(row.skeletalMusclePercent!, 1)} %`),
+          ),
       },
     ],
   });
 }
 
 /** Daily steps, one bar per day of the period (the participant's days); a bar links to its hourly detail. */
-export function stepsChart(context: ChartContext, rows: ActivityRow[], selectedDay: string | null, dayHref: (day: string) => string): SvgMarkup {
+export function stepsChart(
+  context: ChartContext,
+  rows: ActivityRow[],
+  selectedDay: string | null,
+  dayHref: (day: string) => string,
+): SvgMarkup {
   const t = (key: string) => translate(context.lang, key);
   const days = daysBetween(context.window.firstDay, context.window.lastDay);
   const format = labelFormatter(context.lang, 'UTC', 'day');

@@ -3,12 +3,10 @@
  * device names and labels can never break out of the markup; element children are markup built here.
  */
 export function escapeXml(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+  const text = String(value ?? '');
+  // Most values (coordinates, an ECG's thousands of points) need no escaping; skip five passes over them.
+  if (!/[&<>"']/.test(text)) return text;
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
 }
 
 export type Attributes = Record<string, string | number | null | undefined | false>;

@@ -62,7 +62,6 @@ export interface TimeChartInput {
 }
 
 const LEFT = 52;
-const RIGHT = 56;
 const BOTTOM = 26;
 const LEGEND = 22;
 const LANE = 18;
@@ -78,7 +77,9 @@ export function timeChart(input: TimeChartInput): SvgMarkup {
   const width = input.width ?? 720;
   const height = input.height ?? 250;
   const top = LEGEND + (input.markers ? LANE : 0) + 6;
-  const plot = { left: LEFT, top, width: width - LEFT - RIGHT, height: height - top - BOTTOM };
+  // Room on the right for the band and reference-line labels.
+  const right = input.bands?.length ? 104 : input.referenceLines?.length ? 40 : 16;
+  const plot = { left: LEFT, top, width: width - LEFT - right, height: height - top - BOTTOM };
 
   const values = input.series.flatMap((series) => series.points.map((point) => point.value));
   const { domain, ticks } = niceDomain(Math.min(...values, ...(input.include ?? [])), Math.max(...values, ...(input.include ?? [])));
@@ -90,7 +91,11 @@ export function timeChart(input: TimeChartInput): SvgMarkup {
   const parts: string[] = [];
   parts.push(element('title', {}, text(input.title)));
   parts.push(
-    element('defs', {}, element('clipPath', { id: clipId }, element('rect', { x: plot.left, y: plot.top, width: plot.width, height: plot.height }))),
+    element(
+      'defs',
+      {},
+      element('clipPath', { id: clipId }, element('rect', { x: plot.left, y: plot.top, width: plot.width, height: plot.height })),
+    ),
   );
   parts.push(element('rect', { x: plot.left, y: plot.top, width: plot.width, height: plot.height, fill: '#ffffff', stroke: '#d9dee7' }));
 
@@ -117,7 +122,11 @@ export function timeChart(input: TimeChartInput): SvgMarkup {
     const at = c(x(tick.at.getTime()));
     parts.push(element('line', { x1: at, x2: at, y1: plot.top, y2: plot.top + plot.height, stroke: '#eef1f5' }));
     parts.push(
-      element('text', { x: at, y: plot.top + plot.height + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#5b6575' }, text(tick.label)),
+      element(
+        'text',
+        { x: at, y: plot.top + plot.height + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#5b6575' },
+        text(tick.label),
+      ),
     );
   }
   parts.push(element('text', { x: 4, y: plot.top - 6, 'font-size': 11, fill: '#5b6575' }, text(input.unit)));
@@ -175,8 +184,8 @@ export function timeChart(input: TimeChartInput): SvgMarkup {
   }
 
   if (input.markers) {
+    // The lane is named in the legend (same colour), so it needs no label of its own.
     const laneY = LEGEND + LANE / 2 + 2;
-    parts.push(element('text', { x: plot.left - 6, y: laneY + 4, 'text-anchor': 'end', 'font-size': 10, fill: input.markers.color }, text(input.markers.label)));
     const markers = input.markers.items.map((item) => {
       const at = c(x(item.at.getTime()));
       return element(

@@ -70,7 +70,12 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
     return this.em.fork().transactional(async (em) => {
       const connection = em.getConnection();
       const context = em.getTransactionContext();
-      const [lock] = await connection.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [REFRESH_LOCK], 'all', context);
+      const [lock] = await connection.execute<{ locked: boolean }[]>(
+        'select pg_try_advisory_xact_lock(?) as locked',
+        [REFRESH_LOCK],
+        'all',
+        context,
+      );
       if (!lock.locked) return false;
       await connection.execute(
         `with funnel as (
@@ -164,23 +169,25 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
     if (groupIds !== null && groupIds.length === 0) return { total, computedAt: null, groups: [], nextAfter: null, missing: false };
     const scope = groupIds ? ` and g.id in (${groupIds.map(() => '?').join(', ')})` : '';
     const connection = this.em.fork().getConnection();
-    const [sums] = await connection.execute<Record<string, unknown>[]>(
-      `select ${FUNNEL_FIELDS.map((field) => `coalesce(sum(s.${COLUMNS[field]}), 0) as ${COLUMNS[field]}`).join(', ')},
+    const after = page.after ? ' and (g.display_name, g.id) > (?, ?::uuid)' : '';
+    const [[sums], rows] = await Promise.all([
+      connection.execute<Record<string, unknown>[]>(
+        `select ${FUNNEL_FIELDS.map((field) => `coalesce(sum(s.${COLUMNS[field]}), 0) as ${COLUMNS[field]}`).join(', ')},
               min(s.computed_at) as computed_at
          from group_dashboard_snapshot s join program_group g on g.id = s.group_id
         where g.archived_at is null${scope}`,
-      groupIds ?? [],
-    );
-    for (const field of FUNNEL_FIELDS) total[field] = Number(sums[COLUMNS[field]]);
-    const after = page.after ? ' and (g.display_name, g.id) > (?, ?::uuid)' : '';
-    const rows = await connection.execute<Record<string, unknown>[]>(
-      `select g.id as group_internal_id, g.group_id as public_group_id, g.display_name, s.*
+        groupIds ?? [],
+      ),
+      connection.execute<Record<string, unknown>[]>(
+        `select g.id as group_internal_id, g.group_id as public_group_id, g.display_name, s.*
          from program_group g left join group_dashboard_snapshot s on s.group_id = g.id
         where g.archived_at is null${scope}${after}
         order by g.display_name, g.id
         limit ?`,
-      [...(groupIds ?? []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit + 1],
-    );
+        [...(groupIds ?? []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit + 1],
+      ),
+    ]);
+    for (const field of FUNNEL_FIELDS) total[field] = Number(sums[COLUMNS[field]]);
     const shown = rows.slice(0, page.limit);
     const last = shown.at(-1);
     return {

@@ -76,28 +76,36 @@ export class DashboardPortalController {
     const focus = groupParam ? await this.groups.visibleGroup(em, user, groupParam) : null;
     const scope = await this.scope.of(em, user);
     const groupIds = focus ? [focus.id] : scope.groupIds;
-    const [figures, overview] = await Promise.all([
+    // Independent reads, side by side (each on its own fork of the entity manager).
+    const [figures, overview, activeGroups, admins, groupChoices] = await Promise.all([
       this.snapshots.dashboard(groupIds, { after, limit: GROUPS_PER_PAGE }),
       this.sync.overview(focus ? { groupIds: [focus.id] } : scope),
+      this.em
+        .fork()
+        .count(ProgramGroup, scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null }),
+      roleHas(user.role, 'admins.manage') ? this.em.fork().count(AdminAccount, { disabledAt: null }) : 0,
+      this.em
+        .fork()
+        .find(ProgramGroup, scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null }, {
+          orderBy: { displayName: 'asc' },
+          limit: 500,
+        }),
     ]);
     const perGroupSync = figures.groups.length ? await this.sync.groupFigures(figures.groups.map((group) => group.groupInternalId)) : null;
     const links = figureLinks(focus?.groupId);
     const label = (field: string) => translate(lang, `funnel.${field}`);
     const total: FunnelFigures = figures.total;
 
-    const activeGroups = scope.groupIds === null ? await em.count(ProgramGroup, { archivedAt: null }) : (await this.groups.groupsOfAdmin(user.id)).filter((group) => !group.archivedAt).length;
-    const admins = roleHas(user.role, 'admins.manage') ? await em.count(AdminAccount, { disabledAt: null }) : 0;
-    const groupChoices = await em.find(ProgramGroup, scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null }, {
-      orderBy: { displayName: 'asc' },
-      limit: 500,
-    });
-
     renderPage(res, 'home', {
       title: 'dashboard.title',
       activeGroups,
       admins,
       focus,
-      groupChoices: groupChoices.map((group) => ({ value: group.groupId, label: group.displayName, selected: group.groupId === focus?.groupId })),
+      groupChoices: groupChoices.map((group) => ({
+        value: group.groupId,
+        label: group.displayName,
+        selected: group.groupId === focus?.groupId,
+      })),
       total,
       links,
       staleAfterDays: this.config.staleAfterDays,

@@ -37,7 +37,9 @@ function oneOf<T extends string>(values: readonly T[], value: string): value is 
  * The list's filters from a query string. An empty parameter means "any"; a value the form never offers
  * (a hand-edited URL) is refused, so a typo cannot silently show everything.
  */
-export function parseParticipantFilters(query: Record<string, unknown>): { ok: true; filters: ParticipantFilters } | { ok: false; field: string } {
+export function parseParticipantFilters(
+  query: Record<string, unknown>,
+): { ok: true; filters: ParticipantFilters } | { ok: false; field: string } {
   const raw: Record<string, string> = {};
   for (const key of KEYS) {
     const value = query[key];

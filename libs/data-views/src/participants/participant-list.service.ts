@@ -47,7 +47,8 @@ const SORTS: Record<ParticipantSort, { order: string; after: string; cursor: str
     after: `(${LAST_READING}, e.id) > (?::timestamptz, ?::uuid)`,
     cursor: `case when e.last_reading_at is null then '-infinity' else ${UTC_MICROS('e.last_reading_at')} end`,
   },
-  ogsc_id: { order: 'p.ogsc_id asc, e.id asc', after: '(p.ogsc_id, e.id) > (?, ?::uuid)', cursor: 'p.ogsc_id' },
+  // The row comparison spans two tables, so it cannot bound an index scan; `p.ogsc_id >= ?` can.
+  ogsc_id: { order: 'p.ogsc_id asc, e.id asc', after: 'p.ogsc_id >= ? and (p.ogsc_id, e.id) > (?, ?::uuid)', cursor: 'p.ogsc_id' },
 };
 
 /** `LIKE` pattern for an exact match, or a prefix match from three characters on. */
@@ -154,7 +155,7 @@ export class ParticipantList {
 
     const sort = SORTS[filters.sort];
     const cursor = filters.after ? parseCursor(filters.sort, filters.after) : null;
-    if (cursor) add(sort.after, cursor.value, cursor.id);
+    if (cursor) add(sort.after, ...(filters.sort === 'ogsc_id' ? [cursor.value] : []), cursor.value, cursor.id);
 
     const sql = `select e.id, e.status, e.internal_customer_id, e.consented_at, e.first_reading_at, e.last_reading_at, e.created_at,
         p.ogsc_id, p.login_id, p.enrollment_method, g.group_id as public_group_id, g.display_name as group_name,

@@ -1,4 +1,5 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig, type Language } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
@@ -74,6 +75,7 @@ function pageLink(ogscId: string, period: PeriodQuery, change: Partial<PeriodQue
 @Injectable()
 export class ParticipantPage {
   constructor(
+    private readonly em: EntityManager,
     private readonly records: ParticipantRecords,
     private readonly readings: ReadingQueries,
     private readonly config: DspConfig,
@@ -84,8 +86,8 @@ export class ParticipantPage {
     const timeZone = this.config.environment.timezone;
     const today = zonedDay(new Date(), timeZone);
     const period = parsePeriod(query, today);
-    const record = await this.records.record(user, ogscId);
-    const participantId = record.participant.id;
+    const { participant, enrollments } = await this.records.visible(this.em.fork(), user, ogscId);
+    const participantId = participant.id;
     const firstDay = addDays(period.end, -(period.days - 1));
     const window: ReadingWindow = {
       days: period.days,
@@ -95,9 +97,10 @@ export class ParticipantPage {
       to: zonedDayStart(addDays(period.end, 1), timeZone),
     };
     const context: ChartContext = { lang, timeZone, window };
-    const id = record.participant.ogscId;
+    const id = participant.ogscId;
 
-    const [latest, bloodPressure, weight, activity, temperature, oxygen, ecg, ledger] = await Promise.all([
+    const [details, latest, bloodPressure, weight, activity, temperature, oxygen, ecg, ledger] = await Promise.all([
+      this.records.details(participant),
       this.readings.latest(participantId),
       this.readings.bloodPressure(participantId, window),
       this.readings.weight(participantId, window),
@@ -108,14 +111,23 @@ export class ParticipantPage {
       this.sync.ledger(participantId),
     ]);
 
+    const record = { participant, enrollments: this.records.withStale(enrollments), ...details };
     const selectedActivity = activity.rows.find((row) => row.day === period.day) ?? activity.rows.at(-1) ?? null;
-    const hours = selectedActivity ? await this.readings.activityHours(participantId, selectedActivity.id) : [];
     const selectedEcg = ecg.rows.find((row) => row.id === period.ecg) ?? ecg.rows.at(-1) ?? null;
-    const waveform = selectedEcg ? await this.readings.ecgWaveform(participantId, selectedEcg.id) : null;
+    const [hours, waveform] = await Promise.all([
+      selectedActivity ? this.readings.activityHours(participantId, selectedActivity.id) : [],
+      selectedEcg ? this.readings.ecgWaveform(participantId, selectedEcg.id) : null,
+    ]);
 
     const newest = MEASUREMENT_KIND_NAMES.map((kind) => latest[kind]).filter((at): at is Date => at !== null);
     const latestOverall = newest.length ? new Date(Math.max(...newest.map((at) => at.getTime()))) : null;
-    const inWindow = bloodPressure.rows.length + weight.rows.length + activity.rows.length + temperature.rows.length + oxygen.rows.length + ecg.rows.length;
+    const inWindow =
+      bloodPressure.rows.length +
+      weight.rows.length +
+      activity.rows.length +
+      temperature.rows.length +
+      oxygen.rows.length +
+      ecg.rows.length;
     const has = (kind: MeasurementKind) => latest[kind] !== null;
     const newestFirst = <T>(rows: T[]) => [...rows].reverse();
 
@@ -132,7 +144,14 @@ export class ParticipantPage {
         lastDay: period.end,
         choices: WINDOW_DAYS.map((days) => ({ days, href: pageLink(id, period, { days, day: undefined }), current: days === period.days })),
         previous: pageLink(id, period, { end: addDays(period.end, -period.days), day: undefined, ecg: undefined }),
-        next: period.end < today ? pageLink(id, period, { end: addDays(period.end, period.days) > today ? today : addDays(period.end, period.days), day: undefined, ecg: undefined }) : null,
+        next:
+          period.end < today
+            ? pageLink(id, period, {
+                end: addDays(period.end, period.days) > today ? today : addDays(period.end, period.days),
+                day: undefined,
+                ecg: undefined,
+              })
+            : null,
         latest:
           inWindow === 0 && latestOverall && latestOverall < window.from
             ? pageLink(id, period, { end: zonedDay(latestOverall, timeZone), day: undefined, ecg: undefined })
@@ -168,7 +187,8 @@ export class ParticipantPage {
           chart: stepsChart(context, activity.rows, selectedActivity?.day ?? null, (day) => pageLink(id, period, { day }, '#activity')),
           selectedDay: selectedActivity?.day ?? null,
           hours,
-          hourlyChart: selectedActivity && hours.length ? hourlyStepsChart(context, selectedActivity.day, hours, selectedActivity.id) : null,
+          hourlyChart:
+            selectedActivity && hours.length ? hourlyStepsChart(context, selectedActivity.day, hours, selectedActivity.id) : null,
         },
         temperature: has('temperature') && {
           rows: newestFirst(temperature.rows),

@@ -35,34 +35,43 @@ export class ParticipantRecords {
     const participant = looksLikeOgscId(normalised) ? await em.findOne(Participant, { ogscId: normalised }) : null;
     if (!participant) throw new NotFoundException();
     const { groupIds } = await this.scope.of(em, user);
-    const enrollments = await em.find(
-      Enrollment,
-      groupIds === null ? { participant } : { participant, group: { $in: groupIds } },
-      { populate: ['group'], orderBy: { createdAt: 'asc' } },
-    );
+    const enrollments = await em.find(Enrollment, groupIds === null ? { participant } : { participant, group: { $in: groupIds } }, {
+      populate: ['group'],
+      orderBy: { createdAt: 'asc' },
+    });
     if (groupIds !== null && enrollments.length === 0) throw new NotFoundException();
     return { participant, enrollments };
   }
 
   async record(user: PortalUser, ogscId: string): Promise<ParticipantRecord> {
-    const em = this.em.fork();
-    const { participant, enrollments } = await this.visible(em, user, ogscId);
-    const connection = participant.omronUserId ? await em.findOne(OmronConnection, { omronUserId: participant.omronUserId }) : null;
-    const connectionEvents = connection
-      ? await em.find(OmronConnectionEvent, { connectionId: connection.id }, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit: 50 })
-      : [];
-    const devices = await em.find(ParticipantDevice, { participant }, { orderBy: { lastSeenAt: 'desc' } });
+    const { participant, enrollments } = await this.visible(this.em.fork(), user, ogscId);
+    return { participant, enrollments: this.withStale(enrollments), ...(await this.details(participant)) };
+  }
+
+  /** The connection with its history, and the devices: independent reads, so they run side by side. */
+  async details(participant: Participant): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents' | 'devices'>> {
+    const [[connection, connectionEvents], devices] = await Promise.all([
+      (async (): Promise<[OmronConnection | null, OmronConnectionEvent[]]> => {
+        if (!participant.omronUserId) return [null, []];
+        const em = this.em.fork();
+        const found = await em.findOne(OmronConnection, { omronUserId: participant.omronUserId });
+        const events = found
+          ? await em.find(OmronConnectionEvent, { connectionId: found.id }, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit: 50 })
+          : [];
+        return [found, events];
+      })(),
+      this.em.fork().find(ParticipantDevice, { participant: participant.id }, { orderBy: { lastSeenAt: 'desc' } }),
+    ]);
+    return { connection, connectionEvents, devices };
+  }
+
+  /** Marks consented enrollments whose last reading is older than STALE_AFTER_DAYS. */
+  withStale(enrollments: Enrollment[]): (Enrollment & { stale: boolean })[] {
     const cutoff = Date.now() - this.config.staleAfterDays * 86_400_000;
-    return {
-      participant,
-      enrollments: enrollments.map((enrollment) =>
-        Object.assign(enrollment, {
-          stale: enrollment.status === 'consented' && enrollment.lastReadingAt !== null && enrollment.lastReadingAt.getTime() < cutoff,
-        }),
-      ),
-      connection,
-      connectionEvents,
-      devices,
-    };
+    return enrollments.map((enrollment) =>
+      Object.assign(enrollment, {
+        stale: enrollment.status === 'consented' && enrollment.lastReadingAt !== null && enrollment.lastReadingAt.getTime() < cutoff,
+      }),
+    );
   }
 }

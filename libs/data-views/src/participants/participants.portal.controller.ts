@@ -45,15 +45,19 @@ export class ParticipantsPortalController {
     if (!parsed.ok) throw new BadRequestException();
     const filters = parsed.filters;
     const user = req.portal.user!;
-    const result = await this.list.page(user, filters, PAGE_SIZE);
+    const [result, groups] = await Promise.all([this.list.page(user, filters, PAGE_SIZE), this.groupChoices(req, filters.group)]);
     const option = (values: readonly string[], chosen: string | undefined, prefix: string) =>
       values.map((value) => ({ value, label: `${prefix}${value}`, selected: value === chosen }));
     const base: Partial<ParticipantFilters> = { ...filters, after: undefined };
     renderPage(res, 'data/participants', {
       title: 'participants.title',
       filters,
-      rows: result.rows.map((row) => ({ ...row, statusKey: `consent.${row.status}`, connectionKey: `connection.${row.connectionState ?? 'none'}` })),
-      groups: await this.groupChoices(req, filters.group),
+      rows: result.rows.map((row) => ({
+        ...row,
+        statusKey: `consent.${row.status}`,
+        connectionKey: `connection.${row.connectionState ?? 'none'}`,
+      })),
+      groups,
       methods: option(ENROLLMENT_METHODS, filters.method, 'method.'),
       consents: option(ENROLLMENT_STATUSES, filters.consent, 'consent.'),
       connections: option(CONNECTION_FILTERS, filters.connection, 'connection.'),
@@ -74,7 +78,8 @@ export class ParticipantsPortalController {
     @Query() query: Record<string, unknown>,
   ): Promise<void> {
     const view = await this.page.view(req.portal.user!, ogscId, query, req.portal.lang);
-    const notice = typeof query.notice === 'string' && (SYNC_NOTICES as readonly string[]).includes(query.notice) ? `notice.${query.notice}` : undefined;
+    const notice =
+      typeof query.notice === 'string' && (SYNC_NOTICES as readonly string[]).includes(query.notice) ? `notice.${query.notice}` : undefined;
     renderPage(res, 'data/participant', { ...view, notice });
   }
 
@@ -83,7 +88,11 @@ export class ParticipantsPortalController {
   @Access('sync.run')
   async syncNow(@Req() req: PortalRequest, @Res() res: Response, @Param('ogscId') ogscId: string, @Body() body: unknown): Promise<void> {
     const kindValue = (body as Record<string, unknown> | undefined)?.kind;
-    if (kindValue !== undefined && kindValue !== '' && (typeof kindValue !== 'string' || !MEASUREMENT_KIND_NAMES.includes(kindValue as MeasurementKind))) {
+    if (
+      kindValue !== undefined &&
+      kindValue !== '' &&
+      (typeof kindValue !== 'string' || !MEASUREMENT_KIND_NAMES.includes(kindValue as MeasurementKind))
+    ) {
       throw new BadRequestException();
     }
     const kind = kindValue ? (kindValue as MeasurementKind) : null;
@@ -100,21 +109,28 @@ export class ParticipantsPortalController {
       }
       return { result, ogscId: participant.ogscId };
     });
-    const notice = { queued: 'sync_queued', already_queued: 'sync_already_queued', not_connected: 'sync_not_connected', not_available: 'sync_unavailable' }[
-      outcome.result
-    ];
+    const notice = {
+      queued: 'sync_queued',
+      already_queued: 'sync_already_queued',
+      not_connected: 'sync_not_connected',
+      not_available: 'sync_unavailable',
+    }[outcome.result];
     redirectTo(res, `/participants/${outcome.ogscId}?notice=${notice}#sync`);
   }
 
   /** The group filter's choices: the user's groups (a partner admin: up to 500 by name), plus the chosen one. */
-  private async groupChoices(req: PortalRequest, chosen: string | undefined): Promise<{ value: string; label: string; selected: boolean }[]> {
+  private async groupChoices(
+    req: PortalRequest,
+    chosen: string | undefined,
+  ): Promise<{ value: string; label: string; selected: boolean }[]> {
     const em = this.em.fork();
     const { groupIds } = await this.scope.of(em, req.portal.user!);
     const groups = await em.find(ProgramGroup, groupIds === null ? {} : { id: { $in: groupIds } }, {
       orderBy: { displayName: 'asc' },
       limit: 500,
     });
-    if (chosen && !groups.some((group) => group.groupId === chosen)) groups.unshift(await this.groups.visibleGroup(em, req.portal.user!, chosen));
+    if (chosen && !groups.some((group) => group.groupId === chosen))
+      groups.unshift(await this.groups.visibleGroup(em, req.portal.user!, chosen));
     return groups.map((group) => ({ value: group.groupId, label: group.displayName, selected: group.groupId === chosen }));
   }
 }

@@ -101,12 +101,18 @@ export class ReadingQueries {
   }
 
   async bloodPressure(participantId: string, window: ReadingWindow): Promise<{ rows: BloodPressureRow[]; truncated: boolean }> {
-    return this.period(participantId, window, 'blood_pressure_reading', 'systolic_mmhg, diastolic_mmhg, pulse_bpm, possible_afib', (row) => ({
-      systolic: numberOrNull(row.systolic_mmhg),
-      diastolic: numberOrNull(row.diastolic_mmhg),
-      pulse: numberOrNull(row.pulse_bpm),
-      possibleAfib: Boolean(row.possible_afib),
-    }));
+    return this.period(
+      participantId,
+      window,
+      'blood_pressure_reading',
+      'systolic_mmhg, diastolic_mmhg, pulse_bpm, possible_afib',
+      (row) => ({
+        systolic: numberOrNull(row.systolic_mmhg),
+        diastolic: numberOrNull(row.diastolic_mmhg),
+        pulse: numberOrNull(row.pulse_bpm),
+        possibleAfib: Boolean(row.possible_afib),
+      }),
+    );
   }
 
   async weight(participantId: string, window: ReadingWindow): Promise<{ rows: WeightRow[]; truncated: boolean }> {
@@ -131,7 +137,11 @@ export class ReadingQueries {
   /** Daily activity whose local day falls in the window's days (a day is the participant's, not the environment's). */
   async activity(participantId: string, window: ReadingWindow): Promise<{ rows: ActivityRow[]; truncated: boolean }> {
     // Local midnights lie within ±14 hours of the environment's; widen the instant range, then keep by local day.
-    const widened = { ...window, from: new Date(window.from.getTime() - 14 * 3_600_000), to: new Date(window.to.getTime() + 14 * 3_600_000) };
+    const widened = {
+      ...window,
+      from: new Date(window.from.getTime() - 14 * 3_600_000),
+      to: new Date(window.to.getTime() + 14 * 3_600_000),
+    };
     const result = await this.period(
       participantId,
       widened,
@@ -184,12 +194,18 @@ export class ReadingQueries {
 
   /** ECG recordings without their waveforms. */
   async ecg(participantId: string, window: ReadingWindow): Promise<{ rows: EcgRow[]; truncated: boolean }> {
-    return this.period(participantId, window, 'ecg_reading', 'classification, heart_rate_bpm, sampling_rate_hz, duration_seconds', (row) => ({
-      classification: String(row.classification),
-      heartRateBpm: Number(row.heart_rate_bpm),
-      samplingRateHz: Number(row.sampling_rate_hz),
-      durationSeconds: Number(row.duration_seconds),
-    }));
+    return this.period(
+      participantId,
+      window,
+      'ecg_reading',
+      'classification, heart_rate_bpm, sampling_rate_hz, duration_seconds',
+      (row) => ({
+        classification: String(row.classification),
+        heartRateBpm: Number(row.heart_rate_bpm),
+        samplingRateHz: Number(row.sampling_rate_hz),
+        durationSeconds: Number(row.duration_seconds),
+      }),
+    );
   }
 
   async ecgWaveform(participantId: string, id: string): Promise<number[] | null> {

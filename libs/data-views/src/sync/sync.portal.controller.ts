@@ -33,7 +33,8 @@ export class SyncPortalController {
       title: 'sync.title',
       available: overview !== null,
       overview,
-      jobs: jobs?.map((job) => ({ ...job, kindKey: job.kind ? `kind.${job.kind}` : null, stateKey: `sync.job_state_${job.state}` })) ?? null,
+      jobs:
+        jobs?.map((job) => ({ ...job, kindKey: job.kind ? `kind.${job.kind}` : null, stateKey: `sync.job_state_${job.state}` })) ?? null,
       failures: failures?.map((row) => ({ ...row, kindKey: row.kind ? `kind.${row.kind}` : null })) ?? null,
       deadLetters: deadLetters?.map((row) => ({ ...row, kindKey: row.kind ? `kind.${row.kind}` : null })) ?? null,
       notice: typeof notice === 'string' && (NOTICES as readonly string[]).includes(notice) ? `notice.${notice}` : undefined,
