@@ -198,7 +198,6 @@ printComparison(
 console.log('\nquery plans of the participant list (index use):');
 const list = app.get(ParticipantList);
 const user = { id: partner.id, loginId: 'bench-partner', displayName: 'Bench', role: 'partner-admin' as const };
-const planOrm = await MikroORM.init(dspOrmConfig(settings));
 for (const query of [
   '',
   'sort=last_reading',
@@ -211,12 +210,7 @@ for (const query of [
 ]) {
   const parsed = parseParticipantFilters(Object.fromEntries(new URLSearchParams(query)));
   if (!parsed.ok) throw new Error(query);
-  const statement = (await list.query(planOrm.em.fork(), user, parsed.filters, 51))!;
-  const plan = await planOrm.em
-    .fork()
-    .getConnection()
-    .execute<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers off) ${statement.sql}`, statement.params);
-  const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+  const text = await list.explain(user, parsed.filters, { analyze: true });
   const indexes = [...new Set([...text.matchAll(/using (\w+)/gi)].map((match) => match[1]))];
   const seq = [...new Set([...text.matchAll(/Seq Scan on (\w+)/g)].map((match) => match[1]))];
   const time = /Execution Time: ([\d.]+) ms/.exec(text)?.[1];
@@ -224,7 +218,7 @@ for (const query of [
     `  ${(query || '(no filter)').padEnd(44)} ${time?.padStart(8)} ms  indexes: ${indexes.join(', ')}${seq.length ? `  seq scans: ${seq.join(', ')}` : ''}`,
   );
 }
-await planOrm.close(true);
+
 await app.close();
 if (!keep) await adminQuery(server, `drop database if exists "${name}" with (force)`);
 else console.log(`\nkept ${name}; run again with --reuse to skip seeding`);

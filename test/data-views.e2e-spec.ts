@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { DashboardSnapshots, SYNC_STATUS, type SyncStatusReader } from '@opendsp/data-views';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
@@ -210,6 +211,8 @@ describe('portal data views', () => {
     });
 
     it('recomputes figures the worker has not refreshed for two periods, without making the page wait', async () => {
+      // Processes that run scheduled work (this one: PROCESS_ROLE=all) refresh every DASHBOARD_REFRESH_SECONDS.
+      expect(portal.app.get(SchedulerRegistry).getIntervals()).toContain('dashboard-snapshot');
       await sql(`update enrollment set status = 'withdrawn', withdrawn_at = now() where id = $1`, [p6.enrollments[0].id]);
       await sql(`update group_dashboard_snapshot set computed_at = now() - interval '1 hour'`);
       const stale = await portal.admin.get(`/?group=${groupA.groupId}`);

@@ -43,8 +43,15 @@ export const COLORS = {
 
 const fixed = (value: number, digits: number) => (Math.round(value * 10 ** digits) / 10 ** digits).toString();
 
+/** Formatted times by instant, per context: a blood-pressure reading is a point in three series. */
+const formattedTimes = new WeakMap<ChartContext, Map<number, string>>();
+
 function when(context: ChartContext, at: Date): string {
-  return formatDateTime(at, context.lang, context.timeZone);
+  let cache = formattedTimes.get(context);
+  if (!cache) formattedTimes.set(context, (cache = new Map()));
+  let text = cache.get(at.getTime());
+  if (text === undefined) cache.set(at.getTime(), (text = formatDateTime(at, context.lang, context.timeZone)));
+  return text;
 }
 
 function point(context: ChartContext, row: { id: string; measuredAt: Date }, value: number, detail: string): ChartPoint {

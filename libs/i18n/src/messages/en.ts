@@ -293,7 +293,8 @@ export const en = {
   'sort.ogsc_id': 'OGSC ID',
 
   'participants.title': 'Participants',
-  'participants.lead': 'One row per participant and group. Search finds an OGSC ID, internal customer ID or login ID, exactly or by its first characters.',
+  'participants.lead':
+    'One row per participant and group. Search finds an OGSC ID, internal customer ID or login ID, exactly or by its first characters.',
   'participants.search': 'Search',
   'participants.search_placeholder': 'OGSC ID, internal customer ID or login ID',
   'participants.group': 'Group',
@@ -374,7 +375,8 @@ export const en = {
   'readings.bp_band_stage2': '≥140 stage 2',
   'readings.bp_band_stage1': '130 stage 1',
   'readings.bp_band_elevated': '120 elevated',
-  'readings.bp_guideline': 'Bands follow the ACC/AHA 2017 categories: elevated 120–129, stage 1 130–139 or 80–89, stage 2 ≥140 or ≥90 mmHg (dashed lines: diastolic 80 and 90).',
+  'readings.bp_guideline':
+    'Bands follow the ACC/AHA 2017 categories: elevated 120–129, stage 1 130–139 or 80–89, stage 2 ≥140 or ≥90 mmHg (dashed lines: diastolic 80 and 90).',
   'readings.weight': 'Weight',
   'readings.weight_chart_title': 'Weight',
   'readings.body_chart_title': 'Body composition',
@@ -416,7 +418,8 @@ export const en = {
 
   'sync.title': 'Sync',
   'sync.lead': 'The jobs that fetch readings from OMRON, their failures, and the notifications that start them.',
-  'sync.unavailable': 'Sync status is not available in this installation yet: no sync module reports it. Stored readings are shown as usual.',
+  'sync.unavailable':
+    'Sync status is not available in this installation yet: no sync module reports it. Stored readings are shown as usual.',
   'sync.queue_depth': 'Queued jobs',
   'sync.in_flight': 'Running',
   'sync.failures_24h': 'Failures (24 h)',

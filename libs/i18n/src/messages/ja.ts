@@ -379,7 +379,8 @@ export const ja: Record<keyof typeof en, string> = {
   'readings.bp_band_stage2': '≥140 ステージ2',
   'readings.bp_band_stage1': '130 ステージ1',
   'readings.bp_band_elevated': '120 上昇',
-  'readings.bp_guideline': '帯は ACC/AHA 2017 の区分です: 上昇 120–129、ステージ1 130–139 または 80–89、ステージ2 ≥140 または ≥90 mmHg(破線は最低血圧 80 と 90)。',
+  'readings.bp_guideline':
+    '帯は ACC/AHA 2017 の区分です: 上昇 120–129、ステージ1 130–139 または 80–89、ステージ2 ≥140 または ≥90 mmHg(破線は最低血圧 80 と 90)。',
   'readings.weight': '体重',
   'readings.weight_chart_title': '体重',
   'readings.body_chart_title': '体組成',
@@ -421,7 +422,8 @@ export const ja: Record<keyof typeof en, string> = {
 
   'sync.title': '同期',
   'sync.lead': 'OMRON から測定値を取得するジョブ、その失敗、ジョブのきっかけとなる通知の状況です。',
-  'sync.unavailable': 'この環境では同期状況をまだ表示できません(同期モジュールが状況を提供していません)。保存済みの測定値は通常どおり表示されます。',
+  'sync.unavailable':
+    'この環境では同期状況をまだ表示できません(同期モジュールが状況を提供していません)。保存済みの測定値は通常どおり表示されます。',
   'sync.queue_depth': '待機中のジョブ',
   'sync.in_flight': '実行中',
   'sync.failures_24h': '失敗(24 時間)',
