@@ -81,7 +81,6 @@ describe('portal authorisation (route table × role)', () => {
       new GroupRedirectUrl(groupA, 'https://a.example/first', true),
       new GroupRedirectUrl(groupB, 'https://b.example/first', true),
     ]);
-    await em.flush();
     for (const [group, loginId] of [
       [groupA, 'AAAA-2222-2222'],
       [groupB, 'BBBB-2222-2222'],
@@ -145,7 +144,9 @@ describe('portal authorisation (route table × role)', () => {
   it('answers 404 to a group admin for everything of a group that is not theirs', async () => {
     const client = clients.get('group-admin')!;
     const scoped = routes.filter(
-      (route) => route.path.includes(':groupId') && roleHas('group-admin', route.access as Parameters<typeof roleHas>[1]),
+      (route) =>
+        (route.path.includes(':groupId') || route.path.includes(':ogscId')) &&
+        roleHas('group-admin', route.access as Parameters<typeof roleHas>[1]),
     );
     expect(scoped.length).toBeGreaterThanOrEqual(5);
     const outcomes: string[] = [];

@@ -5,6 +5,7 @@ import { ApiModule } from '@opendsp/api';
 import { AuditModule } from '@opendsp/audit';
 import { ConsentModule } from '@opendsp/consent';
 import { CryptoModule } from '@opendsp/crypto';
+import { DashboardSnapshotsModule } from '@opendsp/data-views';
 import { DspDatabaseModule } from '@opendsp/database';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
@@ -38,6 +39,7 @@ export class DspModule {
         ParticipantsModule,
         MeasurementsModule,
         SyncModule.forRoles({ web: servesWeb, worker: runsWork }),
+        DashboardSnapshotsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
         ...(servesWeb ? [ApiModule] : []),

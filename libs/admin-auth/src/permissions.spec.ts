@@ -7,7 +7,14 @@ describe('role permissions', () => {
 
   it('lets viewers only read', () => {
     const granted = Object.keys(PERMISSIONS).filter((permission) => roleHas('viewer', permission as keyof typeof PERMISSIONS));
-    expect(granted.sort()).toEqual(['account.manage-own', 'dashboard.view', 'environment.view', 'groups.view']);
+    expect(granted.sort()).toEqual([
+      'account.manage-own',
+      'dashboard.view',
+      'environment.view',
+      'groups.view',
+      'participants.view',
+      'sync.view',
+    ]);
   });
 
   it('lets group admins edit groups but not create, archive, manage admins or read the audit log', () => {

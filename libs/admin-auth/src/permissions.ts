@@ -17,8 +17,9 @@ export const PERMISSIONS = {
   'admins.manage': ['partner-admin'],
   'audit.view': ['partner-admin'],
   'api_clients.manage': ['partner-admin'],
-  'sync.view': ['partner-admin'],
-  'sync.run': ['partner-admin'],
+  'participants.view': ALL,
+  'sync.view': ALL,
+  'sync.run': ['partner-admin', 'group-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

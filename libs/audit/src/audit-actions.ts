@@ -42,6 +42,7 @@ export const AUDIT_ACTIONS = [
   'api.participants_created',
   'api.internal_customer_id_set',
   'sync.requested',
+  'sync.dead_letter_retried',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -95,6 +95,8 @@ export class DspConfig {
     allowedSourceIps: string[];
     sharedSecret: string | undefined;
   };
+  /** The portal's data views (dashboard figures). */
+  readonly dataViews: { dashboardRefreshSeconds: number };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -166,6 +168,7 @@ export class DspConfig {
       allowedSourceIps: env.NOTIFICATION_ALLOWED_SOURCE_IPS ?? [],
       sharedSecret: env.NOTIFICATION_SHARED_SECRET,
     };
+    this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
   }
 }
 

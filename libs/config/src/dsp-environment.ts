@@ -232,7 +232,7 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'PRECREATED_CREDENTIALS_EXPIRE_DAYS: must be a whole number' })
   PRECREATED_CREDENTIALS_EXPIRE_DAYS: number = 30;
 
-  /** The enrollment funnel calls a consented participant "stale" after this many days without new data. */
+  /** A consented participant with no new data for this many days is "stale" (funnel, dashboard, participant list). */
   @Transform(toInt)
   @Min(1, { message: 'STALE_AFTER_DAYS: must be between 1 and 365' })
   @Max(365, { message: 'STALE_AFTER_DAYS: must be between 1 and 365' })
@@ -368,4 +368,11 @@ export class DspEnvironment extends DatabaseEnvironment {
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })
   MAIL_FROM: string = 'OpenDSP <no-reply@localhost>';
+
+  /** How often the dashboard's per-group figures (funnel, readings received) are recomputed, in seconds. */
+  @Transform(toInt)
+  @Min(10, { message: 'DASHBOARD_REFRESH_SECONDS: must be between 10 and 3600' })
+  @Max(3600, { message: 'DASHBOARD_REFRESH_SECONDS: must be between 10 and 3600' })
+  @IsInt({ message: 'DASHBOARD_REFRESH_SECONDS: must be a whole number' })
+  DASHBOARD_REFRESH_SECONDS: number = 60;
 }

@@ -2,6 +2,7 @@ import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/
 import { API_ENTITIES } from '@opendsp/api';
 import { AuditEvent } from '@opendsp/audit';
 import { ConsentFlow, ConsentLinkOpen, ParticipantSession } from '@opendsp/consent';
+import { GroupDashboardSnapshot } from '@opendsp/data-views';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -36,4 +37,5 @@ export const DSP_ENTITIES = [
   ParticipantSession,
   ...API_ENTITIES,
   ...SYNC_ENTITIES,
+  GroupDashboardSnapshot,
 ];

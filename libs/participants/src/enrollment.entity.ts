@@ -20,7 +20,22 @@ export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 @Unique({ properties: ['participant', 'group'] })
 @Unique({ name: 'enrollment_group_internal_customer_id_unique', properties: ['group', 'internalCustomerId'] })
 @Index({ name: 'enrollment_group_status_index', properties: ['group', 'status'] })
+// The portal's participant list: keyset orders (newest; by last reading, never-read last) with and without
+// a group, and prefix search on the internal customer ID.
+@Index({ name: 'enrollment_created_at_id_index', properties: ['createdAt', 'id'] })
 @Index({ name: 'enrollment_group_created_at_id_index', properties: ['group', 'createdAt', 'id'] })
+@Index({
+  name: 'enrollment_last_reading_id_index',
+  expression: `create index "enrollment_last_reading_id_index" on "enrollment" ((coalesce("last_reading_at", '-infinity'::timestamptz)), "id")`,
+})
+@Index({
+  name: 'enrollment_group_last_reading_id_index',
+  expression: `create index "enrollment_group_last_reading_id_index" on "enrollment" ("group_id", (coalesce("last_reading_at", '-infinity'::timestamptz)), "id")`,
+})
+@Index({
+  name: 'enrollment_internal_customer_id_pattern_index',
+  expression: 'create index "enrollment_internal_customer_id_pattern_index" on "enrollment" ("internal_customer_id" text_pattern_ops)',
+})
 export class Enrollment {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Opt } from '@mikro-orm/core';
-import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { generateOgscId } from './ogsc-id.js';
 
 export const ENROLLMENT_METHODS = ['omron_connect', 'pre_created'] as const;
@@ -13,6 +13,15 @@ export type EnrollmentMethod = (typeof ENROLLMENT_METHODS)[number];
  * never reused and never changed. Membership of groups is in `Enrollment`.
  */
 @Entity({ tableName: 'participant' })
+// Prefix search in the portal's participant list (`LIKE 'OG-7K2M%'`), whatever the database's collation.
+@Index({
+  name: 'participant_ogsc_id_pattern_index',
+  expression: 'create index "participant_ogsc_id_pattern_index" on "participant" ("ogsc_id" text_pattern_ops)',
+})
+@Index({
+  name: 'participant_login_id_pattern_index',
+  expression: 'create index "participant_login_id_pattern_index" on "participant" ("login_id" text_pattern_ops)',
+})
 export class Participant {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminAuthModule } from '@opendsp/admin-auth';
+import { DataViewsModule } from '@opendsp/data-views';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
 import { SyncPortalModule } from '@opendsp/sync';
@@ -21,6 +22,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     DevModule,
     ParticipantsPortalModule,
     SyncPortalModule,
+    DataViewsModule.register(),
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })

@@ -1,0 +1,224 @@
+// Server time of the portal's data views at production size: `npm run bench -- portal-pages [--scale 0.1] [--reuse] [--keep]`.
+// Seeds 100,000 participants and about 10 million readings into a scratch database on the machine's PostgreSQL
+// (DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432), then prints p50/p95 per page next to
+// GET /health/ready (an HTTP request with one database round trip) measured in the same run.
+//   --scale f   seed f × the full size (participants and readings), for a quick look
+//   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again
+//   --keep      leave the scratch database for a later `--reuse`
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { loadDspConfig } from '@opendsp/config';
+import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@opendsp/data-views';
+import { dspOrmConfig } from '@opendsp/database';
+import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
+import { createDspApp } from '../apps/dsp/src/bootstrap.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { adminQuery, databaseUrl, migrateEverything } from '../libs/database/src/testing/test-database.js';
+import { FULL_SCALE, scaleGroupId, scaleOgscId, seedScale } from '../test/support/data-views-scale-seed.js';
+import { testDspEnv } from '../test/support/test-environment.js';
+import { printComparison, timed } from './support/report.js';
+
+const args = process.argv.slice(2);
+const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
+const reuse = args.includes('--reuse');
+const keep = args.includes('--keep') || reuse;
+const SAMPLES = 100;
+const PASSWORD = 'portal pages bench passphrase';
+const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const name = 'opendsp_bench_portal_pages';
+const settings = { url: databaseUrl(server, name), poolMax: 10 };
+
+const shape = {
+  ...FULL_SCALE,
+  participants: Math.round(FULL_SCALE.participants * scale),
+  readingsPerParticipant: FULL_SCALE.readingsPerParticipant,
+};
+if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be in (0, 1]');
+
+const exists = (await adminQuery(server, `select 1 from pg_database where datname = $1`, [name])).length > 0;
+if (!(reuse && exists)) {
+  await adminQuery(server, `drop database if exists "${name}" with (force)`);
+  await adminQuery(server, `create database "${name}"`);
+  await migrateEverything(settings);
+  console.log(`seeding ${shape.participants.toLocaleString('en-US')} participants into ${name}:`);
+  const { seconds } = await timed(() => seedScale(settings, shape, console.log));
+  console.log(`seeded in ${seconds.toFixed(0)} s`);
+}
+
+const [counts] = await adminQuery(
+  settings.url,
+  `select (select count(*) from participant) as participants, (select count(*) from enrollment) as enrollments,
+     (select count(*) from blood_pressure_reading) + (select count(*) from weight_reading) + (select count(*) from activity_reading)
+       + (select count(*) from temperature_reading) + (select count(*) from oxygen_reading) + (select count(*) from ecg_reading) as readings,
+     (select count(*) from activity_hourly_reading) as hourly`,
+);
+console.log(
+  `scale: ${Number(counts.participants).toLocaleString('en-US')} participants, ${Number(counts.enrollments).toLocaleString('en-US')} enrollments, ` +
+    `${Number(counts.readings).toLocaleString('en-US')} readings (+ ${Number(counts.hourly).toLocaleString('en-US')} hourly activity rows)`,
+);
+
+// Admins: a partner admin, and a group admin of one group (a twentieth of the participants).
+const orm = await MikroORM.init(dspOrmConfig(settings));
+const em = orm.em.fork();
+await em.nativeDelete(AdminAccount, { loginId: { $in: ['bench-partner', 'bench-group'] } });
+const hash = await PasswordHasher.hash(PASSWORD);
+const partner = Object.assign(new AdminAccount('bench-partner', 'Bench partner', 'p@example.test', 'partner-admin'), {
+  passwordHash: hash,
+});
+const groupAdmin = Object.assign(new AdminAccount('bench-group', 'Bench group admin', 'g@example.test', 'group-admin'), {
+  passwordHash: hash,
+});
+const group = await em.findOneOrFail(ProgramGroup, { groupId: scaleGroupId(3) });
+em.persist([partner, groupAdmin, new GroupAdminMembership(groupAdmin, group)]);
+await em.flush();
+await orm.close(true);
+
+// As deployed (the Dockerfile sets it): Express caches compiled views only in production.
+process.env.NODE_ENV = 'production';
+const app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: settings.url, DSP_LANGUAGE: 'en', DATABASE_POOL_MAX: '10' })), {
+  shutdownHooks: false,
+});
+await app.init();
+const http = app.getHttpServer() as Server;
+const signIn = async (login: string) => {
+  const client = new PortalTestClient(http);
+  if ((await client.signIn(login, PASSWORD)).status !== 303) throw new Error(`sign-in of ${login} failed`);
+  return client;
+};
+const admin = await signIn('bench-partner');
+const scoped = await signIn('bench-group');
+
+const refresh = await timed(() => app.get(DashboardSnapshots).refresh());
+console.log(`dashboard snapshot refresh (every group: funnel + readings received in 7 days): ${(refresh.seconds * 1000).toFixed(0)} ms`);
+
+// A cursor deep into the list (page ~1,000 of group 3's last-reading order, and of the OGSC ID order).
+const deep = async (query: string) => {
+  let path = `/participants?${query}`;
+  for (let page = 0; page < 3; page++) {
+    const text = (await admin.get(path)).text;
+    const next = /<a href="([^"]+)" rel="next">/.exec(text)?.[1];
+    if (!next) break;
+    path = next.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+  }
+  return path;
+};
+const [middle] = await adminQuery(
+  settings.url,
+  `select ogsc_id from participant order by ogsc_id offset ${Math.floor(shape.participants / 2)} limit 1`,
+);
+const [middleEnrollment] = await adminQuery(
+  settings.url,
+  `select e.id from enrollment e join participant p on p.id = e.participant_id where p.ogsc_id = $1 limit 1`,
+  [middle.ogsc_id],
+);
+const detail = Array.from({ length: 20 }, (_, index) => scaleOgscId(1 + index * FULL_SCALE.detailEvery)).filter(
+  (_, index) => 1 + index * FULL_SCALE.detailEvery <= shape.participants,
+);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+interface Result {
+  label: string;
+  p50: number;
+  p95: number;
+  total: number;
+}
+async function measure(label: string, client: PortalTestClient, paths: string[]): Promise<Result> {
+  for (const path of paths.slice(0, 3)) {
+    const warm = await client.get(path);
+    if (warm.status !== 200) throw new Error(`${label}: ${path} answered ${warm.status}`);
+  }
+  const times: number[] = [];
+  for (let index = 0; index < SAMPLES; index++) {
+    const path = paths[index % paths.length];
+    const started = performance.now();
+    const response = await client.get(path);
+    times.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`${label}: ${path} answered ${response.status}`);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { label, p50: percentile(sorted, 50), p95: percentile(sorted, 95), total: times.reduce((sum, ms) => sum + ms, 0) };
+}
+
+const baseline = await measure('GET /health/ready (baseline: HTTP + one query)', admin, ['/health/ready']);
+const groupId = scaleGroupId(3);
+const pages: [string, PortalTestClient, string[]][] = [
+  ['dashboard, partner admin (20 groups)', admin, ['/']],
+  ['dashboard, one group', admin, [`/?group=${groupId}`]],
+  ['dashboard, group admin', scoped, ['/']],
+  ['participants, default (newest first)', admin, ['/participants']],
+  ['participants, stale consented, quietest first', admin, ['/participants?consent=consented&reading=stale&sort=quiet']],
+  ['participants, reconnect needed', admin, ['/participants?connection=reconnect_needed']],
+  ['participants, pre-created accounts in a group', admin, [`/participants?group=${groupId}&method=pre_created`]],
+  [
+    'participants, search internal customer ID',
+    admin,
+    Array.from({ length: 10 }, (_, i) => `/participants?q=CUST-${String(1 + i * 7919).padStart(7, '0')}`),
+  ],
+  [
+    'participants, search OGSC ID prefix',
+    admin,
+    Array.from({ length: 10 }, (_, i) => `/participants?q=${scaleOgscId(11 + i * 997).slice(0, 9)}`),
+  ],
+  ['participants, search login ID', admin, Array.from({ length: 10 }, (_, i) => `/participants?q=scale-login-${(i + 1) * 1000}`)],
+  ['participants, group by last reading, page 4', admin, [await deep(`group=${groupId}&sort=last_reading`)]],
+  ['participants, by OGSC ID from the middle', admin, [`/participants?sort=ogsc_id&after=${middle.ogsc_id}~${middleEnrollment.id}`]],
+  ['participants, group admin', scoped, ['/participants', '/participants?reading=7d&sort=last_reading']],
+  ['participant page, 30 days (6 kinds, ECG)', admin, detail.map((id) => `/participants/${id}`)],
+  ['participant page, 365 days', admin, detail.map((id) => `/participants/${id}?days=365`)],
+  ['participant page, group admin', scoped, detail.slice(0, 1).map((id) => `/participants/${id}`)],
+  ['sync page', admin, ['/sync']],
+];
+const results: Result[] = [];
+for (const [label, client, paths] of pages) {
+  try {
+    results.push(await measure(label, client, paths));
+  } catch (error) {
+    // The group admin sees only group 3; a detail participant elsewhere is a 404, which is right.
+    if (label.includes('group admin') && String(error).includes('404')) continue;
+    throw error;
+  }
+}
+
+const width = Math.max(...[baseline, ...results].map((result) => result.label.length));
+const line = (result: Result) =>
+  `${result.label.padEnd(width)}  p50 ${result.p50.toFixed(1).padStart(6)} ms  p95 ${result.p95.toFixed(1).padStart(6)} ms  ` +
+  `(p95 ${(result.p95 / baseline.p95).toFixed(1)}× baseline)${result.p95 > 100 ? '  OVER 100 ms' : ''}`;
+console.log(`\n${SAMPLES} requests each, one at a time, in-process HTTP (supertest), times include HTTP:`);
+console.log(line(baseline));
+for (const result of results) console.log(line(result));
+printComparison(
+  'requests',
+  { label: 'data-view pages', count: results.length * SAMPLES, seconds: results.reduce((sum, result) => sum + result.total, 0) / 1000 },
+  { label: '/health/ready', count: SAMPLES, seconds: baseline.total / 1000 },
+);
+
+// The plans of the list's statements, as the page runs them (the same SQL, from ParticipantList.query).
+console.log('\nquery plans of the participant list (index use):');
+const list = app.get(ParticipantList);
+const user = { id: partner.id, loginId: 'bench-partner', displayName: 'Bench', role: 'partner-admin' as const };
+for (const query of [
+  '',
+  'sort=last_reading',
+  'consent=consented&reading=stale&sort=quiet',
+  'connection=reconnect_needed',
+  `group=${groupId}&sort=last_reading`,
+  'q=CUST-0050000',
+  `q=${scaleOgscId(12345).slice(0, 9)}`,
+  'sort=ogsc_id',
+]) {
+  const parsed = parseParticipantFilters(Object.fromEntries(new URLSearchParams(query)));
+  if (!parsed.ok) throw new Error(query);
+  const text = await list.explain(user, parsed.filters, { analyze: true });
+  const indexes = [...new Set([...text.matchAll(/using (\w+)/gi)].map((match) => match[1]))];
+  const seq = [...new Set([...text.matchAll(/Seq Scan on (\w+)/g)].map((match) => match[1]))];
+  const time = /Execution Time: ([\d.]+) ms/.exec(text)?.[1];
+  console.log(
+    `  ${(query || '(no filter)').padEnd(44)} ${time?.padStart(8)} ms  indexes: ${indexes.join(', ')}${seq.length ? `  seq scans: ${seq.join(', ')}` : ''}`,
+  );
+}
+
+await app.close();
+if (!keep) await adminQuery(server, `drop database if exists "${name}" with (force)`);
+else console.log(`\nkept ${name}; run again with --reuse to skip seeding`);

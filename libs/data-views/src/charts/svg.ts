@@ -1,0 +1,48 @@
+/**
+ * A few lines of SVG building. Text and attribute values always pass through `escapeXml`, so readings,
+ * device names and labels can never break out of the markup; element children are markup built here.
+ */
+export function escapeXml(value: unknown): string {
+  const text = String(value ?? '');
+  // Most values (coordinates, an ECG's thousands of points) need no escaping; skip five passes over them.
+  if (!/[&<>"']/.test(text)) return text;
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+}
+
+export type Attributes = Record<string, string | number | null | undefined | false>;
+
+/** `<name a="…">children</name>`; attributes that are null, undefined or false are left out. */
+export function element(name: string, attributes: Attributes, ...children: (string | null | undefined | false)[]): string {
+  const attrs = Object.entries(attributes)
+    .filter(([, value]) => value !== null && value !== undefined && value !== false)
+    .map(([key, value]) => ` ${key}="${escapeXml(value)}"`)
+    .join('');
+  const inner = children.filter((child): child is string => typeof child === 'string').join('');
+  return inner ? `<${name}${attrs}>${inner}</${name}>` : `<${name}${attrs}/>`;
+}
+
+/** A text node. */
+export function text(value: unknown): string {
+  return escapeXml(value);
+}
+
+/** A coordinate with at most two decimals, to keep the markup short. */
+export function coordinate(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/**
+ * Markup Handlebars prints as it is (it calls `toHTML`), so a chart goes into a template as `{{chart}}`
+ * and never needs the triple-stash that would also print user data raw.
+ */
+export class SvgMarkup {
+  constructor(readonly markup: string) {}
+
+  toHTML(): string {
+    return this.markup;
+  }
+
+  toString(): string {
+    return this.markup;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Calendar arithmetic in a named time zone (the environment's, from DspConfig) with nothing but Intl:
+ * which day an instant falls on there, and which instant a day starts at. Formatters are cached, since
+ * building an Intl.DateTimeFormat costs about ten times as much as using one.
+ */
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = partsFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      hourCycle: 'h23',
+    });
+    partsFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+export interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** The wall-clock fields of an instant in a time zone. */
+export function zonedParts(instant: Date, timeZone: string): ZonedParts {
+  const parts: Record<string, number> = {};
+  for (const part of partsFormatter(timeZone).formatToParts(instant)) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds. */
+function offsetAt(instant: Date, timeZone: string): number {
+  const p = zonedParts(instant, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/** A `YYYY-MM-DD` day as [year, month, day], or null when it is not a real date. */
+export function parseDay(value: string): [number, number, number] | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? [year, month, day] : null;
+}
+
+/** The instant a wall-clock time happens in a zone (the later one when clocks go back, the shifted one when they skip). */
+export function zonedInstant(year: number, month: number, day: number, hour: number, timeZone: string): Date {
+  const wall = Date.UTC(year, month - 1, day, hour);
+  // Two rounds settle on the offset in force at the result, also across a DST change.
+  let instant = wall - offsetAt(new Date(wall), timeZone);
+  instant = wall - offsetAt(new Date(instant), timeZone);
+  return new Date(instant);
+}
+
+/** The day (`YYYY-MM-DD`) an instant falls on in a zone. */
+export function zonedDay(instant: Date, timeZone: string): string {
+  const p = zonedParts(instant, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** The instant a `YYYY-MM-DD` day starts in a zone. */
+export function zonedDayStart(day: string, timeZone: string): Date {
+  const parsed = parseDay(day);
+  if (!parsed) throw new RangeError(`not a day: ${day}`);
+  return zonedInstant(parsed[0], parsed[1], parsed[2], 0, timeZone);
+}
+
+/** `day` moved by `days` calendar days (`2026-03-01` − 1 → `2026-02-28`). */
+export function addDays(day: string, days: number): string {
+  const parsed = parseDay(day);
+  if (!parsed) throw new RangeError(`not a day: ${day}`);
+  return new Date(Date.UTC(parsed[0], parsed[1] - 1, parsed[2] + days)).toISOString().slice(0, 10);
+}
+
+/** Every day from `first` to `last`, both included. */
+export function daysBetween(first: string, last: string): string[] {
+  const days: string[] = [];
+  for (let day = first; day <= last && days.length < 4000; day = addDays(day, 1)) days.push(day);
+  return days;
+}

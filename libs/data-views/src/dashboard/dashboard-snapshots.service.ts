@@ -1,0 +1,220 @@
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
+import { MEASUREMENT_KINDS } from '@opendsp/measurements';
+
+/** A group's dashboard figures, with its public ID and name. */
+export interface GroupFigures {
+  groupInternalId: string;
+  groupId: string;
+  displayName: string;
+  invited: number;
+  consented: number;
+  firstReading: number;
+  active: number;
+  stale: number;
+  reconnectNeeded: number;
+  withdrawn: number;
+  readings24h: number;
+  readings7d: number;
+  computedAt: Date;
+}
+
+export type FunnelFigures = Omit<GroupFigures, 'groupInternalId' | 'groupId' | 'displayName' | 'computedAt'>;
+
+export const FUNNEL_FIELDS = [
+  'invited',
+  'consented',
+  'firstReading',
+  'active',
+  'stale',
+  'reconnectNeeded',
+  'withdrawn',
+  'readings24h',
+  'readings7d',
+] as const satisfies readonly (keyof FunnelFigures)[];
+
+/** Arbitrary constant naming the lock that lets one process at a time recompute the snapshot. */
+const REFRESH_LOCK = 0x6f647370_02;
+
+const READING_TABLES = Object.values(MEASUREMENT_KINDS).map((kind) => kind.table);
+
+/**
+ * The dashboard's per-group figures. `refresh()` recomputes every group's in one statement (an aggregate
+ * over enrollments, the reconnect-needed connections, and the readings received in the last 7 days
+ * through each table's BRIN index on `created_at`) and upserts `group_dashboard_snapshot`; pages read
+ * those rows, so the dashboard costs the same at 100,000 participants and 10 million readings as at ten.
+ */
+@Injectable()
+export class DashboardSnapshots implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(DashboardSnapshots.name);
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: DspConfig,
+  ) {}
+
+  /**
+   * Recomputes every group's figures. Returns false when another process holds the refresh lock (it is
+   * computing the same figures right now).
+   */
+  async refresh(): Promise<boolean> {
+    const staleAfterDays = this.config.participants.staleAfterDays;
+    const readings = READING_TABLES.map((table) => `select participant_id, created_at from ${table} where created_at >= ?::timestamptz`);
+    const now = new Date();
+    const since = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const day = since(86_400_000);
+    const week = since(7 * 86_400_000);
+    const staleCutoff = since(staleAfterDays * 86_400_000);
+    return this.em.fork().transactional(async (em) => {
+      const connection = em.getConnection();
+      const context = em.getTransactionContext();
+      const [lock] = await connection.execute<{ locked: boolean }[]>(
+        'select pg_try_advisory_xact_lock(?) as locked',
+        [REFRESH_LOCK],
+        'all',
+        context,
+      );
+      if (!lock.locked) return false;
+      await connection.execute(
+        `with funnel as (
+           select group_id,
+                  count(*) as invited,
+                  count(*) filter (where status = 'consented') as consented,
+                  count(*) filter (where status = 'consented' and first_reading_at is not null) as first_reading,
+                  count(*) filter (where status = 'consented' and last_reading_at >= ?::timestamptz) as active,
+                  count(*) filter (where status = 'consented' and last_reading_at < ?::timestamptz) as stale,
+                  count(*) filter (where status = 'withdrawn') as withdrawn
+             from enrollment group by group_id
+         ), reconnect as (
+           select e.group_id, count(*) as reconnect_needed
+             from omron_connection c
+             join participant p on p.omron_user_id = c.omron_user_id
+             join enrollment e on e.participant_id = p.id and e.status = 'consented'
+            where c.state = 'reconnect_needed'
+            group by e.group_id
+         ), received as (
+           select participant_id, count(*) filter (where created_at >= ?::timestamptz) as day, count(*) as week
+             from (${readings.join(' union all ')}) r
+            group by participant_id
+         ), readings as (
+           select e.group_id, sum(r.day) as day, sum(r.week) as week
+             from received r join enrollment e on e.participant_id = r.participant_id and e.status = 'consented'
+            group by e.group_id
+         )
+         insert into group_dashboard_snapshot (group_id, invited, consented, first_reading, active, stale, reconnect_needed, withdrawn,
+                                               readings24h, readings7d, stale_after_days, computed_at)
+         select g.id, coalesce(f.invited, 0), coalesce(f.consented, 0), coalesce(f.first_reading, 0), coalesce(f.active, 0),
+                coalesce(f.stale, 0), coalesce(rc.reconnect_needed, 0), coalesce(f.withdrawn, 0),
+                coalesce(rd.day, 0), coalesce(rd.week, 0), ?, ?::timestamptz
+           from program_group g
+           left join funnel f on f.group_id = g.id
+           left join reconnect rc on rc.group_id = g.id
+           left join readings rd on rd.group_id = g.id
+         on conflict (group_id) do update set invited = excluded.invited, consented = excluded.consented,
+           first_reading = excluded.first_reading, active = excluded.active, stale = excluded.stale,
+           reconnect_needed = excluded.reconnect_needed, withdrawn = excluded.withdrawn, readings24h = excluded.readings24h,
+           readings7d = excluded.readings7d, stale_after_days = excluded.stale_after_days, computed_at = excluded.computed_at`,
+        [staleCutoff, staleCutoff, day, ...READING_TABLES.map(() => week), staleAfterDays, now.toISOString()],
+        'run',
+        context,
+      );
+      return true;
+    });
+  }
+
+  /** A refresh still running finishes before the database connections close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.refreshing?.catch(() => undefined);
+  }
+
+  /** One refresh at a time in this process; callers that arrive meanwhile share it. */
+  refreshOnce(): Promise<boolean> {
+    this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  /**
+   * The dashboard's figures within a scope (`groupIds` null: every group), active groups only: their
+   * total, and one page of groups by name. Recomputed first when a shown group has no figures yet (a new
+   * group, a fresh database), and in the background when they are older than twice the refresh period
+   * (the worker normally keeps them fresh; this covers a web process running without one).
+   */
+  async dashboard(
+    groupIds: string[] | null,
+    page: { after?: { name: string; id: string }; limit: number },
+  ): Promise<{ total: FunnelFigures; computedAt: Date | null; groups: GroupFigures[]; nextAfter: { name: string; id: string } | null }> {
+    let result = await this.read(groupIds, page);
+    if (result.missing) {
+      await this.refreshOnce();
+      result = await this.read(groupIds, page);
+    } else if (result.computedAt && Date.now() - result.computedAt.getTime() > this.config.dataViews.dashboardRefreshSeconds * 2000) {
+      void this.refreshOnce().catch((error: unknown) => this.logger.error({ err: error }, 'dashboard snapshot refresh failed'));
+    }
+    return { total: result.total, computedAt: result.computedAt, groups: result.groups, nextAfter: result.nextAfter };
+  }
+
+  private async read(
+    groupIds: string[] | null,
+    page: { after?: { name: string; id: string }; limit: number },
+  ): Promise<{
+    total: FunnelFigures;
+    computedAt: Date | null;
+    groups: GroupFigures[];
+    nextAfter: { name: string; id: string } | null;
+    missing: boolean;
+  }> {
+    const total = Object.fromEntries(FUNNEL_FIELDS.map((field) => [field, 0])) as FunnelFigures;
+    if (groupIds !== null && groupIds.length === 0) return { total, computedAt: null, groups: [], nextAfter: null, missing: false };
+    const scope = groupIds ? ` and g.id in (${groupIds.map(() => '?').join(', ')})` : '';
+    const connection = this.em.fork().getConnection();
+    const after = page.after ? ' and (g.display_name, g.id) > (?, ?::uuid)' : '';
+    const [[sums], rows] = await Promise.all([
+      connection.execute<Record<string, unknown>[]>(
+        `select ${FUNNEL_FIELDS.map((field) => `coalesce(sum(s.${COLUMNS[field]}), 0) as ${COLUMNS[field]}`).join(', ')},
+              min(s.computed_at) as computed_at
+         from group_dashboard_snapshot s join program_group g on g.id = s.group_id
+        where g.archived_at is null${scope}`,
+        groupIds ?? [],
+      ),
+      connection.execute<Record<string, unknown>[]>(
+        `select g.id as group_internal_id, g.group_id as public_group_id, g.display_name, s.*
+         from program_group g left join group_dashboard_snapshot s on s.group_id = g.id
+        where g.archived_at is null${scope}${after}
+        order by g.display_name, g.id
+        limit ?`,
+        [...(groupIds ?? []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit + 1],
+      ),
+    ]);
+    for (const field of FUNNEL_FIELDS) total[field] = Number(sums[COLUMNS[field]]);
+    const shown = rows.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      total,
+      computedAt: sums.computed_at ? new Date(sums.computed_at as string | Date) : null,
+      missing: shown.some((row) => row.computed_at === null),
+      nextAfter: rows.length > page.limit && last ? { name: String(last.display_name), id: String(last.group_internal_id) } : null,
+      groups: shown.map((row) => ({
+        groupInternalId: String(row.group_internal_id),
+        groupId: String(row.public_group_id),
+        displayName: String(row.display_name),
+        ...(Object.fromEntries(FUNNEL_FIELDS.map((field) => [field, Number(row[COLUMNS[field]] ?? 0)])) as FunnelFigures),
+        computedAt: new Date((row.computed_at as string | Date | null) ?? Date.now()),
+      })),
+    };
+  }
+}
+
+/** Snapshot columns by figure. */
+const COLUMNS: Record<(typeof FUNNEL_FIELDS)[number], string> = {
+  invited: 'invited',
+  consented: 'consented',
+  firstReading: 'first_reading',
+  active: 'active',
+  stale: 'stale',
+  reconnectNeeded: 'reconnect_needed',
+  withdrawn: 'withdrawn',
+  readings24h: 'readings24h',
+  readings7d: 'readings7d',
+};

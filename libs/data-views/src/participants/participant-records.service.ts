@@ -1,0 +1,77 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { PortalUser } from '@opendsp/admin-auth';
+import { DspConfig } from '@opendsp/config';
+import { ParticipantDevice } from '@opendsp/measurements';
+import { Enrollment, looksLikeOgscId, Participant } from '@opendsp/participants';
+import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
+import { DataScope } from '../data-scope.js';
+
+export interface ParticipantRecord {
+  participant: Participant;
+  /** The enrollments the user may see (a group admin: only their groups'). */
+  enrollments: (Enrollment & { stale: boolean })[];
+  connection: OmronConnection | null;
+  /** The connection's state changes, newest first (at most 50). */
+  connectionEvents: OmronConnectionEvent[];
+  devices: ParticipantDevice[];
+}
+
+/**
+ * One participant as the portal shows them: identity, enrollments, OMRON connection and its history,
+ * devices. A participant outside the user's groups is a 404, exactly like one that does not exist.
+ */
+@Injectable()
+export class ParticipantRecords {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly scope: DataScope,
+    private readonly config: DspConfig,
+  ) {}
+
+  /** The participant with this OGSC ID, if the user may see them (404 otherwise). */
+  async visible(em: EntityManager, user: PortalUser, ogscId: string): Promise<{ participant: Participant; enrollments: Enrollment[] }> {
+    const normalised = ogscId.toUpperCase();
+    const participant = looksLikeOgscId(normalised) ? await em.findOne(Participant, { ogscId: normalised }) : null;
+    if (!participant) throw new NotFoundException();
+    const { groupIds } = await this.scope.of(em, user);
+    const enrollments = await em.find(Enrollment, groupIds === null ? { participant } : { participant, group: { $in: groupIds } }, {
+      populate: ['group'],
+      orderBy: { createdAt: 'asc' },
+    });
+    if (groupIds !== null && enrollments.length === 0) throw new NotFoundException();
+    return { participant, enrollments };
+  }
+
+  async record(user: PortalUser, ogscId: string): Promise<ParticipantRecord> {
+    const { participant, enrollments } = await this.visible(this.em.fork(), user, ogscId);
+    return { participant, enrollments: this.withStale(enrollments), ...(await this.details(participant)) };
+  }
+
+  /** The connection with its history, and the devices: independent reads, so they run side by side. */
+  async details(participant: Participant): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents' | 'devices'>> {
+    const [[connection, connectionEvents], devices] = await Promise.all([
+      (async (): Promise<[OmronConnection | null, OmronConnectionEvent[]]> => {
+        if (!participant.omronUserId) return [null, []];
+        const em = this.em.fork();
+        const found = await em.findOne(OmronConnection, { omronUserId: participant.omronUserId });
+        const events = found
+          ? await em.find(OmronConnectionEvent, { connectionId: found.id }, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit: 50 })
+          : [];
+        return [found, events];
+      })(),
+      this.em.fork().find(ParticipantDevice, { participant: participant.id }, { orderBy: { lastSeenAt: 'desc' } }),
+    ]);
+    return { connection, connectionEvents, devices };
+  }
+
+  /** Marks consented enrollments whose last reading is older than STALE_AFTER_DAYS. */
+  withStale(enrollments: Enrollment[]): (Enrollment & { stale: boolean })[] {
+    const cutoff = Date.now() - this.config.participants.staleAfterDays * 86_400_000;
+    return enrollments.map((enrollment) =>
+      Object.assign(enrollment, {
+        stale: enrollment.status === 'consented' && enrollment.lastReadingAt !== null && enrollment.lastReadingAt.getTime() < cutoff,
+      }),
+    );
+  }
+}
