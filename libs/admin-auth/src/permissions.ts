@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'groups.archive': ['partner-admin'],
   'admins.manage': ['partner-admin'],
   'audit.view': ['partner-admin'],
+  'exports.download': ['partner-admin', 'group-admin'],
+  'sftp.manage': ['partner-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

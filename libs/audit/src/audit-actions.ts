@@ -23,6 +23,12 @@ export const AUDIT_ACTIONS = [
   'redirect_url.added',
   'redirect_url.removed',
   'redirect_url.default_set',
+  'export.downloaded',
+  'sftp_destination.created',
+  'sftp_destination.updated',
+  'sftp_destination.deleted',
+  'sftp_destination.tested',
+  'sftp_destination.delivery_requested',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

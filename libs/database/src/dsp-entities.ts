@@ -1,5 +1,6 @@
 import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/admin-auth';
 import { AuditEvent } from '@opendsp/audit';
+import { EXPORT_ENTITIES } from '@opendsp/exports';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -24,4 +25,5 @@ export const DSP_ENTITIES = [
   Participant,
   Enrollment,
   ...READING_ENTITIES,
+  ...EXPORT_ENTITIES,
 ];

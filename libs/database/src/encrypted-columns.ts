@@ -15,4 +15,12 @@ export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad:
     table: 'admin_account',
     columns: [{ column: 'totp_secret_ciphertext', aad: 'totp_secret' }],
   },
+  {
+    table: 'sftp_destination',
+    columns: [
+      { column: 'password_ciphertext', aad: 'password' },
+      { column: 'private_key_ciphertext', aad: 'private_key' },
+      { column: 'passphrase_ciphertext', aad: 'passphrase' },
+    ],
+  },
 ];
