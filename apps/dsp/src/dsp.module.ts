@@ -4,6 +4,7 @@ import { ConfigModule, DspConfig } from '@opendsp/config';
 import { AuditModule } from '@opendsp/audit';
 import { CryptoModule } from '@opendsp/crypto';
 import { DspDatabaseModule } from '@opendsp/database';
+import { ExportsModule } from '@opendsp/exports';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
 import { MailModule } from '@opendsp/mail';
@@ -34,6 +35,7 @@ export class DspModule {
         MailModule,
         ParticipantsModule,
         MeasurementsModule,
+        ExportsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminAuthModule } from '@opendsp/admin-auth';
+import { ExportsPortalModule } from '@opendsp/exports';
 import { GroupsModule } from '@opendsp/groups';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
@@ -10,7 +11,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
 
 /** The admin portal: sign-in, sessions and access rules, and every portal page. Served by the web roles only. */
 @Module({
-  imports: [AdminAuthModule, GroupsModule, HomeModule, AdminsModule, AuditPageModule, DevModule],
+  imports: [AdminAuthModule, GroupsModule, HomeModule, AdminsModule, AuditPageModule, DevModule, ExportsPortalModule],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })
 export class PortalModule {}

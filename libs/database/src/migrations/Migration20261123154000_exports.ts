@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261123154000_exports extends Migration {
   override up(): void {
     this.addSql(
-      `create table "sftp_destination" ("id" uuid not null, "name" text not null, "host" text not null, "port" int not null, "username" text not null, "auth_method" text not null, "password_ciphertext" text null, "private_key_ciphertext" text null, "passphrase_ciphertext" text null, "host_key_fingerprint" text null, "remote_base_dir" text not null, "kinds" jsonb not null, "schedule" text not null, "enabled" boolean not null, "next_run_at" timestamptz null, "consecutive_failures" int not null, "last_run_at" timestamptz null, "last_outcome" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`,
+      `create table "sftp_destination" ("id" uuid not null, "name" text not null, "host" text not null, "port" int not null, "username" text not null, "auth_method" text not null, "password_ciphertext" text null, "private_key_ciphertext" text null, "passphrase_ciphertext" text null, "host_key_fingerprint" text null, "remote_base_dir" text not null, "kinds" jsonb not null, "schedule" text not null, "enabled" boolean not null, "next_run_at" timestamptz null, "run_requested_at" timestamptz null, "consecutive_failures" int not null, "last_run_at" timestamptz null, "last_outcome" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`,
     );
     this.addSql(
       `alter table "sftp_destination" add constraint "sftp_destination_auth_method_check" check ("auth_method" in ('password', 'private_key'));`,

@@ -71,6 +71,10 @@ export class SftpDestination {
   @Property({ type: 'timestamptz', nullable: true })
   nextRunAt: Date | null = null;
 
+  /** Set by "deliver now" (the next run is then a manual one); cleared when a run starts. */
+  @Property({ type: 'timestamptz', nullable: true })
+  runRequestedAt: Date | null = null;
+
   /** Failed runs in a row; sets the retry backoff. */
   @Property({ type: 'integer' })
   consecutiveFailures: number & Opt = 0;
