@@ -183,7 +183,10 @@ export class CsvExportService {
       failure ??= error;
       entry?.destroy(error);
     };
-    const onClose = (): void => stop(new ExportAbortedError());
+    // A stream that closes after the zip ended it is done, not aborted.
+    const onClose = (): void => {
+      if (!out.writableEnded) stop(new ExportAbortedError());
+    };
     out.once('close', onClose);
     archive.once('error', stop);
     try {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Opt, Rel } from '@mikro-orm/core';
+import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import type { MeasurementKind } from '@opendsp/measurements';
 import { SftpDestination } from './sftp-destination.entity.js';
@@ -51,7 +51,7 @@ export class SftpDelivery {
   stamp: string;
 
   /** …up to and including this one. */
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   upToSeq: string;
 
   @Property({ type: 'json' })
@@ -76,10 +76,10 @@ export class SftpDelivery {
   @Property({ type: 'integer' })
   fileCount: number & Opt = 0;
 
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   rowCount: string & Opt = '0';
 
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   byteCount: string & Opt = '0';
 
   /** Relative to the destination's base folder; set once the manifest is on the server. */
@@ -103,7 +103,7 @@ export class SftpDelivery {
 @Entity({ tableName: 'sftp_delivery_file' })
 @Unique({ name: 'sftp_delivery_file_delivery_id_path_unique', properties: ['delivery', 'path'] })
 export class SftpDeliveryFile {
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   id!: string & Opt;
 
   @ManyToOne({ entity: () => SftpDelivery, deleteRule: 'cascade' })
@@ -127,16 +127,16 @@ export class SftpDeliveryFile {
   @Property({ type: 'integer' })
   rowCount: number;
 
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   byteCount: string;
 
   @Property({ type: 'text' })
   sha256: string;
 
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   firstSeq: string;
 
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   lastSeq: string;
 
   @Property({ type: 'timestamptz' })

@@ -13,7 +13,7 @@ import { SftpDestinationsService } from './sftp-destinations.service.js';
 import { SftpError, SftpSession, type RemoteFile } from './sftp-session.js';
 
 /** Names the advisory locks that keep one delivery per destination at a time, across processes. */
-const DELIVERY_LOCK_CLASS = 0x6f647370 + 2;
+export const DELIVERY_LOCK_CLASS = 0x6f647370 + 2;
 
 export type DeliveryOutcome =
   | { status: 'busy' }

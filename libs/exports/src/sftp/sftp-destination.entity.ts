@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, PrimaryKeyProp, type Opt, type Rel } from '@mikro-orm/core';
+import { BigIntType, Collection, PrimaryKeyProp, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, ManyToMany, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { ProgramGroup } from '@opendsp/groups';
 import type { MeasurementKind } from '@opendsp/measurements';
@@ -119,7 +119,7 @@ export class SftpDeliveryCursor {
   @ManyToOne({ entity: () => ProgramGroup, primary: true, deleteRule: 'cascade' })
   group: Rel<ProgramGroup>;
 
-  @Property({ type: 'bigint' })
+  @Property({ type: new BigIntType('string') })
   deliveredThroughSeq: string;
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
