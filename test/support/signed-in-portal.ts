@@ -19,9 +19,10 @@ export interface SignedInPortal {
   close(): Promise<void>;
 }
 
-export async function startSignedInPortal(loginId: string, password: string): Promise<SignedInPortal> {
+/** @param env variables to set besides the test defaults (e.g. `DSP_DATA_TRANSFER_METHODS`). */
+export async function startSignedInPortal(loginId: string, password: string, env: Record<string, string> = {}): Promise<SignedInPortal> {
   const database = await createTestDatabase();
-  const app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, DSP_LANGUAGE: 'en' })));
+  const app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, DSP_LANGUAGE: 'en', ...env })));
   await app.init();
   const server = app.getHttpServer() as Server;
   const orm = await MikroORM.init(dspOrmConfig(database.settings));
