@@ -3,7 +3,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'csv-parse/sync';
 import { loadDspConfig, type DspConfig } from '@opendsp/config';
-import { CsvExportService, ExportAbortedError, ExportFilterError, exportColumns, type CsvExportFilter, type CsvWriteOptions } from '@opendsp/exports';
+import {
+  CsvExportService,
+  ExportAbortedError,
+  ExportFilterError,
+  exportColumns,
+  type CsvExportFilter,
+  type CsvWriteOptions,
+} from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
 import type { MeasurementKind } from '@opendsp/measurements';
 import type { Participant } from '@opendsp/participants';
@@ -36,13 +43,23 @@ describe(CsvExportService.name, () => {
   let withdrawn: Participant;
   let invited: Participant;
 
-  async function exportBytes(kind: MeasurementKind, filter: CsvExportFilter, options: CsvWriteOptions = {}, service = exports): Promise<Buffer> {
+  async function exportBytes(
+    kind: MeasurementKind,
+    filter: CsvExportFilter,
+    options: CsvWriteOptions = {},
+    service = exports,
+  ): Promise<Buffer> {
     const out = sink();
     await service.writeCsv(out.stream, kind, filter, options);
     return out.bytes();
   }
 
-  async function exportRows(kind: MeasurementKind, filter: CsvExportFilter, options: CsvWriteOptions = {}, service = exports): Promise<Row[]> {
+  async function exportRows(
+    kind: MeasurementKind,
+    filter: CsvExportFilter,
+    options: CsvWriteOptions = {},
+    service = exports,
+  ): Promise<Row[]> {
     return parse(await exportBytes(kind, filter, options, service), { columns: true, bom: true }) as Row[];
   }
 
@@ -65,19 +82,49 @@ describe(CsvExportService.name, () => {
 
     await insertReadings(em, 'blood_pressure', alice, [
       // 19:00:05 in Tokyo; the participant was in New York (UTC-5) at the time.
-      { upstreamId: 101, measuredAt: new Date('2026-11-23T10:00:05Z'), utcOffsetSeconds: -5 * 3600, deviceType: '+HEM-7600T', values: { systolic_mmhg: 128, diastolic_mmhg: 82, pulse_bpm: 61, possible_afib: false } },
+      {
+        upstreamId: 101,
+        measuredAt: new Date('2026-11-23T10:00:05Z'),
+        utcOffsetSeconds: -5 * 3600,
+        deviceType: '+HEM-7600T',
+        values: { systolic_mmhg: 128, diastolic_mmhg: 82, pulse_bpm: 61, possible_afib: false },
+      },
       // Possible AFib: OMRON sends 0, stored as null.
-      { upstreamId: 102, measuredAt: new Date('2026-11-24T15:30:00Z'), values: { systolic_mmhg: null, diastolic_mmhg: null, pulse_bpm: 97, possible_afib: true } },
+      {
+        upstreamId: 102,
+        measuredAt: new Date('2026-11-24T15:30:00Z'),
+        values: { systolic_mmhg: null, diastolic_mmhg: null, pulse_bpm: 97, possible_afib: true },
+      },
     ]);
     await insertReadings(em, 'blood_pressure', hanako, [
-      { upstreamId: 201, measuredAt: new Date('2026-11-30T14:59:59Z'), deviceType: 'オムロン 上腕式血圧計', values: { systolic_mmhg: 119, diastolic_mmhg: 77, pulse_bpm: 70, possible_afib: false } },
-      { upstreamId: 202, measuredAt: new Date('2026-11-30T15:00:00Z'), deviceType: '@HEM', values: { systolic_mmhg: 121, diastolic_mmhg: 79, pulse_bpm: 68, possible_afib: false } },
+      {
+        upstreamId: 201,
+        measuredAt: new Date('2026-11-30T14:59:59Z'),
+        deviceType: 'オムロン 上腕式血圧計',
+        values: { systolic_mmhg: 119, diastolic_mmhg: 77, pulse_bpm: 70, possible_afib: false },
+      },
+      {
+        upstreamId: 202,
+        measuredAt: new Date('2026-11-30T15:00:00Z'),
+        deviceType: '@HEM',
+        values: { systolic_mmhg: 121, diastolic_mmhg: 79, pulse_bpm: 68, possible_afib: false },
+      },
     ]);
     await insertReadings(em, 'blood_pressure', withdrawn, series(3, { firstId: 301 }));
     await insertReadings(em, 'blood_pressure', invited, series(2, { firstId: 401 }));
     await insertReadings(em, 'temperature', alice, [
-      { upstreamId: 501, measuredAt: new Date('2026-11-25T00:00:00Z'), deviceType: '-MC-6800B', values: { temperature_c: -1.5, temperature_original: 29.3, temperature_unit: '°F' } },
-      { upstreamId: 502, measuredAt: new Date('2026-11-25T01:00:00Z'), deviceType: '\tMC', values: { temperature_c: 36.6, temperature_original: 36.6, temperature_unit: '\r=1+1' } },
+      {
+        upstreamId: 501,
+        measuredAt: new Date('2026-11-25T00:00:00Z'),
+        deviceType: '-MC-6800B',
+        values: { temperature_c: -1.5, temperature_original: 29.3, temperature_unit: '°F' },
+      },
+      {
+        upstreamId: 502,
+        measuredAt: new Date('2026-11-25T01:00:00Z'),
+        deviceType: '\tMC',
+        values: { temperature_c: 36.6, temperature_original: 36.6, temperature_unit: '\r=1+1' },
+      },
     ]);
   }, 60_000);
   afterAll(async () => {
@@ -103,22 +150,35 @@ describe(CsvExportService.name, () => {
       pulse_bpm: '61',
       possible_afib: 'false',
     });
-    expect(rows.find((row) => row.measurement_id === '102')).toMatchObject({ systolic_mmhg: '', diastolic_mmhg: '', pulse_bpm: '97', possible_afib: 'true' });
+    expect(rows.find((row) => row.measurement_id === '102')).toMatchObject({
+      systolic_mmhg: '',
+      diastolic_mmhg: '',
+      pulse_bpm: '97',
+      possible_afib: 'true',
+    });
     // Crossing midnight in Tokyo.
-    expect(rows.find((row) => row.measurement_id === '202')).toMatchObject({ measured_at: '2026-12-01T00:00:00', measured_at_utc: '2026-11-30T15:00:00Z' });
+    expect(rows.find((row) => row.measurement_id === '202')).toMatchObject({
+      measured_at: '2026-12-01T00:00:00',
+      measured_at_utc: '2026-11-30T15:00:00Z',
+    });
     // Rows of one participant stay together, in time order.
     const owners = rows.map((row) => row.ogsc_id);
     expect(owners.indexOf(alice.ogscId) + 1).toBe(owners.lastIndexOf(alice.ogscId));
   });
 
   it('follows daylight saving time of the environment’s zone in measured_at and utc_offset', async () => {
-    const newYork = new CsvExportService(em, { ...config, environment: { ...config.environment, timezone: 'America/New_York' } } as DspConfig);
+    const newYork = new CsvExportService(em, {
+      ...config,
+      environment: { ...config.environment, timezone: 'America/New_York' },
+    } as DspConfig);
     const rows = await exportRows('blood_pressure', { groupId: group.groupId }, {}, newYork);
     expect(rows.find((row) => row.measurement_id === '101')).toMatchObject({ measured_at: '2026-11-23T05:00:05', utc_offset: '-05:00' });
     const summer = await addParticipant(em, group);
     await insertReadings(em, 'blood_pressure', summer, [{ upstreamId: 901, measuredAt: new Date('2026-07-04T16:00:00Z') }]);
     const july = await exportRows('blood_pressure', { groupId: group.groupId, participants: [summer.ogscId] }, {}, newYork);
-    expect(july).toEqual([expect.objectContaining({ measured_at: '2026-07-04T12:00:00', utc_offset: '-04:00', measured_at_utc: '2026-07-04T16:00:00Z' })]);
+    expect(july).toEqual([
+      expect.objectContaining({ measured_at: '2026-07-04T12:00:00', utc_offset: '-04:00', measured_at_utc: '2026-07-04T16:00:00Z' }),
+    ]);
   });
 
   it('escapes text cells starting with = + - @ tab or CR against formula injection, and leaves negative numbers alone', async () => {
@@ -182,7 +242,9 @@ describe(CsvExportService.name, () => {
     expect(range.map((row) => row.measurement_id).sort()).toEqual(['102', '201']);
 
     const out = sink();
-    await expect(exports.writeCsv(out.stream, 'blood_pressure', { groupId: group.groupId, participants: ['OG-NOPE', alice.ogscId, 'x-9'] })).rejects.toMatchObject({
+    await expect(
+      exports.writeCsv(out.stream, 'blood_pressure', { groupId: group.groupId, participants: ['OG-NOPE', alice.ogscId, 'x-9'] }),
+    ).rejects.toMatchObject({
       problem: 'unknown_participants',
       unknown: ['OG-NOPE', 'x-9'],
     });
@@ -197,7 +259,10 @@ describe(CsvExportService.name, () => {
   it('pages through many rows with equal timestamps exactly once each, honouring backpressure', async () => {
     const crowd = await addParticipant(em, group);
     // Blocks of 1,000 readings share a timestamp, so pages break inside runs of equal (participant, time).
-    const readings = Array.from({ length: 12_345 }, (_, i) => ({ upstreamId: 100_000 + i, measuredAt: new Date(Date.UTC(2026, 10, 1, Math.floor(i / 1000))) }));
+    const readings = Array.from({ length: 12_345 }, (_, i) => ({
+      upstreamId: 100_000 + i,
+      measuredAt: new Date(Date.UTC(2026, 10, 1, Math.floor(i / 1000))),
+    }));
     await insertReadings(em, 'blood_pressure', crowd, readings);
 
     let maxBuffered = 0;
@@ -259,7 +324,13 @@ describe(CsvExportService.name, () => {
     expect(Object.keys(ecg[0])).toEqual(exportColumns('ecg').map((column) => column.name));
     expect(JSON.parse(ecg[0].waveform_uv)).toEqual(sampleValues('ecg', 0).waveform_uv);
     const weight = parse(files.get('weight.csv')!, { columns: true }) as Row[];
-    expect(weight[0]).toMatchObject({ measurement_id: '801', weight_kg: '60', weight_unit: 'kg', body_fat_percent: '', measurement_id_ext: '' });
+    expect(weight[0]).toMatchObject({
+      measurement_id: '801',
+      weight_kg: '60',
+      weight_unit: 'kg',
+      body_fat_percent: '',
+      measurement_id_ext: '',
+    });
 
     const single = await exports.prepare(['blood_pressure'], { groupId: group.groupId });
     expect(single).toMatchObject({ fileName: `${group.groupId}_blood_pressure.csv`, contentType: 'text/csv; charset=utf-8' });

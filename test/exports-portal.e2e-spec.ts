@@ -21,7 +21,11 @@ const SFTP_PASSWORD = `${CANARY}-sftp-password`;
 type Row = Record<string, string>;
 
 /** A download through the portal, with the body as bytes whatever its type. */
-async function download(portal: SignedInPortal, client: PortalTestClient, form: Record<string, string | string[]>): Promise<request.Response> {
+async function download(
+  portal: SignedInPortal,
+  client: PortalTestClient,
+  form: Record<string, string | string[]>,
+): Promise<request.Response> {
   return request(portal.server)
     .post('/exports/download')
     .set('Cookie', [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; '))
@@ -52,7 +56,11 @@ describe('exports in the portal', () => {
 
   beforeAll(async () => {
     [portal, server] = await Promise.all([
-      startSignedInPortal('export-admin', PASSWORD, { PROCESS_ROLE: 'web', DSP_DATA_TRANSFER_METHODS: 'api,sftp,csv', EXPORT_PARTNER_ID: 'acme' }),
+      startSignedInPortal('export-admin', PASSWORD, {
+        PROCESS_ROLE: 'web',
+        DSP_DATA_TRANSFER_METHODS: 'api,sftp,csv',
+        EXPORT_PARTNER_ID: 'acme',
+      }),
       startSftpServer({ username: 'dsp', password: SFTP_PASSWORD }),
     ]);
     mkdirSync(join(server.root, 'inbox'));
@@ -100,17 +108,32 @@ describe('exports in the portal', () => {
     const rows = parse(body, { columns: true, bom: true }) as Row[];
     // 2026-11-20 in Tokyo is 2026-11-19T15:00Z to 2026-11-20T15:00Z: the first 15 hourly readings.
     expect(rows).toHaveLength(15);
-    expect(rows[0]).toMatchObject({ internal_customer_id: '患者-001', measured_at: '2026-11-20T09:00:00', measured_at_utc: '2026-11-20T00:00:00Z' });
+    expect(rows[0]).toMatchObject({
+      internal_customer_id: '患者-001',
+      measured_at: '2026-11-20T09:00:00',
+      measured_at_utc: '2026-11-20T00:00:00Z',
+    });
     expect(await audit('export.downloaded')).toEqual([
       {
         target_id: mine.groupId,
-        detail: { kinds: ['blood_pressure'], participants: 0, from: '2026-11-20', to: '2026-11-20', bom: true, fileName: expect.stringContaining('.csv') },
+        detail: {
+          kinds: ['blood_pressure'],
+          participants: 0,
+          from: '2026-11-20',
+          to: '2026-11-20',
+          bom: true,
+          fileName: expect.stringContaining('.csv'),
+        },
       },
     ]);
   });
 
   it('downloads several kinds as a zip', async () => {
-    const response = await download(portal, portal.admin, { groupId: mine.groupId, kinds: ['weight', 'blood_pressure'], participants: participant.ogscId });
+    const response = await download(portal, portal.admin, {
+      groupId: mine.groupId,
+      kinds: ['weight', 'blood_pressure'],
+      participants: participant.ogscId,
+    });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/zip');
     const files = unzip(response.body as Buffer);
@@ -126,7 +149,10 @@ describe('exports in the portal', () => {
       [{ groupId: mine.groupId }, 'Please choose at least one kind.'],
       [{ groupId: mine.groupId, kinds: 'blood_pressure', participants: `${participant.ogscId}\nOG-UNKNOWN\nnobody-7` }, 'nobody-7'],
       [{ groupId: mine.groupId, kinds: 'blood_pressure', from: '2026-02-30' }, 'Please enter a date (YYYY-MM-DD).'],
-      [{ groupId: mine.groupId, kinds: 'blood_pressure', from: '2026-11-21', to: '2026-11-20' }, 'The last day must not be before the first day.'],
+      [
+        { groupId: mine.groupId, kinds: 'blood_pressure', from: '2026-11-21', to: '2026-11-20' },
+        'The last day must not be before the first day.',
+      ],
       [{ groupId: mine.groupId, kinds: 'heartbeat' }, 'This value is not valid.'],
       [{ groupId: 'NOTAGROUP123', kinds: 'blood_pressure' }, 'Please choose one of your groups.'],
     ];
@@ -188,13 +214,17 @@ describe('exports in the portal', () => {
     const created = await portal.admin.post('/exports/sftp', valid);
     expect(created.status).toBe(303);
     const id = /^\/exports\/sftp\/([0-9a-f-]{36})\?notice=destination_created$/.exec(created.headers.location)![1];
-    const [row] = (await portal.sql(`select password_ciphertext, host_key_fingerprint, next_run_at from sftp_destination where id = $1`, [id])) as {
+    const [row] = (await portal.sql(`select password_ciphertext, host_key_fingerprint, next_run_at from sftp_destination where id = $1`, [
+      id,
+    ])) as {
       password_ciphertext: string;
       host_key_fingerprint: string;
       next_run_at: Date;
     }[];
     expect(row.password_ciphertext).not.toContain(CANARY);
-    expect(portal.app.get(SecretBox).decrypt(row.password_ciphertext, { table: 'sftp_destination', column: 'password', rowId: id })).toBe(SFTP_PASSWORD);
+    expect(portal.app.get(SecretBox).decrypt(row.password_ciphertext, { table: 'sftp_destination', column: 'password', rowId: id })).toBe(
+      SFTP_PASSWORD,
+    );
     expect(row.host_key_fingerprint).toBe(server.fingerprint);
     expect(row.next_run_at.toISOString()).toMatch(/T18:00:00\.000Z$/);
     // Neither the destination's row nor the audit log holds the password in plaintext.
@@ -213,10 +243,15 @@ describe('exports in the portal', () => {
     expect(editPage.text).toContain('Stored encrypted. Leave empty to keep it');
     // Saved with the password left empty: the stored one stays.
     expect((await portal.admin.post(`/exports/sftp/${id}`, { ...valid, password: '', name: 'Renamed SFTP' })).status).toBe(303);
-    const [after] = (await portal.sql(`select name, password_ciphertext from sftp_destination where id = $1`, [id])) as { name: string; password_ciphertext: string }[];
+    const [after] = (await portal.sql(`select name, password_ciphertext from sftp_destination where id = $1`, [id])) as {
+      name: string;
+      password_ciphertext: string;
+    }[];
     expect(after).toEqual({ name: 'Renamed SFTP', password_ciphertext: row.password_ciphertext });
     expect(await audit('sftp_destination.updated')).toEqual([
-      expect.objectContaining({ detail: expect.objectContaining({ secretsChanged: [], after: expect.objectContaining({ name: 'Renamed SFTP' }) }) }),
+      expect.objectContaining({
+        detail: expect.objectContaining({ secretsChanged: [], after: expect.objectContaining({ name: 'Renamed SFTP' }) }),
+      }),
     ]);
 
     const tested = await portal.admin.post(`/exports/sftp/${id}/test`);
@@ -225,10 +260,15 @@ describe('exports in the portal', () => {
     expect(tested.text).toContain(server.fingerprint);
 
     expect((await portal.admin.post(`/exports/sftp/${id}/deliver`)).headers.location).toBe(`/exports/sftp/${id}?notice=delivery_requested`);
-    expect(await portal.sql(`select run_requested_at is not null as requested, next_run_at <= now() as due from sftp_destination where id = $1`, [id])).toEqual([
-      { requested: true, due: true },
+    expect(
+      await portal.sql(
+        `select run_requested_at is not null as requested, next_run_at <= now() as due from sftp_destination where id = $1`,
+        [id],
+      ),
+    ).toEqual([{ requested: true, due: true }]);
+    expect(await portal.app.get(SftpDeliveryService).runDue()).toEqual([
+      expect.objectContaining({ status: 'succeeded', files: 2, rows: 32 }),
     ]);
-    expect(await portal.app.get(SftpDeliveryService).runDue()).toEqual([expect.objectContaining({ status: 'succeeded', files: 2, rows: 32 })]);
     const details = await portal.admin.get(`/exports/sftp/${id}`);
     expect(details.text).toContain('deliver now');
     expect(details.text).toContain('delivered');

@@ -6,7 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { loadDspConfig } from '@opendsp/config';
-import { SftpDelivery, SftpDeliveryFile, SftpDeliveryService, SftpDestinationsService, type DeliveryOutcome, type SftpDestination } from '@opendsp/exports';
+import {
+  SftpDelivery,
+  SftpDeliveryFile,
+  SftpDeliveryService,
+  SftpDestinationsService,
+  type DeliveryOutcome,
+  type SftpDestination,
+} from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
@@ -42,9 +49,12 @@ describe('SFTP delivery interrupted by a killed process', () => {
     expect(signal).toBe('SIGKILL');
   }
 
-  /** The next run, here: waits until PostgreSQL has noticed the dead process and released its lock. */
+  /**
+   * The next run, here: waits until the dead process's claim is void (PostgreSQL notices at once; the embedded
+   * database only by its lease, 3 × SFTP_TIMEOUT_SECONDS).
+   */
   async function resume(destination: SftpDestination): Promise<DeliveryOutcome> {
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < 300; attempt++) {
       const outcome = await app.get(SftpDeliveryService).deliver(destination.id);
       if (outcome.status !== 'busy') return outcome;
       await sleep(100);
@@ -54,21 +64,27 @@ describe('SFTP delivery interrupted by a killed process', () => {
 
   /** Every reading delivered to `folder` exactly once, and exactly the readings in the database. */
   async function expectDeliveredExactlyOnce(folder: string): Promise<void> {
-    const files = deliveredFiles(server.root, server.files().filter((path) => path.startsWith(`${folder}/`)));
+    const files = deliveredFiles(
+      server.root,
+      server.files().filter((path) => path.startsWith(`${folder}/`)),
+    );
     const keys = files.flatMap((file) => file.rows.map((row) => readingKey(row, 'blood_pressure')));
     expect(keys).toHaveLength(175);
     expect(new Set(keys).size).toBe(175);
     expect(keys.sort()).toEqual((await expectedKeys(em, 'blood_pressure', group.id)).sort());
     expect(server.files().filter((path) => path.startsWith(`${folder}/`) && path.endsWith('.part'))).toEqual([]);
     const [manifestPath] = server.files().filter((path) => path.startsWith(`${folder}/data/acme/manifests/`));
-    const manifest = JSON.parse(readFileSync(join(server.root, manifestPath), 'utf8')) as { files: { path: string; rows: number; sha256: string }[] };
+    const manifest = JSON.parse(readFileSync(join(server.root, manifestPath), 'utf8')) as {
+      files: { path: string; rows: number; sha256: string }[];
+    };
     expect(manifest.files.map((file) => [file.path.slice(-7), file.rows])).toEqual([
       ['001.csv', 50],
       ['002.csv', 50],
       ['003.csv', 50],
       ['004.csv', 25],
     ]);
-    for (const file of files) expect(manifest.files.find((entry) => `${folder}/${entry.path}` === file.path)?.sha256).toBe(sha256(file.bytes));
+    for (const file of files)
+      expect(manifest.files.find((entry) => `${folder}/${entry.path}` === file.path)?.sha256).toBe(sha256(file.bytes));
   }
 
   beforeAll(async () => {
@@ -136,7 +152,7 @@ describe('SFTP delivery interrupted by a killed process', () => {
     const [resumed] = await em.fork().find(SftpDelivery, { destination: destination.id });
     expect(resumed).toMatchObject({ status: 'succeeded', attempts: 2, stamp: interrupted.stamp, fileCount: 4, rowCount: '175' });
     await expectDeliveredExactlyOnce('killed-mid-upload');
-  });
+  }, 90_000);
 
   it('makes a file renamed but not yet recorded when the process died again under the same name, never twice', async () => {
     const destination = await destinationIn('killed-after-rename');
@@ -157,5 +173,5 @@ describe('SFTP delivery interrupted by a killed process', () => {
 
     expect(await resume(destination)).toMatchObject({ status: 'succeeded', files: 4, rows: 175 });
     await expectDeliveredExactlyOnce('killed-after-rename');
-  });
+  }, 90_000);
 });

@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import ssh2 from 'ssh2';
 import { loadDspConfig } from '@opendsp/config';
 import {
-  DELIVERY_LOCK_CLASS,
   SftpDelivery,
   SftpDeliveryFile,
   SftpDeliveryService,
@@ -159,7 +159,9 @@ describe(SftpDeliveryService.name, () => {
     }
     expect(manifest.totals).toMatchObject({ files: csvFiles.length, rows: 120 + 7 + 3 + 2 });
     const history = await em.fork().find(SftpDelivery, { destination: destination.id });
-    expect(history).toEqual([expect.objectContaining({ status: 'succeeded', fileCount: csvFiles.length, rowCount: '132', attempts: 1, trigger: 'schedule' })]);
+    expect(history).toEqual([
+      expect.objectContaining({ status: 'succeeded', fileCount: csvFiles.length, rowCount: '132', attempts: 1, trigger: 'schedule' }),
+    ]);
 
     // The full folder left 10 readings: the destination is due again at once, and the next delivery brings exactly them.
     expect((await reload(destination)).nextRunAt!.getTime()).toBeLessThanOrEqual(Date.now());
@@ -177,7 +179,10 @@ describe(SftpDeliveryService.name, () => {
     await insertReadings(em, 'blood_pressure', ann, series(4, { firstId: 2000 }));
     const before = new Set(server.files());
     expect(await deliver(destination)).toMatchObject({ status: 'succeeded', files: 1, rows: 5 });
-    const added = deliveredFiles(server.root, server.files().filter((path) => !before.has(path)));
+    const added = deliveredFiles(
+      server.root,
+      server.files().filter((path) => !before.has(path)),
+    );
     expect(added.flatMap((file) => file.rows).map((row) => [row.ogsc_id, row.measurement_id])).toEqual(
       [1000, 1001, 1002, 1003, 1004].map((id) => [ben.ogscId, String(id)]),
     );
@@ -215,7 +220,12 @@ describe(SftpDeliveryService.name, () => {
     });
     expect(other.private).not.toBe(server.hostKey);
 
-    const unpinned = await createDestination(destinations, { password: PASSWORD, port: String(server.port), kinds: ['weight'], groupIds: [pilot.groupId] });
+    const unpinned = await createDestination(destinations, {
+      password: PASSWORD,
+      port: String(server.port),
+      kinds: ['weight'],
+      groupIds: [pilot.groupId],
+    });
     await insertReadings(em, 'weight', dan, series(1, { firstId: 3000 }));
     expect(await deliver(unpinned)).toMatchObject({ status: 'failed', error: expect.stringContaining('no host key is pinned') });
     expect(await destinations.testConnection(unpinned.id, { login: 'test' })).toMatchObject({
@@ -291,21 +301,34 @@ describe(SftpDeliveryService.name, () => {
       [{ password: PASSWORD, port: String(await freePort()) }, 'refused'],
     ];
     for (const [values, problem] of cases) {
-      const destination = await createDestination(destinations, { hostKeyFingerprint: server.fingerprint, kinds: ['weight'], groupIds: [pilot.groupId], ...values });
+      const destination = await createDestination(destinations, {
+        hostKeyFingerprint: server.fingerprint,
+        kinds: ['weight'],
+        groupIds: [pilot.groupId],
+        ...values,
+      });
       expect(await destinations.testConnection(destination.id, { login: 'test' })).toMatchObject({ ok: false, problem });
     }
   });
 
   it('runs only enabled destinations that are due, and "deliver now" makes one due at once as a manual delivery', async () => {
     const now = new Date();
-    const base = { password: PASSWORD, port: String(server.port), hostKeyFingerprint: server.fingerprint, kinds: ['blood_pressure'], groupIds: [pilot.groupId] };
+    const base = {
+      password: PASSWORD,
+      port: String(server.port),
+      hostKeyFingerprint: server.fingerprint,
+      kinds: ['blood_pressure'],
+      groupIds: [pilot.groupId],
+    };
     const later = await createDestination(destinations, { ...base, name: 'later', remoteBaseDir: 'later' });
     const off = await createDestination(destinations, { ...base, name: 'off', remoteBaseDir: 'off', enabled: '' });
     const asked = await createDestination(destinations, { ...base, name: 'asked', remoteBaseDir: 'asked' });
     for (const folder of ['later', 'off', 'asked']) mkdirSync(join(server.root, folder));
     await em.fork().nativeUpdate(SftpDestination, { id: off.id }, { nextRunAt: new Date(now.getTime() - 60_000) });
     // Everything else from the tests above is not due either.
-    await em.fork().nativeUpdate(SftpDestination, { id: { $nin: [off.id, asked.id, later.id] } }, { nextRunAt: new Date(now.getTime() + 3_600_000) });
+    await em
+      .fork()
+      .nativeUpdate(SftpDestination, { id: { $nin: [off.id, asked.id, later.id] } }, { nextRunAt: new Date(now.getTime() + 3_600_000) });
 
     await destinations.requestRun(asked.id, { login: 'test' });
     const outcomes = await deliveries.runDue();
@@ -327,15 +350,30 @@ describe(SftpDeliveryService.name, () => {
       groupIds: [pilot.groupId],
     });
     mkdirSync(join(server.root, 'once'));
-    // Another process holds the destination's lock.
+    // Another process is delivering to it: its connection is alive and its lease runs for two more seconds.
     const other = new pg.Client({ connectionString: database.settings.url });
     await other.connect();
-    await other.query('select pg_advisory_lock($1, hashtext($2))', [DELIVERY_LOCK_CLASS, destination.id]);
+    await other.query(
+      `update sftp_destination set delivery_lock_pid = pg_backend_pid(), delivery_lock_until = now() + interval '2 seconds' where id = $1`,
+      [destination.id],
+    );
     expect(await deliver(destination)).toEqual({ status: 'busy' });
+    expect(await em.fork().count(SftpDelivery, { destination: destination.id })).toBe(0);
+    // It dies. PostgreSQL ends its backend at once; the embedded database (one backend for every connection)
+    // has only the lease to go by. Either way the destination is free again within the lease.
     await other.end();
+    const started = Date.now();
+    let outcome = await deliver(destination);
+    while (outcome.status === 'busy' && Date.now() - started < 5000) {
+      await sleep(100);
+      outcome = await deliver(destination);
+    }
+    expect(outcome).toMatchObject({ status: 'succeeded' });
+    expect(await reload(destination)).toMatchObject({ deliveryLockPid: null, deliveryLockUntil: null });
 
+    await insertReadings(em, 'blood_pressure', dan, series(1, { firstId: 4000 }));
     const both = await Promise.all([deliver(destination), deliver(destination)]);
-    expect(both.map((outcome) => outcome.status).sort()).toEqual(['busy', 'succeeded']);
-    expect(await em.fork().count(SftpDelivery, { destination: destination.id })).toBe(1);
+    expect(both.map((result) => result.status).sort()).toEqual(['busy', 'succeeded']);
+    expect(await em.fork().count(SftpDelivery, { destination: destination.id })).toBe(2);
   });
 });

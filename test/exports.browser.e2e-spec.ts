@@ -30,7 +30,15 @@ describe('CSV download in a browser', () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     app = await createDspApp(
-      loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, PORT: String(port), PUBLIC_BASE_URL: baseUrl, PROCESS_ROLE: 'web', DSP_LANGUAGE: 'ja' })),
+      loadDspConfig(
+        testDspEnv({
+          DATABASE_URL: database.settings.url,
+          PORT: String(port),
+          PUBLIC_BASE_URL: baseUrl,
+          PROCESS_ROLE: 'web',
+          DSP_LANGUAGE: 'ja',
+        }),
+      ),
     );
     await app.listen(port, '127.0.0.1');
     const em = app.get(MikroORM).em.fork();
@@ -74,7 +82,12 @@ describe('CSV download in a browser', () => {
     const rows = parse(bytes, { columns: true, bom: true }) as Record<string, string>[];
     // 24 hourly readings from 00:00 Tokyo time on the 23rd: all of that day.
     expect(rows).toHaveLength(24);
-    expect(rows[0]).toMatchObject({ ogsc_id: participant.ogscId, internal_customer_id: '山田太郎-0042', measured_at: '2026-11-23T00:00:00', utc_offset: '+09:00' });
+    expect(rows[0]).toMatchObject({
+      ogsc_id: participant.ogscId,
+      internal_customer_id: '山田太郎-0042',
+      measured_at: '2026-11-23T00:00:00',
+      utc_offset: '+09:00',
+    });
 
     // Two kinds come as a zip; an empty range field means all time.
     await page.fill('#from', '');

@@ -22,7 +22,14 @@ export function sampleValues(kind: MeasurementKind, n: number): ReadingValues {
     case 'blood_pressure':
       return { systolic_mmhg: 110 + (n % 40), diastolic_mmhg: 70 + (n % 20), pulse_bpm: 55 + (n % 30), possible_afib: n % 17 === 0 };
     case 'activity':
-      return { steps: 1000 + n, aerobic_steps: n % 500, calories_kcal: 1800 + (n % 300), distance_km: 0.75 + n / 1000, distance_original: 0.75 + n / 1000, distance_unit: 'km' };
+      return {
+        steps: 1000 + n,
+        aerobic_steps: n % 500,
+        calories_kcal: 1800 + (n % 300),
+        distance_km: 0.75 + n / 1000,
+        distance_original: 0.75 + n / 1000,
+        distance_unit: 'km',
+      };
     case 'weight':
       return {
         upstream_id_ext: n % 3 === 0 ? null : 900000 + n,
@@ -70,26 +77,30 @@ export async function addParticipant(
 }
 
 /** Enrolls an existing participant in another group. */
-export async function enroll(em: EntityManager, participant: Participant, group: ProgramGroup, status: EnrollmentStatus = 'consented'): Promise<void> {
+export async function enroll(
+  em: EntityManager,
+  participant: Participant,
+  group: ProgramGroup,
+  status: EnrollmentStatus = 'consented',
+): Promise<void> {
   const fork = em.fork();
-  const enrollment = new Enrollment(
-    fork.getReference(Participant, participant.id),
-    fork.getReference(ProgramGroup, group.id),
-    status,
-  );
+  const enrollment = new Enrollment(fork.getReference(Participant, participant.id), fork.getReference(ProgramGroup, group.id), status);
   await fork.persist(enrollment).flush();
 }
 
-export async function setEnrollmentStatus(em: EntityManager, participant: Participant, group: ProgramGroup, status: EnrollmentStatus): Promise<void> {
+export async function setEnrollmentStatus(
+  em: EntityManager,
+  participant: Participant,
+  group: ProgramGroup,
+  status: EnrollmentStatus,
+): Promise<void> {
   await em
     .fork()
     .getConnection()
-    .execute(`update enrollment set status = ?, withdrawn_at = case when ? = 'withdrawn' then now() else withdrawn_at end where participant_id = ? and group_id = ?`, [
-      status,
-      status,
-      participant.id,
-      group.id,
-    ]);
+    .execute(
+      `update enrollment set status = ?, withdrawn_at = case when ? = 'withdrawn' then now() else withdrawn_at end where participant_id = ? and group_id = ?`,
+      [status, status, participant.id, group.id],
+    );
 }
 
 /**
@@ -129,15 +140,13 @@ export async function insertReadings(
         );
         return `(?, ?, ?::timestamptz, ?, ?, ?, ${NEXT_CHANGE_SEQ}, ${columns.map(() => '?').join(', ')})`;
       });
-      const inserted = await tx
-        .getConnection()
-        .execute<{ change_seq: string }[]>(
-          `insert into ${table} (participant_id, upstream_id, measured_at, local_time, utc_offset_seconds, device_type, change_seq, ${columns.join(', ')})
+      const inserted = await tx.getConnection().execute<{ change_seq: string }[]>(
+        `insert into ${table} (participant_id, upstream_id, measured_at, local_time, utc_offset_seconds, device_type, change_seq, ${columns.join(', ')})
            values ${rows.join(', ')} returning change_seq::text`,
-          params,
-          'all',
-          tx.getTransactionContext(),
-        );
+        params,
+        'all',
+        tx.getTransactionContext(),
+      );
       seqs.push(...inserted.map((row) => row.change_seq));
     }
     return seqs;

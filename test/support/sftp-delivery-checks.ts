@@ -36,7 +36,9 @@ export function readingKey(row: CsvRow, kind: MeasurementKind): string {
         : kind === 'weight'
           ? [row.weight_kg, row.body_fat_percent]
           : [];
-  return [row.ogsc_id, row.group_id, row.internal_customer_id, row.measurement_id, row.measured_at_utc, row.change_seq, ...values].join('|');
+  return [row.ogsc_id, row.group_id, row.internal_customer_id, row.measurement_id, row.measured_at_utc, row.change_seq, ...values].join(
+    '|',
+  );
 }
 
 /**
@@ -62,7 +64,10 @@ export async function expectedKeys(em: EntityManager, kind: MeasurementKind, gro
     [groupUuid, afterSeq],
   );
   return rows.map((row) => {
-    const values = kind === 'ecg' ? [row.a, row.b, JSON.stringify(JSON.parse(row.c!))] : ['a', 'b', 'c', 'd'].filter((key) => key in row).map((key) => row[key]);
+    const values =
+      kind === 'ecg'
+        ? [row.a, row.b, JSON.stringify(JSON.parse(row.c!))]
+        : ['a', 'b', 'c', 'd'].filter((key) => key in row).map((key) => row[key]);
     return [row.ogsc_id, row.group_id, row.icid, row.mid, row.utc, row.seq, ...values].join('|');
   });
 }

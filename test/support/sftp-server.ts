@@ -60,7 +60,14 @@ export interface TestSftpServer {
 
 function attrsOf(path: string): { mode: number; uid: number; gid: number; size: number; atime: number; mtime: number } {
   const stats = statSync(path);
-  return { mode: stats.mode, uid: 0, gid: 0, size: stats.size, atime: Math.floor(stats.atimeMs / 1000), mtime: Math.floor(stats.mtimeMs / 1000) };
+  return {
+    mode: stats.mode,
+    uid: 0,
+    gid: 0,
+    size: stats.size,
+    atime: Math.floor(stats.atimeMs / 1000),
+    mtime: Math.floor(stats.mtimeMs / 1000),
+  };
 }
 
 function listFiles(root: string, dir = root): string[] {
@@ -76,7 +83,10 @@ function listFiles(root: string, dir = root): string[] {
  * without the posix-rename extension (a rename onto an existing file fails, as on many servers), keeps every
  * path inside its folder, and sets TCP no-delay: without it a 5 MB upload took 21 s instead of 0.16 s.
  */
-export async function startSftpServer(options: SftpServerOptions, root = mkdtempSync(join(tmpdir(), 'opendsp-sftp-'))): Promise<TestSftpServer> {
+export async function startSftpServer(
+  options: SftpServerOptions,
+  root = mkdtempSync(join(tmpdir(), 'opendsp-sftp-')),
+): Promise<TestSftpServer> {
   const hostKey = options.hostKey ?? utils.generateKeyPairSync('ed25519').private;
   const hostBlob = (utils.parseKey(hostKey) as ssh2.ParsedKey).getPublicSSH();
   const fingerprint = `SHA256:${createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`;
@@ -122,7 +132,10 @@ export async function startSftpServer(options: SftpServerOptions, root = mkdtemp
                 await work();
               } catch (error) {
                 const code = (error as NodeJS.ErrnoException).code;
-                sftp.status(reqid, code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : code === 'EACCES' ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE);
+                sftp.status(
+                  reqid,
+                  code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : code === 'EACCES' ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE,
+                );
               }
             })();
           };
@@ -142,8 +155,7 @@ export async function startSftpServer(options: SftpServerOptions, root = mkdtemp
           );
           sftp.on('OPEN', (reqid, path, flags) =>
             run(reqid, () => {
-              const mode =
-                flags & OPEN_MODE.WRITE ? (flags & OPEN_MODE.TRUNC || flags & OPEN_MODE.CREAT ? 'w' : 'r+') : 'r';
+              const mode = flags & OPEN_MODE.WRITE ? (flags & OPEN_MODE.TRUNC || flags & OPEN_MODE.CREAT ? 'w' : 'r+') : 'r';
               sftp.handle(reqid, open(openSync(local(path), mode), path));
             }),
           );

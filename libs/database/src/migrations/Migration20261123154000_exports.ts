@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261123154000_exports extends Migration {
   override up(): void {
     this.addSql(
-      `create table "sftp_destination" ("id" uuid not null, "name" text not null, "host" text not null, "port" int not null, "username" text not null, "auth_method" text not null, "password_ciphertext" text null, "private_key_ciphertext" text null, "passphrase_ciphertext" text null, "host_key_fingerprint" text null, "remote_base_dir" text not null, "kinds" jsonb not null, "schedule" text not null, "enabled" boolean not null, "next_run_at" timestamptz null, "run_requested_at" timestamptz null, "consecutive_failures" int not null, "last_run_at" timestamptz null, "last_outcome" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`,
+      `create table "sftp_destination" ("id" uuid not null, "name" text not null, "host" text not null, "port" int not null, "username" text not null, "auth_method" text not null, "password_ciphertext" text null, "private_key_ciphertext" text null, "passphrase_ciphertext" text null, "host_key_fingerprint" text null, "remote_base_dir" text not null, "kinds" jsonb not null, "schedule" text not null, "enabled" boolean not null, "next_run_at" timestamptz null, "run_requested_at" timestamptz null, "delivery_lock_pid" int null, "delivery_lock_until" timestamptz null, "consecutive_failures" int not null, "last_run_at" timestamptz null, "last_outcome" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`,
     );
     this.addSql(
       `alter table "sftp_destination" add constraint "sftp_destination_auth_method_check" check ("auth_method" in ('password', 'private_key'));`,
@@ -40,7 +40,9 @@ export class Migration20261123154000_exports extends Migration {
     this.addSql(
       `alter table "sftp_delivery" add constraint "sftp_delivery_destination_id_foreign" foreign key ("destination_id") references "sftp_destination" ("id") on delete cascade;`,
     );
-    this.addSql(`alter table "sftp_delivery" add constraint "sftp_delivery_status_check" check ("status" in ('running', 'failed', 'succeeded'));`);
+    this.addSql(
+      `alter table "sftp_delivery" add constraint "sftp_delivery_status_check" check ("status" in ('running', 'failed', 'succeeded'));`,
+    );
     this.addSql(`alter table "sftp_delivery" add constraint "sftp_delivery_trigger_check" check ("trigger" in ('schedule', 'manual'));`);
     this.addSql(
       `create table "sftp_delivery_file" ("id" bigserial primary key, "delivery_id" uuid not null, "kind" text not null, "group_id" text not null, "file_number" int not null, "path" text not null, "row_count" int not null, "byte_count" bigint not null, "sha256" text not null, "first_seq" bigint not null, "last_seq" bigint not null, "created_at" timestamptz not null);`,

@@ -174,7 +174,12 @@ export class CsvExportService {
     return { rows, bytes };
   }
 
-  private async writeZip(out: Writable, kinds: MeasurementKind[], scope: DownloadScope, options: CsvWriteOptions): Promise<CsvExportResult> {
+  private async writeZip(
+    out: Writable,
+    kinds: MeasurementKind[],
+    scope: DownloadScope,
+    options: CsvWriteOptions,
+  ): Promise<CsvExportResult> {
     const archive = new ZipArchive({ zlib: { level: 6 } });
     let entry: PassThrough | undefined;
     let failure: Error | undefined;

@@ -5,12 +5,15 @@ import { csvCell, csvLine, CSV_NEWLINE, escapeFormula } from './csv-line.js';
 describe('CSV lines', () => {
   it('round-trips any text through csv-parse, quotes, commas, line breaks and all', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 2, maxLength: 6 }), { minLength: 1, maxLength: 10 }), (rows) => {
-        const width = rows[0].length;
-        const table = rows.map((row) => Array.from({ length: width }, (_, i) => row[i] ?? ''));
-        const text = table.map((row) => csvLine(row)).join(CSV_NEWLINE) + CSV_NEWLINE;
-        expect(parse(text, { relax_column_count: false })).toEqual(table);
-      }),
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 2, maxLength: 6 }), { minLength: 1, maxLength: 10 }),
+        (rows) => {
+          const width = rows[0].length;
+          const table = rows.map((row) => Array.from({ length: width }, (_, i) => row[i] ?? ''));
+          const text = table.map((row) => csvLine(row)).join(CSV_NEWLINE) + CSV_NEWLINE;
+          expect(parse(text, { relax_column_count: false })).toEqual(table);
+        },
+      ),
       { numRuns: 300 },
     );
   });

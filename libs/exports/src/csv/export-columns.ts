@@ -67,7 +67,11 @@ const KIND_COLUMNS: Record<MeasurementKind, ExportColumn[]> = {
     number('visceral_fat_level', 'visceral_fat_level'),
     number('resting_metabolism_kcal', 'resting_metabolism_kcal'),
   ],
-  temperature: [number('temperature_c', 'temperature_c'), number('temperature_original', 'temperature_original'), text('temperature_unit', 'temperature_unit')],
+  temperature: [
+    number('temperature_c', 'temperature_c'),
+    number('temperature_original', 'temperature_original'),
+    text('temperature_unit', 'temperature_unit'),
+  ],
   oxygen: [number('spo2_percent', 'spo2_percent'), number('pulse_bpm', 'pulse_bpm')],
   ecg: [
     text('classification', 'classification'),

@@ -38,7 +38,10 @@ const raw = ({ value }: { value: unknown }): string => (typeof value === 'string
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function Satisfies(test: (value: string) => boolean, validationOptions: ValidationOptions): PropertyDecorator {
-  return ValidateBy({ name: 'satisfies', validator: { validate: (value: unknown) => typeof value === 'string' && test(value) } }, validationOptions);
+  return ValidateBy(
+    { name: 'satisfies', validator: { validate: (value: unknown) => typeof value === 'string' && test(value) } },
+    validationOptions,
+  );
 }
 
 /** The download form: a group, optionally some participants, kinds, a range of days and the BOM option. */

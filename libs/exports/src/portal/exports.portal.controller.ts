@@ -38,7 +38,11 @@ export class ExportsPortalController {
   @Get()
   @Access('exports.download')
   async page(@Req() req: PortalRequest, @Res() res: Response): Promise<void> {
-    renderPage(res, 'exports/download', await this.view(req.portal.user!, { kinds: ['blood_pressure'], bom: this.config.environment.language === 'ja' }));
+    renderPage(
+      res,
+      'exports/download',
+      await this.view(req.portal.user!, { kinds: ['blood_pressure'], bom: this.config.environment.language === 'ja' }),
+    );
   }
 
   @Post('download')

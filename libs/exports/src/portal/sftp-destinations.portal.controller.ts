@@ -38,7 +38,11 @@ export class SftpDestinationsPortalController {
   @Get('new')
   @Access('sftp.manage')
   async newPage(@Res() res: Response): Promise<void> {
-    renderPage(res, 'exports/sftp-form', await this.formView({ port: '22', remoteBaseDir: '.', schedule: '0 3 * * *', enabled: 'on', authMethod: 'password' }));
+    renderPage(
+      res,
+      'exports/sftp-form',
+      await this.formView({ port: '22', remoteBaseDir: '.', schedule: '0 3 * * *', enabled: 'on', authMethod: 'password' }),
+    );
   }
 
   @Post()
@@ -163,7 +167,12 @@ export class SftpDestinationsPortalController {
         hostKeyFingerprint: destination.hostKeyFingerprint,
         remoteBaseDir: destination.remoteBaseDir,
         groups,
-        exampleFolder: deliveryFolder(this.config.exports.partnerId, destination.kinds[0] ?? 'blood_pressure', groups[0]?.groupId ?? '{groupId}', 'YYYYMMDDhhmmss'),
+        exampleFolder: deliveryFolder(
+          this.config.exports.partnerId,
+          destination.kinds[0] ?? 'blood_pressure',
+          groups[0]?.groupId ?? '{groupId}',
+          'YYYYMMDDhhmmss',
+        ),
       },
       deliveries: deliveries.map((delivery) => ({ ...delivery, bytes: Number(delivery.byteCount), rows: Number(delivery.rowCount) })),
     };

@@ -13,7 +13,10 @@ export function hostKeyFingerprint(key: Buffer): string {
  * around it), in the canonical form; null when it is not a SHA-256 fingerprint at all.
  */
 export function normalizeFingerprint(input: string): string | null {
-  const bare = input.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  const bare = input
+    .trim()
+    .replace(/^SHA256:/i, '')
+    .replace(/=+$/, '');
   const canonical = `SHA256:${bare}`;
   return FINGERPRINT_PATTERN.test(canonical) ? canonical : null;
 }

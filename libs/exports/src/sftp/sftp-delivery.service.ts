@@ -12,9 +12,6 @@ import { SftpDeliveryCursor, SftpDestination } from './sftp-destination.entity.j
 import { SftpDestinationsService } from './sftp-destinations.service.js';
 import { SftpError, SftpSession, type RemoteFile } from './sftp-session.js';
 
-/** Names the advisory locks that keep one delivery per destination at a time, across processes. */
-export const DELIVERY_LOCK_CLASS = 0x6f647370 + 2;
-
 export type DeliveryOutcome =
   | { status: 'busy' }
   | { status: 'gone' }
@@ -90,9 +87,8 @@ export class SftpDeliveryService {
   }
 
   /**
-   * Delivers (or resumes delivering) to one destination now. One delivery per destination at a time, across
-   * processes: a PostgreSQL advisory lock held on its own connection for the whole delivery, released by the
-   * server the moment the process holding it dies.
+   * Delivers (or resumes delivering) to one destination now; `busy` when a delivery to it is running already,
+   * in this process or another (see `tryLock`).
    */
   async deliver(destinationId: string): Promise<DeliveryOutcome> {
     if (this.runningHere.has(destinationId)) return { status: 'busy' };
@@ -110,29 +106,58 @@ export class SftpDeliveryService {
     }
   }
 
+  /**
+   * Claims the destination for one delivery, across processes. The claim names the PostgreSQL backend of a
+   * connection held for the whole delivery and carries a lease renewed while the delivery runs. Another process
+   * may take the destination over only when that backend is gone (PostgreSQL ends it the moment the holding
+   * process dies) or the lease has run out (the embedded database serves every connection from one backend, so
+   * there only the lease tells). The claim is one UPDATE, so two claimers cannot both win.
+   */
   private async tryLock(destinationId: string): Promise<{ release(): Promise<void> } | null> {
+    const leaseSeconds = 3 * this.config.exports.sftp.timeoutSeconds;
     const pool = await (this.em.getConnection() as PostgreSqlConnection).getNativeClient();
     const client = await pool.connect();
+    let pid: number;
     try {
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [
-        DELIVERY_LOCK_CLASS,
-        destinationId,
-      ]);
-      if (!rows[0].locked) {
+      const { rows } = await client.query<{ pid: number }>(
+        `update sftp_destination set delivery_lock_pid = pg_backend_pid(), delivery_lock_until = now() + make_interval(secs => $2)
+          where id = $1 and (delivery_lock_until is null or delivery_lock_until < now()
+            or not exists (select 1 from pg_stat_activity where pid = delivery_lock_pid))
+          returning delivery_lock_pid as pid`,
+        [destinationId, leaseSeconds],
+      );
+      if (rows.length === 0) {
         client.release();
         return null;
       }
+      pid = rows[0].pid;
     } catch (error) {
       client.release(true);
       throw error;
     }
+    const renew = setInterval(
+      () => {
+        client
+          .query(
+            `update sftp_destination set delivery_lock_until = now() + make_interval(secs => $3) where id = $1 and delivery_lock_pid = $2`,
+            [destinationId, pid, leaseSeconds],
+          )
+          .catch((error: unknown) => this.logger.warn({ destination: destinationId, err: error }, 'could not renew the delivery lease'));
+      },
+      (leaseSeconds * 1000) / 3,
+    );
+    renew.unref();
     return {
       release: async () => {
+        clearInterval(renew);
         try {
-          await client.query('select pg_advisory_unlock($1, hashtext($2))', [DELIVERY_LOCK_CLASS, destinationId]);
+          await client.query(
+            `update sftp_destination set delivery_lock_pid = null, delivery_lock_until = null where id = $1 and delivery_lock_pid = $2`,
+            [destinationId, pid],
+          );
           client.release();
         } catch {
-          // Dropping the connection releases the lock too.
+          // The lease runs out on its own.
           client.release(true);
         }
       },
@@ -148,7 +173,11 @@ export class SftpDeliveryService {
     destination.runRequestedAt = null;
     destination.lastRunAt = now;
 
-    let delivery = await em.findOne(SftpDelivery, { destination, status: { $in: ['running', 'failed'] } }, { orderBy: { startedAt: 'asc' } });
+    let delivery = await em.findOne(
+      SftpDelivery,
+      { destination, status: { $in: ['running', 'failed'] } },
+      { orderBy: { startedAt: 'asc' } },
+    );
     if (delivery) {
       // Resumed: the same scope and folder as before, one more attempt.
       Object.assign(delivery, { status: 'running', attempts: delivery.attempts + 1, lastAttemptAt: now, error: null });
@@ -179,7 +208,10 @@ export class SftpDeliveryService {
       return files.length > 0 ? { status: 'succeeded', deliveryId: delivery.id, files: files.length, rows } : { status: 'nothing_new' };
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-      this.logger.warn({ destination: destination.id, delivery: delivery.id, problem: (error as SftpError).problem }, `SFTP delivery failed: ${message}`);
+      this.logger.warn(
+        { destination: destination.id, delivery: delivery.id, problem: (error as SftpError).problem },
+        `SFTP delivery failed: ${message}`,
+      );
       delivery.status = 'failed';
       delivery.error = message;
       destination.consecutiveFailures += 1;
@@ -235,7 +267,11 @@ export class SftpDeliveryService {
     unit: DeliveryUnit,
   ): Promise<boolean> {
     const { sftp, partnerId } = { sftp: this.config.exports.sftp, partnerId: this.config.exports.partnerId };
-    const recorded = await em.find(SftpDeliveryFile, { delivery, kind: unit.kind, groupId: unit.groupId }, { orderBy: { fileNumber: 'asc' } });
+    const recorded = await em.find(
+      SftpDeliveryFile,
+      { delivery, kind: unit.kind, groupId: unit.groupId },
+      { orderBy: { fileNumber: 'asc' } },
+    );
     let fileNumber = recorded.at(-1)?.fileNumber ?? 0;
     const afterSeq = recorded.at(-1)?.lastSeq ?? unit.fromSeq;
     const rowsPerFile = unit.kind === 'ecg' ? sftp.ecgRowsPerFile : sftp.rowsPerFile;
@@ -314,7 +350,12 @@ export class SftpDeliveryService {
     await em.flush();
   }
 
-  private async uploadManifest(session: LazySession, destination: SftpDestination, delivery: SftpDelivery, files: SftpDeliveryFile[]): Promise<void> {
+  private async uploadManifest(
+    session: LazySession,
+    destination: SftpDestination,
+    delivery: SftpDelivery,
+    files: SftpDeliveryFile[],
+  ): Promise<void> {
     const manifest = {
       format: 'opendsp-sftp-delivery/1',
       deliveryId: delivery.id,
@@ -351,7 +392,13 @@ export class SftpDeliveryService {
   }
 
   /** Marks the delivery done and moves the cursors, in one transaction; a delivery that found no rows leaves no history. */
-  private async complete(em: EntityManager, destination: SftpDestination, delivery: SftpDelivery, files: SftpDeliveryFile[], capped: boolean): Promise<void> {
+  private async complete(
+    em: EntityManager,
+    destination: SftpDestination,
+    delivery: SftpDelivery,
+    files: SftpDeliveryFile[],
+    capped: boolean,
+  ): Promise<void> {
     const now = new Date();
     await em.begin();
     try {

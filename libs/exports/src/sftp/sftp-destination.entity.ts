@@ -75,6 +75,16 @@ export class SftpDestination {
   @Property({ type: 'timestamptz', nullable: true })
   runRequestedAt: Date | null = null;
 
+  /**
+   * Who is delivering to it: the PostgreSQL backend of the connection the delivering process holds for the
+   * whole delivery, and until when its lease runs (renewed while it works). See SftpDeliveryService.tryLock.
+   */
+  @Property({ type: 'integer', nullable: true })
+  deliveryLockPid: number | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  deliveryLockUntil: Date | null = null;
+
   /** Failed runs in a row; sets the retry backoff. */
   @Property({ type: 'integer' })
   consecutiveFailures: number & Opt = 0;
@@ -91,7 +101,14 @@ export class SftpDestination {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 
-  constructor(input: { name: string; host: string; username: string; authMethod: SftpAuthMethod; kinds: MeasurementKind[]; schedule: string }) {
+  constructor(input: {
+    name: string;
+    host: string;
+    username: string;
+    authMethod: SftpAuthMethod;
+    kinds: MeasurementKind[];
+    schedule: string;
+  }) {
     this.name = input.name;
     this.host = input.host;
     this.username = input.username;

@@ -168,7 +168,12 @@ export class SftpDestinationsService {
       await file.write('ok\n');
       await file.close();
       await session.remove(probe);
-      return { ok: true, problem: null, message: `connected to ${destination.host}:${destination.port}`, presentedFingerprint: session.fingerprint };
+      return {
+        ok: true,
+        problem: null,
+        message: `connected to ${destination.host}:${destination.port}`,
+        presentedFingerprint: session.fingerprint,
+      };
     } catch (error) {
       const failure = error instanceof SftpError ? error : new SftpError('remote_error', String((error as Error)?.message ?? error));
       return {

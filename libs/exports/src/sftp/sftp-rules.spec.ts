@@ -29,7 +29,9 @@ describe('SFTP delivery rules', () => {
   });
 
   it('lays files out as data/{partnerId}/{kind}/{groupId}/{YYYYMMDDhhmmss}/{NNN}.csv, ECG under ecgdata', () => {
-    expect(deliveryFolder('acme', 'blood_pressure', 'ABCDEF123456', '20261123100000')).toBe('data/acme/blood_pressure/ABCDEF123456/20261123100000');
+    expect(deliveryFolder('acme', 'blood_pressure', 'ABCDEF123456', '20261123100000')).toBe(
+      'data/acme/blood_pressure/ABCDEF123456/20261123100000',
+    );
     expect(deliveryFolder('acme', 'ecg', 'ABCDEF123456', '20261123100000')).toBe('ecgdata/acme/ecg/ABCDEF123456/20261123100000');
     expect([1, 12, 999, 10_000].map(deliveryFileName)).toEqual(['001.csv', '012.csv', '999.csv', '10000.csv']);
     expect(manifestPath('acme', '20261123100000')).toBe('data/acme/manifests/20261123100000.json');
@@ -46,7 +48,8 @@ describe('SFTP delivery rules', () => {
 
   it('accepts remote base folders without .., backslashes or control characters', () => {
     for (const good of ['.', 'inbox', '/home/dsp/inbox', 'a/b/c', 'データ']) expect([good, isValidBaseDir(good)]).toEqual([good, true]);
-    for (const bad of ['', '../etc', 'a/../../b', 'a\\b', 'in\nbox', 'x'.repeat(501)]) expect([bad, isValidBaseDir(bad)]).toEqual([bad, false]);
+    for (const bad of ['', '../etc', 'a/../../b', 'a\\b', 'in\nbox', 'x'.repeat(501)])
+      expect([bad, isValidBaseDir(bad)]).toEqual([bad, false]);
   });
 
   it('turns calendar days of a time zone into instants, DST included', () => {

@@ -144,8 +144,7 @@ export class SftpSession {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
       return new SftpError('unreachable', `${where} could not be reached (${code})`, presented);
     if (level === 'client-timeout' || code === 'ETIMEDOUT') return new SftpError('timeout', `${where} did not answer in time`, presented);
-    if (level === 'client-authentication')
-      return new SftpError('auth_failed', `${where} refused the user name and credentials`, presented);
+    if (level === 'client-authentication') return new SftpError('auth_failed', `${where} refused the user name and credentials`, presented);
     return new SftpError('remote_error', `${where}: ${message ?? String(error)}`, presented);
   }
 
@@ -279,7 +278,9 @@ export class RemoteFile {
     await Promise.all(this.inFlight);
     if (this.failure) throw this.failure;
     await within(
-      new Promise<void>((resolve, reject) => this.sftp.close(this.handle, (error) => (error ? reject(remoteError(error, `close ${this.path}`)) : resolve()))),
+      new Promise<void>((resolve, reject) =>
+        this.sftp.close(this.handle, (error) => (error ? reject(remoteError(error, `close ${this.path}`)) : resolve())),
+      ),
       this.timeoutMs,
       `close ${this.path}`,
     );

@@ -266,7 +266,8 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.private_key': '秘密鍵(OpenSSH 形式または PEM 形式)',
   'sftp.passphrase': '秘密鍵のパスフレーズ(ある場合)',
   'sftp.secret_hint': '暗号化して保存され、二度と表示されません。',
-  'sftp.secret_stored': '暗号化して保存済みです。変更しない場合は空欄のままにしてください(パスフレーズを変えるには鍵も貼り直してください)。',
+  'sftp.secret_stored':
+    '暗号化して保存済みです。変更しない場合は空欄のままにしてください(パスフレーズを変えるには鍵も貼り直してください)。',
   'sftp.fingerprint': 'ホスト鍵のフィンガープリント(SHA-256)',
   'sftp.fingerprint_hint':
     'ssh-keygen -lf が表示する形式(SHA256:…)です。ssh-keyscan -p ポート ホスト | ssh-keygen -lf - で確認できます。これと異なる鍵を提示するサーバーには接続しません。「接続テスト」でサーバーが提示した鍵を確認できます。',
@@ -333,7 +334,8 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.problem.refused': 'サーバーが接続を拒否しました(そのポートで待ち受けていますか?)。',
   'sftp.problem.unreachable': 'ホストに到達できませんでした(名前またはネットワーク)。',
   'sftp.problem.timeout': 'サーバーが時間内に応答しませんでした。',
-  'sftp.problem.host_key_not_pinned': 'ホスト鍵が設定されていません。下に表示したサーバーの鍵を確認し、そのフィンガープリントを入力してください。',
+  'sftp.problem.host_key_not_pinned':
+    'ホスト鍵が設定されていません。下に表示したサーバーの鍵を確認し、そのフィンガープリントを入力してください。',
   'sftp.problem.host_key_mismatch':
     'サーバーが設定と異なるホスト鍵を提示したため、接続を拒否しました。サーバーの鍵が本当に変わった場合は、新しいフィンガープリントを設定してください。',
   'sftp.problem.auth_failed': 'サーバーがユーザー名とパスワードまたは鍵を受け付けませんでした。',
