@@ -311,7 +311,7 @@ describe(SftpDeliveryService.name, () => {
     }
   });
 
-  it('runs only enabled destinations that are due, and "deliver now" makes one due at once as a manual delivery', async () => {
+  it('runs only enabled destinations that are due, and "deliver now" runs one at once as a manual delivery', async () => {
     const now = new Date();
     const base = {
       password: PASSWORD,
@@ -338,6 +338,12 @@ describe(SftpDeliveryService.name, () => {
     expect(await reload(asked)).toMatchObject({ runRequestedAt: null, lastOutcome: 'delivered' });
     expect(await em.fork().count(SftpDelivery, { destination: { $in: [later.id, off.id] } })).toBe(0);
     expect(await em.fork().count(SftpDeliveryFile, { delivery: { destination: asked.id } })).toBe(1);
+
+    // "Deliver now" also works while the schedule is switched off.
+    await destinations.requestRun(off.id, { login: 'test' });
+    expect(await deliveries.runDue()).toEqual([expect.objectContaining({ status: 'succeeded', files: 1, rows: 2 })]);
+    expect(await reload(off)).toMatchObject({ enabled: false, runRequestedAt: null, lastOutcome: 'delivered' });
+    expect(await deliveries.runDue()).toEqual([]);
   });
 
   it('never runs two deliveries of one destination at once, in one process or across processes', async () => {

@@ -75,12 +75,15 @@ export class SftpDeliveryService {
     return this.config.environment.dataTransferMethods.includes('sftp');
   }
 
-  /** Runs every enabled destination whose next run is due, one after another. */
+  /** Runs every enabled destination whose next run is due, and every one asked to deliver now, one after another. */
   async runDue(now = new Date()): Promise<DeliveryOutcome[]> {
     if (!this.enabled) return [];
-    const due = await this.em
-      .fork()
-      .find(SftpDestination, { enabled: true, nextRunAt: { $lte: now } }, { orderBy: { nextRunAt: 'asc' }, fields: ['id'] });
+    const due = await this.em.fork().find(
+      SftpDestination,
+      // "Deliver now" works for a destination whose schedule is switched off, too.
+      { $or: [{ enabled: true, nextRunAt: { $lte: now } }, { runRequestedAt: { $ne: null } }] },
+      { orderBy: { nextRunAt: 'asc' }, fields: ['id'] },
+    );
     const outcomes: DeliveryOutcome[] = [];
     for (const { id } of due) outcomes.push(await this.deliver(id));
     return outcomes;
