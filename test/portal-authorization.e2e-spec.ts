@@ -16,6 +16,9 @@ const PASSWORD = 'matrix password for tests';
 // Fixed IDs, so a route that deleted its target can have it put back before the next request.
 const URL_A = '00000000-0000-4000-8000-00000000000a';
 const URL_B = '00000000-0000-4000-8000-00000000000b';
+// An SFTP destination (nothing listens on port 1 of loopback, so "test connection" fails fast) and one delivery.
+const DESTINATION = '00000000-0000-4000-8000-00000000000d';
+const DELIVERY = '00000000-0000-4000-8000-00000000000e';
 
 describe('portal authorisation (route table × role)', () => {
   let database: TestDatabase;
@@ -41,6 +44,20 @@ describe('portal authorisation (route table × role)', () => {
     );
     await sql(`update admin_account set disabled_at = null where id = $1`, [target.id]);
     await sql(`update api_client set disabled_at = null where id = $1`, [apiClient.id]);
+    await sql(
+      `insert into sftp_destination (id, name, host, port, username, auth_method, remote_base_dir, kinds, schedule, enabled,
+         consecutive_failures, created_at, updated_at)
+       values ($1, 'Fixture', '127.0.0.1', 1, 'fixture', 'password', '.', '["blood_pressure"]', '0 3 * * *', false, 0, now(), now())
+       on conflict (id) do nothing`,
+      [DESTINATION],
+    );
+    await sql(
+      `insert into sftp_delivery (id, destination_id, status, trigger, stamp, up_to_seq, units, attempts, started_at, last_attempt_at,
+         file_count, row_count, byte_count)
+       values ($1, $2, 'succeeded', 'schedule', '20261123100000', 0, '[]', 1, now(), now(), 0, 0, 0)
+       on conflict (id) do nothing`,
+      [DELIVERY, DESTINATION],
+    );
   }
 
   function concrete(route: PortalRoute, group: ProgramGroup, urlId: string): string {
@@ -50,6 +67,8 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':ogscId', participants.get(group)!.ogscId)
       .replace(':id', target.id)
       .replace(':clientId', apiClient.id)
+      .replace(':destinationId', DESTINATION)
+      .replace(':deliveryId', DELIVERY)
       .replace(':token', 'x'.repeat(43));
   }
 
@@ -137,6 +156,11 @@ describe('portal authorisation (route table × role)', () => {
         'ok  partner-admin POST /groups → 422',
         'ok  group-admin GET /audit → 403',
         'ok  partner-admin GET /admins/:id → 200',
+        'ok  group-admin POST /exports/download → 422',
+        'ok  viewer POST /exports/download → 403',
+        'ok  partner-admin POST /exports/sftp/:destinationId/test → 200',
+        'ok  partner-admin GET /exports/sftp/:destinationId/deliveries/:deliveryId → 200',
+        'ok  group-admin GET /exports/sftp → 403',
       ]),
     );
   });

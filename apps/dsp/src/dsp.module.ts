@@ -7,6 +7,7 @@ import { ConsentModule } from '@opendsp/consent';
 import { CryptoModule } from '@opendsp/crypto';
 import { DashboardSnapshotsModule } from '@opendsp/data-views';
 import { DspDatabaseModule } from '@opendsp/database';
+import { ExportsModule } from '@opendsp/exports';
 import { HealthModule } from '@opendsp/health';
 import { loggingModule } from '@opendsp/logging';
 import { MailModule } from '@opendsp/mail';
@@ -40,6 +41,7 @@ export class DspModule {
         MeasurementsModule,
         SyncModule.forRoles({ web: servesWeb, worker: runsWork }),
         DashboardSnapshotsModule,
+        ExportsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
         ...(servesWeb ? [ApiModule] : []),

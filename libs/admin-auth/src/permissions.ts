@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   'participants.view': ALL,
   'sync.view': ALL,
   'sync.run': ['partner-admin', 'group-admin'],
+  'exports.download': ['partner-admin', 'group-admin'],
+  'sftp.manage': ['partner-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -31,6 +31,9 @@ export const NOTICES = [
   'url_added',
   'url_removed',
   'url_default',
+  'destination_created',
+  'destination_deleted',
+  'delivery_requested',
 ] as const;
 
 /** The message key of a `?notice=` value, or undefined. */

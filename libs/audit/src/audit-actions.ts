@@ -43,6 +43,12 @@ export const AUDIT_ACTIONS = [
   'api.internal_customer_id_set',
   'sync.requested',
   'sync.dead_letter_retried',
+  'export.downloaded',
+  'sftp_destination.created',
+  'sftp_destination.updated',
+  'sftp_destination.deleted',
+  'sftp_destination.tested',
+  'sftp_destination.delivery_requested',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -97,6 +97,19 @@ export class DspConfig {
   };
   /** The portal's data views (dashboard figures). */
   readonly dataViews: { dashboardRefreshSeconds: number };
+  /** CSV exports and SFTP delivery. */
+  readonly exports: {
+    /** The partner's folder in SFTP delivery paths. */
+    partnerId: string;
+    sftp: {
+      rowsPerFile: number;
+      ecgRowsPerFile: number;
+      maxFilesPerFolder: number;
+      retryBaseSeconds: number;
+      retryMaxSeconds: number;
+      timeoutSeconds: number;
+    };
+  };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
@@ -169,6 +182,17 @@ export class DspConfig {
       sharedSecret: env.NOTIFICATION_SHARED_SECRET,
     };
     this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
+    this.exports = {
+      partnerId: env.EXPORT_PARTNER_ID ?? env.DSP_ENVIRONMENT_ID,
+      sftp: {
+        rowsPerFile: env.SFTP_ROWS_PER_FILE,
+        ecgRowsPerFile: env.SFTP_ECG_ROWS_PER_FILE,
+        maxFilesPerFolder: env.SFTP_MAX_FILES_PER_FOLDER,
+        retryBaseSeconds: env.SFTP_RETRY_BASE_SECONDS,
+        retryMaxSeconds: env.SFTP_RETRY_MAX_SECONDS,
+        timeoutSeconds: env.SFTP_TIMEOUT_SECONDS,
+      },
+    };
   }
 }
 

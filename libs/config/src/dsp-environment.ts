@@ -364,6 +364,55 @@ export class DspEnvironment extends DatabaseEnvironment {
   @MinLength(16, { message: 'NOTIFICATION_SHARED_SECRET: at least 16 characters' })
   @IsString({ message: 'NOTIFICATION_SHARED_SECRET: must be text' })
   NOTIFICATION_SHARED_SECRET?: string;
+  /**
+   * The partner's ID in SFTP delivery paths (`data/{partnerId}/{kind}/{groupId}/…`); defaults to
+   * DSP_ENVIRONMENT_ID. Letters, digits, dashes and underscores, so it is safe as a folder name.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { message: 'EXPORT_PARTNER_ID: 1-64 letters, digits, dashes or underscores' })
+  EXPORT_PARTNER_ID?: string;
+
+  /** Readings per delivered CSV file (every kind but ECG). */
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_ROWS_PER_FILE: must be between 1 and 10000000' })
+  @Max(10_000_000, { message: 'SFTP_ROWS_PER_FILE: must be between 1 and 10000000' })
+  @IsInt({ message: 'SFTP_ROWS_PER_FILE: must be a whole number' })
+  SFTP_ROWS_PER_FILE: number = 100_000;
+
+  /** ECG recordings per delivered CSV file (each carries its whole waveform, so far fewer fit). */
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_ECG_ROWS_PER_FILE: must be between 1 and 100000' })
+  @Max(100_000, { message: 'SFTP_ECG_ROWS_PER_FILE: must be between 1 and 100000' })
+  @IsInt({ message: 'SFTP_ECG_ROWS_PER_FILE: must be a whole number' })
+  SFTP_ECG_ROWS_PER_FILE: number = 100;
+
+  /** Files per delivery folder at most; the rest of the rows go in the next delivery, started right away. */
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_MAX_FILES_PER_FOLDER: must be between 1 and 10000' })
+  @Max(10_000, { message: 'SFTP_MAX_FILES_PER_FOLDER: must be between 1 and 10000' })
+  @IsInt({ message: 'SFTP_MAX_FILES_PER_FOLDER: must be a whole number' })
+  SFTP_MAX_FILES_PER_FOLDER: number = 10_000;
+
+  /** A failed delivery is retried after this many seconds, doubling with each failure in a row… */
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_RETRY_BASE_SECONDS: must be between 1 and 86400' })
+  @Max(86_400, { message: 'SFTP_RETRY_BASE_SECONDS: must be between 1 and 86400' })
+  @IsInt({ message: 'SFTP_RETRY_BASE_SECONDS: must be a whole number' })
+  SFTP_RETRY_BASE_SECONDS: number = 60;
+
+  /** …up to this many seconds between attempts. */
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_RETRY_MAX_SECONDS: must be between 1 and 604800' })
+  @Max(604_800, { message: 'SFTP_RETRY_MAX_SECONDS: must be between 1 and 604800' })
+  @IsInt({ message: 'SFTP_RETRY_MAX_SECONDS: must be a whole number' })
+  SFTP_RETRY_MAX_SECONDS: number = 3600;
+
+  /** Seconds to wait for an SFTP server to connect and complete the SSH handshake, and for each answer after that. */
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_TIMEOUT_SECONDS: must be between 1 and 600' })
+  @Max(600, { message: 'SFTP_TIMEOUT_SECONDS: must be between 1 and 600' })
+  @IsInt({ message: 'SFTP_TIMEOUT_SECONDS: must be a whole number' })
+  SFTP_TIMEOUT_SECONDS: number = 20;
 
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })

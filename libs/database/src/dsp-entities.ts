@@ -3,6 +3,7 @@ import { API_ENTITIES } from '@opendsp/api';
 import { AuditEvent } from '@opendsp/audit';
 import { ConsentFlow, ConsentLinkOpen, ParticipantSession } from '@opendsp/consent';
 import { GroupDashboardSnapshot } from '@opendsp/data-views';
+import { EXPORT_ENTITIES } from '@opendsp/exports';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -38,4 +39,5 @@ export const DSP_ENTITIES = [
   ...API_ENTITIES,
   ...SYNC_ENTITIES,
   GroupDashboardSnapshot,
+  ...EXPORT_ENTITIES,
 ];

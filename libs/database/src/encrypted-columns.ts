@@ -26,4 +26,12 @@ export const ENCRYPTED_COLUMNS: { table: string; columns: { column: string; aad:
       { column: 'pending_tokens_ciphertext', aad: 'pending_tokens' },
     ],
   },
+  {
+    table: 'sftp_destination',
+    columns: [
+      { column: 'password_ciphertext', aad: 'password' },
+      { column: 'private_key_ciphertext', aad: 'private_key' },
+      { column: 'passphrase_ciphertext', aad: 'passphrase' },
+    ],
+  },
 ];

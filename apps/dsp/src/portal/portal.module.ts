@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminAuthModule } from '@opendsp/admin-auth';
 import { DataViewsModule } from '@opendsp/data-views';
+import { ExportsPortalModule } from '@opendsp/exports';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
 import { SyncPortalModule } from '@opendsp/sync';
@@ -23,6 +24,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     ParticipantsPortalModule,
     SyncPortalModule,
     DataViewsModule.register(),
+    ExportsPortalModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })

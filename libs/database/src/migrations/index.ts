@@ -6,6 +6,7 @@ import { Migration20261123150000_consent } from './Migration20261123150000_conse
 import { Migration20261123151000_enrollment_admin } from './Migration20261123151000_enrollment_admin.js';
 import { Migration20261123152000_sync } from './Migration20261123152000_sync.js';
 import { Migration20261123153000_api } from './Migration20261123153000_api.js';
+import { Migration20261123154000_exports } from './Migration20261123154000_exports.js';
 import { Migration20261123155000_data_views } from './Migration20261123155000_data_views.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
@@ -18,5 +19,6 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261123151000_enrollment_admin', class: Migration20261123151000_enrollment_admin },
   { name: 'Migration20261123152000_sync', class: Migration20261123152000_sync },
   { name: 'Migration20261123153000_api', class: Migration20261123153000_api },
+  { name: 'Migration20261123154000_exports', class: Migration20261123154000_exports },
   { name: 'Migration20261123155000_data_views', class: Migration20261123155000_data_views },
 ];

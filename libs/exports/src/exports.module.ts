@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { CsvExportService } from './csv/csv-export.service.js';
+import { EXPORT_ENTITIES } from './export-entities.js';
+import { SftpDeliveryScheduler } from './sftp/sftp-delivery.scheduler.js';
+import { SftpDeliveryService } from './sftp/sftp-delivery.service.js';
+import { SftpDestinationsService } from './sftp/sftp-destinations.service.js';
+
+/**
+ * Exports: the CSV streaming service (for the portal and the REST API), SFTP destinations and the scheduled
+ * delivery. Loaded by every process role; its scheduler only ticks where ScheduleModule is loaded (worker
+ * roles). The portal pages are in ExportsPortalModule, loaded with the portal.
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature(EXPORT_ENTITIES)],
+  providers: [CsvExportService, SftpDestinationsService, SftpDeliveryService, SftpDeliveryScheduler],
+  exports: [CsvExportService, SftpDestinationsService, SftpDeliveryService],
+})
+export class ExportsModule {}

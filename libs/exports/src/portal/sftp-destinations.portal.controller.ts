@@ -1,0 +1,213 @@
+import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import { DspConfig } from '@opendsp/config';
+import { ProgramGroup } from '@opendsp/groups';
+import { validateForm, type FieldErrors } from '@opendsp/i18n';
+import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
+import { SftpDestinationForm } from '../dto/export-forms.dto.js';
+import { deliveryFolder } from '../sftp/delivery-layout.js';
+import type { SftpDestination } from '../sftp/sftp-destination.entity.js';
+import { SftpDestinationsService, type ConnectionTestResult } from '../sftp/sftp-destinations.service.js';
+
+/** Portal pages of SFTP destinations: list, create, edit, delete, test connection, deliver now, delivery history. */
+@PortalController('exports/sftp')
+export class SftpDestinationsPortalController {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly destinations: SftpDestinationsService,
+    private readonly config: DspConfig,
+  ) {}
+
+  @Get()
+  @Access('sftp.manage')
+  async list(@Res() res: Response, @Query('notice') notice?: string): Promise<void> {
+    const destinations = await this.destinations.list();
+    renderPage(res, 'exports/sftp-list', {
+      title: 'sftp.title',
+      sftpEnabled: this.sftpEnabled(),
+      destinations: destinations.map((destination) => ({
+        ...this.summary(destination),
+        groupCount: destination.groups.length,
+      })),
+      notice: noticeKey(notice),
+    });
+  }
+
+  @Get('new')
+  @Access('sftp.manage')
+  async newPage(@Res() res: Response): Promise<void> {
+    renderPage(
+      res,
+      'exports/sftp-form',
+      await this.formView({ port: '22', remoteBaseDir: '.', schedule: '0 3 * * *', enabled: 'on', authMethod: 'password' }),
+    );
+  }
+
+  @Post()
+  @Access('sftp.manage')
+  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    const form = await validateForm(SftpDestinationForm, body);
+    const outcome = form.ok ? await this.destinations.create(form.value, actorOf(req)) : form;
+    if (!outcome.ok) return renderPage(res, 'exports/sftp-form', await this.formView(body, outcome.errors), 422);
+    redirectTo(res, `/exports/sftp/${outcome.destination.id}?notice=destination_created`);
+  }
+
+  @Get(':destinationId')
+  @Access('sftp.manage')
+  async details(@Res() res: Response, @Param('destinationId') id: string, @Query('notice') notice?: string): Promise<void> {
+    renderPage(res, 'exports/sftp-details', { ...(await this.detailsView(id)), notice: noticeKey(notice) });
+  }
+
+  @Get(':destinationId/edit')
+  @Access('sftp.manage')
+  async editPage(@Res() res: Response, @Param('destinationId') id: string): Promise<void> {
+    const destination = await this.destinations.get(id);
+    renderPage(
+      res,
+      'exports/sftp-form',
+      await this.formView(
+        {
+          name: destination.name,
+          host: destination.host,
+          port: String(destination.port),
+          username: destination.username,
+          authMethod: destination.authMethod,
+          remoteBaseDir: destination.remoteBaseDir,
+          kinds: destination.kinds,
+          schedule: destination.schedule,
+          hostKeyFingerprint: destination.hostKeyFingerprint ?? '',
+          groupIds: destination.groups.getItems().map((group) => group.groupId),
+          enabled: destination.enabled ? 'on' : '',
+        },
+        undefined,
+        destination,
+      ),
+    );
+  }
+
+  @Post(':destinationId')
+  @Access('sftp.manage')
+  async update(@Req() req: PortalRequest, @Res() res: Response, @Param('destinationId') id: string, @Body() body: unknown): Promise<void> {
+    const destination = await this.destinations.get(id);
+    const form = await validateForm(SftpDestinationForm, body);
+    const outcome = form.ok ? await this.destinations.update(id, form.value, actorOf(req)) : form;
+    if (!outcome.ok) return renderPage(res, 'exports/sftp-form', await this.formView(body, outcome.errors, destination), 422);
+    redirectTo(res, `/exports/sftp/${id}?notice=saved`);
+  }
+
+  @Post(':destinationId/test')
+  @Access('sftp.manage')
+  async test(@Req() req: PortalRequest, @Res() res: Response, @Param('destinationId') id: string): Promise<void> {
+    const result = await this.destinations.testConnection(id, actorOf(req));
+    renderPage(res, 'exports/sftp-details', { ...(await this.detailsView(id)), testResult: this.testView(result) });
+  }
+
+  @Post(':destinationId/deliver')
+  @Access('sftp.manage')
+  async deliverNow(@Req() req: PortalRequest, @Res() res: Response, @Param('destinationId') id: string): Promise<void> {
+    await this.destinations.requestRun(id, actorOf(req));
+    redirectTo(res, `/exports/sftp/${id}?notice=delivery_requested`);
+  }
+
+  @Post(':destinationId/delete')
+  @Access('sftp.manage')
+  async remove(@Req() req: PortalRequest, @Res() res: Response, @Param('destinationId') id: string): Promise<void> {
+    await this.destinations.remove(id, actorOf(req));
+    redirectTo(res, '/exports/sftp?notice=destination_deleted');
+  }
+
+  @Get(':destinationId/deliveries/:deliveryId')
+  @Access('sftp.manage')
+  async delivery(@Res() res: Response, @Param('destinationId') id: string, @Param('deliveryId') deliveryId: string): Promise<void> {
+    const destination = await this.destinations.get(id);
+    const { delivery, files } = await this.destinations.delivery(destination, deliveryId);
+    renderPage(res, 'exports/sftp-delivery', {
+      title: 'sftp.delivery_title',
+      destination,
+      delivery,
+      files: files.map((file) => ({ ...file, bytes: Number(file.byteCount) })),
+      bytes: Number(delivery.byteCount),
+    });
+  }
+
+  private sftpEnabled(): boolean {
+    return this.config.environment.dataTransferMethods.includes('sftp');
+  }
+
+  private summary(destination: SftpDestination): Record<string, unknown> {
+    return {
+      id: destination.id,
+      name: destination.name,
+      host: destination.host,
+      port: destination.port,
+      username: destination.username,
+      kinds: destination.kinds,
+      schedule: destination.schedule,
+      enabled: destination.enabled,
+      nextRunAt: destination.enabled ? destination.nextRunAt : null,
+      lastRunAt: destination.lastRunAt,
+      lastOutcome: destination.lastOutcome,
+      consecutiveFailures: destination.consecutiveFailures,
+      runRequested: destination.runRequestedAt !== null,
+    };
+  }
+
+  private async detailsView(id: string): Promise<Record<string, unknown>> {
+    const destination = await this.destinations.get(id);
+    const deliveries = await this.destinations.history(destination);
+    const groups = destination.groups.getItems().sort((a, b) => a.displayName.localeCompare(b.displayName));
+    return {
+      title: 'sftp.details_title',
+      sftpEnabled: this.sftpEnabled(),
+      destination: {
+        ...this.summary(destination),
+        authMethod: destination.authMethod,
+        hostKeyFingerprint: destination.hostKeyFingerprint,
+        remoteBaseDir: destination.remoteBaseDir,
+        groups,
+        exampleFolder: deliveryFolder(
+          this.config.exports.partnerId,
+          destination.kinds[0] ?? 'blood_pressure',
+          groups[0]?.groupId ?? '{groupId}',
+          'YYYYMMDDhhmmss',
+        ),
+      },
+      deliveries: deliveries.map((delivery) => ({ ...delivery, bytes: Number(delivery.byteCount), rows: Number(delivery.rowCount) })),
+    };
+  }
+
+  private testView(result: ConnectionTestResult): Record<string, unknown> {
+    return { ...result, problemKey: result.problem ? `sftp.problem.${result.problem}` : null };
+  }
+
+  private async formView(values: unknown, errors?: FieldErrors, destination?: SftpDestination): Promise<Record<string, unknown>> {
+    const submitted = (values && typeof values === 'object' ? values : {}) as Record<string, unknown>;
+    const chosenGroups = ([] as unknown[]).concat(submitted.groupIds ?? []);
+    const chosenKinds = ([] as unknown[]).concat(submitted.kinds ?? []);
+    const groups = await this.em.fork().find(ProgramGroup, {}, { orderBy: { displayName: 'asc', groupId: 'asc' }, limit: 1000 });
+    const authMethod = submitted.authMethod === 'private_key' ? 'private_key' : 'password';
+    return {
+      title: destination ? 'sftp.edit_title' : 'sftp.new_title',
+      action: destination ? `/exports/sftp/${destination.id}` : '/exports/sftp',
+      cancel: destination ? `/exports/sftp/${destination.id}` : '/exports/sftp',
+      // Secrets are never sent back to the browser, not even the ones just typed.
+      values: { ...submitted, password: '', privateKey: '', passphrase: '' },
+      errors,
+      timezone: this.config.environment.timezone,
+      passwordStored: destination?.authMethod === 'password' && destination.passwordCiphertext !== null,
+      privateKeyStored: destination?.authMethod === 'private_key' && destination.privateKeyCiphertext !== null,
+      authPassword: authMethod === 'password',
+      authPrivateKey: authMethod === 'private_key',
+      enabledChecked: submitted.enabled === 'on' || submitted.enabled === true || submitted.enabled === 'true',
+      kinds: MEASUREMENT_KIND_NAMES.map((kind) => ({ value: kind, checked: chosenKinds.includes(kind) })),
+      groups: groups.map((group) => ({
+        groupId: group.groupId,
+        displayName: group.displayName,
+        archived: group.archivedAt !== null,
+        checked: chosenGroups.includes(group.groupId),
+      })),
+    };
+  }
+}
