@@ -2,13 +2,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Browser, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
-import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
-import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import type { TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
-import { testDspEnv } from './support/test-environment.js';
+import { startListeningPlatform } from './support/listening-platform.js';
 
 const PASSWORD = 'browser api clients passphrase';
 
@@ -24,13 +22,7 @@ describe('API clients and the interactive API reference in a browser', () => {
   const failedResponses: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createDspApp(
-      loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, PORT: String(port), PUBLIC_BASE_URL: baseUrl, DSP_LANGUAGE: 'en' })),
-    );
-    await app.listen(port, '127.0.0.1');
+    ({ database, app, baseUrl } = await startListeningPlatform());
     const orm = await MikroORM.init(dspOrmConfig(database.settings));
     const admin = new AdminAccount('browser-admin', 'Browser Admin', 'browser@example.test', 'partner-admin');
     admin.passwordHash = await PasswordHasher.hash(PASSWORD);

@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
-import { loadDspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
-import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { generateReadings } from '../apps/omron-sandbox/src/measurements/reading-generator.js';
-import { adminQuery, createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { ARTIFACTS_DIR, launchBrowser, screenshot } from './support/browser.js';
 import { createParticipant, storeReadings, withOrm, type CreatedParticipant } from './support/data-views-fixtures.js';
-import { testDspEnv } from './support/test-environment.js';
+import { startListeningPlatform } from './support/listening-platform.js';
 
 const PASSWORD = 'browser data views passphrase';
 const DAY = 86_400_000;
@@ -25,13 +23,7 @@ describe('portal data views in a browser', () => {
   let quiet: CreatedParticipant;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createDspApp(
-      loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, PORT: String(port), PUBLIC_BASE_URL: baseUrl, DSP_LANGUAGE: 'en' })),
-    );
-    await app.listen(port, '127.0.0.1');
+    ({ database, app, baseUrl } = await startListeningPlatform());
     const now = Date.now();
     await withOrm(database.settings, async (orm) => {
       const em = orm.em.fork();

@@ -3,15 +3,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Browser, Download, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
-import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { buildConsentUrl, LOGIN_ID_PATTERN } from '@opendsp/participants';
-import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { PNG_SIGNATURE, pngEncodes, svgEncodes } from './support/qr-image.js';
-import { testDspEnv } from './support/test-environment.js';
+import { startListeningPlatform } from './support/listening-platform.js';
 
 const PASSWORD = 'browser enrollment passphrase';
 const WELCOME = 'https://clinic.example.jp/welcome';
@@ -25,13 +23,7 @@ describe('enrollment admin in a browser', () => {
   let groupId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createDspApp(
-      loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, PORT: String(port), PUBLIC_BASE_URL: baseUrl, DSP_LANGUAGE: 'en' })),
-    );
-    await app.listen(port, '127.0.0.1');
+    ({ database, app, baseUrl } = await startListeningPlatform());
     const orm = await MikroORM.init(dspOrmConfig(database.settings));
     const em = orm.em.fork();
     const admin = new AdminAccount('browser-admin', 'Browser Admin', 'browser-admin@example.test', 'partner-admin');

@@ -4,14 +4,12 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
-import { loadDspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import type { Participant } from '@opendsp/participants';
-import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import type { TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { addParticipant, insertReadings, series } from './support/readings.js';
-import { testDspEnv } from './support/test-environment.js';
+import { startListeningPlatform } from './support/listening-platform.js';
 import { unzip } from './support/unzip.js';
 
 const PASSWORD = 'a browser download passphrase';
@@ -26,21 +24,7 @@ describe('CSV download in a browser', () => {
   let participant: Participant;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createDspApp(
-      loadDspConfig(
-        testDspEnv({
-          DATABASE_URL: database.settings.url,
-          PORT: String(port),
-          PUBLIC_BASE_URL: baseUrl,
-          PROCESS_ROLE: 'web',
-          DSP_LANGUAGE: 'ja',
-        }),
-      ),
-    );
-    await app.listen(port, '127.0.0.1');
+    ({ database, app, baseUrl } = await startListeningPlatform({ PROCESS_ROLE: 'web', DSP_LANGUAGE: 'ja' }));
     const em = app.get(MikroORM).em.fork();
     const admin = new AdminAccount('download-admin', 'ダウンロード担当', 'dl@example.test', 'partner-admin');
     admin.passwordHash = await PasswordHasher.hash(PASSWORD);
