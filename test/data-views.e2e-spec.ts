@@ -164,7 +164,9 @@ describe('portal data views', () => {
        values ('measurement', now(), now() + interval '5 minutes', 5, now() + interval '10 minutes')
        on conflict (endpoint) do update set blocked_until = excluded.blocked_until, consecutive_failures = 5, circuit_open_until = excluded.circuit_open_until`,
     );
-    await sql(`insert into sync_periodic_run (task, last_run_at) values ('reconcile', now()) on conflict (task) do update set last_run_at = now()`);
+    await sql(
+      `insert into sync_periodic_run (task, last_run_at) values ('reconcile', now()) on conflict (task) do update set last_run_at = now()`,
+    );
     await portal.app.get(SyncJobs).enqueuePulls(
       [
         { participantId: p1.participant.id, kind: 'activity' },
@@ -201,6 +203,10 @@ describe('portal data views', () => {
         withdrawn: 1,
         readings24h: p1Count,
         readings7d: p1Count,
+        // From the sync module, for group A's participants: P1's queued activity pull and failing weight pull, P2's dead letter.
+        queueDepth: 1,
+        failures24h: 1,
+        deadLetters: 1,
       });
       // The funnel chart carries the same numbers.
       const funnel = elements(chart(home.text, 'funnel'), 'a').map((step) => [step['data-step'], Number(step['data-value'])]);

@@ -34,7 +34,9 @@ describe('the portal’s sync page', () => {
     // No pull may reach OMRON from this test: the connection needs reconnecting, so pulls are skipped.
     connection.state = 'reconnect_needed';
     const hash = await PasswordHasher.hash(PASSWORD);
-    const admin = Object.assign(new AdminAccount('sync-group-admin', 'Group admin', 'g@example.test', 'group-admin'), { passwordHash: hash });
+    const admin = Object.assign(new AdminAccount('sync-group-admin', 'Group admin', 'g@example.test', 'group-admin'), {
+      passwordHash: hash,
+    });
     const readOnly = Object.assign(new AdminAccount('sync-viewer', 'Viewer', 'v@example.test', 'viewer'), { passwordHash: hash });
     em.persist([mine, theirs, participant, other, connection, admin, readOnly]);
     em.persist([new Enrollment(participant, mine, 'consented'), new Enrollment(other, theirs, 'consented')]);

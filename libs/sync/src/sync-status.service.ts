@@ -64,7 +64,7 @@ export class SyncStatusService implements SyncStatusReader {
          (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."received_at" > now() - interval '24 hours' and ${IN_SCOPE}) as received,
          (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as pending,
          (select min(n."received_at") from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as oldest_pending`,
-      [PULL_QUEUE, ...scopeParams(scope), PULL_QUEUE, ...Array.from({ length: 6 }, () => scopeParams(scope)).flat()],
+      [PULL_QUEUE, ...scopeParams(scope), PULL_QUEUE, ...Array.from({ length: 7 }, () => scopeParams(scope)).flat()],
     );
     return {
       queueDepth: Number(figures.queue_depth),
@@ -131,27 +131,25 @@ export class SyncStatusService implements SyncStatusReader {
   }
 
   async recentFailures(scope: SyncScope, limit: number): Promise<SyncFailureRow[]> {
-    const rows = await this.em
-      .fork()
-      .execute<
-        {
-          id: string;
-          ogsc_id: string;
-          kind: MeasurementKind;
-          last_error: string;
-          consecutive_failures: number;
-          last_error_at: Date;
-          retry_at: Date | null;
-        }[]
-      >(
-        `select l."id"::text as id, p."ogsc_id", l."kind", l."last_error", l."consecutive_failures", l."last_error_at",
+    const rows = await this.em.fork().execute<
+      {
+        id: string;
+        ogsc_id: string;
+        kind: MeasurementKind;
+        last_error: string;
+        consecutive_failures: number;
+        last_error_at: Date;
+        retry_at: Date | null;
+      }[]
+    >(
+      `select l."id"::text as id, p."ogsc_id", l."kind", l."last_error", l."consecutive_failures", l."last_error_at",
          (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
             and j."singleton_key" = l."participant_id"::text || ':' || l."kind") as retry_at
        from "sync_ledger" l join "participant" p on p."id" = l."participant_id"
        where ${FAILING_24H} and ${IN_SCOPE}
        order by l."last_error_at" desc, l."id" desc limit ?`,
-        [PULL_QUEUE, ...scopeParams(scope), limit],
-      );
+      [PULL_QUEUE, ...scopeParams(scope), limit],
+    );
     return rows.map((row) => ({
       id: row.id,
       ogscId: row.ogsc_id,
