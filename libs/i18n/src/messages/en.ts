@@ -713,7 +713,7 @@ export const en = {
   'nav.sync': 'Sync',
   'sync.title': 'Measurement sync',
   'sync.lead':
-    'How the readings from OMRON are kept up to date: pulls waiting, pulls that gave up, and participants whose sync has problems.',
+    'How the readings from OMRON are kept up to date: jobs waiting and running, recent failures, pulls that gave up, the notification inbox and OMRON’s limits.',
   'sync.dead_letters': 'Pulls that gave up',
   'sync.max_lag': 'Longest wait',
   'sync.seconds': '{count} s',

@@ -717,7 +717,8 @@ export const ja: Record<keyof typeof en, string> = {
   'reading.value.ecg': '{classification}、{bpm} 拍/分',
   'nav.sync': '同期',
   'sync.title': '測定データの同期',
-  'sync.lead': 'OMRON からの測定データの取り込み状況です。待機中の取得、断念した取得、同期に問題のある参加者を表示します。',
+  'sync.lead':
+    'OMRON からの測定データの取り込み状況です。待機中・実行中のジョブ、最近の失敗、断念した取得、通知の受信箱、OMRON の制限を表示します。',
   'sync.dead_letters': '断念した取得',
   'sync.max_lag': '最長の待ち時間',
   'sync.seconds': '{count} 秒',
