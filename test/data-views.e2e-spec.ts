@@ -1,4 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { DashboardSnapshots, SYNC_STATUS } from '@opendsp/data-views';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
@@ -632,6 +633,28 @@ describe('portal data views', () => {
       expect(await sql(`select actor_login, target_id, detail from audit_event where action = 'sync.requested'`)).toEqual([
         { actor_login: 'data-admin', target_id: p2.participant.ogscId, detail: { kind: 'all' } },
       ]);
+    });
+
+    it('writes "sync now" through the caller’s transaction: rolled back, it leaves no request and no job', async () => {
+      const service = portal.app.get(SyncStatusService);
+      const rows = async () => [
+        ...(await sql(`select count(*)::int as n from sync_ledger where participant_id = $1`, [p6.participant.id])),
+        ...(await sql(`select count(*)::int as n from pgboss.job where name = 'sync-pull' and data->>'participantId' = $1`, [
+          p6.participant.id,
+        ])),
+      ];
+      const rollback = portal.app
+        .get(MikroORM)
+        .em.fork()
+        .transactional(async (em) => {
+          expect(await service.requestSync(em, p6.participant.id, 'weight', { login: 'data-admin' })).toBe('queued');
+          expect(
+            await em.execute(`select count(*)::int as n from pgboss.job where data->>'participantId' = ?`, [p6.participant.id]),
+          ).toEqual([{ n: 1 }]);
+          throw new Error('rolled back');
+        });
+      await expect(rollback).rejects.toThrow('rolled back');
+      expect(await rows()).toEqual([{ n: 0 }, { n: 0 }]);
     });
 
     it('retries a dead letter: a new pull is requested, the letter leaves the list, and the retry is audited', async () => {
