@@ -1,8 +1,10 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
-import { DashboardSnapshots, SYNC_STATUS, type SyncStatusReader } from '@opendsp/data-views';
+import { DashboardSnapshots, SYNC_STATUS } from '@opendsp/data-views';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant, generateOgscId } from '@opendsp/participants';
+import { SyncJobs, SyncStatusService } from '@opendsp/sync';
 import { generateReadings } from '../apps/omron-sandbox/src/measurements/reading-generator.js';
 import type { NewReading } from '../apps/omron-sandbox/src/measurements/reading-input.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
@@ -136,6 +138,44 @@ describe('portal data views', () => {
     });
     await sql('analyze');
 
+    // Sync state, as the sync module leaves it (read by the real SYNC_STATUS, SyncStatusService). No pull may
+    // start from it: the queued jobs wait an hour, no ledger row has a pending request, the waiting
+    // notification is claimed by a dispatcher for a day.
+    await sql(
+      `insert into sync_ledger (participant_id, kind, last_pull_started_at, last_pull_succeeded_at, last_pull_readings, last_error, last_error_at, consecutive_failures)
+       values ($1, 'blood_pressure', now() - interval '61 minutes', now() - interval '1 hour', 50, null, null, 0),
+              ($1, 'weight', now() - interval '11 minutes', null, null, 'token refresh refused (invalid_grant)', now() - interval '10 minutes', 2)`,
+      [p1.participant.id],
+    );
+    await sql(
+      `insert into sync_dead_letter (participant_id, kind, job_id, error, attempts, failed_at)
+       values ($1, 'blood_pressure', 'job-a', 'gave up after 5 attempts: HTTP 500', 5, now() - interval '2 hours'),
+              ($2, 'weight', 'job-b', 'UpstreamUnavailableError: 5 attempts failed', 7, now() - interval '1 hour')`,
+      [p2.participant.id, p7.participant.id],
+    );
+    await sql(
+      `insert into sync_notification (omron_user_id, type, notified_at, participant_id, received_at, dispatched_at, claimed_until)
+       select 'p1-user', 'bloodpressure', now() - make_interval(mins => n), $1::uuid, now() - make_interval(mins => n), now(), null::timestamptz from generate_series(1, 3) n
+       union all select 'p7-user', 'weight', now() - interval '5 minutes', $2::uuid, now() - interval '5 minutes', null, now() + interval '1 day'
+       union all select 'p1-user', 'weight', now() - interval '3 days', $1::uuid, now() - interval '3 days', now() - interval '3 days', null`,
+      [p1.participant.id, p7.participant.id],
+    );
+    await sql(
+      `insert into sync_upstream_state (endpoint, next_slot_at, blocked_until, consecutive_failures, circuit_open_until)
+       values ('measurement', now(), now() + interval '5 minutes', 5, now() + interval '10 minutes')
+       on conflict (endpoint) do update set blocked_until = excluded.blocked_until, consecutive_failures = 5, circuit_open_until = excluded.circuit_open_until`,
+    );
+    await sql(
+      `insert into sync_periodic_run (task, last_run_at) values ('reconcile', now()) on conflict (task) do update set last_run_at = now()`,
+    );
+    await portal.app.get(SyncJobs).enqueuePulls(
+      [
+        { participantId: p1.participant.id, kind: 'activity' },
+        { participantId: p7.participant.id, kind: 'weight' },
+      ],
+      { startAfter: new Date(now + 3_600_000) },
+    );
+
     groupAdmin = new PortalTestClient(portal.server);
     expect((await groupAdmin.signIn('group-b-admin', PASSWORD)).status).toBe(303);
     viewer = new PortalTestClient(portal.server);
@@ -164,6 +204,10 @@ describe('portal data views', () => {
         withdrawn: 1,
         readings24h: p1Count,
         readings7d: p1Count,
+        // From the sync module, for group A's participants: P1's queued activity pull and failing weight pull, P2's dead letter.
+        queueDepth: 1,
+        failures24h: 1,
+        deadLetters: 1,
       });
       // The funnel chart carries the same numbers.
       const funnel = elements(chart(home.text, 'funnel'), 'a').map((step) => [step['data-step'], Number(step['data-value'])]);
@@ -202,12 +246,12 @@ describe('portal data views', () => {
         match[1],
         [...match[2].matchAll(/>([\d,]+)<\/a><\/td>/g)].map((cell) => Number(cell[1].replaceAll(',', ''))),
       ]);
+      // The last three: queued jobs, failures in 24 hours and dead letters of the group's participants (P1 is in both).
       expect(rows).toEqual([
-        [groupA.groupId, [126, 3, 2, 1, 1, 1, 1, p1Readings.length, p1Readings.length]],
-        [groupB.groupId, [2, 2, 2, 2, 0, 0, 0, p1Readings.length, p1Readings.length + p7Readings.length]],
+        [groupA.groupId, [126, 3, 2, 1, 1, 1, 1, p1Readings.length, p1Readings.length, 1, 1, 1]],
+        [groupB.groupId, [2, 2, 2, 2, 0, 0, 0, p1Readings.length, p1Readings.length + p7Readings.length, 2, 1, 1]],
       ]);
-      // Sync figures come from the sync module, which this build does not have: said so, not shown as zeros.
-      expect(home.text).toContain('data-sync-unavailable');
+      expect(home.text).not.toContain('data-sync-unavailable');
     });
 
     it('recomputes figures the worker has not refreshed for two periods, without making the page wait', async () => {
@@ -487,129 +531,143 @@ describe('portal data views', () => {
       expect(shared.text).not.toContain('Heart Study');
     });
 
-    it('lets a viewer read but not sync, and says sync is not available rather than pretending', async () => {
+    it('lets a viewer read but not sync or retry', async () => {
       const page = await viewer.get(`/participants/${p1.participant.ogscId}`);
       expect(page.status).toBe(200);
+      expect(page.text).toContain('token refresh refused (invalid_grant)');
       expect(page.text).not.toContain('Sync now');
       expect((await viewer.post(`/participants/${p1.participant.ogscId}/sync`, {})).status).toBe(403);
-      const before = await sql(`select count(*)::int as n from audit_event`);
-      const sync = await portal.admin.post(`/participants/${p1.participant.ogscId}/sync`, { kind: 'blood_pressure' });
-      expect(sync.status).toBe(303);
-      expect(sync.headers.location).toBe(`/participants/${p1.participant.ogscId}?notice=sync_unavailable#sync`);
-      expect((await portal.admin.get(sync.headers.location)).text).toContain(
-        'Sync is not available in this installation yet; nothing was queued.',
-      );
       expect((await portal.admin.post(`/participants/${p1.participant.ogscId}/sync`, { kind: 'everything' })).status).toBe(400);
-      expect(await sql(`select count(*)::int as n from audit_event`)).toEqual(before);
       const syncPage = await viewer.get('/sync');
       expect(syncPage.status).toBe(200);
-      expect(syncPage.text).toContain('Sync status is not available in this installation yet');
+      expect(syncPage.text).toContain('gave up after 5 attempts: HTTP 500');
+      expect(syncPage.text).not.toContain('/retry"');
+      const [dead] = await sql(`select id::text as id from sync_dead_letter where job_id = 'job-a'`);
+      expect((await viewer.post(`/sync/dead-letters/${String(dead.id)}/retry`, {})).status).toBe(403);
+      expect(await sql(`select resolved_at from sync_dead_letter where job_id = 'job-a'`)).toEqual([{ resolved_at: null }]);
     });
   });
 
-  describe('with a sync module providing SYNC_STATUS', () => {
-    let reader: SyncStatusReader;
-    const requested: string[] = [];
+  describe('sync status from the sync module (SyncStatusService behind SYNC_STATUS)', () => {
+    /** The text of a `<dt>label</dt><dd>…</dd>` pair. */
+    const fact = (page: string, label: string) => new RegExp(`<dt>${label}</dt><dd[^>]*>([^<]*)<`).exec(page)?.[1];
+    let deadA: string;
+    let deadB: string;
 
-    beforeAll(() => {
-      reader = portal.app.get<SyncStatusReader>(SYNC_STATUS, { strict: false });
-      const at = new Date('2026-11-23T01:00:00Z');
-      // A stand-in for the sync module (not in this branch), answering the interface the pages read.
-      Object.assign(reader, {
-        overview: async () => ({
-          queueDepth: 42,
-          inFlight: 3,
-          failures24h: 7,
-          deadLetters: 2,
-          inbox: { received24h: 1234, pending: 5, duplicates24h: 9, oldestPendingAt: at },
-          upstream: {
-            rateLimit: { limit: 600, remaining: 17, resetsAt: at, throttledUntil: null },
-            circuit: { state: 'open', since: at, reason: '503 from OMRON' },
-          },
-          nextRuns: [{ name: 'safety-net pull', at }],
-        }),
-        groupFigures: async (ids: string[]) => new Map(ids.map((id) => [id, { queueDepth: 11, failures24h: 1, deadLetters: 1 }])),
-        jobsInFlight: async () => [
-          {
-            id: 'j1',
-            ogscId: p1.participant.ogscId,
-            kind: 'weight',
-            name: 'pull',
-            state: 'active',
-            attempts: 1,
-            startedAt: at,
-            createdAt: at,
-          },
-        ],
-        recentFailures: async () => [
-          {
-            id: 'f1',
-            ogscId: p2.participant.ogscId,
-            kind: 'blood_pressure',
-            name: 'pull',
-            reason: 'token refresh refused (invalid_grant)',
-            attempts: 2,
-            failedAt: at,
-            retryAt: at,
-          },
-        ],
-        deadLetters: async () => [
-          {
-            id: 'dead-1',
-            ogscId: p2.participant.ogscId,
-            kind: 'blood_pressure',
-            name: 'pull',
-            reason: 'gave up after 5 attempts: HTTP 500',
-            attempts: 5,
-            failedAt: at,
-            retryAt: null,
-          },
-        ],
-        ledger: async () => [
-          { kind: 'blood_pressure', lastSyncedAt: at, lastOutcome: 'ok', lastError: null, readingsStored: 50, nextRunAt: null },
-        ],
-        requestSync: async (_em: unknown, participantId: string, kind: string | null) => {
-          requested.push(`${participantId}:${kind ?? 'all'}`);
-          return 'queued';
-        },
-        retryDeadLetter: async (_em: unknown, _scope: unknown, id: string) => (id === 'dead-1' ? 'retried' : 'not_found'),
-      });
+    beforeAll(async () => {
+      [{ id: deadA }, { id: deadB }] = (await sql(`select id::text as id from sync_dead_letter order by job_id`)) as { id: string }[];
     });
-    // The instance's own methods shadow the class's; deleting them puts "not available" back.
-    afterAll(() => {
-      for (const key of Object.keys(reader)) delete (reader as unknown as Record<string, unknown>)[key];
+
+    it('is the real reader, not the stand-in', () => {
+      expect(portal.app.get(SYNC_STATUS, { strict: false })).toBeInstanceOf(SyncStatusService);
     });
 
     it('shows queue, failures, dead letters, inbox, rate limit, circuit and next runs on the dashboard and the sync page', async () => {
       const home = await portal.admin.get('/');
-      expect(home.text).not.toContain('data-sync-unavailable');
-      expect(/data-figure="queueDepth"[^>]*>(\d+)</.exec(home.text)![1]).toBe('42');
+      expect(/data-figure="queueDepth"[^>]*>(\d+)</.exec(home.text)![1]).toBe('2');
+      expect(/data-figure="failures24h"[^>]*>(\d+)</.exec(home.text)![1]).toBe('1');
       expect(/data-figure="deadLetters"[^>]*>(\d+)</.exec(home.text)![1]).toBe('2');
-      expect(home.text).toContain('17 of 600 requests left');
       expect(home.text).toContain('Open: calls held back after repeated failures');
-      expect(home.text).toContain('safety-net pull');
+      expect(home.text).toContain('5 failures in a row');
+      expect(home.text).toContain('Held back until');
+      expect(home.text).toContain('reconciliation: ');
+
       const page = await portal.admin.get('/sync');
+      expect(page.status).toBe(200);
       expect(page.text).toContain('gave up after 5 attempts: HTTP 500');
+      expect(page.text).toContain('UpstreamUnavailableError: 5 attempts failed');
       expect(page.text).toContain('token refresh refused (invalid_grant)');
-      expect(page.text).toContain('action="/sync/dead-letters/dead-1/retry"');
-      expect((await viewer.get('/sync')).text).not.toContain('/retry"');
+      expect(page.text).toContain(`action="/sync/dead-letters/${deadA}/retry"`);
+      expect(page.text).toContain(`action="/sync/dead-letters/${deadB}/retry"`);
+      // Three notifications today and one three days ago; one waits for the dispatcher.
+      expect([fact(page.text, 'Received \\(24 h\\)'), fact(page.text, 'Waiting')]).toEqual(['4', '1']);
+      expect(fact(page.text, 'Duplicates dropped \\(24 h\\)')).toBe('');
+      const jobs = page.text.slice(page.text.indexOf('id="jobs"'), page.text.indexOf('id="failures"'));
+      expect(jobs).toContain(p1.participant.ogscId);
+      expect(jobs).toContain(p7.participant.ogscId);
     });
 
-    it('retries a dead letter and queues "sync now", recording each in the audit log', async () => {
-      const retried = await portal.admin.post('/sync/dead-letters/dead-1/retry', {});
-      expect([retried.status, retried.headers.location]).toEqual([303, '/sync?notice=dead_letter_retried#dead-letters']);
-      expect((await portal.admin.post('/sync/dead-letters/unknown/retry', {})).status).toBe(404);
-      expect((await viewer.post('/sync/dead-letters/dead-1/retry', {})).status).toBe(403);
+    it('shows a group admin only their groups’ participants, and answers 404 to a retry outside them', async () => {
+      const page = await groupAdmin.get('/sync');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('UpstreamUnavailableError: 5 attempts failed');
+      expect(page.text).not.toContain('HTTP 500');
+      expect(page.text).not.toContain(p2.participant.ogscId);
+      expect(fact(page.text, 'Pulls that gave up')).toBe('1');
+      expect((await groupAdmin.post(`/sync/dead-letters/${deadA}/retry`, {})).status).toBe(404);
+      expect(await sql(`select resolved_at from sync_dead_letter where id = $1`, [deadA])).toEqual([{ resolved_at: null }]);
+      const home = await groupAdmin.get('/');
+      expect(/data-figure="deadLetters"[^>]*>(\d+)</.exec(home.text)![1]).toBe('1');
+    });
 
-      const page = await portal.admin.get(`/participants/${p1.participant.ogscId}`);
-      expect(page.text).toContain('Sync now');
-      const queued = await portal.admin.post(`/participants/${p1.participant.ogscId}/sync`, { kind: 'weight' });
-      expect(queued.headers.location).toBe(`/participants/${p1.participant.ogscId}?notice=sync_queued#sync`);
-      expect(requested).toEqual([`${p1.participant.id}:weight`]);
-      const audit = await sql(`select action, target_id, detail from audit_event where action like 'sync.%' order by id`);
-      expect(audit).toEqual([
-        { action: 'sync.dead_letter_retried', target_id: 'dead-1', detail: {} },
-        { action: 'sync.requested', target_id: p1.participant.ogscId, detail: { kind: 'weight' } },
+    it('shows the participant’s ledger for every kind, with the readings stored', async () => {
+      const ledger = await portal.app.get(SyncStatusService).ledger(p1.participant.id);
+      const stored = await sql(`select count(*)::int as n from blood_pressure_reading where participant_id = $1`, [p1.participant.id]);
+      expect(ledger.map((entry) => [entry.kind, entry.lastOutcome])).toEqual([
+        ['blood_pressure', 'ok'],
+        ['activity', 'never'],
+        ['weight', 'failed'],
+        ['temperature', 'never'],
+        ['oxygen', 'never'],
+        ['ecg', 'never'],
+      ]);
+      expect(ledger[0].readingsStored).toBe(stored[0].n);
+      expect(ledger[1].nextRunAt!.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
+    });
+
+    it('queues "sync now" through the ledger and the job queue, audited with the request', async () => {
+      const none = await portal.admin.post(`/participants/${p3.participant.ogscId}/sync`, {});
+      expect(none.headers.location).toBe(`/participants/${p3.participant.ogscId}?notice=sync_not_connected#sync`);
+      expect(await sql(`select count(*)::int as n from sync_ledger where participant_id = $1`, [p3.participant.id])).toEqual([{ n: 0 }]);
+
+      const queued = await portal.admin.post(`/participants/${p2.participant.ogscId}/sync`, { kind: '' });
+      expect(queued.headers.location).toBe(`/participants/${p2.participant.ogscId}?notice=sync_queued#sync`);
+      const ledger = await sql(`select kind from sync_ledger where participant_id = $1 and last_requested_at is not null order by kind`, [
+        p2.participant.id,
+      ]);
+      expect(ledger.map((row) => row.kind)).toEqual(['activity', 'blood_pressure', 'oxygen', 'temperature', 'weight']);
+      const jobs = await sql(`select count(*)::int as n from pgboss.job where name = 'sync-pull' and data->>'participantId' = $1`, [
+        p2.participant.id,
+      ]);
+      expect(jobs).toEqual([{ n: 5 }]);
+      expect(await sql(`select actor_login, target_id, detail from audit_event where action = 'sync.requested'`)).toEqual([
+        { actor_login: 'data-admin', target_id: p2.participant.ogscId, detail: { kind: 'all' } },
+      ]);
+    });
+
+    it('writes "sync now" through the caller’s transaction: rolled back, it leaves no request and no job', async () => {
+      const service = portal.app.get(SyncStatusService);
+      const rows = async () => [
+        ...(await sql(`select count(*)::int as n from sync_ledger where participant_id = $1`, [p6.participant.id])),
+        ...(await sql(`select count(*)::int as n from pgboss.job where name = 'sync-pull' and data->>'participantId' = $1`, [
+          p6.participant.id,
+        ])),
+      ];
+      const rollback = portal.app
+        .get(MikroORM)
+        .em.fork()
+        .transactional(async (em) => {
+          expect(await service.requestSync(em, p6.participant.id, 'weight', { login: 'data-admin' })).toBe('queued');
+          expect(
+            await em.execute(`select count(*)::int as n from pgboss.job where data->>'participantId' = ?`, [p6.participant.id]),
+          ).toEqual([{ n: 1 }]);
+          throw new Error('rolled back');
+        });
+      await expect(rollback).rejects.toThrow('rolled back');
+      expect(await rows()).toEqual([{ n: 0 }, { n: 0 }]);
+    });
+
+    it('retries a dead letter: a new pull is requested, the letter leaves the list, and the retry is audited', async () => {
+      expect((await portal.admin.post('/sync/dead-letters/unknown/retry', {})).status).toBe(404);
+      expect((await portal.admin.post('/sync/dead-letters/999999/retry', {})).status).toBe(404);
+      const retried = await portal.admin.post(`/sync/dead-letters/${deadA}/retry`, {});
+      expect([retried.status, retried.headers.location]).toEqual([303, '/sync?notice=dead_letter_retried#dead-letters']);
+      const [letter] = await sql(`select resolved_at from sync_dead_letter where id = $1`, [deadA]);
+      expect(letter.resolved_at).not.toBeNull();
+      expect((await portal.admin.get('/sync')).text).not.toContain(`/sync/dead-letters/${deadA}/retry`);
+      expect((await portal.admin.post(`/sync/dead-letters/${deadA}/retry`, {})).status).toBe(404);
+      expect(await sql(`select actor_login, target_id from audit_event where action = 'sync.dead_letter_retried'`)).toEqual([
+        { actor_login: 'data-admin', target_id: deadA },
       ]);
     });
   });

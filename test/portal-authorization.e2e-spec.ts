@@ -30,6 +30,7 @@ describe('portal authorisation (route table × role)', () => {
   let target: AdminAccount;
   // A participant in each group, for the routes under /groups/:groupId/participants/:ogscId.
   const participants = new Map<ProgramGroup, Participant>();
+  const DEAD_LETTER = new Map<ProgramGroup, string>();
   let apiClient: ApiClient;
   const clients = new Map<AdminRole, PortalTestClient>();
   const sql = (text: string, params: unknown[] = []) => adminQuery(database.settings.url, text, params);
@@ -43,6 +44,13 @@ describe('portal authorisation (route table × role)', () => {
       [URL_A, URL_B, groupA.id, groupB.id],
     );
     await sql(`update admin_account set disabled_at = null where id = $1`, [target.id]);
+    // A pull that gave up for each group's participant, for /sync/dead-letters/:deadLetterId/retry (which resolves it).
+    await sql(
+      `insert into sync_dead_letter (id, participant_id, kind, job_id, error, attempts, failed_at)
+       values ($1, $3, 'weight', 'matrix-a', 'fixture', 1, now()), ($2, $4, 'weight', 'matrix-b', 'fixture', 1, now())
+       on conflict (id) do update set resolved_at = null`,
+      [DEAD_LETTER.get(groupA), DEAD_LETTER.get(groupB), participants.get(groupA)!.id, participants.get(groupB)!.id],
+    );
     await sql(`update api_client set disabled_at = null where id = $1`, [apiClient.id]);
     await sql(
       `insert into sftp_destination (id, name, host, port, username, auth_method, remote_base_dir, kinds, schedule, enabled,
@@ -69,6 +77,7 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':clientId', apiClient.id)
       .replace(':destinationId', DESTINATION)
       .replace(':deliveryId', DELIVERY)
+      .replace(':deadLetterId', DEAD_LETTER.get(group)!)
       .replace(':token', 'x'.repeat(43));
   }
 
@@ -110,6 +119,7 @@ describe('portal authorisation (route table × role)', () => {
     }
     await em.flush();
     await orm.close(true);
+    DEAD_LETTER.set(groupA, '900001').set(groupB, '900002');
     await resetFixtures();
 
     for (const role of ADMIN_ROLES) {

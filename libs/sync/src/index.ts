@@ -15,4 +15,4 @@ export * from './upstream-gate.js';
 export * from './notification-body.js';
 export * from './notification-inbox.js';
 export * from './notifications.controller.js';
-export * from './sync.portal.controller.js';
+export * from './sync-status.service.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { PgBoss, type Job, type JobWithMetadata, type Queue } from 'pg-boss';
+import { PgBoss, type Db, type Job, type JobWithMetadata, type Queue } from 'pg-boss';
 import { DspConfig } from '@opendsp/config';
 import type { MeasurementKind } from '@opendsp/measurements';
 
@@ -93,8 +93,11 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
     await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS });
   }
 
-  /** Queues pulls; one already waiting for the same participant and kind absorbs the new one. */
-  async enqueuePulls(pulls: readonly PullJobData[], options: { startAfter?: Date } = {}): Promise<void> {
+  /**
+   * Queues pulls; one already waiting for the same participant and kind absorbs the new one. With `db` (a
+   * caller's transaction, see `fromKysely`), the jobs commit or roll back with it.
+   */
+  async enqueuePulls(pulls: readonly PullJobData[], options: { startAfter?: Date; db?: Db } = {}): Promise<void> {
     if (pulls.length === 0) return;
     for (let start = 0; start < pulls.length; start += 500) {
       await this.boss.insert(
@@ -104,6 +107,7 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
           singletonKey: pullKey(data),
           ...(options.startAfter ? { startAfter: options.startAfter } : {}),
         })),
+        options.db ? { db: options.db } : undefined,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { fromKysely, type KyselyTransactionLike } from 'pg-boss';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { SyncJobs } from './sync-jobs.js';
 
@@ -57,11 +58,14 @@ export class SyncScheduling {
     return kinds;
   }
 
-  /** Records the requests in the ledger (one statement) and queues their pulls. */
-  async requestPulls(requests: readonly PullRequest[]): Promise<void> {
+  /**
+   * Records the requests in the ledger (one statement) and queues their pulls. With `em` in a transaction,
+   * both are written through it (the portal records its audit row in the same transaction).
+   */
+  async requestPulls(requests: readonly PullRequest[], em?: EntityManager): Promise<void> {
     if (requests.length === 0) return;
     const merged = mergeRequests(requests);
-    await this.em.fork().execute(
+    await (em ?? this.em.fork()).execute(
       `insert into "sync_ledger" as l ("participant_id", "kind", "requested_full", "requested_since", "pending_since", "last_requested_at", "last_notification_at", "updated_at")
        select i."participant_id", i."kind", coalesce(i."want_full", false), i."since", now(), now(), i."notified_at", now()
        from jsonb_to_recordset(?::jsonb) as i("participant_id" uuid, "kind" text, "want_full" boolean, "since" text, "notified_at" timestamptz)
@@ -84,17 +88,17 @@ export class SyncScheduling {
         ),
       ],
     );
-    await this.jobs.enqueuePulls(merged);
+    const transaction = em?.getTransactionContext<KyselyTransactionLike>();
+    await this.jobs.enqueuePulls(merged, transaction ? { db: fromKysely(transaction) } : {});
     this.logger.debug(`${merged.length} pull request(s) queued`);
   }
 
-  private async grantedKinds(participantId: string): Promise<MeasurementKind[]> {
-    const [row] = await this.em
-      .fork()
-      .execute<{ scopes: string | null }[]>(
-        `select c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id" where p."id" = ?`,
-        [participantId],
-      );
+  /** The kinds the participant's OMRON connection grants (none without a stored connection). */
+  async grantedKinds(participantId: string, em: EntityManager = this.em.fork()): Promise<MeasurementKind[]> {
+    const [row] = await em.execute<{ scopes: string | null }[]>(
+      `select c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id" where p."id" = ?`,
+      [participantId],
+    );
     return row?.scopes ? kindsInScopes(row.scopes) : [];
   }
 }

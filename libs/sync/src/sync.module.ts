@@ -14,13 +14,14 @@ import { SyncLedger } from './sync-ledger.service.js';
 import { SyncMaintenance } from './sync-maintenance.js';
 import { SyncPuller } from './sync-puller.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
+import { SyncStatusService } from './sync-status.service.js';
 import { SyncWorkers } from './sync-workers.js';
 import { UpstreamGate } from './upstream-gate.js';
 
 /**
  * Measurement sync (docs/sync.md). Web roles get the Notification URI's receiver; worker roles the pulls,
  * the inbox dispatcher, dead letters and the periodic work. Every role can request pulls (SyncScheduling) and
- * read the ledger (SyncLedger); the module is global so other features inject those without importing it.
+ * read the ledger (SyncLedger, and SyncStatusService for the portal's data views); the module is global so other features inject those without importing it.
  * Needs ScheduleModule in worker roles (DspModule provides it).
  */
 @Module({})
@@ -37,12 +38,13 @@ export class SyncModule {
         SyncScheduling,
         EnrollmentSyncListener,
         SyncLedger,
+        SyncStatusService,
         NotificationInbox,
         ...(roles.worker
           ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, SyncWorkers, InboxDispatcher, SyncMaintenance]
           : []),
       ],
-      exports: [SyncScheduling, SyncLedger, SyncJobs],
+      exports: [SyncScheduling, SyncLedger, SyncJobs, SyncStatusService],
     };
   }
 }

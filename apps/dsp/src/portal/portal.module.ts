@@ -5,7 +5,7 @@ import { DataViewsModule } from '@opendsp/data-views';
 import { ExportsPortalModule } from '@opendsp/exports';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
-import { SyncPortalModule } from '@opendsp/sync';
+import { SyncStatusService } from '@opendsp/sync';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
 import { DevModule } from '../dev/dev.module.js';
@@ -22,8 +22,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     AuditPageModule,
     DevModule,
     ParticipantsPortalModule,
-    SyncPortalModule,
-    DataViewsModule.register(),
+    DataViewsModule.register({ syncStatus: SyncStatusService }),
     ExportsPortalModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],

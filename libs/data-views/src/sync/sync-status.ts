@@ -25,13 +25,15 @@ export interface SyncOverview {
   failures24h: number;
   /** Jobs that used up their retries and wait for a person. */
   deadLetters: number;
+  /** Seconds since the oldest request no pull has served yet (0 when every participant is up to date). */
+  longestWaitSeconds: number;
   inbox: {
     /** Notifications received from OMRON in the last 24 hours. */
     received24h: number;
     /** Received and not yet turned into jobs. */
     pending: number;
-    /** Repeats of a notification already received, dropped, in the last 24 hours. */
-    duplicates24h: number;
+    /** Repeats of a notification already received, dropped, in the last 24 hours; null when not counted. */
+    duplicates24h: number | null;
     oldestPendingAt: Date | null;
   };
   upstream: {

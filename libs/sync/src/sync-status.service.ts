@@ -1,0 +1,321 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type {
+  DeadLetterRetryOutcome,
+  SyncFailureRow,
+  SyncGroupFigures,
+  SyncJobRow,
+  SyncLedgerEntry,
+  SyncOverview,
+  SyncRequestOutcome,
+  SyncScope,
+  SyncStatusReader,
+} from '@opendsp/data-views';
+import type { AuditActor } from '@opendsp/audit';
+import { DspConfig } from '@opendsp/config';
+import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
+import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
+import { SyncScheduling } from './sync-scheduling.service.js';
+import { CIRCUIT_FAILURE_THRESHOLD } from './upstream-gate.js';
+
+/**
+ * `p."id"` is a participant the scope may see: any enrollment in one of the group admin's groups. The SQL
+ * parameter is the scope's group IDs, or null for every group.
+ */
+const IN_SCOPE = `(?::uuid[] is null or exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."group_id" = any(?::uuid[])))`;
+const scopeParams = (scope: SyncScope): unknown[] => {
+  const ids = scope.groupIds === null ? null : `{${scope.groupIds.join(',')}}`;
+  return [ids, ids];
+};
+
+/** Pull jobs of the queue with their participant (pg-boss keeps the participant in the job's data). */
+const PULL_JOBS = `${JOB_SCHEMA}.job j join "participant" p on p."id" = (j.data->>'participantId')::uuid`;
+/** Ledger pairs whose latest attempt failed in the last 24 hours (a later success clears `last_error`). */
+const FAILING_24H = `l."last_error" is not null and l."last_error_at" > now() - interval '24 hours'`;
+
+const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+const JOB_STATES = { created: 'queued', retry: 'retry', active: 'active' } as const;
+
+/**
+ * The sync module's answers to the portal's data views (`SyncStatusReader`, bound to `SYNC_STATUS` in the
+ * portal module): queue figures from pg-boss's tables, failures, dead letters and the per-participant
+ * ledger from `sync_ledger` / `sync_dead_letter`, the inbox from `sync_notification`, the upstream budget and
+ * circuit from `sync_upstream_state`, the next runs from `sync_periodic_run`. Everything about participants
+ * is narrowed to the reader's scope (participant → enrollment → group) in SQL.
+ */
+@Injectable()
+export class SyncStatusService implements SyncStatusReader {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: DspConfig,
+    private readonly scheduling: SyncScheduling,
+  ) {}
+
+  async overview(scope: SyncScope): Promise<SyncOverview> {
+    const em = this.em.fork();
+    const [figures] = await em.execute<Record<string, number | string | Date | null>[]>(
+      `select
+         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry') and ${IN_SCOPE}) as queue_depth,
+         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" = 'active' and ${IN_SCOPE}) as in_flight,
+         (select count(*)::int from "sync_ledger" l join "participant" p on p."id" = l."participant_id" where ${FAILING_24H} and ${IN_SCOPE}) as failures,
+         (select count(*)::int from "sync_dead_letter" d join "participant" p on p."id" = d."participant_id" where d."resolved_at" is null and ${IN_SCOPE}) as dead,
+         (select max(extract(epoch from now() - least(l."pending_since", l."in_flight_since"))) from "sync_ledger" l join "participant" p on p."id" = l."participant_id" where ${IN_SCOPE}) as max_lag,
+         (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."received_at" > now() - interval '24 hours' and ${IN_SCOPE}) as received,
+         (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as pending,
+         (select min(n."received_at") from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as oldest_pending`,
+      [PULL_QUEUE, ...scopeParams(scope), PULL_QUEUE, ...Array.from({ length: 7 }, () => scopeParams(scope)).flat()],
+    );
+    return {
+      queueDepth: Number(figures.queue_depth),
+      inFlight: Number(figures.in_flight),
+      failures24h: Number(figures.failures),
+      deadLetters: Number(figures.dead),
+      longestWaitSeconds: Math.max(0, Math.round(Number(figures.max_lag ?? 0))),
+      inbox: {
+        received24h: Number(figures.received),
+        pending: Number(figures.pending),
+        // The inbox drops repeats with ON CONFLICT DO NOTHING and does not count them.
+        duplicates24h: null,
+        oldestPendingAt: date(figures.oldest_pending as Date | null),
+      },
+      upstream: await this.upstream(em),
+      nextRuns: await this.nextRuns(em),
+    };
+  }
+
+  async groupFigures(groupIds: string[]): Promise<Map<string, SyncGroupFigures>> {
+    const rows = await this.em.fork().execute<{ group_id: string; queue_depth: number; failures: number; dead: number }[]>(
+      `select g."id" as group_id,
+         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry')
+            and exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."group_id" = g."id")) as queue_depth,
+         (select count(*)::int from "sync_ledger" l join "enrollment" e on e."participant_id" = l."participant_id" where e."group_id" = g."id" and ${FAILING_24H}) as failures,
+         (select count(*)::int from "sync_dead_letter" d join "enrollment" e on e."participant_id" = d."participant_id" where e."group_id" = g."id" and d."resolved_at" is null) as dead
+       from unnest(?::uuid[]) as g("id")`,
+      [PULL_QUEUE, `{${groupIds.join(',')}}`],
+    );
+    return new Map(rows.map((row) => [row.group_id, { queueDepth: row.queue_depth, failures24h: row.failures, deadLetters: row.dead }]));
+  }
+
+  async jobsInFlight(scope: SyncScope, limit: number): Promise<SyncJobRow[]> {
+    const rows = await this.em.fork().execute<
+      {
+        id: string;
+        ogsc_id: string;
+        kind: MeasurementKind;
+        state: keyof typeof JOB_STATES;
+        retry_count: number;
+        started_on: Date | null;
+        created_on: Date;
+        full: boolean | null;
+      }[]
+    >(
+      `select j."id"::text as id, p."ogsc_id", j.data->>'kind' as kind, j."state", j."retry_count", j."started_on", j."created_on",
+         (select l."requested_full" or (l."pull_token" is not null and l."pull_since" is null) from "sync_ledger" l
+           where l."participant_id" = p."id" and l."kind" = j.data->>'kind') as full
+       from ${PULL_JOBS}
+       where j."name" = ? and j."state" in ('created', 'retry', 'active') and ${IN_SCOPE}
+       order by j."created_on", j."id" limit ?`,
+      [PULL_QUEUE, ...scopeParams(scope), limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      ogscId: row.ogsc_id,
+      kind: row.kind,
+      name: row.full ? 'backfill' : 'pull',
+      state: JOB_STATES[row.state],
+      attempts: row.retry_count,
+      startedAt: date(row.started_on),
+      createdAt: new Date(row.created_on),
+    }));
+  }
+
+  async recentFailures(scope: SyncScope, limit: number): Promise<SyncFailureRow[]> {
+    const rows = await this.em.fork().execute<
+      {
+        id: string;
+        ogsc_id: string;
+        kind: MeasurementKind;
+        last_error: string;
+        consecutive_failures: number;
+        last_error_at: Date;
+        retry_at: Date | null;
+      }[]
+    >(
+      `select l."id"::text as id, p."ogsc_id", l."kind", l."last_error", l."consecutive_failures", l."last_error_at",
+         (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
+            and j."singleton_key" = l."participant_id"::text || ':' || l."kind") as retry_at
+       from "sync_ledger" l join "participant" p on p."id" = l."participant_id"
+       where ${FAILING_24H} and ${IN_SCOPE}
+       order by l."last_error_at" desc, l."id" desc limit ?`,
+      [PULL_QUEUE, ...scopeParams(scope), limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      ogscId: row.ogsc_id,
+      kind: row.kind,
+      name: 'pull',
+      reason: row.last_error,
+      attempts: row.consecutive_failures,
+      failedAt: new Date(row.last_error_at),
+      retryAt: date(row.retry_at),
+    }));
+  }
+
+  async deadLetters(scope: SyncScope, limit: number): Promise<SyncFailureRow[]> {
+    const rows = await this.em
+      .fork()
+      .execute<{ id: string; ogsc_id: string; kind: MeasurementKind; error: string; attempts: number; failed_at: Date }[]>(
+        `select d."id"::text as id, p."ogsc_id", d."kind", d."error", d."attempts", d."failed_at"
+       from "sync_dead_letter" d join "participant" p on p."id" = d."participant_id"
+       where d."resolved_at" is null and ${IN_SCOPE}
+       order by d."failed_at" desc, d."id" desc limit ?`,
+        [...scopeParams(scope), limit],
+      );
+    return rows.map((row) => ({
+      id: row.id,
+      ogscId: row.ogsc_id,
+      kind: row.kind,
+      name: 'pull',
+      reason: row.error,
+      attempts: row.attempts,
+      failedAt: new Date(row.failed_at),
+      retryAt: null,
+    }));
+  }
+
+  /** Every kind, in the catalogue's order: the ledger's row when there is one, and the readings stored. */
+  async ledger(participantId: string): Promise<SyncLedgerEntry[]> {
+    const em = this.em.fork();
+    const counts = MEASUREMENT_KIND_NAMES.map(
+      (kind) =>
+        `select '${kind}'::text as kind, count(*)::int as stored from "${MEASUREMENT_KINDS[kind].table}" where "participant_id" = ?`,
+    ).join(' union all ');
+    const rows = await em.execute<
+      {
+        kind: MeasurementKind;
+        stored: number;
+        last_pull_succeeded_at: Date | null;
+        last_error: string | null;
+        next_run_at: Date | null;
+      }[]
+    >(
+      `select c."kind", c."stored", l."last_pull_succeeded_at", l."last_error",
+         (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
+            and j."singleton_key" = ?::text || ':' || c."kind") as next_run_at
+       from (${counts}) c left join "sync_ledger" l on l."participant_id" = ? and l."kind" = c."kind"`,
+      [PULL_QUEUE, participantId, ...MEASUREMENT_KIND_NAMES.map(() => participantId), participantId],
+    );
+    const byKind = new Map(rows.map((row) => [row.kind, row]));
+    return MEASUREMENT_KIND_NAMES.map((kind) => {
+      const row = byKind.get(kind)!;
+      return {
+        kind,
+        lastSyncedAt: date(row.last_pull_succeeded_at),
+        lastOutcome: row.last_error ? 'failed' : row.last_pull_succeeded_at ? 'ok' : 'never',
+        lastError: row.last_error,
+        readingsStored: row.stored,
+        nextRunAt: date(row.next_run_at),
+      };
+    });
+  }
+
+  /**
+   * "Sync now": the ledger's request and the pull jobs are written through the caller's transaction, so
+   * they commit with its audit row (and a worker never takes the job before the request is visible).
+   */
+  async requestSync(
+    em: EntityManager,
+    participantId: string,
+    kind: MeasurementKind | null,
+    _actor: AuditActor,
+  ): Promise<SyncRequestOutcome> {
+    const granted = await this.scheduling.grantedKinds(participantId, em);
+    const kinds = kind ? granted.filter((candidate) => candidate === kind) : granted;
+    if (kinds.length === 0) return 'not_connected';
+    const [waiting] = await em.execute<{ n: number }[]>(
+      `select count(*)::int as n from "sync_ledger" where "participant_id" = ? and "kind" = any(?::text[]) and "pending_since" is not null`,
+      [participantId, `{${kinds.join(',')}}`],
+    );
+    await this.scheduling.requestPulls(
+      kinds.map((chosen) => ({ participantId, kind: chosen })),
+      em,
+    );
+    return waiting.n === kinds.length ? 'already_queued' : 'queued';
+  }
+
+  /**
+   * Sends a dead letter back to the queue: a new pull of its participant and kind is requested (through the
+   * ledger, so it covers everything still wanted) and the dead letter leaves the list. Should that pull give up
+   * too, it comes back as a new dead letter.
+   */
+  async retryDeadLetter(em: EntityManager, scope: SyncScope, id: string, _actor: AuditActor): Promise<DeadLetterRetryOutcome> {
+    if (!/^\d{1,18}$/.test(id)) return 'not_found';
+    const [deadLetter] = await em.execute<{ participant_id: string; kind: MeasurementKind }[]>(
+      `update "sync_dead_letter" d set "resolved_at" = now()
+       from "participant" p
+       where p."id" = d."participant_id" and d."id" = ?::bigint and d."resolved_at" is null and ${IN_SCOPE}
+       returning d."participant_id", d."kind"`,
+      [id, ...scopeParams(scope)],
+    );
+    if (!deadLetter) return 'not_found';
+    await this.scheduling.requestPulls([{ participantId: deadLetter.participant_id, kind: deadLetter.kind }], em);
+    return 'retried';
+  }
+
+  /** The measurement endpoint's shared budget, Retry-After block and circuit breaker (`UpstreamGate`). */
+  private async upstream(em: EntityManager): Promise<SyncOverview['upstream']> {
+    const perMinute = this.config.sync.upstreamRequestsPerMinute;
+    const [row] = await em.execute<
+      { reserved_seconds: number | string; blocked_until: Date | null; circuit_open_until: Date | null; failures: number; open: boolean }[]
+    >(
+      `select greatest(extract(epoch from "next_slot_at" - clock_timestamp()), 0) as reserved_seconds,
+         case when "blocked_until" > clock_timestamp() then "blocked_until" end as blocked_until,
+         "circuit_open_until", "consecutive_failures" as failures, coalesce("circuit_open_until" > clock_timestamp(), false) as open
+       from "sync_upstream_state" where "endpoint" = ?`,
+      [MEASUREMENT_ENDPOINT],
+    );
+    if (!row) {
+      return {
+        rateLimit: { limit: perMinute, remaining: perMinute, resetsAt: null, throttledUntil: null },
+        circuit: { state: 'closed', since: null, reason: null },
+      };
+    }
+    // Slots already reserved ahead of now use up this minute's budget.
+    const reserved = Math.ceil((Number(row.reserved_seconds) * perMinute) / 60);
+    const cooldownMs = this.config.sync.circuitCooldownSeconds * 1000;
+    const openUntil = date(row.circuit_open_until);
+    const reason = `${row.failures} failures in a row`;
+    return {
+      rateLimit: {
+        limit: perMinute,
+        remaining: Math.max(0, perMinute - reserved),
+        resetsAt: null,
+        throttledUntil: date(row.blocked_until),
+      },
+      circuit: row.open
+        ? { state: 'open', since: new Date(openUntil!.getTime() - cooldownMs), reason }
+        : openUntil && row.failures >= CIRCUIT_FAILURE_THRESHOLD
+          ? { state: 'half_open', since: openUntil, reason }
+          : { state: 'closed', since: null, reason: null },
+    };
+  }
+
+  /** Periodic sync work as `SyncMaintenance` keeps it in `sync_periodic_run` (known once a worker has run). */
+  private async nextRuns(em: EntityManager): Promise<SyncOverview['nextRuns']> {
+    const intervals: Record<string, { name: string; minutes: number }> = {
+      reconcile: { name: 'reconciliation', minutes: this.config.sync.reconcileIntervalMinutes },
+      'prune-inbox': { name: 'inbox pruning', minutes: 24 * 60 },
+    };
+    const rows = await em.execute<{ task: string; last_run_at: Date }[]>(
+      `select "task", "last_run_at" from "sync_periodic_run" where "task" = any(?::text[])`,
+      [`{${Object.keys(intervals).join(',')}}`],
+    );
+    return rows
+      .map((row) => ({
+        name: intervals[row.task].name,
+        at: new Date(new Date(row.last_run_at).getTime() + intervals[row.task].minutes * 60_000),
+      }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+}
