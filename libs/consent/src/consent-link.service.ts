@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, platformResultUrl, ProgramGroup } from '@opendsp/groups';
-import { parseCustomParams } from './custom-params.js';
+import { type CustomParamsProblem, readCustomParams } from '@opendsp/participants';
 
 /** A consent link that checked out: what the flow will carry. */
 export interface ValidConsentLink {
@@ -17,6 +17,17 @@ export type ConsentLinkCheck = { ok: true; link: ValidConsentLink } | { ok: fals
 const GROUP_ID = /^[0-9A-Z]{12}$/;
 /** OAuth's `state` alphabet (RFC 6749 VSCHAR), within a sane length. */
 const CALLER_STATE = /^[\x20-\x7e]{1,500}$/;
+
+/** How the error page names each `custom_params` problem (consent_start.* messages). */
+const CUSTOM_PARAMS_PROBLEMS: Record<CustomParamsProblem, string> = {
+  too_long: 'consent_start.custom_params_syntax',
+  syntax: 'consent_start.custom_params_syntax',
+  unknown_keys: 'consent_start.custom_params_keys',
+  display_back: 'consent_start.display_back',
+  back_url: 'consent_start.back_url',
+  back_url_required: 'consent_start.back_url',
+  back_url_params: 'consent_start.back_url_params',
+};
 
 /** One query parameter given at most once, as text. */
 function single(query: Record<string, unknown>, name: string): string | undefined | null {
@@ -58,8 +69,10 @@ export class ConsentLinkService {
     if (!allowed.includes(redirectUrl)) return { ok: false, problem: 'consent_start.redirect_unregistered' };
 
     if (state !== undefined && !CALLER_STATE.test(state)) return { ok: false, problem: 'consent_start.state' };
-    const custom = parseCustomParams(customParams);
-    if (!custom.ok) return { ok: false, problem: custom.problem, params: { keys: (custom.keys ?? []).join(', ') } };
+    const custom = readCustomParams(customParams ?? '');
+    if (!custom.ok) {
+      return { ok: false, problem: CUSTOM_PARAMS_PROBLEMS[custom.problem], params: { keys: (custom.keys ?? []).join(', ') } };
+    }
     return { ok: true, link: { group, redirectUrl, callerState: state ?? null, backUrl: custom.backUrl } };
   }
 }

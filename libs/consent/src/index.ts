@@ -2,5 +2,4 @@ export * from './consent-flow.entity.js';
 export * from './consent-link-open.entity.js';
 export * from './participant-session.entity.js';
 export * from './consent-scopes.js';
-export * from './custom-params.js';
 export * from './consent.module.js';
