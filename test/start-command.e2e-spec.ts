@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ function npmStart(env: Record<string, string>): { child: ChildProcess; output: (
   return { child, output: () => output };
 }
 
-async function waitUntilReady(urls: string[], output: () => string, timeoutMs = 120_000): Promise<void> {
+async function waitUntilReady(urls: string[], output: () => string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const url of urls) {
     for (;;) {
@@ -29,9 +30,36 @@ async function waitUntilReady(urls: string[], output: () => string, timeoutMs = 
         () => false,
       );
       if (ok) break;
+      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode} before ${url} was ready. Output:\n${output()}`);
       if (Date.now() > deadline) throw new Error(`${url} not ready in time. Output:\n${output()}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+}
+
+/** True when nothing listens on `port` of 127.0.0.1 right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose neighbour is free too: the launcher puts the sandbox's embedded database on port + 1. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65_535 && (await portIsFree(port + 1))) return port;
+  }
+}
+
+/** Kills the launcher's whole process group; it may have exited already, and then its output says why. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
 
@@ -47,7 +75,10 @@ describe('npm start (the README start command)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'opendsp-start-'));
-    const [port, sandboxPort, databasePort] = [await freePort(), await freePort(), await freePort()];
+    const [port, sandboxPort] = [await freePort(), await freePort()];
+    let databasePort = await freePortPair();
+    while ([port, sandboxPort].includes(databasePort) || [port, sandboxPort].includes(databasePort + 1))
+      databasePort = await freePortPair();
     env = { DATA_DIR: dataDir, PORT: String(port), SANDBOX_PORT: String(sandboxPort), EMBEDDED_DB_PORT: String(databasePort) };
     urls = [`http://127.0.0.1:${port}/health/ready`, `http://127.0.0.1:${sandboxPort}/health/ready`];
   });
@@ -56,9 +87,9 @@ describe('npm start (the README start command)', () => {
   it('starts platform and sandbox on the embedded database, survives kill -9, and stops cleanly', async () => {
     const first = npmStart(env);
     try {
-      await waitUntilReady(urls, first.output);
+      await waitUntilReady(urls, first.output, first.child);
     } finally {
-      process.kill(-first.child.pid!, 'SIGKILL');
+      killGroup(first.child, 'SIGKILL');
       await exited(first.child);
     }
     const groupId = /demo group ID\s+(\S+)/.exec(first.output())?.[1];
@@ -69,7 +100,7 @@ describe('npm start (the README start command)', () => {
 
     // The embedded database recovers from the kill and keeps the demo data: the same group, not a new one.
     const second = npmStart(env);
-    await waitUntilReady(urls, second.output);
+    await waitUntilReady(urls, second.output, second.child);
     expect(/demo group ID\s+(\S+)/.exec(second.output())?.[1]).toBe(groupId);
     process.kill(-second.child.pid!, 'SIGTERM');
     await exited(second.child);
