@@ -9,6 +9,7 @@ export * from './admin-token.entity.js';
 export * from './admin-tokens.js';
 export * from './auth.service.js';
 export * from './csrf.guard.js';
+export { LanguageForm, NewPasswordForm, SignInForm } from './dto/auth-forms.dto.js';
 export * from './login-throttle.entity.js';
 export * from './login-throttle.service.js';
 export * from './password-hasher.js';

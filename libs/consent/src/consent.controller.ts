@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Logger, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { PortalCookies } from '@opendsp/admin-auth';
+import { LanguageForm, NewPasswordForm, PortalCookies, SignInForm } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { validateForm } from '@opendsp/i18n';
 import { looksLikeOgscId } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import type { ConsentFlow, ConsentFlowStage } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
-import { ConsentDecisionForm, ConsentLanguageForm, ParticipantPasswordForm, ParticipantSignInForm } from './dto/consent-forms.dto.js';
+import { ConsentDecisionForm } from './dto/consent-forms.dto.js';
 import { ConsentLinkService, redirectWith } from './consent-link.service.js';
 import { allowFormTargets, clientIp, consentError, consentPage, safeConsentPath, stepOf } from './consent-pages.js';
 import { CONSENT_SCOPES, dataScopesOf } from './consent-scopes.js';
@@ -62,7 +62,7 @@ export class ConsentController {
   async signIn(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
     const flow = await this.flowAt(req, res, ['started']);
     if (!flow) return;
-    const form = await validateForm(ParticipantSignInForm, body);
+    const form = await validateForm(SignInForm, body);
     if (!form.ok) return this.renderSignIn(res, flow, { errors: form.errors, values: body }, 422);
     const result = await this.signIns.signIn(form.value.loginId, form.value.password, clientIp(req));
     if (result.kind !== 'signed-in') {
@@ -86,7 +86,7 @@ export class ConsentController {
     const flow = await this.flowAt(req, res, ['signed_in']);
     if (!flow) return;
     const view = this.view(flow, { title: 'consent.password.title' });
-    const form = await validateForm(ParticipantPasswordForm, body);
+    const form = await validateForm(NewPasswordForm, body);
     if (!form.ok) return consentPage(res, 'password', { ...view, errors: form.errors }, 422);
     const outcome = await this.signIns.setPassword(flow.participant!.id, form.value.password, form.value.confirmation, clientIp(req));
     if (!outcome.ok) return consentPage(res, 'password', { ...view, errors: outcome.errors }, 422);
@@ -166,7 +166,7 @@ export class ConsentController {
 
   @Post('language')
   async language(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(ConsentLanguageForm, body);
+    const form = await validateForm(LanguageForm, body);
     if (form.ok) this.portalCookies.setLanguage(res, form.value.lang);
     res.redirect(303, safeConsentPath((body as Record<string, unknown> | undefined)?.returnTo));
   }

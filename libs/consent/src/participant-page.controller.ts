@@ -1,4 +1,5 @@
 import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { SignInForm } from '@opendsp/admin-auth';
 import type { Request, Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
@@ -6,7 +7,6 @@ import { translate, validateForm } from '@opendsp/i18n';
 import { Enrollment, EnrollmentNotFoundError, WithdrawalService } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import { ConsentFlows } from './consent-flows.service.js';
-import { ParticipantSignInForm } from './dto/consent-forms.dto.js';
 import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
 import { CONSENT_SCOPES, SIGN_IN_SCOPES } from './consent-scopes.js';
 import { OmronSignIn } from './omron-sign-in.js';
@@ -53,7 +53,7 @@ export class ParticipantPageController {
 
   @Post('sign-in')
   async signIn(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(ParticipantSignInForm, body);
+    const form = await validateForm(SignInForm, body);
     if (!form.ok) return this.renderSignIn(res, { errors: form.errors, values: body }, 422);
     const result = await this.signIns.signIn(form.value.loginId, form.value.password, clientIp(req));
     if (result.kind !== 'signed-in') return this.renderSignIn(res, { [result.kind]: true, values: { loginId: form.value.loginId } }, 401);
