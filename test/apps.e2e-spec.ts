@@ -5,7 +5,7 @@ import { loadDspConfig, loadSandboxConfig } from '@opendsp/config';
 import { DSP_MIGRATIONS, EnvironmentMismatchError } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, testServerUrl, type TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { testDspEnv, testSandboxEnv } from './support/test-environment.js';
 
 describe('platform and sandbox apps', () => {
@@ -83,17 +83,20 @@ describe('platform and sandbox apps', () => {
     await request(platform.getHttpServer()).get('/health/ready').expect(200);
   });
 
-  it('survives the database dropping its connections', async () => {
+  // PGlite serves every connection from one session, so on the embedded database there is no backend to
+  // terminate and the claim could not fail: it runs against a PostgreSQL server only, and says so by its name.
+  (testServerUrl() ? it : it.skip)('survives the database dropping its connections (PostgreSQL server only)', async () => {
     const platform = await dsp();
     await request(platform.getHttpServer()).get('/health/ready').expect(200);
     // What a database restart looks like to the pool: every server-side connection is gone.
-    await adminQuery(
+    const terminated = await adminQuery<{ terminated: boolean }>(
       database.settings.url,
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      `select pg_terminate_backend(pid) as terminated from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(terminated.filter((row) => row.terminated).length).toBeGreaterThan(0);
+    // The pool finds its dead connections one failed query at a time; it must recover, not stay broken.
     let status = 0;
-    for (let attempt = 0; attempt < 3 && status !== 200; attempt++) {
+    for (let attempt = 0; attempt < 20 && status !== 200; attempt++) {
       status = (await request(platform.getHttpServer()).get('/health/ready')).status;
     }
     expect(status).toBe(200);

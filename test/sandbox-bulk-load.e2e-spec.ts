@@ -1,13 +1,14 @@
 import { generateReadings, offsetLookup, ReadingIngestion, type NewReading } from '../apps/omron-sandbox/src/measurements/index.js';
 import { apiDateTime, offsetHhMm } from '../apps/omron-sandbox/src/measurements/measurement-format.js';
-import { adminQuery, testServerUrl } from '../libs/database/src/testing/test-database.js';
+import { adminQuery } from '../libs/database/src/testing/test-database.js';
 import { startNotificationReceiver } from './support/notification-receiver.js';
 import { startSandboxHarness, type Json, type SandboxHarness } from './support/sandbox-harness.js';
 
-// On a real server the readings stream in with COPY. The embedded database (no DATABASE_URL) cannot
-// take COPY over its socket and falls back to batched inserts, about a fifth as fast, so it gets a
-// smaller load to stay within the file's time budget; the assertions are the same.
-const COUNT = testServerUrl() ? 300_000 : 60_000;
+// On a real server the readings stream in with COPY, in many chunks at this size; the embedded database
+// (no DATABASE_URL) cannot take COPY over its socket and takes the batched-insert path. The same claims hold
+// at any size, so the test uses a size that stays quick on a busy machine: how fast a million readings load
+// is a figure, `npm run bench -- sandbox-bulk-load`.
+const COUNT = 50_000;
 const TIME_ZONE = 'America/Chicago';
 const GENERATE = {
   type: 'bloodpressure',
@@ -76,9 +77,7 @@ describe('OMRON sandbox bulk load through the admin API', () => {
   });
 
   it(`loads ${COUNT.toLocaleString('en-US')} readings in one call: the exact count, one notification, and readings that round-trip through the measurement API`, async () => {
-    const started = performance.now();
     const response = await post(`/admin/users/${user.id}/readings/generate`, GENERATE);
-    const seconds = (performance.now() - started) / 1000;
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
       received: COUNT,
@@ -87,10 +86,6 @@ describe('OMRON sandbox bulk load through the admin API', () => {
       notificationsQueued: 1,
       seed: 11,
     });
-    console.log(
-      `Bulk load: ${COUNT} blood-pressure readings in ${seconds.toFixed(2)} s (${Math.round(COUNT / seconds)} readings/s; storing them took ${response.body.milliseconds} ms)`,
-    );
-
     expect((await (await fetch(`${sandbox.baseUrl}/admin/users/${user.id}`)).json()) as Json).toMatchObject({
       readings: { bloodpressure: COUNT },
     });

@@ -8,6 +8,17 @@ const reading = (at: string) => ({
   values: { systolic: 120, diastolic: 80, pulse: 64, possibleAfib: false },
 });
 
+/** Polls the sandbox's notification log until `done` holds for it (no fixed sleeps: the machine may be slow). */
+async function waitForLog(sandbox: SandboxHarness, query: string, done: (log: Json[]) => boolean): Promise<Json[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const log = (await (await fetch(`${sandbox.baseUrl}/admin/notifications?${query}`)).json()) as Json[];
+    if (done(log)) return log;
+    if (Date.now() > deadline) throw new Error(`notification log never reached the expected state: ${JSON.stringify(log)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('OMRON sandbox notifications', () => {
   const harnesses: SandboxHarness[] = [];
   afterAll(async () => {
@@ -53,8 +64,7 @@ describe('OMRON sandbox notifications', () => {
       await sandbox.token(user.id, ['bloodpressure'], { clientId: 'flaky-app', notificationUri: receiver.url });
       await sandbox.ingest(user.id, [reading('2024-05-02T07:30:00Z')]);
       await receiver.waitFor(3);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const log = (await (await fetch(`${sandbox.baseUrl}/admin/notifications?clientId=flaky-app`)).json()) as Json;
+      const log = await waitForLog(sandbox, 'clientId=flaky-app', (rows) => rows.every((row) => row.status !== 'pending'));
       expect(log).toEqual([expect.objectContaining({ status: 'given-up', attempts: 3, lastStatus: 503, lastError: 'HTTP 503' })]);
       expect(receiver.received).toHaveLength(3);
     } finally {
@@ -63,7 +73,10 @@ describe('OMRON sandbox notifications', () => {
   });
 
   it('keeps undelivered notifications in the database across a restart', async () => {
-    const first = harnesses[0];
+    // Many short retries, so the notification is still waiting however long the stop below takes.
+    await harnesses[0].stop();
+    const first = await startSandboxHarness({ SANDBOX_NOTIFICATION_RETRY_SECONDS: Array(20).fill('2').join(',') }, harnesses[0].database);
+    harnesses.push(first);
     const user = await first.user('restart@sandbox.test');
     // Nothing listens there yet: the first attempt fails and the notification waits for its retry.
     const receiver = await startNotificationReceiver();
@@ -71,7 +84,11 @@ describe('OMRON sandbox notifications', () => {
     await receiver.close();
     await first.token(user.id, ['bloodpressure'], { clientId: 'restart-app', notificationUri: url });
     await first.ingest(user.id, [reading('2024-05-03T07:30:00Z')]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForLog(
+      first,
+      'clientId=restart-app',
+      (rows) => rows.length === 1 && rows[0].lastError !== null && rows[0].status === 'pending',
+    );
     await first.stop();
 
     const port = Number(new URL(url).port);
@@ -89,7 +106,7 @@ describe('OMRON sandbox notifications', () => {
     try {
       const second = await startSandboxHarness({ SANDBOX_NOTIFICATION_RETRY_SECONDS: '1,1' }, first.database);
       harnesses.push(second);
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 60_000;
       while (bodies.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(bodies).toEqual([{ id: user.sub, timestamp: expect.any(Number), type: 'bloodpressure' }]);
     } finally {

@@ -209,28 +209,23 @@ describe('a burst of notifications', () => {
     }
 
     const statuses = new Map<number, number>();
-    const latencies: number[] = [];
     let next = 0;
     const sender = async (lane: number) => {
       for (let index = next++; index < sends.length; index = next++) {
         const body = sends[index];
         const form = (index + lane) % 2 === 0;
-        const started = performance.now();
         const response = await fetch(`${stack.platformUrl}${PATH}`, {
           method: 'POST',
           headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
           body: form ? new URLSearchParams({ id: body.id, timestamp: String(body.timestamp), type: body.type }) : JSON.stringify(body),
         });
         await response.arrayBuffer();
-        latencies.push(performance.now() - started);
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       }
     };
     await Promise.all(Array.from({ length: 50 }, (_, lane) => sender(lane)));
     expect(Object.fromEntries(statuses)).toEqual({ 202: 30_000 });
-    latencies.sort((a, b) => a - b);
-    // Fast enough that OMRON never times out on us, even with 50 in flight on a loaded test machine.
-    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(2000);
+    // How fast the receiver answers is a figure, not a test: `npm run bench -- sync-notifications`.
 
     const rows = await stack.sql<{ omron_user_id: string; type: string; notified_at: Date }>(
       `select omron_user_id, type, notified_at from sync_notification`,

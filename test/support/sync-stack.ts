@@ -268,19 +268,20 @@ export async function startSyncStack(
     },
     async waitForIdle(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
-      let quietSince: number | null = null;
       for (;;) {
+        // The sandbox first: a notification it has delivered is already in the platform's inbox (the
+        // receiver commits before it answers), and the inbox, the ledger and the job queue hand work on
+        // to each other inside transactions, so one snapshot of all three after it leaves nothing unseen.
+        const [outbox] = await sandboxSql<{ undelivered: number }>(
+          `select count(*)::int as undelivered from "omron_sandbox"."notification" where "delivered_at" is null and "gave_up_at" is null`,
+        );
         const [state] = await sql<{ busy: number }>(
           `select (select count(*) from ${JOB_SCHEMA}.job where name in ($1, $2) and state in ('created', 'retry', 'active'))
                 + (select count(*) from sync_notification where dispatched_at is null)
                 + (select count(*) from sync_ledger where pending_since is not null or pull_token is not null) as busy`,
           [PULL_QUEUE, DEAD_LETTER_QUEUE],
         );
-        // Quiet for a moment, so notifications still in flight from the sandbox have had time to arrive.
-        if (Number(state.busy) === 0) {
-          quietSince ??= Date.now();
-          if (Date.now() - quietSince >= 1500) return;
-        } else quietSince = null;
+        if (outbox.undelivered === 0 && Number(state.busy) === 0) return;
         if (Date.now() > deadline) {
           const ledger = await sql(
             `select kind, pending_since, pull_token, pull_cursor, pull_pages, last_error, consecutive_failures from sync_ledger where pending_since is not null or pull_token is not null`,
@@ -290,7 +291,9 @@ export async function startSyncStack(
             [PULL_QUEUE, DEAD_LETTER_QUEUE],
           );
           const inbox = await sql(`select type, claimed_until from sync_notification where dispatched_at is null`);
-          throw new Error(`sync still busy after ${timeoutMs} ms (${state.busy} items)\n${JSON.stringify({ ledger, jobs, inbox })}`);
+          throw new Error(
+            `sync still busy after ${timeoutMs} ms (${state.busy} items, ${outbox.undelivered} undelivered notifications)\n${JSON.stringify({ ledger, jobs, inbox })}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
