@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { PasswordHasher } from '@opendsp/admin-auth';
-import { qrPng, qrSvg } from '@opendsp/api';
+import { consentQrPng as qrPng, consentQrSvg as qrSvg } from '@opendsp/participants';
 import type { ProgramGroup } from '@opendsp/groups';
 import { startApiStack, writeReadings, problemOf, type ApiStack } from './support/api-stack.js';
 

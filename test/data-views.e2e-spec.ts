@@ -384,6 +384,9 @@ describe('portal data views', () => {
     it('draws every stored reading of the period where its values say, with possible-AFib readings marked', async () => {
       const page = await portal.admin.get(`/participants/${p1.participant.ogscId}`);
       expect(page.status).toBe(200);
+      // The admin's view of someone else, not the participant's own page.
+      expect(/<h1>([^<]*)</.exec(page.text)?.[1].trim()).toBe('Participant');
+      expect(page.text).not.toContain('Your participation');
       const bp = chart(page.text, 'blood-pressure');
       const stored = await rowsOf('blood_pressure_reading', 'systolic_mmhg, diastolic_mmhg, possible_afib', p1);
       expect(stored.length).toBe(50);

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, platformResultUrl, ProgramGroup } from '@opendsp/groups';
-import { buildConsentUrl } from '@opendsp/participants';
+import { buildConsentUrl, consentQrPng, consentQrSvg } from '@opendsp/participants';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import type { ConsentLinkDto, GroupDto, GroupPageDto } from '../dto/groups.dto.js';
 import { GROUP_ID_FORMAT } from '../dto/validators.js';
 import { ApiProblem } from '../problems/problem-details.js';
 import { clientSeesGroup } from './client-groups.js';
-import { qrPng, qrSvg } from './consent-qr.js';
+
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
 
 /** Groups as the API shows them: only those the client may see; any other is "not found". */
@@ -95,8 +95,8 @@ export class GroupsApiService {
   ): Promise<{ contentType: string; body: Buffer | string }> {
     const { url } = await this.consentLink(principal, groupId, redirectUrl);
     return format === 'svg'
-      ? { contentType: 'image/svg+xml', body: await qrSvg(url) }
-      : { contentType: 'image/png', body: await qrPng(url) };
+      ? { contentType: 'image/svg+xml', body: await consentQrSvg(url) }
+      : { contentType: 'image/png', body: await consentQrPng(url) };
   }
 
   private view(group: ProgramGroup, urls: GroupRedirectUrl[]): GroupDto {

@@ -132,7 +132,7 @@ export class ParticipantPage {
     const newestFirst = <T>(rows: T[]) => [...rows].reverse();
 
     return {
-      title: 'participant.title',
+      title: 'participants.details_title',
       record,
       ogscId: id,
       connectionEvents: record.connectionEvents,
