@@ -8,7 +8,7 @@ import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { testDspEnv } from './support/test-environment.js';
+import { testDspEnv, TEST_PRODUCTION_SETTINGS } from './support/test-environment.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -342,7 +342,9 @@ describe('admin portal sign-in, sessions and accounts', () => {
     });
 
     it('adds HSTS in production', async () => {
-      const production = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, NODE_ENV: 'production' })));
+      const production = await createDspApp(
+        loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, ...TEST_PRODUCTION_SETTINGS })),
+      );
       await production.init();
       try {
         const page = await new PortalTestClient(production.getHttpServer()).get('/login');

@@ -39,3 +39,13 @@ export function testSandboxEnv(overrides: Record<string, string | undefined> = {
     ...overrides,
   };
 }
+
+/**
+ * What a test that runs the platform with NODE_ENV=production adds, since production refuses to start without
+ * an authenticated Notification URI and without SMTP (docs/security.md).
+ */
+export const TEST_PRODUCTION_SETTINGS: Record<string, string> = {
+  NODE_ENV: 'production',
+  NOTIFICATION_SHARED_SECRET: 'test-notification-secret-0123456789',
+  MAIL_OUTBOX_ONLY: 'true',
+};

@@ -401,6 +401,8 @@ export const en = {
   'environment.allowed_ips': 'Allowed source IP addresses',
   'environment.transfer_methods': 'Data transfer methods',
   'environment.change_note': 'Changes to these settings are made by the operator in the environment configuration.',
+  'environment.notifications_open':
+    "Warning: the Notification URI accepts unauthenticated notifications (NOTIFICATION_AUTH=none). Anyone who knows a participant's OMRON user ID can trigger pulls. Set NOTIFICATION_SHARED_SECRET or NOTIFICATION_ALLOWED_SOURCE_IPS.",
 
   'audit.title': 'Audit log',
   'audit.lead': 'Every admin action and security event. Entries cannot be changed or deleted.',

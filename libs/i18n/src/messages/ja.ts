@@ -404,6 +404,8 @@ export const ja: Record<keyof typeof en, string> = {
   'environment.allowed_ips': 'アクセス元 IP アドレス',
   'environment.transfer_methods': 'データ連携方法',
   'environment.change_note': 'これらの設定の変更は、運用者が環境設定で行います。',
+  'environment.notifications_open':
+    '警告: 通知URIが認証なしの通知を受け付けています（NOTIFICATION_AUTH=none）。参加者のOMRONユーザーIDを知る人は誰でも取得を起動できます。NOTIFICATION_SHARED_SECRET または NOTIFICATION_ALLOWED_SOURCE_IPS を設定してください。',
 
   'audit.title': '監査ログ',
   'audit.lead': 'すべての管理操作とセキュリティイベントの記録です。記録は変更も削除もできません。',
