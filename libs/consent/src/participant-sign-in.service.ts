@@ -4,6 +4,7 @@ import { LoginThrottleService, PasswordHasher, passwordProblem } from '@opendsp/
 import { AuditLog } from '@opendsp/audit';
 import type { FieldErrors } from '@opendsp/i18n';
 import { Participant } from '@opendsp/participants';
+import { ParticipantSession } from './participant-session.entity.js';
 
 export type ParticipantSignInResult =
   | { kind: 'failed' }
@@ -83,6 +84,8 @@ export class ParticipantSignInService {
     await em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Participant, { id: participantId });
       Object.assign(row, { passwordHash: await PasswordHasher.hash(password), mustChangePassword: false, credentialsExpireAt: null });
+      // Sessions signed in with the old password end with it.
+      await tx.nativeDelete(ParticipantSession, { participant: row.id });
       this.audit.record(tx, {
         action: 'participant.password_changed',
         actor: { adminId: null, login: row.loginId, ip },
