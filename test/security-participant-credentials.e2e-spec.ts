@@ -42,7 +42,7 @@ describe('participant credentials belong to the participant', () => {
   async function participantOfA(): Promise<{ ogscId: string; id: string; hash: string }> {
     const provisioned = await portal.app
       .get(ParticipantProvisioning)
-      .provision(groupA, [{ internalCustomerId: `C-${randomBytes(4).toString('hex')}` }], { login: 'test' }, { source: 'api' });
+      .provision(groupA, [{ line: 1, internalCustomerId: `C-${randomBytes(4).toString('hex')}` }], { login: 'test' }, { source: 'api' });
     if (!provisioned.ok) throw new Error('not provisioned');
     const [{ id, password_hash: hash }] = await sql<{ id: string; password_hash: string }>(
       `select id, password_hash from participant where ogsc_id = $1`,
