@@ -297,9 +297,9 @@ describe('admin portal sign-in, sessions and accounts', () => {
       const setup = await browser.get('/account/totp');
       const secret = /name="secret" value="([A-Z2-7]{32})"/.exec(setup.text)![1];
       expect(setup.text).toContain('src="data:image/png;base64,');
-      expect((await browser.post('/account/totp', { secret, code: '000000' })).status).toBe(422);
+      expect((await browser.post('/account/totp', { secret, code: '000000', current: PASSWORD })).status).toBe(422);
       const enrolCode = totpCode(secret);
-      expect((await browser.post('/account/totp', { secret, code: enrolCode })).status).toBe(303);
+      expect((await browser.post('/account/totp', { secret, code: enrolCode, current: PASSWORD })).status).toBe(303);
 
       const next = client();
       const afterPassword = await next.signIn('two-step', PASSWORD);

@@ -71,6 +71,8 @@ export const en = {
   'totp.qr_alt': 'QR code for your authenticator app',
   'totp.manual': 'Cannot scan? Enter this key:',
   'totp.enable': 'Turn on',
+  'totp.replace_note': 'To replace your authenticator, scan the new key and confirm with your password and a code from the current app.',
+  'totp.current_code': 'Code from your current authenticator',
 
   'setup.title': 'Set your password',
   'setup.lead': 'Choose the password for the login ID {loginId}.',
@@ -334,6 +336,8 @@ export const en = {
   'admins.enable': 'Enable',
   'admins.resend_link': 'Send a new setup link',
   'admins.not_yourself': 'You cannot disable your own account.',
+  'admins.totp_reset': 'Reset two-step verification',
+  'admins.totp_reset_self': 'Turn off your own two-step verification on your account page.',
 
   'nav.api_clients': 'API clients',
   'api_clients.title': 'API clients',
@@ -936,4 +940,5 @@ export const en = {
   'notice.sync_not_connected': 'This participant has no working OMRON connection to sync from.',
   'notice.sync_unavailable': 'Sync is not available in this installation yet; nothing was queued.',
   'notice.dead_letter_retried': 'The job has been sent back to its queue.',
+  'notice.totp_reset': 'Two-step verification was reset; the admin signs in with the password until they turn it on again.',
 };

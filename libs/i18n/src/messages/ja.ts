@@ -75,6 +75,8 @@ export const ja: Record<keyof typeof en, string> = {
   'totp.qr_alt': '認証アプリ用の QR コード',
   'totp.manual': '読み取れない場合はこのキーを入力してください:',
   'totp.enable': '有効にする',
+  'totp.replace_note': '認証アプリを置き換えるには、新しいキーを読み取り、パスワードと現在のアプリのコードで確認してください。',
+  'totp.current_code': '現在の認証アプリのコード',
 
   'setup.title': 'パスワードの設定',
   'setup.lead': 'ログイン ID {loginId} のパスワードを設定してください。',
@@ -336,6 +338,8 @@ export const ja: Record<keyof typeof en, string> = {
   'admins.enable': '有効にする',
   'admins.resend_link': '新しい設定用リンクを送信',
   'admins.not_yourself': '自分のアカウントは無効にできません。',
+  'admins.totp_reset': '2 段階認証をリセット',
+  'admins.totp_reset_self': '自分の 2 段階認証はアカウントページで無効にしてください。',
 
   'nav.api_clients': 'API クライアント',
   'api_clients.title': 'API クライアント',
@@ -940,4 +944,5 @@ export const ja: Record<keyof typeof en, string> = {
   'notice.sync_not_connected': 'この参加者には同期に使える OMRON 接続がありません。',
   'notice.sync_unavailable': 'この環境では同期をまだ利用できません。何も登録していません。',
   'notice.dead_letter_retried': 'ジョブをキューに戻しました。',
+  'notice.totp_reset': '2 段階認証をリセットしました。再び有効にするまで、この管理者はパスワードだけでログインします。',
 };
