@@ -532,6 +532,8 @@ export const en = {
   'sftp.sha256': 'SHA-256',
   'sftp.change_seq': 'Change sequence',
   'sftp.host_invalid': 'Please enter a host name or an IP address.',
+  'sftp.host_private':
+    'This host is in a loopback, private, link-local or metadata address range, which destinations may not use (EXPORT_SFTP_ALLOW_PRIVATE_HOSTS).',
   'sftp.port_invalid': 'Please enter a port number (1–65535).',
   'sftp.username_invalid': 'A user name has no spaces.',
   'sftp.fingerprint_invalid': 'This is not a SHA-256 host key fingerprint (SHA256: and 43 characters).',
@@ -543,6 +545,8 @@ export const en = {
   'sftp.password_required': 'Please enter the password.',
   'sftp.private_key_required': 'Please paste the private key.',
   'sftp.private_key_invalid': 'This private key cannot be read, or the passphrase is wrong.',
+  'sftp.problem.host_not_allowed':
+    'The host is in a loopback, private, link-local or metadata address range, which destinations may not use.',
   'sftp.problem.refused': 'The server refused the connection (is anything listening on that port?).',
   'sftp.problem.unreachable': 'The host could not be reached (name or network).',
   'sftp.problem.timeout': 'The server did not answer in time.',

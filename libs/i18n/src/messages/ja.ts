@@ -536,6 +536,8 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.sha256': 'SHA-256',
   'sftp.change_seq': '変更連番',
   'sftp.host_invalid': 'ホスト名または IP アドレスを入力してください。',
+  'sftp.host_private':
+    'このホストはループバック、プライベート、リンクローカル、またはメタデータのアドレス範囲にあり、配信先には使えません（EXPORT_SFTP_ALLOW_PRIVATE_HOSTS）。',
   'sftp.port_invalid': 'ポート番号(1〜65535)を入力してください。',
   'sftp.username_invalid': 'ユーザー名に空白は使えません。',
   'sftp.fingerprint_invalid': 'SHA-256 のホスト鍵フィンガープリント(SHA256: と 43 文字)ではありません。',
@@ -547,6 +549,8 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.password_required': 'パスワードを入力してください。',
   'sftp.private_key_required': '秘密鍵を貼り付けてください。',
   'sftp.private_key_invalid': 'この秘密鍵を読み込めないか、パスフレーズが違います。',
+  'sftp.problem.host_not_allowed':
+    'ホストがループバック、プライベート、リンクローカル、またはメタデータのアドレス範囲にあり、配信先には使えません。',
   'sftp.problem.refused': 'サーバーが接続を拒否しました(そのポートで待ち受けていますか?)。',
   'sftp.problem.unreachable': 'ホストに到達できませんでした(名前またはネットワーク)。',
   'sftp.problem.timeout': 'サーバーが時間内に応答しませんでした。',
