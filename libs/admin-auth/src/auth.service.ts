@@ -37,9 +37,11 @@ export class AuthService {
    */
   async signIn(loginId: string, password: string, ip: string | null, previousTokenHash?: string): Promise<SignInResult> {
     const em = this.em.fork();
-    const admin = await em.findOne(AdminAccount, { loginId }, { populate: ['passwordHash'] });
-    const passwordOk = await PasswordHasher.verify(admin?.passwordHash, password);
+    // The lockout is checked first: a locked login ID or address costs no argon2 run (the expensive part of a
+    // guessing attack), and PasswordHasher.verify still runs for unknown IDs so timing does not tell them apart.
     const locked = await this.throttle.isLocked(loginId, ip);
+    const admin = await em.findOne(AdminAccount, { loginId }, { populate: ['passwordHash'] });
+    const passwordOk = !locked && (await PasswordHasher.verify(admin?.passwordHash, password));
     if (!admin || !passwordOk || admin.disabledAt || locked) {
       const lockedNow = locked ? false : await this.throttle.recordFailure(loginId, ip);
       await this.audit.recordNow({

@@ -69,7 +69,13 @@ export class DspConfig {
   };
   readonly mail: { smtpUrl: string | undefined; from: string; outboxOnly: boolean };
   /** Participants and enrollment: pre-created accounts, the funnel, consent-link invitations. */
-  readonly participants: { precreatedCredentialsExpireDays: number; staleAfterDays: number; consentInvitationsPerHour: number };
+  readonly participants: {
+    precreatedCredentialsExpireDays: number;
+    staleAfterDays: number;
+    consentInvitationsPerHour: number;
+    /** Requests per client address and minute to /consent/…, shared by every web process. */
+    consentRateLimitPerMinute: number;
+  };
   /** What withdrawing consent does besides revoking the tokens. */
   readonly withdrawal: { keepsData: boolean };
   /** The REST API for partner systems. */
@@ -163,6 +169,7 @@ export class DspConfig {
       precreatedCredentialsExpireDays: env.PRECREATED_CREDENTIALS_EXPIRE_DAYS,
       staleAfterDays: env.STALE_AFTER_DAYS,
       consentInvitationsPerHour: env.CONSENT_INVITATIONS_PER_HOUR,
+      consentRateLimitPerMinute: env.CONSENT_RATE_LIMIT_PER_MINUTE,
     };
     this.withdrawal = { keepsData: env.WITHDRAWAL_KEEPS_DATA === 'true' };
     this.api = { accessTokenTtlSeconds: env.API_ACCESS_TOKEN_TTL_SECONDS, rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE };

@@ -225,6 +225,16 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL: must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /**
+   * Requests one client address may make to the participant-facing pages (/consent/…) per minute, shared by
+   * every web process; more are answered 429. Participants behind one NAT share an address: keep it generous.
+   */
+  @Transform(toInt)
+  @Min(10, { message: 'CONSENT_RATE_LIMIT_PER_MINUTE: must be between 10 and 1000000' })
+  @Max(1_000_000, { message: 'CONSENT_RATE_LIMIT_PER_MINUTE: must be between 10 and 1000000' })
+  @IsInt({ message: 'CONSENT_RATE_LIMIT_PER_MINUTE: must be a whole number' })
+  CONSENT_RATE_LIMIT_PER_MINUTE: number = 300;
+
   /** A pre-created participant account whose generated password is never used stops working after this many days. */
   @Transform(toInt)
   @Min(1, { message: 'PRECREATED_CREDENTIALS_EXPIRE_DAYS: must be between 1 and 365' })
