@@ -8,9 +8,10 @@ import { Mailer } from '@opendsp/mail';
 import { AdminAccount, type AdminRole } from './admin-account.entity.js';
 import { AdminSession } from './admin-session.entity.js';
 import { AdminToken, type AdminTokenPurpose } from './admin-token.entity.js';
-import { findUsableToken, issueAdminToken, oneTimeLinkPath } from './admin-tokens.js';
+import { findUsableToken, issueAdminToken, oneTimeLinkPath, TOKEN_LIFETIME_MS } from './admin-tokens.js';
 import { spendTotpStep, totpSecretAad } from './auth.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { hashToken } from './secret-token.js';
 import { passwordProblem } from './password-policy.js';
 import { SessionsService } from './sessions.service.js';
 import { totpStep } from './totp.js';
@@ -96,13 +97,15 @@ export class AdminAccountsService {
       createdAt: { $gt: new Date(Date.now() - RESET_MAIL_INTERVAL_MS) },
     });
     if (recent > 0) return em.flush();
-    const token = issueAdminToken(em, admin, 'reset');
+    const issuedAt = new Date();
+    const token = issueAdminToken(em, admin, 'reset', issuedAt);
     await em.flush();
     const lang = this.languageOf(admin);
     await this.mailer.send({
       to: admin.email,
       subject: translate(lang, 'mail.reset.subject', { partner: this.config.environment.partnerName }),
       text: translate(lang, 'mail.reset.body', { name: admin.displayName, link: this.linkFor('reset', token), minutes: 30 }),
+      linkExpiresAt: new Date(issuedAt.getTime() + TOKEN_LIFETIME_MS.reset),
     });
   }
 
@@ -259,10 +262,12 @@ export class AdminAccountsService {
   /** Mails an invitation (setup) link. */
   async mailSetupLink(admin: AdminAccount, token: string): Promise<void> {
     const lang = this.languageOf(admin);
+    const issued = await this.em.fork().findOne(AdminToken, { tokenHash: hashToken(token) });
     await this.mailer.send({
       to: admin.email,
       subject: translate(lang, 'mail.invite.subject', { partner: this.config.environment.partnerName }),
       text: translate(lang, 'mail.invite.body', { name: admin.displayName, loginId: admin.loginId, link: this.linkFor('setup', token) }),
+      linkExpiresAt: issued?.expiresAt ?? new Date(Date.now() + TOKEN_LIFETIME_MS.setup),
     });
   }
 
