@@ -37,9 +37,10 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * is safely in the inbox (one INSERT), and a worker turns it into a pull.
  *
  * Machine-facing: no cookies, no CSRF, outside the admin IP allowlist. It protects itself: a source-address
- * allowlist and a shared secret (settings; production refuses to start with neither unless NOTIFICATION_AUTH=none),
- * a per-address rate limit shared by every web process, a small body limit (`notificationBodyReader`), and an
- * inbox that holds at most one waiting notification per user and type, so a flood costs at most one pull. Duplicates and notifications about unknown users are acknowledged like any
+ * allowlist and a shared secret (settings; production refuses to start with neither unless
+ * NOTIFICATION_AUTH=none), a per-address rate limit shared by every web process, a small body limit
+ * (`notificationBodyReader`), and an inbox that holds at most one waiting notification per user and type, so
+ * a flood costs at most one pull. Duplicates and notifications about unknown users are acknowledged like any
  * other, so OMRON stops retrying and learns nothing about who is enrolled. Answers are always JSON.
  */
 @Controller('omron/notifications')
