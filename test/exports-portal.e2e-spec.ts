@@ -60,6 +60,8 @@ describe('exports in the portal', () => {
         PROCESS_ROLE: 'web',
         DSP_DATA_TRANSFER_METHODS: 'api,sftp,csv',
         EXPORT_PARTNER_ID: 'acme',
+        // The test SFTP server listens on loopback, which destinations may only use when allowed.
+        EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: 'true',
       }),
       startSftpServer({ username: 'dsp', password: SFTP_PASSWORD }),
     ]);

@@ -96,6 +96,8 @@ describe('SFTP delivery interrupted by a killed process', () => {
       EXPORT_PARTNER_ID: 'acme',
       SFTP_ROWS_PER_FILE: '50',
       SFTP_TIMEOUT_SECONDS: '5',
+      // The test SFTP server listens on loopback, which destinations may only use when allowed.
+      EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: 'true',
     });
     [app, server] = await Promise.all([createDspApp(loadDspConfig(env)), startSftpServer({ username: 'dsp', password: PASSWORD })]);
     await app.init();

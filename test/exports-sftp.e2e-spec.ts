@@ -76,6 +76,8 @@ describe(SftpDeliveryService.name, () => {
         SFTP_RETRY_BASE_SECONDS: '60',
         SFTP_RETRY_MAX_SECONDS: '200',
         SFTP_TIMEOUT_SECONDS: '5',
+        // The test SFTP server listens on loopback, which destinations may only use when allowed.
+        EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: 'true',
       }),
     );
     [app, server] = await Promise.all([
@@ -250,7 +252,7 @@ describe(SftpDeliveryService.name, () => {
     await server.stop();
     try {
       const first = Date.now();
-      expect(await deliver(destination)).toMatchObject({ status: 'failed', error: expect.stringContaining('refused the connection') });
+      expect(await deliver(destination)).toMatchObject({ status: 'failed', error: expect.stringContaining('could not be reached') });
       const failed = Date.now();
       let state = await reload(destination);
       expect(state.consecutiveFailures).toBe(1);
@@ -269,7 +271,7 @@ describe(SftpDeliveryService.name, () => {
       server = await startSftpServer({ username: 'dsp', password: PASSWORD, publicKey: clientKey.public, hostKey, port }, root);
     }
     const [failed] = await em.fork().find(SftpDelivery, { destination: destination.id });
-    expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: expect.stringContaining('refused') });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: expect.stringContaining('could not be reached') });
     expect(await deliver(destination)).toMatchObject({ status: 'succeeded', deliveryId: failed.id });
     const [done] = await em.fork().find(SftpDelivery, { destination: destination.id });
     expect(done).toMatchObject({ status: 'succeeded', attempts: 4, error: null, stamp: failed.stamp });
@@ -301,7 +303,7 @@ describe(SftpDeliveryService.name, () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ password: 'wrong password', port: String(server.port) }, 'auth_failed'],
       [{ password: PASSWORD, port: String(server.port), remoteBaseDir: 'no/such/folder' }, 'base_dir_missing'],
-      [{ password: PASSWORD, port: String(await freePort()) }, 'refused'],
+      [{ password: PASSWORD, port: String(await freePort()) }, 'unreachable'],
     ];
     for (const [values, problem] of cases) {
       const destination = await createDestination(destinations, {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { loadDspConfig } from '@opendsp/config';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
-import { testDspEnv } from './support/test-environment.js';
+import { testDspEnv, TEST_PRODUCTION_SETTINGS } from './support/test-environment.js';
 
 /** The tests connect from 127.0.0.1; the allowlist below does not include it. */
 const ALLOWLIST = '203.0.113.0/24';
@@ -88,7 +88,7 @@ describe('IPv4 allowlist', () => {
   it('lets loopback in during local development only', async () => {
     const development = await platform({ NODE_ENV: 'development' });
     await request(development).get('/login').expect(200);
-    const production = await platform({ NODE_ENV: 'production' });
+    const production = await platform(TEST_PRODUCTION_SETTINGS);
     await request(production).get('/login').expect(403);
   });
 });

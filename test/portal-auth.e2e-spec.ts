@@ -8,7 +8,7 @@ import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { testDspEnv } from './support/test-environment.js';
+import { testDspEnv, TEST_PRODUCTION_SETTINGS } from './support/test-environment.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -297,9 +297,9 @@ describe('admin portal sign-in, sessions and accounts', () => {
       const setup = await browser.get('/account/totp');
       const secret = /name="secret" value="([A-Z2-7]{32})"/.exec(setup.text)![1];
       expect(setup.text).toContain('src="data:image/png;base64,');
-      expect((await browser.post('/account/totp', { secret, code: '000000' })).status).toBe(422);
+      expect((await browser.post('/account/totp', { secret, code: '000000', current: PASSWORD })).status).toBe(422);
       const enrolCode = totpCode(secret);
-      expect((await browser.post('/account/totp', { secret, code: enrolCode })).status).toBe(303);
+      expect((await browser.post('/account/totp', { secret, code: enrolCode, current: PASSWORD })).status).toBe(303);
 
       const next = client();
       const afterPassword = await next.signIn('two-step', PASSWORD);
@@ -342,7 +342,9 @@ describe('admin portal sign-in, sessions and accounts', () => {
     });
 
     it('adds HSTS in production', async () => {
-      const production = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, NODE_ENV: 'production' })));
+      const production = await createDspApp(
+        loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url, ...TEST_PRODUCTION_SETTINGS })),
+      );
       await production.init();
       try {
         const page = await new PortalTestClient(production.getHttpServer()).get('/login');

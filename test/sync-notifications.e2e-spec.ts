@@ -4,7 +4,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { loadDspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from '@opendsp/measurements';
 import { Participant } from '@opendsp/participants';
-import { PULL_QUEUE } from '@opendsp/sync';
+import { PULL_QUEUE, SyncScheduling } from '@opendsp/sync';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
@@ -44,7 +44,11 @@ describe('the Notification URI receiver', () => {
     for (const app of apps) await app.close();
     await database?.drop();
   });
-  beforeEach(() => adminQuery(database.settings.url, `delete from sync_notification`));
+  beforeEach(async () => {
+    await adminQuery(database.settings.url, `delete from sync_notification`);
+    // The per-address limit is counted in the database, shared by every receiver of this test file.
+    await adminQuery(database.settings.url, `delete from api_rate_limit`);
+  });
 
   it('records a JSON notification and a form-encoded one, answering 202', async () => {
     const server = apps[0].getHttpServer();
@@ -130,7 +134,66 @@ describe('the Notification URI receiver', () => {
     }
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
-    expect(await inbox()).toHaveLength(5);
+    // One user and type: the first waits in the inbox, the others fold into it.
+    expect(await inbox()).toHaveLength(1);
+  });
+
+  it('shares the per-address rate limit across web processes', async () => {
+    const first = await receiver({ NOTIFICATION_RATE_LIMIT_PER_MINUTE: '5' });
+    const second = await receiver({ NOTIFICATION_RATE_LIMIT_PER_MINUTE: '5' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const app = i % 2 === 0 ? first : second;
+      const response = await request(app.getHttpServer())
+        .post(PATH)
+        .send({ id: omronUserId, timestamp: 1_767_225_600_000 + i, type: 'weight' });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429]);
+  });
+
+  it('holds at most one waiting notification per user and type, however many arrive at once', async () => {
+    const server = apps[0].getHttpServer();
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request(server)
+          .post(PATH)
+          .send({ id: omronUserId, timestamp: 1_767_225_600_000 + i, type: i % 2 === 0 ? 'weight' : 'bloodpressure' }),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(40).fill(202));
+    const rows = await inbox();
+    expect(rows.map((row) => row.type).sort()).toEqual(['bloodpressure', 'weight']);
+    // Once that one is dispatched, the next notification waits again.
+    await adminQuery(database.settings.url, `update sync_notification set dispatched_at = now()`);
+    await request(server).post(PATH).send({ id: omronUserId, timestamp: 1_767_225_700_000, type: 'weight' }).expect(202);
+    expect(await inbox()).toHaveLength(3);
+  });
+
+  it('keeps a notification whose timestamp is far from now, but never shows it as the last notification', async () => {
+    const app = apps[0];
+    const pinned = Date.UTC(2199, 0, 1);
+    await request(app.getHttpServer()).post(PATH).send({ id: omronUserId, timestamp: pinned, type: 'weight' }).expect(202);
+    expect((await inbox()).map((row) => row.notified_at.getTime())).toEqual([pinned]);
+
+    const [participant] = await adminQuery<{ id: string }>(database.settings.url, `select id from participant where omron_user_id = $1`, [
+      omronUserId,
+    ]);
+    const lastNotification = async () =>
+      (
+        await adminQuery<{ last_notification_at: Date | null }>(
+          database.settings.url,
+          `select last_notification_at from sync_ledger where participant_id = $1 and kind = 'weight'`,
+          [participant.id],
+        )
+      )[0]?.last_notification_at ?? null;
+    const scheduling = app.get(SyncScheduling);
+    await scheduling.requestPulls([{ participantId: participant.id, kind: 'weight', notifiedAt: new Date(pinned) }]);
+    expect(await lastNotification()).toBeNull();
+    const [{ now }] = await adminQuery<{ now: Date }>(database.settings.url, `select now() as now`);
+    await scheduling.requestPulls([{ participantId: participant.id, kind: 'weight', notifiedAt: now }]);
+    await scheduling.requestPulls([{ participantId: participant.id, kind: 'weight', notifiedAt: new Date(pinned) }]);
+    expect(await lastNotification()).toEqual(now);
   });
 
   it('takes notifications from outside the admin allowlist, and only from NOTIFICATION_ALLOWED_SOURCE_IPS when set', async () => {
@@ -148,7 +211,7 @@ describe('the Notification URI receiver', () => {
     const inside = await request(fenced.getHttpServer())
       .post(PATH)
       .set('x-forwarded-for', '198.51.100.7')
-      .send({ ...body, timestamp: 2 + body.timestamp });
+      .send({ ...body, timestamp: 2 + body.timestamp, type: 'bloodpressure' });
     expect(inside.status).toBe(202);
     expect((await inbox()).map((row) => row.notified_at.getTime())).toEqual([body.timestamp, body.timestamp + 2]);
   });
@@ -183,7 +246,7 @@ describe('a burst of notifications', () => {
   }, 120_000);
   afterAll(() => stack?.close());
 
-  it('10,000 notifications, each sent 3 times, shuffled, 50 at a time: one inbox row each, and no duplicate reading', async () => {
+  it('10,000 notifications, each sent 3 times, shuffled, 50 at a time: at most one waiting row per user and type, and no duplicate reading', async () => {
     const users: EnrolledParticipant[] = [];
     for (let index = 0; index < 10; index++) {
       const user = await stack.enroll(`burst-${index}@sandbox.test`);
@@ -227,14 +290,19 @@ describe('a burst of notifications', () => {
     expect(Object.fromEntries(statuses)).toEqual({ 202: 30_000 });
     // How fast the receiver answers is a figure, not a test: `npm run bench -- sync-notifications`.
 
-    const rows = await stack.sql<{ omron_user_id: string; type: string; notified_at: Date }>(
-      `select omron_user_id, type, notified_at from sync_notification`,
+    const rows = await stack.sql<{ omron_user_id: string; type: string; notified_at: Date; dispatched: boolean }>(
+      `select omron_user_id, type, notified_at, dispatched_at is not null as dispatched from sync_notification`,
     );
-    expect(rows).toHaveLength(10_000);
+    // Every user and type got into the inbox, never more than one of each waiting at a time (a flood folds
+    // into the waiting one), and no notification twice.
+    const pair = (id: string, type: string) => `${id}|${type}`;
+    expect(new Set(rows.map((row) => pair(row.omron_user_id, row.type)))).toEqual(
+      new Set(distinct.map((body) => pair(body.id, body.type))),
+    );
+    const waiting = rows.filter((row) => !row.dispatched).map((row) => pair(row.omron_user_id, row.type));
+    expect(new Set(waiting).size).toBe(waiting.length);
     const key = (id: string, type: string, timestamp: number) => `${id}|${type}|${timestamp}`;
-    expect(new Set(rows.map((row) => key(row.omron_user_id, row.type, row.notified_at.getTime())))).toEqual(
-      new Set(distinct.map((body) => key(body.id, body.type, body.timestamp))),
-    );
+    expect(new Set(rows.map((row) => key(row.omron_user_id, row.type, row.notified_at.getTime()))).size).toBe(rows.length);
 
     await stack.waitForIdle(180_000);
     // The pulls coalesced: a few per participant and kind, nowhere near one per notification.

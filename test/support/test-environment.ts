@@ -25,6 +25,8 @@ export function testDspEnv(overrides: Record<string, string | undefined> = {}): 
     // A fixed test key; real keys come from `openssl rand -base64 32`.
     ENCRYPTION_KEYS: 'test-key:dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0wMTIzNDU2Nzg=',
     ENCRYPTION_ACTIVE_KEY_ID: 'test-key',
+    // A test file drives many consent flows from 127.0.0.1 within a minute; the limit has its own test.
+    CONSENT_RATE_LIMIT_PER_MINUTE: '1000000',
     ...overrides,
   };
 }
@@ -39,3 +41,13 @@ export function testSandboxEnv(overrides: Record<string, string | undefined> = {
     ...overrides,
   };
 }
+
+/**
+ * What a test that runs the platform with NODE_ENV=production adds, since production refuses to start without
+ * an authenticated Notification URI and without SMTP (docs/security.md).
+ */
+export const TEST_PRODUCTION_SETTINGS: Record<string, string> = {
+  NODE_ENV: 'production',
+  NOTIFICATION_SHARED_SECRET: 'test-notification-secret-0123456789',
+  MAIL_OUTBOX_ONLY: 'true',
+};

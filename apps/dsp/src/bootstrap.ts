@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setupApiDocs } from '@opendsp/api';
 import type { DspConfig } from '@opendsp/config';
+import { explainDatabaseError } from '@opendsp/database';
 import { NOTIFICATION_PATH, notificationBodyReader } from '@opendsp/sync';
 import { createWebApp, type WebAppOptions } from '@opendsp/views';
 import { applyWebSecurity } from '@opendsp/web-security';
@@ -17,9 +18,18 @@ export async function createDspApp(config: DspConfig, options: WebAppOptions = {
   return app;
 }
 
-/** Builds the platform app and listens on the configured host and port. */
+/**
+ * Builds the platform app and listens on the configured host and port. A database that is missing,
+ * unreachable or refuses the credentials stops it with a DatabaseUnavailableError (one sentence naming the
+ * database and what to run), whichever module's first query meets it.
+ */
 export async function startDsp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
   const app = await createDspApp(config, options);
-  await app.listen(config.http.port, config.http.host);
+  try {
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw explainDatabaseError(error, config.database.url) ?? error;
+  }
   return app;
 }

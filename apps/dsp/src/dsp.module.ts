@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
+import { sourceAllowed } from '@opendsp/web-security';
 import { ApiModule } from '@opendsp/api';
 import { AuditModule } from '@opendsp/audit';
 import { ConsentModule } from '@opendsp/consent';
@@ -32,7 +33,8 @@ export class DspModule {
         ConfigModule.register(DspConfig, config),
         loggingModule(config.log),
         DspDatabaseModule.forRoot(),
-        HealthModule,
+        // Readiness details (which check failed, the database's own words) only for the allowlisted addresses.
+        HealthModule.withDetailsFor((settings: DspConfig) => sourceAllowed(settings), [DspConfig]),
         CryptoModule,
         TokensModule,
         AuditModule,

@@ -53,7 +53,12 @@ export class AccountPortalController {
   @Access('account.manage-own')
   async enableTotp(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
     const form = await validateForm(EnableTotpForm, body);
-    const outcome = form.ok ? await this.accounts.enableTotp(req.portal.user!.id, form.value.secret, form.value.code, actorOf(req)) : form;
+    const outcome = form.ok
+      ? await this.accounts.enableTotp(req.portal.user!.id, form.value.secret, form.value.code, actorOf(req), {
+          current: form.value.current,
+          currentCode: form.value.currentCode,
+        })
+      : form;
     if (!outcome.ok) {
       const secret = form.ok && /^[A-Z2-7]{32}$/.test(form.value.secret) ? form.value.secret : newTotpSecret();
       return renderPage(res, 'account/totp', { ...(await this.totpView(req, secret)), errors: outcome.errors }, 422);

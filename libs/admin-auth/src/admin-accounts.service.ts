@@ -6,10 +6,12 @@ import { SecretBox } from '@opendsp/crypto';
 import { isLanguage, translate, type FieldErrors } from '@opendsp/i18n';
 import { Mailer } from '@opendsp/mail';
 import { AdminAccount, type AdminRole } from './admin-account.entity.js';
+import { AdminSession } from './admin-session.entity.js';
 import { AdminToken, type AdminTokenPurpose } from './admin-token.entity.js';
-import { findUsableToken, issueAdminToken, oneTimeLinkPath } from './admin-tokens.js';
-import { totpSecretAad } from './auth.service.js';
+import { findUsableToken, issueAdminToken, oneTimeLinkPath, TOKEN_LIFETIME_MS } from './admin-tokens.js';
+import { spendTotpStep, totpSecretAad } from './auth.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { hashToken } from './secret-token.js';
 import { passwordProblem } from './password-policy.js';
 import { SessionsService } from './sessions.service.js';
 import { totpStep } from './totp.js';
@@ -95,13 +97,15 @@ export class AdminAccountsService {
       createdAt: { $gt: new Date(Date.now() - RESET_MAIL_INTERVAL_MS) },
     });
     if (recent > 0) return em.flush();
-    const token = issueAdminToken(em, admin, 'reset');
+    const issuedAt = new Date();
+    const token = issueAdminToken(em, admin, 'reset', issuedAt);
     await em.flush();
     const lang = this.languageOf(admin);
     await this.mailer.send({
       to: admin.email,
       subject: translate(lang, 'mail.reset.subject', { partner: this.config.environment.partnerName }),
       text: translate(lang, 'mail.reset.body', { name: admin.displayName, link: this.linkFor('reset', token), minutes: 30 }),
+      linkExpiresAt: new Date(issuedAt.getTime() + TOKEN_LIFETIME_MS.reset),
     });
   }
 
@@ -153,16 +157,54 @@ export class AdminAccountsService {
     return admin.totpSecretCiphertext !== null;
   }
 
-  /** Turns on TOTP once the admin proves their authenticator has the secret by entering its current code. */
-  async enableTotp(adminId: string, secret: string, code: string, actor: AuditActor): Promise<Outcome> {
-    if (!/^[A-Z2-7]{32}$/.test(secret)) return { ok: false, errors: { code: 'totp.invalid' } };
-    const step = totpStep(secret, code);
-    if (step === null) return { ok: false, errors: { code: 'totp.invalid' } };
+  /**
+   * Turns on TOTP, or replaces the authenticator, once the admin proves three things: they know the password
+   * (a session left open is not enough), the new authenticator has the secret (its current code), and, when
+   * TOTP is on already, they hold the old authenticator too (a code from it, spent like a sign-in code).
+   */
+  async enableTotp(
+    adminId: string,
+    secret: string,
+    code: string,
+    actor: AuditActor,
+    proof: { current: string; currentCode?: string },
+  ): Promise<Outcome> {
+    return this.em.fork().transactional(async (em): Promise<Outcome> => {
+      const admin = await em.findOneOrFail(AdminAccount, { id: adminId }, { populate: ['passwordHash', 'totpSecretCiphertext'] });
+      if (!(await PasswordHasher.verify(admin.passwordHash, proof.current)))
+        return { ok: false, errors: { current: 'password.current_wrong' } };
+      if (!/^[A-Z2-7]{32}$/.test(secret)) return { ok: false, errors: { code: 'totp.invalid' } };
+      const step = totpStep(secret, code);
+      if (step === null) return { ok: false, errors: { code: 'totp.invalid' } };
+      if (admin.totpSecretCiphertext) {
+        const oldStep = proof.currentCode
+          ? totpStep(this.secrets.decrypt(admin.totpSecretCiphertext, totpSecretAad(admin.id)), proof.currentCode)
+          : null;
+        if (oldStep === null || !(await spendTotpStep(em, admin.id, oldStep)))
+          return { ok: false, errors: { currentCode: 'totp.invalid' } };
+      }
+      const replacing = admin.totpSecretCiphertext !== null;
+      await em.nativeUpdate(
+        AdminAccount,
+        { id: admin.id },
+        { totpSecretCiphertext: this.secrets.encrypt(secret, totpSecretAad(admin.id)), totpLastStep: String(step) },
+      );
+      this.audit.record(em, { action: 'account.totp_enabled', actor, detail: replacing ? { replaced: true } : undefined });
+      return { ok: true } as const;
+    });
+  }
+
+  /**
+   * A partner admin turns off another admin's TOTP (a lost phone); that admin signs in with the password
+   * alone until they enrol again. Their sessions end. Audited as admin.totp_reset.
+   */
+  async resetTotp(id: string, actor: AuditActor): Promise<Outcome> {
+    if (id === actor.adminId) return { ok: false, errors: { admin: 'admins.totp_reset_self' } };
     return this.em.fork().transactional(async (em) => {
-      const admin = await em.findOneOrFail(AdminAccount, { id: adminId });
-      admin.totpSecretCiphertext = this.secrets.encrypt(secret, totpSecretAad(admin.id));
-      admin.totpLastStep = String(step);
-      this.audit.record(em, { action: 'account.totp_enabled', actor });
+      const admin = await this.get(em, id);
+      await em.nativeUpdate(AdminAccount, { id: admin.id }, { totpSecretCiphertext: null, totpLastStep: null });
+      await em.nativeDelete(AdminSession, { admin: admin.id });
+      this.audit.record(em, { action: 'admin.totp_reset', actor, target: { type: 'admin', id: admin.id } });
       return { ok: true } as const;
     });
   }
@@ -220,10 +262,12 @@ export class AdminAccountsService {
   /** Mails an invitation (setup) link. */
   async mailSetupLink(admin: AdminAccount, token: string): Promise<void> {
     const lang = this.languageOf(admin);
+    const issued = await this.em.fork().findOne(AdminToken, { tokenHash: hashToken(token) });
     await this.mailer.send({
       to: admin.email,
       subject: translate(lang, 'mail.invite.subject', { partner: this.config.environment.partnerName }),
       text: translate(lang, 'mail.invite.body', { name: admin.displayName, loginId: admin.loginId, link: this.linkFor('setup', token) }),
+      linkExpiresAt: issued?.expiresAt ?? new Date(Date.now() + TOKEN_LIFETIME_MS.setup),
     });
   }
 

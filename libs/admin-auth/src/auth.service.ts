@@ -37,9 +37,11 @@ export class AuthService {
    */
   async signIn(loginId: string, password: string, ip: string | null, previousTokenHash?: string): Promise<SignInResult> {
     const em = this.em.fork();
-    const admin = await em.findOne(AdminAccount, { loginId }, { populate: ['passwordHash'] });
-    const passwordOk = await PasswordHasher.verify(admin?.passwordHash, password);
+    // The lockout is checked first: a locked login ID or address costs no argon2 run (the expensive part of a
+    // guessing attack), and PasswordHasher.verify still runs for unknown IDs so timing does not tell them apart.
     const locked = await this.throttle.isLocked(loginId, ip);
+    const admin = await em.findOne(AdminAccount, { loginId }, { populate: ['passwordHash'] });
+    const passwordOk = !locked && (await PasswordHasher.verify(admin?.passwordHash, password));
     if (!admin || !passwordOk || admin.disabledAt || locked) {
       const lockedNow = locked ? false : await this.throttle.recordFailure(loginId, ip);
       await this.audit.recordNow({
@@ -75,25 +77,30 @@ export class AuthService {
       !locked && admin.totpSecretCiphertext
         ? totpStep(this.secrets.decrypt(admin.totpSecretCiphertext, totpSecretAad(admin.id)), code)
         : null;
-    // A code is good once: a step at or before the last accepted one is a replay.
-    if (step === null || (admin.totpLastStep !== null && step <= Number(admin.totpLastStep))) {
+    // A code is good once: the step is spent by one conditional UPDATE, so of two requests carrying the same
+    // code at the same moment exactly one wins, and a step at or before the last accepted one is a replay.
+    const signedIn =
+      step === null
+        ? null
+        : await em.transactional(async (tx) => {
+            if (!(await spendTotpStep(tx, adminId, step))) return null;
+            const account = await tx.findOneOrFail(AdminAccount, { id: adminId });
+            account.lastLoginAt = new Date();
+            await tx.nativeDelete(AdminSession, { tokenHash: pendingTokenHash });
+            this.audit.record(tx, {
+              action: 'auth.login',
+              actor: { adminId: account.id, login: account.loginId, ip },
+              detail: { secondFactor: 'totp' },
+            });
+            return { kind: 'signed-in', token: this.sessions.start(tx, account, 'signed-in', ip) } as const;
+          });
+    if (!signedIn) {
       if (!locked) await this.throttle.recordFailure(admin.loginId, ip);
       await this.audit.recordNow({ action: 'auth.totp_failed', actor: { adminId: admin.id, login: admin.loginId, ip } });
       return { kind: 'failed' };
     }
     await this.throttle.clear(admin.loginId);
-    return em.transactional(async (tx) => {
-      const account = await tx.findOneOrFail(AdminAccount, { id: adminId });
-      account.totpLastStep = String(step);
-      account.lastLoginAt = new Date();
-      await tx.nativeDelete(AdminSession, { tokenHash: pendingTokenHash });
-      this.audit.record(tx, {
-        action: 'auth.login',
-        actor: { adminId: account.id, login: account.loginId, ip },
-        detail: { secondFactor: 'totp' },
-      });
-      return { kind: 'signed-in', token: this.sessions.start(tx, account, 'signed-in', ip) };
-    });
+    return signedIn;
   }
 
   /** Ends the session and records it. */
@@ -101,4 +108,17 @@ export class AuthService {
     await this.sessions.end(tokenHash);
     if (actor.adminId) await this.audit.recordNow({ action: 'auth.logout', actor });
   }
+}
+
+/**
+ * Marks a TOTP step used, atomically: one UPDATE that succeeds only while the step is after the last one
+ * accepted. True when this call spent it; false for a replay, however concurrent.
+ */
+export async function spendTotpStep(em: EntityManager, adminId: string, step: number): Promise<boolean> {
+  const updated = await em.nativeUpdate(
+    AdminAccount,
+    { id: adminId, totpSecretCiphertext: { $ne: null }, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: String(step) } }] },
+    { totpLastStep: String(step) },
+  );
+  return updated === 1;
 }

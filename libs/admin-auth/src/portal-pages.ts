@@ -23,6 +23,7 @@ export const NOTICES = [
   'signed_out',
   'totp_enabled',
   'totp_disabled',
+  'totp_reset',
   'invited',
   'link_sent',
   'group_created',

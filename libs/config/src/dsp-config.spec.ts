@@ -171,6 +171,86 @@ describe('loadDspConfig', () => {
     ]);
   });
 
+  describe('in production (closed by default)', () => {
+    /** A production environment that satisfies every production rule; each test takes one away. */
+    const production = (overrides: Record<string, string | undefined> = {}) =>
+      testDspEnv({
+        NODE_ENV: 'production',
+        PUBLIC_BASE_URL: 'https://dsp.example.com',
+        NOTIFICATION_SHARED_SECRET: 'notification-secret-0123456789',
+        SMTP_URL: 'smtps://user:password@mail.example.com:465',
+        ...overrides,
+      });
+
+    it('starts with a secret or a sender allowlist for notifications, https addresses and SMTP', () => {
+      expect(loadDspConfig(production()).notifications).toMatchObject({ explicitlyOpen: false });
+      const fenced = loadDspConfig(
+        production({ NOTIFICATION_SHARED_SECRET: undefined, NOTIFICATION_ALLOWED_SOURCE_IPS: '198.51.100.0/28' }),
+      );
+      expect(fenced.notifications.allowedSourceIps).toEqual(['198.51.100.0/28']);
+    });
+
+    it('refuses an unauthenticated Notification URI, naming the variables', () => {
+      expect(problemsOf(production({ NOTIFICATION_SHARED_SECRET: undefined }))).toEqual([
+        expect.stringMatching(/^NOTIFICATION_SHARED_SECRET or NOTIFICATION_ALLOWED_SOURCE_IPS: .*NOTIFICATION_AUTH=none/),
+      ]);
+    });
+
+    it('accepts NOTIFICATION_AUTH=none as an explicit choice, and remembers it for the environment page', () => {
+      const config = loadDspConfig(production({ NOTIFICATION_SHARED_SECRET: undefined, NOTIFICATION_AUTH: 'none' }));
+      expect(config.notifications.explicitlyOpen).toBe(true);
+      expect(problemsOf(testDspEnv({ NOTIFICATION_AUTH: 'off' }))).toEqual(['NOTIFICATION_AUTH: must be none, or unset']);
+    });
+
+    it.each([
+      ['PUBLIC_BASE_URL', 'http://dsp.example.com'],
+      ['OMRON_OAUTH_WEBSITE_URL', 'http://omron.example.com'],
+      ['OMRON_OAUTH_API_URL', 'http://omron-sandbox:3100/stg'],
+      ['OMRON_ID_TOKEN_ISSUER', 'http://issuer.example.com'],
+      ['OMRON_JWKS_URL', 'http://issuer.example.com/jwks.json'],
+    ])('refuses cleartext %s', (name, url) => {
+      expect(problemsOf(production({ [name]: url }))).toEqual([`${name}: must be an https:// URL in production`]);
+    });
+
+    it('allows plain http to loopback addresses, for tests and a local sandbox', () => {
+      const config = loadDspConfig(
+        production({
+          PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+          OMRON_OAUTH_API_URL: 'http://localhost:3100/stg',
+          OMRON_JWKS_URL: 'http://[::1]:3100/j',
+        }),
+      );
+      expect(config.omron.apiUrl).toBe('http://localhost:3100/stg');
+    });
+
+    it('refuses to run without SMTP_URL unless MAIL_OUTBOX_ONLY=true', () => {
+      expect(problemsOf(production({ SMTP_URL: undefined }))).toEqual([
+        expect.stringMatching(/^SMTP_URL: required in production .*MAIL_OUTBOX_ONLY=true/),
+      ]);
+      expect(loadDspConfig(production({ SMTP_URL: undefined, MAIL_OUTBOX_ONLY: 'true' })).mail.outboxOnly).toBe(true);
+    });
+
+    it('names every missing production setting in one error, beside other bad variables', () => {
+      const problems = problemsOf(
+        testDspEnv({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://dsp.example.com', DSP_TIMEZONE: 'Nowhere' }),
+      );
+      expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+        'DSP_TIMEZONE',
+        'NOTIFICATION_SHARED_SECRET or NOTIFICATION_ALLOWED_SOURCE_IPS',
+        'PUBLIC_BASE_URL',
+        'SMTP_URL',
+      ]);
+    });
+
+    it('is also what an unset NODE_ENV means', () => {
+      expect(problemsOf(production({ NODE_ENV: undefined, SMTP_URL: undefined }))).toEqual([expect.stringMatching(/^SMTP_URL: /)]);
+    });
+
+    it('leaves development and tests open', () => {
+      expect(loadDspConfig(testDspEnv({ NODE_ENV: 'development' })).notifications.sharedSecret).toBeUndefined();
+    });
+  });
+
   it('treats empty variables as unset, so blank lines in .env fall back to defaults', () => {
     expect(loadDspConfig(testDspEnv({ PORT: '', PROCESS_ROLE: '' })).http.port).toBe(3000);
   });

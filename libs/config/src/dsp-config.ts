@@ -67,9 +67,15 @@ export class DspConfig {
     /** CIDRs of trusted reverse proxies; empty: X-Forwarded-For is ignored. */
     trustProxy: string[];
   };
-  readonly mail: { smtpUrl: string | undefined; from: string };
+  readonly mail: { smtpUrl: string | undefined; from: string; outboxOnly: boolean };
   /** Participants and enrollment: pre-created accounts, the funnel, consent-link invitations. */
-  readonly participants: { precreatedCredentialsExpireDays: number; staleAfterDays: number; consentInvitationsPerHour: number };
+  readonly participants: {
+    precreatedCredentialsExpireDays: number;
+    staleAfterDays: number;
+    consentInvitationsPerHour: number;
+    /** Requests per client address and minute to /consent/…, shared by every web process. */
+    consentRateLimitPerMinute: number;
+  };
   /** What withdrawing consent does besides revoking the tokens. */
   readonly withdrawal: { keepsData: boolean };
   /** The REST API for partner systems. */
@@ -94,6 +100,8 @@ export class DspConfig {
     rateLimitPerMinute: number;
     allowedSourceIps: string[];
     sharedSecret: string | undefined;
+    /** NOTIFICATION_AUTH=none: unauthenticated notifications were chosen explicitly (a warning on the environment page). */
+    explicitlyOpen: boolean;
   };
   /** The portal's data views (dashboard figures). */
   readonly dataViews: { dashboardRefreshSeconds: number };
@@ -102,6 +110,8 @@ export class DspConfig {
     /** The partner's folder in SFTP delivery paths. */
     partnerId: string;
     sftp: {
+      /** EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: destinations in loopback, private and metadata ranges are allowed. */
+      allowPrivateHosts: boolean;
       rowsPerFile: number;
       ecgRowsPerFile: number;
       maxFilesPerFolder: number;
@@ -154,11 +164,12 @@ export class DspConfig {
       loginLockoutMinutes: env.LOGIN_LOCKOUT_MINUTES,
       trustProxy: env.TRUST_PROXY ?? [],
     };
-    this.mail = { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM };
+    this.mail = { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, outboxOnly: env.MAIL_OUTBOX_ONLY === 'true' };
     this.participants = {
       precreatedCredentialsExpireDays: env.PRECREATED_CREDENTIALS_EXPIRE_DAYS,
       staleAfterDays: env.STALE_AFTER_DAYS,
       consentInvitationsPerHour: env.CONSENT_INVITATIONS_PER_HOUR,
+      consentRateLimitPerMinute: env.CONSENT_RATE_LIMIT_PER_MINUTE,
     };
     this.withdrawal = { keepsData: env.WITHDRAWAL_KEEPS_DATA === 'true' };
     this.api = { accessTokenTtlSeconds: env.API_ACCESS_TOKEN_TTL_SECONDS, rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE };
@@ -180,11 +191,13 @@ export class DspConfig {
       rateLimitPerMinute: env.NOTIFICATION_RATE_LIMIT_PER_MINUTE,
       allowedSourceIps: env.NOTIFICATION_ALLOWED_SOURCE_IPS ?? [],
       sharedSecret: env.NOTIFICATION_SHARED_SECRET,
+      explicitlyOpen: env.NOTIFICATION_AUTH === 'none',
     };
     this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
     this.exports = {
       partnerId: env.EXPORT_PARTNER_ID ?? env.DSP_ENVIRONMENT_ID,
       sftp: {
+        allowPrivateHosts: env.EXPORT_SFTP_ALLOW_PRIVATE_HOSTS === 'true',
         rowsPerFile: env.SFTP_ROWS_PER_FILE,
         ecgRowsPerFile: env.SFTP_ECG_ROWS_PER_FILE,
         maxFilesPerFolder: env.SFTP_MAX_FILES_PER_FOLDER,
@@ -201,11 +214,13 @@ export function loadDspConfig(env: Record<string, string | undefined>): DspConfi
   const missingDatabase = env.DATABASE_URL
     ? []
     : ['DATABASE_URL: required to run the platform on its own (`npm start` starts an embedded database and sets it)'];
+  // Judged on the raw variables, so they are listed together with any other bad variable.
+  const production = (env.NODE_ENV || 'production') === 'production' ? productionProblems(env) : [];
   let parsed: DspEnvironment;
   try {
     parsed = loadEnvironment(DspEnvironment, env);
   } catch (error) {
-    if (error instanceof ConfigValidationError) throw new ConfigValidationError([...missingDatabase, ...error.problems]);
+    if (error instanceof ConfigValidationError) throw new ConfigValidationError([...missingDatabase, ...error.problems, ...production]);
     throw error;
   }
   const keyIds = parseEncryptionKeyList(parsed.ENCRYPTION_KEYS).map((key) => key.id);
@@ -214,7 +229,46 @@ export function loadDspConfig(env: Record<string, string | undefined>): DspConfi
     ...(keyIds.includes(parsed.ENCRYPTION_ACTIVE_KEY_ID)
       ? []
       : [`ENCRYPTION_ACTIVE_KEY_ID: "${parsed.ENCRYPTION_ACTIVE_KEY_ID}" is not one of the IDs in ENCRYPTION_KEYS (${keyIds.join(', ')})`]),
+    ...production,
   ];
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return new DspConfig(parsed, parsed.DATABASE_URL!);
+}
+
+/** True for URLs whose host is this machine: tests and a local sandbox may use plain http there. */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What production refuses, so a deployment is closed by default (docs/security.md): an unauthenticated
+ * Notification URI, cleartext addresses, and mail that silently never leaves the database.
+ */
+function productionProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!env.NOTIFICATION_SHARED_SECRET && !env.NOTIFICATION_ALLOWED_SOURCE_IPS?.trim() && env.NOTIFICATION_AUTH !== 'none') {
+    problems.push(
+      "NOTIFICATION_SHARED_SECRET or NOTIFICATION_ALLOWED_SOURCE_IPS: production needs one to authenticate OMRON's notifications " +
+        '(set NOTIFICATION_AUTH=none to accept unauthenticated notifications knowingly)',
+    );
+  }
+  const urls: [string, string | undefined][] = [
+    ['PUBLIC_BASE_URL', env.PUBLIC_BASE_URL],
+    ['OMRON_OAUTH_WEBSITE_URL', env.OMRON_OAUTH_WEBSITE_URL],
+    ['OMRON_OAUTH_API_URL', env.OMRON_OAUTH_API_URL],
+    ['OMRON_ID_TOKEN_ISSUER', env.OMRON_ID_TOKEN_ISSUER],
+    ['OMRON_JWKS_URL', env.OMRON_JWKS_URL],
+  ];
+  for (const [name, url] of urls) {
+    if (url && /^http:\/\//i.test(url) && !isLoopbackUrl(url)) problems.push(`${name}: must be an https:// URL in production`);
+  }
+  if (!env.SMTP_URL && env.MAIL_OUTBOX_ONLY !== 'true') {
+    problems.push('SMTP_URL: required in production (or set MAIL_OUTBOX_ONLY=true to keep mail in the database outbox only)');
+  }
+  return problems;
 }

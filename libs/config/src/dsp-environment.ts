@@ -225,6 +225,16 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL: must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /**
+   * Requests one client address may make to the participant-facing pages (/consent/…) per minute, shared by
+   * every web process; more are answered 429. Participants behind one NAT share an address: keep it generous.
+   */
+  @Transform(toInt)
+  @Min(10, { message: 'CONSENT_RATE_LIMIT_PER_MINUTE: must be between 10 and 1000000' })
+  @Max(1_000_000, { message: 'CONSENT_RATE_LIMIT_PER_MINUTE: must be between 10 and 1000000' })
+  @IsInt({ message: 'CONSENT_RATE_LIMIT_PER_MINUTE: must be a whole number' })
+  CONSENT_RATE_LIMIT_PER_MINUTE: number = 300;
+
   /** A pre-created participant account whose generated password is never used stops working after this many days. */
   @Transform(toInt)
   @Min(1, { message: 'PRECREATED_CREDENTIALS_EXPIRE_DAYS: must be between 1 and 365' })
@@ -343,7 +353,7 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'NOTIFICATION_MAX_BODY_BYTES: must be a whole number' })
   NOTIFICATION_MAX_BODY_BYTES: number = 4096;
 
-  /** Notifications accepted per source address and minute, per web process; more are answered 429. */
+  /** Notifications accepted per source address and minute, shared by every web process; more are answered 429. */
   @Transform(toInt)
   @Min(1, { message: 'NOTIFICATION_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
   @Max(1_000_000, { message: 'NOTIFICATION_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000' })
@@ -364,6 +374,26 @@ export class DspEnvironment extends DatabaseEnvironment {
   @MinLength(16, { message: 'NOTIFICATION_SHARED_SECRET: at least 16 characters' })
   @IsString({ message: 'NOTIFICATION_SHARED_SECRET: must be text' })
   NOTIFICATION_SHARED_SECRET?: string;
+
+  /**
+   * `none` says, explicitly, that the receiver takes unauthenticated notifications. Production refuses to
+   * start without NOTIFICATION_SHARED_SECRET or NOTIFICATION_ALLOWED_SOURCE_IPS unless this is set, and the
+   * environment page then shows a red warning.
+   */
+  @IsOptional()
+  @IsIn(['none'], { message: 'NOTIFICATION_AUTH: must be none, or unset' })
+  NOTIFICATION_AUTH?: 'none';
+
+  /** `true` lets production run without SMTP_URL, keeping mail in the database outbox only (a deliberate choice). */
+  @IsIn(['true', 'false'], { message: 'MAIL_OUTBOX_ONLY: must be true or false' })
+  MAIL_OUTBOX_ONLY: string = 'false';
+
+  /**
+   * `true` allows SFTP destinations in loopback, private, link-local and cloud-metadata address ranges; by
+   * default they are refused, so the portal cannot be used to probe the platform's own network.
+   */
+  @IsIn(['true', 'false'], { message: 'EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: must be true or false' })
+  EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: string = 'false';
   /**
    * The partner's ID in SFTP delivery paths (`data/{partnerId}/{kind}/{groupId}/…`); defaults to
    * DSP_ENVIRONMENT_ID. Letters, digits, dashes and underscores, so it is safe as a folder name.

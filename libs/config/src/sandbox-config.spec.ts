@@ -20,6 +20,14 @@ describe('loadSandboxConfig', () => {
     expect(config.rateLimit.requestsPerMinute).toBe(60);
   });
 
+  it('refuses to start in production without SANDBOX_ADMIN_TOKEN, naming it, since an empty token opens the admin API', () => {
+    expect(() => loadSandboxConfig(testSandboxEnv({ NODE_ENV: 'production' }))).toThrow(/SANDBOX_ADMIN_TOKEN: required in production/);
+    expect(() => loadSandboxConfig(testSandboxEnv({ NODE_ENV: undefined }))).toThrow(/SANDBOX_ADMIN_TOKEN/);
+    const config = loadSandboxConfig(testSandboxEnv({ NODE_ENV: 'production', SANDBOX_ADMIN_TOKEN: 'sandbox-admin-token-0123456789' }));
+    expect(config.adminToken).toBe('sandbox-admin-token-0123456789');
+    expect(loadSandboxConfig(testSandboxEnv({ NODE_ENV: 'development' })).adminToken).toBeUndefined();
+  });
+
   it.each([
     ['SANDBOX_PUBLIC_URL', 'localhost:3100', 'SANDBOX_PUBLIC_URL: must be an absolute http(s) URL'],
     ['SANDBOX_PUBLIC_URL', undefined, 'SANDBOX_PUBLIC_URL: must be an absolute http(s) URL'],

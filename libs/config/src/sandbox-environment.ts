@@ -56,7 +56,10 @@ export class SandboxEnvironment extends DatabaseEnvironment {
   @IsString({ message: 'SANDBOX_APPS_FILE: must be a file path' })
   SANDBOX_APPS_FILE?: string;
 
-  /** Bearer token for the sandbox's admin JSON API; without it the admin API is open (the sandbox listens on loopback). */
+  /**
+   * Bearer token for the sandbox's admin JSON API. Without it the admin API is open, which only development
+   * and tests may have: with NODE_ENV=production the sandbox refuses to start without it.
+   */
   @IsOptional()
   @MinLength(16, { message: 'SANDBOX_ADMIN_TOKEN: must be at least 16 characters' })
   SANDBOX_ADMIN_TOKEN?: string;
@@ -112,6 +115,12 @@ export class SandboxConfig {
 
 export function loadSandboxConfig(env: Record<string, string | undefined>): SandboxConfig {
   const parsed = loadEnvironment(SandboxEnvironment, { ...env });
-  if (!parsed.DATABASE_URL) throw new ConfigValidationError(['DATABASE_URL: required to run the sandbox on its own']);
-  return new SandboxConfig(parsed, parsed.DATABASE_URL);
+  const problems = [
+    ...(parsed.DATABASE_URL ? [] : ['DATABASE_URL: required to run the sandbox on its own']),
+    ...(parsed.NODE_ENV === 'production' && !parsed.SANDBOX_ADMIN_TOKEN
+      ? ['SANDBOX_ADMIN_TOKEN: required in production (without it anyone who reaches the sandbox can read and rotate client secrets)']
+      : []),
+  ];
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return new SandboxConfig(parsed, parsed.DATABASE_URL!);
 }

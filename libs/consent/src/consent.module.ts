@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { LoginThrottleService, PortalCookies } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { ConsentCookies } from './consent-cookies.js';
+import { ConsentRateLimiter, ConsentRateLimitMiddleware } from './consent-rate-limit.middleware.js';
 import { ConsentFlow } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { ConsentLinkOpen } from './consent-link-open.entity.js';
@@ -44,6 +45,11 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
     ParticipantSessions,
     ParticipantSignInService,
     ParticipantPageService,
+    ConsentRateLimiter,
   ],
 })
-export class ConsentModule {}
+export class ConsentModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ConsentRateLimitMiddleware).forRoutes('consent/*path');
+  }
+}

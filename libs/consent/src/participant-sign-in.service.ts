@@ -4,6 +4,7 @@ import { LoginThrottleService, PasswordHasher, passwordProblem } from '@opendsp/
 import { AuditLog } from '@opendsp/audit';
 import type { FieldErrors } from '@opendsp/i18n';
 import { Participant } from '@opendsp/participants';
+import { ParticipantSession } from './participant-session.entity.js';
 
 export type ParticipantSignInResult =
   | { kind: 'failed' }
@@ -32,17 +33,24 @@ export class ParticipantSignInService {
 
   async signIn(loginId: string, password: string, ip: string | null): Promise<ParticipantSignInResult> {
     const em = this.em.fork();
-    const participant = await em.findOne(Participant, { loginId });
-    const passwordOk = await PasswordHasher.verify(participant?.passwordHash, password);
+    // The lockout first: a locked login ID or address costs no argon2 run.
     const locked = await this.throttle.isLocked(throttleLogin(loginId), throttleAddress(ip));
+    const participant = await em.findOne(Participant, { loginId });
+    const passwordOk = !locked && (await PasswordHasher.verify(participant?.passwordHash, password));
     const actor = { adminId: null, login: loginId.slice(0, 200), ip };
     if (!participant || !passwordOk || locked) {
       const lockedNow = locked ? false : await this.throttle.recordFailure(throttleLogin(loginId), throttleAddress(ip));
-      await this.audit.recordNow({
-        action: 'participant.login_failed',
-        actor,
-        detail: { reason: locked ? 'locked' : !participant ? 'unknown-login' : 'wrong-password' },
-      });
+      // Audited with throttling: failures count towards the lockout, and once the login ID or the address is
+      // locked, further attempts add nothing to the audit log (the locked_out event stands for them), so a
+      // public sign-in page cannot be used to flood the log. At most LOGIN_MAX_FAILURES rows per login ID, and
+      // 4x that per address, per lockout period.
+      if (!locked) {
+        await this.audit.recordNow({
+          action: 'participant.login_failed',
+          actor,
+          detail: { reason: !participant ? 'unknown-login' : 'wrong-password' },
+        });
+      }
       if (lockedNow) {
         this.logger.warn({ ip }, 'participant login ID locked after repeated failures');
         await this.audit.recordNow({ action: 'participant.locked_out', actor });
@@ -83,6 +91,8 @@ export class ParticipantSignInService {
     await em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Participant, { id: participantId });
       Object.assign(row, { passwordHash: await PasswordHasher.hash(password), mustChangePassword: false, credentialsExpireAt: null });
+      // Sessions signed in with the old password end with it.
+      await tx.nativeDelete(ParticipantSession, { participant: row.id });
       this.audit.record(tx, {
         action: 'participant.password_changed',
         actor: { adminId: null, login: row.loginId, ip },

@@ -3,6 +3,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DspConfig } from '@opendsp/config';
 import { dspOrmConfig } from './dsp-orm.config.js';
+import { explainDatabaseError } from './database-unavailable.js';
 import { assertEnvironmentStamp } from './environment-stamp.js';
 
 /** MikroORM for the platform; refuses to start against a database of another DSP environment. */
@@ -26,7 +27,15 @@ export class DspDatabaseModule implements OnModuleInit {
     };
   }
 
+  /**
+   * The first query of the process: a database that is missing, unreachable or never migrated stops the start
+   * with one sentence (DatabaseUnavailableError, EnvironmentMismatchError), not the driver's error object.
+   */
   async onModuleInit(): Promise<void> {
-    await assertEnvironmentStamp(this.orm.em, { type: this.config.environment.type, id: this.config.environment.id });
+    try {
+      await assertEnvironmentStamp(this.orm.em, { type: this.config.environment.type, id: this.config.environment.id });
+    } catch (error) {
+      throw explainDatabaseError(error, this.config.database.url) ?? error;
+    }
   }
 }

@@ -20,7 +20,10 @@ async function stampTableExists(em: EntityManager): Promise<boolean> {
 export async function assertEnvironmentStamp(em: EntityManager, expected: EnvironmentIdentity): Promise<void> {
   const stamp = (await stampTableExists(em)) ? await em.fork().findOne(EnvironmentStamp, { id: 1 }) : null;
   if (!stamp) {
-    throw new EnvironmentMismatchError('The database has not been migrated for any DSP environment yet: run `npm run migrate` first.');
+    const [{ name }] = await em.getConnection().execute<{ name: string }[]>(`select current_database() as name`);
+    throw new EnvironmentMismatchError(
+      `The database "${name}" has not been migrated for any DSP environment yet: run \`npm run migrate\` first.`,
+    );
   }
   if (stamp.environmentType !== expected.type || stamp.environmentId !== expected.id) {
     throw new EnvironmentMismatchError(

@@ -1,3 +1,4 @@
+export * from './database-unavailable.js';
 export * from './dsp-database.module.js';
 export * from './dsp-entities.js';
 export * from './dsp-orm.config.js';

@@ -8,7 +8,11 @@ describe(redactUrl.name, () => {
     ['/reset?token=t0k3n&lang=ja', '/reset?token=%5BRedacted%5D&lang=ja'],
     ['/participants?group=G1&page=2', '/participants?group=G1&page=2'],
     ['/health', '/health'],
-  ])('redacts secret query values in %s', (url, expected) => {
+    ['/setup/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5', '/setup/[Redacted]'],
+    ['/password-reset/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5?lang=en', '/password-reset/[Redacted]?lang=en'],
+    ['/setup/abc/../x', '/setup/[Redacted]/../x'],
+    ['/groups/G1/setup', '/groups/G1/setup'],
+  ])('redacts secret path segments and query values in %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });
 });

@@ -21,8 +21,18 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** Returns a request URL with the values of secret query parameters replaced by `[Redacted]`. */
+/**
+ * Paths whose last segment is a secret: the admin portal's one-time links (`/setup/:token`,
+ * `/password-reset/:token`). A route that carries a secret in its path must be listed here.
+ */
+const SECRET_PATH_SEGMENTS = /^(\/(?:setup|password-reset))\/[^/?#]+/;
+
+/**
+ * Returns a request URL with secret path segments and the values of secret query parameters replaced by
+ * `[Redacted]`.
+ */
 export function redactUrl(url: string): string {
+  url = url.replace(SECRET_PATH_SEGMENTS, '$1/[Redacted]');
   const queryStart = url.indexOf('?');
   if (queryStart < 0) return url;
   const params = new URLSearchParams(url.slice(queryStart + 1));

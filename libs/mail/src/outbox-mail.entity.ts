@@ -19,9 +19,14 @@ export class OutboxMail {
   @Property({ type: 'text' })
   textBody: string;
 
-  constructor(toAddress: string, subject: string, textBody: string) {
+  /** When the one-time link in the body stops working; the body is replaced then (Mailer.purgeExpiredLinks). */
+  @Property({ type: 'timestamptz', nullable: true })
+  linkExpiresAt: Date | null = null;
+
+  constructor(toAddress: string, subject: string, textBody: string, linkExpiresAt: Date | null = null) {
     this.toAddress = toAddress;
     this.subject = subject;
     this.textBody = textBody;
+    this.linkExpiresAt = linkExpiresAt;
   }
 }

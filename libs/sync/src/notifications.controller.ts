@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Controller, Logger, Post, Req, Res } from '@nestjs/common';
+import { Controller, Logger, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { SkipCsrf } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { isMeasurementType } from '@opendsp/omron-api';
-import { ipv4Matcher } from '@opendsp/web-security';
+import { ipv4Matcher, SharedRateLimiter } from '@opendsp/web-security';
 import { NotificationInbox, type InboxNotification } from './notification-inbox.js';
 
 /** Parses the notification's `timestamp`: epoch milliseconds (a number or digits), or an ISO 8601 date-time. */
@@ -37,16 +36,18 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * POSTs `{id, timestamp, type}` when a user's readings change; this answers 202 as soon as the notification
  * is safely in the inbox (one INSERT), and a worker turns it into a pull.
  *
- * Machine-facing: no cookies, no CSRF, outside the admin IP allowlist. It protects itself: an optional
- * source-address allowlist and shared secret (settings), a per-address rate limit, a small body limit
- * (`notificationBodyReader`). Duplicates and notifications about unknown users are acknowledged like any
+ * Machine-facing: no cookies, no CSRF, outside the admin IP allowlist. It protects itself: a source-address
+ * allowlist and a shared secret (settings; production refuses to start with neither unless
+ * NOTIFICATION_AUTH=none), a per-address rate limit shared by every web process, a small body limit
+ * (`notificationBodyReader`), and an inbox that holds at most one waiting notification per user and type, so
+ * a flood costs at most one pull. Duplicates and notifications about unknown users are acknowledged like any
  * other, so OMRON stops retrying and learns nothing about who is enrolled. Answers are always JSON.
  */
 @Controller('omron/notifications')
 @SkipCsrf()
-export class NotificationsController {
+export class NotificationsController implements OnModuleDestroy {
   private readonly logger = new Logger(NotificationsController.name);
-  private readonly limiter: RateLimiterMemory;
+  private readonly limiter: SharedRateLimiter;
   private readonly allowedSource: ((address: string | undefined) => boolean) | null;
   private readonly secret: Buffer | null;
 
@@ -55,7 +56,11 @@ export class NotificationsController {
     config: DspConfig,
   ) {
     const settings = config.notifications;
-    this.limiter = new RateLimiterMemory({ points: settings.rateLimitPerMinute, duration: 60 });
+    this.limiter = new SharedRateLimiter(config.database.url, {
+      keyPrefix: 'notification',
+      points: settings.rateLimitPerMinute,
+      durationSeconds: 60,
+    });
     this.allowedSource = settings.allowedSourceIps.length > 0 ? ipv4Matcher(settings.allowedSourceIps) : null;
     this.secret = settings.sharedSecret ? digest(settings.sharedSecret) : null;
   }
@@ -67,11 +72,9 @@ export class NotificationsController {
       this.logger.warn({ ip: req.ip }, 'notification from an address outside NOTIFICATION_ALLOWED_SOURCE_IPS refused');
       return answer(403, { statusCode: 403, message: 'This address may not send notifications' });
     }
-    try {
-      await this.limiter.consume(req.ip ?? 'unknown');
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      res.set('Retry-After', String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))));
+    const rate = await this.limiter.consume(req.ip ?? 'unknown');
+    if (!rate.allowed) {
+      res.set('Retry-After', String(rate.retryAfterSeconds));
       return answer(429, { statusCode: 429, message: 'Too many notifications; retry later' });
     }
     if (this.secret && !this.authenticated(req)) {
@@ -93,6 +96,10 @@ export class NotificationsController {
       this.logger.error({ err: error }, 'notification could not be recorded');
       answer(503, { statusCode: 503, message: 'The notification could not be recorded; retry later' });
     }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.limiter.close();
   }
 
   private authenticated(req: Request): boolean {

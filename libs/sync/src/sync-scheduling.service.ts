@@ -4,6 +4,14 @@ import { fromKysely, type KyselyTransactionLike } from 'pg-boss';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { SyncJobs } from './sync-jobs.js';
 
+/**
+ * A notification's own timestamp is the sender's word. One further than this from now is kept in the inbox
+ * (and still asks for a pull) but never becomes the ledger's "last notification", so nobody can pin the
+ * displayed time at the year 2199.
+ */
+const PLAUSIBLE_NOTIFICATION_PAST = '30 days';
+const PLAUSIBLE_NOTIFICATION_FUTURE = '10 minutes';
+
 /** A request for a participant's readings of one kind to be pulled. */
 export interface PullRequest {
   participantId: string;
@@ -67,7 +75,10 @@ export class SyncScheduling {
     const merged = mergeRequests(requests);
     await (em ?? this.em.fork()).execute(
       `insert into "sync_ledger" as l ("participant_id", "kind", "requested_full", "requested_since", "pending_since", "last_requested_at", "last_notification_at", "updated_at")
-       select i."participant_id", i."kind", coalesce(i."want_full", false), i."since", now(), now(), i."notified_at", now()
+       select i."participant_id", i."kind", coalesce(i."want_full", false), i."since", now(), now(),
+              case when i."notified_at" between now() - interval '${PLAUSIBLE_NOTIFICATION_PAST}' and now() + interval '${PLAUSIBLE_NOTIFICATION_FUTURE}'
+                   then i."notified_at" end,
+              now()
        from jsonb_to_recordset(?::jsonb) as i("participant_id" uuid, "kind" text, "want_full" boolean, "since" text, "notified_at" timestamptz)
        on conflict ("participant_id", "kind") do update set
          "requested_full" = l."requested_full" or excluded."requested_full",

@@ -1,2 +1,3 @@
 export * from './ip-matcher.js';
 export * from './web-security.js';
+export * from './shared-rate-limiter.js';

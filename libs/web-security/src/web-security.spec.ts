@@ -1,5 +1,5 @@
 import { loadDspConfig } from '@opendsp/config';
-import { testDspEnv } from '../../../test/support/test-environment.js';
+import { TEST_PRODUCTION_SETTINGS, testDspEnv } from '../../../test/support/test-environment.js';
 import { sourceAllowed } from './web-security.js';
 
 describe(sourceAllowed.name, () => {
@@ -22,6 +22,7 @@ describe(sourceAllowed.name, () => {
     ['production', '127.0.0.1', false],
     ['production', undefined, false],
   ] as const)('NODE_ENV=%s: %s → %s', (nodeEnv, address, expected) => {
-    expect(sourceAllowed(config({ NODE_ENV: nodeEnv }))(address)).toBe(expected);
+    const settings = nodeEnv === 'production' ? TEST_PRODUCTION_SETTINGS : { NODE_ENV: nodeEnv };
+    expect(sourceAllowed(config(settings))(address)).toBe(expected);
   });
 });

@@ -82,6 +82,15 @@ export class AdminsPortalController {
     redirectTo(res, `/admins/${id}?notice=link_sent`);
   }
 
+  /** A partner admin turns off another admin's second factor (a lost phone); audited as admin.totp_reset. */
+  @Post(':id/totp/reset')
+  @Access('admins.manage')
+  async resetTotp(@Req() req: PortalRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const outcome = await this.accounts.resetTotp(id, actorOf(req));
+    if (!outcome.ok) return renderPage(res, 'admins/details', { ...(await this.detailsView(req, id)), errors: outcome.errors }, 422);
+    redirectTo(res, `/admins/${id}?notice=totp_reset`);
+  }
+
   private async setDisabled(req: PortalRequest, res: Response, id: string, disabled: boolean): Promise<void> {
     const outcome = await this.accounts.setDisabled(id, disabled, actorOf(req));
     if (!outcome.ok) return renderPage(res, 'admins/details', { ...(await this.detailsView(req, id)), errors: outcome.errors }, 422);

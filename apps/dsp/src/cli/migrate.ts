@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigValidationError, DatabaseEnvironment, ENVIRONMENT_TYPES, loadEnvironment } from '@opendsp/config';
-import { EnvironmentMismatchError, migrateDspDatabase } from '@opendsp/database';
+import { DatabaseUnavailableError, EnvironmentMismatchError, explainDatabaseError, migrateDspDatabase } from '@opendsp/database';
 import { IsIn, Matches } from 'class-validator';
 
 /** What `npm run migrate` needs: the database and the environment to stamp it with. */
@@ -21,6 +21,12 @@ try {
   );
   console.log(applied.length > 0 ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'Database is up to date.');
 } catch (error) {
+  const explained = error instanceof DatabaseUnavailableError ? error : explainDatabaseError(error, process.env.DATABASE_URL ?? '');
+  if (explained) {
+    // One sentence naming the database and what to do, not the driver's error object.
+    console.error(explained.message);
+    process.exit(78);
+  }
   if (error instanceof ConfigValidationError || error instanceof EnvironmentMismatchError) {
     console.error(error.message);
     process.exit(78);

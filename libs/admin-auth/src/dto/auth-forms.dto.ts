@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { trimmed } from '@opendsp/i18n';
 
 const asString = ({ value }: { value: unknown }): string => (typeof value === 'string' ? value : '');
@@ -55,6 +55,17 @@ export class EnableTotpForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   secret!: string;
+
+  /** The admin's password: a session left open is not enough to bind a new authenticator. */
+  @Transform(asString)
+  @IsNotEmpty({ message: 'form.required' })
+  current!: string;
+
+  /** When TOTP is on already (replacing the authenticator), a code from the current one. */
+  @IsOptional()
+  @Transform(trimmed)
+  @MaxLength(20, { message: 'form.too_long' })
+  currentCode?: string;
 
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })

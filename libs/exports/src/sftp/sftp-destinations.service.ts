@@ -13,6 +13,7 @@ import type { SftpDestinationForm } from '../dto/export-forms.dto.js';
 import { nextRunOf } from './cron-schedule.js';
 import { SftpDelivery, SftpDeliveryFile } from './sftp-delivery.entity.js';
 import { SftpDestination } from './sftp-destination.entity.js';
+import { vetHost } from './host-guard.js';
 import { SftpError, SftpSession, type SftpProblem, type SftpTarget } from './sftp-session.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -154,6 +155,7 @@ export class SftpDestinationsService {
       passphrase: destination.authMethod === 'private_key' ? secret('passphrase', destination.passphraseCiphertext) : undefined,
       hostKeyFingerprint: destination.hostKeyFingerprint,
       timeoutMs: this.config.exports.sftp.timeoutSeconds * 1000,
+      allowPrivateHosts: this.config.exports.sftp.allowPrivateHosts,
     };
   }
 
@@ -192,17 +194,30 @@ export class SftpDestinationsService {
     const errors: FieldErrors = {};
     const groups = await em.find(ProgramGroup, { groupId: { $in: form.groupIds } });
     if (groups.length !== new Set(form.groupIds).size) errors.groupIds = 'sftp.groups_unknown';
-    if (form.authMethod === 'password' && !form.password && !(destination.authMethod === 'password' && destination.passwordCiphertext))
+    if (!(await vetHost(form.host, this.config.exports.sftp.allowPrivateHosts)).allowed) errors.host = 'sftp.host_private';
+    // Stored credentials belong to the server they were entered for: pointing the destination at another
+    // host or port drops them unless they are entered again, so they are never sent to a server nobody typed
+    // them for.
+    const moved = destination.host !== form.host || destination.port !== form.port;
+    const kept = (method: SftpDestination['authMethod'], ciphertext: string | null) =>
+      !moved && destination.authMethod === method && ciphertext !== null;
+    if (form.authMethod === 'password' && !form.password && !kept('password', destination.passwordCiphertext))
       errors.password = 'sftp.password_required';
     if (form.authMethod === 'private_key') {
       if (form.privateKey) {
         const parsed = ssh2.utils.parseKey(form.privateKey, form.passphrase || undefined);
         if (parsed instanceof Error) errors.privateKey = 'sftp.private_key_invalid';
-      } else if (!(destination.authMethod === 'private_key' && destination.privateKeyCiphertext)) {
+      } else if (!kept('private_key', destination.privateKeyCiphertext)) {
         errors.privateKey = 'sftp.private_key_required';
       }
     }
+    // Nothing is changed before this point: a refused form leaves the destination as it was.
     if (Object.keys(errors).length > 0) return errors;
+    if (moved) {
+      destination.passwordCiphertext = null;
+      destination.privateKeyCiphertext = null;
+      destination.passphraseCiphertext = null;
+    }
 
     const scheduleChanged = destination.schedule !== form.schedule || !destination.nextRunAt;
     Object.assign(destination, {

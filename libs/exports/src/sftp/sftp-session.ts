@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
 import ssh2, { type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { vetHost } from './host-guard.js';
 import { hostKeyFingerprint } from './host-key.js';
 
 const { Client } = ssh2;
@@ -16,9 +17,12 @@ export interface SftpTarget {
   /** The pinned fingerprint; a server presenting another key (or any key, when null) is refused. */
   hostKeyFingerprint: string | null;
   timeoutMs: number;
+  /** EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: without it, hosts in loopback, private and metadata ranges are refused. */
+  allowPrivateHosts: boolean;
 }
 
 export const SFTP_PROBLEMS = [
+  'host_not_allowed',
   'refused',
   'unreachable',
   'timeout',
@@ -85,10 +89,17 @@ export class SftpSession {
   ) {}
 
   static async open(target: SftpTarget): Promise<SftpSession> {
+    const vetted = await vetHost(target.host, target.allowPrivateHosts);
+    if (!vetted.allowed) {
+      throw new SftpError(
+        'host_not_allowed',
+        `${target.host}:${target.port} is in a loopback, private, link-local or metadata address range (EXPORT_SFTP_ALLOW_PRIVATE_HOSTS)`,
+      );
+    }
     const client = new Client();
     let presented: string | null = null;
     const config: ConnectConfig = {
-      host: target.host,
+      host: vetted.address,
       port: target.port,
       username: target.username,
       password: target.password,
@@ -111,6 +122,8 @@ export class SftpSession {
         client.setNoDelay(true);
       });
     } catch (error) {
+      // Ending a connection that never finished its handshake emits one more error; it says nothing new.
+      client.on('error', () => undefined);
       client.end();
       throw SftpSession.connectError(error, target, presented);
     }
@@ -140,10 +153,15 @@ export class SftpSession {
         `${where} presented host key ${presented}, not the pinned ${target.hostKeyFingerprint}; refused to connect`,
         presented,
       );
-    if (code === 'ECONNREFUSED') return new SftpError('refused', `${where} refused the connection`, presented);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
-      return new SftpError('unreachable', `${where} could not be reached (${code})`, presented);
-    if (level === 'client-timeout' || code === 'ETIMEDOUT') return new SftpError('timeout', `${where} did not answer in time`, presented);
+    // A closed port (refused), a filtered one (no answer) and an unreachable host read the same, so "test
+    // connection" cannot be used to map which ports of a host are open.
+    if (
+      !presented &&
+      (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET'].includes(code ?? '') ||
+        level === 'client-timeout' ||
+        level === 'client-socket')
+    )
+      return new SftpError('unreachable', `${where} could not be reached, or did not answer as an SSH server in time`, presented);
     if (level === 'client-authentication') return new SftpError('auth_failed', `${where} refused the user name and credentials`, presented);
     return new SftpError('remote_error', `${where}: ${message ?? String(error)}`, presented);
   }

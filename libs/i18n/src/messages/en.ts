@@ -71,6 +71,8 @@ export const en = {
   'totp.qr_alt': 'QR code for your authenticator app',
   'totp.manual': 'Cannot scan? Enter this key:',
   'totp.enable': 'Turn on',
+  'totp.replace_note': 'To replace your authenticator, scan the new key and confirm with your password and a code from the current app.',
+  'totp.current_code': 'Code from your current authenticator',
 
   'setup.title': 'Set your password',
   'setup.lead': 'Choose the password for the login ID {loginId}.',
@@ -334,6 +336,8 @@ export const en = {
   'admins.enable': 'Enable',
   'admins.resend_link': 'Send a new setup link',
   'admins.not_yourself': 'You cannot disable your own account.',
+  'admins.totp_reset': 'Reset two-step verification',
+  'admins.totp_reset_self': 'Turn off your own two-step verification on your account page.',
 
   'nav.api_clients': 'API clients',
   'api_clients.title': 'API clients',
@@ -401,6 +405,8 @@ export const en = {
   'environment.allowed_ips': 'Allowed source IP addresses',
   'environment.transfer_methods': 'Data transfer methods',
   'environment.change_note': 'Changes to these settings are made by the operator in the environment configuration.',
+  'environment.notifications_open':
+    "Warning: the Notification URI accepts unauthenticated notifications (NOTIFICATION_AUTH=none). Anyone who knows a participant's OMRON user ID can trigger pulls. Set NOTIFICATION_SHARED_SECRET or NOTIFICATION_ALLOWED_SOURCE_IPS.",
 
   'audit.title': 'Audit log',
   'audit.lead': 'Every admin action and security event. Entries cannot be changed or deleted.',
@@ -526,6 +532,8 @@ export const en = {
   'sftp.sha256': 'SHA-256',
   'sftp.change_seq': 'Change sequence',
   'sftp.host_invalid': 'Please enter a host name or an IP address.',
+  'sftp.host_private':
+    'This host is in a loopback, private, link-local or metadata address range, which destinations may not use (EXPORT_SFTP_ALLOW_PRIVATE_HOSTS).',
   'sftp.port_invalid': 'Please enter a port number (1–65535).',
   'sftp.username_invalid': 'A user name has no spaces.',
   'sftp.fingerprint_invalid': 'This is not a SHA-256 host key fingerprint (SHA256: and 43 characters).',
@@ -537,6 +545,8 @@ export const en = {
   'sftp.password_required': 'Please enter the password.',
   'sftp.private_key_required': 'Please paste the private key.',
   'sftp.private_key_invalid': 'This private key cannot be read, or the passphrase is wrong.',
+  'sftp.problem.host_not_allowed':
+    'The host is in a loopback, private, link-local or metadata address range, which destinations may not use.',
   'sftp.problem.refused': 'The server refused the connection (is anything listening on that port?).',
   'sftp.problem.unreachable': 'The host could not be reached (name or network).',
   'sftp.problem.timeout': 'The server did not answer in time.',
@@ -934,4 +944,5 @@ export const en = {
   'notice.sync_not_connected': 'This participant has no working OMRON connection to sync from.',
   'notice.sync_unavailable': 'Sync is not available in this installation yet; nothing was queued.',
   'notice.dead_letter_retried': 'The job has been sent back to its queue.',
+  'notice.totp_reset': 'Two-step verification was reset; the admin signs in with the password until they turn it on again.',
 };

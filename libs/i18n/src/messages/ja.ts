@@ -75,6 +75,8 @@ export const ja: Record<keyof typeof en, string> = {
   'totp.qr_alt': '認証アプリ用の QR コード',
   'totp.manual': '読み取れない場合はこのキーを入力してください:',
   'totp.enable': '有効にする',
+  'totp.replace_note': '認証アプリを置き換えるには、新しいキーを読み取り、パスワードと現在のアプリのコードで確認してください。',
+  'totp.current_code': '現在の認証アプリのコード',
 
   'setup.title': 'パスワードの設定',
   'setup.lead': 'ログイン ID {loginId} のパスワードを設定してください。',
@@ -336,6 +338,8 @@ export const ja: Record<keyof typeof en, string> = {
   'admins.enable': '有効にする',
   'admins.resend_link': '新しい設定用リンクを送信',
   'admins.not_yourself': '自分のアカウントは無効にできません。',
+  'admins.totp_reset': '2 段階認証をリセット',
+  'admins.totp_reset_self': '自分の 2 段階認証はアカウントページで無効にしてください。',
 
   'nav.api_clients': 'API クライアント',
   'api_clients.title': 'API クライアント',
@@ -404,6 +408,8 @@ export const ja: Record<keyof typeof en, string> = {
   'environment.allowed_ips': 'アクセス元 IP アドレス',
   'environment.transfer_methods': 'データ連携方法',
   'environment.change_note': 'これらの設定の変更は、運用者が環境設定で行います。',
+  'environment.notifications_open':
+    '警告: 通知URIが認証なしの通知を受け付けています（NOTIFICATION_AUTH=none）。参加者のOMRONユーザーIDを知る人は誰でも取得を起動できます。NOTIFICATION_SHARED_SECRET または NOTIFICATION_ALLOWED_SOURCE_IPS を設定してください。',
 
   'audit.title': '監査ログ',
   'audit.lead': 'すべての管理操作とセキュリティイベントの記録です。記録は変更も削除もできません。',
@@ -530,6 +536,8 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.sha256': 'SHA-256',
   'sftp.change_seq': '変更連番',
   'sftp.host_invalid': 'ホスト名または IP アドレスを入力してください。',
+  'sftp.host_private':
+    'このホストはループバック、プライベート、リンクローカル、またはメタデータのアドレス範囲にあり、配信先には使えません（EXPORT_SFTP_ALLOW_PRIVATE_HOSTS）。',
   'sftp.port_invalid': 'ポート番号(1〜65535)を入力してください。',
   'sftp.username_invalid': 'ユーザー名に空白は使えません。',
   'sftp.fingerprint_invalid': 'SHA-256 のホスト鍵フィンガープリント(SHA256: と 43 文字)ではありません。',
@@ -541,6 +549,8 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.password_required': 'パスワードを入力してください。',
   'sftp.private_key_required': '秘密鍵を貼り付けてください。',
   'sftp.private_key_invalid': 'この秘密鍵を読み込めないか、パスフレーズが違います。',
+  'sftp.problem.host_not_allowed':
+    'ホストがループバック、プライベート、リンクローカル、またはメタデータのアドレス範囲にあり、配信先には使えません。',
   'sftp.problem.refused': 'サーバーが接続を拒否しました(そのポートで待ち受けていますか?)。',
   'sftp.problem.unreachable': 'ホストに到達できませんでした(名前またはネットワーク)。',
   'sftp.problem.timeout': 'サーバーが時間内に応答しませんでした。',
@@ -938,4 +948,5 @@ export const ja: Record<keyof typeof en, string> = {
   'notice.sync_not_connected': 'この参加者には同期に使える OMRON 接続がありません。',
   'notice.sync_unavailable': 'この環境では同期をまだ利用できません。何も登録していません。',
   'notice.dead_letter_retried': 'ジョブをキューに戻しました。',
+  'notice.totp_reset': '2 段階認証をリセットしました。再び有効にするまで、この管理者はパスワードだけでログインします。',
 };

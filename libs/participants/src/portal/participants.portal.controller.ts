@@ -222,7 +222,10 @@ export class ParticipantsPortalController {
     @Param('groupId') groupId: string,
     @Param('ogscId') ogscId: string,
   ): Promise<void> {
-    const { sheetId } = await this.provisioning.resetCredentials(groupId, ogscId, actorOf(req), { sheetFor: req.portal.user!.id });
+    const { sheetId } = await this.provisioning.resetCredentials(groupId, ogscId, actorOf(req), {
+      sheetFor: req.portal.user!.id,
+      actorRole: req.portal.user!.role,
+    });
     redirectTo(res, `/groups/${groupId}/credential-sheet?sheet=${sheetId}`);
   }
 

@@ -1,7 +1,7 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { PasswordHasher } from '@opendsp/admin-auth';
+import { PasswordHasher, type AdminRole } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
@@ -81,13 +81,18 @@ export class ParticipantProvisioning {
 
   /**
    * Issues a new generated password for a pre-created participant who lost theirs (or let it expire): it must
-   * be changed at the next sign-in and expires like the first one. The old password stops working at once.
+   * be changed at the next sign-in and expires like the first one. The old password, and every session signed
+   * in with it, stop working at once.
+   *
+   * The credentials are the participant's, not the group's: someone also enrolled in another group may only be
+   * reset by a partner admin, or a group admin could take over an account that shares data with groups they
+   * cannot see. Refused with 403, changing nothing.
    */
   async resetCredentials(
     groupId: string,
     ogscId: string,
     actor: AuditActor,
-    options: { sheetFor?: string } = {},
+    options: { sheetFor?: string; actorRole?: AdminRole } = {},
   ): Promise<{ credential: ProvisionedCredential; credentialsExpireAt: Date; sheetId: string | null }> {
     const password = generatePassword();
     const passwordHash = await PasswordHasher.hash(password);
@@ -101,10 +106,16 @@ export class ParticipantProvisioning {
       const participant = enrollment?.participant;
       if (!enrollment || !participant || participant.enrollmentMethod !== 'pre_created' || !participant.loginId)
         throw new NotFoundException();
+      if (options.actorRole !== 'partner-admin') {
+        const elsewhere = await em.count(Enrollment, { participant, group: { $ne: group }, status: { $ne: 'withdrawn' } });
+        if (elsewhere > 0) throw new ForbiddenException('Only a partner admin may reset a participant enrolled in other groups');
+      }
       const credentialsExpireAt = this.expiry(new Date());
       participant.passwordHash = passwordHash;
       participant.mustChangePassword = true;
       participant.credentialsExpireAt = credentialsExpireAt;
+      // The participant page's sessions (libs/consent) end with the password they were signed in with.
+      await em.execute(`delete from "participant_session" where "participant_id" = ?`, [participant.id]);
       const credential = {
         ogscId: participant.ogscId,
         loginId: participant.loginId,
