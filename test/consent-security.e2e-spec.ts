@@ -284,13 +284,14 @@ describe('consent flow security', () => {
   });
 });
 
-describe('consent flow with an id_token that does not verify, from outside the portal allowlist', () => {
+describe('consent flow with an identity token that does not verify, from outside the portal allowlist', () => {
   let stack: ConsentStack;
 
   beforeAll(async () => {
     // The tests connect from 127.0.0.1, which this allowlist leaves out.
     stack = await startConsentStack({
-      OMRON_ID_TOKEN_ISSUER: 'https://issuer.example/not-the-sandbox',
+      // Signed by the sandbox's key and issued by its pool, but for an audience this platform does not accept.
+      OMRON_ID_TOKEN_AUDIENCE: 'not-this-platform',
       DSP_ALLOWED_SOURCE_IPS: '203.0.113.0/24',
     });
   }, 120_000);
@@ -309,7 +310,7 @@ describe('consent flow with an id_token that does not verify, from outside the p
   });
 
   it('refuses the sign-in, keeps nothing and revokes what OMRON issued', async () => {
-    const group = await stack.group('Wrong Issuer');
+    const group = await stack.group('Wrong Audience');
     const client = stack.client();
     await stack.openLink(client, stack.consentUrl(group));
     const answer = await stack.follow(client, await stack.omron(client, 'issuer@sandbox.test'));

@@ -24,9 +24,12 @@ describe('OMRON sandbox OAuth server', () => {
   let clientSecret: string;
   const extraApps: NestExpressApplication[] = [];
 
+  // The `oidc` token profile, whose id_token openid-client expects; test/consent-upstreams.e2e-spec.ts covers `spec-example`.
   const sandbox = async (overrides: Record<string, string> = {}, port?: number) => {
     const instance = await createSandboxApp(
-      loadSandboxConfig(testSandboxEnv({ DATABASE_URL: database.settings.url, SANDBOX_PUBLIC_URL: base, ...overrides })),
+      loadSandboxConfig(
+        testSandboxEnv({ DATABASE_URL: database.settings.url, SANDBOX_PUBLIC_URL: base, SANDBOX_TOKEN_PROFILE: 'oidc', ...overrides }),
+      ),
       { shutdownHooks: false },
     );
     if (port) await instance.listen(port, '127.0.0.1');

@@ -52,9 +52,12 @@ export class DspConfig {
     apiUrl: string;
     clientId: string;
     clientSecret: string;
-    /** The id_token's expected `iss`, and where its signing keys are published. */
+    /** The identity token's expected `iss`, where its signing keys are published, and the audiences it may name. */
     idTokenIssuer: string;
     jwksUrl: string;
+    idTokenAudiences: string[];
+    /** The claim that carries the OMRON user ID. */
+    userIdClaim: string;
   };
   readonly encryption: { keys: { id: string; key: Buffer }[]; activeKeyId: string };
   readonly tokens: { refreshThresholdPercent: number; refreshMinSeconds: number; clockSkewSeconds: number; refreshesPerMinute: number };
@@ -138,7 +141,9 @@ export class DspConfig {
       clientId: env.OMRON_CLIENT_ID,
       clientSecret: env.OMRON_CLIENT_SECRET,
       idTokenIssuer: env.OMRON_ID_TOKEN_ISSUER ?? apiUrl,
-      jwksUrl: env.OMRON_JWKS_URL ?? `${apiUrl}/.well-known/jwks.json`,
+      jwksUrl: env.OMRON_JWKS_URL ?? `${(env.OMRON_ID_TOKEN_ISSUER ?? apiUrl).replace(/\/+$/, '')}/.well-known/jwks.json`,
+      idTokenAudiences: env.OMRON_ID_TOKEN_AUDIENCE?.length ? env.OMRON_ID_TOKEN_AUDIENCE : [env.OMRON_CLIENT_ID],
+      userIdClaim: env.OMRON_USER_ID_CLAIM,
     };
     this.encryption = { keys: parseEncryptionKeyList(env.ENCRYPTION_KEYS), activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID };
     this.tokens = {

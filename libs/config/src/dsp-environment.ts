@@ -122,17 +122,34 @@ export class DspEnvironment extends DatabaseEnvironment {
   OMRON_CLIENT_ID!: string;
 
   /**
-   * The `iss` of OMRON's id_tokens; defaults to OMRON_OAUTH_API_URL (the sandbox's issuer). OMRON's own tokens
-   * name their identity provider here (the spec's example: a Cognito user pool URL).
+   * The `iss` of OMRON's identity tokens (the id_token, or the access token when it is a JWT); defaults to
+   * OMRON_OAUTH_API_URL. OMRON's own tokens name their identity provider here (the spec's example: a Cognito
+   * user pool URL, `https://cognito-idp.<region>.amazonaws.com/<pool>`).
    */
   @IsOptional()
   @IsUrl(httpUrl, { message: 'OMRON_ID_TOKEN_ISSUER: must be an absolute http(s) URL' })
   OMRON_ID_TOKEN_ISSUER?: string;
 
-  /** Where the keys that sign id_tokens are published (JWKS); defaults to OMRON_OAUTH_API_URL/.well-known/jwks.json. */
+  /**
+   * Where the keys that sign OMRON's identity tokens are published (JWKS); defaults to
+   * `{OMRON_ID_TOKEN_ISSUER}/.well-known/jwks.json` (where Cognito publishes a user pool's keys).
+   */
   @IsOptional()
   @IsUrl(httpUrl, { message: 'OMRON_JWKS_URL: must be an absolute http(s) URL' })
   OMRON_JWKS_URL?: string;
+
+  /**
+   * The audiences an identity token may name (`aud`, or a Cognito access token's `client_id`), comma-separated;
+   * defaults to OMRON_CLIENT_ID. The spec's example names a Cognito app client instead of the partner's client ID.
+   */
+  @IsOptional()
+  @Transform(({ value }) => splitList(value))
+  @Matches(/^[\x21-\x7e]{1,200}$/, { each: true, message: 'OMRON_ID_TOKEN_AUDIENCE: comma-separated audience values, no spaces' })
+  OMRON_ID_TOKEN_AUDIENCE?: string[];
+
+  /** The claim of the identity token that holds the OMRON user ID (Cognito: `sub`; `custom:userId` is kept besides). */
+  @Matches(/^[A-Za-z0-9_:.-]{1,100}$/, { message: 'OMRON_USER_ID_CLAIM: a claim name such as sub or custom:userId' })
+  OMRON_USER_ID_CLAIM: string = 'sub';
 
   /** The Secret Key OMRON issued for this environment; never has a default. */
   @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })

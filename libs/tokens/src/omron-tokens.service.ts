@@ -75,6 +75,8 @@ export class OmronTokens {
         this.transition(em, connection, 'active', 'authorised again');
       }
       this.storeTokens(connection, input.tokens);
+      if (input.tokens.profile?.customUserId) connection.customUserId = input.tokens.profile.customUserId;
+      if (input.tokens.profile?.email) connection.email = input.tokens.profile.email;
       return connection;
     });
   }

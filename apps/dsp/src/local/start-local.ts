@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { ConfigValidationError, loadDspConfig, loadEnvironment, loadSandboxConfig, DatabaseEnvironment } from '@opendsp/config';
+import {
+  ConfigValidationError,
+  loadDspConfig,
+  loadEnvironment,
+  loadSandboxConfig,
+  DatabaseEnvironment,
+  platformIdentityEnvFor,
+} from '@opendsp/config';
 import {
   EMBEDDED_MAX_CONNECTIONS,
   EnvironmentMismatchError,
@@ -93,8 +100,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   try {
-    const dspConfig = loadDspConfig(dspEnv);
     const sandboxConfig = loadSandboxConfig(sandboxEnv);
+    // The platform verifies the identity tokens of the sandbox's profile (spec-example: its Cognito pool).
+    const identity = platformIdentityEnvFor(sandboxConfig);
+    const dspConfig = loadDspConfig({
+      ...dspEnv,
+      OMRON_ID_TOKEN_ISSUER: dspEnv.OMRON_ID_TOKEN_ISSUER || identity.OMRON_ID_TOKEN_ISSUER,
+      OMRON_ID_TOKEN_AUDIENCE: dspEnv.OMRON_ID_TOKEN_AUDIENCE || identity.OMRON_ID_TOKEN_AUDIENCE,
+    });
     await migrateDspDatabase(dspConfig.database, { type: dspConfig.environment.type, id: dspConfig.environment.id });
     await migrateSandboxDatabase(sandboxConfig.database);
     const { groupId } = await seedDemo(dspConfig, secrets.adminPassword);

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import { SandboxConfig } from '@opendsp/config';
 import { RegisteredApps } from '../registered-apps/registered-apps.service.js';
@@ -58,6 +58,13 @@ export class OAuthTokenController {
 
   @Get(['stg/.well-known/jwks.json', 'prd/.well-known/jwks.json', '.well-known/jwks.json'])
   jwks() {
+    return this.keys.jwks();
+  }
+
+  /** The emulated Cognito user pool's keys, where Cognito publishes them: `{iss}/.well-known/jwks.json`. */
+  @Get('cognito-idp/:pool/.well-known/jwks.json')
+  cognitoJwks(@Param('pool') pool: string) {
+    if (pool !== this.config.oauth.cognito.poolId) throw new NotFoundException('No such user pool');
     return this.keys.jwks();
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { SandboxConfig } from '@opendsp/config';
+import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { RegisteredApp } from '../registered-apps/registered-app.entity.js';
 import type { SandboxUser } from '../users/sandbox-user.entity.js';
@@ -15,17 +16,23 @@ import { newOpaqueToken, tokenDigest } from './secrets.js';
 import { SigningKeys } from './signing-keys.service.js';
 import { SandboxClock } from '../clock/sandbox-clock.js';
 
-/** The token endpoint's success body: the spec's fields, snake_case and the camelCase of its examples. */
-export interface TokenResponse {
-  success: true;
-  access_token: string;
-  refresh_token?: string;
-  id_token?: string;
-  expires_in: number;
-  token_type: 'Bearer';
-  expiresIn: number;
-  tokenType: 'Bearer';
-}
+/**
+ * The token endpoint's success body. Profile `oidc`: the spec's fields in snake_case and the camelCase of its
+ * examples, plus an `id_token`. Profile `spec-example`: exactly the example's fields (`success`, `access_token`,
+ * `refresh_token`, `expiresIn`, `tokenType`), the access token being a Cognito-style ID token.
+ */
+export type TokenResponse =
+  | {
+      success: true;
+      access_token: string;
+      refresh_token?: string;
+      id_token?: string;
+      expires_in: number;
+      token_type: 'Bearer';
+      expiresIn: number;
+      tokenType: 'Bearer';
+    }
+  | { success: true; access_token: string; refresh_token?: string; expiresIn: number; tokenType: 'Bearer' };
 
 type Params = Record<string, unknown>;
 type Refusal = { refused: OAuthErrorCode; description: string };
@@ -102,12 +109,15 @@ export class TokenService {
         row.consumedAt = new Date();
         row.grant = grant;
         em.persist(grant);
-        return { grant, nonce: row.nonce, issued: this.issueTokens(em, grant) };
+        return { grant, nonce: row.nonce, issued: await this.issueTokens(em, grant) };
       });
     if ('refused' in outcome) throw new OAuthError(outcome.refused, outcome.description);
     const { grant, issued } = outcome;
     this.logger.log(`issued tokens to ${app.clientId} for user ${grant.user.id}`);
-    const idToken = grant.scopes.includes('openid') ? await this.idToken(grant.user, app.clientId, issuer, outcome.nonce) : undefined;
+    const idToken =
+      this.config.oauth.tokenProfile === 'oidc' && grant.scopes.includes('openid')
+        ? await this.idToken(grant.user, app.clientId, issuer, outcome.nonce)
+        : undefined;
     return this.response(issued.accessToken, issued.refreshToken, idToken);
   }
 
@@ -144,7 +154,7 @@ export class TokenService {
         return this.issueTokens(em, row.grant);
       }
       // `keep` repeats the refresh token; `omit` leaves it out of the response, and the client keeps its own.
-      return { accessToken: this.issueAccessToken(em, row.grant), refreshToken: refreshRotation === 'keep' ? presented : undefined };
+      return { accessToken: await this.issueAccessToken(em, row.grant), refreshToken: refreshRotation === 'keep' ? presented : undefined };
     });
     if ('refused' in outcome) throw new OAuthError(outcome.refused, outcome.description);
     return this.response(outcome.accessToken, outcome.refreshToken);
@@ -165,19 +175,51 @@ export class TokenService {
     });
   }
 
-  private issueTokens(em: EntityManager, grant: OAuthGrant): Issued {
-    const accessToken = this.issueAccessToken(em, grant);
+  private async issueTokens(em: EntityManager, grant: OAuthGrant): Promise<Issued> {
+    const accessToken = await this.issueAccessToken(em, grant);
     if (!grant.scopes.includes('offline_access')) return { accessToken };
     const refreshToken = newOpaqueToken();
     em.persist(new OAuthToken(tokenDigest(refreshToken), 'refresh', grant, null));
     return { accessToken, refreshToken };
   }
 
-  private issueAccessToken(em: EntityManager, grant: OAuthGrant): string {
-    const accessToken = newOpaqueToken();
+  /** Only the token's digest is stored, whatever its form: the measurement API finds it by that digest. */
+  private async issueAccessToken(em: EntityManager, grant: OAuthGrant): Promise<string> {
     const expiresAt = new Date(this.clock.now().getTime() + this.config.oauth.accessTokenTtlSeconds * 1000);
+    const accessToken = this.config.oauth.tokenProfile === 'spec-example' ? await this.cognitoIdToken(grant, expiresAt) : newOpaqueToken();
     em.persist(new OAuthToken(tokenDigest(accessToken), 'access', grant, expiresAt));
     return accessToken;
+  }
+
+  /**
+   * The spec example's access token: a Cognito user pool's ID token with the example's claim set (`sub`,
+   * `email_verified`, `iss` the pool URL, `cognito:username`, `custom:userId`, `origin_jti`, `aud` a Cognito app
+   * client that is not the partner's client ID, `event_id`, `token_use: "id"`, `auth_time`, `custom:appName`,
+   * `exp`, `iat`, `jti`, `email`), RS256 with the key of the sandbox's JWKS.
+   */
+  private async cognitoIdToken(grant: OAuthGrant, expiresAt: Date): Promise<string> {
+    const { kid, privateKey } = await this.keys.current();
+    const { cognito } = this.config.oauth;
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    return new SignJWT({
+      sub: grant.user.sub,
+      email_verified: true,
+      iss: cognito.issuer,
+      'cognito:username': grant.user.sub,
+      'custom:userId': omronCustomUserId(grant.user),
+      origin_jti: grant.id,
+      aud: cognito.appClientId,
+      event_id: randomUUID(),
+      token_use: 'id',
+      auth_time: Math.floor(grant.createdAt.getTime() / 1000),
+      'custom:appName': 'OCM',
+      exp: Math.floor(expiresAt.getTime() / 1000),
+      iat: now,
+      jti: randomUUID(),
+      email: grant.user.email,
+    })
+      .setProtectedHeader({ kid, alg: 'RS256' })
+      .sign(privateKey);
   }
 
   /** The OpenID Connect id_token: RS256, `sub` the OMRON user id, `email`, `aud` the client id. */
@@ -195,6 +237,16 @@ export class TokenService {
 
   private response(accessToken: string, refreshToken?: string, idToken?: string): TokenResponse {
     const expiresIn = this.config.oauth.accessTokenTtlSeconds;
+    if (this.config.oauth.tokenProfile === 'spec-example') {
+      // Exactly the example's fields, in its order; no id_token, no scope, no snake_case lifetime.
+      return {
+        success: true,
+        access_token: accessToken,
+        ...(refreshToken ? { refresh_token: refreshToken } : {}),
+        expiresIn,
+        tokenType: 'Bearer',
+      };
+    }
     return {
       success: true,
       access_token: accessToken,
@@ -206,6 +258,11 @@ export class TokenService {
       tokenType: 'Bearer',
     };
   }
+}
+
+/** OMRON's `custom:userId` of a user: 64 hex characters like the spec's example, stable for the user. */
+export function omronCustomUserId(user: Pick<SandboxUser, 'id'>): string {
+  return createHash('sha256').update(`omron-custom-user-id:${user.id}`).digest('hex');
 }
 
 interface Issued {
