@@ -255,7 +255,9 @@ export class ConsentController {
 
   private renderSignIn(res: Response, flow: ConsentFlow, data: Record<string, unknown>, status = 200): void {
     allowFormTargets(res, this.config.omron.websiteUrl);
-    consentPage(res, 'sign-in', this.view(flow, { title: 'consent.sign_in.title', backUrl: flow.backUrl, values: {}, ...data }), status);
+    // backUrl '' (display_back:1 with an empty back_url): the header without a back icon.
+    const back = { backHeader: flow.backUrl !== null, backUrl: flow.backUrl || null };
+    consentPage(res, 'sign-in', this.view(flow, { title: 'consent.sign_in.title', ...back, values: {}, ...data }), status);
   }
 
   private renderConsent(res: Response, flow: ConsentFlow, status = 200): void {

@@ -70,7 +70,8 @@ export class GroupsPortalController {
   @Access('groups.edit')
   async editPage(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string): Promise<void> {
     const { group } = await this.groups.details(req.portal.user!, groupId);
-    renderPage(res, 'groups/form', { title: 'groups.edit_title', action: `/groups/${group.groupId}`, group, values: group });
+    const values = { displayName: group.displayName, description: group.description, backLinkOrigins: group.backLinkOrigins.join('\n') };
+    renderPage(res, 'groups/form', { title: 'groups.edit_title', action: `/groups/${group.groupId}`, group, values });
   }
 
   @Post(':groupId')

@@ -87,6 +87,7 @@ export class GroupsService {
     return this.em.fork().transactional(async (em) => {
       const group = new ProgramGroup(form.displayName);
       group.description = form.description;
+      group.backLinkOrigins = form.backLinkOrigins.map((origin) => origin.toLowerCase());
       em.persist(group);
       this.audit.record(em, {
         action: 'group.created',
@@ -101,14 +102,18 @@ export class GroupsService {
   async update(user: PortalUser, groupId: string, form: GroupForm, actor: AuditActor): Promise<ProgramGroup> {
     return this.em.fork().transactional(async (em) => {
       const group = await this.visibleGroup(em, user, groupId);
-      const before = { displayName: group.displayName, description: group.description };
+      const before = { displayName: group.displayName, description: group.description, backLinkOrigins: group.backLinkOrigins };
       group.displayName = form.displayName;
       group.description = form.description;
+      group.backLinkOrigins = form.backLinkOrigins.map((origin) => origin.toLowerCase());
       this.audit.record(em, {
         action: 'group.updated',
         actor,
         target: { type: 'group', id: group.groupId },
-        detail: { before, after: { displayName: group.displayName, description: group.description } },
+        detail: {
+          before,
+          after: { displayName: group.displayName, description: group.description, backLinkOrigins: group.backLinkOrigins },
+        },
       });
       return group;
     });

@@ -9,6 +9,7 @@ import { Migration20261123153000_api } from './Migration20261123153000_api.js';
 import { Migration20261123154000_exports } from './Migration20261123154000_exports.js';
 import { Migration20261123155000_data_views } from './Migration20261123155000_data_views.js';
 import { Migration20261206040000_omron_identity } from './Migration20261206040000_omron_identity.js';
+import { Migration20261206041000_group_back_links } from './Migration20261206041000_group_back_links.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261123154000_exports', class: Migration20261123154000_exports },
   { name: 'Migration20261123155000_data_views', class: Migration20261123155000_data_views },
   { name: 'Migration20261206040000_omron_identity', class: Migration20261206040000_omron_identity },
+  { name: 'Migration20261206041000_group_back_links', class: Migration20261206041000_group_back_links },
 ];

@@ -114,6 +114,10 @@ export const en = {
   'groups.details_title': 'Group details',
   'groups.display_name': 'Display name',
   'groups.display_name_hint': 'Shown to participants on the consent screen as the recipient of their data (project or company name).',
+  'groups.back_link_origins': 'Back-link origins',
+  'groups.back_link_origins_hint':
+    "Where a consent link's back_url may lead besides the origins of the redirect URLs: one origin per line, such as https://app.example.com.",
+  'groups.back_link_origin_invalid': 'Each line must be an origin such as https://app.example.com (no path).',
   'groups.description': 'Description',
   'groups.group_id': 'Group ID',
   'groups.copy': 'Copy',
@@ -652,6 +656,9 @@ export const en = {
   'consent_start.custom_params_keys':
     'This link is not valid: custom_params may contain only display_back, back_url and back_url_params, not {keys}.',
   'consent_start.display_back': 'This link is not valid: display_back must be 1 or 0.',
+  'consent_start.back_url_https': 'This link is not valid: back_url must be an https:// address.',
+  'consent_start.back_url_origin':
+    "This link is not valid: back_url must lead to the program's own site (the origin of one of its redirect URLs or of its back-link origins).",
   'consent_start.back_url': 'This link is not valid: with display_back:1, back_url must be an absolute http:// or https:// address.',
   'consent_start.back_url_params': 'This link is not valid: back_url_params must be name:value pairs such as param1:a,param2:b.',
 

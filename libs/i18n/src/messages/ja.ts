@@ -118,6 +118,10 @@ export const ja: Record<keyof typeof en, string> = {
   'groups.details_title': 'グループの詳細',
   'groups.display_name': '表示名',
   'groups.display_name_hint': '同意画面でデータの提供先として参加者に表示されます(プロジェクト名または会社名)。',
+  'groups.back_link_origins': '戻るリンクのオリジン',
+  'groups.back_link_origins_hint':
+    '同意リンクの back_url に指定できる、リダイレクト URL のオリジン以外のオリジン（1 行に 1 つ、例: https://app.example.com）。',
+  'groups.back_link_origin_invalid': '各行は https://app.example.com のようなオリジン（パスなし）にしてください。',
   'groups.description': '説明',
   'groups.group_id': 'グループ ID',
   'groups.copy': 'コピー',
@@ -657,6 +661,9 @@ export const ja: Record<keyof typeof en, string> = {
   'consent_start.custom_params_keys':
     'このリンクは無効です。custom_params に指定できるのは display_back、back_url、back_url_params だけです（指定されたもの: {keys}）。',
   'consent_start.display_back': 'このリンクは無効です。display_back は 1 または 0 にしてください。',
+  'consent_start.back_url_https': 'このリンクは無効です。back_url は https:// のアドレスにしてください。',
+  'consent_start.back_url_origin':
+    'このリンクは無効です。back_url はプログラム自身のサイト（リダイレクト URL または戻るリンクのオリジン）にしてください。',
   'consent_start.back_url':
     'このリンクは無効です。display_back:1 の場合、back_url は http:// または https:// で始まる絶対アドレスにしてください。',
   'consent_start.back_url_params': 'このリンクは無効です。back_url_params は param1:a,param2:b のような名前と値の組にしてください。',
