@@ -14,5 +14,6 @@ export * from './measurement-client.js';
 export * from './upstream-gate.js';
 export * from './notification-body.js';
 export * from './notification-inbox.js';
+export * from './notification-reader.js';
 export * from './notifications.controller.js';
 export * from './sync-status.service.js';

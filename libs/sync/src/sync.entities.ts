@@ -40,6 +40,32 @@ export class SyncNotification {
   /** When its pull was requested; null while waiting. */
   @Property({ type: 'timestamptz', nullable: true })
   dispatchedAt!: Date | null;
+
+  /** The body as received (capped at NOTIFICATION_RAW_BODY_MAX characters): the notification shape is a guess. */
+  @Property({ type: 'text', nullable: true })
+  rawBody!: string | null;
+}
+
+/**
+ * Notification bodies the tolerant reader could not map to a user (docs/sync.md): kept, counted on the sync page
+ * and answered 2xx, never silently dropped. Pruned with the inbox.
+ */
+@Entity({ tableName: 'sync_unrecognised_notification' })
+@Index({ properties: ['receivedAt'] })
+export class SyncUnrecognisedNotification {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string & Opt;
+
+  /** Capped at NOTIFICATION_RAW_BODY_MAX characters. */
+  @Property({ type: 'text' })
+  rawBody!: string;
+
+  /** Why it could not be mapped. */
+  @Property({ type: 'text' })
+  reason!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  receivedAt!: Date & Opt;
 }
 
 /**
@@ -198,4 +224,11 @@ export class SyncPeriodicRun {
   lastRunAt!: Date;
 }
 
-export const SYNC_ENTITIES = [SyncNotification, SyncLedgerEntry, SyncDeadLetter, SyncUpstreamState, SyncPeriodicRun];
+export const SYNC_ENTITIES = [
+  SyncNotification,
+  SyncUnrecognisedNotification,
+  SyncLedgerEntry,
+  SyncDeadLetter,
+  SyncUpstreamState,
+  SyncPeriodicRun,
+];

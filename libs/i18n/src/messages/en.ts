@@ -895,6 +895,7 @@ export const en = {
   'sync.failures_24h': 'Failures (24 h)',
   'sync.inbox': 'Notification inbox',
   'sync.inbox_received': 'Received (24 h)',
+  'sync.inbox_unrecognised': 'Unrecognised notifications (24 h)',
   'sync.inbox_pending': 'Waiting',
   'sync.inbox_duplicates': 'Duplicates dropped (24 h)',
   'sync.not_counted': 'not counted',

@@ -899,6 +899,7 @@ export const ja: Record<keyof typeof en, string> = {
   'sync.failures_24h': '失敗(24 時間)',
   'sync.inbox': '通知受信箱',
   'sync.inbox_received': '受信(24 時間)',
+  'sync.inbox_unrecognised': '認識できなかった通知（24 時間）',
   'sync.inbox_pending': '未処理',
   'sync.inbox_duplicates': '重複として破棄(24 時間)',
   'sync.not_counted': '集計していません',
