@@ -151,6 +151,10 @@ export class SyncLedgerEntry {
   @Property({ type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** Something worth knowing about the last successful pull that was not an error (e.g. a pagination key that repeated). */
+  @Property({ type: 'text', nullable: true })
+  lastNote!: string | null;
+
   @Property({ type: 'timestamptz', nullable: true })
   lastErrorAt!: Date | null;
 

@@ -11,6 +11,7 @@ import { Migration20261123155000_data_views } from './Migration20261123155000_da
 import { Migration20261206040000_omron_identity } from './Migration20261206040000_omron_identity.js';
 import { Migration20261206041000_group_back_links } from './Migration20261206041000_group_back_links.js';
 import { Migration20261206042000_notification_reader } from './Migration20261206042000_notification_reader.js';
+import { Migration20261206043000_sync_tolerance } from './Migration20261206043000_sync_tolerance.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206040000_omron_identity', class: Migration20261206040000_omron_identity },
   { name: 'Migration20261206041000_group_back_links', class: Migration20261206041000_group_back_links },
   { name: 'Migration20261206042000_notification_reader', class: Migration20261206042000_notification_reader },
+  { name: 'Migration20261206043000_sync_tolerance', class: Migration20261206043000_sync_tolerance },
 ];
