@@ -149,6 +149,7 @@ describe('enrolment through oidc-provider, a standard OpenID Connect server', ()
       return {
         OMRON_OAUTH_WEBSITE_URL: upstream.url,
         OMRON_OAUTH_API_URL: upstream.url,
+        OMRON_REVOCATION_URL: `${upstream.url}/connect/revocation`,
         OMRON_ID_TOKEN_ISSUER: upstream.url,
         OMRON_ID_TOKEN_AUDIENCE: CONSENT_CLIENT_ID,
       };
@@ -171,5 +172,42 @@ describe('enrolment through oidc-provider, a standard OpenID Connect server', ()
     // what the answer says was granted, not what was asked.
     expect(row.scopes.split(' ').sort()).toEqual(['activity', 'bloodpressure', 'openid', 'oxygen', 'temperature', 'weight']);
     expect(row.consented_scopes).toBe('bloodpressure activity weight temperature oxygen');
+  });
+});
+
+describe('withdrawal without OMRON_REVOCATION_URL (OMRON documents no revocation endpoint)', () => {
+  let stack: ConsentStack;
+  beforeAll(async () => {
+    stack = await startConsentStack({ OMRON_REVOCATION_URL: '' });
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('deletes the tokens here, calls nothing at OMRON, and says the grant stays there', async () => {
+    const group = await stack.group('No Revocation');
+    const client = stack.client();
+    await stack.openLink(client, stack.consentUrl(group));
+    await stack.follow(client, await stack.omron(client, 'stays@sandbox.test'));
+    await client.get('/consent/consent');
+    expect((await client.post('/consent/consent', { decision: 'accept' })).status).toBe(303);
+    const sub = await stack.subOf('stays@sandbox.test');
+    const [{ id: enrollmentId }] = await stack.sql<{ id: string }>(
+      `select e.id from enrollment e join participant p on p.id = e.participant_id where p.omron_user_id = $1`,
+      [sub],
+    );
+    const revocations = await stack.countRequests('/stg/connect/revocation');
+    const confirm = await client.get(`/consent/me/withdraw/${enrollmentId}`);
+    expect(confirm.text).toContain('id="grant-stays"');
+    expect((await client.post(`/consent/me/withdraw/${enrollmentId}`)).status).toBe(303);
+    const [connection] = await stack.sql(
+      `select state, access_token_ciphertext, refresh_token_ciphertext from omron_connection where omron_user_id = $1`,
+      [sub],
+    );
+    expect(connection).toEqual({ state: 'withdrawn', access_token_ciphertext: null, refresh_token_ciphertext: null });
+    expect(await revocations()).toBe(0);
+    const grants = await stack.sandboxSql(
+      `select g.revoked_at is null as alive from omron_sandbox.oauth_grant g join omron_sandbox.sandbox_user u on u.id = g.user_id where u.sub = $1`,
+      [sub],
+    );
+    expect(grants).toEqual([{ alive: true }]);
   });
 });

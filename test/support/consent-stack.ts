@@ -63,6 +63,8 @@ export interface ConsentStack {
   subOf(email: string): Promise<string>;
   /** Starts counting HTTP requests that reach the sandbox's token endpoint. */
   countTokenRequests(): Promise<() => Promise<number>>;
+  /** Starts counting HTTP requests that reach one of the sandbox's endpoints (e.g. `/stg/connect/revocation`). */
+  countRequests(endpoint: string): Promise<() => Promise<number>>;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startConsentStack(
       PUBLIC_BASE_URL: baseUrl,
       OMRON_OAUTH_WEBSITE_URL: sandbox.baseUrl,
       OMRON_OAUTH_API_URL: `${sandbox.baseUrl}/stg`,
+      OMRON_REVOCATION_URL: `${sandbox.baseUrl}/stg/connect/revocation`,
       OMRON_CLIENT_ID: CONSENT_CLIENT_ID,
       OMRON_CLIENT_SECRET: CONSENT_CLIENT_SECRET,
       DSP_PARTNER_NAME: 'Acme Health',
@@ -180,16 +183,19 @@ export async function startConsentStack(
     async subOf(email) {
       return (await sandbox.user(email)).sub;
     },
-    async countTokenRequests() {
+    countTokenRequests() {
+      return stack.countRequests('/stg/connect/token');
+    },
+    async countRequests(endpoint) {
       const faults = `${sandbox.baseUrl}/admin/faults`;
       await fetch(faults, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ endpoint: '/stg/connect/token', seed: 1 }),
+        body: JSON.stringify({ endpoint, seed: 1 }),
       });
       return async () => {
         const list = (await (await fetch(faults)).json()) as { endpoint: string; injected: { none: number } }[];
-        return list.find((entry) => entry.endpoint === '/stg/connect/token')?.injected.none ?? 0;
+        return list.find((entry) => entry.endpoint === endpoint)?.injected.none ?? 0;
       };
     },
     async close() {

@@ -58,6 +58,8 @@ export class DspConfig {
     idTokenAudiences: string[];
     /** The claim that carries the OMRON user ID. */
     userIdClaim: string;
+    /** OMRON_REVOCATION_URL, or null: then tokens are only deleted here (OMRON documents no revocation endpoint). */
+    revocationUrl: string | null;
   };
   readonly encryption: { keys: { id: string; key: Buffer }[]; activeKeyId: string };
   readonly tokens: { refreshThresholdPercent: number; refreshMinSeconds: number; clockSkewSeconds: number; refreshesPerMinute: number };
@@ -144,6 +146,7 @@ export class DspConfig {
       jwksUrl: env.OMRON_JWKS_URL ?? `${(env.OMRON_ID_TOKEN_ISSUER ?? apiUrl).replace(/\/+$/, '')}/.well-known/jwks.json`,
       idTokenAudiences: env.OMRON_ID_TOKEN_AUDIENCE?.length ? env.OMRON_ID_TOKEN_AUDIENCE : [env.OMRON_CLIENT_ID],
       userIdClaim: env.OMRON_USER_ID_CLAIM,
+      revocationUrl: env.OMRON_REVOCATION_URL ?? null,
     };
     this.encryption = { keys: parseEncryptionKeyList(env.ENCRYPTION_KEYS), activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID };
     this.tokens = {

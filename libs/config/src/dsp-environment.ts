@@ -151,6 +151,15 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Matches(/^[A-Za-z0-9_:.-]{1,100}$/, { message: 'OMRON_USER_ID_CLAIM: a claim name such as sub or custom:userId' })
   OMRON_USER_ID_CLAIM: string = 'sub';
 
+  /**
+   * Where to revoke OMRON tokens (RFC 7009). OMRON documents no revocation endpoint, so there is no default: when
+   * unset, withdrawal and discarded authorisations delete the tokens here and call nothing (the grant stays at
+   * OMRON until the participant removes the app in OMRON connect). `npm start` sets the sandbox's.
+   */
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'OMRON_REVOCATION_URL: must be an absolute http(s) URL' })
+  OMRON_REVOCATION_URL?: string;
+
   /** The Secret Key OMRON issued for this environment; never has a default. */
   @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })
   @IsString({ message: 'OMRON_CLIENT_SECRET: required (the Secret Key OMRON issued for this environment)' })

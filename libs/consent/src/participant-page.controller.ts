@@ -94,6 +94,7 @@ export class ParticipantPageController {
       enrollment,
       partnerName: this.config.environment.partnerName,
       keepsData: this.config.withdrawal.keepsData,
+      grantStaysAtOmron: this.config.omron.revocationUrl === null,
     });
   }
 

@@ -122,15 +122,26 @@ export class OmronOAuthClient {
     return this.tokenRequest({ grant_type: 'refresh_token', refresh_token: input.refreshToken, redirect_uri: input.redirectUri });
   }
 
-  /** Asks OMRON to revoke a token; errors are reported to the caller, which decides whether they matter. */
-  async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token'): Promise<void> {
-    const response = await this.post('/connect/revocation', { token, token_type_hint: tokenTypeHint });
+  /** Whether tokens can be revoked at OMRON at all: only with OMRON_REVOCATION_URL (OMRON documents no endpoint). */
+  get canRevoke(): boolean {
+    return this.config.omron.revocationUrl !== null;
+  }
+
+  /**
+   * Asks OMRON to revoke a token at OMRON_REVOCATION_URL; without one, calls nothing and returns false. Errors are
+   * reported to the caller, which decides whether they matter.
+   */
+  async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token'): Promise<boolean> {
+    const url = this.config.omron.revocationUrl;
+    if (url === null) return false;
+    const response = await this.post(url, { token, token_type_hint: tokenTypeHint });
     if (!response.ok) throw new TransientUpstreamError(`revocation answered HTTP ${response.status}`);
+    return true;
   }
 
   private async tokenRequest(form: Record<string, string>): Promise<TokenSet> {
     const requestedAt = this.clock.now();
-    const response = await this.post('/connect/token', form);
+    const response = await this.post(`${this.config.omron.apiUrl}/connect/token`, form);
     let body: Record<string, unknown>;
     try {
       body = (await response.json()) as Record<string, unknown>;
@@ -157,10 +168,10 @@ export class OmronOAuthClient {
     }
   }
 
-  private async post(path: string, form: Record<string, string>): Promise<Response> {
+  private async post(url: string, form: Record<string, string>): Promise<Response> {
     const body = new URLSearchParams({ client_id: this.config.omron.clientId, client_secret: this.config.omron.clientSecret, ...form });
     try {
-      return await fetch(`${this.config.omron.apiUrl}${path}`, {
+      return await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     SANDBOX_PUBLIC_URL: sandboxUrl,
     OMRON_OAUTH_WEBSITE_URL: env.OMRON_OAUTH_WEBSITE_URL ?? sandboxUrl,
     OMRON_OAUTH_API_URL: env.OMRON_OAUTH_API_URL ?? `${sandboxUrl}/stg`,
+    // OMRON documents no revocation endpoint; the sandbox has one, so the demo revokes what it lets go of.
+    OMRON_REVOCATION_URL: env.OMRON_REVOCATION_URL ?? `${sandboxUrl}/stg/connect/revocation`,
     OMRON_CLIENT_SECRET: env.OMRON_CLIENT_SECRET ?? secrets.omronClientSecret,
     ENCRYPTION_KEYS: env.ENCRYPTION_KEYS ?? secrets.encryptionKey,
     ENCRYPTION_ACTIVE_KEY_ID: env.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryptionKey.split(':')[0],

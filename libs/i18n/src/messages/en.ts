@@ -696,6 +696,8 @@ export const en = {
   'participant.sign_in.lead': 'Sign in to see what you share with {partner}, and to manage it.',
   'participant.sign_in.first':
     'Please sign in for the first time with the link you received from {partner}; you choose your own password there.',
+  'participant.withdraw.grant_stays':
+    'OMRON offers no way to revoke access from here: your OMRON connect authorisation stays at OMRON until you remove this app in OMRON connect. This platform deletes its copy of the tokens and fetches nothing more.',
   'participant.withdraw.title': 'Withdraw consent',
   'participant.withdraw.lead': 'You are about to stop sharing your data with {partner} for the program {group}.',
   'participant.withdraw.deleted':
@@ -810,6 +812,8 @@ export const en = {
   'participant.since': 'Since',
   'participant.reason': 'Reason',
   'participant.last_refreshed': 'Last token refresh',
+  'participant.grant_stays':
+    'Withdrawal deletes the OMRON tokens here only: OMRON offers no revocation endpoint (OMRON_REVOCATION_URL is not set), so the grant stays at OMRON until the participant removes the app in OMRON connect.',
   'participant.scopes_granted': 'Scopes granted',
   'participant.no_connection': 'No OMRON account connected.',
   'participant.history': 'Connection history',

@@ -701,6 +701,8 @@ export const ja: Record<keyof typeof en, string> = {
   'participant.sign_in.title': '参加状況',
   'participant.sign_in.lead': '{partner} と共有しているデータの確認と管理のためにサインインしてください。',
   'participant.sign_in.first': '初回は {partner} から受け取ったリンクからサインインしてください。そこでご自身のパスワードを設定します。',
+  'participant.withdraw.grant_stays':
+    'OMRON にはここからアクセスを取り消す方法がありません。OMRON connect でこのアプリを削除するまで、OMRON connect での許可は OMRON に残ります。本プラットフォームはトークンの控えを削除し、これ以上データを取得しません。',
   'participant.withdraw.title': '同意の撤回',
   'participant.withdraw.lead': 'プログラム「{group}」での {partner} とのデータ共有を停止しようとしています。',
   'participant.withdraw.deleted':
@@ -814,6 +816,8 @@ export const ja: Record<keyof typeof en, string> = {
   'participant.since': '変更日時',
   'participant.reason': '理由',
   'participant.last_refreshed': '最終トークン更新',
+  'participant.grant_stays':
+    '同意の撤回ではこのプラットフォームの OMRON トークンだけを削除します。OMRON は取り消しエンドポイントを提供していない（OMRON_REVOCATION_URL 未設定）ため、参加者が OMRON connect でアプリを削除するまで許可は OMRON に残ります。',
   'participant.scopes_granted': '許可されたスコープ',
   'participant.no_connection': 'OMRON アカウントは接続されていません。',
   'participant.history': '接続履歴',
