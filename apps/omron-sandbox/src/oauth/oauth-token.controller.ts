@@ -41,8 +41,8 @@ export class OAuthTokenController {
     const body = this.formBody(request);
     const app = await this.authenticateClient(request, body);
     const grantType = formParam(body, 'grant_type', true);
-    if (grantType === 'authorization_code') return this.tokens.exchangeCode(app, body, this.issuer(request));
-    if (grantType === 'refresh_token') return this.tokens.refresh(app, body);
+    if (grantType === 'authorization_code') return this.tokens.exchangeCode(app, body, this.issuer(request), environmentOf(request));
+    if (grantType === 'refresh_token') return this.tokens.refresh(app, body, environmentOf(request));
     throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
   }
 
@@ -52,7 +52,7 @@ export class OAuthTokenController {
   async revoke(@Req() request: Request): Promise<{ success: true }> {
     const body = this.formBody(request);
     const app = await this.authenticateClient(request, body);
-    await this.tokens.revoke(app, body);
+    await this.tokens.revoke(app, body, environmentOf(request));
     return { success: true };
   }
 

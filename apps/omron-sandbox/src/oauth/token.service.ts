@@ -9,7 +9,7 @@ import type { SandboxUser } from '../users/sandbox-user.entity.js';
 import { AuthorizationCode } from './authorization-code.entity.js';
 import { s256 } from './authorization.service.js';
 import { OAuthError, type OAuthErrorCode } from './oauth-error.js';
-import { OAuthGrant } from './oauth-grant.entity.js';
+import { OAuthGrant, type SandboxEnvironmentPrefix } from './oauth-grant.entity.js';
 import { OAuthToken } from './oauth-token.entity.js';
 import { parseScopeParam } from './scopes.js';
 import { newOpaqueToken, tokenDigest } from './secrets.js';
@@ -66,7 +66,12 @@ export class TokenService {
   ) {}
 
   /** `grant_type=authorization_code` (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6). */
-  async exchangeCode(app: RegisteredApp, params: Params, issuer: string): Promise<TokenResponse> {
+  async exchangeCode(
+    app: RegisteredApp,
+    params: Params,
+    issuer: string,
+    environment: SandboxEnvironmentPrefix = 'stg',
+  ): Promise<TokenResponse> {
     const code = formParam(params, 'code', true);
     const redirectUri = formParam(params, 'redirect_uri', true);
     const verifier = formParam(params, 'code_verifier');
@@ -106,6 +111,7 @@ export class TokenService {
 
         const grant = new OAuthGrant(row.user, row.app, [...row.scopes]);
         grant.redirectUri = row.redirectUri;
+        grant.environment = environment;
         row.consumedAt = new Date();
         row.grant = grant;
         em.persist(grant);
@@ -122,7 +128,7 @@ export class TokenService {
   }
 
   /** `grant_type=refresh_token` (RFC 6749 §6) with the configured rotation and reuse detection. */
-  async refresh(app: RegisteredApp, params: Params): Promise<TokenResponse> {
+  async refresh(app: RegisteredApp, params: Params, environment: SandboxEnvironmentPrefix = 'stg'): Promise<TokenResponse> {
     const presented = formParam(params, 'refresh_token', true);
     const redirectUri = formParam(params, 'redirect_uri');
     const scope = formParam(params, 'scope');
@@ -134,7 +140,10 @@ export class TokenService {
         { tokenHash: tokenDigest(presented), kind: 'refresh' },
         { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['grant.app', 'grant.user'] },
       );
-      if (!row || row.grant.app.clientId !== app.clientId) return { refused: 'invalid_grant', description: 'The refresh token is invalid' };
+      // Staging and production are separate token hosts: a token of one is unknown to the other.
+      if (!row || row.grant.app.clientId !== app.clientId || row.grant.environment !== environment) {
+        return { refused: 'invalid_grant', description: 'The refresh token is invalid' };
+      }
       if (row.revokedAt || row.grant.revokedAt) return { refused: 'invalid_grant', description: 'The refresh token has been revoked' };
       if (row.usedAt) {
         if (refreshReuseDetection) {
@@ -164,12 +173,12 @@ export class TokenService {
    * RFC 7009: revokes the token's whole family when it belongs to this client. Unknown tokens and
    * other clients' tokens are answered the same way, so revocation reveals nothing.
    */
-  async revoke(app: RegisteredApp, params: Params): Promise<void> {
+  async revoke(app: RegisteredApp, params: Params, environment: SandboxEnvironmentPrefix = 'stg'): Promise<void> {
     const token = formParam(params, 'token', true);
     formParam(params, 'token_type_hint');
     await this.em.fork().transactional(async (em) => {
       const row = await em.findOne(OAuthToken, { tokenHash: tokenDigest(token) }, { populate: ['grant.app'] });
-      if (!row || row.grant.app.clientId !== app.clientId || row.grant.revokedAt) return;
+      if (!row || row.grant.app.clientId !== app.clientId || row.grant.environment !== environment || row.grant.revokedAt) return;
       await revokeFamily(em, row.grant);
       this.logger.log(`${app.clientId} revoked a token family`);
     });
