@@ -1,4 +1,4 @@
-import { SyncScheduling } from '@opendsp/sync';
+import { RawPageReplay, SyncScheduling } from '@opendsp/sync';
 import { startSyncStack, type SyncStack } from './support/sync-stack.js';
 
 /**
@@ -57,5 +57,36 @@ describe('measurement pulls against an upstream whose pagination misbehaves', ()
     expect(outcome.ledger).toMatchObject({ last_error: null, succeeded: true, last_note: expect.stringContaining('empty page') });
     expect(outcome.dead).toEqual([]);
     expect(outcome.requests).toBe(1);
+  });
+
+  it('keeps the raw pages, compressed, and normalises them again without calling OMRON', async () => {
+    const user = await stack.enroll('replay@sandbox.test');
+    await stack.generate(user.sandboxUserId, { from: '2025-01-01', to: '2025-06-30', seed: 9, type: 'weight', count: 45 });
+    await stack.waitForIdle(60_000);
+    const stored = await stack.stored(user.participantId, 'weight');
+    expect(stored).toHaveLength(45);
+    const pages = await stack.sql<{ kind: string; gzip: boolean }>(
+      `select kind, substring(body from 1 for 2) = '\\x1f8b'::bytea as gzip from sync_raw_page where participant_id = $1`,
+      [user.participantId],
+    );
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(pages.every((page) => page.kind === 'weight' && page.gzip)).toBe(true);
+
+    // As if a parser bug had lost them: the replay brings every reading back from the kept pages alone.
+    await stack.sql(`delete from weight_reading where participant_id = $1`, [user.participantId]);
+    const observed = stack.observeMeasurements();
+    try {
+      const outcome = await stack.platform.get(RawPageReplay).renormalise(user.participantId, ['weight']);
+      // Every kept page (incremental pulls re-read the last day, so some readings come twice): the 45 deleted come back.
+      expect(outcome.pages).toBeGreaterThanOrEqual(pages.length);
+      expect(outcome.readings).toBeGreaterThanOrEqual(45);
+      expect(outcome).toMatchObject({ changed: 45, unreadable: 0 });
+    } finally {
+      observed.stop();
+    }
+    expect(observed.requests).toEqual([]);
+    expect(await stack.stored(user.participantId, 'weight')).toEqual(stored);
+    // A second replay changes nothing.
+    expect((await stack.platform.get(RawPageReplay).renormalise(user.participantId, ['weight'])).changed).toBe(0);
   });
 });

@@ -85,6 +85,8 @@ export class DspConfig {
     pageSize: number;
     requestTimeoutSeconds: number;
     circuitCooldownSeconds: number;
+    /** Days raw measurement pages are kept (0: none). */
+    rawPageRetentionDays: number;
     reconcileIntervalMinutes: number;
     reconcileLookbackDays: number;
     workerConcurrency: number;
@@ -175,6 +177,7 @@ export class DspConfig {
       pageSize: env.SYNC_PAGE_SIZE,
       requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
       circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,
+      rawPageRetentionDays: env.SYNC_RAW_PAGE_RETENTION_DAYS,
       reconcileIntervalMinutes: env.SYNC_RECONCILE_INTERVAL_MINUTES,
       reconcileLookbackDays: env.SYNC_RECONCILE_LOOKBACK_DAYS,
       workerConcurrency: env.SYNC_WORKER_CONCURRENCY,

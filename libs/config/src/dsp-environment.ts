@@ -305,6 +305,16 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'SYNC_REQUEST_TIMEOUT_SECONDS: must be a whole number' })
   SYNC_REQUEST_TIMEOUT_SECONDS: number = 30;
 
+  /**
+   * Days the measurement API's raw answers are kept (gzip-compressed, per participant and kind) so a parser fix can be
+   * applied to data already received (`npm run sync:renormalise`); 0 keeps none.
+   */
+  @Transform(toInt)
+  @Min(0, { message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be between 0 and 3650' })
+  @Max(3650, { message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be between 0 and 3650' })
+  @IsInt({ message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be a whole number of days' })
+  SYNC_RAW_PAGE_RETENTION_DAYS: number = 30;
+
   /** After 5 failures in a row (5xx, timeouts), no process calls OMRON for this many seconds (circuit breaker). */
   @Transform(toInt)
   @Min(1, { message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be between 1 and 3600' })

@@ -10,6 +10,7 @@ export * from './sync-maintenance.js';
 export * from './inbox-dispatcher.js';
 export * from './normalise.js';
 export * from './reading-writer.js';
+export * from './raw-page-replay.js';
 export * from './measurement-client.js';
 export * from './upstream-gate.js';
 export * from './notification-body.js';

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
 import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.js';
 import { normaliseResult } from './normalise.js';
@@ -62,6 +64,7 @@ export class SyncPuller {
     private readonly em: EntityManager,
     private readonly client: OmronMeasurementClient,
     private readonly writer: ReadingWriter,
+    private readonly config: DspConfig,
   ) {}
 
   async pull(
@@ -110,6 +113,14 @@ export class SyncPuller {
           if (!consent.consented) throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
           await lockChangeSequence(em);
           outcome = await this.writer.write(em, participantId, kind, rows);
+          if (this.config.sync.rawPageRetentionDays > 0) {
+            // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
+            await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
+              participantId,
+              kind,
+              gzipSync(JSON.stringify(page.result)),
+            ]);
+          }
         }
         const moved = await em.execute<{ id: string }[]>(
           `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,

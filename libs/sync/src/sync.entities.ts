@@ -47,6 +47,31 @@ export class SyncNotification {
 }
 
 /**
+ * A measurement API answer as received (its `result`, gzip-compressed JSON), kept SYNC_RAW_PAGE_RETENTION_DAYS so
+ * a parser fix can be applied to data already received without calling OMRON again (`RawPageReplay`). Written in
+ * the transaction that stores the page's readings; deleted with them on withdrawal.
+ */
+@Entity({ tableName: 'sync_raw_page' })
+@Index({ properties: ['participant', 'kind', 'id'] })
+@Index({ properties: ['fetchedAt'] })
+export class SyncRawPage {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string & Opt;
+
+  @ManyToOne({ entity: () => Participant, deleteRule: 'cascade' })
+  participant!: Rel<Participant>;
+
+  @Property({ type: 'text' })
+  kind!: MeasurementKind;
+
+  @Property({ type: 'blob', columnType: 'bytea' })
+  body!: Buffer;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  fetchedAt!: Date & Opt;
+}
+
+/**
  * Notification bodies the tolerant reader could not map to a user (docs/sync.md): kept, counted on the sync page
  * and answered 2xx, never silently dropped. Pruned with the inbox.
  */
@@ -231,6 +256,7 @@ export class SyncPeriodicRun {
 export const SYNC_ENTITIES = [
   SyncNotification,
   SyncUnrecognisedNotification,
+  SyncRawPage,
   SyncLedgerEntry,
   SyncDeadLetter,
   SyncUpstreamState,
