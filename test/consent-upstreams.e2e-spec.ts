@@ -40,7 +40,7 @@ describe('enrolment through the sandbox in its spec-example profile (the default
     expect(row).toMatchObject({ omron_user_id: sub, email: 'spec@sandbox.test', state: 'active' });
     expect(row.custom_user_id).toMatch(/^[0-9a-f]{64}$/);
     // The example has no scope: what was asked is recorded.
-    expect(row.scopes).toBe('bloodpressure activity weight temperature oxygen openid offline_access');
+    expect(row.scopes).toBe('bloodpressure activity weight openid offline_access');
   });
 
   it('issues, on code exchange and on refresh, no id_token, camelCase lifetime and type, and a Cognito ID token as access token', async () => {
@@ -170,8 +170,8 @@ describe('enrolment through oidc-provider, a standard OpenID Connect server', ()
     expect(row).toMatchObject({ omron_user_id: 'oidc-person-1', email: null, custom_user_id: null, state: 'active' });
     // oidc-provider grants offline_access only with prompt=consent, and says so in `scope`: the connection records
     // what the answer says was granted, not what was asked.
-    expect(row.scopes.split(' ').sort()).toEqual(['activity', 'bloodpressure', 'openid', 'oxygen', 'temperature', 'weight']);
-    expect(row.consented_scopes).toBe('bloodpressure activity weight temperature oxygen');
+    expect(row.scopes.split(' ').sort()).toEqual(['activity', 'bloodpressure', 'openid', 'weight']);
+    expect(row.consented_scopes).toBe('bloodpressure activity weight');
   });
 });
 

@@ -88,6 +88,7 @@ export class GroupsService {
       const group = new ProgramGroup(form.displayName);
       group.description = form.description;
       group.backLinkOrigins = form.backLinkOrigins.map((origin) => origin.toLowerCase());
+      group.dataTypes = form.dataTypes.length > 0 ? [...new Set(form.dataTypes)] : null;
       em.persist(group);
       this.audit.record(em, {
         action: 'group.created',
@@ -106,13 +107,19 @@ export class GroupsService {
       group.displayName = form.displayName;
       group.description = form.description;
       group.backLinkOrigins = form.backLinkOrigins.map((origin) => origin.toLowerCase());
+      group.dataTypes = form.dataTypes.length > 0 ? [...new Set(form.dataTypes)] : null;
       this.audit.record(em, {
         action: 'group.updated',
         actor,
         target: { type: 'group', id: group.groupId },
         detail: {
           before,
-          after: { displayName: group.displayName, description: group.description, backLinkOrigins: group.backLinkOrigins },
+          after: {
+            displayName: group.displayName,
+            description: group.description,
+            backLinkOrigins: group.backLinkOrigins,
+            dataTypes: group.dataTypes,
+          },
         },
       });
       return group;

@@ -35,6 +35,14 @@ export class ProgramGroup {
   @Property({ type: ArrayType, columnType: 'text[]', defaultRaw: `'{}'` })
   backLinkOrigins: string[] & Opt = [];
 
+  /** The data types its consents ask for, narrowing the region's (DSP_REGION); null: all the region offers. */
+  @Property({ type: ArrayType, columnType: 'text[]', nullable: true })
+  dataTypes: string[] | null = null;
+
+  /** When OMRON last answered `invalid_scope` to one of its consents: the group's page shows an alert. */
+  @Property({ type: 'timestamptz', nullable: true })
+  scopeRefusedAt: Date | null = null;
+
   @OneToMany({ entity: () => GroupRedirectUrl, mappedBy: 'group', orphanRemoval: true })
   redirectUrls = new Collection<GroupRedirectUrl>(this);
 

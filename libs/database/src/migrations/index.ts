@@ -12,6 +12,7 @@ import { Migration20261206040000_omron_identity } from './Migration2026120604000
 import { Migration20261206041000_group_back_links } from './Migration20261206041000_group_back_links.js';
 import { Migration20261206042000_notification_reader } from './Migration20261206042000_notification_reader.js';
 import { Migration20261206043000_sync_tolerance } from './Migration20261206043000_sync_tolerance.js';
+import { Migration20261206045000_group_data_types } from './Migration20261206045000_group_data_types.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -29,4 +30,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206041000_group_back_links', class: Migration20261206041000_group_back_links },
   { name: 'Migration20261206042000_notification_reader', class: Migration20261206042000_notification_reader },
   { name: 'Migration20261206043000_sync_tolerance', class: Migration20261206043000_sync_tolerance },
+  { name: 'Migration20261206045000_group_data_types', class: Migration20261206045000_group_data_types },
 ];

@@ -118,6 +118,11 @@ export const en = {
   'groups.back_link_origins_hint':
     "Where a consent link's back_url may lead besides the origins of the redirect URLs: one origin per line, such as https://app.example.com.",
   'groups.back_link_origin_invalid': 'Each line must be an origin such as https://app.example.com (no path).',
+  'groups.data_types': 'Data types asked for',
+  'groups.data_types_hint':
+    "The data types this group's consent links ask for. Temperature and oxygen are offered in Europe only. Leave all ticked to ask for everything the region offers.",
+  'groups.scope_refused':
+    "OMRON refused the data types this group asks for (invalid_scope) on {date}. Participants saw an error page. Check the group's data types, or ask OMRON which scopes your application may request.",
   'groups.description': 'Description',
   'groups.group_id': 'Group ID',
   'groups.copy': 'Copy',
@@ -632,6 +637,8 @@ export const en = {
     'This sign-in answer does not belong to a sign-in started in this browser, or it was used already. For your safety nothing was done. Please open the link you received again.',
   'consent_error.callback': 'The answer from OMRON connect is incomplete. Please open the link you received again.',
   'consent_error.upstream': 'OMRON connect could not complete the sign-in, and nothing was shared. Please try again in a moment.',
+  'consent_error.invalid_scope':
+    'OMRON connect refused the data types this program asks for, so nothing was shared. The program has been told; please try again later.',
   'consent_error.id_token': 'The sign-in answer from OMRON connect could not be verified, and nothing was shared. Please try again.',
   'consent_error.conflict_other_participant':
     'This OMRON connect account is connected to another participant of {partner} already, so nothing was linked. Please sign in with your own OMRON connect account, or contact {partner}.',

@@ -122,6 +122,11 @@ export const ja: Record<keyof typeof en, string> = {
   'groups.back_link_origins_hint':
     '同意リンクの back_url に指定できる、リダイレクト URL のオリジン以外のオリジン（1 行に 1 つ、例: https://app.example.com）。',
   'groups.back_link_origin_invalid': '各行は https://app.example.com のようなオリジン（パスなし）にしてください。',
+  'groups.data_types': '要求するデータの種類',
+  'groups.data_types_hint':
+    'このグループの同意リンクが要求するデータの種類です。体温と SpO2 は欧州のみで提供されます。地域で提供されるすべてを要求する場合は、すべてチェックしたままにしてください。',
+  'groups.scope_refused':
+    '{date} に OMRON がこのグループの要求するデータの種類を拒否しました（invalid_scope）。参加者にはエラーページが表示されました。グループのデータの種類を確認するか、アプリケーションが要求できるスコープを OMRON に確認してください。',
   'groups.description': '説明',
   'groups.group_id': 'グループ ID',
   'groups.copy': 'コピー',
@@ -638,6 +643,8 @@ export const ja: Record<keyof typeof en, string> = {
     'このサインインの応答は、このブラウザーで始めたサインインのものではないか、すでに使われています。安全のため何も行っていません。受け取ったリンクをもう一度開いてください。',
   'consent_error.callback': 'OMRON connect からの応答が不完全です。受け取ったリンクをもう一度開いてください。',
   'consent_error.upstream': 'OMRON connect でサインインを完了できませんでした。何も共有されていません。しばらくしてからお試しください。',
+  'consent_error.invalid_scope':
+    'OMRON connect がこのプログラムの要求するデータの種類を拒否したため、何も共有されていません。プログラムには通知しました。後でもう一度お試しください。',
   'consent_error.id_token': 'OMRON connect からのサインインの応答を確認できませんでした。何も共有されていません。もう一度お試しください。',
   'consent_error.conflict_other_participant':
     'この OMRON connect アカウントは、{partner} の別の参加者とすでに連携しているため、何も連携していません。ご自身の OMRON connect アカウントでサインインするか、{partner} にお問い合わせください。',
