@@ -145,7 +145,6 @@ describe('consent flow security', () => {
       ["display_back:1,back_url:'//evil.example'", 'back_url must be an absolute'],
       ["display_back:1,back_url:'https:/\\\\evil.example'", 'back_url must be an absolute'],
       ["display_back:1,back_url:'https://user:pw@partner.example/'", 'back_url must be an absolute'],
-      ["display_back:1,back_url:''", 'back_url must be an absolute'],
       ['display_back:2', 'display_back must be 1 or 0'],
       ["display_back:1,back_url:'https://partner.example/',back_url_params:'a:(b:c)'", 'name:value pairs'],
       ["display_back:1,back_url:'https://partner.example/',back_url_params:'a:b,'", 'name:value pairs'],
@@ -167,8 +166,44 @@ describe('consent flow security', () => {
     }
   });
 
+  it("opens the DSP document's literal example (display_back:1 with an empty back_url): the header without a back icon", async () => {
+    const group = await stack.group('Document Example');
+    const client = stack.client();
+    await stack.openLink(client, stack.consentUrl(group, { customParams: "display_back:1,back_url:'',back_url_params:''" }));
+    const page = await client.get('/consent/sign-in');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('id="back-header"');
+    expect(page.text).not.toContain('id="back-link"');
+  });
+
+  it("refuses a back_url that is not https, or whose origin is neither a redirect URL's nor a back-link origin of the group", async () => {
+    const group = await stack.group('Back Origins', ['https://partner.example/landing']);
+    const server = stack.platform.getHttpServer();
+    const open = (customParams: string) => {
+      const url = new URL(stack.consentUrl(group, { customParams }));
+      return request(server).get(url.pathname + url.search);
+    };
+    for (const [customParams, text] of [
+      ["display_back:1,back_url:'http://partner.example/app'", 'must be an https://'],
+      ["display_back:1,back_url:'https://evil.example/app'", 'own site (the origin'],
+      ["display_back:1,back_url:'https://app.partner.example/'", 'own site (the origin'],
+    ]) {
+      const answer = await open(customParams);
+      expect([customParams, answer.status, answer.headers.location, answer.text.includes(text)]).toEqual([
+        customParams,
+        400,
+        undefined,
+        true,
+      ]);
+    }
+    expect((await open("display_back:1,back_url:'https://partner.example/app'")).status).toBe(303);
+    // A per-group back-link origin opens the link too.
+    await stack.sql(`update program_group set back_link_origins = '{https://app.partner.example}' where id = $1`, [group.id]);
+    expect((await open("display_back:1,back_url:'https://app.partner.example/'")).status).toBe(303);
+  });
+
   it('shows the back header with back_url and its parameters when display_back is 1, and none otherwise', async () => {
-    const group = await stack.group('Back Header');
+    const group = await stack.group('Back Header', ['https://partner.example/landing']);
     for (const [customParams, href] of [
       [
         "display_back:1,back_url:'https://partner.example/app',back_url_params:'param1:a,param2:b'",
@@ -178,7 +213,7 @@ describe('consent flow security', () => {
         "display_back:1,back_url:'https://partner.example/app?x=1',back_url_params:(id:42,ok:!t)",
         'https://partner.example/app?x=1&amp;id=42&amp;ok=true',
       ],
-      ["display_back:1,back_url:'http://partner.example/'", 'http://partner.example/'],
+      [`display_back:1,back_url:'${new URL('/home', stack.partner.url).toString()}'`, new URL('/home', stack.partner.url).toString()],
     ]) {
       const client = stack.client();
       await stack.openLink(client, stack.consentUrl(group, { customParams }));
@@ -284,13 +319,14 @@ describe('consent flow security', () => {
   });
 });
 
-describe('consent flow with an id_token that does not verify, from outside the portal allowlist', () => {
+describe('consent flow with an identity token that does not verify, from outside the portal allowlist', () => {
   let stack: ConsentStack;
 
   beforeAll(async () => {
     // The tests connect from 127.0.0.1, which this allowlist leaves out.
     stack = await startConsentStack({
-      OMRON_ID_TOKEN_ISSUER: 'https://issuer.example/not-the-sandbox',
+      // Signed by the sandbox's key and issued by its pool, but for an audience this platform does not accept.
+      OMRON_ID_TOKEN_AUDIENCE: 'not-this-platform',
       DSP_ALLOWED_SOURCE_IPS: '203.0.113.0/24',
     });
   }, 120_000);
@@ -309,7 +345,7 @@ describe('consent flow with an id_token that does not verify, from outside the p
   });
 
   it('refuses the sign-in, keeps nothing and revokes what OMRON issued', async () => {
-    const group = await stack.group('Wrong Issuer');
+    const group = await stack.group('Wrong Audience');
     const client = stack.client();
     await stack.openLink(client, stack.consentUrl(group));
     const answer = await stack.follow(client, await stack.omron(client, 'issuer@sandbox.test'));

@@ -281,8 +281,10 @@ describe('OMRON sandbox measurement API', () => {
     expect(result).toMatchObject({ received: 1, inserted: 0 });
   });
 
-  it('answers on the production path too', async () => {
-    expect((await post({ type: 'bloodpressure', limit: '1' }, { path: '/prd/api/measurement' })).body.status).toBe(0);
+  it('answers on the production path too, to production tokens only', async () => {
+    const production = await sandbox.token(user.id, ALL_SCOPES, { environment: 'prd' });
+    expect((await post({ type: 'bloodpressure', limit: '1' }, { path: '/prd/api/measurement', token: production })).body.status).toBe(0);
+    expect((await post({ type: 'bloodpressure', limit: '1' }, { path: '/prd/api/measurement' })).status).toBe(401);
   });
 
   describe('refuses bad requests with the API error envelope, never a 500', () => {

@@ -24,9 +24,12 @@ describe('OMRON sandbox OAuth server', () => {
   let clientSecret: string;
   const extraApps: NestExpressApplication[] = [];
 
+  // The `oidc` token profile, whose id_token openid-client expects; test/consent-upstreams.e2e-spec.ts covers `spec-example`.
   const sandbox = async (overrides: Record<string, string> = {}, port?: number) => {
     const instance = await createSandboxApp(
-      loadSandboxConfig(testSandboxEnv({ DATABASE_URL: database.settings.url, SANDBOX_PUBLIC_URL: base, ...overrides })),
+      loadSandboxConfig(
+        testSandboxEnv({ DATABASE_URL: database.settings.url, SANDBOX_PUBLIC_URL: base, SANDBOX_TOKEN_PROFILE: 'oidc', ...overrides }),
+      ),
       { shutdownHooks: false },
     );
     if (port) await instance.listen(port, '127.0.0.1');
@@ -473,6 +476,46 @@ describe('OMRON sandbox OAuth server', () => {
       .expect(200);
     const jwks = await request(server()).get('/prd/.well-known/jwks.json').expect(200);
     await jwtVerify(response.body.id_token, createLocalJWKSet(jwks.body), { issuer: `${base}/prd`, audience: 'aviato-api' });
+  });
+
+  it('keeps staging and production apart: tokens issued at /stg do not work at /prd, and the other way round', async () => {
+    const staging = (await exchange(await codeFor()).expect(200)).body as { access_token: string; refresh_token: string };
+    const measure = (environment: string, token: string) =>
+      request(server())
+        .post(`/${environment}/api/measurement`)
+        .set('Authorization', `Bearer ${token}`)
+        .type('form')
+        .send({ type: 'weight' });
+    expect((await measure('prd', staging.access_token)).status).toBe(401);
+    expect((await measure('stg', staging.access_token)).status).toBe(200);
+    const refreshAt = (environment: string, refreshToken: string) =>
+      request(server())
+        .post(`/${environment}/connect/token`)
+        .type('form')
+        .send({ grant_type: 'refresh_token', client_id: 'aviato-api', client_secret: clientSecret, refresh_token: refreshToken });
+    const wrongHost = await refreshAt('prd', staging.refresh_token);
+    expect([wrongHost.status, wrongHost.body.error]).toEqual([400, 'invalid_grant']);
+    // Revoking at /prd does nothing to a staging grant.
+    await request(server())
+      .post('/prd/connect/revocation')
+      .type('form')
+      .send({ client_id: 'aviato-api', client_secret: clientSecret, token: staging.refresh_token })
+      .expect(200);
+    expect((await refreshAt('stg', staging.refresh_token)).status).toBe(200);
+
+    const production = await request(server())
+      .post('/prd/connect/token')
+      .type('form')
+      .send({
+        grant_type: 'authorization_code',
+        client_id: 'aviato-api',
+        client_secret: clientSecret,
+        code: await codeFor(),
+        redirect_uri: REDIRECT_URI,
+      })
+      .expect(200);
+    expect((await measure('stg', production.body.access_token)).status).toBe(401);
+    expect((await measure('prd', production.body.access_token)).status).toBe(200);
   });
 
   it('keeps its signing key across restarts', async () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { PasswordHasher } from '@opendsp/admin-auth';
-import { loadDspConfig, type DspConfig } from '@opendsp/config';
+import { loadDspConfig, platformIdentityEnvFor, SandboxConfig, type DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { buildConsentUrl, Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
@@ -63,14 +63,30 @@ export interface ConsentStack {
   subOf(email: string): Promise<string>;
   /** Starts counting HTTP requests that reach the sandbox's token endpoint. */
   countTokenRequests(): Promise<() => Promise<number>>;
+  /** Starts counting HTTP requests that reach one of the sandbox's endpoints (e.g. `/stg/connect/revocation`). */
+  countRequests(endpoint: string): Promise<() => Promise<number>>;
   close(): Promise<void>;
 }
 
-export async function startConsentStack(platformEnv: Record<string, string> = {}): Promise<ConsentStack> {
+/**
+ * `sandboxEnv` configures the sandbox (e.g. `SANDBOX_TOKEN_PROFILE`: `spec-example` by default, or `oidc`); the
+ * platform is told the issuer and audience of that profile's identity tokens unless `platformEnv` says otherwise.
+ */
+export async function startConsentStack(
+  platformEnvOrFactory: Record<string, string> | ((platformBaseUrl: string) => Promise<Record<string, string>>) = {},
+  sandboxEnv: Record<string, string> = {},
+): Promise<ConsentStack> {
   const [database, sandboxDatabase] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  const sandbox = await startSandboxHarness({ SANDBOX_RATE_LIMIT_PER_MINUTE: '100000' }, sandboxDatabase);
+  const sandbox = await startSandboxHarness({ SANDBOX_RATE_LIMIT_PER_MINUTE: '100000', ...sandboxEnv }, sandboxDatabase);
+  const identity = Object.fromEntries(
+    Object.entries(platformIdentityEnvFor(sandbox.app.get(SandboxConfig))).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  // A factory can start an upstream of its own that needs the platform's callback URL first.
+  const platformEnv = typeof platformEnvOrFactory === 'function' ? await platformEnvOrFactory(baseUrl) : platformEnvOrFactory;
   await upsertRegisteredApp(sandbox.em(), {
     clientId: CONSENT_CLIENT_ID,
     clientSecret: CONSENT_CLIENT_SECRET,
@@ -86,10 +102,12 @@ export async function startConsentStack(platformEnv: Record<string, string> = {}
       PUBLIC_BASE_URL: baseUrl,
       OMRON_OAUTH_WEBSITE_URL: sandbox.baseUrl,
       OMRON_OAUTH_API_URL: `${sandbox.baseUrl}/stg`,
+      OMRON_REVOCATION_URL: `${sandbox.baseUrl}/stg/connect/revocation`,
       OMRON_CLIENT_ID: CONSENT_CLIENT_ID,
       OMRON_CLIENT_SECRET: CONSENT_CLIENT_SECRET,
       DSP_PARTNER_NAME: 'Acme Health',
       DSP_LANGUAGE: 'en',
+      ...identity,
       ...platformEnv,
     }),
   );
@@ -165,16 +183,19 @@ export async function startConsentStack(platformEnv: Record<string, string> = {}
     async subOf(email) {
       return (await sandbox.user(email)).sub;
     },
-    async countTokenRequests() {
+    countTokenRequests() {
+      return stack.countRequests('/stg/connect/token');
+    },
+    async countRequests(endpoint) {
       const faults = `${sandbox.baseUrl}/admin/faults`;
       await fetch(faults, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ endpoint: '/stg/connect/token', seed: 1 }),
+        body: JSON.stringify({ endpoint, seed: 1 }),
       });
       return async () => {
         const list = (await (await fetch(faults)).json()) as { endpoint: string; injected: { none: number } }[];
-        return list.find((entry) => entry.endpoint === '/stg/connect/token')?.injected.none ?? 0;
+        return list.find((entry) => entry.endpoint === endpoint)?.injected.none ?? 0;
       };
     },
     async close() {

@@ -19,7 +19,7 @@ export interface SandboxHarness {
   token(
     userId: string,
     scopes: string[],
-    options?: { clientId?: string; expiresInSeconds?: number; notificationUri?: string | null },
+    options?: { clientId?: string; expiresInSeconds?: number; notificationUri?: string | null; environment?: 'stg' | 'prd' },
   ): Promise<string>;
   ingest(userId: string, readings: NewReading[]): ReturnType<ReadingIngestion['ingest']>;
   /** Stops the app (the database stays, for a restart). */
@@ -60,6 +60,7 @@ export async function startSandboxHarness(env: Record<string, string> = {}, exis
         scopes,
         expiresInSeconds: options.expiresInSeconds,
         notificationUri: options.notificationUri,
+        environment: options.environment,
       }),
     ingest: (userId, readings) => app.get(ReadingIngestion).ingest(userId, readings, 'device'),
     async stop() {

@@ -51,6 +51,7 @@ export async function startTokenStack(
     DATABASE_URL: database.settings.url,
     OMRON_OAUTH_WEBSITE_URL: sandbox.baseUrl,
     OMRON_OAUTH_API_URL: `${sandbox.baseUrl}/stg`,
+    OMRON_REVOCATION_URL: `${sandbox.baseUrl}/stg/connect/revocation`,
     OMRON_CLIENT_ID: CLIENT_ID,
     OMRON_CLIENT_SECRET: CLIENT_SECRET,
     ...platformOverrides,

@@ -12,7 +12,7 @@ import { PORTAL_VIEW_HELPERS } from './portal-views.js';
 export async function createDspApp(config: DspConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
   const app = await createWebApp(DspModule.forRoot(config), import.meta.url, { ...options, helpers: PORTAL_VIEW_HELPERS });
   applyWebSecurity(app, config);
-  if (config.processRole !== 'worker') setupApiDocs(app);
+  if (config.processRole !== 'worker' && config.environment.dataTransferMethods.includes('api')) setupApiDocs(app);
   // Before the general body parsers (registered at init), so OMRON's notifications get their own small limit.
   app.use(NOTIFICATION_PATH, notificationBodyReader(config.notifications.maxBodyBytes));
   return app;

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
 import { sourceAllowed } from '@opendsp/web-security';
-import { ApiModule } from '@opendsp/api';
+import { ApiDisabledModule, ApiModule } from '@opendsp/api';
 import { AuditModule } from '@opendsp/audit';
 import { ConsentModule } from '@opendsp/consent';
 import { CryptoModule } from '@opendsp/crypto';
@@ -46,7 +46,8 @@ export class DspModule {
         ExportsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
-        ...(servesWeb ? [ApiModule] : []),
+        // Without `api` among the environment's data transfer methods, /api/v1 answers 404 problems.
+        ...(servesWeb ? [config.environment.dataTransferMethods.includes('api') ? ApiModule : ApiDisabledModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],
     };

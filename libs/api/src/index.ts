@@ -1,4 +1,5 @@
 export * from './api.module.js';
+export * from './disabled/api-disabled.module.js';
 export * from './api-scopes.js';
 export * from './auth/api-principal.js';
 export * from './clients/api-client.entity.js';

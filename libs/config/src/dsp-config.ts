@@ -52,9 +52,14 @@ export class DspConfig {
     apiUrl: string;
     clientId: string;
     clientSecret: string;
-    /** The id_token's expected `iss`, and where its signing keys are published. */
+    /** The identity token's expected `iss`, where its signing keys are published, and the audiences it may name. */
     idTokenIssuer: string;
     jwksUrl: string;
+    idTokenAudiences: string[];
+    /** The claim that carries the OMRON user ID. */
+    userIdClaim: string;
+    /** OMRON_REVOCATION_URL, or null: then tokens are only deleted here (OMRON documents no revocation endpoint). */
+    revocationUrl: string | null;
   };
   readonly encryption: { keys: { id: string; key: Buffer }[]; activeKeyId: string };
   readonly tokens: { refreshThresholdPercent: number; refreshMinSeconds: number; clockSkewSeconds: number; refreshesPerMinute: number };
@@ -86,6 +91,8 @@ export class DspConfig {
     pageSize: number;
     requestTimeoutSeconds: number;
     circuitCooldownSeconds: number;
+    /** Days raw measurement pages are kept (0: none). */
+    rawPageRetentionDays: number;
     reconcileIntervalMinutes: number;
     reconcileLookbackDays: number;
     workerConcurrency: number;
@@ -148,7 +155,10 @@ export class DspConfig {
       clientId: env.OMRON_CLIENT_ID,
       clientSecret: env.OMRON_CLIENT_SECRET,
       idTokenIssuer: env.OMRON_ID_TOKEN_ISSUER ?? apiUrl,
-      jwksUrl: env.OMRON_JWKS_URL ?? `${apiUrl}/.well-known/jwks.json`,
+      jwksUrl: env.OMRON_JWKS_URL ?? `${(env.OMRON_ID_TOKEN_ISSUER ?? apiUrl).replace(/\/+$/, '')}/.well-known/jwks.json`,
+      idTokenAudiences: env.OMRON_ID_TOKEN_AUDIENCE?.length ? env.OMRON_ID_TOKEN_AUDIENCE : [env.OMRON_CLIENT_ID],
+      userIdClaim: env.OMRON_USER_ID_CLAIM,
+      revocationUrl: env.OMRON_REVOCATION_URL ?? null,
     };
     this.encryption = { keys: parseEncryptionKeyList(env.ENCRYPTION_KEYS), activeKeyId: env.ENCRYPTION_ACTIVE_KEY_ID };
     this.tokens = {
@@ -178,6 +188,7 @@ export class DspConfig {
       pageSize: env.SYNC_PAGE_SIZE,
       requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
       circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,
+      rawPageRetentionDays: env.SYNC_RAW_PAGE_RETENTION_DAYS,
       reconcileIntervalMinutes: env.SYNC_RECONCILE_INTERVAL_MINUTES,
       reconcileLookbackDays: env.SYNC_RECONCILE_LOOKBACK_DAYS,
       workerConcurrency: env.SYNC_WORKER_CONCURRENCY,

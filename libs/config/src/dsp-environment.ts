@@ -122,17 +122,43 @@ export class DspEnvironment extends DatabaseEnvironment {
   OMRON_CLIENT_ID!: string;
 
   /**
-   * The `iss` of OMRON's id_tokens; defaults to OMRON_OAUTH_API_URL (the sandbox's issuer). OMRON's own tokens
-   * name their identity provider here (the spec's example: a Cognito user pool URL).
+   * The `iss` of OMRON's identity tokens (the id_token, or the access token when it is a JWT); defaults to
+   * OMRON_OAUTH_API_URL. OMRON's own tokens name their identity provider here (the spec's example: a Cognito
+   * user pool URL, `https://cognito-idp.<region>.amazonaws.com/<pool>`).
    */
   @IsOptional()
   @IsUrl(httpUrl, { message: 'OMRON_ID_TOKEN_ISSUER: must be an absolute http(s) URL' })
   OMRON_ID_TOKEN_ISSUER?: string;
 
-  /** Where the keys that sign id_tokens are published (JWKS); defaults to OMRON_OAUTH_API_URL/.well-known/jwks.json. */
+  /**
+   * Where the keys that sign OMRON's identity tokens are published (JWKS); defaults to
+   * `{OMRON_ID_TOKEN_ISSUER}/.well-known/jwks.json` (where Cognito publishes a user pool's keys).
+   */
   @IsOptional()
   @IsUrl(httpUrl, { message: 'OMRON_JWKS_URL: must be an absolute http(s) URL' })
   OMRON_JWKS_URL?: string;
+
+  /**
+   * The audiences an identity token may name (`aud`, or a Cognito access token's `client_id`), comma-separated;
+   * defaults to OMRON_CLIENT_ID. The spec's example names a Cognito app client instead of the partner's client ID.
+   */
+  @IsOptional()
+  @Transform(({ value }) => splitList(value))
+  @Matches(/^[\x21-\x7e]{1,200}$/, { each: true, message: 'OMRON_ID_TOKEN_AUDIENCE: comma-separated audience values, no spaces' })
+  OMRON_ID_TOKEN_AUDIENCE?: string[];
+
+  /** The claim of the identity token that holds the OMRON user ID (Cognito: `sub`; `custom:userId` is kept besides). */
+  @Matches(/^[A-Za-z0-9_:.-]{1,100}$/, { message: 'OMRON_USER_ID_CLAIM: a claim name such as sub or custom:userId' })
+  OMRON_USER_ID_CLAIM: string = 'sub';
+
+  /**
+   * Where to revoke OMRON tokens (RFC 7009). OMRON documents no revocation endpoint, so there is no default: when
+   * unset, withdrawal and discarded authorisations delete the tokens here and call nothing (the grant stays at
+   * OMRON until the participant removes the app in OMRON connect). `npm start` sets the sandbox's.
+   */
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'OMRON_REVOCATION_URL: must be an absolute http(s) URL' })
+  OMRON_REVOCATION_URL?: string;
 
   /** The Secret Key OMRON issued for this environment; never has a default. */
   @MinLength(16, { message: 'OMRON_CLIENT_SECRET: too short to be a real secret (at least 16 characters)' })
@@ -288,6 +314,16 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Max(300, { message: 'SYNC_REQUEST_TIMEOUT_SECONDS: must be between 1 and 300' })
   @IsInt({ message: 'SYNC_REQUEST_TIMEOUT_SECONDS: must be a whole number' })
   SYNC_REQUEST_TIMEOUT_SECONDS: number = 30;
+
+  /**
+   * Days the measurement API's raw answers are kept (gzip-compressed, per participant and kind) so a parser fix can be
+   * applied to data already received (`npm run sync:renormalise`); 0 keeps none.
+   */
+  @Transform(toInt)
+  @Min(0, { message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be between 0 and 3650' })
+  @Max(3650, { message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be between 0 and 3650' })
+  @IsInt({ message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be a whole number of days' })
+  SYNC_RAW_PAGE_RETENTION_DAYS: number = 30;
 
   /** After 5 failures in a row (5xx, timeouts), no process calls OMRON for this many seconds (circuit breaker). */
   @Transform(toInt)

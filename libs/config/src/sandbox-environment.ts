@@ -9,6 +9,15 @@ import { splitList } from './validators.js';
 export const REFRESH_ROTATIONS = ['rotate', 'keep', 'omit'] as const;
 export type RefreshRotation = (typeof REFRESH_ROTATIONS)[number];
 
+/**
+ * The shape of the token endpoint's answers. `spec-example`: exactly the fields of the Partner API spec's example
+ * (no id_token; the access token is a Cognito-style ID token, RS256, issued by a user pool URL to an app client
+ * that is not the partner's client ID; camelCase `expiresIn`/`tokenType`). `oidc`: an OpenID Connect answer with
+ * an `id_token` whose `aud` is the client ID, both casings of the lifetime and type.
+ */
+export const TOKEN_PROFILES = ['spec-example', 'oidc'] as const;
+export type TokenProfile = (typeof TOKEN_PROFILES)[number];
+
 /** Every variable the OMRON sandbox reads. It shares DATABASE_URL with the platform and keeps its own schema. */
 export class SandboxEnvironment extends DatabaseEnvironment {
   @IsIn(NODE_ENVS, { message: `NODE_ENV: must be one of ${NODE_ENVS.join(', ')}` })
@@ -51,6 +60,18 @@ export class SandboxEnvironment extends DatabaseEnvironment {
   @IsIn(['true', 'false'], { message: 'SANDBOX_REFRESH_REUSE_DETECTION: must be true or false' })
   SANDBOX_REFRESH_REUSE_DETECTION: string = 'true';
 
+  /** How the token endpoint answers (see TOKEN_PROFILES); `spec-example` by default, as OMRON's spec shows it. */
+  @IsIn(TOKEN_PROFILES, { message: `SANDBOX_TOKEN_PROFILE: must be one of ${TOKEN_PROFILES.join(', ')}` })
+  SANDBOX_TOKEN_PROFILE: TokenProfile = 'spec-example';
+
+  /** The emulated Cognito user pool of the spec-example profile; its issuer is `{SANDBOX_PUBLIC_URL}/cognito-idp/{pool}`. */
+  @Matches(/^[a-z]{2}-[a-z]+-\d_[A-Za-z0-9]{1,40}$/, { message: 'SANDBOX_COGNITO_POOL_ID: a user pool ID such as us-west-2_mkXRIn5uQ' })
+  SANDBOX_COGNITO_POOL_ID: string = 'us-west-2_SandboxPool';
+
+  /** The Cognito app client the spec-example profile's tokens name as `aud` (never the partner's client ID). */
+  @Matches(/^[a-z0-9]{8,128}$/, { message: 'SANDBOX_COGNITO_APP_CLIENT_ID: lower-case letters and digits (8 to 128)' })
+  SANDBOX_COGNITO_APP_CLIENT_ID: string = '5andb0xapp0c1ient0000000000';
+
   /** A JSON file of registered apps created at boot when missing (see docs/sandbox-oauth.md). */
   @IsOptional()
   @IsString({ message: 'SANDBOX_APPS_FILE: must be a file path' })
@@ -91,6 +112,9 @@ export class SandboxConfig {
     refreshRotation: RefreshRotation;
     refreshReuseDetection: boolean;
     appsFile: string | undefined;
+    tokenProfile: TokenProfile;
+    /** The spec-example profile's emulated Cognito user pool: issuer URL and app client ID (`aud`). */
+    cognito: { poolId: string; issuer: string; appClientId: string };
   };
   readonly adminToken: string | undefined;
   readonly rateLimit: { requestsPerMinute: number };
@@ -106,11 +130,36 @@ export class SandboxConfig {
       refreshRotation: env.SANDBOX_REFRESH_ROTATION,
       refreshReuseDetection: env.SANDBOX_REFRESH_REUSE_DETECTION === 'true',
       appsFile: env.SANDBOX_APPS_FILE || undefined,
+      tokenProfile: env.SANDBOX_TOKEN_PROFILE,
+      cognito: {
+        poolId: env.SANDBOX_COGNITO_POOL_ID,
+        issuer: cognitoIssuer(this.http.publicUrl, env.SANDBOX_COGNITO_POOL_ID),
+        appClientId: env.SANDBOX_COGNITO_APP_CLIENT_ID,
+      },
     };
     this.adminToken = env.SANDBOX_ADMIN_TOKEN || undefined;
     this.rateLimit = { requestsPerMinute: env.SANDBOX_RATE_LIMIT_PER_MINUTE };
     this.notifications = { retryDelaysSeconds: env.SANDBOX_NOTIFICATION_RETRY_SECONDS.map(Number) };
   }
+}
+
+/** The issuer of the sandbox's emulated Cognito user pool (its keys are at `{issuer}/.well-known/jwks.json`, as Cognito's). */
+export function cognitoIssuer(sandboxPublicUrl: string, poolId: string): string {
+  return `${sandboxPublicUrl.replace(/\/+$/, '')}/cognito-idp/${poolId}`;
+}
+
+/**
+ * The platform settings that verify the identity tokens a sandbox issues: for `spec-example`, its emulated
+ * Cognito pool as issuer and its app client as audience; for `oidc`, the token host's issuer (the platform's
+ * defaults, given explicitly). Used by `npm start` and the tests; user-set variables win.
+ */
+export function platformIdentityEnvFor(
+  sandbox: SandboxConfig,
+): Record<'OMRON_ID_TOKEN_ISSUER' | 'OMRON_ID_TOKEN_AUDIENCE', string | undefined> {
+  if (sandbox.oauth.tokenProfile === 'spec-example') {
+    return { OMRON_ID_TOKEN_ISSUER: sandbox.oauth.cognito.issuer, OMRON_ID_TOKEN_AUDIENCE: sandbox.oauth.cognito.appClientId };
+  }
+  return { OMRON_ID_TOKEN_ISSUER: `${sandbox.http.publicUrl}/stg`, OMRON_ID_TOKEN_AUDIENCE: undefined };
 }
 
 export function loadSandboxConfig(env: Record<string, string | undefined>): SandboxConfig {

@@ -1,3 +1,4 @@
+import { ProgramGroup } from '@opendsp/groups';
 import { Injectable, Logger } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -137,6 +138,11 @@ export class ConsentFlows {
   pendingTokens(flow: Pick<ConsentFlow, 'id' | 'pendingTokensCiphertext'>): TokenSet | null {
     if (!flow.pendingTokensCiphertext) return null;
     return deserialiseTokens(this.secrets.decrypt(flow.pendingTokensCiphertext, aad(flow.id, 'pending_tokens')));
+  }
+
+  /** OMRON answered `invalid_scope` to a consent link of this group (internal ID): its page shows an alert. */
+  async noteScopeRefused(groupRowId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(ProgramGroup, { id: groupRowId }, { scopeRefusedAt: new Date() });
   }
 
   /** Revokes tokens OMRON issued that will not be kept (declined, wrong account, sign-in only). Never throws. */

@@ -1,12 +1,26 @@
-/**
- * The data types a participant can share (the Partner API's scopes) in the order the consent screen lists
- * them. Groups have no scope setting yet, so every consent link asks for all of them.
- */
+import type { RegionId } from '@opendsp/config';
+
+/** The data types a participant can share (the Partner API's scopes) in the order the consent screen lists them. */
 export const DATA_SCOPES = ['bloodpressure', 'activity', 'weight', 'temperature', 'oxygen'] as const;
 export type DataScope = (typeof DATA_SCOPES)[number];
 
-/** The scope of a consent or reconnect authorisation: every data type, the id_token, and a refresh token. */
-export const CONSENT_SCOPES = [...DATA_SCOPES, 'openid', 'offline_access'].join(' ');
+/** The Partner API spec offers temperature and oxygen in Europe only ("Temperature (Europe), Oxygen (Europe)"). */
+const EUROPE_ONLY: readonly DataScope[] = ['temperature', 'oxygen'];
+
+/** The data types a consent asks for by default in a region (DSP_REGION): all five in Europe, the other three elsewhere. */
+export function regionDataScopes(region: RegionId): DataScope[] {
+  return DATA_SCOPES.filter((scope) => region === 'europe' || !EUROPE_ONLY.includes(scope));
+}
+
+/**
+ * The scope of a consent or reconnect authorisation: the region's data types, narrowed to the group's own choice
+ * when it made one, plus the id_token and a refresh token.
+ */
+export function consentScopes(region: RegionId, groupDataTypes: readonly string[] | null = null): string {
+  const offered = regionDataScopes(region);
+  const chosen = groupDataTypes === null ? offered : offered.filter((scope) => groupDataTypes.includes(scope));
+  return [...chosen, 'openid', 'offline_access'].join(' ');
+}
 
 /** Signing in to the participant page needs only the person's OMRON user ID. */
 export const SIGN_IN_SCOPES = 'openid';

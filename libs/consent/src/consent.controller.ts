@@ -10,7 +10,7 @@ import { ConsentFlows } from './consent-flows.service.js';
 import { ConsentDecisionForm } from './dto/consent-forms.dto.js';
 import { ConsentLinkService, redirectWith } from './consent-link.service.js';
 import { allowFormTargets, clientIp, consentError, consentPage, safeConsentPath, stepOf } from './consent-pages.js';
-import { CONSENT_SCOPES, dataScopesOf } from './consent-scopes.js';
+import { consentScopes, dataScopesOf } from './consent-scopes.js';
 import { ConsentService, type AuthorisedOutcome, type DecisionOutcome } from './consent.service.js';
 import { LinkOpens } from './link-opens.service.js';
 import { OmronSignIn } from './omron-sign-in.js';
@@ -47,7 +47,8 @@ export class ConsentController {
   async start(@Req() req: Request, @Res() res: Response): Promise<void> {
     const check = await this.links.check(req.query as Record<string, unknown>);
     if (!check.ok) return consentError(res, check.problem, 400, check.params);
-    await this.flows.start(res, { purpose: 'consent', scopes: CONSENT_SCOPES, link: check.link });
+    const scopes = consentScopes(this.config.environment.region.id, check.link.group.dataTypes);
+    await this.flows.start(res, { purpose: 'consent', scopes, link: check.link });
     await this.linkOpens.count(check.link.group);
     res.redirect(303, '/consent/sign-in');
   }
@@ -177,6 +178,12 @@ export class ConsentController {
     await this.flows.end(flow.id);
     this.flows.clearCookie(res);
     const denied = query.error === 'access_denied';
+    if (query.error === 'invalid_scope' && flow.group) {
+      // The group's data types are not what OMRON lets this application ask for: the group's page shows an alert.
+      await this.flows.noteScopeRefused(flow.group.id);
+      this.logger.warn({ groupId: flow.group.groupId }, 'OMRON refused the scopes of a consent link (invalid_scope)');
+      return consentError(res, 'consent_error.invalid_scope', 502);
+    }
     if (flow.purpose !== 'consent') return res.redirect(303, `/consent/me?notice=${denied ? 'cancelled' : 'omron_failed'}`);
     if (!denied) return consentError(res, 'consent_error.upstream', 502);
     const location = redirectWith(flow.redirectUrl!, { error: 'access_denied' }, flow.callerState);
@@ -255,7 +262,9 @@ export class ConsentController {
 
   private renderSignIn(res: Response, flow: ConsentFlow, data: Record<string, unknown>, status = 200): void {
     allowFormTargets(res, this.config.omron.websiteUrl);
-    consentPage(res, 'sign-in', this.view(flow, { title: 'consent.sign_in.title', backUrl: flow.backUrl, values: {}, ...data }), status);
+    // backUrl '' (display_back:1 with an empty back_url): the header without a back icon.
+    const back = { backHeader: flow.backUrl !== null, backUrl: flow.backUrl || null };
+    consentPage(res, 'sign-in', this.view(flow, { title: 'consent.sign_in.title', ...back, values: {}, ...data }), status);
   }
 
   private renderConsent(res: Response, flow: ConsentFlow, status = 200): void {

@@ -5,7 +5,7 @@ import passport from 'passport';
 import OAuth2Strategy from 'passport-oauth2';
 import { newSecretToken } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import type { TokenSet } from '@opendsp/tokens';
+import { readTokenResponse, type TokenSet } from '@opendsp/tokens';
 import type { ConsentFlow } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
 
@@ -91,17 +91,14 @@ export class OmronStrategy extends PassportStrategy(OAuth2Strategy, OMRON_STRATE
     return options.tokenScope ? { scope: options.tokenScope } : {};
   }
 
-  /** The token response as a TokenSet (OMRON answers in snake_case or camelCase). */
+  /** The token response as a TokenSet, read tolerantly (OMRON answers in snake_case or camelCase). */
   validate(req: FlowRequest, accessToken: string, refreshToken: string | undefined, params: Record<string, unknown>): TokenSet {
-    const expiresIn = Number(params.expires_in ?? params.expiresIn);
-    if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0)
-      throw new Error('OMRON answered without an access token or its lifetime');
-    return {
-      accessToken,
-      refreshToken: refreshToken || undefined,
-      idToken: typeof params.id_token === 'string' ? params.id_token : undefined,
-      expiresInSeconds: expiresIn,
-      requestedAt: req.tokenRequestedAt ?? new Date(),
+    // passport-oauth2 hands over the parsed body as `params`, minus the snake_case access and refresh tokens.
+    const body = {
+      ...params,
+      ...(accessToken ? { access_token: accessToken } : {}),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
     };
+    return readTokenResponse(body, req.tokenRequestedAt ?? new Date());
   }
 }

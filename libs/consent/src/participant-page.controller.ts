@@ -8,7 +8,7 @@ import { Enrollment, EnrollmentNotFoundError, WithdrawalService } from '@opendsp
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
-import { CONSENT_SCOPES, SIGN_IN_SCOPES } from './consent-scopes.js';
+import { consentScopes, SIGN_IN_SCOPES } from './consent-scopes.js';
 import { OmronSignIn } from './omron-sign-in.js';
 import { ParticipantPageService } from './participant-page.service.js';
 import { ParticipantSessions } from './participant-sessions.service.js';
@@ -75,7 +75,11 @@ export class ParticipantPageController {
   async reconnect(@Req() req: Request, @Res() res: Response): Promise<void> {
     const participant = await this.sessions.participantOf(req);
     if (!participant) return res.redirect(303, '/consent/me');
-    const flow = await this.flows.start(res, { purpose: 'reconnect', scopes: CONSENT_SCOPES, participantId: participant.id });
+    const flow = await this.flows.start(res, {
+      purpose: 'reconnect',
+      scopes: consentScopes(this.config.environment.region.id),
+      participantId: participant.id,
+    });
     await this.omron.begin(req, res, flow);
   }
 
@@ -94,6 +98,7 @@ export class ParticipantPageController {
       enrollment,
       partnerName: this.config.environment.partnerName,
       keepsData: this.config.withdrawal.keepsData,
+      grantStaysAtOmron: this.config.omron.revocationUrl === null,
     });
   }
 

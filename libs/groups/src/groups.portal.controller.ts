@@ -6,6 +6,19 @@ import { validateForm } from '@opendsp/i18n';
 import { GroupForm, RedirectUrlForm } from './dto/group-forms.dto.js';
 import { GroupsService, platformResultUrl, type GroupStatus } from './groups.service.js';
 
+/** OMRON's data types in the consent screen's order; temperature and oxygen are offered in Europe only (Partner API spec). */
+const DATA_TYPES = ['bloodpressure', 'activity', 'weight', 'temperature', 'oxygen'] as const;
+
+function regionDataTypes(config: DspConfig): string[] {
+  return DATA_TYPES.filter((type) => config.environment.region.id === 'europe' || (type !== 'temperature' && type !== 'oxygen'));
+}
+
+/** The group form's data type checkboxes: the region's types, ticked when chosen (all, when the group chose none). */
+function dataTypeOptions(config: DspConfig, chosen: unknown): { value: string; checked: boolean }[] {
+  const list = Array.isArray(chosen) ? chosen.map(String) : typeof chosen === 'string' ? [chosen] : null;
+  return regionDataTypes(config).map((value) => ({ value, checked: list === null || list.includes(value) }));
+}
+
 const PAGE_SIZE = 50;
 const STATUSES: GroupStatus[] = ['active', 'archived', 'all'];
 
@@ -42,7 +55,12 @@ export class GroupsPortalController {
   @Get('new')
   @Access('groups.create')
   newPage(@Res() res: Response): void {
-    renderPage(res, 'groups/form', { title: 'groups.new_title', action: '/groups', values: {} });
+    renderPage(res, 'groups/form', {
+      title: 'groups.new_title',
+      action: '/groups',
+      values: {},
+      dataTypes: dataTypeOptions(this.config, null),
+    });
   }
 
   @Post()
@@ -50,7 +68,18 @@ export class GroupsPortalController {
   async create(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
     const form = await validateForm(GroupForm, body);
     if (!form.ok)
-      return renderPage(res, 'groups/form', { title: 'groups.new_title', action: '/groups', values: body, errors: form.errors }, 422);
+      return renderPage(
+        res,
+        'groups/form',
+        {
+          title: 'groups.new_title',
+          action: '/groups',
+          values: body,
+          errors: form.errors,
+          dataTypes: dataTypeOptions(this.config, (body as Record<string, unknown> | undefined)?.dataTypes ?? []),
+        },
+        422,
+      );
     const group = await this.groups.create(form.value, actorOf(req));
     redirectTo(res, `/groups/${group.groupId}?notice=group_created`);
   }
@@ -70,7 +99,14 @@ export class GroupsPortalController {
   @Access('groups.edit')
   async editPage(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string): Promise<void> {
     const { group } = await this.groups.details(req.portal.user!, groupId);
-    renderPage(res, 'groups/form', { title: 'groups.edit_title', action: `/groups/${group.groupId}`, group, values: group });
+    const values = { displayName: group.displayName, description: group.description, backLinkOrigins: group.backLinkOrigins.join('\n') };
+    renderPage(res, 'groups/form', {
+      title: 'groups.edit_title',
+      action: `/groups/${group.groupId}`,
+      group,
+      values,
+      dataTypes: dataTypeOptions(this.config, group.dataTypes),
+    });
   }
 
   @Post(':groupId')
@@ -82,7 +118,14 @@ export class GroupsPortalController {
       return renderPage(
         res,
         'groups/form',
-        { title: 'groups.edit_title', action: `/groups/${group.groupId}`, group, values: body, errors: form.errors },
+        {
+          title: 'groups.edit_title',
+          action: `/groups/${group.groupId}`,
+          group,
+          values: body,
+          errors: form.errors,
+          dataTypes: dataTypeOptions(this.config, (body as Record<string, unknown> | undefined)?.dataTypes ?? []),
+        },
         422,
       );
     }

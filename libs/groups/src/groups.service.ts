@@ -87,6 +87,8 @@ export class GroupsService {
     return this.em.fork().transactional(async (em) => {
       const group = new ProgramGroup(form.displayName);
       group.description = form.description;
+      group.backLinkOrigins = form.backLinkOrigins.map((origin) => origin.toLowerCase());
+      group.dataTypes = form.dataTypes.length > 0 ? [...new Set(form.dataTypes)] : null;
       em.persist(group);
       this.audit.record(em, {
         action: 'group.created',
@@ -101,14 +103,24 @@ export class GroupsService {
   async update(user: PortalUser, groupId: string, form: GroupForm, actor: AuditActor): Promise<ProgramGroup> {
     return this.em.fork().transactional(async (em) => {
       const group = await this.visibleGroup(em, user, groupId);
-      const before = { displayName: group.displayName, description: group.description };
+      const before = { displayName: group.displayName, description: group.description, backLinkOrigins: group.backLinkOrigins };
       group.displayName = form.displayName;
       group.description = form.description;
+      group.backLinkOrigins = form.backLinkOrigins.map((origin) => origin.toLowerCase());
+      group.dataTypes = form.dataTypes.length > 0 ? [...new Set(form.dataTypes)] : null;
       this.audit.record(em, {
         action: 'group.updated',
         actor,
         target: { type: 'group', id: group.groupId },
-        detail: { before, after: { displayName: group.displayName, description: group.description } },
+        detail: {
+          before,
+          after: {
+            displayName: group.displayName,
+            description: group.description,
+            backLinkOrigins: group.backLinkOrigins,
+            dataTypes: group.dataTypes,
+          },
+        },
       });
       return group;
     });

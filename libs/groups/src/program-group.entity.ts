@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { ArrayType, Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { generateGroupId } from './group-id.js';
 
@@ -27,6 +27,21 @@ export class ProgramGroup {
 
   @Property({ type: 'timestamptz', nullable: true })
   archivedAt: Date | null = null;
+
+  /**
+   * Origins (`https://host[:port]`) a consent link's `back_url` may lead to besides those of the group's registered
+   * redirect URLs: the back icon is a link on our own sign-in page, so it may not point anywhere.
+   */
+  @Property({ type: ArrayType, columnType: 'text[]', defaultRaw: `'{}'` })
+  backLinkOrigins: string[] & Opt = [];
+
+  /** The data types its consents ask for, narrowing the region's (DSP_REGION); null: all the region offers. */
+  @Property({ type: ArrayType, columnType: 'text[]', nullable: true })
+  dataTypes: string[] | null = null;
+
+  /** When OMRON last answered `invalid_scope` to one of its consents: the group's page shows an alert. */
+  @Property({ type: 'timestamptz', nullable: true })
+  scopeRefusedAt: Date | null = null;
 
   @OneToMany({ entity: () => GroupRedirectUrl, mappedBy: 'group', orphanRemoval: true })
   redirectUrls = new Collection<GroupRedirectUrl>(this);

@@ -4,6 +4,8 @@ describe(redirectUrlProblem.name, () => {
   it.each([
     ['https://example.com/welcome', 'production', null],
     ['https://example.com:8443/a?b=c', 'production', null],
+    // OMRON's default result page (DSP document, section 3, note 3) registers like any https URL.
+    ['https://connect.omron.example/app/oauth2-frontend/static/result.html', 'production', null],
     ['http://example.com/welcome', 'production', 'redirect_url.https_required'],
     ['http://localhost:8080/cb', 'development', null],
     ['http://127.0.0.1/cb', 'development', null],

@@ -29,7 +29,8 @@ export class EnrollmentNotFoundError extends Error {
 }
 
 /** Tables with a participant's readings; `activity_hourly_reading` goes with its daily row (foreign key cascade). */
-const READING_TABLES = [...Object.values(MEASUREMENT_KINDS).map((kind) => kind.table), 'participant_device'];
+// sync_raw_page: the measurement API's answers as received hold the same readings.
+const READING_TABLES = [...Object.values(MEASUREMENT_KINDS).map((kind) => kind.table), 'participant_device', 'sync_raw_page'];
 
 /**
  * Ends a participant's membership of a group, for the participant page and the admin side alike.
@@ -122,7 +123,7 @@ export class WithdrawalService {
           'run',
           em.getTransactionContext(),
         );
-      if (table !== 'participant_device') deleted += result.affectedRows;
+      if (table !== 'participant_device' && table !== 'sync_raw_page') deleted += result.affectedRows;
     }
     return deleted;
   }

@@ -8,8 +8,10 @@ import { MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
  *   (`dateTimeLocal`) and the offset in seconds, from either form the spec shows ("+00:00", "-21600").
  * - Blood pressure: a 0 for systolic, diastolic or pulse is what OMRON sends for possible-AFib readings
  *   instead of values; it is stored as null, never as a reading of 0, and `possibleAfib` is kept as a flag.
- * - Numbers sent as strings (weight, temperature, oxygen, distance) are parsed; "-1.0" means "not measured"
- *   and becomes null.
+ * - A number may come as a JSON number or a decimal string, and text as a number, wherever the spec shows
+ *   either (issue 15); "-1.0" means "not measured" and becomes null. Steps, aerobic steps and calories, stored in
+ *   integer columns, are rounded when OMRON sends a fraction. Unknown fields are
+ *   ignored; the optional ones (pulse, deviceType, idExt, body composition, hourly data) become null when missing.
  * - Weight in lb, temperature in °F and distance in miles are converted to kg, °C and km; the value as sent
  *   and its unit are kept beside the converted one.
  *
@@ -164,6 +166,23 @@ class EntryReader {
     return Number.isInteger(value) ? value : this.fail(`${field} is not a whole number: ${value}`);
   }
 
+  /**
+   * A count stored in an integer column (steps, aerobic steps, calories): OMRON may send a fraction, which is
+   * rounded half away from zero (the value as sent stays in the raw page, `sync_raw_page`).
+   */
+  count(field: string, source?: Record<string, unknown>): number {
+    const value = this.number(field, source);
+    return Math.sign(value) * Math.round(Math.abs(value));
+  }
+
+  /** An optional whole number: a missing field, null, an empty string or OMRON's -1 is null. */
+  optionalInteger(field: string): number | null {
+    const value = this.entry[field];
+    if (value === undefined || value === null || value === '') return null;
+    const number = this.integer(field);
+    return number === -1 ? null : number;
+  }
+
   /** A measured value, or null for OMRON's "not measured" (`-1.0`, also an empty string or null). */
   measured(field: string): number | null {
     const value = this.entry[field];
@@ -172,8 +191,10 @@ class EntryReader {
     return number === -1 ? null : number;
   }
 
+  /** Text, or a number sent where the spec shows text. */
   text(field: string): string {
     const value = this.entry[field];
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     return typeof value === 'string' ? value : this.fail(`${field} is missing`);
   }
 
@@ -198,13 +219,14 @@ class EntryReader {
       measured_at: utc.utc.toISOString(),
       local_time: local.text,
       utc_offset_seconds: offset,
-      device_type: typeof device === 'string' ? device : '',
+      device_type: typeof device === 'string' ? device : typeof device === 'number' ? String(device) : '',
     };
   }
 }
 
 /** Blood pressure values of 0 are OMRON's AFib placeholder (and never a real measurement): null. */
 const pressure = (value: number): number | null => (value === 0 ? null : value);
+const nullablePressure = (value: number | null): number | null => (value === null ? null : pressure(value));
 
 function bloodPressure(reader: EntryReader): BloodPressureRow {
   const units = reader.entry.bloodPressureUnits;
@@ -213,7 +235,8 @@ function bloodPressure(reader: EntryReader): BloodPressureRow {
     ...reader.base(),
     systolic_mmhg: pressure(reader.integer('systolic')),
     diastolic_mmhg: pressure(reader.integer('diastolic')),
-    pulse_bpm: pressure(reader.integer('pulse')),
+    // Optional: a reading without a pulse is still a blood pressure reading.
+    pulse_bpm: nullablePressure(reader.optionalInteger('pulse')),
     possible_afib: reader.entry.possibleAfib === true || reader.entry.possibleAfib === 'true',
   };
 }
@@ -244,9 +267,9 @@ function activity(reader: EntryReader): ActivityRow {
       if (byHour.has(hour)) reader.fail(`hourlyActivityData has hour ${hour} twice`);
       byHour.set(hour, [
         hour,
-        reader.integer('steps', item),
-        reader.integer('aerobicSteps', item),
-        reader.integer('calories', item),
+        reader.count('steps', item),
+        reader.count('aerobicSteps', item),
+        reader.count('calories', item),
         reader.number('distance', item),
       ]);
     }
@@ -254,9 +277,9 @@ function activity(reader: EntryReader): ActivityRow {
   } else if (hourlyData !== undefined && hourlyData !== null) reader.fail('hourlyActivityData is not a list');
   return {
     ...reader.base(),
-    steps: reader.integer('steps'),
-    aerobic_steps: reader.integer('aerobicSteps'),
-    calories_kcal: reader.integer('calories'),
+    steps: reader.count('steps'),
+    aerobic_steps: reader.count('aerobicSteps'),
+    calories_kcal: reader.count('calories'),
     distance_km: unit === 'km' ? distance : round(distance * KM_PER_MILE, 3),
     distance_original: distance,
     distance_unit: unit,
@@ -300,8 +323,7 @@ function temperature(reader: EntryReader): TemperatureRow {
 function oxygen(reader: EntryReader): OxygenRow {
   const spo2 = reader.measured('oxygenLevel');
   if (spo2 === null || spo2 <= 0 || spo2 > 100) reader.fail(`oxygenLevel ${JSON.stringify(reader.entry.oxygenLevel)} is not a saturation`);
-  const pulse = reader.measured('pulse');
-  if (pulse !== null && !Number.isInteger(pulse)) reader.fail(`pulse ${pulse} is not a whole number`);
+  const pulse = reader.optionalInteger('pulse');
   return { ...reader.base(), spo2_percent: spo2, pulse_bpm: pulse === 0 ? null : pulse };
 }
 

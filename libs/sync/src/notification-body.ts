@@ -3,10 +3,24 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 /** The Notification URI's path: the one registered with OMRON, exempt from the admin IP allowlist (libs/web-security). */
 export const NOTIFICATION_PATH = '/omron/notifications';
 
+const RAW_BODY = Symbol('rawNotificationBody');
+
+/** The body as received, and whether it parsed. */
+export interface RawNotificationBody {
+  text: string;
+  parsed: boolean;
+}
+
+/** What notificationBodyReader read for this request. */
+export function rawNotificationBodyOf(req: Request): RawNotificationBody {
+  return (req as Request & { [RAW_BODY]?: RawNotificationBody })[RAW_BODY] ?? { text: JSON.stringify(req.body ?? null), parsed: true };
+}
+
 /**
  * Reads notification bodies itself, before the app's general body parsers (register it with `app.use` before
  * `init()`): at most `maxBytes` (a larger body is refused with 413 as soon as it is seen to be larger, without
- * reading the rest), JSON or form-encoded, anything else 415. The parsed fields land in `req.body`.
+ * reading the rest), JSON or form-encoded, anything else 415. The parsed fields land in `req.body`, the text beside them
+ * (`rawNotificationBodyOf`); a JSON body that does not parse is passed on as unparsed, for the receiver to keep.
  */
 export function notificationBodyReader(maxBytes: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -44,11 +58,15 @@ export function notificationBodyReader(maxBytes: number): RequestHandler {
       if (done) return;
       done = true;
       const text = Buffer.concat(chunks).toString('utf8');
+      const raw: RawNotificationBody = { text, parsed: true };
       try {
         req.body = json ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
       } catch {
-        return refuse(400, 'The body is not valid JSON');
+        // Kept as an unrecognised notification by the receiver rather than refused (docs/sync.md).
+        req.body = undefined;
+        raw.parsed = false;
       }
+      (req as Request & { [RAW_BODY]?: RawNotificationBody })[RAW_BODY] = raw;
       next();
     });
   };

@@ -3,38 +3,19 @@ import { Controller, Logger, Post, Req, Res, type OnModuleDestroy } from '@nestj
 import type { Request, Response } from 'express';
 import { SkipCsrf } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { isMeasurementType } from '@opendsp/omron-api';
 import { ipv4Matcher, SharedRateLimiter } from '@opendsp/web-security';
-import { NotificationInbox, type InboxNotification } from './notification-inbox.js';
-
-/** Parses the notification's `timestamp`: epoch milliseconds (a number or digits), or an ISO 8601 date-time. */
-export function parseNotificationTimestamp(value: unknown): Date | null {
-  let ms: number;
-  if (typeof value === 'number') ms = value;
-  else if (typeof value === 'string' && /^\d{1,16}$/.test(value.trim())) ms = Number(value.trim());
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value.trim())) ms = Date.parse(value.trim());
-  else return null;
-  // Whole milliseconds after 2000 and before 2200: anything else is not a notification time.
-  return Number.isInteger(ms) && ms >= 946_684_800_000 && ms < 7_258_118_400_000 ? new Date(ms) : null;
-}
-
-/** `{id, timestamp, type}` checked; a string naming the problem otherwise. */
-export function parseNotification(body: unknown): InboxNotification | string {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be an object with id, timestamp and type';
-  const { id, timestamp, type } = body as Record<string, unknown>;
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 200) return 'id must be the OMRON user id';
-  if (typeof type !== 'string' || type.trim() === '' || type.length > 50) return 'type must be a measurement type';
-  const notifiedAt = parseNotificationTimestamp(timestamp);
-  if (!notifiedAt) return 'timestamp must be epoch milliseconds or an ISO 8601 date-time';
-  return { omronUserId: id.trim(), type: type.trim(), notifiedAt };
-}
+import { rawNotificationBodyOf } from './notification-body.js';
+import { NotificationInbox } from './notification-inbox.js';
+import { readNotificationBody } from './notification-reader.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /**
- * The Notification URI (Partner API spec: "The URI to which user update notifications will be sent"). OMRON
- * POSTs `{id, timestamp, type}` when a user's readings change; this answers 202 as soon as the notification
- * is safely in the inbox (one INSERT), and a worker turns it into a pull.
+ * The Notification URI (Partner API spec: "The URI to which user update notifications will be sent"). The spec's
+ * section on the body is missing from our copy, so bodies are read tolerantly (`readNotificationBody`): JSON or
+ * form, one object or an array, the user under `id`/`userId`/`user_id`/`sub`. This answers 202 as soon as the
+ * notifications are safely in the inbox, and a worker turns them into pulls. A body that cannot be mapped is kept
+ * as unrecognised and answered 202 too: OMRON cannot fix it by retrying, and nothing is silently dropped.
  *
  * Machine-facing: no cookies, no CSRF, outside the admin IP allowlist. It protects itself: a source-address
  * allowlist and a shared secret (settings; production refuses to start with neither unless
@@ -81,15 +62,19 @@ export class NotificationsController implements OnModuleDestroy {
       this.logger.warn({ ip: req.ip }, 'notification without the shared secret refused');
       return answer(401, { statusCode: 401, message: 'The notification does not carry the shared secret' });
     }
-    const notification = parseNotification(req.body);
-    if (typeof notification === 'string') return answer(400, { statusCode: 400, message: notification });
-    if (!isMeasurementType(notification.type)) {
-      // A kind of notification this platform does not sync: nothing to do, and nothing for OMRON to retry.
-      return answer(202, { received: true });
-    }
+    const raw = rawNotificationBodyOf(req);
+    const reading = raw.parsed ? readNotificationBody(req.body) : ({ ok: false, reason: 'not valid JSON' } as const);
     try {
-      const outcome = await this.inbox.record(notification);
-      if (outcome === 'unknown-user') this.logger.debug('notification about a user who is not a participant ignored');
+      if (!reading.ok) {
+        await this.inbox.recordUnrecognised(raw.text, reading.reason);
+        this.logger.warn(`notification body not recognised (${reading.reason}); kept for review`);
+        return answer(202, { received: true, recognised: false, reason: reading.reason });
+      }
+      // Types this platform does not sync were left out by the reader: nothing to do, nothing for OMRON to retry.
+      for (const notification of reading.notifications) {
+        const outcome = await this.inbox.record(notification, raw.text);
+        if (outcome === 'unknown-user') this.logger.debug('notification about a user who is not a participant ignored');
+      }
       answer(202, { received: true });
     } catch (error) {
       // Not recorded: say so, and OMRON sends it again later.

@@ -89,6 +89,17 @@ export class SyncMaintenance {
     await this.em
       .fork()
       .execute(`delete from "sync_notification" where "dispatched_at" < now() - make_interval(days => ?)`, [INBOX_RETENTION_DAYS]);
+    await this.em
+      .fork()
+      .execute(`delete from "sync_unrecognised_notification" where "received_at" < now() - make_interval(days => ?)`, [
+        INBOX_RETENTION_DAYS,
+      ]);
+    // Raw measurement pages: SYNC_RAW_PAGE_RETENTION_DAYS (0 keeps none, so everything left goes).
+    await this.em
+      .fork()
+      .execute(`delete from "sync_raw_page" where "fetched_at" < now() - make_interval(days => ?)`, [
+        this.config.sync.rawPageRetentionDays,
+      ]);
   }
 
   /** Claims a periodic task for this process if its interval has passed since any process last ran it (not on the very first check). */

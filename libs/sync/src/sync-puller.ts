@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
 import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.js';
 import { normaliseResult } from './normalise.js';
@@ -62,6 +64,7 @@ export class SyncPuller {
     private readonly em: EntityManager,
     private readonly client: OmronMeasurementClient,
     private readonly writer: ReadingWriter,
+    private readonly config: DspConfig,
   ) {}
 
   async pull(
@@ -77,6 +80,10 @@ export class SyncPuller {
     const plan = await this.begin(participantId, kind);
     const type = MEASUREMENT_KINDS[kind].upstreamType;
     let { cursor } = plan;
+    // Keys this pull has followed: one coming back, or a key on an empty page, ends the pull (OMRON has nothing
+    // new to give), with a note in the ledger instead of a failure that would end as a dead letter.
+    const followed = new Set<string>(cursor === null ? [] : [cursor]);
+    let note: string | null = null;
     let pages = 0;
     let readings = 0;
     let changed = 0;
@@ -84,7 +91,15 @@ export class SyncPuller {
       if (options.shouldStop?.()) return { status: 'interrupted' };
       const page = await this.client.fetchPage(target.connectionId, { type, since: plan.since, paginationKey: cursor }, options.signal);
       const rows = normaliseResult(kind, page.result);
-      if (page.nextKey !== null && page.nextKey === cursor) throw new Error(`OMRON's ${type} pagination key did not move past ${cursor}`);
+      let nextKey = page.nextKey;
+      if (nextKey !== null && followed.has(nextKey)) {
+        note = `OMRON's ${type} pagination key ${nextKey} came back; the pull ended there`;
+        nextKey = null;
+      } else if (nextKey !== null && rows.length === 0) {
+        note = `OMRON sent a ${type} pagination key on an empty page; the pull ended there`;
+        nextKey = null;
+      }
+      if (nextKey !== null) followed.add(nextKey);
       const written = await this.em.fork().transactional(async (em) => {
         let outcome = { inserted: 0, updated: 0 };
         if (rows.length > 0) {
@@ -98,12 +113,20 @@ export class SyncPuller {
           if (!consent.consented) throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
           await lockChangeSequence(em);
           outcome = await this.writer.write(em, participantId, kind, rows);
+          if (this.config.sync.rawPageRetentionDays > 0) {
+            // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
+            await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
+              participantId,
+              kind,
+              gzipSync(JSON.stringify(page.result)),
+            ]);
+          }
         }
         const moved = await em.execute<{ id: string }[]>(
           `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
              "pull_changed" = "pull_changed" + ?, "updated_at" = now()
            where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
-          [page.nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, plan.token],
+          [nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, plan.token],
         );
         // Rolls the page back: another worker owns this pull now.
         if (moved.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
@@ -112,10 +135,11 @@ export class SyncPuller {
       pages++;
       readings += rows.length;
       changed += written;
-      if (page.nextKey === null) break;
-      cursor = page.nextKey;
+      if (nextKey === null) break;
+      cursor = nextKey;
     }
-    await this.finish(participantId, kind, plan.token);
+    if (note) this.logger.warn(`${kind} pull of ${participantId}: ${note}`);
+    await this.finish(participantId, kind, plan.token, note);
     return { status: 'completed', pages, readings, changed };
   }
 
@@ -191,16 +215,16 @@ export class SyncPuller {
     });
   }
 
-  private async finish(participantId: string, kind: MeasurementKind, token: string): Promise<void> {
+  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null = null): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const done = await em.execute<{ id: string }[]>(
         `update "sync_ledger" set "last_pull_started_at" = "pull_started_at", "last_pull_succeeded_at" = now(),
            "last_pull_readings" = "pull_readings", "last_pull_changed" = "pull_changed",
            "pull_token" = null, "pull_started_at" = null, "pull_since" = null, "pull_cursor" = null,
            "pull_pages" = 0, "pull_readings" = 0, "pull_changed" = 0, "in_flight_since" = null,
-           "last_error" = null, "last_error_at" = null, "consecutive_failures" = 0, "updated_at" = now()
+           "last_error" = null, "last_error_at" = null, "consecutive_failures" = 0, "last_note" = ?, "updated_at" = now()
          where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
-        [participantId, kind, token],
+        [note, participantId, kind, token],
       );
       if (done.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
       // A dead letter of this participant and kind is resolved by this success.

@@ -63,7 +63,8 @@ export class SyncStatusService implements SyncStatusReader {
          (select max(extract(epoch from now() - least(l."pending_since", l."in_flight_since"))) from "sync_ledger" l join "participant" p on p."id" = l."participant_id" where ${IN_SCOPE}) as max_lag,
          (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."received_at" > now() - interval '24 hours' and ${IN_SCOPE}) as received,
          (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as pending,
-         (select min(n."received_at") from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as oldest_pending`,
+         (select min(n."received_at") from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as oldest_pending,
+         (select count(*)::int from "sync_unrecognised_notification" u where u."received_at" > now() - interval '24 hours') as unrecognised`,
       [PULL_QUEUE, ...scopeParams(scope), PULL_QUEUE, ...Array.from({ length: 7 }, () => scopeParams(scope)).flat()],
     );
     return {
@@ -77,6 +78,8 @@ export class SyncStatusService implements SyncStatusReader {
         pending: Number(figures.pending),
         // The inbox drops repeats with ON CONFLICT DO NOTHING and does not count them.
         duplicates24h: null,
+        // Not tied to a participant, so not narrowed to the reader's groups: a count says nothing about anyone.
+        unrecognised24h: Number(figures.unrecognised),
         oldestPendingAt: date(figures.oldest_pending as Date | null),
       },
       upstream: await this.upstream(em),

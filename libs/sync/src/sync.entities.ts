@@ -40,6 +40,57 @@ export class SyncNotification {
   /** When its pull was requested; null while waiting. */
   @Property({ type: 'timestamptz', nullable: true })
   dispatchedAt!: Date | null;
+
+  /** The body as received (capped at NOTIFICATION_RAW_BODY_MAX characters): the notification shape is a guess. */
+  @Property({ type: 'text', nullable: true })
+  rawBody!: string | null;
+}
+
+/**
+ * A measurement API answer as received (its `result`, gzip-compressed JSON), kept SYNC_RAW_PAGE_RETENTION_DAYS so
+ * a parser fix can be applied to data already received without calling OMRON again (`RawPageReplay`). Written in
+ * the transaction that stores the page's readings; deleted with them on withdrawal.
+ */
+@Entity({ tableName: 'sync_raw_page' })
+@Index({ properties: ['participant', 'kind', 'id'] })
+@Index({ properties: ['fetchedAt'] })
+export class SyncRawPage {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string & Opt;
+
+  @ManyToOne({ entity: () => Participant, deleteRule: 'cascade' })
+  participant!: Rel<Participant>;
+
+  @Property({ type: 'text' })
+  kind!: MeasurementKind;
+
+  @Property({ type: 'blob', columnType: 'bytea' })
+  body!: Buffer;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  fetchedAt!: Date & Opt;
+}
+
+/**
+ * Notification bodies the tolerant reader could not map to a user (docs/sync.md): kept, counted on the sync page
+ * and answered 2xx, never silently dropped. Pruned with the inbox.
+ */
+@Entity({ tableName: 'sync_unrecognised_notification' })
+@Index({ properties: ['receivedAt'] })
+export class SyncUnrecognisedNotification {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string & Opt;
+
+  /** Capped at NOTIFICATION_RAW_BODY_MAX characters. */
+  @Property({ type: 'text' })
+  rawBody!: string;
+
+  /** Why it could not be mapped. */
+  @Property({ type: 'text' })
+  reason!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  receivedAt!: Date & Opt;
 }
 
 /**
@@ -125,6 +176,10 @@ export class SyncLedgerEntry {
   @Property({ type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** Something worth knowing about the last successful pull that was not an error (e.g. a pagination key that repeated). */
+  @Property({ type: 'text', nullable: true })
+  lastNote!: string | null;
+
   @Property({ type: 'timestamptz', nullable: true })
   lastErrorAt!: Date | null;
 
@@ -198,4 +253,12 @@ export class SyncPeriodicRun {
   lastRunAt!: Date;
 }
 
-export const SYNC_ENTITIES = [SyncNotification, SyncLedgerEntry, SyncDeadLetter, SyncUpstreamState, SyncPeriodicRun];
+export const SYNC_ENTITIES = [
+  SyncNotification,
+  SyncUnrecognisedNotification,
+  SyncRawPage,
+  SyncLedgerEntry,
+  SyncDeadLetter,
+  SyncUpstreamState,
+  SyncPeriodicRun,
+];

@@ -12,6 +12,7 @@ import { SYNC_ENTITIES } from './sync.entities.js';
 import { SYNC_ROLES, SyncJobs, type SyncRoles } from './sync-jobs.js';
 import { SyncLedger } from './sync-ledger.service.js';
 import { SyncMaintenance } from './sync-maintenance.js';
+import { RawPageReplay } from './raw-page-replay.js';
 import { SyncPuller } from './sync-puller.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
 import { SyncStatusService } from './sync-status.service.js';
@@ -41,7 +42,7 @@ export class SyncModule {
         SyncStatusService,
         NotificationInbox,
         ...(roles.worker
-          ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, SyncWorkers, InboxDispatcher, SyncMaintenance]
+          ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, RawPageReplay, SyncWorkers, InboxDispatcher, SyncMaintenance]
           : []),
       ],
       exports: [SyncScheduling, SyncLedger, SyncJobs, SyncStatusService],

@@ -28,7 +28,16 @@ export class OmronConnection {
   @Unique()
   omronUserId: string;
 
-  /** Space-delimited scopes granted. */
+  /** Cognito's `custom:userId` of the OMRON user, when their identity token carried it; notifications may use it. */
+  @Property({ type: 'text', nullable: true })
+  @Index()
+  customUserId: string | null = null;
+
+  /** The OMRON account's e-mail address, when the identity token carried it. */
+  @Property({ type: 'text', nullable: true })
+  email: string | null = null;
+
+  /** Space-delimited scopes granted (the token answer's `scope`, or what was asked when OMRON does not say). */
   @Property({ type: 'text' })
   scopes: string;
 

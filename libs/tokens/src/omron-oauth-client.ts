@@ -11,6 +11,57 @@ export interface TokenSet {
   expiresInSeconds: number;
   /** When the request was sent: expiry counts from here, so network time never makes a token look fresher. */
   requestedAt: Date;
+  /** The scopes OMRON says it granted (`scope` of the answer, space-delimited), when it says; the spec's example does not. */
+  grantedScope?: string;
+  /** Identity claims read from the verified identity token (the consent flow fills them in). */
+  profile?: { customUserId?: string; email?: string };
+}
+
+/** The token endpoint answered something that is not a usable token set (an error, no token, no lifetime). */
+export class TokenResponseError extends Error {
+  override name = 'TokenResponseError';
+  constructor(
+    message: string,
+    /** OMRON's `error` code, when it sent one. */
+    readonly errorCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a token endpoint answer as a tolerant reader (Partner API spec, "Understanding the Access Token
+ * Response"): `expires_in` or `expiresIn` (a number or a numeric string), `token_type` or `tokenType` (Bearer in
+ * any case, or absent), `scope` when present. `success: false` or an `error` is an error, whatever the HTTP status.
+ * Unknown fields are ignored. Never puts a token in an error message.
+ */
+export function readTokenResponse(body: Record<string, unknown>, requestedAt: Date): TokenSet {
+  const errorCode = typeof body.error === 'string' && body.error ? body.error : undefined;
+  if (errorCode || body.success === false || body.success === 'false') {
+    throw new TokenResponseError(`token endpoint answered an error: ${errorCode ?? 'success false'}`, errorCode);
+  }
+  const accessToken = body.access_token ?? body.accessToken;
+  const rawExpiry = body.expires_in ?? body.expiresIn;
+  const expiresIn =
+    typeof rawExpiry === 'number' || (typeof rawExpiry === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(rawExpiry)) ? Number(rawExpiry) : NaN;
+  if (typeof accessToken !== 'string' || !accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw new TokenResponseError('token endpoint answered without an access token or its lifetime');
+  }
+  const tokenType = body.token_type ?? body.tokenType;
+  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
+    throw new TokenResponseError('token endpoint answered a token type other than Bearer');
+  }
+  const refreshToken = body.refresh_token ?? body.refreshToken;
+  const idToken = body.id_token ?? body.idToken;
+  const scope = typeof body.scope === 'string' ? body.scope.split(/\s+/).filter(Boolean).join(' ') : undefined;
+  return {
+    accessToken,
+    refreshToken: typeof refreshToken === 'string' && refreshToken ? refreshToken : undefined,
+    idToken: typeof idToken === 'string' && idToken ? idToken : undefined,
+    expiresInSeconds: Math.round(expiresIn),
+    requestedAt,
+    ...(scope ? { grantedScope: scope } : {}),
+  };
 }
 
 /** OMRON refused the grant itself (`invalid_grant`): the refresh token is dead and the user must authorise again. */
@@ -71,15 +122,26 @@ export class OmronOAuthClient {
     return this.tokenRequest({ grant_type: 'refresh_token', refresh_token: input.refreshToken, redirect_uri: input.redirectUri });
   }
 
-  /** Asks OMRON to revoke a token; errors are reported to the caller, which decides whether they matter. */
-  async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token'): Promise<void> {
-    const response = await this.post('/connect/revocation', { token, token_type_hint: tokenTypeHint });
+  /** Whether tokens can be revoked at OMRON at all: only with OMRON_REVOCATION_URL (OMRON documents no endpoint). */
+  get canRevoke(): boolean {
+    return this.config.omron.revocationUrl !== null;
+  }
+
+  /**
+   * Asks OMRON to revoke a token at OMRON_REVOCATION_URL; without one, calls nothing and returns false. Errors are
+   * reported to the caller, which decides whether they matter.
+   */
+  async revoke(token: string, tokenTypeHint: 'access_token' | 'refresh_token'): Promise<boolean> {
+    const url = this.config.omron.revocationUrl;
+    if (url === null) return false;
+    const response = await this.post(url, { token, token_type_hint: tokenTypeHint });
     if (!response.ok) throw new TransientUpstreamError(`revocation answered HTTP ${response.status}`);
+    return true;
   }
 
   private async tokenRequest(form: Record<string, string>): Promise<TokenSet> {
     const requestedAt = this.clock.now();
-    const response = await this.post('/connect/token', form);
+    const response = await this.post(`${this.config.omron.apiUrl}/connect/token`, form);
     let body: Record<string, unknown>;
     try {
       body = (await response.json()) as Record<string, unknown>;
@@ -93,30 +155,23 @@ export class OmronOAuthClient {
       );
     }
     const error = typeof body.error === 'string' ? body.error : undefined;
-    if (!response.ok || error || body.success === false) {
+    if (!response.ok || error || body.success === false || body.success === 'false') {
       // invalid_client and friends are our configuration's fault, not the participant's: never end a connection for them.
       if (error === 'invalid_grant') throw new GrantRejectedError(error);
       this.logger.error(`token endpoint refused the request: HTTP ${response.status} ${error ?? 'no error code'}`);
       throw new TransientUpstreamError(`token endpoint answered HTTP ${response.status} ${error ?? ''}`.trim());
     }
-    const accessToken = body.access_token;
-    const expiresIn = Number(body.expires_in ?? body.expiresIn);
-    if (typeof accessToken !== 'string' || !accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new TransientUpstreamError('token endpoint answered without an access token or its lifetime');
+    try {
+      return readTokenResponse(body, requestedAt);
+    } catch (problem) {
+      throw new TransientUpstreamError((problem as Error).message);
     }
-    return {
-      accessToken,
-      refreshToken: typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : undefined,
-      idToken: typeof body.id_token === 'string' && body.id_token ? body.id_token : undefined,
-      expiresInSeconds: expiresIn,
-      requestedAt,
-    };
   }
 
-  private async post(path: string, form: Record<string, string>): Promise<Response> {
+  private async post(url: string, form: Record<string, string>): Promise<Response> {
     const body = new URLSearchParams({ client_id: this.config.omron.clientId, client_secret: this.config.omron.clientSecret, ...form });
     try {
-      return await fetch(`${this.config.omron.apiUrl}${path}`, {
+      return await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,

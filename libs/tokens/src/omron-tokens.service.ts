@@ -75,6 +75,8 @@ export class OmronTokens {
         this.transition(em, connection, 'active', 'authorised again');
       }
       this.storeTokens(connection, input.tokens);
+      if (input.tokens.profile?.customUserId) connection.customUserId = input.tokens.profile.customUserId;
+      if (input.tokens.profile?.email) connection.email = input.tokens.profile.email;
       return connection;
     });
   }
@@ -150,6 +152,11 @@ export class OmronTokens {
       this.transition(em, connection, 'withdrawn', reason);
       return held;
     });
+    if (!this.client.canRevoke) {
+      // Nothing pretends otherwise: the grant stays at OMRON until the participant removes the app in OMRON connect.
+      this.logger.log(`tokens of ${connectionId} deleted here; no OMRON_REVOCATION_URL, so nothing was revoked at OMRON`);
+      return;
+    }
     for (const [token, hint] of [
       [tokens.refresh, 'refresh_token'],
       [tokens.access, 'access_token'],

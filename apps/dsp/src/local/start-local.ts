@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { ConfigValidationError, loadDspConfig, loadEnvironment, loadSandboxConfig, DatabaseEnvironment } from '@opendsp/config';
+import {
+  ConfigValidationError,
+  loadDspConfig,
+  loadEnvironment,
+  loadSandboxConfig,
+  DatabaseEnvironment,
+  platformIdentityEnvFor,
+} from '@opendsp/config';
 import {
   EMBEDDED_MAX_CONNECTIONS,
   EnvironmentMismatchError,
@@ -60,6 +67,8 @@ async function main(): Promise<void> {
     SANDBOX_PUBLIC_URL: sandboxUrl,
     OMRON_OAUTH_WEBSITE_URL: env.OMRON_OAUTH_WEBSITE_URL ?? sandboxUrl,
     OMRON_OAUTH_API_URL: env.OMRON_OAUTH_API_URL ?? `${sandboxUrl}/stg`,
+    // OMRON documents no revocation endpoint; the sandbox has one, so the demo revokes what it lets go of.
+    OMRON_REVOCATION_URL: env.OMRON_REVOCATION_URL ?? `${sandboxUrl}/stg/connect/revocation`,
     OMRON_CLIENT_SECRET: env.OMRON_CLIENT_SECRET ?? secrets.omronClientSecret,
     ENCRYPTION_KEYS: env.ENCRYPTION_KEYS ?? secrets.encryptionKey,
     ENCRYPTION_ACTIVE_KEY_ID: env.ENCRYPTION_ACTIVE_KEY_ID ?? secrets.encryptionKey.split(':')[0],
@@ -93,8 +102,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   try {
-    const dspConfig = loadDspConfig(dspEnv);
     const sandboxConfig = loadSandboxConfig(sandboxEnv);
+    // The platform verifies the identity tokens of the sandbox's profile (spec-example: its Cognito pool).
+    const identity = platformIdentityEnvFor(sandboxConfig);
+    const dspConfig = loadDspConfig({
+      ...dspEnv,
+      OMRON_ID_TOKEN_ISSUER: dspEnv.OMRON_ID_TOKEN_ISSUER || identity.OMRON_ID_TOKEN_ISSUER,
+      OMRON_ID_TOKEN_AUDIENCE: dspEnv.OMRON_ID_TOKEN_AUDIENCE || identity.OMRON_ID_TOKEN_AUDIENCE,
+    });
     await migrateDspDatabase(dspConfig.database, { type: dspConfig.environment.type, id: dspConfig.environment.id });
     await migrateSandboxDatabase(sandboxConfig.database);
     const { groupId } = await seedDemo(dspConfig, secrets.adminPassword);

@@ -19,7 +19,8 @@ export class MeasurementAccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<MeasurementRequest>();
-    const access = await this.tokens.authenticate(request.headers.authorization);
+    // Staging tokens do not work at /prd, nor production tokens at /stg.
+    const access = await this.tokens.authenticate(request.headers.authorization, request.path.startsWith('/prd/') ? 'prd' : 'stg');
     if (!access) throw new OmronApiError('INVALID_TOKEN', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
     const verdict = await this.rateLimits.consume(access.clientId);
     if (!verdict.allowed) {

@@ -14,7 +14,15 @@ import { newOpaqueToken, tokenDigest } from './secrets.js';
  */
 export async function issueTestAccessToken(
   em: EntityManager,
-  input: { userId: string; clientId: string; scopes: string[]; expiresInSeconds?: number; notificationUri?: string | null },
+  input: {
+    userId: string;
+    clientId: string;
+    scopes: string[];
+    expiresInSeconds?: number;
+    notificationUri?: string | null;
+    /** The token host it belongs to (default `stg`). */
+    environment?: 'stg' | 'prd';
+  },
 ): Promise<string> {
   const user = await em.findOneOrFail(SandboxUser, input.userId);
   let app = await em.findOne(RegisteredApp, { clientId: input.clientId });
@@ -26,6 +34,7 @@ export async function issueTestAccessToken(
   }
   if (input.notificationUri !== undefined) app.notificationUri = input.notificationUri;
   const grant = new OAuthGrant(user, app, [...new Set(input.scopes)]);
+  grant.environment = input.environment ?? 'stg';
   const token = newOpaqueToken();
   const expiresAt = new Date(Date.now() + (input.expiresInSeconds ?? 3600) * 1000);
   em.persist([grant, new OAuthToken(tokenDigest(token), 'access', grant, expiresAt)]);

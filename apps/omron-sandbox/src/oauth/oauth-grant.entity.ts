@@ -4,6 +4,9 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decor
 import { RegisteredApp } from '../registered-apps/registered-app.entity.js';
 import { SandboxUser } from '../users/sandbox-user.entity.js';
 
+/** The environment prefix of the spec's token host paths (`/stg/…`, `/prd/…`). */
+export type SandboxEnvironmentPrefix = 'stg' | 'prd';
+
 /**
  * One approved authorization: a user let an app read the given scopes. It is also the token family:
  * every access and refresh token descending from the same authorization code belongs to it, and
@@ -23,6 +26,10 @@ export class OAuthGrant {
 
   @Property({ type: ArrayType, columnType: 'text[]' })
   scopes: string[];
+
+  /** The token host's environment (`stg` or `prd`) the code was exchanged at: its tokens work there only. */
+  @Property({ type: 'text' })
+  environment: SandboxEnvironmentPrefix & Opt = 'stg';
 
   /** The redirect URI of the authorization; a refresh request that names one must name this one. */
   @Property({ type: 'text', nullable: true })

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import { SandboxConfig } from '@opendsp/config';
 import { RegisteredApps } from '../registered-apps/registered-apps.service.js';
@@ -41,8 +41,8 @@ export class OAuthTokenController {
     const body = this.formBody(request);
     const app = await this.authenticateClient(request, body);
     const grantType = formParam(body, 'grant_type', true);
-    if (grantType === 'authorization_code') return this.tokens.exchangeCode(app, body, this.issuer(request));
-    if (grantType === 'refresh_token') return this.tokens.refresh(app, body);
+    if (grantType === 'authorization_code') return this.tokens.exchangeCode(app, body, this.issuer(request), environmentOf(request));
+    if (grantType === 'refresh_token') return this.tokens.refresh(app, body, environmentOf(request));
     throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
   }
 
@@ -52,12 +52,19 @@ export class OAuthTokenController {
   async revoke(@Req() request: Request): Promise<{ success: true }> {
     const body = this.formBody(request);
     const app = await this.authenticateClient(request, body);
-    await this.tokens.revoke(app, body);
+    await this.tokens.revoke(app, body, environmentOf(request));
     return { success: true };
   }
 
   @Get(['stg/.well-known/jwks.json', 'prd/.well-known/jwks.json', '.well-known/jwks.json'])
   jwks() {
+    return this.keys.jwks();
+  }
+
+  /** The emulated Cognito user pool's keys, where Cognito publishes them: `{iss}/.well-known/jwks.json`. */
+  @Get('cognito-idp/:pool/.well-known/jwks.json')
+  cognitoJwks(@Param('pool') pool: string) {
+    if (pool !== this.config.oauth.cognito.poolId) throw new NotFoundException('No such user pool');
     return this.keys.jwks();
   }
 

@@ -25,7 +25,8 @@ export class SandboxAccessTokens {
   ) {}
 
   /** Resolves an `Authorization: Bearer …` header to the access it grants, or null if missing/unknown/expired/revoked. */
-  async authenticate(authorizationHeader: string | undefined): Promise<AuthenticatedAccess | null> {
+  /** `environment`: the token host the request reached (`stg`, `prd`); a token of the other one is unknown there. */
+  async authenticate(authorizationHeader: string | undefined, environment?: 'stg' | 'prd'): Promise<AuthenticatedAccess | null> {
     const token = BEARER.exec(authorizationHeader ?? '')?.[1];
     if (!token) return null;
     // A fork: this runs inside other modules' requests and jobs, whose identity maps it must not fill.
@@ -33,6 +34,7 @@ export class SandboxAccessTokens {
       .fork()
       .findOne(OAuthToken, { tokenHash: tokenDigest(token), kind: 'access' }, { populate: ['grant.user', 'grant.app'] });
     if (!row || row.revokedAt || row.grant.revokedAt) return null;
+    if (environment !== undefined && row.grant.environment !== environment) return null;
     if (row.expiresAt && row.expiresAt.getTime() <= this.clock.now().getTime()) return null;
     return { userId: row.grant.user.id, sub: row.grant.user.sub, clientId: row.grant.app.clientId, scopes: [...row.grant.scopes] };
   }

@@ -1,3 +1,4 @@
+import { DspConfig } from '@opendsp/config';
 import { BadRequestException, Body, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -36,6 +37,7 @@ export class ParticipantsPortalController {
     private readonly scope: DataScope,
     private readonly audit: AuditLog,
     @Inject(SYNC_STATUS) private readonly sync: SyncStatusReader,
+    private readonly config: DspConfig,
   ) {}
 
   @Get()
@@ -80,7 +82,7 @@ export class ParticipantsPortalController {
     const view = await this.page.view(req.portal.user!, ogscId, query, req.portal.lang);
     const notice =
       typeof query.notice === 'string' && (SYNC_NOTICES as readonly string[]).includes(query.notice) ? `notice.${query.notice}` : undefined;
-    renderPage(res, 'data/participant', { ...view, notice });
+    renderPage(res, 'data/participant', { ...view, notice, grantStaysAtOmron: this.config.omron.revocationUrl === null });
   }
 
   /** "Sync now": queues a pull of one kind (or every kind) for the participant, through the sync module. */

@@ -34,6 +34,8 @@ export interface SyncOverview {
     pending: number;
     /** Repeats of a notification already received, dropped, in the last 24 hours; null when not counted. */
     duplicates24h: number | null;
+    /** Bodies received in the last 24 hours that could not be mapped to a user (kept, answered 2xx). */
+    unrecognised24h: number;
     oldestPendingAt: Date | null;
   };
   upstream: {

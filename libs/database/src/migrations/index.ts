@@ -8,7 +8,12 @@ import { Migration20261123152000_sync } from './Migration20261123152000_sync.js'
 import { Migration20261123153000_api } from './Migration20261123153000_api.js';
 import { Migration20261123154000_exports } from './Migration20261123154000_exports.js';
 import { Migration20261123155000_data_views } from './Migration20261123155000_data_views.js';
-import { Migration20261206040000_security_hardening } from './Migration20261206040000_security_hardening.js';
+import { Migration20261206040000_omron_identity } from './Migration20261206040000_omron_identity.js';
+import { Migration20261206041000_group_back_links } from './Migration20261206041000_group_back_links.js';
+import { Migration20261206042000_notification_reader } from './Migration20261206042000_notification_reader.js';
+import { Migration20261206043000_sync_tolerance } from './Migration20261206043000_sync_tolerance.js';
+import { Migration20261206045000_group_data_types } from './Migration20261206045000_group_data_types.js';
+import { Migration20261206046000_security_hardening } from './Migration20261206046000_security_hardening.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -22,5 +27,10 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261123153000_api', class: Migration20261123153000_api },
   { name: 'Migration20261123154000_exports', class: Migration20261123154000_exports },
   { name: 'Migration20261123155000_data_views', class: Migration20261123155000_data_views },
-  { name: 'Migration20261206040000_security_hardening', class: Migration20261206040000_security_hardening },
+  { name: 'Migration20261206040000_omron_identity', class: Migration20261206040000_omron_identity },
+  { name: 'Migration20261206041000_group_back_links', class: Migration20261206041000_group_back_links },
+  { name: 'Migration20261206042000_notification_reader', class: Migration20261206042000_notification_reader },
+  { name: 'Migration20261206043000_sync_tolerance', class: Migration20261206043000_sync_tolerance },
+  { name: 'Migration20261206045000_group_data_types', class: Migration20261206045000_group_data_types },
+  { name: 'Migration20261206046000_security_hardening', class: Migration20261206046000_security_hardening },
 ];

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsIn, IsNotEmpty, Matches, MaxLength } from 'class-validator';
 import { trimmed } from '@opendsp/i18n';
 
 export class GroupForm {
@@ -12,6 +12,28 @@ export class GroupForm {
   @Transform(trimmed)
   @MaxLength(2000, { message: 'form.too_long' })
   description: string = '';
+
+  /** Origins a consent link's back_url may lead to, one per line (or comma-separated): `https://host[:port]`. */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? [
+          ...new Set(
+            value
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .map((origin) => origin.replace(/\/+$/, '')),
+          ),
+        ]
+      : value,
+  )
+  @ArrayMaxSize(20, { message: 'form.too_long' })
+  @Matches(/^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i, { each: true, message: 'groups.back_link_origin_invalid' })
+  backLinkOrigins: string[] = [];
+
+  /** The data types its consents ask for (checkboxes); none ticked, or all of the region's: no narrowing. */
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]))
+  @IsIn(['bloodpressure', 'activity', 'weight', 'temperature', 'oxygen'], { each: true, message: 'form.invalid' })
+  dataTypes: string[] = [];
 }
 
 export class RedirectUrlForm {

@@ -116,6 +116,15 @@ export const en = {
   'groups.details_title': 'Group details',
   'groups.display_name': 'Display name',
   'groups.display_name_hint': 'Shown to participants on the consent screen as the recipient of their data (project or company name).',
+  'groups.back_link_origins': 'Back-link origins',
+  'groups.back_link_origins_hint':
+    "Where a consent link's back_url may lead besides the origins of the redirect URLs: one origin per line, such as https://app.example.com.",
+  'groups.back_link_origin_invalid': 'Each line must be an origin such as https://app.example.com (no path).',
+  'groups.data_types': 'Data types asked for',
+  'groups.data_types_hint':
+    "The data types this group's consent links ask for. Temperature and oxygen are offered in Europe only. Leave all ticked to ask for everything the region offers.",
+  'groups.scope_refused':
+    "OMRON refused the data types this group asks for (invalid_scope) on {date}. Participants saw an error page. Check the group's data types, or ask OMRON which scopes your application may request.",
   'groups.description': 'Description',
   'groups.group_id': 'Group ID',
   'groups.copy': 'Copy',
@@ -638,6 +647,8 @@ export const en = {
     'This sign-in answer does not belong to a sign-in started in this browser, or it was used already. For your safety nothing was done. Please open the link you received again.',
   'consent_error.callback': 'The answer from OMRON connect is incomplete. Please open the link you received again.',
   'consent_error.upstream': 'OMRON connect could not complete the sign-in, and nothing was shared. Please try again in a moment.',
+  'consent_error.invalid_scope':
+    'OMRON connect refused the data types this program asks for, so nothing was shared. The program has been told; please try again later.',
   'consent_error.id_token': 'The sign-in answer from OMRON connect could not be verified, and nothing was shared. Please try again.',
   'consent_error.conflict_other_participant':
     'This OMRON connect account is connected to another participant of {partner} already, so nothing was linked. Please sign in with your own OMRON connect account, or contact {partner}.',
@@ -662,6 +673,9 @@ export const en = {
   'consent_start.custom_params_keys':
     'This link is not valid: custom_params may contain only display_back, back_url and back_url_params, not {keys}.',
   'consent_start.display_back': 'This link is not valid: display_back must be 1 or 0.',
+  'consent_start.back_url_https': 'This link is not valid: back_url must be an https:// address.',
+  'consent_start.back_url_origin':
+    "This link is not valid: back_url must lead to the program's own site (the origin of one of its redirect URLs or of its back-link origins).",
   'consent_start.back_url': 'This link is not valid: with display_back:1, back_url must be an absolute http:// or https:// address.',
   'consent_start.back_url_params': 'This link is not valid: back_url_params must be name:value pairs such as param1:a,param2:b.',
 
@@ -699,6 +713,8 @@ export const en = {
   'participant.sign_in.lead': 'Sign in to see what you share with {partner}, and to manage it.',
   'participant.sign_in.first':
     'Please sign in for the first time with the link you received from {partner}; you choose your own password there.',
+  'participant.withdraw.grant_stays':
+    'OMRON offers no way to revoke access from here: your OMRON connect authorisation stays at OMRON until you remove this app in OMRON connect. This platform deletes its copy of the tokens and fetches nothing more.',
   'participant.withdraw.title': 'Withdraw consent',
   'participant.withdraw.lead': 'You are about to stop sharing your data with {partner} for the program {group}.',
   'participant.withdraw.deleted':
@@ -813,6 +829,8 @@ export const en = {
   'participant.since': 'Since',
   'participant.reason': 'Reason',
   'participant.last_refreshed': 'Last token refresh',
+  'participant.grant_stays':
+    'Withdrawal deletes the OMRON tokens here only: OMRON offers no revocation endpoint (OMRON_REVOCATION_URL is not set), so the grant stays at OMRON until the participant removes the app in OMRON connect.',
   'participant.scopes_granted': 'Scopes granted',
   'participant.no_connection': 'No OMRON account connected.',
   'participant.history': 'Connection history',
@@ -898,6 +916,7 @@ export const en = {
   'sync.failures_24h': 'Failures (24 h)',
   'sync.inbox': 'Notification inbox',
   'sync.inbox_received': 'Received (24 h)',
+  'sync.inbox_unrecognised': 'Unrecognised notifications (24 h)',
   'sync.inbox_pending': 'Waiting',
   'sync.inbox_duplicates': 'Duplicates dropped (24 h)',
   'sync.not_counted': 'not counted',

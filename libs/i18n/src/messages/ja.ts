@@ -120,6 +120,15 @@ export const ja: Record<keyof typeof en, string> = {
   'groups.details_title': 'グループの詳細',
   'groups.display_name': '表示名',
   'groups.display_name_hint': '同意画面でデータの提供先として参加者に表示されます(プロジェクト名または会社名)。',
+  'groups.back_link_origins': '戻るリンクのオリジン',
+  'groups.back_link_origins_hint':
+    '同意リンクの back_url に指定できる、リダイレクト URL のオリジン以外のオリジン（1 行に 1 つ、例: https://app.example.com）。',
+  'groups.back_link_origin_invalid': '各行は https://app.example.com のようなオリジン（パスなし）にしてください。',
+  'groups.data_types': '要求するデータの種類',
+  'groups.data_types_hint':
+    'このグループの同意リンクが要求するデータの種類です。体温と SpO2 は欧州のみで提供されます。地域で提供されるすべてを要求する場合は、すべてチェックしたままにしてください。',
+  'groups.scope_refused':
+    '{date} に OMRON がこのグループの要求するデータの種類を拒否しました（invalid_scope）。参加者にはエラーページが表示されました。グループのデータの種類を確認するか、アプリケーションが要求できるスコープを OMRON に確認してください。',
   'groups.description': '説明',
   'groups.group_id': 'グループ ID',
   'groups.copy': 'コピー',
@@ -644,6 +653,8 @@ export const ja: Record<keyof typeof en, string> = {
     'このサインインの応答は、このブラウザーで始めたサインインのものではないか、すでに使われています。安全のため何も行っていません。受け取ったリンクをもう一度開いてください。',
   'consent_error.callback': 'OMRON connect からの応答が不完全です。受け取ったリンクをもう一度開いてください。',
   'consent_error.upstream': 'OMRON connect でサインインを完了できませんでした。何も共有されていません。しばらくしてからお試しください。',
+  'consent_error.invalid_scope':
+    'OMRON connect がこのプログラムの要求するデータの種類を拒否したため、何も共有されていません。プログラムには通知しました。後でもう一度お試しください。',
   'consent_error.id_token': 'OMRON connect からのサインインの応答を確認できませんでした。何も共有されていません。もう一度お試しください。',
   'consent_error.conflict_other_participant':
     'この OMRON connect アカウントは、{partner} の別の参加者とすでに連携しているため、何も連携していません。ご自身の OMRON connect アカウントでサインインするか、{partner} にお問い合わせください。',
@@ -667,6 +678,9 @@ export const ja: Record<keyof typeof en, string> = {
   'consent_start.custom_params_keys':
     'このリンクは無効です。custom_params に指定できるのは display_back、back_url、back_url_params だけです（指定されたもの: {keys}）。',
   'consent_start.display_back': 'このリンクは無効です。display_back は 1 または 0 にしてください。',
+  'consent_start.back_url_https': 'このリンクは無効です。back_url は https:// のアドレスにしてください。',
+  'consent_start.back_url_origin':
+    'このリンクは無効です。back_url はプログラム自身のサイト（リダイレクト URL または戻るリンクのオリジン）にしてください。',
   'consent_start.back_url':
     'このリンクは無効です。display_back:1 の場合、back_url は http:// または https:// で始まる絶対アドレスにしてください。',
   'consent_start.back_url_params': 'このリンクは無効です。back_url_params は param1:a,param2:b のような名前と値の組にしてください。',
@@ -704,6 +718,8 @@ export const ja: Record<keyof typeof en, string> = {
   'participant.sign_in.title': '参加状況',
   'participant.sign_in.lead': '{partner} と共有しているデータの確認と管理のためにサインインしてください。',
   'participant.sign_in.first': '初回は {partner} から受け取ったリンクからサインインしてください。そこでご自身のパスワードを設定します。',
+  'participant.withdraw.grant_stays':
+    'OMRON にはここからアクセスを取り消す方法がありません。OMRON connect でこのアプリを削除するまで、OMRON connect での許可は OMRON に残ります。本プラットフォームはトークンの控えを削除し、これ以上データを取得しません。',
   'participant.withdraw.title': '同意の撤回',
   'participant.withdraw.lead': 'プログラム「{group}」での {partner} とのデータ共有を停止しようとしています。',
   'participant.withdraw.deleted':
@@ -817,6 +833,8 @@ export const ja: Record<keyof typeof en, string> = {
   'participant.since': '変更日時',
   'participant.reason': '理由',
   'participant.last_refreshed': '最終トークン更新',
+  'participant.grant_stays':
+    '同意の撤回ではこのプラットフォームの OMRON トークンだけを削除します。OMRON は取り消しエンドポイントを提供していない（OMRON_REVOCATION_URL 未設定）ため、参加者が OMRON connect でアプリを削除するまで許可は OMRON に残ります。',
   'participant.scopes_granted': '許可されたスコープ',
   'participant.no_connection': 'OMRON アカウントは接続されていません。',
   'participant.history': '接続履歴',
@@ -902,6 +920,7 @@ export const ja: Record<keyof typeof en, string> = {
   'sync.failures_24h': '失敗(24 時間)',
   'sync.inbox': '通知受信箱',
   'sync.inbox_received': '受信(24 時間)',
+  'sync.inbox_unrecognised': '認識できなかった通知（24 時間）',
   'sync.inbox_pending': '未処理',
   'sync.inbox_duplicates': '重複として破棄(24 時間)',
   'sync.not_counted': '集計していません',

@@ -7,6 +7,9 @@ describe(readCustomParams.name, () => {
     ["display_back:0,back_url:'https://a.example/'", null],
     ["display_back:0,back_url:'',back_url_params:''", null],
     ["back_url:'http://localhost:8080/x?y=1'", null],
+    // The DSP document's literal example: the header, with no back icon (nowhere known to go back to).
+    ["display_back:1,back_url:'',back_url_params:''", ''],
+    ["display_back:1,back_url:''", ''],
     ["display_back:1,back_url:'https://a.example/app'", 'https://a.example/app'],
     ["display_back:'1',back_url:'https://a.example/app',back_url_params:''", 'https://a.example/app'],
     ["display_back:1,back_url:'https://a.example/app',back_url_params:'param1:a,param2:b'", 'https://a.example/app?param1=a&param2=b'],
@@ -69,7 +72,6 @@ describe(parseCustomParams.name, () => {
     ["display_back:'yes'", 'consent_link.display_back_invalid', undefined],
     ['display_back:1', 'consent_link.back_url_required', undefined],
     ['(display_back:1)', 'consent_link.back_url_required', undefined],
-    ["display_back:1,back_url:''", 'consent_link.back_url_required', undefined],
     ["back_url:'javascript:alert(1)'", 'consent_link.back_url_invalid', undefined],
     ["back_url:'//evil.example/'", 'consent_link.back_url_invalid', undefined],
     ["back_url:'ftp://files.example/'", 'consent_link.back_url_invalid', undefined],

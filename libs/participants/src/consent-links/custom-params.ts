@@ -32,7 +32,11 @@ export type CustomParamsReading =
   | {
       ok: true;
       value: CustomParams;
-      /** With `display_back:1`, where the sign-in page's back icon leads: `back_url` with `back_url_params` added. */
+      /**
+       * With `display_back:1`, where the sign-in page's back icon leads: `back_url` with `back_url_params` added, or
+       * `''` when `back_url` is empty (the DSP document's own example): the header is shown without a back icon.
+       * Null without `display_back:1` (no header).
+       */
       backUrl: string | null;
     }
   | { ok: false; problem: CustomParamsProblem; /** The refused keys, for `unknown_keys`. */ keys?: string[] };
@@ -111,7 +115,8 @@ export function readCustomParams(raw: string): CustomParamsReading {
     value.back_url_params = typeof given === 'string' ? given : rison.encode(params).slice(1, -1);
   }
   if (value.display_back !== 1) return { ok: true, value, backUrl: null };
-  if (!url) return { ok: false, problem: 'back_url_required' };
+  // The document's literal example, `display_back:1,back_url:''`: a header with nowhere known to go back to.
+  if (!url) return value.back_url === '' ? { ok: true, value, backUrl: '' } : { ok: false, problem: 'back_url_required' };
   for (const [name, item] of Object.entries(queryParams)) url.searchParams.append(name, String(item));
   return { ok: true, value, backUrl: url.toString() };
 }

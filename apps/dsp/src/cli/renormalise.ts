@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { ConfigValidationError, loadDspConfig } from '@opendsp/config';
+import { dspOrmConfig } from '@opendsp/database';
+import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { RawPageReplay, ReadingWriter } from '@opendsp/sync';
+
+// `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]`: reads the kept raw measurement pages
+// (SYNC_RAW_PAGE_RETENTION_DAYS) of one participant again with the current parser, without calling OMRON.
+try {
+  const [who, ...kindArgs] = process.argv.slice(2);
+  const kinds = kindArgs.length > 0 ? kindArgs : [...MEASUREMENT_KIND_NAMES];
+  const unknown = kinds.filter((kind) => !(MEASUREMENT_KIND_NAMES as readonly string[]).includes(kind));
+  if (!who || unknown.length > 0) {
+    console.error(`usage: npm run sync:renormalise -- <OGSC ID or participant ID> [${MEASUREMENT_KIND_NAMES.join(' | ')} …]`);
+    process.exit(64);
+  }
+  const config = loadDspConfig(process.env);
+  const orm = await MikroORM.init(dspOrmConfig({ ...config.database, poolMax: 2 }));
+  try {
+    const em = orm.em.fork() as EntityManager;
+    const [participant] = await em.execute<{ id: string; ogsc_id: string }[]>(
+      `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
+      [who, who],
+    );
+    if (!participant) {
+      console.error(`No participant ${who}.`);
+      process.exit(65);
+    }
+    const outcome = await new RawPageReplay(orm.em as EntityManager, new ReadingWriter()).renormalise(
+      participant.id,
+      kinds as MeasurementKind[],
+    );
+    console.log(
+      `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
+    );
+  } finally {
+    await orm.close(true);
+  }
+} catch (error) {
+  if (error instanceof ConfigValidationError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  throw error;
+}
