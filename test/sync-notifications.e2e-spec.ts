@@ -158,10 +158,16 @@ describe('the Notification URI receiver', () => {
           { id: KNOWN_USER, type: 'sleep' },
         ]);
       expect(list.status).toBe(202);
-      const form = await request(server).post(PATH).type('form').send({ userId: KNOWN_USER, dataType: 'weight', timestamp: '1767225700' });
+      // Another type: a second 'weight' would fold into the one still waiting (one pending pull per user and type).
+      const form = await request(server)
+        .post(PATH)
+        .type('form')
+        .send({ userId: KNOWN_USER, dataType: 'activity', timestamp: '1767225700' });
       expect(form.status).toBe(202);
       const rows = await inbox();
-      expect(rows.map((row) => row.type).sort()).toEqual(['bloodpressure', 'weight', 'weight']);
+      expect(rows.map((row) => row.type).sort()).toEqual(['activity', 'bloodpressure', 'weight']);
+      // Ten digits are epoch seconds.
+      expect(new Date(rows.find((row) => row.type === 'activity')!.notified_at).getTime()).toBe(1_767_225_700_000);
       const untimed = rows.find((row) => row.type === 'bloodpressure')!;
       expect(new Date(untimed.notified_at).getTime()).toBeGreaterThanOrEqual(before - 1000);
     });
