@@ -17,6 +17,7 @@ import { SyncScheduling } from './sync-scheduling.service.js';
 import { SyncStatusService } from './sync-status.service.js';
 import { SyncWorkers } from './sync-workers.js';
 import { UpstreamGate } from './upstream-gate.js';
+import { MeasurementsModule } from '@opendsp/measurements';
 
 /**
  * Measurement sync (docs/sync.md). Web roles get the Notification URI's receiver; worker roles the pulls,
@@ -30,7 +31,7 @@ export class SyncModule {
     return {
       module: SyncModule,
       global: true,
-      imports: [MikroOrmModule.forFeature(SYNC_ENTITIES), TokensModule, ParticipantsModule],
+      imports: [MikroOrmModule.forFeature(SYNC_ENTITIES), TokensModule, ParticipantsModule, MeasurementsModule],
       controllers: roles.web ? [NotificationsController] : [],
       providers: [
         { provide: SYNC_ROLES, useValue: roles },

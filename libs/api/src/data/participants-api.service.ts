@@ -28,7 +28,7 @@ import { ApiProblem } from '../problems/problem-details.js';
 import { clientGroupsSql, clientSeesGroup } from './client-groups.js';
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';
-import { isoUtcSql, type SqlFragment } from './reading-sql.js';
+import { isoUtcSql, type SqlFragment } from './api-sql.js';
 
 const ENROLLMENT_TIMES = [
   'invited_at',
