@@ -348,6 +348,40 @@ export class ReadingsRepository {
     return em.getConnection().execute(feed.sql, feed.params);
   }
 
+  /** The devices a participant's readings came from, with their first and last measurement times (API format). */
+  devicesOf(em: EntityManager, participantId: string): Promise<{ device_type: string; first_seen_at: string; last_seen_at: string }[]> {
+    return em.getConnection().execute(
+      `select device_type, ${isoUtcSql('first_seen_at')} as first_seen_at, ${isoUtcSql('last_seen_at')} as last_seen_at
+           from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
+      [participantId],
+    );
+  }
+
+  // ── SQL for other libs' aggregate statements ──────────────────────────────────────────────────────
+
+  /**
+   * Rows `(participant_id, created_at)` of every reading received since an instant, of all kinds, through
+   * each table's BRIN index on `created_at`: for a statement that aggregates them (the dashboard's figures).
+   */
+  receivedSinceSql(since: string): SqlFragment {
+    return {
+      sql: MEASUREMENT_KIND_NAMES.map(
+        (kind) => `select participant_id, created_at from ${tableOf(kind)} where created_at >= ?::timestamptz`,
+      ).join(' union all '),
+      params: MEASUREMENT_KIND_NAMES.map(() => since),
+    };
+  }
+
+  /** Rows `(kind, stored)`: how many readings of each kind a participant has, every kind in catalogue order. */
+  storedCountsSql(participantId: string): SqlFragment {
+    return {
+      sql: MEASUREMENT_KIND_NAMES.map(
+        (kind) => `select '${kind}'::text as kind, count(*)::int as stored from "${tableOf(kind)}" where "participant_id" = ?`,
+      ).join(' union all '),
+      params: MEASUREMENT_KIND_NAMES.map(() => participantId),
+    };
+  }
+
   // ── CSV exports ───────────────────────────────────────────────────────────────────────────────────
 
   /**
