@@ -6,8 +6,8 @@ export type ReadingSqlType = 'int' | 'bigint' | 'double precision' | 'boolean' |
 /**
  * One value column of a reading table and every name it goes by. The writer, the API's JSON, the CSV
  * files and the portal's period queries all derive from these entries. The entities in `reading.entity.ts`
- * and the migrations must agree with them: the writer's upsert names every column, so a mismatch fails
- * `test/sync-writer.e2e-spec.ts`.
+ * must agree (`reading-columns.catalogue.spec.ts` compares names, types and nullability), and so must the
+ * migrations (the schema check of libs/database compares those with the entities).
  */
 export interface ReadingColumn {
   /** SQL column name. */
