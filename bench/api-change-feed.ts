@@ -9,11 +9,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ApiClient, changeFeedSql, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
+import { ApiClient, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
-import { lockChangeSequence, NEXT_CHANGE_SEQ } from '@opendsp/measurements';
+import { changeFeedSql, lockChangeSequence, NEXT_CHANGE_SEQ } from '@opendsp/measurements';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createTestDatabase, freePort } from '../libs/database/src/testing/test-database.js';
@@ -44,7 +44,7 @@ function bareServer(pool: pg.Pool): Server {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const since = Number(query.get('since') ?? 0);
     const limit = Number(query.get('limit') ?? 1000);
-    const feed = changeFeedSql({ since, limit, kinds: [], groups: { sql: 'true', params: [] } });
+    const feed = changeFeedSql({ since, limit, kinds: [], readable: () => ({ sql: 'true', params: [] }) });
     let n = 0;
     const { rows } = await pool.query<{ change_seq: string; reading: unknown }>(
       feed.sql.replace(/\?/g, () => `$${++n}`),

@@ -3,6 +3,7 @@ import { SecretBox } from '@opendsp/crypto';
 import {
   EnrollmentEvents,
   EnrollmentNotFoundError,
+  ParticipantReadingsPort,
   WithdrawalService,
   type ConnectionRestored,
   type EnrollmentWithdrawn,
@@ -176,6 +177,7 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
       stack.platform.get(AuditLog),
       { ...stack.config, withdrawal: { keepsData: true } },
       stack.platform.get(EnrollmentEvents),
+      stack.platform.get(ParticipantReadingsPort),
     );
     const adminId = '00000000-0000-4000-8000-000000000001';
     await expect(keeping.withdraw(id, { kind: 'participant', participantId: adminId })).rejects.toThrow(EnrollmentNotFoundError);

@@ -3,16 +3,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'csv-parse/sync';
 import { loadDspConfig, type DspConfig } from '@opendsp/config';
-import {
-  CsvExportService,
-  ExportAbortedError,
-  ExportFilterError,
-  exportColumns,
-  type CsvExportFilter,
-  type CsvWriteOptions,
-} from '@opendsp/exports';
+import { CsvExportService, ExportAbortedError, ExportFilterError, type CsvExportFilter, type CsvWriteOptions } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
-import type { MeasurementKind } from '@opendsp/measurements';
+import { exportColumns, type MeasurementKind } from '@opendsp/measurements';
 import type { Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';

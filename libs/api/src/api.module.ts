@@ -18,6 +18,7 @@ import { ReadingsApiService } from './data/readings-api.service.js';
 import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.js';
 import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.js';
 import { SyncLedgerAdapter, SYNC_LEDGER_READER } from './integrations/sync-ledger.js';
+import { MeasurementsModule } from '@opendsp/measurements';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
 export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, ParticipantsApiController, ChangesApiController];
@@ -28,7 +29,11 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
  * so the enrollment and sync rooms can plug in their services.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([...API_ENTITIES, ProgramGroup, GroupRedirectUrl, Participant, Enrollment]), ParticipantsModule],
+  imports: [
+    MikroOrmModule.forFeature([...API_ENTITIES, ProgramGroup, GroupRedirectUrl, Participant, Enrollment]),
+    ParticipantsModule,
+    MeasurementsModule,
+  ],
   controllers: [...API_CONTROLLERS, ApiClientsPortalController],
   providers: [
     ApiClientsService,

@@ -5,7 +5,6 @@ export * from './auth/api-principal.js';
 export * from './clients/api-client.entity.js';
 export * from './clients/api-clients.service.js';
 export * from './clients/client-credentials.js';
-export * from './data/reading-sql.js';
 export * from './integrations/internal-customer-ids.js';
 export * from './integrations/participant-provisioning.js';
 export * from './integrations/sync-ledger.js';

@@ -10,6 +10,7 @@ import { ParticipantsPortalController } from './participants/participants.portal
 import { ReadingQueries } from './participants/reading-queries.service.js';
 import { SYNC_STATUS, SyncStatusNotAvailable, type SyncStatusReader } from './sync/sync-status.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
+import { MeasurementsModule } from '@opendsp/measurements';
 
 export interface DataViewsOptions {
   /** Modules that provide `syncStatus` (the sync module). */
@@ -27,7 +28,7 @@ export class DataViewsModule {
   static register(options: DataViewsOptions = {}): DynamicModule {
     return {
       module: DataViewsModule,
-      imports: [GroupsModule, DashboardSnapshotsModule, ...(options.imports ?? [])],
+      imports: [GroupsModule, DashboardSnapshotsModule, MeasurementsModule, ...(options.imports ?? [])],
       controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
       providers: [
         DataScope,

@@ -5,6 +5,7 @@ import { EXPORT_ENTITIES } from './export-entities.js';
 import { SftpDeliveryScheduler } from './sftp/sftp-delivery.scheduler.js';
 import { SftpDeliveryService } from './sftp/sftp-delivery.service.js';
 import { SftpDestinationsService } from './sftp/sftp-destinations.service.js';
+import { MeasurementsModule } from '@opendsp/measurements';
 
 /**
  * Exports: the CSV streaming service (for the portal and the REST API), SFTP destinations and the scheduled
@@ -12,7 +13,7 @@ import { SftpDestinationsService } from './sftp/sftp-destinations.service.js';
  * roles). The portal pages are in ExportsPortalModule, loaded with the portal.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature(EXPORT_ENTITIES)],
+  imports: [MikroOrmModule.forFeature(EXPORT_ENTITIES), MeasurementsModule],
   providers: [CsvExportService, SftpDestinationsService, SftpDeliveryService, SftpDeliveryScheduler],
   exports: [CsvExportService, SftpDestinationsService, SftpDeliveryService],
 })

@@ -1,6 +1,5 @@
 export * from './csv/csv-export.service.js';
 export * from './csv/csv-line.js';
-export * from './csv/export-columns.js';
 export * from './csv/stream-writes.js';
 export * from './dto/export-forms.dto.js';
 export * from './export-entities.js';

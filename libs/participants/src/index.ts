@@ -20,3 +20,4 @@ export * from './consent-links/consent-invitations.service.js';
 export * from './portal/participants-portal.module.js';
 export * from './enrollment-events.js';
 export * from './withdrawal.service.js';
+export * from './participant-readings.port.js';

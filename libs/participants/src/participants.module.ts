@@ -9,6 +9,7 @@ import { TokensModule } from '@opendsp/tokens';
 import { Enrollment } from './enrollment.entity.js';
 import { EnrollmentEvents } from './enrollment-events.js';
 import { Participant } from './participant.entity.js';
+import { ParticipantReadingsPort } from './participant-readings.port.js';
 import { CredentialSheetPurgeScheduler } from './provisioning/credential-sheet-purge.scheduler.js';
 import { CredentialSheet } from './provisioning/credential-sheet.entity.js';
 import { CredentialSheets } from './provisioning/credential-sheets.service.js';
@@ -31,6 +32,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ConsentLinks,
     ConsentInvitations,
     EnrollmentEvents,
+    ParticipantReadingsPort,
     WithdrawalService,
   ],
   exports: [
@@ -42,6 +44,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ConsentLinks,
     ConsentInvitations,
     EnrollmentEvents,
+    ParticipantReadingsPort,
     WithdrawalService,
   ],
 })

@@ -3,11 +3,11 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
-import { MEASUREMENT_KINDS } from '@opendsp/measurements';
 import { OmronConnection, OmronTokens } from '@opendsp/tokens';
 import { Enrollment } from './enrollment.entity.js';
 import { EnrollmentEvents } from './enrollment-events.js';
 import { Participant } from './participant.entity.js';
+import { ParticipantReadingsPort } from './participant-readings.port.js';
 
 /** Who withdraws: the participant themself (from their page) or an admin (from the portal or the API). */
 export type WithdrawalActor =
@@ -28,10 +28,6 @@ export class EnrollmentNotFoundError extends Error {
   override name = 'EnrollmentNotFoundError';
 }
 
-/** Tables with a participant's readings; `activity_hourly_reading` goes with its daily row (foreign key cascade). */
-// sync_raw_page: the measurement API's answers as received hold the same readings.
-const READING_TABLES = [...Object.values(MEASUREMENT_KINDS).map((kind) => kind.table), 'participant_device', 'sync_raw_page'];
-
 /**
  * Ends a participant's membership of a group, for the participant page and the admin side alike.
  *
@@ -50,6 +46,7 @@ export class WithdrawalService {
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
     private readonly events: EnrollmentEvents,
+    private readonly readings: ParticipantReadingsPort,
   ) {}
 
   async withdraw(enrollmentId: string, by: WithdrawalActor): Promise<WithdrawalOutcome> {
@@ -66,7 +63,7 @@ export class WithdrawalService {
       const othersConsented = await em.count(Enrollment, { participant, status: 'consented', id: { $ne: enrollment.id } });
       Object.assign(enrollment, { status: 'withdrawn', withdrawnAt: now, withdrawnBy: byLabel });
       const lastConsent = othersConsented === 0;
-      if (lastConsent && !this.config.withdrawal.keepsData) outcome.readingsDeleted = await this.deleteReadings(em, participant.id);
+      if (lastConsent && !this.config.withdrawal.keepsData) outcome.readingsDeleted = await this.readings.deleteAll(em, participant.id);
       if (lastConsent && participant.omronUserId) {
         const connection = await em.findOne(OmronConnection, { omronUserId: participant.omronUserId, state: { $ne: 'withdrawn' } });
         outcome.connectionId = connection?.id ?? null;
@@ -109,22 +106,5 @@ export class WithdrawalService {
       tokensRevoked: done.connectionId !== null,
       readingsDeleted: done.readingsDeleted,
     };
-  }
-
-  /** Deletes every reading of the participant; returns how many readings (devices not counted) went. */
-  private async deleteReadings(em: EntityManager, participantId: string): Promise<number> {
-    let deleted = 0;
-    for (const table of READING_TABLES) {
-      const result = await em
-        .getConnection()
-        .execute<{ affectedRows: number }>(
-          `delete from "${table}" where participant_id = ?`,
-          [participantId],
-          'run',
-          em.getTransactionContext(),
-        );
-      if (table !== 'participant_device' && table !== 'sync_raw_page') deleted += result.affectedRows;
-    }
-    return deleted;
   }
 }

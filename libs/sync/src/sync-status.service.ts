@@ -13,7 +13,7 @@ import type {
 } from '@opendsp/data-views';
 import type { AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
-import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
 import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
@@ -50,6 +50,7 @@ export class SyncStatusService implements SyncStatusReader {
     private readonly em: EntityManager,
     private readonly config: DspConfig,
     private readonly scheduling: SyncScheduling,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   async overview(scope: SyncScope): Promise<SyncOverview> {
@@ -190,10 +191,7 @@ export class SyncStatusService implements SyncStatusReader {
   /** Every kind, in the catalogue's order: the ledger's row when there is one, and the readings stored. */
   async ledger(participantId: string): Promise<SyncLedgerEntry[]> {
     const em = this.em.fork();
-    const counts = MEASUREMENT_KIND_NAMES.map(
-      (kind) =>
-        `select '${kind}'::text as kind, count(*)::int as stored from "${MEASUREMENT_KINDS[kind].table}" where "participant_id" = ?`,
-    ).join(' union all ');
+    const counts = this.readings.storedCountsSql(participantId);
     const rows = await em.execute<
       {
         kind: MeasurementKind;
@@ -206,8 +204,8 @@ export class SyncStatusService implements SyncStatusReader {
       `select c."kind", c."stored", l."last_pull_succeeded_at", l."last_error",
          (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
             and j."singleton_key" = ?::text || ':' || c."kind") as next_run_at
-       from (${counts}) c left join "sync_ledger" l on l."participant_id" = ? and l."kind" = c."kind"`,
-      [PULL_QUEUE, participantId, ...MEASUREMENT_KIND_NAMES.map(() => participantId), participantId],
+       from (${counts.sql}) c left join "sync_ledger" l on l."participant_id" = ? and l."kind" = c."kind"`,
+      [PULL_QUEUE, participantId, ...counts.params, participantId],
     );
     const byKind = new Map(rows.map((row) => [row.kind, row]));
     return MEASUREMENT_KIND_NAMES.map((kind) => {

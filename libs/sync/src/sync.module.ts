@@ -12,12 +12,14 @@ import { SYNC_ENTITIES } from './sync.entities.js';
 import { SYNC_ROLES, SyncJobs, type SyncRoles } from './sync-jobs.js';
 import { SyncLedger } from './sync-ledger.service.js';
 import { SyncMaintenance } from './sync-maintenance.js';
+import { RawPageEraser } from './raw-page-eraser.js';
 import { RawPageReplay } from './raw-page-replay.js';
 import { SyncPuller } from './sync-puller.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
 import { SyncStatusService } from './sync-status.service.js';
 import { SyncWorkers } from './sync-workers.js';
 import { UpstreamGate } from './upstream-gate.js';
+import { MeasurementsModule } from '@opendsp/measurements';
 
 /**
  * Measurement sync (docs/sync.md). Web roles get the Notification URI's receiver; worker roles the pulls,
@@ -31,7 +33,7 @@ export class SyncModule {
     return {
       module: SyncModule,
       global: true,
-      imports: [MikroOrmModule.forFeature(SYNC_ENTITIES), TokensModule, ParticipantsModule],
+      imports: [MikroOrmModule.forFeature(SYNC_ENTITIES), TokensModule, ParticipantsModule, MeasurementsModule],
       controllers: roles.web ? [NotificationsController] : [],
       providers: [
         { provide: SYNC_ROLES, useValue: roles },
@@ -41,6 +43,7 @@ export class SyncModule {
         SyncLedger,
         SyncStatusService,
         NotificationInbox,
+        RawPageEraser,
         ...(roles.worker
           ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, RawPageReplay, SyncWorkers, InboxDispatcher, SyncMaintenance]
           : []),

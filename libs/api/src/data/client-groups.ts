@@ -1,5 +1,5 @@
 import type { ApiPrincipal } from '../auth/api-principal.js';
-import type { SqlFragment } from './reading-sql.js';
+import type { SqlFragment } from './api-sql.js';
 
 /** The condition "this group is one the client may see" on a group ID column. */
 export function clientGroupsSql(principal: ApiPrincipal, column = 'e.group_id'): SqlFragment {

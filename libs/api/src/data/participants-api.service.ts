@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog } from '@opendsp/audit';
+import { ReadingsRepository } from '@opendsp/measurements';
 import { Enrollment, looksLikeOgscId } from '@opendsp/participants';
 import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
 import type {
@@ -28,7 +29,7 @@ import { ApiProblem } from '../problems/problem-details.js';
 import { clientGroupsSql, clientSeesGroup } from './client-groups.js';
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';
-import { isoUtcSql, type SqlFragment } from './reading-sql.js';
+import { isoUtcSql, type SqlFragment } from './api-sql.js';
 
 const ENROLLMENT_TIMES = [
   'invited_at',
@@ -92,6 +93,7 @@ export class ParticipantsApiService {
     @Inject(PARTICIPANT_PROVISIONING) private readonly provisioning: ParticipantProvisioningPort,
     @Inject(INTERNAL_CUSTOMER_ID_SETTER) private readonly customerIds: InternalCustomerIdSetterPort,
     @Inject(SYNC_LEDGER_READER) private readonly ledger: SyncLedgerReaderPort,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   /** Participants ordered by OGSC ID (immutable, so pages never shift), filtered by group, status and update time. */
@@ -142,11 +144,7 @@ export class ParticipantsApiService {
   async devices(principal: ApiPrincipal, ogscId: string): Promise<DeviceListDto> {
     const em = this.em.fork();
     const row = await this.visibleParticipant(em, principal, ogscId);
-    const devices = await em.getConnection().execute<{ device_type: string; first_seen_at: string; last_seen_at: string }[]>(
-      `select device_type, ${isoUtcSql('first_seen_at')} as first_seen_at, ${isoUtcSql('last_seen_at')} as last_seen_at
-           from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
-      [row.id],
-    );
+    const devices = await this.readings.devicesOf(em, row.id);
     return {
       ogscId: row.ogsc_id,
       data: devices.map((device) => ({

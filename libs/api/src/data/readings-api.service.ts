@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { MeasurementKind } from '@opendsp/measurements';
+import { ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import type { ChangeFeedPageDto, MeasurementPageDto, ReadingDto } from '../dto/readings.dto.js';
 import { ApiProblem } from '../problems/problem-details.js';
@@ -8,7 +8,7 @@ import { clientGroupsSql } from './client-groups.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';
 import { ParticipantsApiService } from './participants-api.service.js';
-import { changeFeedSql, measurementsPageSql, readableParticipantSql, type SqlFragment } from './reading-sql.js';
+import { readableParticipantSql, type SqlFragment } from './api-sql.js';
 
 const CURSOR_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const CURSOR_ID = /^\d{1,19}$/;
@@ -20,6 +20,7 @@ export class ReadingsApiService {
     private readonly em: EntityManager,
     private readonly participants: ParticipantsApiService,
     private readonly groups: GroupsApiService,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   /**
@@ -47,7 +48,7 @@ export class ReadingsApiService {
       .execute<{ ok: boolean }[]>(`select ${readable.sql} as ok`, [participant.id, ...readable.params]);
     if (!allowed.ok) return { data: [], nextCursor: null };
 
-    const page = measurementsPageSql({
+    const rows = await this.readings.apiPage(em, {
       kind,
       participantId: participant.id,
       from,
@@ -55,11 +56,10 @@ export class ReadingsApiService {
       after: measuredAt ? { measuredAt, id } : undefined,
       limit: query.limit + 1,
     });
-    const rows = await em.getConnection().execute<{ id: string; cursor_time: string; reading: ReadingDto }[]>(page.sql, page.params);
     const shown = rows.slice(0, query.limit);
     const last = shown.at(-1);
     return {
-      data: shown.map((row) => row.reading),
+      data: shown.map((row) => row.reading as ReadingDto),
       nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_time, last.id]) : null,
     };
   }
@@ -76,11 +76,15 @@ export class ReadingsApiService {
       const group = await this.groups.visibleGroup(em, principal, query.groupId);
       groups = { sql: 'e.group_id = ?', params: [group.id] };
     }
-    const feed = changeFeedSql({ since, limit: query.limit, kinds: [...new Set(query.kinds ?? [])], groups });
-    const rows = await em.getConnection().execute<{ change_seq: string; reading: ReadingDto }[]>(feed.sql, feed.params);
+    const rows = await this.readings.changeFeed(em, {
+      since,
+      limit: query.limit,
+      kinds: [...new Set(query.kinds ?? [])],
+      readable: (participantColumn) => readableParticipantSql(participantColumn, groups),
+    });
     const last = rows.at(-1);
     return {
-      data: rows.map((row) => row.reading),
+      data: rows.map((row) => row.reading as ReadingDto),
       nextSince: last ? Number(last.change_seq) : since,
       hasMore: rows.length === query.limit,
     };

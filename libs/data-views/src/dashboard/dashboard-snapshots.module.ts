@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MeasurementsModule } from '@opendsp/measurements';
 import { DashboardSnapshotScheduler } from './dashboard-snapshot.scheduler.js';
 import { DashboardSnapshots } from './dashboard-snapshots.service.js';
 import { GroupDashboardSnapshot } from './group-dashboard-snapshot.entity.js';
@@ -9,7 +10,7 @@ import { GroupDashboardSnapshot } from './group-dashboard-snapshot.entity.js';
  * workers keep the figures fresh, web processes read them (and recompute when no worker does).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([GroupDashboardSnapshot])],
+  imports: [MikroOrmModule.forFeature([GroupDashboardSnapshot]), MeasurementsModule],
   providers: [DashboardSnapshots, DashboardSnapshotScheduler],
   exports: [DashboardSnapshots],
 })

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { MEASUREMENT_KINDS } from '@opendsp/measurements';
+import { ReadingsRepository } from '@opendsp/measurements';
 
 /** A group's dashboard figures, with its public ID and name. */
 export interface GroupFigures {
@@ -37,8 +37,6 @@ export const FUNNEL_FIELDS = [
 /** Arbitrary constant naming the lock that lets one process at a time recompute the snapshot. */
 const REFRESH_LOCK = 0x6f647370_02;
 
-const READING_TABLES = Object.values(MEASUREMENT_KINDS).map((kind) => kind.table);
-
 /**
  * The dashboard's per-group figures. `refresh()` recomputes every group's in one statement (an aggregate
  * over enrollments, the reconnect-needed connections, and the readings received in the last 7 days
@@ -53,6 +51,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
   constructor(
     private readonly em: EntityManager,
     private readonly config: DspConfig,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   /**
@@ -61,12 +60,12 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
    */
   async refresh(): Promise<boolean> {
     const staleAfterDays = this.config.participants.staleAfterDays;
-    const readings = READING_TABLES.map((table) => `select participant_id, created_at from ${table} where created_at >= ?::timestamptz`);
     const now = new Date();
     const since = (ms: number) => new Date(now.getTime() - ms).toISOString();
     const day = since(86_400_000);
     const week = since(7 * 86_400_000);
     const staleCutoff = since(staleAfterDays * 86_400_000);
+    const received = this.readings.receivedSinceSql(week);
     return this.em.fork().transactional(async (em) => {
       const connection = em.getConnection();
       const context = em.getTransactionContext();
@@ -96,7 +95,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
             group by e.group_id
          ), received as (
            select participant_id, count(*) filter (where created_at >= ?::timestamptz) as day, count(*) as week
-             from (${readings.join(' union all ')}) r
+             from (${received.sql}) r
             group by participant_id
          ), readings as (
            select e.group_id, sum(r.day) as day, sum(r.week) as week
@@ -116,7 +115,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
            first_reading = excluded.first_reading, active = excluded.active, stale = excluded.stale,
            reconnect_needed = excluded.reconnect_needed, withdrawn = excluded.withdrawn, readings24h = excluded.readings24h,
            readings7d = excluded.readings7d, stale_after_days = excluded.stale_after_days, computed_at = excluded.computed_at`,
-        [staleCutoff, staleCutoff, day, ...READING_TABLES.map(() => week), staleAfterDays, now.toISOString()],
+        [staleCutoff, staleCutoff, day, ...received.params, staleAfterDays, now.toISOString()],
         'run',
         context,
       );

@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { ZipArchive } from 'archiver';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
-import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { CSV_NEWLINE, UTF8_BOM } from './csv-line.js';
 import { downloadPages, headerLine, type DownloadScope } from './reading-rows.js';
 import { ExportAbortedError, writeChunk } from './stream-writes.js';
@@ -73,6 +73,8 @@ export class CsvExportService {
   constructor(
     private readonly em: EntityManager,
     private readonly config: DspConfig,
+    /** Stateless, so a service built by hand (benchmarks) gets its own. */
+    private readonly readings: ReadingsRepository = new ReadingsRepository(),
   ) {}
 
   /** Checks the filter and writes one kind's CSV to `out`. Throws ExportFilterError before writing anything. */
@@ -167,7 +169,7 @@ export class CsvExportService {
       return writeChunk(out, chunk);
     };
     await write(`${options.bom ? UTF8_BOM : ''}${headerLine(kind)}${CSV_NEWLINE}`);
-    for await (const page of downloadPages(this.em.fork(), kind, scope, format)) {
+    for await (const page of downloadPages(this.readings, this.em.fork(), kind, scope, format)) {
       rows += page.lines.length;
       await write(page.lines.join(CSV_NEWLINE) + CSV_NEWLINE);
     }

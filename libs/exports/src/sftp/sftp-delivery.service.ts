@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, type PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { lockChangeSequence } from '@opendsp/measurements';
+import { ReadingsRepository } from '@opendsp/measurements';
 import { CSV_NEWLINE } from '../csv/csv-line.js';
 import { changePages, headerLine } from '../csv/reading-rows.js';
 import { nextRunOf } from './cron-schedule.js';
@@ -68,6 +68,7 @@ export class SftpDeliveryService {
     private readonly em: EntityManager,
     private readonly config: DspConfig,
     private readonly destinations: SftpDestinationsService,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   /** True when this environment lists SFTP among its data transfer methods (DSP_DATA_TRANSFER_METHODS). */
@@ -227,23 +228,9 @@ export class SftpDeliveryService {
     }
   }
 
-  /**
-   * The highest change sequence number drawn so far. Taken under the writers' lock, so no writer is between
-   * drawing a number and committing: every reading at or below it is committed already, or never will be.
-   */
+  /** Every reading at or below it is committed already, or never will be (`ReadingsRepository.committedChangeSeq`). */
   private committedChangeSeq(): Promise<string> {
-    return this.em.fork().transactional(async (tx) => {
-      await lockChangeSequence(tx);
-      const [row] = await tx
-        .getConnection()
-        .execute<{ last: string; called: boolean }[]>(
-          'select last_value::text as last, is_called as called from measurement_change_seq',
-          [],
-          'all',
-          tx.getTransactionContext(),
-        );
-      return row.called ? row.last : '0';
-    });
+    return this.readings.committedChangeSeq(this.em.fork());
   }
 
   /** The destination's kinds × groups whose cursor is below `upToSeq`. */
@@ -282,7 +269,7 @@ export class SftpDeliveryService {
     const format = { timeZone: this.config.environment.timezone, escapeFormulas: false };
     let current: OpenFile | null = null;
 
-    const pages = changePages(em, unit.kind, { groupUuid: unit.groupUuid, afterSeq, upToSeq: delivery.upToSeq }, format);
+    const pages = changePages(this.readings, em, unit.kind, { groupUuid: unit.groupUuid, afterSeq, upToSeq: delivery.upToSeq }, format);
     for await (const page of pages) {
       let index = 0;
       while (index < page.lines.length) {

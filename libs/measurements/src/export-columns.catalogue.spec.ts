@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
-import { exportColumns } from './export-columns.js';
+import { MEASUREMENT_KIND_NAMES } from './measurement-kinds.js';
+import { exportColumns } from './export-columns.catalogue.js';
 
-const DOCS = readFileSync(new URL('../../../../docs/exports.md', import.meta.url), 'utf8');
+const DOCS = readFileSync(new URL('../../../docs/exports.md', import.meta.url), 'utf8');
 
 /** `name:type` of every table row of a docs section (from its heading to the next one). */
 function documented(heading: string): string[] {

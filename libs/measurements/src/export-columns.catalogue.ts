@@ -1,4 +1,5 @@
-import type { MeasurementKind } from '@opendsp/measurements';
+import type { MeasurementKind } from './measurement-kinds.js';
+import { READING_CATALOGUE, type ReadingSqlType } from './reading-columns.catalogue.js';
 
 /**
  * How a column's value is written:
@@ -41,48 +42,25 @@ const LEADING: ExportColumn[] = [
 /** The last column of every kind: the reading's change sequence number (grows with every insert and change). */
 const TRAILING: ExportColumn[] = [number('change_seq', 'change_seq')];
 
-const KIND_COLUMNS: Record<MeasurementKind, ExportColumn[]> = {
-  blood_pressure: [
-    number('systolic_mmhg', 'systolic_mmhg'),
-    number('diastolic_mmhg', 'diastolic_mmhg'),
-    number('pulse_bpm', 'pulse_bpm'),
-    column('possible_afib', 'r.possible_afib::text', 'boolean'),
-  ],
-  activity: [
-    number('steps', 'steps'),
-    number('aerobic_steps', 'aerobic_steps'),
-    number('calories_kcal', 'calories_kcal'),
-    number('distance_km', 'distance_km'),
-    number('distance_original', 'distance_original'),
-    text('distance_unit', 'distance_unit'),
-  ],
-  weight: [
-    number('measurement_id_ext', 'upstream_id_ext'),
-    number('weight_kg', 'weight_kg'),
-    number('weight_original', 'weight_original'),
-    text('weight_unit', 'weight_unit'),
-    number('bmi', 'bmi'),
-    number('body_fat_percent', 'body_fat_percent'),
-    number('skeletal_muscle_percent', 'skeletal_muscle_percent'),
-    number('visceral_fat_level', 'visceral_fat_level'),
-    number('resting_metabolism_kcal', 'resting_metabolism_kcal'),
-  ],
-  temperature: [
-    number('temperature_c', 'temperature_c'),
-    number('temperature_original', 'temperature_original'),
-    text('temperature_unit', 'temperature_unit'),
-  ],
-  oxygen: [number('spo2_percent', 'spo2_percent'), number('pulse_bpm', 'pulse_bpm')],
-  ecg: [
-    text('classification', 'classification'),
-    number('heart_rate_bpm', 'heart_rate_bpm'),
-    number('sampling_rate_hz', 'sampling_rate_hz'),
-    number('duration_seconds', 'duration_seconds'),
-    column('waveform_uv', 'r.waveform_uv::text', 'json'),
-  ],
+/** How a value column of the catalogue goes into the CSV: text as stored, everything else as PostgreSQL prints it. */
+const TYPE_OF_SQL: Record<ReadingSqlType, ColumnType> = {
+  text: 'text',
+  int: 'number',
+  bigint: 'number',
+  'double precision': 'number',
+  boolean: 'boolean',
+  jsonb: 'json',
 };
+
+function kindColumns(kind: MeasurementKind): ExportColumn[] {
+  return READING_CATALOGUE[kind].map((value) =>
+    value.sqlType === 'text'
+      ? text(value.csvHeader, value.column)
+      : column(value.csvHeader, `r.${value.column}::text`, TYPE_OF_SQL[value.sqlType]),
+  );
+}
 
 /** The columns of a kind's CSV file, in order. */
 export function exportColumns(kind: MeasurementKind): ExportColumn[] {
-  return [...LEADING, ...KIND_COLUMNS[kind], ...TRAILING];
+  return [...LEADING, ...kindColumns(kind), ...TRAILING];
 }

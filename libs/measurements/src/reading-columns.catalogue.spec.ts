@@ -1,0 +1,41 @@
+import { MetadataStorage, UnderscoreNamingStrategy } from '@mikro-orm/core';
+import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from './measurement-kinds.js';
+import { READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
+import { READING_ENTITIES } from './reading.entity.js';
+
+const naming = new UnderscoreNamingStrategy();
+
+/** Decorator metadata of a class by name (entities register it when their module loads). */
+function metadataOf(className: string) {
+  const found = Object.values(MetadataStorage.getMetadata()).find((meta) => meta.className === className);
+  if (!found) throw new Error(`no metadata for ${className}`);
+  return found;
+}
+
+/** The entity's type names as the catalogue spells them (the writer's casts). */
+const SQL_TYPE: Record<string, string> = { integer: 'int', double: 'double precision', json: 'jsonb' };
+
+/** The scalar columns an entity declares (its own and the common base's): `name type nullable`. */
+function entityColumns(table: string): string[] {
+  const entity = READING_ENTITIES.find((candidate) => metadataOf(candidate.name).tableName === table);
+  if (!entity) throw new Error(`no entity for ${table}`);
+  const properties = { ...metadataOf(Object.getPrototypeOf(entity).name).properties, ...metadataOf(entity.name).properties };
+  return Object.values(properties)
+    .filter((property) => !property.kind || property.kind === 'scalar')
+    .map((property) => {
+      const column = (property as { fieldName?: string }).fieldName ?? naming.propertyToColumnName(property.name);
+      const type = String(property.type);
+      return `${column} ${SQL_TYPE[type] ?? type} ${property.nullable === true}`;
+    });
+}
+
+describe('READING_CATALOGUE', () => {
+  it("names exactly each entity's value columns, with their types and nullability", () => {
+    const common = [...READING_BASE_COLUMNS.map(([column]) => column), 'id', 'change_seq', 'created_at', 'updated_at'];
+    for (const kind of MEASUREMENT_KIND_NAMES) {
+      const values = entityColumns(MEASUREMENT_KINDS[kind].table).filter((column) => !common.includes(column.split(' ')[0]));
+      const catalogued = READING_CATALOGUE[kind].map((value) => `${value.column} ${value.sqlType} ${value.nullable}`);
+      expect([kind, values.sort()]).toEqual([kind, catalogued.sort()]);
+    }
+  });
+});

@@ -1,0 +1,555 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { lockChangeSequence, NEXT_CHANGE_SEQ } from './change-sequence.js';
+import { exportColumns } from './export-columns.catalogue.js';
+import { CHANGE_SEQUENCE, MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
+import { READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
+
+/** A piece of SQL with `?` placeholders and its parameters, in order. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** The columns of a normalised reading the writer needs to know about; the rest are the catalogue's columns. */
+export interface ReadingInput {
+  upstream_id: string;
+  /** ISO 8601 UTC. */
+  measured_at: string;
+  device_type: string;
+}
+
+/** An activity day's hours, each `[hour, steps, aerobic_steps, calories_kcal, distance_original]`; null: none sent. */
+interface ActivityInput extends ReadingInput {
+  hourly: (readonly number[])[] | null;
+}
+
+/** What one batch did to the kind's table. */
+export interface WriteOutcome {
+  inserted: number;
+  updated: number;
+}
+
+interface UpsertedRow {
+  id: string;
+  upstream_id: string;
+  inserted: boolean;
+}
+
+/** Who may see a participant's readings, as a condition on the participant ID column it is given. */
+export type ReadableCondition = (participantColumn: string) => SqlFragment;
+
+/** A portal period query's row: the columns every reading has, then the kind's `portalField`s. */
+export interface PortalReadingRow {
+  id: string;
+  measuredAt: Date;
+  localTime: string;
+  deviceType: string;
+  [portalField: string]: unknown;
+}
+
+/** Readings of one group for a download: optionally only some participants and a time range [from, to). */
+export interface DownloadScope {
+  /** The group's internal ID. */
+  groupUuid: string;
+  /** Internal participant IDs; absent: every consented participant of the group. */
+  participantIds?: string[];
+  from?: Date;
+  to?: Date;
+}
+
+/** Readings of one group with change sequence numbers in (afterSeq, upToSeq], for a delivery. */
+export interface ChangeScope {
+  groupUuid: string;
+  afterSeq: string;
+  upToSeq: string;
+}
+
+/** A page of export rows: PostgreSQL's text output of `exportColumns(kind)`, in order, and each row's change sequence number. */
+export interface ExportRowPage {
+  rows: unknown[][];
+  seqs: string[];
+}
+
+const quote = (name: string): string => `"${name}"`;
+
+/** ISO 8601 UTC with milliseconds, the API's one timestamp format (`2026-11-23T10:00:05.000Z`). */
+export function isoUtcSql(column: string): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** `+09:00` / `-05:30` from an offset in seconds. */
+function offsetSql(seconds: string): string {
+  return `(case when ${seconds} < 0 then '-' else '+' end || lpad((abs(${seconds}) / 3600)::text, 2, '0') || ':' || lpad((abs(${seconds}) % 3600 / 60)::text, 2, '0'))`;
+}
+
+/** An activity day's hours in the API's JSON; they live in their own table. */
+const ACTIVITY_HOURS_JSON = `(select coalesce(json_agg(json_build_object('hour', h.hour, 'steps', h.steps, 'aerobicSteps', h.aerobic_steps,
+          'caloriesKcal', h.calories_kcal, 'distanceOriginal', h.distance_original) order by h.hour), '[]'::json)
+        from activity_hourly_reading h where h.activity_id = r.id)`;
+
+/**
+ * The API's JSON of one reading, built by PostgreSQL (`r` the reading, `p` its participant): the instant in
+ * UTC, the participant's local time with its offset, the change sequence, and the kind's typed values.
+ */
+function readingJsonSql(kind: MeasurementKind): string {
+  const fields: [string, string][] = [
+    ['kind', `'${kind}'`],
+    ['ogscId', 'p.ogsc_id'],
+    ['upstreamId', 'r.upstream_id::text'],
+    ['changeSeq', 'r.change_seq'],
+    ['measuredAt', isoUtcSql('r.measured_at')],
+    ['measuredAtLocal', `r.local_time || ${offsetSql('r.utc_offset_seconds')}`],
+    ['utcOffsetSeconds', 'r.utc_offset_seconds'],
+    ['deviceType', 'r.device_type'],
+    ['createdAt', isoUtcSql('r.created_at')],
+    ['updatedAt', isoUtcSql('r.updated_at')],
+    // IDs (bigint) go out as strings, as `upstreamId` does.
+    ...READING_CATALOGUE[kind].map(({ apiField, column, sqlType }): [string, string] => [
+      apiField,
+      sqlType === 'bigint' ? `r.${column}::text` : `r.${column}`,
+    ]),
+    ...(kind === 'activity' ? [['hourly', ACTIVITY_HOURS_JSON] as [string, string]] : []),
+  ];
+  return `json_build_object(${fields.map(([name, expression]) => `'${name}', ${expression}`).join(', ')})`;
+}
+
+function tableOf(kind: MeasurementKind): string {
+  return MEASUREMENT_KINDS[kind].table;
+}
+
+/**
+ * One page of the change feed as one statement, so all kinds are read in one snapshot. Writers hold
+ * `lockChangeSequence` from their first `nextval` to their commit, so within a snapshot every visible row
+ * has a smaller `change_seq` than every row still in flight: "after N, in order" never skips a row.
+ *
+ * Each kind contributes at most `limit` candidates through its unique `change_seq` index; only the first
+ * `limit` overall are turned into JSON. Exported for the change-feed benchmark's bare-SQL baseline.
+ */
+export function changeFeedSql(input: {
+  since: number;
+  limit: number;
+  kinds: readonly MeasurementKind[];
+  readable: ReadableCondition;
+}): SqlFragment {
+  const kinds = input.kinds.length ? input.kinds : MEASUREMENT_KIND_NAMES;
+  const params: unknown[] = [];
+  const candidates = kinds.map((kind) => {
+    const readable = input.readable('r.participant_id');
+    params.push(input.since, ...readable.params, input.limit);
+    return `(select r.change_seq, '${kind}'::text as kind, r.id from ${tableOf(kind)} r
+              where r.change_seq > ? and ${readable.sql} order by r.change_seq limit ?)`;
+  });
+  params.push(input.limit);
+  const rendered = kinds.map(
+    (kind) => `select c.change_seq, ${readingJsonSql(kind)} as reading
+                 from picked c join ${tableOf(kind)} r on r.id = c.id join participant p on p.id = r.participant_id
+                where c.kind = '${kind}'`,
+  );
+  return {
+    sql: `with picked as materialized (
+            select change_seq, kind, id from (${candidates.join(' union all ')}) candidates order by change_seq limit ?)
+          ${rendered.join(' union all ')}
+          order by change_seq`,
+    params,
+  };
+}
+
+/** A portal row's value from PostgreSQL's: numbers (nullable ones stay null), text, flags. */
+function portalValue(sqlType: string, nullable: boolean, value: unknown): unknown {
+  if (sqlType === 'text') return String(value);
+  if (sqlType === 'boolean') return Boolean(value);
+  if (value === null || value === undefined) return nullable ? null : Number(value);
+  return Number(value);
+}
+
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+
+/**
+ * Every query on the reading tables (one per kind, `activity_hourly_reading` and `participant_device`):
+ * the sync's upsert, the API's pages and change feed, the CSV exports, the portal's period queries and the
+ * withdrawal's deletion. Columns come from `READING_CATALOGUE`. Stateless: each method runs on the entity
+ * manager it is given, so a caller's transaction covers it.
+ */
+@Injectable()
+export class ReadingsRepository {
+  // ── Writing (sync) ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Upserts one participant's normalised readings of a kind, with a handful of statements whatever the
+   * page size (rows travel as one JSON document unpacked by `jsonb_to_recordset`). `rows` must have unique
+   * upstream ids: ON CONFLICT cannot touch the same row twice in one statement.
+   *
+   * A reading is updated only when a value really differs (`IS DISTINCT FROM`), so replaying a page changes
+   * nothing; every inserted or changed row gets a new `change_seq`. Activity days bring their hourly rows:
+   * when a day is new or changed (hours included), its hours are replaced with the ones received. The
+   * participant's devices follow along. Must run inside the caller's transaction, after `lockChangeSequence(em)`.
+   */
+  async upsertPage(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingInput[]): Promise<WriteOutcome> {
+    if (rows.length === 0) return { inserted: 0, updated: 0 };
+    const activity = kind === 'activity' ? (rows as readonly ActivityInput[]) : null;
+    const hourlyChanged = activity ? await this.daysWithChangedHours(em, participantId, activity) : [];
+    const upserted = await this.upsert(em, participantId, kind, rows, hourlyChanged);
+    if (activity) await this.replaceHours(em, activity, upserted);
+    await this.recordDevices(em, participantId, rows);
+    const inserted = upserted.filter((row) => row.inserted).length;
+    return { inserted, updated: upserted.length - inserted };
+  }
+
+  private async upsert(
+    em: EntityManager,
+    participantId: string,
+    kind: MeasurementKind,
+    rows: readonly ReadingInput[],
+    hourlyChanged: string[],
+  ): Promise<UpsertedRow[]> {
+    const columns = [...READING_BASE_COLUMNS, ...READING_CATALOGUE[kind].map(({ column, sqlType }) => [column, sqlType] as const)];
+    const names = columns.map(([name]) => quote(name));
+    const recordset = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
+    const compared = names.filter((name) => name !== '"upstream_id"');
+    const changed = `(${compared.map((name) => `t.${name}`).join(', ')}) is distinct from (${compared.map((name) => `excluded.${name}`).join(', ')})`;
+    const hoursChanged =
+      hourlyChanged.length > 0 ? ` or excluded."upstream_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))` : '';
+    // Sequence numbers follow measurement time within a page (the subquery is sorted before they are drawn).
+    const sql = `insert into ${quote(tableOf(kind))} as t ("participant_id", ${names.join(', ')}, "change_seq", "created_at", "updated_at")
+      select ?::uuid, ${names.map((name) => `i.${name}`).join(', ')}, ${NEXT_CHANGE_SEQ}, now(), now()
+      from (select * from jsonb_to_recordset(?::jsonb) as r(${recordset}) order by r."measured_at", r."upstream_id") as i
+      on conflict ("participant_id", "upstream_id") do update set
+        ${compared.map((name) => `${name} = excluded.${name}`).join(', ')}, "change_seq" = excluded."change_seq", "updated_at" = now()
+      where ${changed}${hoursChanged}
+      returning t."id"::text as id, t."upstream_id"::text as upstream_id, (t.xmax = 0) as inserted`;
+    const params: unknown[] = [participantId, JSON.stringify(rows)];
+    if (hourlyChanged.length > 0) params.push(JSON.stringify(hourlyChanged));
+    return em.execute<UpsertedRow[]>(sql, params);
+  }
+
+  /** Upstream ids of stored days whose hours differ from the ones received. */
+  private async daysWithChangedHours(em: EntityManager, participantId: string, rows: readonly ActivityInput[]): Promise<string[]> {
+    const withHours = rows.filter((row) => row.hourly !== null).map((row) => ({ upstream_id: row.upstream_id, hourly: row.hourly }));
+    if (withHours.length === 0) return [];
+    const changed = await em.execute<{ upstream_id: string }[]>(
+      `select i."upstream_id"::text as upstream_id
+       from jsonb_to_recordset(?::jsonb) as i("upstream_id" bigint, "hourly" jsonb)
+       join "activity_reading" a on a."participant_id" = ?::uuid and a."upstream_id" = i."upstream_id"
+       where i."hourly" is distinct from (
+         select coalesce(jsonb_agg(jsonb_build_array(h."hour", h."steps", h."aerobic_steps", h."calories_kcal", h."distance_original") order by h."hour"), '[]'::jsonb)
+         from "activity_hourly_reading" h where h."activity_id" = a."id")`,
+      [JSON.stringify(withHours), participantId],
+    );
+    return changed.map((row) => row.upstream_id);
+  }
+
+  /** The hours of every day just inserted or changed are replaced with the ones received. */
+  private async replaceHours(em: EntityManager, rows: readonly ActivityInput[], upserted: UpsertedRow[]): Promise<void> {
+    const hoursById = new Map(rows.map((row) => [row.upstream_id, row.hourly]));
+    const days = upserted
+      .map((row) => ({ id: row.id, hourly: hoursById.get(row.upstream_id) ?? null }))
+      .filter((day): day is { id: string; hourly: NonNullable<ActivityInput['hourly']> } => day.hourly !== null);
+    if (days.length === 0) return;
+    await em.execute(
+      `delete from "activity_hourly_reading" where "activity_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))`,
+      [JSON.stringify(days.map((day) => day.id))],
+    );
+    await em.execute(
+      `insert into "activity_hourly_reading" ("activity_id", "hour", "steps", "aerobic_steps", "calories_kcal", "distance_original")
+       select d."id", (h->>0)::smallint, (h->>1)::int, (h->>2)::int, (h->>3)::int, (h->>4)::double precision
+       from jsonb_to_recordset(?::jsonb) as d("id" bigint, "hourly" jsonb), jsonb_array_elements(d."hourly") as h`,
+      [JSON.stringify(days)],
+    );
+  }
+
+  /** Device types seen, with the first and last measurement time of each. */
+  private async recordDevices(em: EntityManager, participantId: string, rows: readonly ReadingInput[]): Promise<void> {
+    const devices = new Map<string, { device_type: string; first: string; last: string }>();
+    for (const row of rows) {
+      if (!row.device_type) continue;
+      const seen = devices.get(row.device_type);
+      if (!seen) devices.set(row.device_type, { device_type: row.device_type, first: row.measured_at, last: row.measured_at });
+      else {
+        if (row.measured_at < seen.first) seen.first = row.measured_at;
+        if (row.measured_at > seen.last) seen.last = row.measured_at;
+      }
+    }
+    if (devices.size === 0) return;
+    await em.execute(
+      `insert into "participant_device" as d ("participant_id", "device_type", "first_seen_at", "last_seen_at")
+       select ?::uuid, i."device_type", i."first", i."last" from jsonb_to_recordset(?::jsonb) as i("device_type" text, "first" timestamptz, "last" timestamptz)
+       on conflict ("participant_id", "device_type") do update set
+         "first_seen_at" = least(d."first_seen_at", excluded."first_seen_at"), "last_seen_at" = greatest(d."last_seen_at", excluded."last_seen_at")
+       where excluded."first_seen_at" < d."first_seen_at" or excluded."last_seen_at" > d."last_seen_at"`,
+      [participantId, JSON.stringify([...devices.values()])],
+    );
+  }
+
+  // ── Deleting (withdrawal) ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Deletes every reading and device of the participant in the caller's transaction; returns how many
+   * readings (devices not counted) went. `activity_hourly_reading` goes with its daily row (foreign key cascade).
+   */
+  async deleteParticipantReadings(em: EntityManager, participantId: string): Promise<number> {
+    let deleted = 0;
+    for (const table of [...MEASUREMENT_KIND_NAMES.map(tableOf), 'participant_device']) {
+      const result = await em
+        .getConnection()
+        .execute<{ affectedRows: number }>(
+          `delete from "${table}" where participant_id = ?`,
+          [participantId],
+          'run',
+          em.getTransactionContext(),
+        );
+      if (table !== 'participant_device') deleted += result.affectedRows;
+    }
+    return deleted;
+  }
+
+  // ── REST API ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One page of a participant's readings of one kind in `[from, to)`, ordered by (measured_at, id) after the
+   * cursor, as the API's JSON; `cursor_time` is the row's measured_at in microseconds for the next cursor.
+   */
+  async apiPage(
+    em: EntityManager,
+    input: {
+      kind: MeasurementKind;
+      participantId: string;
+      from?: Date;
+      to?: Date;
+      after?: { measuredAt: string; id: string };
+      limit: number;
+    },
+  ): Promise<{ id: string; cursor_time: string; reading: unknown }[]> {
+    const conditions = ['r.participant_id = ?'];
+    const params: unknown[] = [input.participantId];
+    const where = (condition: string, ...values: unknown[]) => {
+      conditions.push(condition);
+      params.push(...values);
+    };
+    if (input.from) where('r.measured_at >= ?::timestamptz', input.from.toISOString());
+    if (input.to) where('r.measured_at < ?::timestamptz', input.to.toISOString());
+    if (input.after) where('(r.measured_at, r.id) > (?::timestamptz, ?::bigint)', input.after.measuredAt, input.after.id);
+    params.push(input.limit);
+    return em.getConnection().execute(
+      `select r.id, to_char(r.measured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time, ${readingJsonSql(input.kind)} as reading
+            from ${tableOf(input.kind)} r join participant p on p.id = r.participant_id
+           where ${conditions.join(' and ')}
+           order by r.measured_at, r.id limit ?`,
+      params,
+    );
+  }
+
+  /** One page of the change feed (`changeFeedSql`), as the API's JSON. */
+  changeFeed(
+    em: EntityManager,
+    input: { since: number; limit: number; kinds: readonly MeasurementKind[]; readable: ReadableCondition },
+  ): Promise<{ change_seq: string; reading: unknown }[]> {
+    const feed = changeFeedSql(input);
+    return em.getConnection().execute(feed.sql, feed.params);
+  }
+
+  /** The devices a participant's readings came from, with their first and last measurement times (API format). */
+  devicesOf(em: EntityManager, participantId: string): Promise<{ device_type: string; first_seen_at: string; last_seen_at: string }[]> {
+    return em.getConnection().execute(
+      `select device_type, ${isoUtcSql('first_seen_at')} as first_seen_at, ${isoUtcSql('last_seen_at')} as last_seen_at
+           from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
+      [participantId],
+    );
+  }
+
+  // ── SQL for other libs' aggregate statements ──────────────────────────────────────────────────────
+
+  /**
+   * Rows `(participant_id, created_at)` of every reading received since an instant, of all kinds, through
+   * each table's BRIN index on `created_at`: for a statement that aggregates them (the dashboard's figures).
+   */
+  receivedSinceSql(since: string): SqlFragment {
+    return {
+      sql: MEASUREMENT_KIND_NAMES.map(
+        (kind) => `select participant_id, created_at from ${tableOf(kind)} where created_at >= ?::timestamptz`,
+      ).join(' union all '),
+      params: MEASUREMENT_KIND_NAMES.map(() => since),
+    };
+  }
+
+  /** Rows `(kind, stored)`: how many readings of each kind a participant has, every kind in catalogue order. */
+  storedCountsSql(participantId: string): SqlFragment {
+    return {
+      sql: MEASUREMENT_KIND_NAMES.map(
+        (kind) => `select '${kind}'::text as kind, count(*)::int as stored from "${tableOf(kind)}" where "participant_id" = ?`,
+      ).join(' union all '),
+      params: MEASUREMENT_KIND_NAMES.map(() => participantId),
+    };
+  }
+
+  // ── CSV exports ───────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A download's rows, page by page, ordered by participant, time and ID: keyset pagination on the
+   * (participant_id, measured_at) index, so page 500 costs what page 1 does and no long transaction or
+   * server-side cursor is held while the client reads.
+   */
+  async *downloadPages(
+    em: EntityManager,
+    kind: MeasurementKind,
+    scope: DownloadScope,
+    timeZone: string,
+    pageSize: number,
+  ): AsyncGenerator<ExportRowPage> {
+    const base = exportQuery(kind, 'r.participant_id::text, r.measured_at::text, r.id::text, r.change_seq::text');
+    const conditions: string[] = [];
+    const params: unknown[] = [timeZone, scope.groupUuid];
+    if (scope.participantIds) {
+      if (scope.participantIds.length === 0) return;
+      params.push(scope.participantIds);
+      conditions.push(`r.participant_id = any($${params.length}::uuid[])`);
+    }
+    if (scope.from) {
+      params.push(scope.from.toISOString());
+      conditions.push(`r.measured_at >= $${params.length}::timestamptz`);
+    }
+    if (scope.to) {
+      params.push(scope.to.toISOString());
+      conditions.push(`r.measured_at < $${params.length}::timestamptz`);
+    }
+    const keyset = `(r.participant_id, r.measured_at, r.id) > ($${params.length + 1}::uuid, $${params.length + 2}::timestamptz, $${params.length + 3}::bigint)`;
+    const order = `order by r.participant_id, r.measured_at, r.id limit ${pageSize}`;
+    const where = (extra: string[]): string => (extra.length ? `where ${extra.join(' and ')}` : '');
+    let after: unknown[] | null = null;
+    for (;;) {
+      const rows = await queryRows(
+        em,
+        `${base.sql} ${where(after ? [...conditions, keyset] : conditions)} ${order}`,
+        after ? [...params, ...after] : params,
+      );
+      if (rows.length === 0) return;
+      yield { rows, seqs: rows.map((row) => row[base.width + 3] as string) };
+      if (rows.length < pageSize) return;
+      after = rows.at(-1)!.slice(base.width, base.width + 3);
+    }
+  }
+
+  /** A delivery's rows of one group, page by page in change sequence order (keyset on its unique index). */
+  async *changePages(
+    em: EntityManager,
+    kind: MeasurementKind,
+    scope: ChangeScope,
+    timeZone: string,
+    pageSize: number,
+  ): AsyncGenerator<ExportRowPage> {
+    const base = exportQuery(kind, 'r.change_seq::text');
+    const sql = `${base.sql} where r.change_seq > $3::bigint and r.change_seq <= $4::bigint order by r.change_seq limit ${pageSize}`;
+    let after = scope.afterSeq;
+    for (;;) {
+      const rows = await queryRows(em, sql, [timeZone, scope.groupUuid, after, scope.upToSeq]);
+      if (rows.length === 0) return;
+      const seqs = rows.map((row) => row[base.width] as string);
+      yield { rows, seqs };
+      if (rows.length < pageSize) return;
+      after = seqs.at(-1)!;
+    }
+  }
+
+  /**
+   * The highest change sequence number drawn so far. Taken under the writers' lock, so no writer is between
+   * drawing a number and committing: every reading at or below it is committed already, or never will be.
+   */
+  committedChangeSeq(em: EntityManager): Promise<string> {
+    return em.transactional(async (tx) => {
+      await lockChangeSequence(tx);
+      const [row] = await tx
+        .getConnection()
+        .execute<{ last: string; called: boolean }[]>(
+          `select last_value::text as last, is_called as called from ${CHANGE_SEQUENCE}`,
+          [],
+          'all',
+          tx.getTransactionContext(),
+        );
+      return row.called ? row.last : '0';
+    });
+  }
+
+  // ── Portal data views ─────────────────────────────────────────────────────────────────────────────
+
+  /** The newest reading's time per kind (null: none ever). */
+  async latestTimes(em: EntityManager, participantId: string): Promise<Record<MeasurementKind, unknown>> {
+    const [row] = await em.getConnection().execute<Record<string, unknown>[]>(
+      `select ${MEASUREMENT_KIND_NAMES.map(
+        (kind) => `(select max(measured_at) from ${tableOf(kind)} where participant_id = ?) as ${kind}`,
+      ).join(', ')}`,
+      MEASUREMENT_KIND_NAMES.map(() => participantId),
+    );
+    return row as Record<MeasurementKind, unknown>;
+  }
+
+  /**
+   * The newest `limit + 1` readings of a kind measured in `[from, to)`, newest first, through the table's
+   * (participant_id, measured_at) index; values by the catalogue's `portalField`.
+   */
+  async portalPeriod(
+    em: EntityManager,
+    kind: MeasurementKind,
+    participantId: string,
+    period: { from: Date; to: Date; limit: number },
+  ): Promise<PortalReadingRow[]> {
+    const values = READING_CATALOGUE[kind].filter((value) => value.portalField !== null);
+    const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+      `select id, measured_at, local_time, device_type, ${values.map((value) => value.column).join(', ')} from ${tableOf(kind)}
+        where participant_id = ? and measured_at >= ?::timestamptz and measured_at < ?::timestamptz
+        order by measured_at desc, id desc limit ?`,
+      [participantId, period.from.toISOString(), period.to.toISOString(), period.limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      measuredAt: toDate(row.measured_at),
+      localTime: String(row.local_time),
+      deviceType: String(row.device_type),
+      ...Object.fromEntries(values.map((value) => [value.portalField, portalValue(value.sqlType, value.nullable, row[value.column])])),
+    }));
+  }
+
+  /** An activity day's hours, if the day is the participant's. */
+  async activityHours(em: EntityManager, participantId: string, activityId: string): Promise<Record<string, unknown>[]> {
+    return em.getConnection().execute<Record<string, unknown>[]>(
+      `select h.hour, h.steps, h.aerobic_steps, h.calories_kcal, h.distance_original
+         from activity_hourly_reading h join activity_reading a on a.id = h.activity_id
+        where h.activity_id = ? and a.participant_id = ?
+        order by h.hour`,
+      [activityId, participantId],
+    );
+  }
+
+  /** One ECG recording's waveform, if the recording is the participant's (`id` must be a bigint's digits). */
+  async ecgWaveform(em: EntityManager, participantId: string, id: string): Promise<number[] | null> {
+    const [row] = await em
+      .getConnection()
+      .execute<Record<string, unknown>[]>(`select waveform_uv from ecg_reading where id = ? and participant_id = ?`, [id, participantId]);
+    return row ? (row.waveform_uv as number[]) : null;
+  }
+}
+
+/**
+ * The SQL shared by downloads and deliveries: the kind's export columns of consented participants of one
+ * group. `$1` is the environment's time zone and `$2` the group; `extraSelect` columns follow the kind's columns.
+ */
+function exportQuery(kind: MeasurementKind, extraSelect: string): { sql: string; width: number } {
+  const columns = exportColumns(kind);
+  const select = columns.map((column) => column.sql.replaceAll('?', '$1')).join(', ');
+  // Withdrawn participants are left out: only a consented enrollment in the group joins.
+  const sql = `select ${select}, ${extraSelect}
+    from ${tableOf(kind)} r
+    join enrollment e on e.participant_id = r.participant_id and e.group_id = $2 and e.status = 'consented'
+    join participant p on p.id = r.participant_id
+    join program_group g on g.id = e.group_id`;
+  return { sql, width: columns.length };
+}
+
+/**
+ * Runs a query on the ORM's own pool, rows as arrays of PostgreSQL's text output: no row objects and no
+ * parsing of values that only go back out as text (a million-row export makes a million of each).
+ */
+async function queryRows(em: EntityManager, text: string, values: unknown[]): Promise<unknown[][]> {
+  const pool = await (em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const result = await pool.query<unknown[]>({ text, values, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } });
+  return result.rows;
+}
