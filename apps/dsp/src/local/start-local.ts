@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigValidationError, loadDspConfig, loadEnvironment, loadSandboxConfig, DatabaseEnvironment } from '@opendsp/config';
@@ -48,7 +47,6 @@ const DEMO_DEFAULTS: Record<string, string> = {
 const SANDBOX_DEMO_USER = 'demo.user@sandbox.test';
 
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   const env: Record<string, string | undefined> = { ...DEMO_DEFAULTS, ...process.env };
   const database = loadEnvironment(DatabaseEnvironment, env);
   const secrets = await loadOrCreateLocalSecrets(database.DATA_DIR);
