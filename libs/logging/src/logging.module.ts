@@ -11,6 +11,8 @@ export interface LoggingSettings {
 
 /** Structured request and application logging with secrets redacted. */
 export function loggingModule(settings: LoggingSettings): DynamicModule {
+  // Request and response headers are a page per request: only at debug and trace.
+  const withHeaders = settings.level === 'debug' || settings.level === 'trace';
   return LoggerModule.forRoot({
     pinoHttp: {
       level: settings.level,
@@ -22,11 +24,15 @@ export function loggingModule(settings: LoggingSettings): DynamicModule {
           id: req.id,
           method: req.method,
           url: redactUrl(req.url),
-          headers: req.headers,
+          ...(withHeaders ? { headers: req.headers } : {}),
+        }),
+        res: (res: { statusCode: number; headers?: Record<string, unknown> }) => ({
+          statusCode: res.statusCode,
+          ...(withHeaders ? { headers: res.headers } : {}),
         }),
       },
       transport: settings.pretty
-        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,req.headers' } }
+        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
         : undefined,
     },
   });

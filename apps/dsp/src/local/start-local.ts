@@ -29,7 +29,9 @@ import { sandboxOrmConfig } from '../../../omron-sandbox/src/database/sandbox-or
 const DEMO_DEFAULTS: Record<string, string> = {
   NODE_ENV: 'development',
   PROCESS_ROLE: 'all',
-  LOG_LEVEL: 'info',
+  // Quiet by default: the banner is the output. LOG_LEVEL=info shows Nest's start-up and a line per request,
+  // debug adds route mapping and request and response headers.
+  LOG_LEVEL: 'warn',
   DSP_ENVIRONMENT_TYPE: 'staging',
   DSP_ENVIRONMENT_ID: 'local',
   DSP_REGION: 'east-asia',
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     console.log(
       [
         line,
-        ' OpenDSP is running (local demo; Ctrl+C stops it)',
+        ` OpenDSP is running (local demo, ready in ${process.uptime().toFixed(1)} s; Ctrl+C stops it)`,
         line,
         ` Platform          ${dspConfig.http.publicBaseUrl}/`,
         `   partner admin   ${dspConfig.environment.partnerAdmin.id} / ${secrets.adminPassword}`,
