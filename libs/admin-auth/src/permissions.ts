@@ -12,6 +12,7 @@ export const PERMISSIONS = {
   'environment.view': ALL,
   // The OMRON registration sheet shows the notification secret.
   'environment.registration': ['partner-admin'],
+  'environment.record-backup': ['partner-admin'],
   'groups.view': ALL,
   'groups.create': ['partner-admin'],
   'groups.edit': ['partner-admin', 'group-admin'],

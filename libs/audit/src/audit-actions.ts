@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'admin.setup_link_issued',
   'admin.disabled',
   'admin.enabled',
+  'environment.backup_recorded',
   'group.created',
   'group.updated',
   'group.archived',

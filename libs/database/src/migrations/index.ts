@@ -8,6 +8,7 @@ import { Migration20261123152000_sync } from './Migration20261123152000_sync.js'
 import { Migration20261123153000_api } from './Migration20261123153000_api.js';
 import { Migration20261123154000_exports } from './Migration20261123154000_exports.js';
 import { Migration20261123155000_data_views } from './Migration20261123155000_data_views.js';
+import { Migration20261206050000_operations_facts } from './Migration20261206050000_operations_facts.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261123153000_api', class: Migration20261123153000_api },
   { name: 'Migration20261123154000_exports', class: Migration20261123154000_exports },
   { name: 'Migration20261123155000_data_views', class: Migration20261123155000_data_views },
+  { name: 'Migration20261206050000_operations_facts', class: Migration20261206050000_operations_facts },
 ];
