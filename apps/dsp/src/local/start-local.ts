@@ -29,8 +29,8 @@ import { sandboxOrmConfig } from '../../../omron-sandbox/src/database/sandbox-or
 const DEMO_DEFAULTS: Record<string, string> = {
   NODE_ENV: 'development',
   PROCESS_ROLE: 'all',
-  // Quiet by default: the banner is the output. LOG_LEVEL=info shows Nest's start-up and a line per request,
-  // debug adds route mapping and request and response headers.
+  // Quiet by default: the banner is the output. LOG_LEVEL=info shows Nest's start-up, its route mapping and a
+  // line per request; debug adds request and response headers.
   LOG_LEVEL: 'warn',
   DSP_ENVIRONMENT_TYPE: 'staging',
   DSP_ENVIRONMENT_ID: 'local',
