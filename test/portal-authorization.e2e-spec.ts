@@ -173,7 +173,8 @@ describe('portal authorisation (route table × role)', () => {
         'ok  group-admin GET /exports/sftp → 403',
       ]),
     );
-  });
+    // Every route × role with fixtures reset in between: it grows with the portal, past jest's default 60 s on a busy machine.
+  }, 180_000);
 
   it('answers 404 to a group admin for everything of a group that is not theirs', async () => {
     const client = clients.get('group-admin')!;
