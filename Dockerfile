@@ -4,14 +4,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build
+# dist is a link to the build under .dist/; the image gets the build itself.
+RUN npm run build && cp -rL dist /tmp/dist
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist ./dist
+COPY --from=build /tmp/dist ./dist
 USER node
 EXPOSE 3000 3100
 CMD ["node", "--enable-source-maps", "dist/apps/dsp/src/main.js"]

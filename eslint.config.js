@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/', '.test-build/', '.bench-build/'] },
+  { ignores: ['dist', '.dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/', '.test-build/', '.bench-build/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

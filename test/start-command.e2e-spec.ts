@@ -97,6 +97,12 @@ describe('npm start (the README start command)', () => {
     expect(first.output()).toContain(`http://127.0.0.1:${env.PORT}/`);
     expect(first.output()).toMatch(/partner admin\s+partner-admin \/ \S{12,}/);
     expect(first.output()).toMatch(/test user\s+demo\.user@sandbox\.test \/ \S{12,}/);
+    // Quiet by default: the banner comes first (npm's own header before it), with the time to ready, and
+    // neither Nest's route mapping nor request headers are logged.
+    const lines = first.output().split('\n');
+    expect(lines.findIndex((line) => line.includes('OpenDSP is running'))).toBeLessThan(25);
+    expect(first.output()).toMatch(/ready in \d+\.\d s/);
+    expect(first.output()).not.toMatch(/Mapped \{|RoutesResolver|"headers"/);
 
     // The embedded database recovers from the kill and keeps the demo data: the same group, not a new one.
     const second = npmStart(env);

@@ -10,6 +10,9 @@ export const PERMISSIONS = {
   'dashboard.view': ALL,
   'account.manage-own': ALL,
   'environment.view': ALL,
+  // The OMRON registration sheet shows the notification secret.
+  'environment.registration': ['partner-admin'],
+  'environment.record-backup': ['partner-admin'],
   'groups.view': ALL,
   'groups.create': ['partner-admin'],
   'groups.edit': ['partner-admin', 'group-admin'],

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'admin.disabled',
   'admin.enabled',
   'admin.totp_reset',
+  'environment.backup_recorded',
   'group.created',
   'group.updated',
   'group.archived',

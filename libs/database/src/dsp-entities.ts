@@ -1,3 +1,4 @@
+import { OperationsFact } from './operations-fact.entity.js';
 import { AdminAccount, AdminSession, AdminToken, LoginThrottle } from '@opendsp/admin-auth';
 import { API_ENTITIES } from '@opendsp/api';
 import { AuditEvent } from '@opendsp/audit';
@@ -40,4 +41,5 @@ export const DSP_ENTITIES = [
   ...SYNC_ENTITIES,
   GroupDashboardSnapshot,
   ...EXPORT_ENTITIES,
+  OperationsFact,
 ];

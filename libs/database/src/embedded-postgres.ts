@@ -6,6 +6,9 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 /** Connections the socket server accepts; the ORM pools of all in-process apps must stay at or below it. */
 export const EMBEDDED_MAX_CONNECTIONS = 40;
 
+/** Shared buffers of each embedded database. */
+export const EMBEDDED_SHARED_BUFFERS = '8MB';
+
 export interface EmbeddedPostgres {
   /** A postgres:// URL any ordinary driver can use. */
   readonly url: string;
@@ -26,7 +29,10 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; host?: 
     // PGlite creates the data folder itself but not its parent.
     await mkdir(dirname(dataDir), { recursive: true });
   }
-  const db = await PGlite.create(dataDir);
+  // PostgreSQL's default 128 MB of shared buffers is the largest part of an idle instance's memory (WebAssembly
+  // pages, once touched, stay resident). Written to postgresql.conf on every start, so existing data folders
+  // get it too.
+  const db = await PGlite.create(dataDir, { postgresqlconf: [`shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
   const server = new PGLiteSocketServer({ db, host, port: options.port, maxConnections: EMBEDDED_MAX_CONNECTIONS });
   serialiseProtocolExchanges(server);
   try {

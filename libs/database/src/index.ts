@@ -5,6 +5,7 @@ export * from './dsp-orm.config.js';
 export * from './embedded-postgres.js';
 export * from './environment-stamp.entity.js';
 export * from './environment-stamp.js';
+export * from './operations-fact.entity.js';
 export * from './migrate.js';
 export * from './orm-config.js';
 export { DSP_MIGRATIONS } from './migrations/index.js';

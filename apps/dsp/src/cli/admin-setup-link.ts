@@ -5,7 +5,7 @@ import { ConfigValidationError, loadDspConfig } from '@opendsp/config';
 import { assertEnvironmentStamp, dspOrmConfig, EnvironmentMismatchError } from '@opendsp/database';
 
 /**
- * Prints a new one-time setup link: `node dist/apps/dsp/src/cli/admin-setup-link.js [login-id]`.
+ * Prints a new one-time setup link: `npm run admin:setup-link [-- login-id]`.
  * Without a login ID it is for the partner admin of the configuration (created if missing). For an admin
  * who has a password already, the link sets a new one: the way back in when every partner admin is locked out.
  */

@@ -1,18 +1,52 @@
-import { Get, Res } from '@nestjs/common';
+import { Body, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Access, PortalController, renderPage } from '@opendsp/admin-auth';
+import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
+import { validateForm } from '@opendsp/i18n';
+import { OmronRegistrationService } from './omron-registration.service.js';
+import { ReadinessService } from './readiness.service.js';
+import { RecordBackupForm } from './record-backup.dto.js';
 
-/** The read-only environment page. (The dashboard, the front page once signed in, is in libs/data-views.) */
+/** The environment page with its readiness checklist. (The dashboard, the front page once signed in, is in libs/data-views.) */
 @PortalController()
 export class HomePortalController {
-  constructor(private readonly config: DspConfig) {}
+  constructor(
+    private readonly config: DspConfig,
+    private readonly registration: OmronRegistrationService,
+    private readonly readiness: ReadinessService,
+  ) {}
+
+  /** What every rendering of the environment page shows. NOTIFICATION_AUTH=none is allowed, never quietly: the page says so in red. */
+  private async environmentPage(): Promise<Record<string, unknown>> {
+    return {
+      title: 'environment.title',
+      readiness: await this.readiness.checklist(),
+      notificationsOpen: this.config.notifications.explicitlyOpen,
+    };
+  }
 
   @Get('environment')
   @Access('environment.view')
-  environment(@Res() res: Response): void {
-    // The layout's locals carry DspConfig.environment already; this page only lays it out.
-    // NOTIFICATION_AUTH=none is allowed, never quietly: the page says so in red.
-    renderPage(res, 'environment', { title: 'environment.title', notificationsOpen: this.config.notifications.explicitlyOpen });
+  async environment(@Res() res: Response, @Query('notice') notice?: string): Promise<void> {
+    // The layout's locals carry DspConfig.environment already; this page adds the checklist.
+    renderPage(res, 'environment', { ...(await this.environmentPage()), notice: noticeKey(notice) });
+  }
+
+  @Post('environment/backup')
+  @Access('environment.record-backup')
+  async recordBackup(@Req() req: PortalRequest, @Res() res: Response, @Body() body: Record<string, unknown>): Promise<void> {
+    const form = await validateForm(RecordBackupForm, body);
+    if (!form.ok) {
+      return renderPage(res, 'environment', { ...(await this.environmentPage()), errors: form.errors }, 422);
+    }
+    await this.readiness.recordBackup(form.value.day, actorOf(req));
+    redirectTo(res, '/environment?notice=saved');
+  }
+
+  /** The printable sheet of what to send OMRON; partner admins only, as it carries the notification secret. */
+  @Get('environment/omron-registration')
+  @Access('environment.registration')
+  async omronRegistration(@Res() res: Response): Promise<void> {
+    renderPage(res, 'omron-registration', { title: 'registration.title', sheet: await this.registration.sheet() });
   }
 }

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import {
@@ -37,7 +36,9 @@ import { sandboxOrmConfig } from '../../../omron-sandbox/src/database/sandbox-or
 const DEMO_DEFAULTS: Record<string, string> = {
   NODE_ENV: 'development',
   PROCESS_ROLE: 'all',
-  LOG_LEVEL: 'info',
+  // Quiet by default: the banner is the output. LOG_LEVEL=info shows Nest's start-up, its route mapping and a
+  // line per request; debug adds request and response headers.
+  LOG_LEVEL: 'warn',
   DSP_ENVIRONMENT_TYPE: 'staging',
   DSP_ENVIRONMENT_ID: 'local',
   DSP_REGION: 'east-asia',
@@ -55,7 +56,6 @@ const DEMO_DEFAULTS: Record<string, string> = {
 const SANDBOX_DEMO_USER = 'demo.user@sandbox.test';
 
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   const env: Record<string, string | undefined> = { ...DEMO_DEFAULTS, ...process.env };
   const database = loadEnvironment(DatabaseEnvironment, env);
   const secrets = await loadOrCreateLocalSecrets(database.DATA_DIR);
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     console.log(
       [
         line,
-        ' OpenDSP is running (local demo; Ctrl+C stops it)',
+        ` OpenDSP is running (local demo, ready in ${process.uptime().toFixed(1)} s; Ctrl+C stops it)`,
         line,
         ` Platform          ${dspConfig.http.publicBaseUrl}/`,
         `   partner admin   ${dspConfig.environment.partnerAdmin.id} / ${secrets.adminPassword}`,

@@ -14,6 +14,7 @@ import { Migration20261206042000_notification_reader } from './Migration20261206
 import { Migration20261206043000_sync_tolerance } from './Migration20261206043000_sync_tolerance.js';
 import { Migration20261206045000_group_data_types } from './Migration20261206045000_group_data_types.js';
 import { Migration20261206046000_security_hardening } from './Migration20261206046000_security_hardening.js';
+import { Migration20261206050000_operations_facts } from './Migration20261206050000_operations_facts.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206043000_sync_tolerance', class: Migration20261206043000_sync_tolerance },
   { name: 'Migration20261206045000_group_data_types', class: Migration20261206045000_group_data_types },
   { name: 'Migration20261206046000_security_hardening', class: Migration20261206046000_security_hardening },
+  { name: 'Migration20261206050000_operations_facts', class: Migration20261206050000_operations_facts },
 ];
