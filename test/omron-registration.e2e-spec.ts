@@ -29,7 +29,8 @@ describe('the OMRON registration sheet (/environment/omron-registration)', () =>
     const values: Record<string, string> = {
       'reg-redirect-uri': 'https://dsp.example.com/consent/callback',
       'reg-notification-uri': 'https://dsp.example.com/omron/notifications?secret=notification-secret-0123456789',
-      'reg-requested-scopes': 'bloodpressure activity weight temperature oxygen',
+      // East Asia: temperature and oxygen are offered in Europe only.
+      'reg-requested-scopes': 'bloodpressure activity weight',
       'reg-source-ips': '127.0.0.1/32, 203.0.113.0/24',
       'reg-region': 'East Asia: JP, KR',
       'reg-timezone': 'Asia/Tokyo',
@@ -43,7 +44,7 @@ describe('the OMRON registration sheet (/environment/omron-registration)', () =>
       expect(page.text).toContain(`data-copy-target="${id}"`);
     }
     expect(page.text).toMatch(
-      /Hypertension Study <small class="muted">[0-9A-Z]{12}<\/small><\/td><td><code id="reg-scopes-[0-9A-Z]{12}">bloodpressure activity weight temperature oxygen<\/code>/,
+      /Hypertension Study <small class="muted">[0-9A-Z]{12}<\/small><\/td><td><code id="reg-scopes-[0-9A-Z]{12}">bloodpressure activity weight<\/code>/,
     );
     expect(page.text).toContain('data-print');
     expect((await portal.admin.get('/environment')).text).toContain('href="/environment/omron-registration"');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { CONSENT_SCOPES, DATA_SCOPES } from '@opendsp/consent';
+import { consentScopes, dataScopesOf } from '@opendsp/consent';
 import { ProgramGroup } from '@opendsp/groups';
 import { NOTIFICATION_PATH } from '@opendsp/sync';
 
@@ -36,6 +36,7 @@ export class OmronRegistrationService {
 
   async sheet(): Promise<RegistrationSheet> {
     const { environment, http, notifications } = this.config;
+    const region = environment.region.id;
     const base = http.publicBaseUrl;
     const secret = notifications.sharedSecret;
     const notificationUri = `${base}${NOTIFICATION_PATH}${secret ? `?secret=${encodeURIComponent(secret)}` : ''}`;
@@ -51,13 +52,18 @@ export class OmronRegistrationService {
           notificationUri,
           secret ? 'registration.notification_secret_note' : undefined,
         ),
-        value('requested-scopes', 'registration.requested_scopes', DATA_SCOPES.join(' ')),
-        value('oauth-scope', 'registration.oauth_scope', CONSENT_SCOPES),
+        // The region's data types (DSP_REGION): temperature and oxygen are offered in Europe only.
+        value('requested-scopes', 'registration.requested_scopes', dataScopesOf(consentScopes(region)).join(' ')),
+        value('oauth-scope', 'registration.oauth_scope', consentScopes(region)),
         value('company-name', 'registration.company_name', environment.partnerName),
         value('contact-name', 'registration.contact_name', environment.partnerAdmin.name),
         value('contact-email', 'registration.contact_email', environment.partnerAdmin.email),
       ],
-      groups: groups.map((group) => ({ groupId: group.groupId, name: group.displayName, scopes: DATA_SCOPES.join(' ') })),
+      groups: groups.map((group) => ({
+        groupId: group.groupId,
+        name: group.displayName,
+        scopes: dataScopesOf(consentScopes(region, group.dataTypes)).join(' '),
+      })),
       environment: [
         value('environment-type', 'environment.type', `${environment.type} (${environment.id})`),
         value(
