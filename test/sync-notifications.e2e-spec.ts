@@ -347,7 +347,10 @@ describe('a burst of notifications', () => {
   }, 120_000);
   afterAll(() => stack?.close());
 
-  it('10,000 notifications, each sent 3 times, shuffled, 50 at a time: at most one waiting row per user and type, and no duplicate reading', async () => {
+  // The claims hold at any size; how many the receiver takes a second is a figure: `npm run bench -- sync-notifications`.
+  const DISTINCT = 2_000;
+
+  it(`${DISTINCT.toLocaleString('en-US')} notifications, each sent 3 times, shuffled, 50 at a time: at most one waiting row per user and type, and no duplicate reading`, async () => {
     const users: EnrolledParticipant[] = [];
     for (let index = 0; index < 10; index++) {
       const user = await stack.enroll(`burst-${index}@sandbox.test`);
@@ -361,7 +364,7 @@ describe('a burst of notifications', () => {
 
     const types = MEASUREMENT_KIND_NAMES.map((kind) => MEASUREMENT_KINDS[kind].upstreamType);
     const distinct: { id: string; timestamp: number; type: string }[] = [];
-    for (let index = 0; distinct.length < 10_000; index++) {
+    for (let index = 0; distinct.length < DISTINCT; index++) {
       const user = users[index % users.length];
       const type = types[Math.floor(index / users.length) % types.length];
       distinct.push({ id: user.omronUserId, timestamp: 1_780_000_000_000 + Math.floor(index / (users.length * types.length)), type });
@@ -388,8 +391,7 @@ describe('a burst of notifications', () => {
       }
     };
     await Promise.all(Array.from({ length: 50 }, (_, lane) => sender(lane)));
-    expect(Object.fromEntries(statuses)).toEqual({ 202: 30_000 });
-    // How fast the receiver answers is a figure, not a test: `npm run bench -- sync-notifications`.
+    expect(Object.fromEntries(statuses)).toEqual({ 202: sends.length });
 
     const rows = await stack.sql<{ omron_user_id: string; type: string; notified_at: Date; dispatched: boolean }>(
       `select omron_user_id, type, notified_at, dispatched_at is not null as dispatched from sync_notification`,
@@ -411,7 +413,7 @@ describe('a burst of notifications', () => {
       `select count(*) from pgboss.job where name = $1 and created_on > now() - interval '10 minutes'`,
       [PULL_QUEUE],
     );
-    expect(Number(jobs.count)).toBeLessThan(1000);
+    expect(Number(jobs.count)).toBeLessThan(DISTINCT / 4);
     for (const user of users) {
       for (const kind of ['blood_pressure', 'weight', 'oxygen'] as const) {
         const [truth, stored] = await Promise.all([stack.groundTruth(user.sandboxUserId, kind), stack.stored(user.participantId, kind)]);
