@@ -222,6 +222,10 @@ describe('change feed', () => {
       steps: 1008,
       distanceKm: 1.5,
       distanceUnit: 'km',
+      // Whole counts: nothing kept beside them (a fraction would be, issue 15).
+      stepsOriginal: null,
+      aerobicStepsOriginal: null,
+      caloriesOriginal: null,
       hourly: [
         { hour: 0, steps: 100, aerobicSteps: 0, caloriesKcal: 10, distanceOriginal: 0.1 },
         { hour: 1, steps: 101, aerobicSteps: 1, caloriesKcal: 10, distanceOriginal: 0.1 },

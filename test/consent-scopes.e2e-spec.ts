@@ -37,6 +37,27 @@ describe('consent scopes by region and group', () => {
     expect([...screen.text.matchAll(/data-scope="(\w+)"/g)].map((match) => match[1])).toEqual(['weight']);
   });
 
+  it("reconnects with the consented groups' data types, together for a person in several groups", async () => {
+    const client = stack.client();
+    const consentTo = async (name: string, dataTypes: string[]) => {
+      const group = await stack.group(name);
+      await stack.sql(`update program_group set data_types = $1 where id = $2`, [dataTypes, group.id]);
+      await stack.openLink(client, stack.consentUrl(group));
+      await stack.follow(client, await stack.omron(client, 'reconnect-scopes@sandbox.test'));
+      await client.get('/consent/consent');
+      expect((await client.post('/consent/consent', { decision: 'accept' })).status).toBe(303);
+    };
+    const reconnectScope = async () => {
+      const toOmron = await client.post('/consent/me/reconnect');
+      expect(toOmron.status).toBe(302);
+      return new URL(toOmron.headers.location!).searchParams.get('scope');
+    };
+    await consentTo('Reconnect Weight', ['weight']);
+    expect(await reconnectScope()).toBe('weight openid offline_access');
+    await consentTo('Reconnect Oxygen', ['oxygen', 'bloodpressure']);
+    expect(await reconnectScope()).toBe('bloodpressure weight oxygen openid offline_access');
+  });
+
   it('explains an invalid_scope answer to the participant and alerts the group', async () => {
     // The sandbox refuses scopes the app is not allowed: OMRON answers invalid_scope the same way.
     await upsertRegisteredApp(stack.sandbox.em(), {

@@ -541,7 +541,8 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
     });
 
     it('builds a link with custom_params, and refuses keys and URLs the DSP document does not allow', async () => {
-      const custom = "display_back:1,back_url:'https://app.example/back',back_url_params:'from:dsp'";
+      // back_url on the origin of one of the group's redirect URLs, as /consent/start will demand.
+      const custom = "display_back:1,back_url:'https://clinic-a.example/back',back_url_params:'from:dsp'";
       const page = await admin.get(
         `/groups/${groupA}/consent-link?redirect_url=${encodeURIComponent(welcomeA)}&custom_params=${encodeURIComponent(custom)}`,
       );
@@ -557,6 +558,12 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         [`custom_params=${encodeURIComponent("display_back:1,back_url:'https://a.example',next:'x'")}`, 'The key next is not allowed'],
         [`custom_params=${encodeURIComponent("back_url:'javascript:alert(1)'")}`, 'back_url must be an absolute http:// or https:// URL'],
         [`custom_params=${encodeURIComponent('display_back:1')}`, 'back_url is needed'],
+        // The rule /consent/start enforces (issue 15): a back_url on another site, or plain http, is refused here too.
+        [`custom_params=${encodeURIComponent("display_back:1,back_url:'https://app.example/back'")}`, 'back_url must lead to the program'],
+        [
+          `custom_params=${encodeURIComponent("display_back:1,back_url:'http://clinic-a.example/back'")}`,
+          'back_url must be an https:// address',
+        ],
         [`custom_params=${encodeURIComponent('not rison at all')}`, 'not valid Rison'],
         [`redirect_url=${encodeURIComponent('https://evil.example/')}`, 'This URL is not registered for the group.'],
       ]) {

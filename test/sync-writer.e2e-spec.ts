@@ -97,6 +97,26 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     expect(await hours()).toEqual([{ hour: 1, steps: 40 }]);
   });
 
+  it('stores fractional steps and calories rounded, and keeps the values as sent beside them (issue 15)', async () => {
+    const example = specExample('activity-hourly').result as unknown as { activity: Record<string, unknown>[] } & Record<string, unknown>;
+    const entry = { ...example.activity[0], id: 987654321, steps: 1234.6, calories: '210.4', aerobicSteps: 300 };
+    const [day] = normaliseResult('activity', { ...example, activity: [entry] });
+    expect((await write('activity', [day])).inserted).toBe(1);
+    const [stored] = await sql<Record<string, unknown>>(
+      `select steps, steps_original, aerobic_steps, aerobic_steps_original, calories_kcal, calories_original
+         from activity_reading where participant_id = ? and upstream_id = 987654321`,
+      [participantId],
+    );
+    expect(stored).toEqual({
+      steps: 1235,
+      steps_original: 1234.6,
+      aerobic_steps: 300,
+      aerobic_steps_original: null,
+      calories_kcal: 210,
+      calories_original: 210.4,
+    });
+  });
+
   it('records devices with first and last sighting, and the consented enrollment’s first and last reading', async () => {
     const devices = await sql<{ device_type: string; first_seen_at: Date; last_seen_at: Date }>(
       `select device_type, first_seen_at, last_seen_at from participant_device where participant_id = ? order by device_type`,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, platformResultUrl, ProgramGroup } from '@opendsp/groups';
-import { type CustomParamsProblem, readCustomParams } from '@opendsp/participants';
+import { backUrlProblem, type CustomParamsProblem, readCustomParams } from '@opendsp/participants';
 
 /** A consent link that checked out: what the flow will carry. */
 export interface ValidConsentLink {
@@ -74,38 +74,10 @@ export class ConsentLinkService {
       return { ok: false, problem: CUSTOM_PARAMS_PROBLEMS[custom.problem], params: { keys: (custom.keys ?? []).join(', ') } };
     }
     if (custom.backUrl) {
-      const problem = backUrlProblem(custom.backUrl, allowed, group.backLinkOrigins, this.config);
-      if (problem) return { ok: false, problem };
+      const problem = backUrlProblem(custom.backUrl, allowed, group.backLinkOrigins, this.config.nodeEnv);
+      if (problem) return { ok: false, problem: `consent_start.${problem}` };
     }
     return { ok: true, link: { group, redirectUrl, callerState: state ?? null, backUrl: custom.backUrl } };
-  }
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * `back_url` becomes a link on our own sign-in page, so it may not lead anywhere: https (plain http only to a
- * loopback host while developing or testing), and its origin must be that of one of the group's registered redirect
- * URLs or one of the group's back-link origins.
- */
-function backUrlProblem(backUrl: string, redirectUrls: string[], backLinkOrigins: string[], config: DspConfig): string | null {
-  const url = new URL(backUrl);
-  const local = config.nodeEnv === 'development' || config.nodeEnv === 'test';
-  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    return 'consent_start.back_url_https';
-  }
-  const origins = new Set([
-    ...redirectUrls.map((redirect) => originOf(redirect)),
-    ...backLinkOrigins.map((origin) => origin.toLowerCase()),
-  ]);
-  return origins.has(url.origin.toLowerCase()) ? null : 'consent_start.back_url_origin';
-}
-
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin.toLowerCase();
-  } catch {
-    return null;
   }
 }
 

@@ -22,6 +22,18 @@ export function consentScopes(region: RegionId, groupDataTypes: readonly string[
   return [...chosen, 'openid', 'offline_access'].join(' ');
 }
 
+/**
+ * The scope of a reconnect: what consent asked for in each group the person has consented to, together. A group with
+ * no choice of its own (null) asks for the region's data types, so it widens the union to them. With no consented
+ * group at all, the region's data types.
+ */
+export function reconnectScopes(region: RegionId, consentedGroupsDataTypes: readonly (readonly string[] | null)[]): string {
+  if (consentedGroupsDataTypes.length === 0 || consentedGroupsDataTypes.some((types) => types === null)) {
+    return consentScopes(region);
+  }
+  return consentScopes(region, [...new Set(consentedGroupsDataTypes.flatMap((types) => types ?? []))]);
+}
+
 /** Signing in to the participant page needs only the person's OMRON user ID. */
 export const SIGN_IN_SCOPES = 'openid';
 

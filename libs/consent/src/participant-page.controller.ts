@@ -8,7 +8,7 @@ import { Enrollment, EnrollmentNotFoundError, WithdrawalService } from '@opendsp
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
-import { consentScopes, SIGN_IN_SCOPES } from './consent-scopes.js';
+import { reconnectScopes, SIGN_IN_SCOPES } from './consent-scopes.js';
 import { OmronSignIn } from './omron-sign-in.js';
 import { ParticipantPageService } from './participant-page.service.js';
 import { ParticipantSessions } from './participant-sessions.service.js';
@@ -75,9 +75,14 @@ export class ParticipantPageController {
   async reconnect(@Req() req: Request, @Res() res: Response): Promise<void> {
     const participant = await this.sessions.participantOf(req);
     if (!participant) return res.redirect(303, '/consent/me');
+    // As consent asked: each consented group's data types (consentScopes), together for a person in several groups.
+    const consented = await this.em.fork().find(Enrollment, { participant: participant.id, status: 'consented' }, { populate: ['group'] });
     const flow = await this.flows.start(res, {
       purpose: 'reconnect',
-      scopes: consentScopes(this.config.environment.region.id),
+      scopes: reconnectScopes(
+        this.config.environment.region.id,
+        consented.map((enrollment) => enrollment.group.dataTypes),
+      ),
       participantId: participant.id,
     });
     await this.omron.begin(req, res, flow);

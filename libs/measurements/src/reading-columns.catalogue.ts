@@ -69,6 +69,23 @@ export const READING_CATALOGUE: Record<MeasurementKind, readonly ReadingColumn[]
     value('distance_km', 'double precision', { omron: null, api: 'distanceKm', unit: 'km' }),
     value('distance_original', 'double precision', { omron: 'dailyDistance', api: 'distanceOriginal', unit: 'distance_unit' }),
     value('distance_unit', 'text', { omron: 'distanceUnits', api: 'distanceUnit' }),
+    // OMRON may send a fraction for a count (issue 15): the integer columns above hold it rounded, these hold it as
+    // sent, and only then (null when the value was whole).
+    value('steps_original', 'double precision', { omron: 'steps', api: 'stepsOriginal', unit: 'steps', nullable: true, portal: null }),
+    value('aerobic_steps_original', 'double precision', {
+      omron: 'aerobicSteps',
+      api: 'aerobicStepsOriginal',
+      unit: 'steps',
+      nullable: true,
+      portal: null,
+    }),
+    value('calories_original', 'double precision', {
+      omron: 'calories',
+      api: 'caloriesOriginal',
+      unit: 'kcal',
+      nullable: true,
+      portal: null,
+    }),
   ],
   weight: [
     value('upstream_id_ext', 'bigint', { omron: 'idExt', api: 'upstreamIdExt', nullable: true, csv: 'measurement_id_ext', portal: null }),

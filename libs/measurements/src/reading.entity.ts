@@ -90,6 +90,18 @@ export class ActivityReading extends Reading {
   @Property({ type: 'text' })
   distanceUnit!: string;
 
+  /** Steps as OMRON sent them when that was a fraction (`steps` holds them rounded); null when whole. */
+  @Property({ type: 'double', nullable: true })
+  stepsOriginal: number | null = null;
+
+  /** Aerobic steps as sent when a fraction; null when whole. */
+  @Property({ type: 'double', nullable: true })
+  aerobicStepsOriginal: number | null = null;
+
+  /** Calories as sent when a fraction (`caloriesKcal` holds them rounded); null when whole. */
+  @Property({ type: 'double', nullable: true })
+  caloriesOriginal: number | null = null;
+
   @OneToMany({ entity: () => ActivityHourlyReading, mappedBy: 'activity' })
   hourly = new Collection<ActivityHourlyReading>(this);
 }

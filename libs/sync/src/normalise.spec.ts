@@ -50,6 +50,9 @@ describe('normalising the spec example responses', () => {
         distance_km: 0,
         distance_original: 0,
         distance_unit: 'miles',
+        steps_original: null,
+        aerobic_steps_original: null,
+        calories_original: null,
         hourly: [
           [0, 0, 0, 0, 0],
           [1, 0, 0, 0, 0],
@@ -154,6 +157,25 @@ describe('unit conversions keep the value as sent', () => {
       [6, 2500, 600, 110, 1.25],
       [7, 2500, 600, 100, 1.25],
     ]);
+  });
+
+  it('rounds fractional counts for the integer columns and keeps the values as sent, only when they were fractions', () => {
+    const row = normaliseEntry('activity', {
+      ...common,
+      steps: 5000.5,
+      aerobicSteps: '1200',
+      calories: '209.6',
+      dailyDistance: 2,
+      distanceUnits: 'km',
+    });
+    expect(row).toMatchObject({
+      steps: 5001,
+      steps_original: 5000.5,
+      aerobic_steps: 1200,
+      aerobic_steps_original: null,
+      calories_kcal: 210,
+      calories_original: 209.6,
+    });
   });
 });
 

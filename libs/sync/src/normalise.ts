@@ -10,7 +10,7 @@ import { MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
  *   instead of values; it is stored as null, never as a reading of 0, and `possibleAfib` is kept as a flag.
  * - A number may come as a JSON number or a decimal string, and text as a number, wherever the spec shows
  *   either (issue 15); "-1.0" means "not measured" and becomes null. Steps, aerobic steps and calories, stored in
- *   integer columns, are rounded when OMRON sends a fraction. Unknown fields are
+ *   integer columns, are rounded when OMRON sends a fraction; a day's fraction is kept in its `*_original` column. Unknown fields are
  *   ignored; the optional ones (pulse, deviceType, idExt, body composition, hourly data) become null when missing.
  * - Weight in lb, temperature in °F and distance in miles are converted to kg, °C and km; the value as sent
  *   and its unit are kept beside the converted one.
@@ -59,6 +59,10 @@ export interface ActivityRow extends ReadingRowBase {
   distance_km: number;
   distance_original: number;
   distance_unit: 'km' | 'miles';
+  /** The count as OMRON sent it when that was a fraction (the column above holds it rounded); null when whole. */
+  steps_original: number | null;
+  aerobic_steps_original: number | null;
+  calories_original: number | null;
   /** Ordered by hour; null when the answer carried no hourly data (stored hours are then left alone). */
   hourly: HourlyRow[] | null;
 }
@@ -168,11 +172,18 @@ class EntryReader {
 
   /**
    * A count stored in an integer column (steps, aerobic steps, calories): OMRON may send a fraction, which is
-   * rounded half away from zero (the value as sent stays in the raw page, `sync_raw_page`).
+   * rounded half away from zero (a day's value as sent is kept in its `*_original` column, and every value in the raw
+   * page, `sync_raw_page`).
    */
   count(field: string, source?: Record<string, unknown>): number {
     const value = this.number(field, source);
     return Math.sign(value) * Math.round(Math.abs(value));
+  }
+
+  /** A count's value as sent when it was a fraction (kept beside the rounded one), null when it was whole. */
+  countOriginal(field: string): number | null {
+    const value = this.number(field);
+    return Number.isInteger(value) ? null : value;
   }
 
   /** An optional whole number: a missing field, null, an empty string or OMRON's -1 is null. */
@@ -283,6 +294,9 @@ function activity(reader: EntryReader): ActivityRow {
     distance_km: unit === 'km' ? distance : round(distance * KM_PER_MILE, 3),
     distance_original: distance,
     distance_unit: unit,
+    steps_original: reader.countOriginal('steps'),
+    aerobic_steps_original: reader.countOriginal('aerobicSteps'),
+    calories_original: reader.countOriginal('calories'),
     hourly,
   };
 }

@@ -5,35 +5,54 @@ import { dspOrmConfig } from '@opendsp/database';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
 import { RawPageReplay, ReadingWriter } from '@opendsp/sync';
 
-// `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]`: reads the kept raw measurement pages
-// (SYNC_RAW_PAGE_RETENTION_DAYS) of one participant again with the current parser, without calling OMRON.
+// `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]` or `npm run sync:renormalise -- --all [kind …]`:
+// reads the kept raw measurement pages (SYNC_RAW_PAGE_RETENTION_DAYS) of one participant, or of every participant
+// who has any, again with the current parser, without calling OMRON.
 try {
   const [who, ...kindArgs] = process.argv.slice(2);
   const kinds = kindArgs.length > 0 ? kindArgs : [...MEASUREMENT_KIND_NAMES];
   const unknown = kinds.filter((kind) => !(MEASUREMENT_KIND_NAMES as readonly string[]).includes(kind));
-  if (!who || unknown.length > 0) {
-    console.error(`usage: npm run sync:renormalise -- <OGSC ID or participant ID> [${MEASUREMENT_KIND_NAMES.join(' | ')} …]`);
+  if (!who || (who.startsWith('-') && who !== '--all') || unknown.length > 0) {
+    const kindList = `[${MEASUREMENT_KIND_NAMES.join(' | ')} …]`;
+    console.error(
+      `usage: npm run sync:renormalise -- <OGSC ID or participant ID> ${kindList}\n       npm run sync:renormalise -- --all ${kindList}`,
+    );
     process.exit(64);
   }
   const config = loadDspConfig(process.env);
   const orm = await MikroORM.init(dspOrmConfig({ ...config.database, poolMax: 2 }));
   try {
     const em = orm.em.fork() as EntityManager;
-    const [participant] = await em.execute<{ id: string; ogsc_id: string }[]>(
-      `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
-      [who, who],
-    );
-    if (!participant) {
+    const participants =
+      who === '--all'
+        ? await em.execute<{ id: string; ogsc_id: string }[]>(
+            `select p."id", p."ogsc_id" from "participant" p
+              where exists (select 1 from "sync_raw_page" r where r."participant_id" = p."id" and r."kind" = any(?::text[]))
+              order by p."ogsc_id"`,
+            [`{${kinds.join(',')}}`],
+          )
+        : await em.execute<{ id: string; ogsc_id: string }[]>(
+            `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
+            [who, who],
+          );
+    if (participants.length === 0 && who !== '--all') {
       console.error(`No participant ${who}.`);
       process.exit(65);
     }
-    const outcome = await new RawPageReplay(orm.em as EntityManager, new ReadingWriter()).renormalise(
-      participant.id,
-      kinds as MeasurementKind[],
-    );
-    console.log(
-      `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
-    );
+    const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
+    const total = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
+    for (const participant of participants) {
+      const outcome = await replay.renormalise(participant.id, kinds as MeasurementKind[]);
+      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += outcome[key];
+      console.log(
+        `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
+      );
+    }
+    if (who === '--all') {
+      console.log(
+        `${participants.length} participants: ${total.pages} pages, ${total.readings} readings read again, ${total.changed} inserted or changed, ${total.unreadable} still unreadable.`,
+      );
+    }
   } finally {
     await orm.close(true);
   }

@@ -110,6 +110,23 @@ export class ActivityReadingDto extends ReadingBaseDto {
   @ApiProperty({ example: 'km' })
   distanceUnit!: string;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Steps as OMRON sent them when a fraction (`steps` is rounded); null when whole.',
+  })
+  stepsOriginal!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Aerobic steps as sent when a fraction; null when whole.' })
+  aerobicStepsOriginal!: number | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Calories (kcal) as sent when a fraction (`caloriesKcal` is rounded); null when whole.',
+  })
+  caloriesOriginal!: number | null;
+
   @ApiProperty({ type: [ActivityHourDto] })
   hourly!: ActivityHourDto[];
 }

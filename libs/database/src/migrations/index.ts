@@ -15,6 +15,7 @@ import { Migration20261206043000_sync_tolerance } from './Migration2026120604300
 import { Migration20261206045000_group_data_types } from './Migration20261206045000_group_data_types.js';
 import { Migration20261206046000_security_hardening } from './Migration20261206046000_security_hardening.js';
 import { Migration20261206050000_operations_facts } from './Migration20261206050000_operations_facts.js';
+import { Migration20261206060000_count_originals } from './Migration20261206060000_count_originals.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206045000_group_data_types', class: Migration20261206045000_group_data_types },
   { name: 'Migration20261206046000_security_hardening', class: Migration20261206046000_security_hardening },
   { name: 'Migration20261206050000_operations_facts', class: Migration20261206050000_operations_facts },
+  { name: 'Migration20261206060000_count_originals', class: Migration20261206060000_count_originals },
 ];

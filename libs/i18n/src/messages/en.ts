@@ -295,6 +295,9 @@ export const en = {
   'consent_link.display_back_invalid': 'display_back must be 1 (show the back header) or 0.',
   'consent_link.back_url_invalid': 'back_url must be an absolute http:// or https:// URL in single quotes.',
   'consent_link.back_url_params_invalid': "back_url_params must look like 'param1:a,param2:b'.",
+  'consent_link.back_url_https': 'back_url must be an https:// address (plain http only to localhost while developing).',
+  'consent_link.back_url_origin':
+    "back_url must lead to the program's own site: the origin of one of the group's redirect URLs or of its allowed back-link origins.",
   'consent_link.back_url_required': 'With display_back:1, back_url is needed (where the back icon leads).',
   'consent_link.update': 'Show link',
   'consent_link.url': 'Link to send',

@@ -297,6 +297,9 @@ export const ja: Record<keyof typeof en, string> = {
   'consent_link.display_back_invalid': 'display_back は 1(戻るヘッダーを表示)または 0 です。',
   'consent_link.back_url_invalid': 'back_url は単一引用符で囲んだ http:// または https:// の絶対 URL にしてください。',
   'consent_link.back_url_params_invalid': "back_url_params は 'param1:a,param2:b' の形式にしてください。",
+  'consent_link.back_url_https': 'back_url は https:// のアドレスにしてください（開発中の localhost のみ http 可）。',
+  'consent_link.back_url_origin':
+    'back_url はプログラム自身のサイト（グループのリダイレクト URL または許可された戻るリンクのオリジン）にしてください。',
   'consent_link.back_url_required': 'display_back:1 のときは back_url(戻るアイコンの移動先)が必要です。',
   'consent_link.update': 'リンクを表示',
   'consent_link.url': '送付するリンク',

@@ -5,7 +5,7 @@ import { GroupRedirectUrl, platformResultUrl, type ProgramGroup } from '@opendsp
 import type { FieldErrors } from '@opendsp/i18n';
 import { buildConsentUrl } from '../consent-url.js';
 import { groupById } from '../group-lookup.js';
-import { parseCustomParams } from './custom-params.js';
+import { backUrlProblem, parseCustomParams } from './custom-params.js';
 
 /** A consent URL ready to hand to participants, and what it is made of. */
 export interface ConsentLink {
@@ -61,6 +61,16 @@ export class ConsentLinks {
     const parsed = parseCustomParams(request.customParams);
     if (!parsed.ok) {
       return { ok: false, group, errors: { customParams: parsed.message }, errorParams: { customParams: parsed.params ?? {} }, choices };
+    }
+    // The same rule /consent/start enforces: a back_url the consent page would refuse is refused here, before it is handed out.
+    if (parsed.value.back_url) {
+      const problem = backUrlProblem(
+        parsed.value.back_url,
+        choices.map((choice) => choice.redirectUrl),
+        group.backLinkOrigins,
+        this.config.nodeEnv,
+      );
+      if (problem) return { ok: false, group, errors: { customParams: `consent_link.${problem}` }, errorParams: {}, choices };
     }
     const customParams = parsed.text || null;
     const url = buildConsentUrl(this.config.http.publicBaseUrl, {

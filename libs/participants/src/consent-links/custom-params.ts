@@ -167,3 +167,36 @@ function isFlatRecord(value: unknown): value is Record<string, string | number |
     Object.values(value).every((item) => ['string', 'number', 'boolean'].includes(typeof item))
   );
 }
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Why a `back_url` may not be used for a group: not https, or an origin the group has not allowed. */
+export type BackUrlProblem = 'back_url_https' | 'back_url_origin';
+
+/**
+ * `back_url` becomes a link on our own sign-in page, so it may not lead anywhere: https (plain http only to a
+ * loopback host while developing or testing), and its origin must be that of one of the group's redirect URLs
+ * (the platform's result page when none is registered) or one of the group's back-link origins. The one rule for
+ * `/consent/start` and the admin portal's consent-link builder.
+ */
+export function backUrlProblem(backUrl: string, redirectUrls: string[], backLinkOrigins: string[], nodeEnv: string): BackUrlProblem | null {
+  const url = httpUrlOrNull(backUrl);
+  if (!url) return 'back_url_https';
+  const local = nodeEnv === 'development' || nodeEnv === 'test';
+  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    return 'back_url_https';
+  }
+  const origins = new Set([
+    ...redirectUrls.map((redirect) => originOf(redirect)),
+    ...backLinkOrigins.map((origin) => origin.toLowerCase()),
+  ]);
+  return origins.has(url.origin.toLowerCase()) ? null : 'back_url_origin';
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin.toLowerCase();
+  } catch {
+    return null;
+  }
+}
