@@ -108,7 +108,9 @@ describe('OMRON sandbox authorization website in a browser', () => {
         redirect_uri: REDIRECT_URI,
       })
       .expect(200);
-    expect(tokens.body).toMatchObject({ success: true, token_type: 'Bearer' });
+    // The default profile answers as the spec's example does: camelCase fields and no id_token.
+    expect(Object.keys(tokens.body).sort()).toEqual(['access_token', 'expiresIn', 'refresh_token', 'success', 'tokenType']);
+    expect(tokens.body).toMatchObject({ success: true, tokenType: 'Bearer' });
     await page.close();
   });
 
