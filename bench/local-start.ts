@@ -1,6 +1,8 @@
 // `npm start` at rest: the resident memory (RSS) of its whole process tree after IDLE_SECONDS without requests,
 // the line its banner starts on and the time to ready it prints, next to a baseline measured in the same run:
-// the same launcher started as it was before issue 19 (V8's default WebAssembly tiers and heap sizing).
+// the same launcher started as it was before issue 19 (V8's default WebAssembly tiers and heap sizing), and
+// npm start's node alone with glibc's default malloc settings (as it ran before MALLOC_ARENA_MAX and
+// MALLOC_TRIM_THRESHOLD_ were set).
 // Uses the embedded databases, each run in a fresh data folder. `npm run bench -- local-start [idle seconds]`.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,8 +16,22 @@ const idleSeconds = Number(process.argv[2] ?? 20);
 interface Run {
   label: string;
   rssMb: number;
+  processes: string;
   bannerLine: number;
   readyLine: string;
+}
+
+/** Each process of the group `pgid`: its RSS in MB and command. */
+function groupProcesses(pgid: number): string {
+  const out = execFileSync('ps', ['-o', 'rss=,comm=', '-g', String(pgid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const [rss, command] = line.trim().split(/\s+/, 2);
+      return `${command} ${(Number(rss) / 1024).toFixed(0)} MB`;
+    })
+    .join(', ');
 }
 
 /** Sum of RSS over every process in the process group `pgid`, in MB. */
@@ -47,6 +63,7 @@ async function measure(label: string, command: string[]): Promise<Run> {
     return {
       label,
       rssMb: groupRssMb(child.pid!),
+      processes: groupProcesses(child.pid!),
       bannerLine: lines.findIndex((line) => line.includes('OpenDSP is running')) + 1,
       readyLine: lines.find((line) => line.includes('OpenDSP is running'))!.trim(),
     };
@@ -59,10 +76,20 @@ async function measure(label: string, command: string[]): Promise<Run> {
 
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 const current = await measure('npm start', ['npm', 'start']);
-const baseline = await measure('launcher with V8 defaults', ['node', '--enable-source-maps', 'dist/apps/dsp/src/local/start-local.js']);
-for (const run of [current, baseline]) {
+const launcher = 'dist/apps/dsp/src/local/start-local.js';
+// npm start's node as it was before glibc's malloc was told to keep fewer arenas and return freed memory.
+const defaultMalloc = await measure("npm start's node with default malloc", [
+  'node',
+  '--liftoff-only',
+  '--max-semi-space-size=2',
+  '--optimize-for-size',
+  '--enable-source-maps',
+  launcher,
+]);
+const baseline = await measure('launcher with V8 defaults', ['node', '--enable-source-maps', launcher]);
+for (const run of [current, defaultMalloc, baseline]) {
   console.log(
-    `${run.label}: ${run.rssMb.toFixed(0)} MB RSS after ${idleSeconds} s idle, banner on line ${run.bannerLine}: ${run.readyLine}`,
+    `${run.label}: ${run.rssMb.toFixed(0)} MB RSS after ${idleSeconds} s idle (${run.processes}), banner on line ${run.bannerLine}: ${run.readyLine}`,
   );
 }
 console.log(`ratio: ${(current.rssMb / baseline.rssMb).toFixed(2)}× the baseline's RSS (the npm start tree includes npm itself)`);
