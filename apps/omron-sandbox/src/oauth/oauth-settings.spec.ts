@@ -8,6 +8,13 @@ describe('OAuth settings of the sandbox', () => {
       refreshRotation: 'rotate',
       refreshReuseDetection: true,
       appsFile: undefined,
+      // Answers as the spec's example by default: a Cognito-style pool issuer and an app client that is not ours.
+      tokenProfile: 'spec-example',
+      cognito: {
+        poolId: 'us-west-2_SandboxPool',
+        appClientId: '5andb0xapp0c1ient0000000000',
+        issuer: 'http://127.0.0.1:3100/cognito-idp/us-west-2_SandboxPool',
+      },
     });
     expect(loadSandboxConfig(testSandboxEnv()).adminToken).toBeUndefined();
   });
@@ -27,6 +34,8 @@ describe('OAuth settings of the sandbox', () => {
       refreshRotation: 'keep',
       refreshReuseDetection: false,
       appsFile: 'apps.json',
+      tokenProfile: 'spec-example',
+      cognito: expect.objectContaining({ poolId: 'us-west-2_SandboxPool' }),
     });
     expect(config.adminToken).toBe('an-admin-token-of-length');
   });
