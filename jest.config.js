@@ -27,7 +27,5 @@ export default {
   setupFiles: ['reflect-metadata'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
-  // Three workers on two cores: the end-to-end files spend much of their time waiting on other processes
-  // (the sandbox, child workers, Chromium), and a third file fills those waits (idle suite 711 s → 578 s).
-  maxWorkers: 3,
+  maxWorkers: 2,
 };
