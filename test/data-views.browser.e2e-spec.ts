@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { ProgramGroup } from '@opendsp/groups';
 import { generateReadings } from '../apps/omron-sandbox/src/measurements/reading-generator.js';
-import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, type TestDatabase } from './support/test-database.js';
 import { ARTIFACTS_DIR, launchBrowser, screenshot } from './support/browser.js';
 import { createParticipant, storeReadings, withOrm, type CreatedParticipant } from './support/data-views-fixtures.js';
 import { startListeningPlatform } from './support/listening-platform.js';

@@ -8,7 +8,7 @@ import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
 import { SandboxAccessTokens } from '../apps/omron-sandbox/src/oauth/index.js';
 import { ensureSandboxUser } from '../apps/omron-sandbox/src/users/sandbox-users.js';
 import type { SandboxUser } from '../apps/omron-sandbox/src/users/sandbox-user.entity.js';
-import { adminQuery, createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { cookieFrom, hiddenField, openSignInForm, walkConsent } from './support/sandbox-oauth-consent.js';
 import { testSandboxEnv } from './support/test-environment.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadDspConfig } from '@opendsp/config';
 import { DatabaseUnavailableError, EnvironmentMismatchError } from '@opendsp/database';
 import { startDsp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
 import { testDspEnv } from './support/test-environment.js';
 

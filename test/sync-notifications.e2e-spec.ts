@@ -6,7 +6,7 @@ import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from '@opendsp/measurements
 import { Participant } from '@opendsp/participants';
 import { PULL_QUEUE, SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 import { testDspEnv } from './support/test-environment.js';
 

@@ -23,6 +23,11 @@ function watchRequests(stack: SyncStack, fault?: (index: number) => FaultDecisio
   return { times, stop: () => void (faults.decide = original) };
 }
 
+/** The shared budget: one request slot every 100 ms. */
+const REQUESTS_PER_MINUTE = 600;
+/** Longer than a worker waits inline (MAX_INLINE_WAIT_MS), so the pull is deferred, as the test expects. */
+const COOLDOWN_SECONDS = 35;
+
 describe('upstream limits: Retry-After, the shared request budget, the circuit breaker', () => {
   let stack: SyncStack;
   let build: Awaited<ReturnType<typeof buildForChildProcesses>>;
@@ -30,7 +35,14 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
 
   beforeAll(async () => {
     [stack, build] = await Promise.all([
-      startSyncStack({}, { SYNC_UPSTREAM_REQUESTS_PER_MINUTE: '240', SYNC_PAGE_SIZE: '25', SYNC_CIRCUIT_COOLDOWN_SECONDS: '35' }),
+      startSyncStack(
+        {},
+        {
+          SYNC_UPSTREAM_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
+          SYNC_PAGE_SIZE: '25',
+          SYNC_CIRCUIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
+        },
+      ),
       buildForChildProcesses(),
     ]);
   }, 120_000);
@@ -162,10 +174,11 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     expect(times.length).toBeGreaterThanOrEqual(48);
     expect(here).toBeGreaterThan(3);
     expect(times.length - here).toBeGreaterThan(3);
-    // 240 a minute is one slot every 250 ms, reserved in the database by both processes, none before the
+    // 600 a minute is one slot every 100 ms, reserved in the database by both processes, none before the
     // backfill started, and no request leaves before its slot. So the k-th request reaches OMRON no earlier
-    // than 250·k ms after the start, however slow either process is (a slow machine only makes it later).
-    const early = times.map((at, k) => ({ k, at: at - started })).filter(({ k, at }) => at < 250 * k - 5);
+    // than 100·k ms after the start, however slow either process is (a slow machine only makes it later).
+    const slotMs = 60_000 / REQUESTS_PER_MINUTE;
+    const early = times.map((at, k) => ({ k, at: at - started })).filter(({ k, at }) => at < slotMs * k - 5);
     expect(early).toEqual([]);
     for (const user of users)
       expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
@@ -197,8 +210,9 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       await stack.sandboxAdmin('DELETE', '/admin/faults');
       await stack.waitForIdle(120_000);
       expect(watch.times.length).toBeGreaterThan(5);
-      // No call during the cool-down: the first after the fifth failure came 35 s (less a second's rounding) later.
-      expect(watch.times[5] - watch.times[4]).toBeGreaterThanOrEqual(34_000);
+      // No call during the cool-down: the first after the fifth failure came the cool-down (less a second's
+      // rounding) later.
+      expect(watch.times[5] - watch.times[4]).toBeGreaterThanOrEqual((COOLDOWN_SECONDS - 1) * 1000);
     } finally {
       watch.stop();
       await stack.sandboxAdmin('DELETE', '/admin/faults');

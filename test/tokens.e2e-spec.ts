@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Clock, ConnectionUnavailableError, OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
 import { SecretBox } from '@opendsp/crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { adminQuery } from '../libs/database/src/testing/test-database.js';
+import { adminQuery } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenStack, type TokenStack } from './support/token-stack.js';
 
