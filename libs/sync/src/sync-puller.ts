@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import { lockChangeSequence, MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.js';
 import { normaliseResult } from './normalise.js';
 import { ReadingWriter } from './reading-writer.js';
@@ -65,6 +65,7 @@ export class SyncPuller {
     private readonly client: OmronMeasurementClient,
     private readonly writer: ReadingWriter,
     private readonly config: DspConfig,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   async pull(
@@ -187,12 +188,9 @@ export class SyncPuller {
          from "sync_ledger" where "participant_id" = ? and "kind" = ? for update`,
         [participantId, kind],
       );
-      const [newest] = await em.execute<{ local_time: string }[]>(
-        `select "local_time" from "${MEASUREMENT_KINDS[kind].table}" where "participant_id" = ? order by "measured_at" desc limit 1`,
-        [participantId],
-      );
+      const newest = await this.readings.newestLocalTime(em, participantId, kind);
       // null: the whole history.
-      const incremental = newest ? dayBefore(newest.local_time) : null;
+      const incremental = newest ? dayBefore(newest) : null;
       const wanted = ledger.requested_full || incremental === null ? null : minDate(incremental, ledger.requested_since);
       // An unfinished pull (its worker died, it failed, or it gave up) has a start time and a cursor.
       const running = ledger.pull_started_at !== null;
