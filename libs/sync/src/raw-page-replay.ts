@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { lockChangeSequence, MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { ConsentedParticipants } from '@opendsp/participants';
 import { normaliseResult } from './normalise.js';
 import { ReadingWriter } from './reading-writer.js';
 
@@ -27,6 +28,8 @@ export class RawPageReplay {
   constructor(
     private readonly em: EntityManager,
     private readonly writer: ReadingWriter,
+    /** Stateless, so a replay built by hand (the CLI) gets its own. */
+    private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
   ) {}
 
   async renormalise(participantId: string, kinds: readonly MeasurementKind[] = MEASUREMENT_KIND_NAMES): Promise<ReplayOutcome> {
@@ -50,12 +53,7 @@ export class RawPageReplay {
           continue;
         }
         const written = await this.em.fork().transactional(async (em) => {
-          await em.execute(`select 1 from "participant" where "id" = ? for share`, [participantId]);
-          const [consent] = await em.execute<{ consented: boolean }[]>(
-            `select exists (select 1 from "enrollment" where "participant_id" = ? and "status" = 'consented') as consented`,
-            [participantId],
-          );
-          if (!consent.consented || rows.length === 0) return 0;
+          if (!(await this.participants.lockConsented(em, participantId)) || rows.length === 0) return 0;
           await lockChangeSequence(em);
           const result = await this.writer.write(em, participantId, page.kind, rows);
           return result.inserted + result.updated;

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { enrolledInGroupSql, enrolledInGroupsSql } from '@opendsp/participants';
 import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
 import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
@@ -20,9 +21,9 @@ import { CIRCUIT_FAILURE_THRESHOLD } from './upstream-gate.js';
 
 /**
  * `p."id"` is a participant the scope may see: any enrollment in one of the group admin's groups. The SQL
- * parameter is the scope's group IDs, or null for every group.
+ * parameter is the scope's group IDs, or null for every group (libs/participants owns the condition).
  */
-const IN_SCOPE = `(?::uuid[] is null or exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."group_id" = any(?::uuid[])))`;
+const IN_SCOPE = enrolledInGroupsSql('p."id"');
 const scopeParams = (scope: SyncScope): unknown[] => {
   const ids = scope.groupIds === null ? null : `{${scope.groupIds.join(',')}}`;
   return [ids, ids];
@@ -145,9 +146,9 @@ export class SyncStatusService {
     const rows = await this.em.fork().execute<{ group_id: string; queue_depth: number; failures: number; dead: number }[]>(
       `select g."id" as group_id,
          (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry')
-            and exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."group_id" = g."id")) as queue_depth,
-         (select count(*)::int from "sync_ledger" l join "enrollment" e on e."participant_id" = l."participant_id" where e."group_id" = g."id" and ${FAILING_24H}) as failures,
-         (select count(*)::int from "sync_dead_letter" d join "enrollment" e on e."participant_id" = d."participant_id" where e."group_id" = g."id" and d."resolved_at" is null) as dead
+            and ${enrolledInGroupSql('p."id"', 'g."id"')}) as queue_depth,
+         (select count(*)::int from "sync_ledger" l where ${enrolledInGroupSql('l."participant_id"', 'g."id"')} and ${FAILING_24H}) as failures,
+         (select count(*)::int from "sync_dead_letter" d where ${enrolledInGroupSql('d."participant_id"', 'g."id"')} and d."resolved_at" is null) as dead
        from unnest(?::uuid[]) as g("id")`,
       [PULL_QUEUE, `{${groupIds.join(',')}}`],
     );
