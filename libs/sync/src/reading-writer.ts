@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ReadingsRepository, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
-import type { ReadingRow, ReadingRowsByKind } from './normalise.js';
+import type { ReadingRow } from './normalise.js';
 
 export type { WriteOutcome };
 
@@ -22,12 +22,7 @@ export class ReadingWriter {
     private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
   ) {}
 
-  async write<K extends MeasurementKind>(
-    em: EntityManager,
-    participantId: string,
-    kind: K,
-    rows: readonly ReadingRowsByKind[K][],
-  ): Promise<WriteOutcome> {
+  async write(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingRow[]): Promise<WriteOutcome> {
     // One row per upstream id (the last wins): ON CONFLICT cannot touch the same row twice in one statement.
     const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
     if (unique.length === 0) return { inserted: 0, updated: 0 };
