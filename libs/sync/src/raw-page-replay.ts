@@ -32,6 +32,16 @@ export class RawPageReplay {
     private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
   ) {}
 
+  /** Participants with kept raw pages of any of these kinds, by OGSC ID. */
+  participantsWithPages(kinds: readonly MeasurementKind[]): Promise<{ id: string; ogsc_id: string }[]> {
+    return this.em.fork().execute<{ id: string; ogsc_id: string }[]>(
+      `select p."id", p."ogsc_id" from "participant" p
+        where exists (select 1 from "sync_raw_page" r where r."participant_id" = p."id" and r."kind" = any(?::text[]))
+        order by p."ogsc_id"`,
+      [`{${kinds.join(',')}}`],
+    );
+  }
+
   async renormalise(participantId: string, kinds: readonly MeasurementKind[] = MEASUREMENT_KIND_NAMES): Promise<ReplayOutcome> {
     const outcome: ReplayOutcome = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
     let after = '0';
