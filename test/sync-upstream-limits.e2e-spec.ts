@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { OmronMeasurementClient, SyncLedger, SyncScheduling, UpstreamGate } from '@opendsp/sync';
+import { OmronMeasurementClient, SyncScheduling, SyncStatusService, UpstreamGate } from '@opendsp/sync';
 import { FaultsService, type FaultDecision } from '../apps/omron-sandbox/src/faults/faults.service.js';
 import { MeasurementApiService } from '../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import { OmronApiError } from '../apps/omron-sandbox/src/measurements/omron-api-error.js';
@@ -201,7 +201,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
       // The pull gives up for now and waits in the queue for the circuit to close.
       for (;;) {
-        const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((e) => e.kind === 'blood_pressure');
+        const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((e) => e.kind === 'blood_pressure');
         if (entry?.lastError?.includes('circuit breaker open')) break;
         if (Date.now() - opened > 120_000) throw new Error(`no deferral: ${entry?.lastError}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -218,7 +218,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       await stack.sandboxAdmin('DELETE', '/admin/faults');
     }
     expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
-    const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((e) => e.kind === 'blood_pressure');
+    const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((e) => e.kind === 'blood_pressure');
     expect(entry).toMatchObject({ lastError: null, consecutiveFailures: 0 });
   }, 180_000);
 });

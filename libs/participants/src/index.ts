@@ -21,3 +21,4 @@ export * from './portal/participants-portal.module.js';
 export * from './enrollment-events.js';
 export * from './withdrawal.service.js';
 export * from './participant-readings.port.js';
+export * from './consented-participants.service.js';

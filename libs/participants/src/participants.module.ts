@@ -6,6 +6,7 @@ import { ConsentLinks } from './consent-links/consent-links.service.js';
 import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
 import { TokensModule } from '@opendsp/tokens';
+import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
 import { EnrollmentEvents } from './enrollment-events.js';
 import { Participant } from './participant.entity.js';
@@ -34,6 +35,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     EnrollmentEvents,
     ParticipantReadingsPort,
     WithdrawalService,
+    ConsentedParticipants,
   ],
   exports: [
     MikroOrmModule,
@@ -46,6 +48,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     EnrollmentEvents,
     ParticipantReadingsPort,
     WithdrawalService,
+    ConsentedParticipants,
   ],
 })
 export class ParticipantsModule {}

@@ -137,17 +137,6 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
     );
   }
 
-  /** Pulls waiting or running, for the portal. */
-  async pullCounts(): Promise<{ queued: number; active: number }> {
-    const rows = await this.boss.getDb().executeSql(
-      `select count(*) filter (where state in ('created', 'retry'))::int as queued, count(*) filter (where state = 'active')::int as active
-                   from ${JOB_SCHEMA}.job where name = $1`,
-      [PULL_QUEUE],
-    );
-    const [row] = rows.rows as { queued: number; active: number }[];
-    return { queued: Number(row?.queued ?? 0), active: Number(row?.active ?? 0) };
-  }
-
   private async ensureQueue(queue: Queue): Promise<void> {
     const { name, policy, ...options } = queue;
     if (!(await this.boss.getQueue(name))) {
