@@ -129,3 +129,14 @@ export async function migrateEverything(settings: DatabaseSettings): Promise<voi
   await migrateDspDatabase(settings, TEST_ENVIRONMENT);
   await migrateSandboxDatabase(settings);
 }
+
+/**
+ * `it` for a claim about concurrent database sessions (row and advisory locks, atomic claims), which only a
+ * PostgreSQL server can put to the test: PGlite, the embedded database, runs one transaction at a time for all
+ * its connections, so there such a test could not fail. On the embedded database it is skipped, and its name
+ * says why in the output.
+ */
+export function itOnServer(name: string, fn: () => Promise<unknown>, timeout?: number): void {
+  if (testServerUrl()) it(name, fn, timeout);
+  else it.skip(`${name} (needs a PostgreSQL server: PGlite runs one transaction at a time)`, fn, timeout);
+}
