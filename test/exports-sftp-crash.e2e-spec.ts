@@ -111,7 +111,6 @@ describe('SFTP delivery interrupted by a killed process', () => {
   afterAll(async () => {
     await app?.close();
     await server?.close();
-    await build?.remove();
     await database?.drop();
   });
 

@@ -49,7 +49,6 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await stack?.close();
-    await build?.remove();
   });
 
   async function usersWithReadings(prefix: string, count: number, readings: number): Promise<EnrolledParticipant[]> {

@@ -28,7 +28,6 @@ describe('OMRON tokens against the sandbox (rotation and reuse detection on)', (
   }, 120_000);
   afterAll(async () => {
     await stack?.close();
-    await build?.remove();
   });
 
   it('stores a new authorisation and hands out an access token the measurement API accepts', async () => {
