@@ -1,6 +1,7 @@
 /**
  * Calendar arithmetic in a named time zone (the environment's, from DspConfig) with nothing but Intl:
- * which day an instant falls on there, and which instant a day starts at. Formatters are cached, since
+ * which day an instant falls on there, and which instant a day starts at. The portal's charts and periods,
+ * the audit log's and the exports' day filters and the exports' file names all count days with it. Formatters are cached, since
  * building an Intl.DateTimeFormat costs about ten times as much as using one.
  */
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -76,6 +77,11 @@ export function zonedDayStart(day: string, timeZone: string): Date {
   const parsed = parseDay(day);
   if (!parsed) throw new RangeError(`not a day: ${day}`);
   return zonedInstant(parsed[0], parsed[1], parsed[2], 0, timeZone);
+}
+
+/** The instant a `YYYY-MM-DD` day typed into a form starts in a zone, or undefined when it is not a real day. */
+export function startOfDayIn(day: string, timeZone: string): Date | undefined {
+  return parseDay(day) ? zonedDayStart(day, timeZone) : undefined;
 }
 
 /** `day` moved by `days` calendar days (`2026-03-01` − 1 → `2026-02-28`). */
