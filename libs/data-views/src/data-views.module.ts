@@ -11,6 +11,7 @@ import { ReadingQueries } from './participants/reading-queries.service.js';
 import { SYNC_STATUS, SyncStatusNotAvailable, type SyncStatusReader } from './sync/sync-status.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
 import { MeasurementsModule } from '@opendsp/measurements';
+import { ParticipantsModule } from '@opendsp/participants';
 
 export interface DataViewsOptions {
   /** Modules that provide `syncStatus` (the sync module). */
@@ -28,7 +29,7 @@ export class DataViewsModule {
   static register(options: DataViewsOptions = {}): DynamicModule {
     return {
       module: DataViewsModule,
-      imports: [GroupsModule, DashboardSnapshotsModule, MeasurementsModule, ...(options.imports ?? [])],
+      imports: [GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule, ...(options.imports ?? [])],
       controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
       providers: [
         DataScope,

@@ -13,6 +13,8 @@ export * from './provisioning/credential-sheets.service.js';
 export * from './provisioning/participant-provisioning.service.js';
 export * from './directory/internal-customer-ids.service.js';
 export * from './directory/participant-directory.service.js';
+export * from './directory/participant-list-query.service.js';
+export * from './directory/enrollment-funnel.rules.js';
 export * from './consent-links/custom-params.js';
 export * from './consent-links/consent-qr.js';
 export * from './consent-links/consent-links.service.js';
