@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type ModuleMetadata, type Type } from '@nes
 import { GroupsModule } from '@opendsp/groups';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
 import { DashboardPortalController } from './dashboard/dashboard.portal.controller.js';
-import { DataScope } from './data-scope.js';
+import { DataScope } from './data-scope.service.js';
 import { ParticipantList } from './participants/participant-list.service.js';
 import { ParticipantPage } from './participants/participant-page.service.js';
 import { ParticipantRecords } from './participants/participant-records.service.js';

@@ -8,7 +8,7 @@ import { ParticipantDirectory } from './directory/participant-directory.service.
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
 import { TokensModule } from '@opendsp/tokens';
 import { Enrollment } from './enrollment.entity.js';
-import { EnrollmentEvents } from './enrollment-events.js';
+import { EnrollmentEvents } from './enrollment-events.service.js';
 import { Participant } from './participant.entity.js';
 import { ParticipantReadingsPort } from './participant-readings.port.js';
 import { CredentialSheetPurgeScheduler } from './provisioning/credential-sheet-purge.scheduler.js';

@@ -1,5 +1,5 @@
 import { encodeCursor as encodeKeysetCursor, parseCursor } from '@opendsp/pagination';
-import { ApiProblem } from '../problems/problem-details.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 
 /** An opaque page cursor: the keyset position, base64url-encoded so clients do not build or edit it. */
 export function encodeCursor(parts: string[]): string {

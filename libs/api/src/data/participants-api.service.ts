@@ -17,15 +17,15 @@ import {
   INTERNAL_CUSTOMER_ID_SETTER,
   InternalCustomerIdTaken,
   type InternalCustomerIdSetterPort,
-} from '../integrations/internal-customer-ids.js';
+} from '../integrations/internal-customer-ids.port.js';
 import {
   PARTICIPANT_PROVISIONING,
   ProvisioningRejected,
   type ParticipantProvisioningPort,
   type ProvisioningRow,
-} from '../integrations/participant-provisioning.js';
+} from '../integrations/participant-provisioning.port.js';
 import { SYNC_LEDGER_READER, type SyncLedgerReaderPort } from '../integrations/sync-ledger.js';
-import { ApiProblem } from '../problems/problem-details.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 import { clientGroupsSql, clientSeesGroup } from './client-groups.js';
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';

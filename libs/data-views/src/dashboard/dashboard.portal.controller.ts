@@ -7,8 +7,8 @@ import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { translate } from '@opendsp/i18n';
 import { encodeCursor, parseCursor, UUID } from '@opendsp/pagination';
 import { funnelChart } from '../charts/funnel-chart.js';
-import { DataScope } from '../data-scope.js';
-import { participantsQuery, type ParticipantFilters } from '../participants/participant-filters.js';
+import { DataScope } from '../data-scope.service.js';
+import { participantsQuery, type ParticipantFilters } from '../participants/dto/participant-filters.dto.js';
 import { SYNC_STATUS, type SyncStatusReader } from '../sync/sync-status.js';
 import { DashboardSnapshots, FUNNEL_FIELDS, type FunnelFigures } from './dashboard-snapshots.service.js';
 

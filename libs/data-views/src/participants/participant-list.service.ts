@@ -3,8 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { GroupsService } from '@opendsp/groups';
 import { ParticipantListQuery, type ParticipantListCriteria, type ParticipantListRow } from '@opendsp/participants';
-import { DataScope } from '../data-scope.js';
-import type { ParticipantFilters } from './participant-filters.js';
+import { DataScope } from '../data-scope.service.js';
+import type { ParticipantFilters } from './dto/participant-filters.dto.js';
 
 /**
  * The cross-group participant list: the user's groups (or the one chosen) through libs/participants' list

@@ -5,7 +5,7 @@ import { DspConfig } from '@opendsp/config';
 import { ParticipantDevice } from '@opendsp/measurements';
 import { Enrollment, funnelStage, looksLikeOgscId, Participant, staleCutoff } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
-import { DataScope } from '../data-scope.js';
+import { DataScope } from '../data-scope.service.js';
 
 export interface ParticipantRecord {
   participant: Participant;

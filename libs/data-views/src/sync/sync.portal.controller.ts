@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { AuditLog } from '@opendsp/audit';
-import { DataScope } from '../data-scope.js';
+import { DataScope } from '../data-scope.service.js';
 import { SYNC_STATUS, type SyncStatusReader } from './sync-status.js';
 
 const ROWS = 100;

@@ -17,7 +17,7 @@ import {
   parseProvisioningCsv,
   PROVISIONING_CSV_COLUMN,
   type LineProblem,
-} from '../provisioning/provisioning-csv.js';
+} from '../provisioning/provisioning-csv.parser.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { CsvUploadRequest } from './csv-upload.middleware.js';
 import { MAX_FORM_ACCOUNTS, ProvisionForm } from './dto/participant-forms.dto.js';
