@@ -29,6 +29,10 @@ export type ConnectionFilter = ConnectionState | 'none';
 export interface ParticipantListCriteria {
   /** Internal IDs of the groups whose enrollments are listed; null: every group. */
   groupIds: string[] | null;
+  /** Narrows the list to one group (an internal ID) while `groupIds` stays the scope, as `changedSince` sees it. */
+  groupId?: string;
+  /** Only the participant with this OGSC ID. */
+  ogscId?: string;
   /**
    * OGSC ID, login ID or internal customer ID: `exact` (the login ID as typed on a credential sheet, normalised),
    * or `prefix` (a prefix from three characters on, exact below).
@@ -43,6 +47,27 @@ export interface ParticipantListCriteria {
   /** The `nextAfter` of the previous page; one that is not a cursor of this sort starts from the first page. */
   after?: string;
   limit: number;
+}
+
+/**
+ * A list of people rather than enrollments (the REST API's): each participant once, by OGSC ID, when one of
+ * their enrollments matches; `after` is the last OGSC ID of the previous page.
+ */
+export interface ParticipantPeopleCriteria extends Omit<ParticipantListCriteria, 'sort'> {
+  /** Only participants changed at or after this instant: themselves, an enrollment in `groupIds`, their OMRON connection. */
+  changedSince?: Date;
+}
+
+/** One participant of a people list; instants as ISO 8601 UTC strings with milliseconds, formatted by PostgreSQL. */
+export interface ParticipantPeopleRow {
+  participantId: string;
+  ogscId: string;
+  enrollmentMethod: EnrollmentMethod;
+  loginId: string | null;
+  omronUserId: string | null;
+  createdAt: string;
+  /** The latest change of the participant, their enrollments in `groupIds` or their OMRON connection. */
+  changedAt: string;
 }
 
 /** One row of a list: an enrollment (participant × group), so a person in two groups of the list has two rows. */
@@ -69,6 +94,7 @@ export interface ParticipantListRow {
 
 const LAST_READING = `coalesce(e.last_reading_at, '-infinity'::timestamptz)`;
 const UTC_MICROS = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const UTC_MILLIS = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const OGSC_ID = /^OG-[0-9A-Z]{24}$/;
 const INSTANT_OR_NEVER = /^(-infinity|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)$/;
 
@@ -135,6 +161,26 @@ export class ParticipantListQuery {
     };
   }
 
+  /** The same statement, one row per participant: the people whose enrollments match, by OGSC ID. */
+  async people(
+    em: EntityManager,
+    criteria: ParticipantPeopleCriteria,
+  ): Promise<{ rows: ParticipantPeopleRow[]; nextAfter: string | null }> {
+    const query = this.statement({ ...criteria, sort: 'ogsc_id' }, criteria.limit + 1, { changedSince: criteria.changedSince });
+    if (!query) return { rows: [], nextAfter: null };
+    const found = await this.run<Record<string, unknown>>(em, query.sql, query.params);
+    const rows = found.slice(0, criteria.limit).map((row) => ({
+      participantId: String(row.participant_id),
+      ogscId: String(row.ogsc_id),
+      enrollmentMethod: row.enrollment_method as EnrollmentMethod,
+      loginId: (row.login_id as string | null) ?? null,
+      omronUserId: (row.omron_user_id as string | null) ?? null,
+      createdAt: String(row.participant_created_at),
+      changedAt: String(row.changed_at),
+    }));
+    return { rows, nextAfter: found.length > criteria.limit ? rows.at(-1)!.ogscId : null };
+  }
+
   /** The plan of the statement `page` runs for these criteria (`EXPLAIN`, optionally `ANALYZE`), for tests and the bench. */
   async explain(em: EntityManager, criteria: ParticipantListCriteria, options: { analyze?: boolean } = {}): Promise<string> {
     const query = this.statement(criteria, criteria.limit + 1);
@@ -154,8 +200,15 @@ export class ParticipantListQuery {
     });
   }
 
-  /** The statement and its parameters (null: an empty set of groups, nothing to list). */
-  private statement(criteria: ParticipantListCriteria, limit: number): { sql: string; params: unknown[] } | null {
+  /**
+   * The statement and its parameters (null: an empty set of groups, nothing to list). With `people`, one row
+   * per participant (`distinct on` the OGSC ID, keyset on it alone) with their latest change.
+   */
+  private statement(
+    criteria: ParticipantListCriteria,
+    limit: number,
+    people?: { changedSince?: Date },
+  ): { sql: string; params: unknown[] } | null {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (condition: string, ...values: unknown[]) => {
@@ -165,11 +218,16 @@ export class ParticipantListQuery {
     const now = Date.now();
     const cutoff = staleCutoff(this.config.participants.staleAfterDays, now).toISOString();
 
+    const inScope = (column: string) =>
+      criteria.groupIds === null ? 'true' : `${column} in (${criteria.groupIds.map(() => '?').join(', ')})`;
+    const scopeParams = criteria.groupIds ?? [];
     if (criteria.groupIds !== null) {
       if (criteria.groupIds.length === 0) return null;
       if (criteria.groupIds.length === 1) add('e.group_id = ?', criteria.groupIds[0]);
-      else add(`e.group_id in (${criteria.groupIds.map(() => '?').join(', ')})`, ...criteria.groupIds);
+      else add(inScope('e.group_id'), ...criteria.groupIds);
     }
+    if (criteria.groupId) add('e.group_id = ?', criteria.groupId);
+    if (criteria.ogscId) add('p.ogsc_id = ?', criteria.ogscId);
     const search = criteria.search;
     if (search?.match === 'exact') {
       add('(p.ogsc_id = ? or p.login_id = ? or e.internal_customer_id = ?)', search.text, normaliseLoginId(search.text), search.text);
@@ -211,14 +269,29 @@ export class ParticipantListQuery {
         break;
     }
 
-    const sort = SORTS[criteria.sort];
-    const cursor = criteria.after ? parseParticipantCursor(criteria.sort, criteria.after) : null;
-    if (cursor) add(sort.after, ...(criteria.sort === 'ogsc_id' ? [cursor.value] : []), cursor.value, cursor.id);
+    // A participant's latest change as a client of `groupIds` sees it.
+    const changedAt = `greatest(p.updated_at, c.updated_at,
+      (select max(e2.updated_at) from enrollment e2 where e2.participant_id = p.id and ${inScope('e2.group_id')}))`;
+    if (people?.changedSince) add(`${changedAt} >= ?::timestamptz`, ...scopeParams, people.changedSince.toISOString());
 
-    const sql = `select e.id, e.status, e.internal_customer_id, e.consented_at, e.first_reading_at, e.last_reading_at, e.created_at,
+    const sort = SORTS[criteria.sort];
+    if (people) {
+      const after = parseCursor(criteria.after, [OGSC_ID]);
+      if (after) add('p.ogsc_id > ?', after[0]);
+    } else {
+      const cursor = criteria.after ? parseParticipantCursor(criteria.sort, criteria.after) : null;
+      if (cursor) add(sort.after, ...(criteria.sort === 'ogsc_id' ? [cursor.value] : []), cursor.value, cursor.id);
+    }
+
+    const sql = `select ${people ? 'distinct on (p.ogsc_id) ' : ''}e.id, e.status, e.internal_customer_id, e.consented_at, e.first_reading_at, e.last_reading_at, e.created_at,
         p.ogsc_id, p.login_id, p.enrollment_method, g.group_id as public_group_id, g.display_name as group_name,
         c.state as connection_state, ${GROUP_CONNECTION_SQL} as group_connection_state, ${FUNNEL_STAGE_SQL} as stage,
-        ${sort.cursor} as cursor_value
+        ${sort.cursor} as cursor_value${
+          people
+            ? `, p.id as participant_id, p.omron_user_id, ${UTC_MILLIS('p.created_at')} as participant_created_at,
+        ${UTC_MILLIS(changedAt)} as changed_at`
+            : ''
+        }
       from enrollment e
       join participant p on p.id = e.participant_id
       join program_group g on g.id = e.group_id
@@ -226,8 +299,8 @@ export class ParticipantListQuery {
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by ${sort.order}
       limit ?`;
-    // The stage column's cutoff comes first: it is the select list's one parameter.
-    return { sql, params: [cutoff, ...params, limit] };
+    // The select list's parameters come first: the stage column's cutoff, and the scope of `changed_at`.
+    return { sql, params: [cutoff, ...(people ? scopeParams : []), ...params, limit] };
   }
 }
 
