@@ -161,7 +161,7 @@ export class ParticipantListQuery {
     };
   }
 
-  /** The same statement, one row per participant: the people whose enrollments match, by OGSC ID. */
+  /** The same list, one row per participant: the people with an enrollment that matches, by OGSC ID. */
   async people(
     em: EntityManager,
     criteria: ParticipantPeopleCriteria,
@@ -182,8 +182,20 @@ export class ParticipantListQuery {
   }
 
   /** The plan of the statement `page` runs for these criteria (`EXPLAIN`, optionally `ANALYZE`), for tests and the bench. */
-  async explain(em: EntityManager, criteria: ParticipantListCriteria, options: { analyze?: boolean } = {}): Promise<string> {
-    const query = this.statement(criteria, criteria.limit + 1);
+  explain(em: EntityManager, criteria: ParticipantListCriteria, options: { analyze?: boolean } = {}): Promise<string> {
+    return this.plan(em, this.statement(criteria, criteria.limit + 1), options);
+  }
+
+  /** The plan of the statement `people` runs for these criteria. */
+  explainPeople(em: EntityManager, criteria: ParticipantPeopleCriteria, options: { analyze?: boolean } = {}): Promise<string> {
+    return this.plan(
+      em,
+      this.statement({ ...criteria, sort: 'ogsc_id' }, criteria.limit + 1, { changedSince: criteria.changedSince }),
+      options,
+    );
+  }
+
+  private async plan(em: EntityManager, query: { sql: string; params: unknown[] } | null, options: { analyze?: boolean }): Promise<string> {
     if (!query) return '';
     const rows = await this.run<{ 'QUERY PLAN': string }>(em, `explain ${options.analyze ? '(analyze) ' : ''}${query.sql}`, query.params);
     return rows.map((row) => row['QUERY PLAN']).join('\n');
@@ -202,7 +214,7 @@ export class ParticipantListQuery {
 
   /**
    * The statement and its parameters (null: an empty set of groups, nothing to list). With `people`, one row
-   * per participant (`distinct on` the OGSC ID, keyset on it alone) with their latest change.
+   * per participant with a matching enrollment (the same conditions), keyset on the OGSC ID alone, with their latest change.
    */
   private statement(
     criteria: ParticipantListCriteria,
@@ -270,28 +282,43 @@ export class ParticipantListQuery {
     }
 
     // A participant's latest change as a client of `groupIds` sees it.
-    const changedAt = `greatest(p.updated_at, c.updated_at,
-      (select max(e2.updated_at) from enrollment e2 where e2.participant_id = p.id and ${inScope('e2.group_id')}))`;
-    if (people?.changedSince) add(`${changedAt} >= ?::timestamptz`, ...scopeParams, people.changedSince.toISOString());
-
-    const sort = SORTS[criteria.sort];
     if (people) {
+      // One row per person: walk participants by OGSC ID (its unique index) and keep those with an
+      // enrollment that meets the same conditions, evaluated beside the participant and their connection.
+      const changedAt = `greatest(p.updated_at, c.updated_at,
+        (select max(e2.updated_at) from enrollment e2 where e2.participant_id = p.id and ${inScope('e2.group_id')}))`;
+      const outer = [
+        `exists (select 1 from enrollment e where e.participant_id = p.id${where.map((condition) => ` and ${condition}`).join('')})`,
+      ];
+      const outerParams = [...params];
       const after = parseCursor(criteria.after, [OGSC_ID]);
-      if (after) add('p.ogsc_id > ?', after[0]);
-    } else {
-      const cursor = criteria.after ? parseParticipantCursor(criteria.sort, criteria.after) : null;
-      if (cursor) add(sort.after, ...(criteria.sort === 'ogsc_id' ? [cursor.value] : []), cursor.value, cursor.id);
+      if (after) {
+        outer.push('p.ogsc_id > ?');
+        outerParams.push(after[0]);
+      }
+      if (people.changedSince) {
+        outer.push(`${changedAt} >= ?::timestamptz`);
+        outerParams.push(...scopeParams, people.changedSince.toISOString());
+      }
+      const sql = `select p.id as participant_id, p.ogsc_id, p.enrollment_method, p.login_id, p.omron_user_id,
+          ${UTC_MILLIS('p.created_at')} as participant_created_at, ${UTC_MILLIS(changedAt)} as changed_at
+        from participant p
+        left join omron_connection c on c.omron_user_id = p.omron_user_id
+        where ${outer.join(' and ')}
+        order by p.ogsc_id
+        limit ?`;
+      // The select list's parameters come first: the scope of `changed_at`.
+      return { sql, params: [...scopeParams, ...outerParams, limit] };
     }
 
-    const sql = `select ${people ? 'distinct on (p.ogsc_id) ' : ''}e.id, e.status, e.internal_customer_id, e.consented_at, e.first_reading_at, e.last_reading_at, e.created_at,
+    const sort = SORTS[criteria.sort];
+    const cursor = criteria.after ? parseParticipantCursor(criteria.sort, criteria.after) : null;
+    if (cursor) add(sort.after, ...(criteria.sort === 'ogsc_id' ? [cursor.value] : []), cursor.value, cursor.id);
+
+    const sql = `select e.id, e.status, e.internal_customer_id, e.consented_at, e.first_reading_at, e.last_reading_at, e.created_at,
         p.ogsc_id, p.login_id, p.enrollment_method, g.group_id as public_group_id, g.display_name as group_name,
         c.state as connection_state, ${GROUP_CONNECTION_SQL} as group_connection_state, ${FUNNEL_STAGE_SQL} as stage,
-        ${sort.cursor} as cursor_value${
-          people
-            ? `, p.id as participant_id, p.omron_user_id, ${UTC_MILLIS('p.created_at')} as participant_created_at,
-        ${UTC_MILLIS(changedAt)} as changed_at`
-            : ''
-        }
+        ${sort.cursor} as cursor_value
       from enrollment e
       join participant p on p.id = e.participant_id
       join program_group g on g.id = e.group_id
@@ -299,8 +326,8 @@ export class ParticipantListQuery {
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by ${sort.order}
       limit ?`;
-    // The select list's parameters come first: the stage column's cutoff, and the scope of `changed_at`.
-    return { sql, params: [cutoff, ...(people ? scopeParams : []), ...params, limit] };
+    // The stage column's cutoff comes first: it is the select list's one parameter.
+    return { sql, params: [cutoff, ...params, limit] };
   }
 }
 
