@@ -1,4 +1,4 @@
-import { addDays, daysBetween, parseDay, startOfDayIn, zonedDay, zonedDayStart } from './time-zone.js';
+import { addDays, daysBetween, parseDay, startOfDayIn, wallClockInstant, zonedDay, zonedDayStart, zoneOffsetSeconds } from './time-zone.js';
 
 describe('time zone arithmetic', () => {
   it('finds the day an instant falls on, and the instant a day starts, in the zone', () => {
@@ -29,5 +29,15 @@ describe('time zone arithmetic', () => {
     expect(startOfDayIn('2026-03-09', 'America/New_York')).toEqual(new Date('2026-03-09T04:00:00Z'));
     expect(startOfDayIn('2026-02-30', 'UTC')).toBeUndefined();
     expect(startOfDayIn('yesterday', 'UTC')).toBeUndefined();
+  });
+
+  it('reads a zone’s offset, and turns wall-clock times into instants across daylight saving changes', () => {
+    expect(zoneOffsetSeconds(new Date('2026-11-23T00:00:00Z'), 'Asia/Tokyo')).toBe(32_400);
+    expect(zoneOffsetSeconds(new Date('2026-01-15T00:00:00Z'), 'America/St_Johns')).toBe(-12_600);
+    expect(zoneOffsetSeconds(new Date('2026-07-15T00:00:00Z'), 'America/Chicago')).toBe(-18_000);
+    expect(zoneOffsetSeconds(new Date('2026-07-15T00:00:00Z'), 'UTC')).toBe(0);
+    expect(wallClockInstant(new Date('2026-03-08T03:30:00Z'), 'America/Chicago').toISOString()).toBe('2026-03-08T08:30:00.000Z');
+    expect(wallClockInstant(new Date('2026-03-07T03:30:00Z'), 'America/Chicago').toISOString()).toBe('2026-03-07T09:30:00.000Z');
+    expect(wallClockInstant(new Date('2026-11-23T09:15:30.250Z'), 'Asia/Tokyo').toISOString()).toBe('2026-11-23T00:15:30.250Z');
   });
 });
