@@ -1,5 +1,7 @@
 import type { PortalUser } from '@opendsp/admin-auth';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@opendsp/data-views';
+import { ParticipantListQuery } from '@opendsp/participants';
 import { FULL_SCALE, scaleGroupId, scaleOgscId, seedScale } from './support/data-views-scale-seed.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 
@@ -54,6 +56,24 @@ describe('portal data views with 100,000 participants', () => {
       const text = await plan(query);
       if (!index.test(text)) problems.push(`${query || '(no filter)'}: expected ${index}\n${text}`);
       if (/Seq Scan on (enrollment|participant)\b/.test(text)) problems.push(`${query || '(no filter)'}: scans a whole table\n${text}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('pages the API’s list of people by OGSC ID on its index, with or without a scope, cursor or change time', async () => {
+    const list = portal.app.get(ParticipantListQuery);
+    const em = portal.app.get(MikroORM).em.fork();
+    const [group] = await sql(`select id from program_group where group_id = $1`, [scaleGroupId(3)]);
+    const problems: string[] = [];
+    for (const criteria of [
+      { groupIds: null, limit: 50 },
+      { groupIds: null, after: scaleOgscId(50_000), limit: 50 },
+      { groupIds: [String(group.id)], status: 'consented' as const, limit: 50 },
+      { groupIds: null, changedSince: new Date(Date.now() - 86_400_000), limit: 50 },
+    ]) {
+      const text = await list.explainPeople(em, criteria);
+      if (!/participant_ogsc_id_unique/.test(text)) problems.push(`${JSON.stringify(criteria)}: expected the OGSC ID index\n${text}`);
+      if (/Seq Scan on (enrollment|participant)\b/.test(text)) problems.push(`${JSON.stringify(criteria)}: scans a whole table\n${text}`);
     }
     expect(problems).toEqual([]);
   });

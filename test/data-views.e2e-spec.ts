@@ -253,6 +253,49 @@ describe('portal data views', () => {
       ]);
     });
 
+    it('agrees with each group’s funnel page, and both open the same participants', async () => {
+      // P6 consented 35 days ago and never sent a reading: consented, not stale, on both pages.
+      for (const group of [groupA, groupB]) {
+        const home = await portal.admin.get(`/?group=${group.groupId}`);
+        const dashboard = Object.fromEntries(
+          [...home.text.matchAll(/data-figure="(\w+)" href="([^"]+)"[^>]*>([\d,]+)</g)].map((match) => [
+            match[1],
+            { href: decode(match[2]), value: Number(match[3].replaceAll(',', '')) },
+          ]),
+        );
+        const funnelPage = await portal.admin.get(`/groups/${group.groupId}/funnel`);
+        expect(funnelPage.status).toBe(200);
+        const now = Object.fromEntries(
+          [...funnelPage.text.matchAll(/<tr data-stage="(\w+)">[\s\S]*?<a [^>]*>(\d+)<\/a>/g)].map(([, stage, count]) => [
+            stage,
+            Number(count),
+          ]),
+        );
+        const total = Number(/<td id="funnel-total">(\d+)<\/td>/.exec(funnelPage.text)![1]);
+        expect([
+          group.displayName,
+          dashboard.invited.value,
+          dashboard.consented.value,
+          dashboard.active.value,
+          dashboard.stale.value,
+        ]).toEqual([group.displayName, total, now.consented + now.receiving + now.stale, now.receiving, now.stale]);
+        expect(dashboard.withdrawn.value).toBe(now.withdrawn);
+        // The participants behind "stale" and "active": the same on the dashboard's list and the group's own list.
+        for (const [figure, stage] of [
+          ['stale', 'stale'],
+          ['active', 'receiving'],
+        ]) {
+          const fromDashboard = listed((await portal.admin.get(dashboard[figure].href)).text).sort();
+          const groupList = await portal.admin.get(`/groups/${group.groupId}/participants?stage=${stage}`);
+          const fromGroupPage = [...groupList.text.matchAll(/\/participants\/(OG-[0-9A-Z]{24})"/g)].map((match) => match[1]).sort();
+          expect([group.displayName, figure, fromGroupPage]).toEqual([group.displayName, figure, fromDashboard]);
+        }
+      }
+      expect(listed((await portal.admin.get(`/participants?group=${groupA.groupId}&consent=consented&reading=never`)).text)).toEqual([
+        p6.participant.ogscId,
+      ]);
+    });
+
     it('recomputes figures the worker has not refreshed for two periods, without making the page wait', async () => {
       // Processes that run scheduled work (this one: PROCESS_ROLE=all) refresh every DASHBOARD_REFRESH_SECONDS.
       expect(portal.app.get(SchedulerRegistry).getIntervals()).toContain('dashboard-snapshot');

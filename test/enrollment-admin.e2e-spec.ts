@@ -653,7 +653,8 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         { stage: 'receiving', connection: 'active', status: 'consented', consented: 6, first: 5, last: 1 },
         { stage: 'receiving', connection: 'refreshing', status: 'consented', invited: 9, consented: 8, first: 8, last: STALE_DAYS - 1 },
         { stage: 'stale', connection: 'reconnect_needed', status: 'consented', consented: 20, first: 19, last: STALE_DAYS + 1 },
-        { stage: 'stale', connection: 'revoked', status: 'consented', consented: STALE_DAYS + 2 },
+        // Consented long ago and never sent a reading: still `consented` (stale needs readings that stopped), as on the dashboard.
+        { stage: 'consented', connection: 'revoked', status: 'consented', consented: STALE_DAYS + 2 },
         { stage: 'withdrawn', connection: 'active', status: 'withdrawn', consented: 15, first: 14, last: 13 },
       ];
       const ogscIds = new Map<string, string[]>();

@@ -3,7 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant, ParticipantsModule } from '@opendsp/participants';
 import { ApiAuthGuard } from './auth/api-auth.guard.js';
-import { ApiRateLimiter } from './auth/api-rate-limiter.js';
+import { ApiRateLimiter } from './auth/api-rate-limiter.service.js';
 import { ApiTokensService } from './auth/api-tokens.service.js';
 import { API_ENTITIES } from './clients/api-client.entity.js';
 import { ApiClientsPortalController } from './clients/api-clients.portal.controller.js';
@@ -15,8 +15,8 @@ import { ParticipantsApiController } from './controllers/participants.api.contro
 import { GroupsApiService } from './data/groups-api.service.js';
 import { ParticipantsApiService } from './data/participants-api.service.js';
 import { ReadingsApiService } from './data/readings-api.service.js';
-import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.js';
-import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.js';
+import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.port.js';
+import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.port.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */

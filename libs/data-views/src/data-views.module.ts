@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { GroupsModule } from '@opendsp/groups';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
 import { DashboardPortalController } from './dashboard/dashboard.portal.controller.js';
-import { DataScope } from './data-scope.js';
+import { DataScope } from './data-scope.service.js';
 import { ParticipantList } from './participants/participant-list.service.js';
 import { ParticipantPage } from './participants/participant-page.service.js';
 import { ParticipantRecords } from './participants/participant-records.service.js';
@@ -10,6 +10,7 @@ import { ParticipantsPortalController } from './participants/participants.portal
 import { ReadingQueries } from './participants/reading-queries.service.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
 import { MeasurementsModule } from '@opendsp/measurements';
+import { ParticipantsModule } from '@opendsp/participants';
 
 /**
  * The portal's data views: the dashboard (portal home), the participant list, a participant's page with
@@ -17,7 +18,7 @@ import { MeasurementsModule } from '@opendsp/measurements';
  * `SyncStatusService` (the global SyncModule).
  */
 @Module({
-  imports: [GroupsModule, DashboardSnapshotsModule, MeasurementsModule],
+  imports: [GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule],
   controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
   providers: [DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage],
 })

@@ -5,6 +5,7 @@ import { AdminAccount } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
+import { createdAtCursor, parseCreatedAtCursor } from '@opendsp/pagination';
 import type { GroupForm } from './dto/group-forms.dto.js';
 import { GroupAdminMembership } from './group-admin-membership.entity.js';
 import { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';
@@ -65,13 +66,13 @@ export class GroupsService {
     if (options.status === 'active') qb.andWhere({ archivedAt: null });
     if (options.status === 'archived') qb.andWhere({ archivedAt: { $ne: null } });
     if (user.role === 'group-admin') qb.andWhere({ id: { $in: await this.groupIdsOf(em, user.id) } });
-    const cursor = parseCursor(options.after);
+    const cursor = parseCreatedAtCursor(options.after);
     if (cursor) qb.andWhere('(g.created_at, g.id) < (?, ?)', [cursor.createdAt, cursor.id]);
     const groups = await qb.getResultList();
     const more = groups.length > options.limit;
     const shown = groups.slice(0, options.limit);
     const last = shown.at(-1);
-    return { groups: shown, nextAfter: more && last ? `${last.createdAt.toISOString()}~${last.id}` : null };
+    return { groups: shown, nextAfter: more && last ? createdAtCursor(last) : null };
   }
 
   /** A group with its redirect URLs (default first, then in registration order). */
@@ -238,11 +239,4 @@ export class GroupsService {
     if (!url) throw new NotFoundException();
     return url;
   }
-}
-
-function parseCursor(value: string | undefined): { createdAt: Date; id: string } | null {
-  const match = value ? /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)~([0-9a-f-]{36})$/.exec(value) : null;
-  if (!match) return null;
-  const createdAt = new Date(match[1]);
-  return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id: match[2] };
 }

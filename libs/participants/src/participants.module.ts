@@ -5,10 +5,11 @@ import { ConsentInvitations } from './consent-links/consent-invitations.service.
 import { ConsentLinks } from './consent-links/consent-links.service.js';
 import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
+import { ParticipantListQuery } from './directory/participant-list-query.service.js';
 import { TokensModule } from '@opendsp/tokens';
 import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
-import { EnrollmentEvents } from './enrollment-events.js';
+import { EnrollmentEvents } from './enrollment-events.service.js';
 import { Participant } from './participant.entity.js';
 import { ParticipantReadingsPort } from './participant-readings.port.js';
 import { CredentialSheetPurgeScheduler } from './provisioning/credential-sheet-purge.scheduler.js';
@@ -20,7 +21,7 @@ import { WithdrawalService } from './withdrawal.service.js';
 /**
  * Participants (one per person, keyed by OGSC ID) and their enrollments in groups, with the services the
  * portal and the REST API share: provisioning of pre-created accounts, internal customer IDs, the
- * participant directory and funnel, consent links and invitations. Needs AuditModule, CryptoModule, MailModule.
+ * participant directory, list query and funnel, consent links and invitations. Needs AuditModule, CryptoModule, MailModule.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([Participant, Enrollment, CredentialSheet, ConsentInvitation]), TokensModule],
@@ -30,6 +31,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     CredentialSheetPurgeScheduler,
     InternalCustomerIds,
     ParticipantDirectory,
+    ParticipantListQuery,
     ConsentLinks,
     ConsentInvitations,
     EnrollmentEvents,
@@ -43,6 +45,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     CredentialSheets,
     InternalCustomerIds,
     ParticipantDirectory,
+    ParticipantListQuery,
     ConsentLinks,
     ConsentInvitations,
     EnrollmentEvents,

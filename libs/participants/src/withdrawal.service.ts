@@ -5,7 +5,7 @@ import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { OmronConnection, OmronTokens } from '@opendsp/tokens';
 import { Enrollment } from './enrollment.entity.js';
-import { EnrollmentEvents } from './enrollment-events.js';
+import { EnrollmentEvents } from './enrollment-events.service.js';
 import { Participant } from './participant.entity.js';
 import { ParticipantReadingsPort } from './participant-readings.port.js';
 

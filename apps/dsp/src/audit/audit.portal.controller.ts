@@ -3,22 +3,9 @@ import type { Response } from 'express';
 import { Access, PortalController, renderPage } from '@opendsp/admin-auth';
 import { AUDIT_ACTIONS, AuditLog } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
+import { addDays, parseDay, zonedDayStart } from '@opendsp/time-zone';
 
 const PAGE_SIZE = 50;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The start of a calendar day in the environment's time zone, as an instant. */
-export function startOfDayIn(date: string, timeZone: string): Date | undefined {
-  if (!DATE.test(date)) return undefined;
-  const utcMidnight = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(utcMidnight.getTime())) return undefined;
-  // The zone's offset at that moment (e.g. +09:00 for Asia/Tokyo), read back from Intl.
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(utcMidnight);
-  const offset = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.find((part) => part.type === 'timeZoneName')?.value ?? '');
-  const minutes = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
-  return new Date(utcMidnight.getTime() - minutes * 60_000);
-}
-
 /** The audit log page: filter by action, login ID and day (in the environment's time zone), newest first. */
 @PortalController('audit')
 export class AuditPortalController {
@@ -41,16 +28,15 @@ export class AuditPortalController {
     const filters = {
       action: (AUDIT_ACTIONS as readonly string[]).includes(action ?? '') ? action : undefined,
       actor: typeof actor === 'string' && actor.trim() ? actor.trim().slice(0, 200) : undefined,
-      from: typeof from === 'string' && DATE.test(from) ? from : undefined,
-      to: typeof to === 'string' && DATE.test(to) ? to : undefined,
+      from: typeof from === 'string' && parseDay(from) ? from : undefined,
+      to: typeof to === 'string' && parseDay(to) ? to : undefined,
     };
-    const toDay = filters.to ? startOfDayIn(filters.to, tz) : undefined;
     const page = await this.audit.page({
       action: filters.action,
       actorLogin: filters.actor,
-      from: filters.from ? startOfDayIn(filters.from, tz) : undefined,
-      // "to" is inclusive: up to the start of the next day.
-      to: toDay ? new Date(toDay.getTime() + 24 * 3_600_000) : undefined,
+      from: filters.from ? zonedDayStart(filters.from, tz) : undefined,
+      // "to" is inclusive: up to the start of the next day (23 or 25 hours later on a daylight saving change).
+      to: filters.to ? zonedDayStart(addDays(filters.to, 1), tz) : undefined,
       before: typeof before === 'string' && /^\d{1,19}$/.test(before) ? before : undefined,
       limit: PAGE_SIZE,
     });

@@ -6,5 +6,5 @@ export { generateReadings, generatedSpan, maxReadingsInRange, streamReadings, ty
 export type { NewReading } from './reading-input.js';
 export * from './measurement-values.js';
 export * from './user-preferences.entity.js';
-export { offsetLookup, isKnownTimeZone, wallClockToInstant } from './time-zones.js';
+export { offsetLookup, isKnownTimeZone } from './time-zones.js';
 export { MEASUREMENT_PAGE_MAX } from './measurement-api.service.js';

@@ -1,4 +1,5 @@
-import { offsetLookup, zoneOffsetSeconds } from './time-zones.js';
+import { zoneOffsetSeconds } from '@opendsp/time-zone';
+import { offsetLookup } from './time-zones.js';
 
 describe(offsetLookup.name, () => {
   const MINUTE = 60_000;
@@ -14,11 +15,11 @@ describe(offsetLookup.name, () => {
       for (let time = from; time < to; time += 97 * MINUTE + 13_000) instants.push(time);
       for (let day = from; day < to; day += 86_400_000) {
         // Every minute of a day on which the offset changes, and the last millisecond before each.
-        if (zoneOffsetSeconds(timeZone, new Date(day)) !== zoneOffsetSeconds(timeZone, new Date(day + 86_399_999))) {
+        if (zoneOffsetSeconds(new Date(day), timeZone) !== zoneOffsetSeconds(new Date(day + 86_399_999), timeZone)) {
           for (let time = day; time < day + 86_400_000; time += MINUTE) instants.push(time, time + MINUTE - 1);
         }
       }
-      const wrong = instants.filter((time) => lookup(new Date(time)) !== zoneOffsetSeconds(timeZone, new Date(time)));
+      const wrong = instants.filter((time) => lookup(new Date(time)) !== zoneOffsetSeconds(new Date(time), timeZone));
       expect(wrong.map((time) => new Date(time).toISOString())).toEqual([]);
     },
   );

@@ -1,4 +1,4 @@
-const formatters = new Map<string, Intl.DateTimeFormat>();
+import { zoneOffsetSeconds } from '@opendsp/time-zone';
 
 /** True for names Intl knows (`UTC`, `America/Chicago`, …). */
 export function isKnownTimeZone(timeZone: string): boolean {
@@ -8,20 +8,6 @@ export function isKnownTimeZone(timeZone: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The zone's offset from UTC at an instant, in seconds (east positive), daylight saving included. */
-export function zoneOffsetSeconds(timeZone: string, instant: Date): number {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
-    formatters.set(timeZone, formatter);
-  }
-  const name = formatter.formatToParts(instant).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
-  const match = /GMT([+-])(\d{2}):(\d{2})(?::(\d{2}))?/.exec(name);
-  if (!match) return 0;
-  const seconds = Number(match[2]) * 3600 + Number(match[3]) * 60 + Number(match[4] ?? 0);
-  return match[1] === '-' ? -seconds : seconds;
 }
 
 const QUARTER_MS = 900_000;
@@ -39,7 +25,7 @@ export function offsetLookup(timeZone: string): (instant: Date) => number {
   const atQuarter = (quarter: number) => {
     let offset = quarters.get(quarter);
     if (offset === undefined) {
-      offset = zoneOffsetSeconds(timeZone, new Date(quarter * QUARTER_MS));
+      offset = zoneOffsetSeconds(new Date(quarter * QUARTER_MS), timeZone);
       quarters.set(quarter, offset);
     }
     return offset;
@@ -55,11 +41,4 @@ export function offsetLookup(timeZone: string): (instant: Date) => number {
     }
     return offset ?? atQuarter(Math.floor(time / QUARTER_MS));
   };
-}
-
-/** The instant at which a zone's clocks show a wall-clock time (given as if it were UTC). */
-export function wallClockToInstant(timeZone: string, wallClock: Date): Date {
-  const guess = wallClock.getTime() - zoneOffsetSeconds(timeZone, wallClock) * 1000;
-  // Near a daylight-saving change the offset at the guess can differ from the offset at the wall time.
-  return new Date(wallClock.getTime() - zoneOffsetSeconds(timeZone, new Date(guess)) * 1000);
 }

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { wallClockToInstant } from '../measurements/index.js';
+import { wallClockInstant } from '@opendsp/time-zone';
 import { parseUploadedReadings, ReadingUploadError } from './reading-upload.js';
 import type { NewReading } from '../measurements/index.js';
 
@@ -165,7 +165,7 @@ export async function parseReadingsSpreadsheet(file: Buffer, timeZone: string, o
         problems.push(`${layout.name} row ${rowNumber}: the date and time must look like 2024-05-01 07:30`);
         return;
       }
-      record.dateTime = wallClockToInstant(timeZone, local).toISOString();
+      record.dateTime = wallClockInstant(local, timeZone).toISOString();
       if (layout.type === 'activity' && record.distanceKm !== undefined && record.distanceKm !== null && record.distanceKm !== '') {
         record.distanceMeters = Number(record.distanceKm) * 1000;
       }

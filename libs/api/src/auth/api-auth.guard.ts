@@ -2,9 +2,9 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import type { ApiScope } from '../api-scopes.js';
-import { ApiProblem } from '../problems/problem-details.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 import type { ApiRequest } from './api-principal.js';
-import { ApiRateLimiter } from './api-rate-limiter.js';
+import { ApiRateLimiter } from './api-rate-limiter.service.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { REQUIRED_SCOPE } from './requires-scope.decorator.js';
 

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { ProgramGroup } from '@opendsp/groups';
 import type { FieldErrors } from '@opendsp/i18n';
+import { createdAtCursor, parseCreatedAtCursor } from '@opendsp/pagination';
 import { formatScopes, parseScopes, type ApiScope } from '../api-scopes.js';
 import { ApiAccessToken, ApiClient, ApiClientGroup } from './api-client.entity.js';
 import { hashCredential, newClientSecret } from './client-credentials.js';
@@ -26,18 +27,18 @@ export class ApiClientsService {
 
   /** Clients, newest first, a page at a time (keyset on created_at, id). */
   async page(after: string | undefined, limit: number): Promise<{ clients: ApiClient[]; nextAfter: string | null }> {
-    const match = after ? /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)~([0-9a-f-]{36})$/.exec(after) : null;
+    const cursor = parseCreatedAtCursor(after);
     const qb = this.em
       .fork()
       .createQueryBuilder(ApiClient, 'c')
       .select('*')
       .orderBy({ createdAt: 'desc', id: 'desc' })
       .limit(limit + 1);
-    if (match && !Number.isNaN(Date.parse(match[1]))) qb.andWhere('(c.created_at, c.id) < (?, ?)', [new Date(match[1]), match[2]]);
+    if (cursor) qb.andWhere('(c.created_at, c.id) < (?, ?)', [cursor.createdAt, cursor.id]);
     const clients = await qb.getResultList();
     const shown = clients.slice(0, limit);
     const last = shown.at(-1);
-    return { clients: shown, nextAfter: clients.length > limit && last ? `${last.createdAt.toISOString()}~${last.id}` : null };
+    return { clients: shown, nextAfter: clients.length > limit && last ? createdAtCursor(last) : null };
   }
 
   async get(id: string): Promise<ApiClientView> {

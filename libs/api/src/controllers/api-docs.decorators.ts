@@ -5,7 +5,7 @@ import { ApiAuthGuard } from '../auth/api-auth.guard.js';
 import { ProblemDto } from '../dto/problem.dto.js';
 import { ApiProblemFilter } from '../problems/api-problem.filter.js';
 import { apiValidationPipe } from '../problems/api-validation.pipe.js';
-import { PROBLEM_CONTENT_TYPE } from '../problems/problem-details.js';
+import { PROBLEM_CONTENT_TYPE } from '../problems/api-problem.exception.js';
 
 export const API_PREFIX = 'api/v1';
 

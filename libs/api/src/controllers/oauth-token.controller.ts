@@ -3,12 +3,12 @@ import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiResponse, ApiTag
 import type { Response } from 'express';
 import { SkipCsrf } from '@opendsp/admin-auth';
 import { isApiScope, parseScopes, type ApiScope } from '../api-scopes.js';
-import { ApiRateLimiter } from '../auth/api-rate-limiter.js';
+import { ApiRateLimiter } from '../auth/api-rate-limiter.service.js';
 import { ApiTokensService } from '../auth/api-tokens.service.js';
 import { ProblemDto } from '../dto/problem.dto.js';
 import { TokenRequestDto, TokenResponseDto } from '../dto/token.dto.js';
 import { ApiProblemFilter } from '../problems/api-problem.filter.js';
-import { ApiProblem } from '../problems/problem-details.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 import { API_PREFIX, ApiProblemResponse } from './api-docs.decorators.js';
 
 /** `client_id:client_secret` from HTTP Basic (each form-urlencoded first, RFC 6749 section 2.3.1). */

@@ -1,8 +1,9 @@
-import { ApiProblem } from '../problems/problem-details.js';
+import { encodeCursor as encodeKeysetCursor, parseCursor } from '@opendsp/pagination';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 
 /** An opaque page cursor: the keyset position, base64url-encoded so clients do not build or edit it. */
 export function encodeCursor(parts: string[]): string {
-  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+  return encodeKeysetCursor(parts, 'opaque');
 }
 
 /**
@@ -11,23 +12,13 @@ export function encodeCursor(parts: string[]): string {
  */
 export function decodeCursor(value: string | undefined, patterns: RegExp[]): string[] | undefined {
   if (value === undefined) return undefined;
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    parts = undefined;
-  }
-  const valid =
-    /^[A-Za-z0-9_-]+$/.test(value) &&
-    Array.isArray(parts) &&
-    parts.length === patterns.length &&
-    parts.every((part, index) => typeof part === 'string' && patterns[index].test(part));
-  if (!valid) {
+  const parts = parseCursor(value, patterns, 'opaque');
+  if (!parts) {
     throw ApiProblem.validation([
       { field: 'cursor', code: 'invalid_cursor', message: 'cursor must be the nextCursor of a previous page of this list' },
     ]);
   }
-  return parts as string[];
+  return parts;
 }
 
 export function isoOrNull(value: Date | string | null | undefined): string | null {

@@ -6,7 +6,7 @@ import { buildConsentUrl, consentQrPng, consentQrSvg } from '@opendsp/participan
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import type { ConsentLinkDto, GroupDto, GroupPageDto } from '../dto/groups.dto.js';
 import { GROUP_ID_FORMAT } from '../dto/validators.js';
-import { ApiProblem } from '../problems/problem-details.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 import { clientSeesGroup } from './client-groups.js';
 
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';

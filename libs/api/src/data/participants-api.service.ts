@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog } from '@opendsp/audit';
 import { ReadingsRepository } from '@opendsp/measurements';
-import { Enrollment, looksLikeOgscId } from '@opendsp/participants';
+import {
+  Enrollment,
+  looksLikeOgscId,
+  ParticipantListQuery,
+  type EnrollmentStatus,
+  type ParticipantPeopleCriteria,
+} from '@opendsp/participants';
 import { SyncStatusService } from '@opendsp/sync';
 import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
 import type {
@@ -18,18 +24,18 @@ import {
   INTERNAL_CUSTOMER_ID_SETTER,
   InternalCustomerIdTaken,
   type InternalCustomerIdSetterPort,
-} from '../integrations/internal-customer-ids.js';
+} from '../integrations/internal-customer-ids.port.js';
 import {
   PARTICIPANT_PROVISIONING,
   ProvisioningRejected,
   type ParticipantProvisioningPort,
   type ProvisioningRow,
-} from '../integrations/participant-provisioning.js';
-import { ApiProblem } from '../problems/problem-details.js';
-import { clientGroupsSql, clientSeesGroup } from './client-groups.js';
+} from '../integrations/participant-provisioning.port.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
+import { clientSeesGroup } from './client-groups.js';
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';
-import { isoUtcSql, type SqlFragment } from './api-sql.js';
+import { isoUtcSql } from './api-sql.js';
 
 const ENROLLMENT_TIMES = [
   'invited_at',
@@ -94,6 +100,7 @@ export class ParticipantsApiService {
     @Inject(INTERNAL_CUSTOMER_ID_SETTER) private readonly customerIds: InternalCustomerIdSetterPort,
     private readonly sync: SyncStatusService,
     private readonly readings: ReadingsRepository,
+    private readonly participantList: ParticipantListQuery,
   ) {}
 
   /** Participants ordered by OGSC ID (immutable, so pages never shift), filtered by group, status and update time. */
@@ -102,24 +109,16 @@ export class ParticipantsApiService {
     query: { groupId?: string; status?: string; updatedSince?: string; cursor?: string; limit: number },
   ): Promise<ParticipantPageDto> {
     const em = this.em.fork();
-    const scope = clientGroupsSql(principal);
-    const conditions: SqlFragment[] = [];
-    if (query.groupId || query.status) {
-      const group = query.groupId ? await this.groups.visibleGroup(em, principal, query.groupId) : undefined;
-      conditions.push({
-        sql: `exists (select 1 from enrollment e where e.participant_id = p.id and ${scope.sql}${group ? ' and e.group_id = ?' : ''}${query.status ? ' and e.status = ?' : ''})`,
-        params: [...scope.params, ...(group ? [group.id] : []), ...(query.status ? [query.status] : [])],
-      });
-    }
+    const group = query.groupId ? await this.groups.visibleGroup(em, principal, query.groupId) : undefined;
     const [after] = decodeCursor(query.cursor, [OGSC_ID_FORMAT]) ?? [];
-    if (after) conditions.push({ sql: 'p.ogsc_id > ?', params: [after] });
-    if (query.updatedSince) conditions.push({ sql: 'changed.at >= ?::timestamptz', params: [new Date(query.updatedSince).toISOString()] });
-    const rows = await this.participants(em, principal, conditions, query.limit + 1);
-    const shown = rows.slice(0, query.limit);
-    return {
-      data: await this.views(em, principal, shown),
-      nextCursor: rows.length > query.limit ? encodeCursor([shown.at(-1)!.ogsc_id]) : null,
-    };
+    const { rows, nextAfter } = await this.participants(em, principal, {
+      groupId: group?.id,
+      status: query.status as EnrollmentStatus | undefined,
+      changedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
+      after,
+      limit: query.limit,
+    });
+    return { data: await this.views(em, principal, rows), nextCursor: nextAfter ? encodeCursor([nextAfter]) : null };
   }
 
   async get(principal: ApiPrincipal, ogscId: string): Promise<ParticipantDetailDto> {
@@ -245,26 +244,30 @@ export class ParticipantsApiService {
 
   /** The participant with this OGSC ID if the client may see them; 404 otherwise, malformed IDs included. */
   async visibleParticipant(em: EntityManager, principal: ApiPrincipal, ogscId: string): Promise<ParticipantRow> {
-    const [row] = looksLikeOgscId(ogscId) ? await this.participants(em, principal, [{ sql: 'p.ogsc_id = ?', params: [ogscId] }], 1) : [];
+    const [row] = looksLikeOgscId(ogscId) ? (await this.participants(em, principal, { ogscId, limit: 1 })).rows : [];
     if (!row) throw new ApiProblem('participant_not_found', `No participant ${ogscId} is visible to this client.`);
     return row;
   }
 
-  /** Visible participants matching `conditions`, by OGSC ID; `changed.at` is the latest change the client can see. */
-  private participants(em: EntityManager, principal: ApiPrincipal, conditions: SqlFragment[], limit: number): Promise<ParticipantRow[]> {
-    const scope = clientGroupsSql(principal);
-    return em.getConnection().execute<ParticipantRow[]>(
-      `select p.id, p.ogsc_id, p.enrollment_method, p.login_id, p.omron_user_id, ${isoUtcSql('p.created_at')} as created_at,
-              ${isoUtcSql('changed.at')} as changed_at
-         from participant p
-         join lateral (
-           select greatest(p.updated_at, max(e.updated_at), (select c.updated_at from omron_connection c where c.omron_user_id = p.omron_user_id)) as at,
-                  count(*) as enrollments
-             from enrollment e where e.participant_id = p.id and ${scope.sql}) changed on changed.enrollments > 0
-        where ${conditions.map((condition) => condition.sql).join(' and ') || 'true'}
-        order by p.ogsc_id limit ?`,
-      [...scope.params, ...conditions.flatMap((condition) => condition.params), limit],
-    );
+  /** Participants enrolled in one of the client's groups, by OGSC ID, through the participant list query. */
+  private async participants(
+    em: EntityManager,
+    principal: ApiPrincipal,
+    criteria: Omit<ParticipantPeopleCriteria, 'groupIds'>,
+  ): Promise<{ rows: ParticipantRow[]; nextAfter: string | null }> {
+    const page = await this.participantList.people(em, { ...criteria, groupIds: principal.allGroups ? null : principal.groupIds });
+    return {
+      rows: page.rows.map((row) => ({
+        id: row.participantId,
+        ogsc_id: row.ogscId,
+        enrollment_method: row.enrollmentMethod,
+        login_id: row.loginId,
+        omron_user_id: row.omronUserId,
+        created_at: row.createdAt,
+        changed_at: row.changedAt,
+      })),
+      nextAfter: page.nextAfter,
+    };
   }
 
   /** The API view of participants: their visible enrollments (by group ID) and their OMRON connection. */

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import type { ChangeFeedPageDto, MeasurementPageDto, ReadingDto } from '../dto/readings.dto.js';
-import { ApiProblem } from '../problems/problem-details.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 import { clientGroupsSql } from './client-groups.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { API_ERROR_CODES } from '../problems/problem-details.js';
+import { API_ERROR_CODES } from '../problems/api-problem.exception.js';
 
 export class FieldProblemDto {
   @ApiProperty({

@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { NextFunction, Request, Response } from 'express';
 import { API_CONTROLLERS, ApiModule } from '../api.module.js';
 import { API_SCOPES } from '../api-scopes.js';
-import { ApiRateLimiter } from '../auth/api-rate-limiter.js';
+import { ApiRateLimiter } from '../auth/api-rate-limiter.service.js';
 import { ApiTokensService } from '../auth/api-tokens.service.js';
 import { GroupsApiService } from '../data/groups-api.service.js';
 import { ParticipantsApiService } from '../data/participants-api.service.js';

@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { sendProblem, toApiProblem } from './problem-details.js';
+import { sendProblem, toApiProblem } from './api-problem.exception.js';
 
 /**
  * The REST API's one error filter: every failure under `/api` leaves as RFC 9457 problem details with a

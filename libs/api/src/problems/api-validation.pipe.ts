@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ApiProblem, type FieldProblem } from './problem-details.js';
+import { ApiProblem, type FieldProblem } from './api-problem.exception.js';
 
 /** `participants[2].internalCustomerId` from class-validator's nested errors. */
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {

@@ -14,7 +14,7 @@ import { barChart } from './bar-chart.js';
 import { ecgChart } from './ecg-chart.js';
 import type { SvgMarkup } from './svg.js';
 import { timeChart, type ChartPoint } from './time-chart.js';
-import { daysBetween } from './time-zone.js';
+import { daysBetween } from '@opendsp/time-zone';
 import { labelFormatter } from './time-axis.js';
 
 export interface ChartContext {

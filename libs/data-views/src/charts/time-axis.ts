@@ -1,4 +1,4 @@
-import { addDays, parseDay, zonedDay, zonedDayStart, zonedInstant } from './time-zone.js';
+import { addDays, parseDay, zonedDay, zonedDayStart, zonedInstant } from '@opendsp/time-zone';
 
 export type ChartLanguage = 'ja' | 'en';
 

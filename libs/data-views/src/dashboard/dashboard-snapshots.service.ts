@@ -2,6 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { ReadingsRepository } from '@opendsp/measurements';
+import { FUNNEL_STAGE_SQL, staleCutoff as staleCutoffAt } from '@opendsp/participants';
 
 /** A group's dashboard figures, with its public ID and name. */
 export interface GroupFigures {
@@ -38,7 +39,8 @@ export const FUNNEL_FIELDS = [
 const REFRESH_LOCK = 0x6f647370_02;
 
 /**
- * The dashboard's per-group figures. `refresh()` recomputes every group's in one statement (an aggregate
+ * The dashboard's per-group figures. "Active" and "stale" are the funnel's `receiving` and `stale` stages
+ * (libs/participants' enrollment-funnel.rules.ts), so a group's funnel page and the dashboard agree. `refresh()` recomputes every group's in one statement (an aggregate
  * over enrollments, the reconnect-needed connections, and the readings received in the last 7 days
  * through each table's BRIN index on `created_at`) and upserts `group_dashboard_snapshot`; pages read
  * those rows, so the dashboard costs the same at 100,000 participants and 10 million readings as at ten.
@@ -64,7 +66,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
     const since = (ms: number) => new Date(now.getTime() - ms).toISOString();
     const day = since(86_400_000);
     const week = since(7 * 86_400_000);
-    const staleCutoff = since(staleAfterDays * 86_400_000);
+    const staleCutoff = staleCutoffAt(staleAfterDays, now.getTime()).toISOString();
     const received = this.readings.receivedSinceSql(week);
     return this.em.fork().transactional(async (em) => {
       const connection = em.getConnection();
@@ -77,15 +79,17 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
       );
       if (!lock.locked) return false;
       await connection.execute(
-        `with funnel as (
+        `with stages as (
+           select e.group_id, e.status, e.first_reading_at, ${FUNNEL_STAGE_SQL} as stage from enrollment e
+         ), funnel as (
            select group_id,
                   count(*) as invited,
                   count(*) filter (where status = 'consented') as consented,
                   count(*) filter (where status = 'consented' and first_reading_at is not null) as first_reading,
-                  count(*) filter (where status = 'consented' and last_reading_at >= ?::timestamptz) as active,
-                  count(*) filter (where status = 'consented' and last_reading_at < ?::timestamptz) as stale,
-                  count(*) filter (where status = 'withdrawn') as withdrawn
-             from enrollment group by group_id
+                  count(*) filter (where stage = 'receiving') as active,
+                  count(*) filter (where stage = 'stale') as stale,
+                  count(*) filter (where stage = 'withdrawn') as withdrawn
+             from stages group by group_id
          ), reconnect as (
            select e.group_id, count(*) as reconnect_needed
              from omron_connection c
@@ -115,7 +119,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
            first_reading = excluded.first_reading, active = excluded.active, stale = excluded.stale,
            reconnect_needed = excluded.reconnect_needed, withdrawn = excluded.withdrawn, readings24h = excluded.readings24h,
            readings7d = excluded.readings7d, stale_after_days = excluded.stale_after_days, computed_at = excluded.computed_at`,
-        [staleCutoff, staleCutoff, day, ...received.params, staleAfterDays, now.toISOString()],
+        [staleCutoff, day, ...received.params, staleAfterDays, now.toISOString()],
         'run',
         context,
       );

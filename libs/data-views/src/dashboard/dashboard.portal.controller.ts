@@ -5,10 +5,11 @@ import { Access, AdminAccount, PortalController, renderPage, roleHas, type Porta
 import { DspConfig } from '@opendsp/config';
 import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { translate } from '@opendsp/i18n';
-import { SyncStatusService } from '@opendsp/sync';
+import { encodeCursor, parseCursor, UUID } from '@opendsp/pagination';
 import { funnelChart } from '../charts/funnel-chart.js';
-import { DataScope } from '../data-scope.js';
-import { participantsQuery, type ParticipantFilters } from '../participants/participant-filters.js';
+import { DataScope } from '../data-scope.service.js';
+import { participantsQuery, type ParticipantFilters } from '../participants/dto/participant-filters.dto.js';
+import { SyncStatusService } from '@opendsp/sync';
 import { DashboardSnapshots, FUNNEL_FIELDS, type FunnelFigures } from './dashboard-snapshots.service.js';
 
 const GROUPS_PER_PAGE = 50;
@@ -67,10 +68,9 @@ export class DashboardPortalController {
     }
     let after: { name: string; id: string } | undefined;
     if (afterParam) {
-      const at = afterParam.lastIndexOf('~');
-      const id = afterParam.slice(at + 1);
-      if (at < 0 || !/^[0-9a-f-]{36}$/.test(id)) throw new BadRequestException();
-      after = { name: afterParam.slice(0, at), id };
+      const parts = parseCursor(afterParam, [/^[\s\S]*$/, UUID]);
+      if (!parts) throw new BadRequestException();
+      after = { name: parts[0], id: parts[1] };
     }
 
     const focus = groupParam ? await this.groups.visibleGroup(em, user, groupParam) : null;
@@ -131,7 +131,7 @@ export class DashboardPortalController {
       })),
       syncPerGroup: perGroupSync !== null,
       nextLink: figures.nextAfter
-        ? `/?${new URLSearchParams({ ...(focus ? { group: focus.groupId } : {}), after: `${figures.nextAfter.name}~${figures.nextAfter.id}` }).toString()}`
+        ? `/?${new URLSearchParams({ ...(focus ? { group: focus.groupId } : {}), after: encodeCursor([figures.nextAfter.name, figures.nextAfter.id]) }).toString()}`
         : null,
       isFirstPage: !after,
     });

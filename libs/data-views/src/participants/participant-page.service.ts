@@ -16,7 +16,7 @@ import {
   weightChart,
   type ChartContext,
 } from '../charts/reading-charts.js';
-import { addDays, parseDay, zonedDay, zonedDayStart } from '../charts/time-zone.js';
+import { addDays, parseDay, zonedDay, zonedDayStart } from '@opendsp/time-zone';
 import { ParticipantRecords } from './participant-records.service.js';
 import { ReadingQueries, type ReadingWindow } from './reading-queries.service.js';
 

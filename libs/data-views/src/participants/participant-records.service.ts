@@ -3,9 +3,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ParticipantDevice } from '@opendsp/measurements';
-import { Enrollment, looksLikeOgscId, Participant } from '@opendsp/participants';
+import { Enrollment, funnelStage, looksLikeOgscId, Participant, staleCutoff } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
-import { DataScope } from '../data-scope.js';
+import { DataScope } from '../data-scope.service.js';
 
 export interface ParticipantRecord {
   participant: Participant;
@@ -65,13 +65,9 @@ export class ParticipantRecords {
     return { connection, connectionEvents, devices };
   }
 
-  /** Marks consented enrollments whose last reading is older than STALE_AFTER_DAYS. */
+  /** Marks the enrollments at the funnel's `stale` stage (consented, had readings, none within STALE_AFTER_DAYS). */
   withStale(enrollments: Enrollment[]): (Enrollment & { stale: boolean })[] {
-    const cutoff = Date.now() - this.config.participants.staleAfterDays * 86_400_000;
-    return enrollments.map((enrollment) =>
-      Object.assign(enrollment, {
-        stale: enrollment.status === 'consented' && enrollment.lastReadingAt !== null && enrollment.lastReadingAt.getTime() < cutoff,
-      }),
-    );
+    const cutoff = staleCutoff(this.config.participants.staleAfterDays);
+    return enrollments.map((enrollment) => Object.assign(enrollment, { stale: funnelStage(enrollment, cutoff) === 'stale' }));
   }
 }

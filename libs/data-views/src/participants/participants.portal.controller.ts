@@ -6,17 +6,10 @@ import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalR
 import { AuditLog } from '@opendsp/audit';
 import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
-import { ENROLLMENT_METHODS, ENROLLMENT_STATUSES } from '@opendsp/participants';
+import { CONNECTION_FILTERS, ENROLLMENT_METHODS, ENROLLMENT_STATUSES, PARTICIPANT_SORTS, READING_FILTERS } from '@opendsp/participants';
+import { DataScope } from '../data-scope.service.js';
 import { SyncStatusService } from '@opendsp/sync';
-import { DataScope } from '../data-scope.js';
-import {
-  CONNECTION_FILTERS,
-  PARTICIPANT_SORTS,
-  parseParticipantFilters,
-  participantsQuery,
-  READING_FILTERS,
-  type ParticipantFilters,
-} from './participant-filters.js';
+import { parseParticipantFilters, participantsQuery, type ParticipantFilters } from './dto/participant-filters.dto.js';
 import { ParticipantList } from './participant-list.service.js';
 import { ParticipantPage } from './participant-page.service.js';
 import { ParticipantRecords } from './participant-records.service.js';

@@ -3,8 +3,8 @@ import type { Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { AuditLog } from '@opendsp/audit';
+import { DataScope } from '../data-scope.service.js';
 import { SyncStatusService } from '@opendsp/sync';
-import { DataScope } from '../data-scope.js';
 
 const ROWS = 100;
 const NOTICES = ['dead_letter_retried'] as const;

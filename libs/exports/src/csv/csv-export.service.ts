@@ -5,10 +5,10 @@ import { ZipArchive } from 'archiver';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { zonedDay } from '@opendsp/time-zone';
 import { CSV_NEWLINE, UTF8_BOM } from './csv-line.js';
 import { downloadPages, headerLine, type DownloadScope } from './reading-rows.js';
 import { ExportAbortedError, writeChunk } from './stream-writes.js';
-import { compactDayIn } from './zoned-dates.js';
 
 /** At most this many participants can be named in one export (more: export the whole group). */
 export const MAX_EXPORT_PARTICIPANTS = 1000;
@@ -150,8 +150,9 @@ export class CsvExportService {
   /** `{groupId}[_{first day}-{last day}]`, days in the environment's time zone. */
   private fileStem(filter: CsvExportFilter): string {
     const zone = this.config.environment.timezone;
-    const from = filter.from ? compactDayIn(filter.from, zone) : '';
-    const to = filter.to ? compactDayIn(new Date(filter.to.getTime() - 1), zone) : '';
+    const compact = (instant: Date) => zonedDay(instant, zone).replaceAll('-', '');
+    const from = filter.from ? compact(filter.from) : '';
+    const to = filter.to ? compact(new Date(filter.to.getTime() - 1)) : '';
     return from || to ? `${filter.groupId}_${from}-${to}` : filter.groupId;
   }
 

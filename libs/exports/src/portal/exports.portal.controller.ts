@@ -7,9 +7,9 @@ import { DspConfig } from '@opendsp/config';
 import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { validateForm, type FieldErrors } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
+import { startOfDayIn } from '@opendsp/time-zone';
 import { CsvExportService, ExportFilterError, type ExportFilterProblem } from '../csv/csv-export.service.js';
 import { ExportAbortedError } from '../csv/stream-writes.js';
-import { startOfDayIn } from '../csv/zoned-dates.js';
 import { DownloadForm } from '../dto/export-forms.dto.js';
 
 const DAY_MS = 24 * 3_600_000;

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { nextRunOf, isValidSchedule } from './cron-schedule.js';
 import { deliveryFileName, deliveryFolder, isValidBaseDir, manifestPath, nextStamp, stampOf } from './delivery-layout.js';
 import { hostKeyFingerprint, normalizeFingerprint } from './host-key.js';
-import { startOfDayIn, compactDayIn } from '../csv/zoned-dates.js';
 
 describe('SFTP delivery rules', () => {
   it('computes host key fingerprints as ssh-keygen prints them, and reads them back however they were pasted', () => {
@@ -50,14 +49,5 @@ describe('SFTP delivery rules', () => {
     for (const good of ['.', 'inbox', '/home/dsp/inbox', 'a/b/c', 'データ']) expect([good, isValidBaseDir(good)]).toEqual([good, true]);
     for (const bad of ['', '../etc', 'a/../../b', 'a\\b', 'in\nbox', 'x'.repeat(501)])
       expect([bad, isValidBaseDir(bad)]).toEqual([bad, false]);
-  });
-
-  it('turns calendar days of a time zone into instants, DST included', () => {
-    expect(startOfDayIn('2026-11-23', 'Asia/Tokyo')).toEqual(new Date('2026-11-22T15:00:00Z'));
-    expect(startOfDayIn('2026-03-08', 'America/New_York')).toEqual(new Date('2026-03-08T05:00:00Z'));
-    expect(startOfDayIn('2026-03-09', 'America/New_York')).toEqual(new Date('2026-03-09T04:00:00Z'));
-    expect(startOfDayIn('2026-02-30', 'UTC')).toBeUndefined();
-    expect(startOfDayIn('yesterday', 'UTC')).toBeUndefined();
-    expect(compactDayIn(new Date('2026-11-22T15:00:00Z'), 'Asia/Tokyo')).toBe('20261123');
   });
 });

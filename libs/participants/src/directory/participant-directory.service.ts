@@ -5,21 +5,19 @@ import type { ProgramGroup } from '@opendsp/groups';
 import type { EnrollmentMethod } from '../participant.entity.js';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
 import { groupById } from '../group-lookup.js';
-import { normaliseLoginId } from '../provisioning/credentials.js';
+import {
+  FUNNEL_STAGE_SQL,
+  FUNNEL_STAGES,
+  GROUP_CONNECTION_SQL,
+  GROUP_CONNECTION_STATES,
+  staleCutoff,
+  type FunnelStage,
+  type GroupConnectionState,
+} from './enrollment-funnel.rules.js';
+import { ParticipantListQuery, type ParticipantListRow } from './participant-list-query.service.js';
 
-/**
- * Where a participant stands in a group's enrollment funnel, derived from the enrollment:
- * `invited` → `link_opened` → `consented` (OGSC ID issued, no data yet) → `receiving` (first reading in,
- * data within STALE_AFTER_DAYS) → `stale` (consented, no data for STALE_AFTER_DAYS); or `withdrawn`.
- */
-export const FUNNEL_STAGES = ['invited', 'link_opened', 'consented', 'receiving', 'stale', 'withdrawn'] as const;
-export type FunnelStage = (typeof FUNNEL_STAGES)[number];
-
-/** A participant's OMRON connection as the group sees it: the token store's state, or none yet, or withdrawn from this group. */
-export const GROUP_CONNECTION_STATES = ['active', 'refreshing', 'reconnect_needed', 'revoked', 'withdrawn', 'not_connected'] as const;
-export type GroupConnectionState = (typeof GROUP_CONNECTION_STATES)[number];
-
-export interface ParticipantRow {
+/** One participant of a group as its participant page shows them. */
+export interface ParticipantDetails {
   enrollmentId: string;
   ogscId: string;
   loginId: string | null;
@@ -30,9 +28,6 @@ export interface ParticipantRow {
   connectionState: GroupConnectionState;
   createdAt: Date;
   consentedAt: Date | null;
-}
-
-export interface ParticipantDetails extends ParticipantRow {
   invitedAt: Date | null;
   linkOpenedAt: Date | null;
   consentedScopes: string | null;
@@ -60,31 +55,11 @@ export interface GroupFunnel {
   total: number;
 }
 
-export interface ParticipantFilter {
-  stage?: FunnelStage;
-  /** Exact OGSC ID, login ID or internal customer ID. */
-  search?: string;
-  /** Keyset cursor from the previous page. */
-  after?: string;
-  limit: number;
-}
-
-// `?` is the "stale before" instant; everything here is derived from the enrollment row alone.
-const STAGE_SQL = `case
-  when e.status = 'withdrawn' then 'withdrawn'
-  when e.status = 'invited' then 'invited'
-  when e.status = 'link_opened' then 'link_opened'
-  when coalesce(e.last_reading_at, e.first_reading_at, e.consented_at) < ? then 'stale'
-  when e.first_reading_at is not null then 'receiving'
-  else 'consented' end`;
-
-const CONNECTION_SQL = `case when e.status = 'withdrawn' then 'withdrawn' when c.id is null then 'not_connected' else c.state end`;
-
 const FROM_SQL = `from enrollment e
   join participant p on p.id = e.participant_id
   left join omron_connection c on c.omron_user_id = p.omron_user_id`;
 
-interface RawRow {
+interface DetailsRow {
   enrollment_id: string;
   ogsc_id: string;
   login_id: string | null;
@@ -97,58 +72,50 @@ interface RawRow {
   consented_at: Date | null;
 }
 
+/** A group page's list: narrowed by funnel stage and an exact search, newest first. */
+export interface ParticipantFilter {
+  stage?: FunnelStage;
+  /** Exact OGSC ID, login ID or internal customer ID. */
+  search?: string;
+  /** Keyset cursor from the previous page. */
+  after?: string;
+  limit: number;
+}
+
 /**
- * Read side of a group's participants for admins: the list (keyset-paginated, filterable by funnel stage),
- * one participant's details, and the funnel and connection-state counts.
+ * Read side of a group's participants for admins: the list (the shared participant list query, filterable by
+ * funnel stage), one participant's details, and the funnel and connection-state counts.
  */
 @Injectable()
 export class ParticipantDirectory {
   constructor(
     private readonly em: EntityManager,
     private readonly config: DspConfig,
+    private readonly list: ParticipantListQuery,
   ) {}
 
   async page(
     groupId: string,
     filter: ParticipantFilter,
-  ): Promise<{ group: ProgramGroup; rows: ParticipantRow[]; nextAfter: string | null }> {
+  ): Promise<{ group: ProgramGroup; rows: ParticipantListRow[]; nextAfter: string | null }> {
     const em = this.em.fork();
     const group = await groupById(em, groupId);
-    const params: unknown[] = [this.staleBefore(), group.id];
-    let where = 'e.group_id = ?';
-    if (filter.stage) {
-      where += ` and (${STAGE_SQL}) = ?`;
-      params.push(this.staleBefore(), filter.stage);
-    }
-    if (filter.search) {
-      where += ' and (p.ogsc_id = ? or p.login_id = ? or e.internal_customer_id = ?)';
-      params.push(filter.search, normaliseLoginId(filter.search), filter.search);
-    }
-    const cursor = parseCursor(filter.after);
-    if (cursor) {
-      where += ' and (e.created_at, e.id) < (?, ?)';
-      params.push(cursor.createdAt, cursor.id);
-    }
-    const rows = await em
-      .getConnection()
-      .execute<RawRow[]>(
-        `select ${ROW_COLUMNS} ${FROM_SQL} where ${where} order by e.created_at desc, e.id desc limit ${filter.limit + 1}`,
-        params,
-      );
-    const shown = rows.slice(0, filter.limit).map(toRow);
-    const last = shown.at(-1);
-    return {
-      group,
-      rows: shown,
-      nextAfter: rows.length > filter.limit && last ? `${last.createdAt.toISOString()}~${last.enrollmentId}` : null,
-    };
+    const page = await this.list.page(em, {
+      groupIds: [group.id],
+      stage: filter.stage,
+      search: filter.search ? { text: filter.search, match: 'exact' } : undefined,
+      sort: 'newest',
+      after: filter.after,
+      limit: filter.limit,
+    });
+    return { group, ...page };
   }
 
   async details(groupId: string, ogscId: string): Promise<{ group: ProgramGroup; participant: ParticipantDetails }> {
     const em = this.em.fork();
     const group = await groupById(em, groupId);
     const [row] = await em.getConnection().execute<
-      (RawRow & {
+      (DetailsRow & {
         invited_at: Date | null;
         link_opened_at: Date | null;
         consented_scopes: string | null;
@@ -163,7 +130,8 @@ export class ParticipantDirectory {
         state_reason: string | null;
       })[]
     >(
-      `select ${ROW_COLUMNS}, e.invited_at, e.link_opened_at, e.consented_scopes, e.withdrawn_at, e.withdrawn_by, e.first_reading_at,
+      `select e.id as enrollment_id, p.ogsc_id, p.login_id, p.enrollment_method, e.internal_customer_id, e.status,
+         ${FUNNEL_STAGE_SQL} as stage, ${GROUP_CONNECTION_SQL} as connection_state, e.created_at, e.consented_at, e.invited_at, e.link_opened_at, e.consented_scopes, e.withdrawn_at, e.withdrawn_by, e.first_reading_at,
          e.last_reading_at, p.must_change_password, p.credentials_expire_at, p.last_sign_in_at, c.state_changed_at, c.state_reason
        ${FROM_SQL} where e.group_id = ? and p.ogsc_id = ?`,
       [this.staleBefore(), group.id, ogscId],
@@ -172,7 +140,16 @@ export class ParticipantDirectory {
     return {
       group,
       participant: {
-        ...toRow(row),
+        enrollmentId: row.enrollment_id,
+        ogscId: row.ogsc_id,
+        loginId: row.login_id,
+        enrollmentMethod: row.enrollment_method,
+        internalCustomerId: row.internal_customer_id,
+        status: row.status,
+        stage: row.stage,
+        connectionState: row.connection_state,
+        createdAt: new Date(row.created_at),
+        consentedAt: row.consented_at ? new Date(row.consented_at) : null,
         invitedAt: row.invited_at,
         linkOpenedAt: row.link_opened_at,
         consentedScopes: row.consented_scopes,
@@ -206,11 +183,11 @@ export class ParticipantDirectory {
       [group.id],
     );
     const stages = await connection.execute<{ stage: FunnelStage; count: string }[]>(
-      `select ${STAGE_SQL} as stage, count(*) as count from enrollment e where e.group_id = ? group by 1`,
+      `select ${FUNNEL_STAGE_SQL} as stage, count(*) as count from enrollment e where e.group_id = ? group by 1`,
       [this.staleBefore(), group.id],
     );
     const states = await connection.execute<{ state: GroupConnectionState; count: string }[]>(
-      `select ${CONNECTION_SQL} as state, count(*) as count ${FROM_SQL} where e.group_id = ? group by 1`,
+      `select ${GROUP_CONNECTION_SQL} as state, count(*) as count ${FROM_SQL} where e.group_id = ? group by 1`,
       [group.id],
     );
     const [invitations] = await connection.execute<{ count: string }[]>(
@@ -247,37 +224,12 @@ export class ParticipantDirectory {
   }
 
   private staleBefore(): Date {
-    return new Date(Date.now() - this.config.participants.staleAfterDays * 86_400_000);
+    return staleCutoff(this.config.participants.staleAfterDays);
   }
-}
-
-const ROW_COLUMNS = `e.id as enrollment_id, p.ogsc_id, p.login_id, p.enrollment_method, e.internal_customer_id, e.status,
-  ${STAGE_SQL} as stage, ${CONNECTION_SQL} as connection_state, e.created_at, e.consented_at`;
-
-function toRow(row: RawRow): ParticipantRow {
-  return {
-    enrollmentId: row.enrollment_id,
-    ogscId: row.ogsc_id,
-    loginId: row.login_id,
-    enrollmentMethod: row.enrollment_method,
-    internalCustomerId: row.internal_customer_id,
-    status: row.status,
-    stage: row.stage,
-    connectionState: row.connection_state,
-    createdAt: new Date(row.created_at),
-    consentedAt: row.consented_at ? new Date(row.consented_at) : null,
-  };
 }
 
 function counts<K extends string>(keys: readonly K[], entries: [K, string][]): Record<K, number> {
   const result = Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
   for (const [key, count] of entries) if (key in result) result[key] = Number(count);
   return result;
-}
-
-function parseCursor(value: string | undefined): { createdAt: Date; id: string } | null {
-  const match = value ? /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)~([0-9a-f-]{36})$/.exec(value) : null;
-  if (!match) return null;
-  const createdAt = new Date(match[1]);
-  return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id: match[2] };
 }

@@ -1,6 +1,6 @@
 import { Injectable, PayloadTooLargeException, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response as ExpressResponse } from 'express';
-import { MAX_PROVISION_CSV_BYTES } from '../provisioning/provisioning-csv.js';
+import { MAX_PROVISION_CSV_BYTES } from '../provisioning/provisioning-csv.parser.js';
 
 /** The whole multipart request may be this large (the file plus the form's other fields and framing). */
 const MAX_REQUEST_BYTES = MAX_PROVISION_CSV_BYTES + 64 * 1024;

@@ -5,12 +5,8 @@ import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalR
 import { DspConfig } from '@opendsp/config';
 import { translate, validateForm } from '@opendsp/i18n';
 import { ConsentLinks } from '../consent-links/consent-links.service.js';
-import {
-  FUNNEL_STAGES,
-  GROUP_CONNECTION_STATES,
-  ParticipantDirectory,
-  type FunnelStage,
-} from '../directory/participant-directory.service.js';
+import { FUNNEL_STAGES, GROUP_CONNECTION_STATES, type FunnelStage } from '../directory/enrollment-funnel.rules.js';
+import { ParticipantDirectory } from '../directory/participant-directory.service.js';
 import { InternalCustomerIds } from '../directory/internal-customer-ids.service.js';
 import { groupById } from '../group-lookup.js';
 import { CredentialSheets, type OpenedSheet } from '../provisioning/credential-sheets.service.js';
@@ -21,7 +17,7 @@ import {
   parseProvisioningCsv,
   PROVISIONING_CSV_COLUMN,
   type LineProblem,
-} from '../provisioning/provisioning-csv.js';
+} from '../provisioning/provisioning-csv.parser.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { CsvUploadRequest } from './csv-upload.middleware.js';
 import { MAX_FORM_ACCOUNTS, ProvisionForm } from './dto/participant-forms.dto.js';

@@ -10,7 +10,7 @@ import { groupById, lockGroup } from '../group-lookup.js';
 import { Participant } from '../participant.entity.js';
 import { CredentialSheets, type ProvisionedCredential } from './credential-sheets.service.js';
 import { generateLoginId, generatePassword } from './credentials.js';
-import { MAX_PROVISION_ROWS, rowProblems, type LineProblem, type ProvisionRow } from './provisioning-csv.js';
+import { MAX_PROVISION_ROWS, rowProblems, type LineProblem, type ProvisionRow } from './provisioning-csv.parser.js';
 
 export type { ProvisionedCredential } from './credential-sheets.service.js';
 

@@ -1,16 +1,16 @@
-import { ENROLLMENT_METHODS, ENROLLMENT_STATUSES, type EnrollmentMethod, type EnrollmentStatus } from '@opendsp/participants';
-import { CONNECTION_STATES, type ConnectionState } from '@opendsp/tokens';
-
-export const PARTICIPANT_SORTS = ['newest', 'last_reading', 'quiet', 'ogsc_id'] as const;
-export type ParticipantSort = (typeof PARTICIPANT_SORTS)[number];
-
-/** Last-reading filters: within 24 h / 7 days / STALE_AFTER_DAYS (`recent`), older (`stale`), `never`, or `any`. */
-export const READING_FILTERS = ['24h', '7d', 'recent', 'stale', 'never', 'any'] as const;
-export type ReadingFilter = (typeof READING_FILTERS)[number];
-
-/** OMRON connection states, and `none` for participants who have not connected an OMRON account. */
-export const CONNECTION_FILTERS = [...CONNECTION_STATES, 'none'] as const;
-export type ConnectionFilter = ConnectionState | 'none';
+import {
+  CONNECTION_FILTERS,
+  ENROLLMENT_METHODS,
+  ENROLLMENT_STATUSES,
+  PARTICIPANT_SORTS,
+  parseParticipantCursor,
+  READING_FILTERS,
+  type ConnectionFilter,
+  type EnrollmentMethod,
+  type EnrollmentStatus,
+  type ParticipantSort,
+  type ReadingFilter,
+} from '@opendsp/participants';
 
 export interface ParticipantFilters {
   /** OGSC ID, internal customer ID or login ID: exact, or a prefix of at least 3 characters. */
@@ -77,7 +77,7 @@ export function parseParticipantFilters(
     filters.sort = raw.sort;
   }
   if (raw.after) {
-    if (!parseCursor(filters.sort, raw.after)) return { ok: false, field: 'after' };
+    if (!parseParticipantCursor(filters.sort, raw.after)) return { ok: false, field: 'after' };
     filters.after = raw.after;
   }
   return { ok: true, filters };
@@ -92,20 +92,4 @@ export function participantsQuery(filters: Partial<ParticipantFilters>): string 
   }
   const query = params.toString();
   return query ? `?${query}` : '';
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const INSTANT = /^(-infinity|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)$/;
-
-/** A cursor is `<sort value>~<enrollment id>`; the value is an instant with microseconds (or `-infinity`), or an OGSC ID. */
-export function parseCursor(sort: ParticipantSort, cursor: string): { value: string; id: string } | null {
-  const at = cursor.lastIndexOf('~');
-  if (at < 0) return null;
-  const value = cursor.slice(0, at);
-  const id = cursor.slice(at + 1);
-  if (!UUID.test(id)) return null;
-  if (sort === 'ogsc_id') return /^OG-[0-9A-Z]{24}$/.test(value) ? { value, id } : null;
-  if (!INSTANT.test(value) || (value !== '-infinity' && Number.isNaN(Date.parse(value)))) return null;
-  if (sort === 'newest' && value === '-infinity') return null;
-  return { value, id };
 }

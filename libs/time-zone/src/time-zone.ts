@@ -1,7 +1,9 @@
 /**
  * Calendar arithmetic in a named time zone (the environment's, from DspConfig) with nothing but Intl:
- * which day an instant falls on there, and which instant a day starts at. Formatters are cached, since
- * building an Intl.DateTimeFormat costs about ten times as much as using one.
+ * which day an instant falls on there, which instant a day starts at, the zone's offset. The portal's charts
+ * and periods, the audit log's and the exports' day filters, the exports' file names and the sandbox's
+ * reading times all use it. Formatters are cached, since building an Intl.DateTimeFormat costs about ten
+ * times as much as using one.
  */
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -56,13 +58,26 @@ export function parseDay(value: string): [number, number, number] | null {
   return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? [year, month, day] : null;
 }
 
-/** The instant a wall-clock time happens in a zone (the later one when clocks go back, the shifted one when they skip). */
-export function zonedInstant(year: number, month: number, day: number, hour: number, timeZone: string): Date {
-  const wall = Date.UTC(year, month - 1, day, hour);
+/** The zone's offset from UTC at an instant, in seconds east of UTC (32400 for Asia/Tokyo), daylight saving included. */
+export function zoneOffsetSeconds(instant: Date, timeZone: string): number {
+  return offsetAt(instant, timeZone) / 1000;
+}
+
+/**
+ * The instant a zone's clocks show a wall-clock time, given as the UTC instant with the same fields (the
+ * later one when clocks go back, the shifted one when they skip).
+ */
+export function wallClockInstant(wallClock: Date, timeZone: string): Date {
+  const wall = wallClock.getTime();
   // Two rounds settle on the offset in force at the result, also across a DST change.
   let instant = wall - offsetAt(new Date(wall), timeZone);
   instant = wall - offsetAt(new Date(instant), timeZone);
   return new Date(instant);
+}
+
+/** The instant an hour of a day happens in a zone (see `wallClockInstant`). */
+export function zonedInstant(year: number, month: number, day: number, hour: number, timeZone: string): Date {
+  return wallClockInstant(new Date(Date.UTC(year, month - 1, day, hour)), timeZone);
 }
 
 /** The day (`YYYY-MM-DD`) an instant falls on in a zone. */
@@ -76,6 +91,11 @@ export function zonedDayStart(day: string, timeZone: string): Date {
   const parsed = parseDay(day);
   if (!parsed) throw new RangeError(`not a day: ${day}`);
   return zonedInstant(parsed[0], parsed[1], parsed[2], 0, timeZone);
+}
+
+/** The instant a `YYYY-MM-DD` day typed into a form starts in a zone, or undefined when it is not a real day. */
+export function startOfDayIn(day: string, timeZone: string): Date | undefined {
+  return parseDay(day) ? zonedDayStart(day, timeZone) : undefined;
 }
 
 /** `day` moved by `days` calendar days (`2026-03-01` − 1 → `2026-02-28`). */

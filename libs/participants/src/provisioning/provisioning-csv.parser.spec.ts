@@ -1,4 +1,4 @@
-import { MAX_PROVISION_ROWS, parseProvisioningCsv, rowProblems } from './provisioning-csv.js';
+import { MAX_PROVISION_ROWS, parseProvisioningCsv, rowProblems } from './provisioning-csv.parser.js';
 
 describe(parseProvisioningCsv.name, () => {
   it('reads the header and one participant per line, with or without a customer ID', () => {
