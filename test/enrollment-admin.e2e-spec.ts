@@ -511,6 +511,9 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         expect(page.text).toContain(`data-copy-target="consent-url-${index}"`);
       }
       expect(page.text).toContain(html(`/groups/${groupA}/consent-link/qr.png?redirect_url=https%3A%2F%2Fclinic-a.example%2Fwelcome`));
+      // The enrollment panel beside it: counts, and the group's participant pages.
+      expect(page.text).toContain('id="connection-counts"');
+      expect(page.text).toContain(`href="/groups/${groupA}/participants/new"`);
 
       // A group without redirect URLs offers the platform's result page as the destination.
       const bare = await createGroup('Bare group');

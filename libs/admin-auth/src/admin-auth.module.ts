@@ -2,6 +2,7 @@ import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from 
 import { APP_GUARD } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DspConfig } from '@opendsp/config';
+import { ViewsFolder } from '@opendsp/views';
 import { AccessGuard } from './access.guard.js';
 import { AccountPortalController } from './account.portal.controller.js';
 import { AdminAccount } from './admin-account.entity.js';
@@ -23,6 +24,7 @@ import { SessionsService } from './sessions.service.js';
  * Admins, sessions, sign-in and the portal's access rules. Needs AuditModule, MailModule and CryptoModule.
  * Guards run in order: CSRF first (a forged request is refused before anything else), then access.
  */
+@ViewsFolder(import.meta.url)
 @Module({
   imports: [MikroOrmModule.forFeature([AdminAccount, AdminSession, AdminToken, LoginThrottle])],
   controllers: [AuthPortalController, AccountPortalController],

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant, ParticipantsModule } from '@opendsp/participants';
+import { ViewsFolder } from '@opendsp/views';
 import { ApiAuthGuard } from './auth/api-auth.guard.js';
 import { ApiRateLimiter } from './auth/api-rate-limiter.js';
 import { ApiTokensService } from './auth/api-tokens.service.js';
@@ -28,6 +29,7 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
  * roles. Provisioning, internal customer IDs and the sync ledger come through ports (see `integrations/`)
  * so the enrollment and sync rooms can plug in their services.
  */
+@ViewsFolder(import.meta.url)
 @Module({
   imports: [
     MikroOrmModule.forFeature([...API_ENTITIES, ProgramGroup, GroupRedirectUrl, Participant, Enrollment]),

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
 import { GroupsModule } from '@opendsp/groups';
+import { ViewsFolder } from '@opendsp/views';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
 import { DashboardPortalController } from './dashboard/dashboard.portal.controller.js';
 import { DataScope } from './data-scope.js';
@@ -23,6 +24,7 @@ export interface DataViewsOptions {
  * The portal's data views: the dashboard (portal home), the participant list, a participant's page with
  * charts, and the sync page. Served by web processes (imported by the portal module).
  */
+@ViewsFolder(import.meta.url)
 @Module({})
 export class DataViewsModule {
   static register(options: DataViewsOptions = {}): DynamicModule {

@@ -4,6 +4,7 @@ import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, t
 import { DspConfig } from '@opendsp/config';
 import { validateForm } from '@opendsp/i18n';
 import { GroupForm, RedirectUrlForm } from './dto/group-forms.dto.js';
+import { GroupPagePanels } from './group-page-panels.js';
 import { GroupsService, platformResultUrl, type GroupStatus } from './groups.service.js';
 
 /** OMRON's data types in the consent screen's order; temperature and oxygen are offered in Europe only (Partner API spec). */
@@ -27,6 +28,7 @@ const STATUSES: GroupStatus[] = ['active', 'archived', 'all'];
 export class GroupsPortalController {
   constructor(
     private readonly groups: GroupsService,
+    private readonly panels: GroupPagePanels,
     private readonly config: DspConfig,
   ) {}
 
@@ -198,6 +200,7 @@ export class GroupsPortalController {
       admins,
       platformResultUrl: platformResultUrl(this.config),
       httpLocalAllowed: this.config.nodeEnv === 'development',
+      panels: await this.panels.load(group),
     };
   }
 }

@@ -96,7 +96,7 @@ export class DashboardPortalController {
     const label = (field: string) => translate(lang, `funnel.${field}`);
     const total: FunnelFigures = figures.total;
 
-    renderPage(res, 'home', {
+    renderPage(res, 'data/dashboard', {
       title: 'dashboard.title',
       activeGroups,
       admins,
