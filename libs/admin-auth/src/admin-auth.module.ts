@@ -1,5 +1,5 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DspConfig } from '@opendsp/config';
 import { ViewsFolder } from '@opendsp/views';
@@ -14,6 +14,7 @@ import { AuthService } from './auth.service.js';
 import { AuthPortalController } from './auth.portal.controller.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfTokens } from './csrf.js';
+import { InvalidFormInterceptor } from './invalid-form.interceptor.js';
 import { LoginThrottle } from './login-throttle.entity.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PortalCookies } from './portal-cookies.js';
@@ -39,6 +40,7 @@ import { SessionsService } from './sessions.service.js';
     { provide: CsrfTokens, inject: [DspConfig], useFactory: (config: DspConfig) => new CsrfTokens(config) },
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: InvalidFormInterceptor },
   ],
   exports: [AdminAccountsService, SessionsService, PortalCookies],
 })

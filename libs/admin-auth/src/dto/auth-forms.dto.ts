@@ -1,10 +1,11 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { trimmed } from '@opendsp/i18n';
+import { PortalForm } from '../portal-form.js';
 
 const asString = ({ value }: { value: unknown }): string => (typeof value === 'string' ? value : '');
 
-export class SignInForm {
+export class SignInForm extends PortalForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
@@ -16,14 +17,14 @@ export class SignInForm {
   password!: string;
 }
 
-export class SecondFactorForm {
+export class SecondFactorForm extends PortalForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   @MaxLength(20, { message: 'form.too_long' })
   code!: string;
 }
 
-export class NewPasswordForm {
+export class NewPasswordForm extends PortalForm {
   @Transform(asString)
   @IsNotEmpty({ message: 'form.required' })
   password!: string;
@@ -39,19 +40,19 @@ export class ChangePasswordForm extends NewPasswordForm {
   current!: string;
 }
 
-export class ResetRequestForm {
+export class ResetRequestForm extends PortalForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
   loginId!: string;
 }
 
-export class LanguageForm {
+export class LanguageForm extends PortalForm {
   @IsIn(['ja', 'en'], { message: 'form.invalid' })
   lang!: 'ja' | 'en';
 }
 
-export class EnableTotpForm {
+export class EnableTotpForm extends PortalForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   secret!: string;
@@ -73,7 +74,7 @@ export class EnableTotpForm {
   code!: string;
 }
 
-export class DisableTotpForm {
+export class DisableTotpForm extends PortalForm {
   @Transform(asString)
   @IsNotEmpty({ message: 'form.required' })
   current!: string;

@@ -1,5 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
+import { InvalidRequestException } from '@opendsp/i18n';
+import { validationProblems } from './validation-problems.js';
 
 /**
  * The API's stable error codes. Clients branch on `code`; the human-readable `title` and `detail` may be
@@ -86,6 +88,7 @@ export class ApiProblem extends HttpException {
 /** Maps whatever was thrown to the API's problem: ours as they are, Nest's and Express's by status. */
 export function toApiProblem(exception: unknown): ApiProblem {
   if (exception instanceof ApiProblem) return exception;
+  if (exception instanceof InvalidRequestException) return ApiProblem.validation(validationProblems(exception.problems));
   // Nest wraps what Express and body-parser raise (malformed JSON, a bad %-escape, too large) in an HttpException.
   const cause = exception instanceof HttpException ? exception.cause : undefined;
   if (cause instanceof URIError) {
