@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GroupsModule } from '@opendsp/groups';
 import { ViewsFolder } from '@opendsp/views';
+import { CsvDownloads } from './csv/csv-downloads.service.js';
 import { ExportsModule } from './exports.module.js';
 import { ExportsPortalController } from './portal/exports.portal.controller.js';
 import { SftpDestinationsPortalController } from './portal/sftp-destinations.portal.controller.js';
@@ -10,5 +11,6 @@ import { SftpDestinationsPortalController } from './portal/sftp-destinations.por
 @Module({
   imports: [ExportsModule, GroupsModule],
   controllers: [ExportsPortalController, SftpDestinationsPortalController],
+  providers: [CsvDownloads],
 })
 export class ExportsPortalModule {}

@@ -14,6 +14,7 @@ import {
   ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
+import { PortalForm } from '@opendsp/admin-auth';
 import { HOST_PATTERN } from '@opendsp/config';
 import { trimmed } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
@@ -45,7 +46,7 @@ function Satisfies(test: (value: string) => boolean, validationOptions: Validati
 }
 
 /** The download form: a group, optionally some participants, kinds, a range of days and the BOM option. */
-export class DownloadForm {
+export class DownloadForm extends PortalForm {
   @Transform(trimmed)
   @Matches(/^[0-9A-Z]{12}$/, { message: 'exports.group_required' })
   groupId!: string;
@@ -85,7 +86,7 @@ export class DownloadForm {
 }
 
 /** An SFTP destination. Secret fields left blank when editing keep the stored secret. */
-export class SftpDestinationForm {
+export class SftpDestinationForm extends PortalForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
