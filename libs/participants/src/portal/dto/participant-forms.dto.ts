@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PortalForm } from '@opendsp/admin-auth';
 import { LANGUAGES, type Language } from '@opendsp/config';
 import { trimmed } from '@opendsp/i18n';
 
@@ -7,7 +8,7 @@ import { trimmed } from '@opendsp/i18n';
 export const MAX_FORM_ACCOUNTS = 100;
 
 /** Create participants from the form: one with an optional customer ID, or several without. */
-export class ProvisionForm {
+export class ProvisionForm extends PortalForm {
   @Transform(trimmed)
   @MaxLength(100, { message: 'participants.customer_id_too_long' })
   internalCustomerId: string = '';
@@ -21,8 +22,14 @@ export class ProvisionForm {
   count: number = 1;
 }
 
+/** A participant's internal customer ID; InternalCustomerIds checks and normalises it (its rule, its messages). */
+export class CustomerIdForm extends PortalForm {
+  @Allow()
+  internalCustomerId: unknown = '';
+}
+
 /** Which consent link: a redirect URL of the group (default: its default one) and optional custom_params. */
-export class ConsentLinkQuery {
+export class ConsentLinkQuery extends PortalForm {
   @Transform(trimmed)
   @MaxLength(2000, { message: 'form.too_long' })
   @IsString()
