@@ -1,18 +1,8 @@
 import { SetMetadata } from '@nestjs/common';
-import { Allow } from 'class-validator';
 import type { FieldErrors } from '@opendsp/i18n';
 import type { PortalRequest } from './portal-request.js';
 
 export const INVALID_FORM_PAGE = 'opendsp:invalid-form-page';
-
-/**
- * The base of a portal form's DTO: besides its own fields a form carries only its CSRF token, which the CSRF
- * guard has checked before the body is validated.
- */
-export class PortalForm {
-  @Allow()
-  _csrf?: string;
-}
 
 /** The form as submitted (the body before validation, so the page shows what was typed) and each field's message key. */
 export interface SubmittedForm {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
-import { GroupsService } from '@opendsp/groups';
+import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import type { SyncScope } from './sync/sync-status.js';
 
 /**
@@ -11,9 +11,29 @@ import type { SyncScope } from './sync/sync-status.js';
  */
 @Injectable()
 export class DataScope {
-  constructor(private readonly groups: GroupsService) {}
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly em: EntityManager,
+  ) {}
 
   async of(em: EntityManager, user: PortalUser): Promise<SyncScope> {
     return { groupIds: user.role === 'group-admin' ? await this.groups.groupIdsOf(em, user.id) : null };
+  }
+
+  /** The group filter's choices: the user's groups (a partner admin: up to 500 by name), plus the chosen one (404 if not theirs). */
+  async groupChoices(user: PortalUser, chosen: string | undefined): Promise<{ value: string; label: string; selected: boolean }[]> {
+    const em = this.em.fork();
+    const { groupIds } = await this.of(em, user);
+    const groups = await em.find(ProgramGroup, groupIds === null ? {} : { id: { $in: groupIds } }, {
+      orderBy: { displayName: 'asc' },
+      limit: 500,
+    });
+    if (chosen && !groups.some((group) => group.groupId === chosen)) groups.unshift(await this.groups.visibleGroup(em, user, chosen));
+    return groups.map((group) => ({ value: group.groupId, label: group.displayName, selected: group.groupId === chosen }));
+  }
+
+  /** The user's scope, read outside any transaction. */
+  ofUser(user: PortalUser): Promise<SyncScope> {
+    return this.of(this.em.fork(), user);
   }
 }

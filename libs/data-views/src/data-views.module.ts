@@ -9,6 +9,7 @@ import { ParticipantPage } from './participants/participant-page.service.js';
 import { ParticipantRecords } from './participants/participant-records.service.js';
 import { ParticipantsPortalController } from './participants/participants.portal.controller.js';
 import { ReadingQueries } from './participants/reading-queries.service.js';
+import { SyncRequests } from './sync/sync-requests.service.js';
 import { SYNC_STATUS, SyncStatusNotAvailable, type SyncStatusReader } from './sync/sync-status.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
 import { MeasurementsModule } from '@opendsp/measurements';
@@ -38,6 +39,7 @@ export class DataViewsModule {
         ParticipantRecords,
         ReadingQueries,
         ParticipantPage,
+        SyncRequests,
         options.syncStatus
           ? { provide: SYNC_STATUS, useExisting: options.syncStatus }
           : { provide: SYNC_STATUS, useClass: SyncStatusNotAvailable },

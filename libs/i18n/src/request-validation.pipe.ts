@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
 import type { FieldErrors } from './form-validation.js';
 
 /**
@@ -19,13 +20,27 @@ export class InvalidRequestException extends BadRequestException {
 }
 
 /**
+ * The base of a DTO that a browser form posts. Fields it does not declare (the CSRF token, a button's name)
+ * are dropped rather than refused, as a page is not an API request; a mistake re-renders the page with field
+ * errors (`@OnInvalidForm` in admin-auth).
+ */
+export abstract class BrowserForm {}
+
+/** Refuses unknown fields, except in a BrowserForm, which drops them. */
+class RequestValidationPipe extends ValidationPipe {
+  protected override validate(object: object, options?: ValidatorOptions): ReturnType<ValidationPipe['validate']> {
+    return super.validate(object, object instanceof BrowserForm ? { ...options, forbidNonWhitelisted: false } : options);
+  }
+}
+
+/**
  * The platform's one ValidationPipe, registered globally by the app. Values are converted to their declared
  * types, a DTO's defaults stand in for fields a request leaves out (an unticked checkbox), unknown fields are
- * refused (a typo such as `sinse` must not silently mean "from the start"; portal forms declare their CSRF
- * token), and each field reports its first problem.
+ * refused (a typo such as `sinse` must not silently mean "from the start"; a BrowserForm drops them), and
+ * each field reports its first problem.
  */
 export function requestValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,11 +1,10 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { trimmed } from '@opendsp/i18n';
-import { PortalForm } from '../portal-form.js';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 
 const asString = ({ value }: { value: unknown }): string => (typeof value === 'string' ? value : '');
 
-export class SignInForm extends PortalForm {
+export class SignInForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
@@ -17,14 +16,14 @@ export class SignInForm extends PortalForm {
   password!: string;
 }
 
-export class SecondFactorForm extends PortalForm {
+export class SecondFactorForm extends BrowserForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   @MaxLength(20, { message: 'form.too_long' })
   code!: string;
 }
 
-export class NewPasswordForm extends PortalForm {
+export class NewPasswordForm extends BrowserForm {
   @Transform(asString)
   @IsNotEmpty({ message: 'form.required' })
   password!: string;
@@ -40,19 +39,19 @@ export class ChangePasswordForm extends NewPasswordForm {
   current!: string;
 }
 
-export class ResetRequestForm extends PortalForm {
+export class ResetRequestForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
   loginId!: string;
 }
 
-export class LanguageForm extends PortalForm {
+export class LanguageForm extends BrowserForm {
   @IsIn(['ja', 'en'], { message: 'form.invalid' })
   lang!: 'ja' | 'en';
 }
 
-export class EnableTotpForm extends PortalForm {
+export class EnableTotpForm extends BrowserForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   secret!: string;
@@ -74,7 +73,7 @@ export class EnableTotpForm extends PortalForm {
   code!: string;
 }
 
-export class DisableTotpForm extends PortalForm {
+export class DisableTotpForm extends BrowserForm {
   @Transform(asString)
   @IsNotEmpty({ message: 'form.required' })
   current!: string;
