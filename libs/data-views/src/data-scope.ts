@@ -32,6 +32,21 @@ export class DataScope {
     return groups.map((group) => ({ value: group.groupId, label: group.displayName, selected: group.groupId === chosen }));
   }
 
+  /** A group the user may see (404 otherwise). */
+  visibleGroup(user: PortalUser, groupId: string): Promise<ProgramGroup> {
+    return this.groups.visibleGroup(this.em.fork(), user, groupId);
+  }
+
+  /** How many of the scope's groups are active, and the first 500 of them by name. */
+  async activeGroups(scope: SyncScope): Promise<{ count: number; first: ProgramGroup[] }> {
+    const where = scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null };
+    const [count, first] = await Promise.all([
+      this.em.fork().count(ProgramGroup, where),
+      this.em.fork().find(ProgramGroup, where, { orderBy: { displayName: 'asc' }, limit: 500 }),
+    ]);
+    return { count, first };
+  }
+
   /** The user's scope, read outside any transaction. */
   ofUser(user: PortalUser): Promise<SyncScope> {
     return this.of(this.em.fork(), user);

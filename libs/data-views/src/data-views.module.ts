@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
+import { AdminAuthModule } from '@opendsp/admin-auth';
 import { GroupsModule } from '@opendsp/groups';
 import { ViewsFolder } from '@opendsp/views';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
@@ -31,7 +32,7 @@ export class DataViewsModule {
   static register(options: DataViewsOptions = {}): DynamicModule {
     return {
       module: DataViewsModule,
-      imports: [GroupsModule, DashboardSnapshotsModule, MeasurementsModule, ...(options.imports ?? [])],
+      imports: [AdminAuthModule, GroupsModule, DashboardSnapshotsModule, MeasurementsModule, ...(options.imports ?? [])],
       controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
       providers: [
         DataScope,
