@@ -236,9 +236,8 @@ export class ParticipantsPortalController {
     @Param('groupId') groupId: string,
     @Param('ogscId') ogscId: string,
   ): Promise<void> {
-    const { participant } = await this.directory.details(groupId, ogscId);
     const user = req.portal.user!;
-    await this.withdrawals.withdraw(participant.enrollmentId, { kind: 'admin', adminId: user.id, login: user.loginId, ip: req.portal.ip });
+    await this.withdrawals.withdrawFromGroup(groupId, ogscId, { kind: 'admin', adminId: user.id, login: user.loginId, ip: req.portal.ip });
     redirectTo(res, `/groups/${groupId}/participants/${ogscId}?notice=withdrawn`);
   }
 
