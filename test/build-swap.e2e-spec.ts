@@ -39,7 +39,7 @@ describe('CLI commands beside a running platform (scripts/build.mjs)', () => {
     try {
       await waitForOk(`${baseUrl}/health/ready`, platform);
       // A changed source makes the next CLI command build again.
-      await appendFile(join(install.dir, 'apps/dsp/src/views/auth/login.hbs'), '\n');
+      await appendFile(join(install.dir, 'libs/admin-auth/src/views/auth/login.hbs'), '\n');
 
       const migrate = run('npm run migrate', install.dir, env);
       let migrateDone = false;
@@ -59,7 +59,7 @@ describe('CLI commands beside a running platform (scripts/build.mjs)', () => {
       const secondBuild = await readlink(join(install.dir, 'dist'));
       expect(secondBuild).not.toBe(firstBuild);
       // The running platform's own build stays on disk.
-      await expect(stat(join(install.dir, firstBuild, 'apps/dsp/src/views/auth/login.hbs'))).resolves.toBeTruthy();
+      await expect(stat(join(install.dir, firstBuild, 'libs/admin-auth/src/views/auth/login.hbs'))).resolves.toBeTruthy();
 
       const again = run('npm run build', install.dir, env);
       expect(await again.exit).toBe(0);

@@ -511,6 +511,9 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         expect(page.text).toContain(`data-copy-target="consent-url-${index}"`);
       }
       expect(page.text).toContain(html(`/groups/${groupA}/consent-link/qr.png?redirect_url=https%3A%2F%2Fclinic-a.example%2Fwelcome`));
+      // The enrollment panel beside it: counts, and the group's participant pages.
+      expect(page.text).toContain('id="connection-counts"');
+      expect(page.text).toContain(`href="/groups/${groupA}/participants/new"`);
 
       // A group without redirect URLs offers the platform's result page as the destination.
       const bare = await createGroup('Bare group');
@@ -615,6 +618,13 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
       const bad = await invite('not-an-address');
       expect([bad.status, bad.text.includes('not-an-address is not an e-mail address.')]).toEqual([422, true]);
       expect((await invite('')).status).toBe(422);
+      // A form the DTO refuses comes back with what was typed and the field's message.
+      const tooLong = await invite(`${'x'.repeat(20_001)}@example.test`);
+      expect([tooLong.status, tooLong.text.includes('id="recipients-error"'), tooLong.text.includes('x'.repeat(20_001))]).toEqual([
+        422,
+        true,
+        true,
+      ]);
 
       const events = await sql<{ detail: Record<string, unknown> }>(
         `select detail from audit_event where action = 'participants.invitations_sent' order by id`,

@@ -116,6 +116,8 @@ describe('groups, redirect URLs, admins and the audit log in the portal', () => 
       const refused = await add(url);
       expect([url, refused.status]).toEqual([url, 422]);
       expect(refused.text).toContain(message);
+      // The re-rendered page keeps the panels other rooms add to it.
+      expect(refused.text).toContain('id="consent-links"');
     }
     expect((await add('https://clinic.example/welcome')).status).toBe(303);
     expect((await add('https://clinic.example/welcome')).text).toContain('registered already');

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConfigModule, DspConfig } from '@opendsp/config';
 import { sourceAllowed } from '@opendsp/web-security';
@@ -10,6 +11,7 @@ import { DashboardSnapshotsModule } from '@opendsp/data-views';
 import { DspDatabaseModule } from '@opendsp/database';
 import { ExportsModule } from '@opendsp/exports';
 import { HealthModule } from '@opendsp/health';
+import { requestValidationPipe } from '@opendsp/i18n';
 import { loggingModule } from '@opendsp/logging';
 import { MailModule } from '@opendsp/mail';
 import { MeasurementsModule } from '@opendsp/measurements';
@@ -50,6 +52,8 @@ export class DspModule {
         ...(servesWeb ? [config.environment.dataTransferMethods.includes('api') ? ApiModule : ApiDisabledModule] : []),
         ...(runsWork ? [ScheduleModule.forRoot()] : []),
       ],
+      // One ValidationPipe for every DTO: the API turns its failures into problem details, portal pages into field errors.
+      providers: [{ provide: APP_PIPE, useFactory: requestValidationPipe }],
     };
   }
 }

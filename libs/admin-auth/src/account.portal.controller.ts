@@ -2,10 +2,10 @@ import { Body, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import QRCode from 'qrcode';
 import { DspConfig } from '@opendsp/config';
-import { validateForm } from '@opendsp/i18n';
 import { Access, PortalController } from './access.decorator.js';
 import { AdminAccountsService } from './admin-accounts.service.js';
 import { ChangePasswordForm, DisableTotpForm, EnableTotpForm } from './dto/auth-forms.dto.js';
+import { OnInvalidForm } from './portal-form.js';
 import { noticeKey, redirectTo, renderPage } from './portal-pages.js';
 import { actorOf, type PortalRequest } from './portal-request.js';
 import { newTotpSecret, totpUri } from './totp.js';
@@ -26,19 +26,17 @@ export class AccountPortalController {
 
   @Post('password')
   @Access('account.manage-own')
-  async changePassword(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(ChangePasswordForm, body);
+  @OnInvalidForm('account/account', (controller: AccountPortalController, req, form) => controller.view(req, { errors: form.errors }))
+  async changePassword(@Req() req: PortalRequest, @Res() res: Response, @Body() form: ChangePasswordForm): Promise<void> {
     const user = req.portal.user!;
-    const outcome = form.ok
-      ? await this.accounts.changePassword(
-          user.id,
-          form.value.current,
-          form.value.password,
-          form.value.confirmation,
-          actorOf(req),
-          req.portal.sessionTokenHash!,
-        )
-      : form;
+    const outcome = await this.accounts.changePassword(
+      user.id,
+      form.current,
+      form.password,
+      form.confirmation,
+      actorOf(req),
+      req.portal.sessionTokenHash!,
+    );
     if (!outcome.ok) return renderPage(res, 'account/account', await this.view(req, { errors: outcome.errors }), 422);
     redirectTo(res, '/account?notice=saved');
   }
@@ -51,16 +49,17 @@ export class AccountPortalController {
 
   @Post('totp')
   @Access('account.manage-own')
-  async enableTotp(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(EnableTotpForm, body);
-    const outcome = form.ok
-      ? await this.accounts.enableTotp(req.portal.user!.id, form.value.secret, form.value.code, actorOf(req), {
-          current: form.value.current,
-          currentCode: form.value.currentCode,
-        })
-      : form;
+  @OnInvalidForm('account/totp', async (controller: AccountPortalController, req, form) => ({
+    ...(await controller.totpView(req, newTotpSecret())),
+    errors: form.errors,
+  }))
+  async enableTotp(@Req() req: PortalRequest, @Res() res: Response, @Body() form: EnableTotpForm): Promise<void> {
+    const outcome = await this.accounts.enableTotp(req.portal.user!.id, form.secret, form.code, actorOf(req), {
+      current: form.current,
+      currentCode: form.currentCode,
+    });
     if (!outcome.ok) {
-      const secret = form.ok && /^[A-Z2-7]{32}$/.test(form.value.secret) ? form.value.secret : newTotpSecret();
+      const secret = /^[A-Z2-7]{32}$/.test(form.secret) ? form.secret : newTotpSecret();
       return renderPage(res, 'account/totp', { ...(await this.totpView(req, secret)), errors: outcome.errors }, 422);
     }
     redirectTo(res, '/account?notice=totp_enabled');
@@ -68,9 +67,9 @@ export class AccountPortalController {
 
   @Post('totp/disable')
   @Access('account.manage-own')
-  async disableTotp(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(DisableTotpForm, body);
-    const outcome = form.ok ? await this.accounts.disableTotp(req.portal.user!.id, form.value.current, actorOf(req)) : form;
+  @OnInvalidForm('account/account', (controller: AccountPortalController, req, form) => controller.view(req, { totpErrors: form.errors }))
+  async disableTotp(@Req() req: PortalRequest, @Res() res: Response, @Body() form: DisableTotpForm): Promise<void> {
+    const outcome = await this.accounts.disableTotp(req.portal.user!.id, form.current, actorOf(req));
     if (!outcome.ok) return renderPage(res, 'account/account', await this.view(req, { totpErrors: outcome.errors }), 422);
     redirectTo(res, '/account?notice=totp_disabled');
   }

@@ -40,6 +40,11 @@ export class AdminAccountsService {
     private readonly config: DspConfig,
   ) {}
 
+  /** How many admins may sign in (not disabled). */
+  async activeCount(): Promise<number> {
+    return this.em.fork().count(AdminAccount, { disabledAt: null });
+  }
+
   /** The absolute URL of a one-time link. */
   linkFor(purpose: AdminTokenPurpose, token: string): string {
     return `${this.config.http.publicBaseUrl}${oneTimeLinkPath(purpose, token)}`;

@@ -1,7 +1,8 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DspConfig } from '@opendsp/config';
+import { ViewsFolder } from '@opendsp/views';
 import { AccessGuard } from './access.guard.js';
 import { AccountPortalController } from './account.portal.controller.js';
 import { AdminAccount } from './admin-account.entity.js';
@@ -13,6 +14,7 @@ import { AuthService } from './auth.service.js';
 import { AuthPortalController } from './auth.portal.controller.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfTokens } from './csrf.js';
+import { InvalidFormInterceptor } from './invalid-form.interceptor.js';
 import { LoginThrottle } from './login-throttle.entity.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PortalCookies } from './portal-cookies.js';
@@ -23,6 +25,7 @@ import { SessionsService } from './sessions.service.js';
  * Admins, sessions, sign-in and the portal's access rules. Needs AuditModule, MailModule and CryptoModule.
  * Guards run in order: CSRF first (a forged request is refused before anything else), then access.
  */
+@ViewsFolder(import.meta.url)
 @Module({
   imports: [MikroOrmModule.forFeature([AdminAccount, AdminSession, AdminToken, LoginThrottle])],
   controllers: [AuthPortalController, AccountPortalController],
@@ -37,6 +40,7 @@ import { SessionsService } from './sessions.service.js';
     { provide: CsrfTokens, inject: [DspConfig], useFactory: (config: DspConfig) => new CsrfTokens(config) },
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: InvalidFormInterceptor },
   ],
   exports: [AdminAccountsService, SessionsService, PortalCookies],
 })

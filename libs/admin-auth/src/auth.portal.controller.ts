@@ -1,12 +1,13 @@
 import { Body, Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { validateForm } from '@opendsp/i18n';
+import { validateForm, type FieldErrors } from '@opendsp/i18n';
 import { PortalController, PublicPage } from './access.decorator.js';
 import { AdminAccountsService } from './admin-accounts.service.js';
 import type { AdminTokenPurpose } from './admin-token.entity.js';
 import { AuthService } from './auth.service.js';
 import { LanguageForm, NewPasswordForm, ResetRequestForm, SecondFactorForm, SignInForm } from './dto/auth-forms.dto.js';
 import { PortalCookies } from './portal-cookies.js';
+import { OnInvalidForm } from './portal-form.js';
 import { noticeKey, redirectTo, renderPage, safeLocalPath } from './portal-pages.js';
 import { actorOf, type PortalRequest } from './portal-request.js';
 
@@ -28,13 +29,16 @@ export class AuthPortalController {
 
   @Post('login')
   @PublicPage()
-  async login(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown, @Query('next') next?: string): Promise<void> {
-    const form = await validateForm(SignInForm, body);
+  @OnInvalidForm('auth/login', (controller: AuthPortalController, req, form) => ({
+    ...controller.nextOf(req.query.next),
+    title: 'login.title',
+    errors: form.errors,
+    values: form.values,
+  }))
+  async login(@Req() req: PortalRequest, @Res() res: Response, @Body() form: SignInForm, @Query('next') next?: string): Promise<void> {
     const view = { ...this.nextOf(next), title: 'login.title' };
-    if (!form.ok) return renderPage(res, 'auth/login', { ...view, errors: form.errors, values: body }, 422);
-    const result = await this.auth.signIn(form.value.loginId, form.value.password, req.portal.ip, req.portal.sessionTokenHash);
-    if (result.kind === 'failed')
-      return renderPage(res, 'auth/login', { ...view, failed: true, values: { loginId: form.value.loginId } }, 401);
+    const result = await this.auth.signIn(form.loginId, form.password, req.portal.ip, req.portal.sessionTokenHash);
+    if (result.kind === 'failed') return renderPage(res, 'auth/login', { ...view, failed: true, values: { loginId: form.loginId } }, 401);
     this.cookies.setSession(res, result.token);
     if (result.kind === 'second-factor') return redirectTo(res, `/login/totp?next=${encodeURIComponent(view.next)}`);
     redirectTo(res, view.next);
@@ -77,8 +81,11 @@ export class AuthPortalController {
 
   @Post('setup/:token')
   @PublicPage()
-  setup(@Param('token') token: string, @Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    return this.setPassword('setup', token, req, res, body);
+  @OnInvalidForm('auth/set-password', (controller: AuthPortalController, req, form) =>
+    controller.setPasswordView('setup', String(req.params.token), form.errors),
+  )
+  setup(@Param('token') token: string, @Req() req: PortalRequest, @Res() res: Response, @Body() form: NewPasswordForm): Promise<void> {
+    return this.setPassword('setup', token, req, res, form);
   }
 
   @Get('password-reset')
@@ -89,10 +96,13 @@ export class AuthPortalController {
 
   @Post('password-reset')
   @PublicPage()
-  async resetRequest(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(ResetRequestForm, body);
-    if (!form.ok) return renderPage(res, 'auth/reset-request', { title: 'reset.title', errors: form.errors, values: body }, 422);
-    await this.accounts.requestPasswordReset(form.value.loginId, req.portal.ip);
+  @OnInvalidForm('auth/reset-request', (_controller: AuthPortalController, _req, form) => ({
+    title: 'reset.title',
+    errors: form.errors,
+    values: form.values,
+  }))
+  async resetRequest(@Req() req: PortalRequest, @Res() res: Response, @Body() form: ResetRequestForm): Promise<void> {
+    await this.accounts.requestPasswordReset(form.loginId, req.portal.ip);
     // The same answer whether or not the login ID exists.
     redirectTo(res, '/password-reset?notice=reset_sent');
   }
@@ -105,8 +115,11 @@ export class AuthPortalController {
 
   @Post('password-reset/:token')
   @PublicPage()
-  reset(@Param('token') token: string, @Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    return this.setPassword('reset', token, req, res, body);
+  @OnInvalidForm('auth/set-password', (controller: AuthPortalController, req, form) =>
+    controller.setPasswordView('reset', String(req.params.token), form.errors),
+  )
+  reset(@Param('token') token: string, @Req() req: PortalRequest, @Res() res: Response, @Body() form: NewPasswordForm): Promise<void> {
+    return this.setPassword('reset', token, req, res, form);
   }
 
   @Post('language')
@@ -132,16 +145,25 @@ export class AuthPortalController {
     });
   }
 
-  private async setPassword(purpose: AdminTokenPurpose, token: string, req: PortalRequest, res: Response, body: unknown): Promise<void> {
-    const form = await validateForm(NewPasswordForm, body);
-    const admin = await this.accounts.tokenHolder(token, purpose);
-    if (!admin) throw new NotFoundException('link');
-    const view = { title: `${purpose}.title`, purpose, loginId: admin.loginId, action: this.actionOf(purpose, token) };
-    if (!form.ok) return renderPage(res, 'auth/set-password', { ...view, errors: form.errors }, 422);
-    const outcome = await this.accounts.setPasswordWithToken(token, purpose, form.value.password, form.value.confirmation, req.portal.ip);
+  private async setPassword(
+    purpose: AdminTokenPurpose,
+    token: string,
+    req: PortalRequest,
+    res: Response,
+    form: NewPasswordForm,
+  ): Promise<void> {
+    const view = await this.setPasswordView(purpose, token);
+    const outcome = await this.accounts.setPasswordWithToken(token, purpose, form.password, form.confirmation, req.portal.ip);
     if (!outcome) throw new NotFoundException('link');
     if (!outcome.ok) return renderPage(res, 'auth/set-password', { ...view, errors: outcome.errors }, 422);
     redirectTo(res, '/login?notice=password_set');
+  }
+
+  /** The set-password page of a link that still holds (404 `link` otherwise), with the form's errors if any. */
+  private async setPasswordView(purpose: AdminTokenPurpose, token: string, errors?: FieldErrors): Promise<Record<string, unknown>> {
+    const admin = await this.accounts.tokenHolder(token, purpose);
+    if (!admin) throw new NotFoundException('link');
+    return { title: `${purpose}.title`, purpose, loginId: admin.loginId, action: this.actionOf(purpose, token), errors };
   }
 
   /** Where to go after signing in, and the same as a query value for the form's action. */

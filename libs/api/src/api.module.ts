@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant, ParticipantsModule } from '@opendsp/participants';
+import { ViewsFolder } from '@opendsp/views';
 import { ApiAuthGuard } from './auth/api-auth.guard.js';
 import { ApiRateLimiter } from './auth/api-rate-limiter.service.js';
 import { ApiTokensService } from './auth/api-tokens.service.js';
@@ -28,6 +29,7 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
  * room can plug in its services; the sync ledger comes from `SyncStatusService` (the global SyncModule), as
  * the portal's does.
  */
+@ViewsFolder(import.meta.url)
 @Module({
   imports: [
     MikroOrmModule.forFeature([...API_ENTITIES, ProgramGroup, GroupRedirectUrl, Participant, Enrollment]),

@@ -5,6 +5,7 @@ import { DspConfig } from '@opendsp/config';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
+import { ViewsFolder } from '@opendsp/views';
 import { ConsentCookies } from './consent-cookies.js';
 import { ConsentRateLimiter, ConsentRateLimitMiddleware } from './consent-rate-limit.middleware.js';
 import { ConsentFlow } from './consent-flow.entity.js';
@@ -28,6 +29,7 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
  * pre-created sign-in, the consent screen, the OGSC ID redirect, and the participant page. Served by the
  * web roles; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
  */
+@ViewsFolder(import.meta.url)
 @Module({
   imports: [
     MikroOrmModule.forFeature([ConsentFlow, ConsentLinkOpen, ParticipantSession]),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
-import { GroupsService } from '@opendsp/groups';
+import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import type { SyncScope } from '@opendsp/sync';
 
 /**
@@ -11,9 +11,44 @@ import type { SyncScope } from '@opendsp/sync';
  */
 @Injectable()
 export class DataScope {
-  constructor(private readonly groups: GroupsService) {}
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly em: EntityManager,
+  ) {}
 
   async of(em: EntityManager, user: PortalUser): Promise<SyncScope> {
     return { groupIds: user.role === 'group-admin' ? await this.groups.groupIdsOf(em, user.id) : null };
+  }
+
+  /** The group filter's choices: the user's groups (a partner admin: up to 500 by name), plus the chosen one (404 if not theirs). */
+  async groupChoices(user: PortalUser, chosen: string | undefined): Promise<{ value: string; label: string; selected: boolean }[]> {
+    const em = this.em.fork();
+    const { groupIds } = await this.of(em, user);
+    const groups = await em.find(ProgramGroup, groupIds === null ? {} : { id: { $in: groupIds } }, {
+      orderBy: { displayName: 'asc' },
+      limit: 500,
+    });
+    if (chosen && !groups.some((group) => group.groupId === chosen)) groups.unshift(await this.groups.visibleGroup(em, user, chosen));
+    return groups.map((group) => ({ value: group.groupId, label: group.displayName, selected: group.groupId === chosen }));
+  }
+
+  /** A group the user may see (404 otherwise). */
+  visibleGroup(user: PortalUser, groupId: string): Promise<ProgramGroup> {
+    return this.groups.visibleGroup(this.em.fork(), user, groupId);
+  }
+
+  /** How many of the scope's groups are active, and the first 500 of them by name. */
+  async activeGroups(scope: SyncScope): Promise<{ count: number; first: ProgramGroup[] }> {
+    const where = scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null };
+    const [count, first] = await Promise.all([
+      this.em.fork().count(ProgramGroup, where),
+      this.em.fork().find(ProgramGroup, where, { orderBy: { displayName: 'asc' }, limit: 500 }),
+    ]);
+    return { count, first };
+  }
+
+  /** The user's scope, read outside any transaction. */
+  ofUser(user: PortalUser): Promise<SyncScope> {
+    return this.of(this.em.fork(), user);
   }
 }

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AdminAuthModule } from '@opendsp/admin-auth';
 import { GroupsModule } from '@opendsp/groups';
+import { ViewsFolder } from '@opendsp/views';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
 import { DashboardPortalController } from './dashboard/dashboard.portal.controller.js';
 import { DataScope } from './data-scope.service.js';
@@ -8,6 +10,7 @@ import { ParticipantPage } from './participants/participant-page.service.js';
 import { ParticipantRecords } from './participants/participant-records.service.js';
 import { ParticipantsPortalController } from './participants/participants.portal.controller.js';
 import { ReadingQueries } from './participants/reading-queries.service.js';
+import { SyncRequests } from './sync/sync-requests.service.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
@@ -17,9 +20,10 @@ import { ParticipantsModule } from '@opendsp/participants';
  * charts, and the sync page. Served by web processes (imported by the portal module). Sync figures come from
  * `SyncStatusService` (the global SyncModule).
  */
+@ViewsFolder(import.meta.url)
 @Module({
-  imports: [GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule],
+  imports: [AdminAuthModule, GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule],
   controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
-  providers: [DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage],
+  providers: [DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage, SyncRequests],
 })
 export class DataViewsModule {}

@@ -1,9 +1,19 @@
 import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import {
+  Access,
+  actorOf,
+  noticeKey,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+  type SubmittedForm,
+} from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { validateForm } from '@opendsp/i18n';
 import { GroupForm, RedirectUrlForm } from './dto/group-forms.dto.js';
+import { GroupPagePanels } from './group-page-panels.js';
 import { GroupsService, platformResultUrl, type GroupStatus } from './groups.service.js';
 
 /** OMRON's data types in the consent screen's order; temperature and oxygen are offered in Europe only (Partner API spec). */
@@ -27,6 +37,7 @@ const STATUSES: GroupStatus[] = ['active', 'archived', 'all'];
 export class GroupsPortalController {
   constructor(
     private readonly groups: GroupsService,
+    private readonly panels: GroupPagePanels,
     private readonly config: DspConfig,
   ) {}
 
@@ -65,22 +76,9 @@ export class GroupsPortalController {
 
   @Post()
   @Access('groups.create')
-  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(GroupForm, body);
-    if (!form.ok)
-      return renderPage(
-        res,
-        'groups/form',
-        {
-          title: 'groups.new_title',
-          action: '/groups',
-          values: body,
-          errors: form.errors,
-          dataTypes: dataTypeOptions(this.config, (body as Record<string, unknown> | undefined)?.dataTypes ?? []),
-        },
-        422,
-      );
-    const group = await this.groups.create(form.value, actorOf(req));
+  @OnInvalidForm('groups/form', (controller: GroupsPortalController, _req, form) => controller.newFormView(form))
+  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() form: GroupForm): Promise<void> {
+    const group = await this.groups.create(form, actorOf(req));
     redirectTo(res, `/groups/${group.groupId}?notice=group_created`);
   }
 
@@ -111,25 +109,9 @@ export class GroupsPortalController {
 
   @Post(':groupId')
   @Access('groups.edit')
-  async update(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(GroupForm, body);
-    if (!form.ok) {
-      const { group } = await this.groups.details(req.portal.user!, groupId);
-      return renderPage(
-        res,
-        'groups/form',
-        {
-          title: 'groups.edit_title',
-          action: `/groups/${group.groupId}`,
-          group,
-          values: body,
-          errors: form.errors,
-          dataTypes: dataTypeOptions(this.config, (body as Record<string, unknown> | undefined)?.dataTypes ?? []),
-        },
-        422,
-      );
-    }
-    const group = await this.groups.update(req.portal.user!, groupId, form.value, actorOf(req));
+  @OnInvalidForm('groups/form', (controller: GroupsPortalController, req, form) => controller.editFormView(req, form))
+  async update(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string, @Body() form: GroupForm): Promise<void> {
+    const group = await this.groups.update(req.portal.user!, groupId, form, actorOf(req));
     redirectTo(res, `/groups/${group.groupId}?notice=saved`);
   }
 
@@ -149,16 +131,19 @@ export class GroupsPortalController {
 
   @Post(':groupId/redirect-urls')
   @Access('groups.edit')
-  async addUrl(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(RedirectUrlForm, body);
-    const outcome = form.ok
-      ? await this.groups.addRedirectUrl(req.portal.user!, groupId, form.value.url, form.value.makeDefault, actorOf(req))
-      : form;
+  @OnInvalidForm('groups/details', (controller: GroupsPortalController, req, form) => controller.redirectUrlErrorsView(req, form))
+  async addUrl(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('groupId') groupId: string,
+    @Body() form: RedirectUrlForm,
+  ): Promise<void> {
+    const outcome = await this.groups.addRedirectUrl(req.portal.user!, groupId, form.url, form.makeDefault, actorOf(req));
     if (!outcome.ok) {
       return renderPage(
         res,
         'groups/details',
-        { ...(await this.detailsView(req, groupId)), urlValues: body, urlErrors: outcome.errors },
+        await this.redirectUrlErrorsView(req, { values: req.body as Record<string, unknown>, errors: outcome.errors }),
         422,
       );
     }
@@ -189,6 +174,35 @@ export class GroupsPortalController {
     redirectTo(res, `/groups/${groupId}?notice=url_removed`);
   }
 
+  /** The new-group form again, with what was typed and each field's error. */
+  private newFormView({ values, errors }: SubmittedForm): Record<string, unknown> {
+    return {
+      title: 'groups.new_title',
+      action: '/groups',
+      values,
+      errors,
+      dataTypes: dataTypeOptions(this.config, values.dataTypes ?? []),
+    };
+  }
+
+  /** The edit form again, with what was typed and each field's error. */
+  private async editFormView(req: PortalRequest, { values, errors }: SubmittedForm): Promise<Record<string, unknown>> {
+    const { group } = await this.groups.details(req.portal.user!, String(req.params.groupId));
+    return {
+      title: 'groups.edit_title',
+      action: `/groups/${group.groupId}`,
+      group,
+      values,
+      errors,
+      dataTypes: dataTypeOptions(this.config, values.dataTypes ?? []),
+    };
+  }
+
+  /** The group page again, its redirect URL form showing what was typed and the error. */
+  private async redirectUrlErrorsView(req: PortalRequest, { values, errors }: SubmittedForm): Promise<Record<string, unknown>> {
+    return { ...(await this.detailsView(req, String(req.params.groupId))), urlValues: values, urlErrors: errors };
+  }
+
   private async detailsView(req: PortalRequest, groupId: string): Promise<Record<string, unknown>> {
     const { group, urls, admins } = await this.groups.details(req.portal.user!, groupId);
     return {
@@ -198,6 +212,7 @@ export class GroupsPortalController {
       admins,
       platformResultUrl: platformResultUrl(this.config),
       httpLocalAllowed: this.config.nodeEnv === 'development',
+      panels: await this.panels.load(group),
     };
   }
 }

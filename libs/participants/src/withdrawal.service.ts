@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
@@ -48,6 +48,13 @@ export class WithdrawalService {
     private readonly events: EnrollmentEvents,
     private readonly readings: ParticipantReadingsPort,
   ) {}
+
+  /** An admin ends a participant's consent for a group (404 when the group has no such participant). */
+  async withdrawFromGroup(groupId: string, ogscId: string, by: WithdrawalActor): Promise<WithdrawalOutcome> {
+    const enrollment = await this.em.fork().findOne(Enrollment, { group: { groupId }, participant: { ogscId } }, { fields: ['id'] });
+    if (!enrollment) throw new NotFoundException();
+    return this.withdraw(enrollment.id, by);
+  }
 
   async withdraw(enrollmentId: string, by: WithdrawalActor): Promise<WithdrawalOutcome> {
     const byLabel = by.kind === 'participant' ? 'participant' : `admin:${by.adminId}`;

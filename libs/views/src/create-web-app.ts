@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { configureViews, type ViewHelpers } from './configure-views.js';
+import { declaredViewsFolders } from './views-folder.js';
 
 export interface WebAppOptions {
   /** Close the app on SIGTERM/SIGINT (default). The local launcher handles signals itself. */
@@ -15,7 +16,7 @@ export interface WebAppOptions {
 /**
  * Builds a Nest app the way both OpenDSP apps run: pino logging, no `x-powered-by`, and Handlebars views,
  * partials and static files from the `views/` and `public/` folders beside `appFileUrl` (the caller's
- * `import.meta.url`).
+ * `import.meta.url`), plus the `views/` folders its modules declare with `@ViewsFolder`.
  */
 export async function createWebApp(
   module: DynamicModule,
@@ -27,6 +28,6 @@ export async function createWebApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
-  await configureViews(app, { views: here('./views'), partials: here('./views/partials'), public: here('./public') }, options.helpers);
+  await configureViews(app, { views: [here('./views'), ...declaredViewsFolders(app)], public: here('./public') }, options.helpers);
   return app;
 }

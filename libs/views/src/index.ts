@@ -1,2 +1,3 @@
 export * from './configure-views.js';
 export * from './create-web-app.js';
+export * from './views-folder.js';

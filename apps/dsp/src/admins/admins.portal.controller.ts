@@ -1,18 +1,18 @@
 import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Access,
   ADMIN_ROLES,
   AdminAccountsService,
   actorOf,
   noticeKey,
+  OnInvalidForm,
   PortalController,
   redirectTo,
   renderPage,
   type PortalRequest,
 } from '@opendsp/admin-auth';
-import { validateForm, type FieldErrors } from '@opendsp/i18n';
+import type { FieldErrors } from '@opendsp/i18n';
 import { GroupsService } from '@opendsp/groups';
 import { AdminsService } from './admins.service.js';
 import { InviteAdminForm } from './invite-admin.dto.js';
@@ -23,7 +23,6 @@ const PAGE_SIZE = 50;
 @PortalController('admins')
 export class AdminsPortalController {
   constructor(
-    private readonly em: EntityManager,
     private readonly accounts: AdminAccountsService,
     private readonly admins: AdminsService,
     private readonly groups: GroupsService,
@@ -50,10 +49,10 @@ export class AdminsPortalController {
 
   @Post()
   @Access('admins.manage')
-  async invite(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(InviteAdminForm, body);
-    const outcome = form.ok ? await this.admins.invite(form.value, actorOf(req)) : form;
-    if (!outcome.ok) return renderPage(res, 'admins/form', await this.formView(body, outcome.errors), 422);
+  @OnInvalidForm('admins/form', (controller: AdminsPortalController, _req, form) => controller.formView(form.values, form.errors))
+  async invite(@Req() req: PortalRequest, @Res() res: Response, @Body() form: InviteAdminForm): Promise<void> {
+    const outcome = await this.admins.invite(form, actorOf(req));
+    if (!outcome.ok) return renderPage(res, 'admins/form', await this.formView(req.body, outcome.errors), 422);
     redirectTo(res, `/admins/${outcome.admin.id}?notice=invited`);
   }
 
@@ -98,13 +97,8 @@ export class AdminsPortalController {
   }
 
   private async detailsView(req: PortalRequest, id: string): Promise<Record<string, unknown>> {
-    const admin = await this.accounts.get(this.em.fork(), id);
-    return {
-      title: 'admins.details_title',
-      admin,
-      groups: admin.role === 'group-admin' ? await this.groups.groupsOfAdmin(admin.id) : [],
-      isSelf: admin.id === req.portal.user!.id,
-    };
+    const { admin, groups } = await this.admins.details(id);
+    return { title: 'admins.details_title', admin, groups, isSelf: admin.id === req.portal.user!.id };
   }
 
   private async formView(values: unknown, errors?: FieldErrors): Promise<Record<string, unknown>> {

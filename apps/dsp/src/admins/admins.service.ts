@@ -3,10 +3,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AdminAccountsService, type AdminAccount } from '@opendsp/admin-auth';
 import type { AuditActor } from '@opendsp/audit';
 import type { FieldErrors } from '@opendsp/i18n';
-import { GroupsService } from '@opendsp/groups';
+import { GroupsService, type ProgramGroup } from '@opendsp/groups';
 import type { InviteAdminForm } from './invite-admin.dto.js';
 
-/** Inviting an admin touches two rooms (the account in admin-auth, group responsibilities in groups): one transaction. */
+/**
+ * Inviting an admin touches two rooms (the account in admin-auth, group responsibilities in groups): one
+ * transaction. The admin's page reads both rooms too.
+ */
 @Injectable()
 export class AdminsService {
   constructor(
@@ -30,5 +33,11 @@ export class AdminsService {
     // Mailed after the commit: a mail never points at an account that was rolled back.
     await this.accounts.mailSetupLink(result.admin, result.token);
     return { ok: true, admin: result.admin };
+  }
+
+  /** An admin, with the groups a group admin is responsible for. */
+  async details(id: string): Promise<{ admin: AdminAccount; groups: ProgramGroup[] }> {
+    const admin = await this.accounts.get(this.em.fork(), id);
+    return { admin, groups: admin.role === 'group-admin' ? await this.groups.groupsOfAdmin(admin.id) : [] };
   }
 }

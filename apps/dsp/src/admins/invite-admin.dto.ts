@@ -1,10 +1,10 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, Matches, MaxLength, MinLength } from 'class-validator';
 import { ADMIN_ROLES, type AdminRole } from '@opendsp/admin-auth';
-import { trimmed } from '@opendsp/i18n';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 
 /** The invitation form; login IDs follow the rule of DSP_PARTNER_ADMIN_ID. */
-export class InviteAdminForm {
+export class InviteAdminForm extends BrowserForm {
   @Transform(trimmed)
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/, { message: 'admins.login_id_invalid' })
   loginId!: string;

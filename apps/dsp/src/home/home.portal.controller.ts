@@ -1,8 +1,16 @@
 import { Body, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import {
+  Access,
+  actorOf,
+  noticeKey,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+} from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { validateForm } from '@opendsp/i18n';
 import { OmronRegistrationService } from './omron-registration.service.js';
 import { ReadinessService } from './readiness.service.js';
 import { RecordBackupForm } from './record-backup.dto.js';
@@ -34,12 +42,12 @@ export class HomePortalController {
 
   @Post('environment/backup')
   @Access('environment.record-backup')
-  async recordBackup(@Req() req: PortalRequest, @Res() res: Response, @Body() body: Record<string, unknown>): Promise<void> {
-    const form = await validateForm(RecordBackupForm, body);
-    if (!form.ok) {
-      return renderPage(res, 'environment', { ...(await this.environmentPage()), errors: form.errors }, 422);
-    }
-    await this.readiness.recordBackup(form.value.day, actorOf(req));
+  @OnInvalidForm('environment', async (controller: HomePortalController, _req, form) => ({
+    ...(await controller.environmentPage()),
+    errors: form.errors,
+  }))
+  async recordBackup(@Req() req: PortalRequest, @Res() res: Response, @Body() form: RecordBackupForm): Promise<void> {
+    await this.readiness.recordBackup(form.day, actorOf(req));
     redirectTo(res, '/environment?notice=saved');
   }
 

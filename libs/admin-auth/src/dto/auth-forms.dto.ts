@@ -1,10 +1,10 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { trimmed } from '@opendsp/i18n';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 
 const asString = ({ value }: { value: unknown }): string => (typeof value === 'string' ? value : '');
 
-export class SignInForm {
+export class SignInForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
@@ -16,14 +16,14 @@ export class SignInForm {
   password!: string;
 }
 
-export class SecondFactorForm {
+export class SecondFactorForm extends BrowserForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   @MaxLength(20, { message: 'form.too_long' })
   code!: string;
 }
 
-export class NewPasswordForm {
+export class NewPasswordForm extends BrowserForm {
   @Transform(asString)
   @IsNotEmpty({ message: 'form.required' })
   password!: string;
@@ -39,19 +39,19 @@ export class ChangePasswordForm extends NewPasswordForm {
   current!: string;
 }
 
-export class ResetRequestForm {
+export class ResetRequestForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
   loginId!: string;
 }
 
-export class LanguageForm {
+export class LanguageForm extends BrowserForm {
   @IsIn(['ja', 'en'], { message: 'form.invalid' })
   lang!: 'ja' | 'en';
 }
 
-export class EnableTotpForm {
+export class EnableTotpForm extends BrowserForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   secret!: string;
@@ -73,7 +73,7 @@ export class EnableTotpForm {
   code!: string;
 }
 
-export class DisableTotpForm {
+export class DisableTotpForm extends BrowserForm {
   @Transform(asString)
   @IsNotEmpty({ message: 'form.required' })
   current!: string;

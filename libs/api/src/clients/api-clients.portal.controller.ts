@@ -1,9 +1,19 @@
 import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import {
+  Access,
+  actorOf,
+  noticeKey,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+  type SubmittedForm,
+} from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { validateForm, type FieldErrors } from '@opendsp/i18n';
+import type { FieldErrors } from '@opendsp/i18n';
 import { API_SCOPE_NAMES } from '../api-scopes.js';
 import { ApiClientsService } from './api-clients.service.js';
 import { ApiClientForm, OVERLAP_HOURS, RotateSecretForm } from './dto/api-client-forms.dto.js';
@@ -40,10 +50,10 @@ export class ApiClientsPortalController {
 
   @Post()
   @Access('api_clients.manage')
-  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(ApiClientForm, body);
-    const outcome = form.ok ? await this.clients.create(form.value, actorOf(req)) : form;
-    if (!outcome.ok) return renderPage(res, 'api-clients/form', await this.formView(body, outcome.errors), 422);
+  @OnInvalidForm('api-clients/form', (controller: ApiClientsPortalController, _req, form) => controller.formView(form.values, form.errors))
+  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() form: ApiClientForm): Promise<void> {
+    const outcome = await this.clients.create(form, actorOf(req));
+    if (!outcome.ok) return renderPage(res, 'api-clients/form', await this.formView(req.body, outcome.errors), 422);
     // The secret is on this page and nowhere else: not in a URL, a redirect or the database.
     renderPage(
       res,
@@ -75,11 +85,19 @@ export class ApiClientsPortalController {
 
   @Post(':clientId/rotate-secret')
   @Access('api_clients.manage')
-  async rotate(@Req() req: PortalRequest, @Res() res: Response, @Param('clientId') clientId: string, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(RotateSecretForm, body);
-    if (!form.ok) return renderPage(res, 'api-clients/details', { ...(await this.detailsView(clientId)), errors: form.errors }, 422);
-    const { client, secret } = await this.clients.rotateSecret(clientId, form.value.overlapHours, actorOf(req));
+  @OnInvalidForm('api-clients/details', (controller: ApiClientsPortalController, req, form) => controller.rotateErrorsView(req, form))
+  async rotate(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('clientId') clientId: string,
+    @Body() form: RotateSecretForm,
+  ): Promise<void> {
+    const { client, secret } = await this.clients.rotateSecret(clientId, form.overlapHours, actorOf(req));
     renderPage(res, 'api-clients/secret', { title: 'api_clients.secret_title', client, secret, rotated: true, ...this.endpoints() });
+  }
+
+  private async rotateErrorsView(req: PortalRequest, { errors }: SubmittedForm): Promise<Record<string, unknown>> {
+    return { ...(await this.detailsView(String(req.params.clientId))), errors };
   }
 
   private async detailsView(clientId: string): Promise<Record<string, unknown>> {

@@ -1,10 +1,9 @@
-import { applyDecorators, Controller, HttpStatus, UseFilters, UseGuards, UsePipes, type Type } from '@nestjs/common';
+import { applyDecorators, Controller, HttpStatus, UseFilters, UseGuards, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { SkipCsrf } from '@opendsp/admin-auth';
 import { ApiAuthGuard } from '../auth/api-auth.guard.js';
 import { ProblemDto } from '../dto/problem.dto.js';
 import { ApiProblemFilter } from '../problems/api-problem.filter.js';
-import { apiValidationPipe } from '../problems/api-validation.pipe.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/api-problem.exception.js';
 
 export const API_PREFIX = 'api/v1';
@@ -44,7 +43,6 @@ export function ApiV1Controller(path: string, tag: string): ClassDecorator {
     SkipCsrf(),
     UseGuards(ApiAuthGuard),
     UseFilters(ApiProblemFilter),
-    UsePipes(apiValidationPipe()),
     ApiTags(tag),
     ApiExtraModels(ProblemDto),
     ApiProblemResponse(HttpStatus.BAD_REQUEST, 'A parameter is invalid (`validation_failed`); `errors` names each field.'),

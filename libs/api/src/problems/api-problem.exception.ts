@@ -1,5 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
+import { InvalidRequestException } from '@opendsp/i18n';
+import { validationProblems, type FieldProblem } from './validation-problems.js';
 
 /**
  * The API's stable error codes. Clients branch on `code`; the human-readable `title` and `detail` may be
@@ -24,14 +26,9 @@ export const API_ERROR_CODES = {
   internal_error: { status: 500, title: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
-export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+export type { FieldProblem };
 
-/** One problem with one input field; `field` is a path such as `since` or `participants[2].internalCustomerId`. */
-export interface FieldProblem {
-  field: string;
-  code: string;
-  message: string;
-}
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
 /** An RFC 9457 problem details object, with the API's stable `code` and, for validation, the fields at fault. */
 export interface ProblemDetails {
@@ -86,6 +83,7 @@ export class ApiProblem extends HttpException {
 /** Maps whatever was thrown to the API's problem: ours as they are, Nest's and Express's by status. */
 export function toApiProblem(exception: unknown): ApiProblem {
   if (exception instanceof ApiProblem) return exception;
+  if (exception instanceof InvalidRequestException) return ApiProblem.validation(validationProblems(exception.problems));
   // Nest wraps what Express and body-parser raise (malformed JSON, a bad %-escape, too large) in an HttpException.
   const cause = exception instanceof HttpException ? exception.cause : undefined;
   if (cause instanceof URIError) {

@@ -1,9 +1,7 @@
 import { BadRequestException, Get, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Access, AdminAccount, PortalController, renderPage, roleHas, type PortalRequest } from '@opendsp/admin-auth';
+import { Access, AdminAccountsService, PortalController, renderPage, roleHas, type PortalRequest } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { translate } from '@opendsp/i18n';
 import { encodeCursor, parseCursor, UUID } from '@opendsp/pagination';
 import { funnelChart } from '../charts/funnel-chart.js';
@@ -47,9 +45,8 @@ function figureLinks(group: string | undefined): Record<string, string> {
 @PortalController()
 export class DashboardPortalController {
   constructor(
-    private readonly em: EntityManager,
     private readonly snapshots: DashboardSnapshots,
-    private readonly groups: GroupsService,
+    private readonly accounts: AdminAccountsService,
     private readonly scope: DataScope,
     private readonly config: DspConfig,
     private readonly sync: SyncStatusService,
@@ -60,7 +57,6 @@ export class DashboardPortalController {
   async dashboard(@Req() req: PortalRequest, @Res() res: Response, @Query() query: Record<string, unknown>): Promise<void> {
     const user = req.portal.user!;
     const lang = req.portal.lang;
-    const em = this.em.fork();
     const groupParam = query.group;
     const afterParam = query.after;
     if ((groupParam !== undefined && typeof groupParam !== 'string') || (afterParam !== undefined && typeof afterParam !== 'string')) {
@@ -73,30 +69,22 @@ export class DashboardPortalController {
       after = { name: parts[0], id: parts[1] };
     }
 
-    const focus = groupParam ? await this.groups.visibleGroup(em, user, groupParam) : null;
-    const scope = await this.scope.of(em, user);
+    const focus = groupParam ? await this.scope.visibleGroup(user, groupParam) : null;
+    const scope = await this.scope.ofUser(user);
     const groupIds = focus ? [focus.id] : scope.groupIds;
     // Independent reads, side by side (each on its own fork of the entity manager).
-    const [figures, overview, activeGroups, admins, groupChoices] = await Promise.all([
+    const [figures, overview, { count: activeGroups, first: groupChoices }, admins] = await Promise.all([
       this.snapshots.dashboard(groupIds, { after, limit: GROUPS_PER_PAGE }),
       this.sync.overview(focus ? { groupIds: [focus.id] } : scope),
-      this.em
-        .fork()
-        .count(ProgramGroup, scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null }),
-      roleHas(user.role, 'admins.manage') ? this.em.fork().count(AdminAccount, { disabledAt: null }) : 0,
-      this.em
-        .fork()
-        .find(ProgramGroup, scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null }, {
-          orderBy: { displayName: 'asc' },
-          limit: 500,
-        }),
+      this.scope.activeGroups(scope),
+      roleHas(user.role, 'admins.manage') ? this.accounts.activeCount() : 0,
     ]);
     const perGroupSync = figures.groups.length ? await this.sync.groupFigures(figures.groups.map((group) => group.groupInternalId)) : null;
     const links = figureLinks(focus?.groupId);
     const label = (field: string) => translate(lang, `funnel.${field}`);
     const total: FunnelFigures = figures.total;
 
-    renderPage(res, 'home', {
+    renderPage(res, 'data/dashboard', {
       title: 'dashboard.title',
       activeGroups,
       admins,

@@ -1,10 +1,9 @@
 import { Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
-import { AuditLog } from '@opendsp/audit';
 import { DataScope } from '../data-scope.service.js';
 import { SyncStatusService } from '@opendsp/sync';
+import { SyncRequests } from './sync-requests.service.js';
 
 const ROWS = 100;
 const NOTICES = ['dead_letter_retried'] as const;
@@ -13,16 +12,15 @@ const NOTICES = ['dead_letter_retried'] as const;
 @PortalController('sync')
 export class SyncPortalController {
   constructor(
-    private readonly em: EntityManager,
     private readonly scope: DataScope,
-    private readonly audit: AuditLog,
+    private readonly requests: SyncRequests,
     private readonly sync: SyncStatusService,
   ) {}
 
   @Get()
   @Access('sync.view')
   async status(@Req() req: PortalRequest, @Res() res: Response, @Query('notice') notice?: unknown): Promise<void> {
-    const scope = await this.scope.of(this.em.fork(), req.portal.user!);
+    const scope = await this.scope.ofUser(req.portal.user!);
     const [overview, jobs, failures, deadLetters] = await Promise.all([
       this.sync.overview(scope),
       this.sync.jobsInFlight(scope, ROWS),
@@ -42,14 +40,7 @@ export class SyncPortalController {
   @Post('dead-letters/:deadLetterId/retry')
   @Access('sync.run')
   async retry(@Req() req: PortalRequest, @Res() res: Response, @Param('deadLetterId') deadLetterId: string): Promise<void> {
-    const outcome = await this.em.fork().transactional(async (em) => {
-      const scope = await this.scope.of(em, req.portal.user!);
-      const result = await this.sync.retryDeadLetter(em, scope, deadLetterId.slice(0, 200), actorOf(req));
-      if (result === 'retried') {
-        this.audit.record(em, { action: 'sync.dead_letter_retried', actor: actorOf(req), target: { type: 'sync_job', id: deadLetterId } });
-      }
-      return result;
-    });
+    const outcome = await this.requests.retryDeadLetter(req.portal.user!, deadLetterId, actorOf(req));
     if (outcome === 'not_found') throw new NotFoundException();
     redirectTo(res, '/sync?notice=dead_letter_retried#dead-letters');
   }

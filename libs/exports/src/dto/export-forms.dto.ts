@@ -15,7 +15,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { HOST_PATTERN } from '@opendsp/config';
-import { trimmed } from '@opendsp/i18n';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
 import { MAX_EXPORT_PARTICIPANTS } from '../csv/csv-export.service.js';
 import { isValidSchedule } from '../sftp/cron-schedule.js';
@@ -45,7 +45,7 @@ function Satisfies(test: (value: string) => boolean, validationOptions: Validati
 }
 
 /** The download form: a group, optionally some participants, kinds, a range of days and the BOM option. */
-export class DownloadForm {
+export class DownloadForm extends BrowserForm {
   @Transform(trimmed)
   @Matches(/^[0-9A-Z]{12}$/, { message: 'exports.group_required' })
   groupId!: string;
@@ -85,7 +85,7 @@ export class DownloadForm {
 }
 
 /** An SFTP destination. Secret fields left blank when editing keep the stored secret. */
-export class SftpDestinationForm {
+export class SftpDestinationForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })

@@ -1,10 +1,18 @@
 import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Access, actorOf, noticeKey, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import {
+  Access,
+  actorOf,
+  noticeKey,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+  type SubmittedForm,
+} from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { ProgramGroup } from '@opendsp/groups';
-import { validateForm, type FieldErrors } from '@opendsp/i18n';
+import type { FieldErrors } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import { SftpDestinationForm } from '../dto/export-forms.dto.js';
 import { deliveryFolder } from '../sftp/delivery-layout.js';
@@ -15,7 +23,6 @@ import { SftpDestinationsService, type ConnectionTestResult } from '../sftp/sftp
 @PortalController('exports/sftp')
 export class SftpDestinationsPortalController {
   constructor(
-    private readonly em: EntityManager,
     private readonly destinations: SftpDestinationsService,
     private readonly config: DspConfig,
   ) {}
@@ -47,10 +54,12 @@ export class SftpDestinationsPortalController {
 
   @Post()
   @Access('sftp.manage')
-  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(SftpDestinationForm, body);
-    const outcome = form.ok ? await this.destinations.create(form.value, actorOf(req)) : form;
-    if (!outcome.ok) return renderPage(res, 'exports/sftp-form', await this.formView(body, outcome.errors), 422);
+  @OnInvalidForm('exports/sftp-form', (controller: SftpDestinationsPortalController, _req, form) =>
+    controller.formView(form.values, form.errors),
+  )
+  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() form: SftpDestinationForm): Promise<void> {
+    const outcome = await this.destinations.create(form, actorOf(req));
+    if (!outcome.ok) return renderPage(res, 'exports/sftp-form', await this.formView(req.body, outcome.errors), 422);
     redirectTo(res, `/exports/sftp/${outcome.destination.id}?notice=destination_created`);
   }
 
@@ -89,11 +98,16 @@ export class SftpDestinationsPortalController {
 
   @Post(':destinationId')
   @Access('sftp.manage')
-  async update(@Req() req: PortalRequest, @Res() res: Response, @Param('destinationId') id: string, @Body() body: unknown): Promise<void> {
+  @OnInvalidForm('exports/sftp-form', (controller: SftpDestinationsPortalController, req, form) => controller.editErrorsView(req, form))
+  async update(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('destinationId') id: string,
+    @Body() form: SftpDestinationForm,
+  ): Promise<void> {
     const destination = await this.destinations.get(id);
-    const form = await validateForm(SftpDestinationForm, body);
-    const outcome = form.ok ? await this.destinations.update(id, form.value, actorOf(req)) : form;
-    if (!outcome.ok) return renderPage(res, 'exports/sftp-form', await this.formView(body, outcome.errors, destination), 422);
+    const outcome = await this.destinations.update(id, form, actorOf(req));
+    if (!outcome.ok) return renderPage(res, 'exports/sftp-form', await this.formView(req.body, outcome.errors, destination), 422);
     redirectTo(res, `/exports/sftp/${id}?notice=saved`);
   }
 
@@ -178,6 +192,11 @@ export class SftpDestinationsPortalController {
     };
   }
 
+  /** The edit form again (404 for an unknown destination), with what was typed and each field's error. */
+  private async editErrorsView(req: PortalRequest, { values, errors }: SubmittedForm): Promise<Record<string, unknown>> {
+    return this.formView(values, errors, await this.destinations.get(String(req.params.destinationId)));
+  }
+
   private testView(result: ConnectionTestResult): Record<string, unknown> {
     return { ...result, problemKey: result.problem ? `sftp.problem.${result.problem}` : null };
   }
@@ -186,7 +205,7 @@ export class SftpDestinationsPortalController {
     const submitted = (values && typeof values === 'object' ? values : {}) as Record<string, unknown>;
     const chosenGroups = ([] as unknown[]).concat(submitted.groupIds ?? []);
     const chosenKinds = ([] as unknown[]).concat(submitted.kinds ?? []);
-    const groups = await this.em.fork().find(ProgramGroup, {}, { orderBy: { displayName: 'asc', groupId: 'asc' }, limit: 1000 });
+    const groups = await this.destinations.groupChoices();
     const authMethod = submitted.authMethod === 'private_key' ? 'private_key' : 'password';
     return {
       title: destination ? 'sftp.edit_title' : 'sftp.new_title',

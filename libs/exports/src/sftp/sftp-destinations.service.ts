@@ -48,6 +48,11 @@ export class SftpDestinationsService {
   }
 
   /** A destination by ID; 404 for anything else. */
+  /** The groups a destination may deliver (archived ones too), by name, for the form's checkboxes. */
+  async groupChoices(): Promise<ProgramGroup[]> {
+    return this.em.fork().find(ProgramGroup, {}, { orderBy: { displayName: 'asc', groupId: 'asc' }, limit: 1000 });
+  }
+
   async get(id: string, em = this.em.fork()): Promise<SftpDestination> {
     const destination = UUID.test(id) ? await em.findOne(SftpDestination, id, { populate: ['groups'] }) : null;
     if (!destination) throw new NotFoundException();

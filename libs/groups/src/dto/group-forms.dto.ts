@@ -1,8 +1,8 @@
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsNotEmpty, Matches, MaxLength } from 'class-validator';
-import { trimmed } from '@opendsp/i18n';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 
-export class GroupForm {
+export class GroupForm extends BrowserForm {
   /** Shown to participants on the consent screen as the recipient of their data. */
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
@@ -36,7 +36,7 @@ export class GroupForm {
   dataTypes: string[] = [];
 }
 
-export class RedirectUrlForm {
+export class RedirectUrlForm extends BrowserForm {
   @Transform(trimmed)
   @IsNotEmpty({ message: 'form.required' })
   url!: string;

@@ -94,6 +94,11 @@ export class ParticipantDirectory {
     private readonly list: ParticipantListQuery,
   ) {}
 
+  /** The group by its public ID (404 when there is none; the portal's guard has checked the admin may see it). */
+  async group(groupId: string): Promise<ProgramGroup> {
+    return groupById(this.em.fork(), groupId);
+  }
+
   async page(
     groupId: string,
     filter: ParticipantFilter,

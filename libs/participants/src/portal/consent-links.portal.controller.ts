@@ -1,8 +1,17 @@
 import { Body, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import {
+  Access,
+  actorOf,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+  type SubmittedForm,
+} from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { translate, validateForm, type FieldErrors } from '@opendsp/i18n';
+import { translate, type FieldErrors } from '@opendsp/i18n';
 import { ConsentInvitations, MAX_INVITATION_RECIPIENTS } from '../consent-links/consent-invitations.service.js';
 import { ConsentLinks, type ConsentLinkOutcome } from '../consent-links/consent-links.service.js';
 import { consentQrPng, consentQrSvg } from '../consent-links/consent-qr.js';
@@ -61,15 +70,19 @@ export class ConsentLinksPortalController {
 
   @Post(':groupId/consent-link/invitations')
   @Access('groups.edit')
-  async invite(@Req() req: PortalRequest, @Res() res: Response, @Param('groupId') groupId: string, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(InvitationForm, body);
-    const values = form.ok ? form.value : new InvitationForm();
+  @OnInvalidForm('participants/consent-link', (controller: ConsentLinksPortalController, req, form) =>
+    controller.invalidInvitationView(req, form),
+  )
+  async invite(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('groupId') groupId: string,
+    @Body() values: InvitationForm,
+  ): Promise<void> {
     const request = { redirectUrl: values.redirectUrl || undefined, customParams: values.customParams };
     const outcome = await this.links.resolve(groupId, request);
-    if (!form.ok || !outcome.ok) {
-      const view = this.view(req, outcome, request, form.ok ? {} : form.errors);
-      return renderPage(res, 'participants/consent-link', { ...view, invitationValues: body }, 422);
-    }
+    if (!outcome.ok)
+      return renderPage(res, 'participants/consent-link', { ...this.view(req, outcome, request), invitationValues: req.body }, 422);
     const sent = await this.invitations.send(
       outcome.group,
       outcome.link,
@@ -80,7 +93,7 @@ export class ConsentLinksPortalController {
       const [field, key] = Object.entries(sent.errors)[0];
       const errorTexts = { [field]: translate(req.portal.lang, key, sent.errorParams[field]) };
       const view = this.view(req, outcome, request);
-      return renderPage(res, 'participants/consent-link', { ...view, invitationValues: body, invitationErrors: errorTexts }, 422);
+      return renderPage(res, 'participants/consent-link', { ...view, invitationValues: req.body, invitationErrors: errorTexts }, 422);
     }
     const back = new URLSearchParams({
       redirect_url: outcome.link.redirectUrl,
@@ -91,6 +104,14 @@ export class ConsentLinksPortalController {
       failed: String(sent.failed),
     });
     redirectTo(res, `/groups/${groupId}/consent-link?${back}#invite`);
+  }
+
+  /** An invitation form that failed validation: the page for the group's default link, with the form's errors beside it. */
+  private async invalidInvitationView(req: PortalRequest, { values, errors }: SubmittedForm): Promise<Record<string, unknown>> {
+    const defaults = new InvitationForm();
+    const request = { redirectUrl: defaults.redirectUrl || undefined, customParams: defaults.customParams };
+    const outcome = await this.links.resolve(String(req.params.groupId), request);
+    return { ...this.view(req, outcome, request, errors), invitationValues: values };
   }
 
   /** The query's `redirect_url` and `custom_params` as a link request (anything but a single string counts as absent). */

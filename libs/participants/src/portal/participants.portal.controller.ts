@@ -1,14 +1,13 @@
 import { Body, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
-import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import { Access, actorOf, OnInvalidForm, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { translate, validateForm } from '@opendsp/i18n';
+import { translate } from '@opendsp/i18n';
 import { ConsentLinks } from '../consent-links/consent-links.service.js';
 import { FUNNEL_STAGES, GROUP_CONNECTION_STATES, type FunnelStage } from '../directory/enrollment-funnel.rules.js';
 import { ParticipantDirectory } from '../directory/participant-directory.service.js';
 import { InternalCustomerIds } from '../directory/internal-customer-ids.service.js';
-import { groupById } from '../group-lookup.js';
 import { CredentialSheets, type OpenedSheet } from '../provisioning/credential-sheets.service.js';
 import { ParticipantProvisioning, type ProvisionOutcome } from '../provisioning/participant-provisioning.service.js';
 import {
@@ -18,9 +17,8 @@ import {
   PROVISIONING_CSV_COLUMN,
   type LineProblem,
 } from '../provisioning/provisioning-csv.parser.js';
-import { EntityManager } from '@mikro-orm/postgresql';
 import type { CsvUploadRequest } from './csv-upload.middleware.js';
-import { MAX_FORM_ACCOUNTS, ProvisionForm } from './dto/participant-forms.dto.js';
+import { CustomerIdForm, MAX_FORM_ACCOUNTS, ProvisionForm } from './dto/participant-forms.dto.js';
 import { GroupVisibleGuard } from './group-visible.guard.js';
 import { WithdrawalService } from '../withdrawal.service.js';
 
@@ -41,7 +39,6 @@ export class ParticipantsPortalController {
     private readonly customerIds: InternalCustomerIds,
     private readonly consentLinks: ConsentLinks,
     private readonly config: DspConfig,
-    private readonly em: EntityManager,
     private readonly withdrawals: WithdrawalService,
   ) {}
 
@@ -81,26 +78,27 @@ export class ParticipantsPortalController {
   /** One participant (with an optional customer ID) or several without, from the form. */
   @Post(':groupId/participants')
   @Access('groups.edit')
+  @OnInvalidForm('participants/new', (controller: ParticipantsPortalController, req, form) =>
+    controller.newView(String(req.params.groupId), { values: form.values, errors: form.errors }),
+  )
   async provisionFromForm(
     @Req() req: PortalRequest,
     @Res() res: Response,
     @Param('groupId') groupId: string,
-    @Body() body: unknown,
+    @Body() form: ProvisionForm,
   ): Promise<void> {
-    const form = await validateForm(ProvisionForm, body);
-    if (!form.ok) return renderPage(res, 'participants/new', await this.newView(groupId, { values: body, errors: form.errors }), 422);
-    const { internalCustomerId, count } = form.value;
+    const { internalCustomerId, count } = form;
     if (internalCustomerId && count !== 1) {
       return renderPage(
         res,
         'participants/new',
-        await this.newView(groupId, { values: body, errors: { count: 'participants.count_with_customer_id' } }),
+        await this.newView(groupId, { values: req.body, errors: { count: 'participants.count_with_customer_id' } }),
         422,
       );
     }
     const rows = Array.from({ length: count }, (_, index) => ({ line: index + 1, internalCustomerId: internalCustomerId || null }));
     const outcome = await this.provisioning.provision(groupId, rows, actorOf(req), { source: 'form', sheetFor: req.portal.user!.id });
-    return this.answer(req, res, groupId, outcome, { values: body, single: true });
+    return this.answer(req, res, groupId, outcome, { values: req.body, single: true });
   }
 
   /** A CSV file of participants: all of them, or none and every problem by line. */
@@ -139,7 +137,7 @@ export class ParticipantsPortalController {
     @Query('sheet') sheetId?: string,
   ): Promise<void> {
     if (typeof sheetId !== 'string' || !sheetId) return redirectTo(res, `/groups/${groupId}/participants`);
-    const group = await groupById(this.em.fork(), groupId);
+    const group = await this.directory.group(groupId);
     const sheet = await this.sheets.open(group, sheetId, { ...actorOf(req), adminId: req.portal.user!.id });
     if (!sheet) return renderPage(res, 'participants/credential-sheet-gone', { title: 'participants.sheet_gone_title', group }, 410);
     const [signInLink] = await this.consentLinks.forGroup(group);
@@ -195,14 +193,14 @@ export class ParticipantsPortalController {
     @Res() res: Response,
     @Param('groupId') groupId: string,
     @Param('ogscId') ogscId: string,
-    @Body() body: Record<string, unknown> | undefined,
+    @Body() form: CustomerIdForm,
   ): Promise<void> {
-    const outcome = await this.customerIds.set(groupId, ogscId, body?.internalCustomerId ?? '', actorOf(req));
+    const outcome = await this.customerIds.set(groupId, ogscId, form.internalCustomerId, actorOf(req));
     if (!outcome.ok) {
       return renderPage(
         res,
         'participants/details',
-        { ...(await this.detailsView(groupId, ogscId)), values: body, errors: outcome.errors },
+        { ...(await this.detailsView(groupId, ogscId)), values: req.body, errors: outcome.errors },
         422,
       );
     }
@@ -234,9 +232,8 @@ export class ParticipantsPortalController {
     @Param('groupId') groupId: string,
     @Param('ogscId') ogscId: string,
   ): Promise<void> {
-    const { participant } = await this.directory.details(groupId, ogscId);
     const user = req.portal.user!;
-    await this.withdrawals.withdraw(participant.enrollmentId, { kind: 'admin', adminId: user.id, login: user.loginId, ip: req.portal.ip });
+    await this.withdrawals.withdrawFromGroup(groupId, ogscId, { kind: 'admin', adminId: user.id, login: user.loginId, ip: req.portal.ip });
     redirectTo(res, `/groups/${groupId}/participants/${ogscId}?notice=withdrawn`);
   }
 
@@ -246,7 +243,7 @@ export class ParticipantsPortalController {
   }
 
   private async newView(groupId: string, extra: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const group = await groupById(this.em.fork(), groupId);
+    const group = await this.directory.group(groupId);
     return {
       title: 'participants.new_title',
       group,

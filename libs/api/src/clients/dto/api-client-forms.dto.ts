@@ -1,12 +1,12 @@
 import { Transform, Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
-import { trimmed } from '@opendsp/i18n';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 import { API_SCOPE_NAMES, type ApiScope } from '../../api-scopes.js';
 
 /** A checkbox group arrives as nothing, one string or several: always a list here. */
 const list = ({ value }: { value: unknown }): unknown[] => (value === undefined || value === '' ? [] : ([] as unknown[]).concat(value));
 
-export class ApiClientForm {
+export class ApiClientForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(100, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
@@ -32,7 +32,7 @@ export class ApiClientForm {
 
 export const OVERLAP_HOURS = [0, 1, 24, 168] as const;
 
-export class RotateSecretForm {
+export class RotateSecretForm extends BrowserForm {
   @Type(() => Number)
   @IsIn(OVERLAP_HOURS, { message: 'form.invalid' })
   @IsInt({ message: 'form.invalid' })

@@ -1,13 +1,13 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { LANGUAGES, type Language } from '@opendsp/config';
-import { trimmed } from '@opendsp/i18n';
+import { BrowserForm, trimmed } from '@opendsp/i18n';
 
 /** How many accounts the one-by-one form may create in one go (the CSV upload takes up to 1,000). */
 export const MAX_FORM_ACCOUNTS = 100;
 
 /** Create participants from the form: one with an optional customer ID, or several without. */
-export class ProvisionForm {
+export class ProvisionForm extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(100, { message: 'participants.customer_id_too_long' })
   internalCustomerId: string = '';
@@ -21,8 +21,14 @@ export class ProvisionForm {
   count: number = 1;
 }
 
+/** A participant's internal customer ID; InternalCustomerIds checks and normalises it (its rule, its messages). */
+export class CustomerIdForm extends BrowserForm {
+  @Allow()
+  internalCustomerId: unknown = '';
+}
+
 /** Which consent link: a redirect URL of the group (default: its default one) and optional custom_params. */
-export class ConsentLinkQuery {
+export class ConsentLinkQuery extends BrowserForm {
   @Transform(trimmed)
   @MaxLength(2000, { message: 'form.too_long' })
   @IsString()
