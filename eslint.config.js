@@ -28,11 +28,12 @@ export default tseslint.config(
       'apps/*/src/main.ts',
       'apps/dsp/src/cli/*.ts',
       'apps/dsp/src/local/start-local.ts',
-      'libs/database/src/testing/*.ts',
       'test/**/*.ts',
       'bench/**/*.ts',
       '**/*.spec.ts',
     ],
     rules: { 'no-restricted-properties': 'off' },
   },
+  // dependency-cruiser reads its configuration as CommonJS.
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
 );

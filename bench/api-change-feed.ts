@@ -16,7 +16,7 @@ import { ProgramGroup } from '@opendsp/groups';
 import { changeFeedSql, lockChangeSequence, NEXT_CHANGE_SEQ } from '@opendsp/measurements';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, freePort } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { printComparison, timed, type Figure } from './support/report.js';
 

@@ -15,7 +15,7 @@ import { dspOrmConfig, migrateDspDatabase } from '@opendsp/database';
 import { CsvExportService } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
 import { exportColumns, lockChangeSequence, NEXT_CHANGE_SEQ } from '@opendsp/measurements';
-import { createTestDatabase, TEST_ENVIRONMENT, testServerUrl } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, TEST_ENVIRONMENT, testServerUrl } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { printComparison, timed } from './support/report.js';
 

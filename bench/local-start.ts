@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../libs/database/src/testing/test-database.js';
+import { freePort } from '../test/support/test-database.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const idleSeconds = Number(process.argv[2] ?? 20);

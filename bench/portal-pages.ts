@@ -15,7 +15,7 @@ import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { adminQuery, databaseUrl, migrateEverything } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, databaseUrl, migrateEverything } from '../test/support/test-database.js';
 import { FULL_SCALE, scaleGroupId, scaleOgscId, seedScale } from '../test/support/data-views-scale-seed.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { printComparison, timed } from './support/report.js';

@@ -8,7 +8,7 @@ import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
 import { ParticipantProvisioning } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { printComparison, timed } from './support/report.js';
 

@@ -10,7 +10,7 @@ import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { migrateSandboxDatabase } from '../apps/omron-sandbox/src/database/sandbox-orm.config.js';
 import { streamReadings } from '../apps/omron-sandbox/src/measurements/index.js';
-import { adminQuery, databaseUrl } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, databaseUrl } from '../test/support/test-database.js';
 import { startSandboxHarness, type Json } from '../test/support/sandbox-harness.js';
 import { printComparison, timed } from './support/report.js';
 

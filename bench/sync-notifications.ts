@@ -9,7 +9,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { loadDspConfig } from '@opendsp/config';
 import { Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 
 const REQUESTS = Number(process.argv[2] ?? 30_000);

@@ -4,6 +4,7 @@ import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measureme
 import type { ProgramGroup } from '@opendsp/groups';
 import type { Participant } from '@opendsp/participants';
 import { startApiStack, writeReadings, type ApiStack, type ReadingInput } from './support/api-stack.js';
+import { itOnServer } from './support/test-database.js';
 
 interface FeedReading {
   kind: MeasurementKind;
@@ -42,7 +43,7 @@ describe('change feed', () => {
     }
   }
 
-  it('returns every committed reading exactly once, in order, while writers commit concurrently (property)', async () => {
+  itOnServer('returns every committed reading exactly once, in order, while writers commit concurrently (property)', async () => {
     const batch = fc.record({
       readings: fc.array(
         fc.record({ kind: fc.constantFrom(...MEASUREMENT_KIND_NAMES), participant: fc.nat(2), upstream: fc.integer({ min: 1, max: 40 }) }),
@@ -117,7 +118,7 @@ describe('change feed', () => {
     );
   });
 
-  it('would lose a reading if a writer skipped lockChangeSequence: the check above has teeth', async () => {
+  itOnServer('would lose a reading if a writer skipped lockChangeSequence: the check above has teeth', async () => {
     const group = await stack.group('Feed without the lock');
     const participant = await stack.participant([group]);
     const insert = (upstream: number) =>

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
-import type { TestDatabase } from '../libs/database/src/testing/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { startListeningPlatform } from './support/listening-platform.js';
 

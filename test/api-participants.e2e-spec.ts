@@ -65,7 +65,7 @@ describe('REST API participants, enrollments and consent links', () => {
         stateReason: null,
         scopes: ['bloodpressure', 'weight', 'openid'],
       },
-      // The sync ledger comes from the sync room through SYNC_LEDGER_READER; until it is merged the reader is empty.
+      // No pull of this participant was ever asked for: the ledger lists no kind.
       syncLedger: [],
     });
     expect(res.text).not.toContain(other.groupId);

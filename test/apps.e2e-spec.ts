@@ -5,7 +5,7 @@ import { loadDspConfig, loadSandboxConfig } from '@opendsp/config';
 import { DSP_MIGRATIONS, EnvironmentMismatchError } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
-import { adminQuery, createTestDatabase, testServerUrl, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, testServerUrl, type TestDatabase } from './support/test-database.js';
 import { testDspEnv, testSandboxEnv } from './support/test-environment.js';
 
 describe('platform and sandbox apps', () => {

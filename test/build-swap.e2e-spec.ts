@@ -1,6 +1,6 @@
 import { appendFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { installCopy, run, shellEnv, waitForOk, type InstallCopy } from './support/install-copy.js';
 import { testDspEnv } from './support/test-environment.js';
 

@@ -1,6 +1,7 @@
 import { SecretBox } from '@opendsp/crypto';
 import { EnrollmentEvents, type ConsentAccepted } from '@opendsp/participants';
 import { startConsentStack, type ConsentStack } from './support/consent-stack.js';
+import { itOnServer } from './support/test-database.js';
 
 describe('consent flows against the OMRON sandbox (HTTP)', () => {
   let stack: ConsentStack;
@@ -118,7 +119,7 @@ describe('consent flows against the OMRON sandbox (HTTP)', () => {
       expect(enrollments).toEqual([{ n: 2 }]);
     });
 
-    it('makes one participant even when Accept is sent twice at once', async () => {
+    itOnServer('makes one participant even when Accept is sent twice at once', async () => {
       const group = await stack.group('Double Click');
       const client = await toConsentScreen(stack.consentUrl(group), 'double@sandbox.test');
       await client.get('/consent/consent');

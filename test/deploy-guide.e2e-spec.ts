@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adminQuery, freePort, testServerUrl } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, freePort, testServerUrl } from './support/test-database.js';
 import { installCopy, run, shellEnv, waitForOk, type Command, type InstallCopy } from './support/install-copy.js';
 
 /** The shell blocks of docs/deploy.md marked _tested_, in order. */

@@ -6,7 +6,7 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { buildConsentUrl, LOGIN_ID_PATTERN } from '@opendsp/participants';
-import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, type TestDatabase } from './support/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { PNG_SIGNATURE, pngEncodes, svgEncodes } from './support/qr-image.js';
 import { startListeningPlatform } from './support/listening-platform.js';

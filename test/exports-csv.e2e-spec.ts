@@ -8,7 +8,7 @@ import { ProgramGroup } from '@opendsp/groups';
 import { exportColumns, type MeasurementKind } from '@opendsp/measurements';
 import type { Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { addParticipant, enroll, insertReadings, sampleValues, series } from './support/readings.js';
 import { testDspEnv } from './support/test-environment.js';
 import { unzip } from './support/unzip.js';

@@ -16,7 +16,7 @@ import {
 } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
 import { addParticipant, insertReadings, series } from './support/readings.js';
 import { createDestination, deliveredFiles, expectedKeys, readingKey, sha256 } from './support/sftp-delivery-checks.js';
@@ -111,7 +111,6 @@ describe('SFTP delivery interrupted by a killed process', () => {
   afterAll(async () => {
     await app?.close();
     await server?.close();
-    await build?.remove();
     await database?.drop();
   });
 

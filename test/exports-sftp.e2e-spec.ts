@@ -18,7 +18,7 @@ import { ProgramGroup } from '@opendsp/groups';
 import type { MeasurementKind } from '@opendsp/measurements';
 import type { Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { addParticipant, insertReadings, series, setEnrollmentStatus } from './support/readings.js';
 import { createDestination, deliveredFiles, expectedKeys, readingKey, sha256, type DeliveredFile } from './support/sftp-delivery-checks.js';
 import { startSftpServer, type TestSftpServer } from './support/sftp-server.js';

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { ProgramGroup } from '@opendsp/groups';
 import type { Participant } from '@opendsp/participants';
-import type { TestDatabase } from '../libs/database/src/testing/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { addParticipant, insertReadings, series } from './support/readings.js';
 import { startListeningPlatform } from './support/listening-platform.js';

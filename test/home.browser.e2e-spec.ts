@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
 import { loadDspConfig } from '@opendsp/config';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { testDspEnv } from './support/test-environment.js';
 

@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import { loadDspConfig } from '@opendsp/config';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv, TEST_PRODUCTION_SETTINGS } from './support/test-environment.js';
 
 /** The tests connect from 127.0.0.1; the allowlist below does not include it. */

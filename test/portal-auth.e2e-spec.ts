@@ -6,7 +6,7 @@ import { AdminAccount, ARGON2_PARAMETERS, issueSetupLink, PasswordHasher, totpCo
 import { loadDspConfig, type DspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
 import { testDspEnv, TEST_PRODUCTION_SETTINGS } from './support/test-environment.js';
 

@@ -10,7 +10,7 @@ import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/g
 import { Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
 const PASSWORD = 'matrix password for tests';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, type TestDatabase } from './support/test-database.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 
 const PASSWORD = 'groups test passphrase';

@@ -1,5 +1,5 @@
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
-import { adminQuery, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, type TestDatabase } from './support/test-database.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 
 const PASSWORD = 'pagination test passphrase';

@@ -5,7 +5,7 @@ import { issueSetupLink } from '@opendsp/admin-auth';
 import { loadDspConfig, type DspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { testDspEnv } from './support/test-environment.js';
 

@@ -1,6 +1,6 @@
 import { generateReadings, offsetLookup, ReadingIngestion, type NewReading } from '../apps/omron-sandbox/src/measurements/index.js';
 import { apiDateTime, offsetHhMm } from '../apps/omron-sandbox/src/measurements/measurement-format.js';
-import { adminQuery } from '../libs/database/src/testing/test-database.js';
+import { adminQuery } from './support/test-database.js';
 import { startNotificationReceiver } from './support/notification-receiver.js';
 import { startSandboxHarness, type Json, type SandboxHarness } from './support/sandbox-harness.js';
 

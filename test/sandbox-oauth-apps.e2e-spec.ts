@@ -9,7 +9,7 @@ import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
 import { issueTestAccessToken, SandboxAccessTokens, SandboxGrants } from '../apps/omron-sandbox/src/oauth/index.js';
 import { upsertRegisteredApp } from '../apps/omron-sandbox/src/registered-apps/index.js';
 import { ensureSandboxUser } from '../apps/omron-sandbox/src/users/sandbox-users.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testSandboxEnv } from './support/test-environment.js';
 
 const ADMIN_TOKEN = 'sandbox-admin-token-0123456789';

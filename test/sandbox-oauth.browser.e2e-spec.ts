@@ -5,7 +5,7 @@ import request from 'supertest';
 import { loadSandboxConfig } from '@opendsp/config';
 import { startSandbox } from '../apps/omron-sandbox/src/bootstrap.js';
 import { ensureSandboxUser } from '../apps/omron-sandbox/src/users/sandbox-users.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { launchBrowser, screenshot } from './support/browser.js';
 import { testSandboxEnv } from './support/test-environment.js';
 

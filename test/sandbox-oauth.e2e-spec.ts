@@ -8,7 +8,7 @@ import { createSandboxApp } from '../apps/omron-sandbox/src/bootstrap.js';
 import { SandboxAccessTokens } from '../apps/omron-sandbox/src/oauth/index.js';
 import { ensureSandboxUser } from '../apps/omron-sandbox/src/users/sandbox-users.js';
 import type { SandboxUser } from '../apps/omron-sandbox/src/users/sandbox-user.entity.js';
-import { adminQuery, createTestDatabase, freePort, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, freePort, itOnServer, type TestDatabase } from './support/test-database.js';
 import { cookieFrom, hiddenField, openSignInForm, walkConsent } from './support/sandbox-oauth-consent.js';
 import { testSandboxEnv } from './support/test-environment.js';
 
@@ -382,7 +382,7 @@ describe('OMRON sandbox OAuth server', () => {
     }).expect(400);
   });
 
-  it('lets only one of two concurrent refreshes with the same token through', async () => {
+  itOnServer('lets only one of two concurrent refreshes with the same token through', async () => {
     const issued = await exchange(await codeFor()).expect(200);
     const refresh = {
       grant_type: 'refresh_token',

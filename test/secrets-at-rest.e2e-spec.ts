@@ -8,7 +8,7 @@ import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { seedDemo } from '../apps/dsp/src/local/demo-seed.js';
 import { sandboxOrmConfig } from '../apps/omron-sandbox/src/database/sandbox-orm.config.js';
 import { ensureSandboxUser } from '../apps/omron-sandbox/src/users/sandbox-users.js';
-import { adminQuery, createTestDatabase, testServerUrl, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, testServerUrl, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
 const CANARY = `CANARY${Date.now()}`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadDspConfig } from '@opendsp/config';
 import { DatabaseUnavailableError, EnvironmentMismatchError } from '@opendsp/database';
 import { startDsp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
 import { testDspEnv } from './support/test-environment.js';
 
@@ -76,21 +76,17 @@ describe('starting against a database that is missing or was never migrated', ()
 
   it('prints that one line from a real platform process, and exits 78', async () => {
     const build = await buildForChildProcesses();
-    try {
-      const port = String(await freePort());
-      const outcome = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-        const child = execFile(
-          process.execPath,
-          [join(build.dir, 'apps', 'dsp', 'src', 'main.js')],
-          { env: { ...testDspEnv({ DATABASE_URL: missingDatabaseUrl(server), PROCESS_ROLE: 'web', PORT: port }), PATH: process.env.PATH } },
-          (_error, stdout, stderr) => resolve({ code: child.exitCode, stderr, stdout }),
-        );
-      });
-      expect(outcome.code).toBe(78);
-      expect(outcome.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^The database "opendsp_missing_database" does not exist/)]);
-      expect(outcome.stderr + outcome.stdout).not.toContain('never-print-this-password');
-    } finally {
-      await build.remove();
-    }
+    const port = String(await freePort());
+    const outcome = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [join(build.dir, 'apps', 'dsp', 'src', 'main.js')],
+        { env: { ...testDspEnv({ DATABASE_URL: missingDatabaseUrl(server), PROCESS_ROLE: 'web', PORT: port }), PATH: process.env.PATH } },
+        (_error, stdout, stderr) => resolve({ code: child.exitCode, stderr, stdout }),
+      );
+    });
+    expect(outcome.code).toBe(78);
+    expect(outcome.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^The database "opendsp_missing_database" does not exist/)]);
+    expect(outcome.stderr + outcome.stdout).not.toContain('never-print-this-password');
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { EXPIRED_LINK_BODY, Mailer } from '@opendsp/mail';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
 describe('the mail outbox', () => {

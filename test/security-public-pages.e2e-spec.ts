@@ -6,7 +6,7 @@ import { loadDspConfig } from '@opendsp/config';
 import { DSP_MIGRATIONS } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { ParticipantSignInService } from '../libs/consent/src/participant-sign-in.service.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
 describe('public pages under pressure', () => {

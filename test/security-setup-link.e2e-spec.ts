@@ -6,7 +6,7 @@ import { issueSetupLink } from '@opendsp/admin-auth';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
 describe('the first-run setup link', () => {

@@ -7,7 +7,7 @@ import { SftpDestinationForm, SftpDestinationsService } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
 import { validateForm } from '@opendsp/i18n';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
 /** A public address (never connected to here): the checks under test run before any connection. */

@@ -3,6 +3,7 @@ import { AdminAccount, PasswordHasher, totpCode } from '@opendsp/admin-auth';
 import { dspOrmConfig } from '@opendsp/database';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
+import { itOnServer } from './support/test-database.js';
 
 const PASSWORD = 'second factor passphrase';
 /** A code valid now (one step ahead is within the ±1 step window) that no earlier test step has spent. */
@@ -85,7 +86,7 @@ describe('the TOTP second factor', () => {
     expect((await viewer.post(`/admins/${id}/totp/reset`)).status).toBe(403);
   });
 
-  it('accepts one code exactly once when two sign-ins submit it at the same moment', async () => {
+  itOnServer('accepts one code exactly once when two sign-ins submit it at the same moment', async () => {
     const owner = await signedInAdmin('racer');
     const { secret } = await enrol(owner);
     const halves = [new PortalTestClient(portal.server), new PortalTestClient(portal.server)];

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../libs/database/src/testing/test-database.js';
+import { freePort } from './support/test-database.js';
 
 /** Runs the README's start command as a user would, in its own process group. */
 function npmStart(env: Record<string, string>): { child: ChildProcess; output: () => string } {

@@ -6,7 +6,7 @@ import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from '@opendsp/measurements
 import { Participant } from '@opendsp/participants';
 import { PULL_QUEUE, SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, itOnServer, type TestDatabase } from './support/test-database.js';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 import { testDspEnv } from './support/test-environment.js';
 
@@ -253,7 +253,7 @@ describe('the Notification URI receiver', () => {
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429]);
   });
 
-  it('holds at most one waiting notification per user and type, however many arrive at once', async () => {
+  itOnServer('holds at most one waiting notification per user and type, however many arrive at once', async () => {
     const server = apps[0].getHttpServer();
     const responses = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>

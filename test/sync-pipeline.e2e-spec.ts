@@ -1,5 +1,5 @@
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
-import { SyncLedger, SyncMaintenance, SyncScheduling } from '@opendsp/sync';
+import { SyncMaintenance, SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { OmronConnection } from '@opendsp/tokens';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Json } from './support/sandbox-harness.js';
@@ -75,10 +75,10 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     expect(times.last).toEqual(times.max);
 
     // The ledger says so.
-    const ledger = await stack.platform.get(SyncLedger).forParticipant(user.participantId);
+    const ledger = await stack.platform.get(SyncStatusService).ledger(user.participantId);
     expect(ledger.map((entry) => entry.kind).sort()).toEqual([...MEASUREMENT_KIND_NAMES].sort());
     for (const entry of ledger) {
-      expect(entry).toMatchObject({ pull: null, lastError: null, consecutiveFailures: 0, lagSeconds: 0 });
+      expect(entry).toMatchObject({ inLedger: true, pull: null, lastError: null, consecutiveFailures: 0, lagSeconds: 0 });
       expect(entry.lastPullSucceededAt).toBeInstanceOf(Date);
     }
   }, 180_000);
@@ -117,7 +117,7 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     }
     expect(await changeSeqs(user.participantId)).toEqual(before);
     expect(await stack.sql(`select id, activity_id, hour from activity_hourly_reading order by id`)).toEqual(hoursBefore);
-    const ledger = await stack.platform.get(SyncLedger).forParticipant(user.participantId);
+    const ledger = await stack.platform.get(SyncStatusService).ledger(user.participantId);
     expect(ledger.find((entry) => entry.kind === 'blood_pressure')).toMatchObject({ lastPullChanged: 0 });
     expect(ledger.find((entry) => entry.kind === 'blood_pressure')!.lastPullReadings).toBeGreaterThan(0);
 
@@ -181,7 +181,7 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     ]);
     expect(notifications.map((row) => row.type)).toEqual(['oxygen', 'weight']);
     await expectEqualToGroundTruth(stack, user, ['weight', 'oxygen']);
-    const ledger = await stack.platform.get(SyncLedger).forParticipant(user.participantId);
+    const ledger = await stack.platform.get(SyncStatusService).ledger(user.participantId);
     expect(ledger.find((entry) => entry.kind === 'weight')!.lastNotificationAt).toBeInstanceOf(Date);
   }, 120_000);
 
@@ -313,20 +313,23 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     } finally {
       observed.stop();
     }
-    const ledger = stack.platform.get(SyncLedger);
-    const [dead] = await ledger.deadLetters();
-    expect(dead).toMatchObject({ participantId: user.participantId, kind: 'oxygen', resolvedAt: null });
-    expect(dead.error).toContain('MeasurementFormatError');
-    expect(dead.error).toContain('oxygenLevel');
+    const status = stack.platform.get(SyncStatusService);
+    const everyGroup = { groupIds: null };
+    const [dead] = await status.deadLetters(everyGroup, 10);
+    const [{ ogsc_id }] = await stack.sql<{ ogsc_id: string }>(`select ogsc_id from participant where id = $1`, [user.participantId]);
+    expect(dead).toMatchObject({ ogscId: ogsc_id, kind: 'oxygen', retryAt: null });
+    expect(dead.reason).toContain('MeasurementFormatError');
+    expect(dead.reason).toContain('oxygenLevel');
     expect(dead.attempts).toBe(3); // the first attempt and SYNC_JOB_RETRY_LIMIT (2) retries
-    expect((await ledger.forParticipant(user.participantId)).find((entry) => entry.kind === 'oxygen')!.lastError).toContain('gave up');
-    expect((await ledger.overview()).unresolvedDeadLetters).toBe(1);
+    expect((await status.ledger(user.participantId)).find((entry) => entry.kind === 'oxygen')!.lastError).toContain('gave up');
+    expect((await status.overview(everyGroup)).deadLetters).toBe(1);
 
     await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'oxygen');
     await stack.waitForIdle();
-    expect(await ledger.deadLetters()).toEqual([]);
-    expect((await ledger.deadLetters({ includeResolved: true }))[0].resolvedAt).toBeInstanceOf(Date);
-    expect((await ledger.forParticipant(user.participantId)).find((entry) => entry.kind === 'oxygen')!.lastError).toBeNull();
+    expect(await status.deadLetters(everyGroup, 10)).toEqual([]);
+    const [resolved] = await stack.sql<{ resolved_at: Date | null }>(`select resolved_at from sync_dead_letter where id = $1`, [dead.id]);
+    expect(resolved.resolved_at).toBeInstanceOf(Date);
+    expect((await status.ledger(user.participantId)).find((entry) => entry.kind === 'oxygen')!.lastError).toBeNull();
   }, 120_000);
 
   it('does not call OMRON for a connection that needs reconnecting, and says why in the ledger', async () => {
@@ -341,9 +344,7 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
       observed.stop();
     }
     expect(observed.requests).toEqual([]);
-    const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find(
-      (candidate) => candidate.kind === 'weight',
-    );
+    const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((candidate) => candidate.kind === 'weight');
     expect(entry).toMatchObject({ lastError: 'not pulled: the OMRON connection is reconnect_needed', lagSeconds: 0 });
   });
 

@@ -21,7 +21,6 @@ describe('a worker killed with SIGKILL at random points during a large sync', ()
   afterAll(async () => {
     worker?.kill('SIGKILL');
     await stack?.close();
-    await build?.remove();
   });
 
   async function startWorker(): Promise<ChildProcess> {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { OmronMeasurementClient, SyncLedger, SyncScheduling, UpstreamGate } from '@opendsp/sync';
+import { OmronMeasurementClient, SyncScheduling, SyncStatusService, UpstreamGate } from '@opendsp/sync';
 import { FaultsService, type FaultDecision } from '../apps/omron-sandbox/src/faults/faults.service.js';
 import { MeasurementApiService } from '../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import { OmronApiError } from '../apps/omron-sandbox/src/measurements/omron-api-error.js';
@@ -23,6 +23,11 @@ function watchRequests(stack: SyncStack, fault?: (index: number) => FaultDecisio
   return { times, stop: () => void (faults.decide = original) };
 }
 
+/** The shared budget: one request slot every 100 ms. */
+const REQUESTS_PER_MINUTE = 600;
+/** Longer than a worker waits inline (MAX_INLINE_WAIT_MS), so the pull is deferred, as the test expects. */
+const COOLDOWN_SECONDS = 35;
+
 describe('upstream limits: Retry-After, the shared request budget, the circuit breaker', () => {
   let stack: SyncStack;
   let build: Awaited<ReturnType<typeof buildForChildProcesses>>;
@@ -30,14 +35,20 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
 
   beforeAll(async () => {
     [stack, build] = await Promise.all([
-      startSyncStack({}, { SYNC_UPSTREAM_REQUESTS_PER_MINUTE: '240', SYNC_PAGE_SIZE: '25', SYNC_CIRCUIT_COOLDOWN_SECONDS: '35' }),
+      startSyncStack(
+        {},
+        {
+          SYNC_UPSTREAM_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
+          SYNC_PAGE_SIZE: '25',
+          SYNC_CIRCUIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
+        },
+      ),
       buildForChildProcesses(),
     ]);
   }, 120_000);
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await stack?.close();
-    await build?.remove();
   });
 
   async function usersWithReadings(prefix: string, count: number, readings: number): Promise<EnrolledParticipant[]> {
@@ -162,10 +173,11 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     expect(times.length).toBeGreaterThanOrEqual(48);
     expect(here).toBeGreaterThan(3);
     expect(times.length - here).toBeGreaterThan(3);
-    // 240 a minute is one slot every 250 ms, reserved in the database by both processes, none before the
+    // 600 a minute is one slot every 100 ms, reserved in the database by both processes, none before the
     // backfill started, and no request leaves before its slot. So the k-th request reaches OMRON no earlier
-    // than 250·k ms after the start, however slow either process is (a slow machine only makes it later).
-    const early = times.map((at, k) => ({ k, at: at - started })).filter(({ k, at }) => at < 250 * k - 5);
+    // than 100·k ms after the start, however slow either process is (a slow machine only makes it later).
+    const slotMs = 60_000 / REQUESTS_PER_MINUTE;
+    const early = times.map((at, k) => ({ k, at: at - started })).filter(({ k, at }) => at < slotMs * k - 5);
     expect(early).toEqual([]);
     for (const user of users)
       expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
@@ -188,7 +200,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
       // The pull gives up for now and waits in the queue for the circuit to close.
       for (;;) {
-        const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((e) => e.kind === 'blood_pressure');
+        const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((e) => e.kind === 'blood_pressure');
         if (entry?.lastError?.includes('circuit breaker open')) break;
         if (Date.now() - opened > 120_000) throw new Error(`no deferral: ${entry?.lastError}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -197,14 +209,15 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       await stack.sandboxAdmin('DELETE', '/admin/faults');
       await stack.waitForIdle(120_000);
       expect(watch.times.length).toBeGreaterThan(5);
-      // No call during the cool-down: the first after the fifth failure came 35 s (less a second's rounding) later.
-      expect(watch.times[5] - watch.times[4]).toBeGreaterThanOrEqual(34_000);
+      // No call during the cool-down: the first after the fifth failure came the cool-down (less a second's
+      // rounding) later.
+      expect(watch.times[5] - watch.times[4]).toBeGreaterThanOrEqual((COOLDOWN_SECONDS - 1) * 1000);
     } finally {
       watch.stop();
       await stack.sandboxAdmin('DELETE', '/admin/faults');
     }
     expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
-    const entry = (await stack.platform.get(SyncLedger).forParticipant(user.participantId)).find((e) => e.kind === 'blood_pressure');
+    const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((e) => e.kind === 'blood_pressure');
     expect(entry).toMatchObject({ lastError: null, consecutiveFailures: 0 });
   }, 180_000);
 });

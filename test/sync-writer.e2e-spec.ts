@@ -5,7 +5,7 @@ import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@op
 import { specExample, type SpecExampleName, SPEC_EXAMPLES } from '@opendsp/omron-api';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { normaliseResult, ReadingWriter, type ActivityRow } from '@opendsp/sync';
-import { createTestDatabase, type TestDatabase } from '../libs/database/src/testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const KIND_OF_EXAMPLE: Record<SpecExampleName, MeasurementKind> = {
   'blood-pressure': 'blood_pressure',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Clock, ConnectionUnavailableError, OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
 import { SecretBox } from '@opendsp/crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { adminQuery } from '../libs/database/src/testing/test-database.js';
+import { adminQuery, itOnServer } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenStack, type TokenStack } from './support/token-stack.js';
 
@@ -28,7 +28,6 @@ describe('OMRON tokens against the sandbox (rotation and reuse detection on)', (
   }, 120_000);
   afterAll(async () => {
     await stack?.close();
-    await build?.remove();
   });
 
   it('stores a new authorisation and hands out an access token the measurement API accepts', async () => {
@@ -38,36 +37,40 @@ describe('OMRON tokens against the sandbox (rotation and reuse detection on)', (
     expect(await stack.accessTokensIssued(connection.omronUserId)).toBe(1);
   });
 
-  it('sends one refresh upstream for 1,000 concurrent requests across two processes, and everyone gets its token', async () => {
-    const connection = await stack.connectUser('crowd@sandbox.test');
-    const before = await stack.tokens.accessToken(connection.id);
-    await stack.makeDue(connection.id);
+  itOnServer(
+    'sends one refresh upstream for 1,000 concurrent requests across two processes, and everyone gets its token',
+    async () => {
+      const connection = await stack.connectUser('crowd@sandbox.test');
+      const before = await stack.tokens.accessToken(connection.id);
+      await stack.makeDue(connection.id);
 
-    const child = spawn(process.execPath, [join(build.dir, 'test/support/token-load-worker.js'), connection.id, '500'], {
-      env: { ...process.env, ...stack.platformEnv, LOG_LEVEL: 'silent' },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    expect((await lines.next()).value).toBe('ready');
-    child.stdin!.write('go\n');
-    const [here, there] = await Promise.all([
-      Promise.allSettled(Array.from({ length: 500 }, () => stack.tokens.accessToken(connection.id))),
-      lines.next().then(({ value }) => JSON.parse(value as string) as { tokens: string[]; fulfilled: number; errors: string[] }),
-    ]);
-    child.stdin!.end();
+      const child = spawn(process.execPath, [join(build.dir, 'test/support/token-load-worker.js'), connection.id, '500'], {
+        env: { ...process.env, ...stack.platformEnv, LOG_LEVEL: 'silent' },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      expect((await lines.next()).value).toBe('ready');
+      child.stdin!.write('go\n');
+      const [here, there] = await Promise.all([
+        Promise.allSettled(Array.from({ length: 500 }, () => stack.tokens.accessToken(connection.id))),
+        lines.next().then(({ value }) => JSON.parse(value as string) as { tokens: string[]; fulfilled: number; errors: string[] }),
+      ]);
+      child.stdin!.end();
 
-    const hereTokens = here.filter((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled').map((r) => r.value);
-    expect(hereTokens).toHaveLength(500);
-    expect(there.errors).toEqual([]);
-    expect(there.fulfilled).toBe(500);
-    const distinct = new Set([...hereTokens, ...there.tokens]);
-    expect(distinct.size).toBe(1);
-    expect(distinct.has(before)).toBe(false);
-    // One initial token plus exactly one refresh reached OMRON; a second would have been reuse and revoked the family.
-    expect(await stack.accessTokensIssued(connection.omronUserId)).toBe(2);
-    expect((await connectionRow(stack, connection.id)).state).toBe('active');
-    expect(await stack.measure([...distinct][0]!)).toEqual({ http: 200, status: 0 });
-  }, 60_000);
+      const hereTokens = here.filter((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled').map((r) => r.value);
+      expect(hereTokens).toHaveLength(500);
+      expect(there.errors).toEqual([]);
+      expect(there.fulfilled).toBe(500);
+      const distinct = new Set([...hereTokens, ...there.tokens]);
+      expect(distinct.size).toBe(1);
+      expect(distinct.has(before)).toBe(false);
+      // One initial token plus exactly one refresh reached OMRON; a second would have been reuse and revoked the family.
+      expect(await stack.accessTokensIssued(connection.omronUserId)).toBe(2);
+      expect((await connectionRow(stack, connection.id)).state).toBe('active');
+      expect(await stack.measure([...distinct][0]!)).toEqual({ http: 200, status: 0 });
+    },
+    60_000,
+  );
 
   it('marks the connection "reconnect needed" after one invalid_grant, with the reason, and stops asking', async () => {
     const connection = await stack.connectUser('revoked@sandbox.test');

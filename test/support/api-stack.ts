@@ -9,7 +9,7 @@ import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { lockChangeSequence, NEXT_CHANGE_SEQ, type MeasurementKind } from '@opendsp/measurements';
 import { Enrollment, Participant, type EnrollmentStatus } from '@opendsp/participants';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './test-database.js';
 import { testDspEnv } from './test-environment.js';
 
 /** The platform (web role) on a database of its own, plus a MikroORM of the test's to arrange data the way the writers do. */

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadDspConfig } from '@opendsp/config';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort, type TestDatabase } from './test-database.js';
 import { testDspEnv } from './test-environment.js';
 
 export interface ListeningPlatform {

@@ -5,7 +5,7 @@ import { createSandboxApp } from '../../apps/omron-sandbox/src/bootstrap.js';
 import { ReadingIngestion, type NewReading } from '../../apps/omron-sandbox/src/measurements/index.js';
 import { issueTestAccessToken } from '../../apps/omron-sandbox/src/oauth/index.js';
 import { ensureSandboxUser } from '../../apps/omron-sandbox/src/users/sandbox-users.js';
-import { createTestDatabase, freePort, type TestDatabase } from '../../libs/database/src/testing/test-database.js';
+import { createTestDatabase, freePort, type TestDatabase } from './test-database.js';
 import { testSandboxEnv } from './test-environment.js';
 
 /** A sandbox listening on a free loopback port, on a database of its own. */

@@ -6,7 +6,7 @@ import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../../libs/admin-auth/src/testing/portal-test-client.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './test-database.js';
 import { testDspEnv } from './test-environment.js';
 
 /** The platform on a database of its own, with a partner admin signed in through the portal (English pages). */

@@ -9,7 +9,7 @@ import type { MeasurementQuery, MeasurementSuccessResponse } from '@opendsp/omro
 import { MeasurementApiService } from '../../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import type { AuthenticatedAccess } from '../../apps/omron-sandbox/src/oauth/index.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
-import { adminQuery } from '../../libs/database/src/testing/test-database.js';
+import { adminQuery } from './test-database.js';
 import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, startTokenStack, type TokenStack } from './token-stack.js';
 
 /** Every scope, every measurement type included. */

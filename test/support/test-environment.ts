@@ -1,4 +1,4 @@
-import { TEST_ENVIRONMENT } from '../../libs/database/src/testing/test-database.js';
+import { TEST_ENVIRONMENT } from './test-database.js';
 
 /** A complete, valid platform environment for tests; override single variables per test. */
 export function testDspEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {

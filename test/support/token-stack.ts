@@ -3,7 +3,7 @@ import { loadDspConfig } from '@opendsp/config';
 import { OmronOAuthClient, OmronTokens, type OmronConnection } from '@opendsp/tokens';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../../libs/database/src/testing/test-database.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './test-database.js';
 import { startSandboxHarness, type SandboxHarness } from './sandbox-harness.js';
 import { walkConsent } from './sandbox-oauth-consent.js';
 import { testDspEnv } from './test-environment.js';

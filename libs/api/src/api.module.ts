@@ -17,7 +17,6 @@ import { ParticipantsApiService } from './data/participants-api.service.js';
 import { ReadingsApiService } from './data/readings-api.service.js';
 import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.port.js';
 import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.port.js';
-import { SyncLedgerAdapter, SYNC_LEDGER_READER } from './integrations/sync-ledger.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
@@ -25,8 +24,9 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
 
 /**
  * The REST API for partner systems under /api/v1 and the portal pages of its clients. Served by the web
- * roles. Provisioning, internal customer IDs and the sync ledger come through ports (see `integrations/`)
- * so the enrollment and sync rooms can plug in their services.
+ * roles. Provisioning and internal customer IDs come through ports (see `integrations/`) so the enrollment
+ * room can plug in its services; the sync ledger comes from `SyncStatusService` (the global SyncModule), as
+ * the portal's does.
  */
 @Module({
   imports: [
@@ -45,7 +45,6 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
     ReadingsApiService,
     { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
     { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
-    { provide: SYNC_LEDGER_READER, useClass: SyncLedgerAdapter },
   ],
   exports: [ApiClientsService],
 })

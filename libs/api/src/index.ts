@@ -7,7 +7,6 @@ export * from './clients/api-clients.service.js';
 export * from './clients/client-credentials.js';
 export * from './integrations/internal-customer-ids.port.js';
 export * from './integrations/participant-provisioning.port.js';
-export * from './integrations/sync-ledger.js';
 export * from './openapi/openapi-document.js';
 export * from './problems/api-problem.filter.js';
 export * from './problems/api-problem.exception.js';

@@ -2,6 +2,7 @@ import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { LoginThrottleService, PortalCookies } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
+import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { ConsentCookies } from './consent-cookies.js';
@@ -28,7 +29,12 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
  * web roles; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([ConsentFlow, ConsentLinkOpen, ParticipantSession]), ParticipantsModule, TokensModule],
+  imports: [
+    MikroOrmModule.forFeature([ConsentFlow, ConsentLinkOpen, ParticipantSession]),
+    ParticipantsModule,
+    TokensModule,
+    MeasurementsModule,
+  ],
   controllers: [ConsentController, ParticipantPageController],
   providers: [
     { provide: ConsentCookies, inject: [DspConfig], useFactory: (config: DspConfig) => new ConsentCookies(config) },

@@ -1,15 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import {
-  BloodPressureReading,
-  EcgReading,
-  MEASUREMENT_KINDS,
-  OxygenReading,
-  TemperatureReading,
-  WeightReading,
-  ActivityReading,
-  type MeasurementKind,
-} from '@opendsp/measurements';
+import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind, type PortalReadingRow } from '@opendsp/measurements';
 import { Enrollment, type Participant } from '@opendsp/participants';
 import { OmronConnection, type ConnectionState } from '@opendsp/tokens';
 
@@ -39,10 +30,36 @@ const RECENT = 10;
 const number = (value: number | null | undefined, digits = 1): string =>
   value === null || value === undefined ? '–' : value.toFixed(digits);
 
+/** How each kind's values read on the page: a message key and its parameters, from the catalogue's `portalField`s. */
+const VALUES: Record<MeasurementKind, (row: PortalReadingRow) => { key: string; values?: Record<string, string | number> }> = {
+  blood_pressure: (row) =>
+    row.possibleAfib
+      ? { key: 'reading.value.afib' }
+      : {
+          key: 'reading.value.blood_pressure',
+          values: {
+            systolic: (row.systolic as number | null) ?? '–',
+            diastolic: (row.diastolic as number | null) ?? '–',
+            pulse: (row.pulse as number | null) ?? '–',
+          },
+        },
+  weight: (row) => ({ key: 'reading.value.weight', values: { kg: number(row.weightKg as number | null) } }),
+  activity: (row) => ({ key: 'reading.value.activity', values: { steps: (row.steps as number).toLocaleString('en-US') } }),
+  temperature: (row) => ({ key: 'reading.value.temperature', values: { celsius: number(row.temperatureC as number) } }),
+  oxygen: (row) => ({ key: 'reading.value.oxygen', values: { percent: number(row.spo2Percent as number, 0) } }),
+  ecg: (row) => ({
+    key: 'reading.value.ecg',
+    values: { classification: row.classification as string, bpm: row.heartRateBpm as number },
+  }),
+};
+
 /** What the participant page shows: groups and their status, the OMRON connection, the latest readings. */
 @Injectable()
 export class ParticipantPageService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly readings: ReadingsRepository,
+  ) {}
 
   async overview(participant: Participant): Promise<ParticipantOverview> {
     const em = this.em.fork();
@@ -55,60 +72,27 @@ export class ParticipantPageService {
       enrollments,
       connection: row ? { state: row.state, stateChangedAt: row.stateChangedAt, needsReconnect: !working } : null,
       canConnect: consented && !working,
-      lastSyncAt: await this.lastSyncAt(em, participant.id),
+      lastSyncAt: await this.readings.lastStoredAt(em, participant.id),
       readings: await this.recentReadings(em, participant.id),
     };
   }
 
-  private async lastSyncAt(em: EntityManager, participantId: string): Promise<Date | null> {
-    const tables = Object.values(MEASUREMENT_KINDS).map((kind) => kind.table);
-    const [row] = await em.getConnection().execute<{ at: Date | null }[]>(
-      `select max(at) as at from (${tables.map((table) => `select max(updated_at) as at from "${table}" where participant_id = ?`).join(' union all ')}) latest`,
-      tables.map(() => participantId),
-    );
-    return row?.at ? new Date(row.at) : null;
-  }
-
+  /** The newest readings of every kind together, newest first. */
   private async recentReadings(em: EntityManager, participantId: string): Promise<RecentReading[]> {
-    const latest = { orderBy: { measuredAt: 'desc' as const }, limit: RECENT };
-    const where = { participant: participantId };
-    const reading = (
-      kind: MeasurementKind,
-      r: { measuredAt: Date; localTime: string; deviceType: string },
-      valueKey: string,
-      values: Record<string, string | number> = {},
-    ): RecentReading => ({
-      kind,
-      measuredAt: r.measuredAt,
-      localTime: r.localTime.replace('T', ' ').slice(0, 16),
-      deviceType: r.deviceType,
-      valueKey,
-      values,
-    });
-    const all: RecentReading[] = [
-      ...(await em.find(BloodPressureReading, where, latest)).map((r) =>
-        r.possibleAfib
-          ? reading('blood_pressure', r, 'reading.value.afib')
-          : reading('blood_pressure', r, 'reading.value.blood_pressure', {
-              systolic: r.systolicMmhg ?? '–',
-              diastolic: r.diastolicMmhg ?? '–',
-              pulse: r.pulseBpm ?? '–',
-            }),
-      ),
-      ...(await em.find(WeightReading, where, latest)).map((r) => reading('weight', r, 'reading.value.weight', { kg: number(r.weightKg) })),
-      ...(await em.find(ActivityReading, where, latest)).map((r) =>
-        reading('activity', r, 'reading.value.activity', { steps: r.steps.toLocaleString('en-US') }),
-      ),
-      ...(await em.find(TemperatureReading, where, latest)).map((r) =>
-        reading('temperature', r, 'reading.value.temperature', { celsius: number(r.temperatureC) }),
-      ),
-      ...(await em.find(OxygenReading, where, latest)).map((r) =>
-        reading('oxygen', r, 'reading.value.oxygen', { percent: number(r.spo2Percent, 0) }),
-      ),
-      ...(
-        await em.find(EcgReading, where, { ...latest, fields: ['measuredAt', 'localTime', 'deviceType', 'classification', 'heartRateBpm'] })
-      ).map((r) => reading('ecg', r, 'reading.value.ecg', { classification: r.classification, bpm: r.heartRateBpm })),
-    ];
+    const all: RecentReading[] = [];
+    for (const kind of MEASUREMENT_KIND_NAMES) {
+      for (const row of await this.readings.portalPeriod(em, kind, participantId, { limit: RECENT })) {
+        const { key, values = {} } = VALUES[kind](row);
+        all.push({
+          kind,
+          measuredAt: row.measuredAt,
+          localTime: row.localTime.replace('T', ' ').slice(0, 16),
+          deviceType: row.deviceType,
+          valueKey: key,
+          values,
+        });
+      }
+    }
     return all.sort((a, b) => b.measuredAt.getTime() - a.measuredAt.getTime()).slice(0, RECENT);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { GroupsService } from '@opendsp/groups';
-import type { SyncScope } from './sync/sync-status.js';
+import type { SyncScope } from '@opendsp/sync';
 
 /**
  * Which groups' participants a portal user may see: partner admins and viewers every group (`null`),

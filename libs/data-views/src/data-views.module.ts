@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { GroupsModule } from '@opendsp/groups';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
 import { DashboardPortalController } from './dashboard/dashboard.portal.controller.js';
@@ -8,39 +8,18 @@ import { ParticipantPage } from './participants/participant-page.service.js';
 import { ParticipantRecords } from './participants/participant-records.service.js';
 import { ParticipantsPortalController } from './participants/participants.portal.controller.js';
 import { ReadingQueries } from './participants/reading-queries.service.js';
-import { SYNC_STATUS, SyncStatusNotAvailable, type SyncStatusReader } from './sync/sync-status.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
 
-export interface DataViewsOptions {
-  /** Modules that provide `syncStatus` (the sync module). */
-  imports?: ModuleMetadata['imports'];
-  /** The implementation of SyncStatusReader; without one the pages say sync status is not available. */
-  syncStatus?: Type<SyncStatusReader>;
-}
-
 /**
  * The portal's data views: the dashboard (portal home), the participant list, a participant's page with
- * charts, and the sync page. Served by web processes (imported by the portal module).
+ * charts, and the sync page. Served by web processes (imported by the portal module). Sync figures come from
+ * `SyncStatusService` (the global SyncModule).
  */
-@Module({})
-export class DataViewsModule {
-  static register(options: DataViewsOptions = {}): DynamicModule {
-    return {
-      module: DataViewsModule,
-      imports: [GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule, ...(options.imports ?? [])],
-      controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
-      providers: [
-        DataScope,
-        ParticipantList,
-        ParticipantRecords,
-        ReadingQueries,
-        ParticipantPage,
-        options.syncStatus
-          ? { provide: SYNC_STATUS, useExisting: options.syncStatus }
-          : { provide: SYNC_STATUS, useClass: SyncStatusNotAvailable },
-      ],
-    };
-  }
-}
+@Module({
+  imports: [GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule],
+  controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
+  providers: [DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage],
+})
+export class DataViewsModule {}

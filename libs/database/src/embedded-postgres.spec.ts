@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
-import { freePort } from './testing/test-database.js';
+import { freePort } from '../../../test/support/test-database.js';
 
 describe(startEmbeddedPostgres.name, () => {
   let embedded: EmbeddedPostgres;

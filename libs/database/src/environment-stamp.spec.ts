@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { assertEnvironmentStamp, dspOrmConfig, EnvironmentMismatchError, EnvironmentStamp, migrateDspDatabase } from '@opendsp/database';
-import { createTestDatabase, TEST_ENVIRONMENT, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, TEST_ENVIRONMENT, type TestDatabase } from '../../../test/support/test-database.js';
 
 describe('environment stamp', () => {
   let database: TestDatabase;

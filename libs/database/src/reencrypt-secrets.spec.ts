@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { SecretBox } from '@opendsp/crypto';
 import { dspOrmConfig, reencryptSecrets, type ReencryptionProgress } from '@opendsp/database';
-import { createTestDatabase, type TestDatabase } from './testing/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 
 describe(reencryptSecrets.name, () => {
   let database: TestDatabase;

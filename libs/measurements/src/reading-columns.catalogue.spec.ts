@@ -1,6 +1,6 @@
 import { MetadataStorage, UnderscoreNamingStrategy } from '@mikro-orm/core';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from './measurement-kinds.js';
-import { READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
+import { omronReadOf, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 import { READING_ENTITIES } from './reading.entity.js';
 
 const naming = new UnderscoreNamingStrategy();
@@ -36,6 +36,21 @@ describe('READING_CATALOGUE', () => {
       const values = entityColumns(MEASUREMENT_KINDS[kind].table).filter((column) => !common.includes(column.split(' ')[0]));
       const catalogued = READING_CATALOGUE[kind].map((value) => `${value.column} ${value.sqlType} ${value.nullable}`);
       expect([kind, values.sort()]).toEqual([kind, catalogued.sort()]);
+    }
+  });
+
+  it('reads each value from its OMRON field, or converts it from columns of the same kind', () => {
+    for (const kind of MEASUREMENT_KIND_NAMES) {
+      const columns = READING_CATALOGUE[kind].map((value) => value.column);
+      for (const value of READING_CATALOGUE[kind]) {
+        const read = omronReadOf(value);
+        const source =
+          read.as === 'converted'
+            ? { omronField: value.omronField, from: columns.includes(read.from), unit: columns.includes(read.unitColumn) }
+            : { omronField: typeof value.omronField };
+        const expected = read.as === 'converted' ? { omronField: null, from: true, unit: true } : { omronField: 'string' };
+        expect([kind, value.column, source]).toEqual([kind, value.column, expected]);
+      }
     }
   });
 });

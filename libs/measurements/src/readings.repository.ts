@@ -281,6 +281,18 @@ export class ReadingsRepository {
     );
   }
 
+  /**
+   * The participant's wall-clock time (`YYYY-MM-DDTHH:mm:ss`) of their newest reading of a kind; null when none
+   * is stored. The sync's next incremental pull starts from its date.
+   */
+  async newestLocalTime(em: EntityManager, participantId: string, kind: MeasurementKind): Promise<string | null> {
+    const [newest] = await em.execute<{ local_time: string }[]>(
+      `select "local_time" from "${tableOf(kind)}" where "participant_id" = ? order by "measured_at" desc limit 1`,
+      [participantId],
+    );
+    return newest?.local_time ?? null;
+  }
+
   // ── Deleting (withdrawal) ─────────────────────────────────────────────────────────────────────────
 
   /**
@@ -482,22 +494,43 @@ export class ReadingsRepository {
     return row as Record<MeasurementKind, unknown>;
   }
 
+  /** When the participant's newest reading (of any kind) was stored or last changed; null: none stored. */
+  async lastStoredAt(em: EntityManager, participantId: string): Promise<Date | null> {
+    const [row] = await em.getConnection().execute<{ at: Date | null }[]>(
+      `select max(at) as at from (${MEASUREMENT_KIND_NAMES.map(
+        (kind) => `select max(updated_at) as at from "${tableOf(kind)}" where participant_id = ?`,
+      ).join(' union all ')}) latest`,
+      MEASUREMENT_KIND_NAMES.map(() => participantId),
+    );
+    return row?.at ? toDate(row.at) : null;
+  }
+
   /**
-   * The newest `limit + 1` readings of a kind measured in `[from, to)`, newest first, through the table's
-   * (participant_id, measured_at) index; values by the catalogue's `portalField`.
+   * The newest `limit` readings of a kind (measured in `[from, to)` when given), newest first, through the
+   * table's (participant_id, measured_at) index; values by the catalogue's `portalField`.
    */
   async portalPeriod(
     em: EntityManager,
     kind: MeasurementKind,
     participantId: string,
-    period: { from: Date; to: Date; limit: number },
+    period: { from?: Date; to?: Date; limit: number },
   ): Promise<PortalReadingRow[]> {
     const values = READING_CATALOGUE[kind].filter((value) => value.portalField !== null);
+    const conditions = ['participant_id = ?'];
+    const params: unknown[] = [participantId];
+    if (period.from) {
+      conditions.push('measured_at >= ?::timestamptz');
+      params.push(period.from.toISOString());
+    }
+    if (period.to) {
+      conditions.push('measured_at < ?::timestamptz');
+      params.push(period.to.toISOString());
+    }
     const rows = await em.getConnection().execute<Record<string, unknown>[]>(
       `select id, measured_at, local_time, device_type, ${values.map((value) => value.column).join(', ')} from ${tableOf(kind)}
-        where participant_id = ? and measured_at >= ?::timestamptz and measured_at < ?::timestamptz
+        where ${conditions.join(' and ')}
         order by measured_at desc, id desc limit ?`,
-      [participantId, period.from.toISOString(), period.to.toISOString(), period.limit],
+      [...params, period.limit],
     );
     return rows.map((row) => ({
       id: String(row.id),

@@ -23,3 +23,4 @@ export * from './portal/participants-portal.module.js';
 export * from './enrollment-events.service.js';
 export * from './withdrawal.service.js';
 export * from './participant-readings.port.js';
+export * from './consented-participants.service.js';

@@ -7,6 +7,7 @@ import { InternalCustomerIds } from './directory/internal-customer-ids.service.j
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
 import { TokensModule } from '@opendsp/tokens';
+import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
 import { EnrollmentEvents } from './enrollment-events.service.js';
 import { Participant } from './participant.entity.js';
@@ -36,6 +37,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     EnrollmentEvents,
     ParticipantReadingsPort,
     WithdrawalService,
+    ConsentedParticipants,
   ],
   exports: [
     MikroOrmModule,
@@ -49,6 +51,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     EnrollmentEvents,
     ParticipantReadingsPort,
     WithdrawalService,
+    ConsentedParticipants,
   ],
 })
 export class ParticipantsModule {}

@@ -25,7 +25,8 @@ const KIND_BY_TYPE = new Map<string, MeasurementKind>(MEASUREMENT_KIND_NAMES.map
 @Injectable()
 export class InboxDispatcher {
   private readonly logger = new Logger(InboxDispatcher.name);
-  private running = false;
+  private running: Promise<void> | undefined;
+  private again = false;
 
   constructor(
     private readonly em: EntityManager,
@@ -33,16 +34,29 @@ export class InboxDispatcher {
   ) {}
 
   @Interval('sync-inbox', 1000)
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.dispatchAll();
-    } catch (error) {
-      this.logger.warn(`inbox dispatch failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
+  tick(): void {
+    this.runSoon();
+  }
+
+  /**
+   * Starts a dispatch round now, or right after the one in progress. The receiver calls it when it runs in
+   * this process, so a notification is queued at once; the tick covers notifications other processes received.
+   */
+  runSoon(): void {
+    if (this.running) {
+      this.again = true;
+      return;
     }
+    this.running = this.dispatchAll()
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.warn(`inbox dispatch failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.runSoon();
+        }
+      });
   }
 
   /** Dispatches every waiting notification; returns how many. */

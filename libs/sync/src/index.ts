@@ -1,7 +1,6 @@
 export * from './sync.entities.js';
 export * from './sync.module.js';
 export * from './sync-scheduling.service.js';
-export * from './sync-ledger.service.js';
 export * from './sync-jobs.js';
 export * from './sync-errors.js';
 export * from './sync-puller.js';
@@ -18,3 +17,4 @@ export * from './notification-inbox.js';
 export * from './notification-reader.js';
 export * from './notifications.controller.js';
 export * from './sync-status.service.js';
+export * from './sync-status.types.js';

@@ -1,8 +1,16 @@
-import { MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import {
+  MEASUREMENT_KIND_NAMES,
+  MEASUREMENT_KINDS,
+  omronReadOf,
+  READING_CATALOGUE,
+  type MeasurementKind,
+  type OmronRead,
+} from '@opendsp/measurements';
 
 /**
  * Turns the Partner API's measurement entries (`../shared/spec/omron-partner-api-us.txt`, "Understanding the
- * Response") into rows of the typed reading tables, column for column. Pure functions: no I/O.
+ * Response") into rows of the typed reading tables, column for column as `READING_CATALOGUE` describes them
+ * (each value column's OMRON field and how it is read, `OmronRead`). Pure functions: no I/O.
  *
  * - Every reading keeps OMRON's `id`, the UTC instant (`dateTime`), the local wall-clock time
  *   (`dateTimeLocal`) and the offset in seconds, from either form the spec shows ("+00:00", "-21600").
@@ -42,78 +50,21 @@ export interface ReadingRowBase {
   device_type: string;
 }
 
-export interface BloodPressureRow extends ReadingRowBase {
-  systolic_mmhg: number | null;
-  diastolic_mmhg: number | null;
-  pulse_bpm: number | null;
-  possible_afib: boolean;
-}
-
 /** One hour of a day, as `[hour, steps, aerobic_steps, calories_kcal, distance_original]`. */
 export type HourlyRow = [number, number, number, number, number];
 
-export interface ActivityRow extends ReadingRowBase {
-  steps: number;
-  aerobic_steps: number;
-  calories_kcal: number;
-  distance_km: number;
-  distance_original: number;
-  distance_unit: 'km' | 'miles';
-  /** The count as OMRON sent it when that was a fraction (the column above holds it rounded); null when whole. */
-  steps_original: number | null;
-  aerobic_steps_original: number | null;
-  calories_original: number | null;
+/** A normalised reading: the columns every table has, then the kind's value columns of `READING_CATALOGUE`, by SQL name. */
+export interface ReadingRow extends ReadingRowBase {
+  [column: string]: unknown;
+}
+
+/** An activity day also brings its hours. */
+export interface ActivityRow extends ReadingRow {
   /** Ordered by hour; null when the answer carried no hourly data (stored hours are then left alone). */
   hourly: HourlyRow[] | null;
 }
 
-export interface WeightRow extends ReadingRowBase {
-  upstream_id_ext: string | null;
-  weight_kg: number | null;
-  weight_original: number | null;
-  weight_unit: 'kg' | 'lb';
-  bmi: number | null;
-  body_fat_percent: number | null;
-  skeletal_muscle_percent: number | null;
-  visceral_fat_level: number | null;
-  resting_metabolism_kcal: number | null;
-}
-
-export interface TemperatureRow extends ReadingRowBase {
-  temperature_c: number;
-  temperature_original: number;
-  temperature_unit: '°C' | '°F';
-}
-
-export interface OxygenRow extends ReadingRowBase {
-  spo2_percent: number;
-  pulse_bpm: number | null;
-}
-
-export interface EcgRow extends ReadingRowBase {
-  classification: string;
-  heart_rate_bpm: number;
-  sampling_rate_hz: number;
-  duration_seconds: number;
-  waveform_uv: number[];
-}
-
-export interface ReadingRowsByKind {
-  blood_pressure: BloodPressureRow;
-  activity: ActivityRow;
-  weight: WeightRow;
-  temperature: TemperatureRow;
-  oxygen: OxygenRow;
-  ecg: EcgRow;
-}
-
-export type ReadingRow = ReadingRowsByKind[MeasurementKind];
-
-const KG_PER_LB = 0.45359237;
-const KM_PER_MILE = 1.609344;
 const MAX_OFFSET_SECONDS = 18 * 3600;
-
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 /**
  * `dateTimeUtcOffset` in seconds east of UTC. The spec shows both `"+00:00"` (hours and minutes, with a
@@ -209,6 +160,14 @@ class EntryReader {
     return typeof value === 'string' ? value : this.fail(`${field} is missing`);
   }
 
+  /** One of the spellings in `units`, as the unit it stands for. */
+  unit(field: string, units: Readonly<Record<string, string>>): string {
+    const value = this.entry[field];
+    if (typeof value === 'string' && Object.hasOwn(units, value)) return units[value];
+    const [first, second] = [...new Set(Object.values(units))];
+    return this.fail(`${field} ${JSON.stringify(value)} is neither ${first} nor ${second}`);
+  }
+
   id(field: string, optional = false): string | null {
     const value = this.entry[field];
     if ((value === undefined || value === null) && optional) return null;
@@ -217,7 +176,7 @@ class EntryReader {
     return this.fail(`${field} is not an id: ${JSON.stringify(value)}`);
   }
 
-  base(): ReadingRowBase {
+  base(): ReadingRow {
     const utc = parseApiDateTime(this.entry.dateTime);
     if (!utc) this.fail(`dateTime is not a date-time: ${JSON.stringify(this.entry.dateTime)}`);
     const local = parseApiDateTime(this.entry.dateTimeLocal);
@@ -235,29 +194,72 @@ class EntryReader {
   }
 }
 
-/** Blood pressure values of 0 are OMRON's AFib placeholder (and never a real measurement): null. */
-const pressure = (value: number): number | null => (value === 0 ? null : value);
-const nullablePressure = (value: number | null): number | null => (value === null ? null : pressure(value));
+type Converted = Extract<OmronRead, { as: 'converted' }>;
+type FieldRead = Exclude<OmronRead, Converted>;
 
-function bloodPressure(reader: EntryReader): BloodPressureRow {
-  const units = reader.entry.bloodPressureUnits;
-  if (units !== undefined && units !== 'mmHg') reader.fail(`bloodPressureUnits ${JSON.stringify(units)} is not mmHg`);
-  return {
-    ...reader.base(),
-    systolic_mmhg: pressure(reader.integer('systolic')),
-    diastolic_mmhg: pressure(reader.integer('diastolic')),
-    // Optional: a reading without a pulse is still a blood pressure reading.
-    pulse_bpm: nullablePressure(reader.optionalInteger('pulse')),
-    possible_afib: reader.entry.possibleAfib === true || reader.entry.possibleAfib === 'true',
-  };
+/** A value read from OMRON's field as `read` says (`converted` columns are derived afterwards). */
+function readValue(reader: EntryReader, field: string, read: FieldRead): unknown {
+  switch (read.as) {
+    case 'number':
+      return reader.number(field);
+    case 'integer': {
+      const number = reader.integer(field);
+      return read.zeroIsNull && number === 0 ? null : number;
+    }
+    case 'optionalInteger': {
+      const number = reader.optionalInteger(field);
+      return read.zeroIsNull && number === 0 ? null : number;
+    }
+    case 'count':
+      return reader.count(field);
+    case 'countFraction':
+      return reader.countOriginal(field);
+    case 'measured': {
+      const number = reader.measured(field);
+      return number === null && read.required ? reader.fail(`${field} is missing`) : number;
+    }
+    case 'saturation': {
+      const number = reader.measured(field);
+      return number === null || number <= 0 || number > 100
+        ? reader.fail(`${field} ${JSON.stringify(reader.entry[field])} is not a saturation`)
+        : number;
+    }
+    case 'text':
+      return reader.text(field);
+    case 'id':
+      return reader.id(field, true);
+    case 'flag':
+      return reader.entry[field] === true || reader.entry[field] === 'true';
+    case 'numbers': {
+      const list = reader.entry[field];
+      if (!Array.isArray(list) || !list.every((item) => typeof item === 'number' && Number.isFinite(item))) {
+        return reader.fail(`${field} is not a list of numbers`);
+      }
+      return list;
+    }
+    case 'unit':
+      return reader.unit(field, read.units);
+  }
 }
 
-function distanceUnit(reader: EntryReader): 'km' | 'miles' {
-  const unit = reader.entry.distanceUnits;
-  if (unit === 'km') return 'km';
-  if (unit === 'miles' || unit === 'mile' || unit === 'mi') return 'miles';
-  return reader.fail(`distanceUnits ${JSON.stringify(unit)} is neither miles nor km`);
+/** Each kind's value columns, split once: those read from an OMRON field, then those converted from them. */
+interface KindPlan {
+  read: [column: string, field: string, read: FieldRead][];
+  converted: [column: string, read: Converted][];
 }
+
+const PLANS = Object.fromEntries(
+  MEASUREMENT_KIND_NAMES.map((kind) => {
+    const plan: KindPlan = { read: [], converted: [] };
+    for (const value of READING_CATALOGUE[kind]) {
+      const read = omronReadOf(value);
+      if (read.as === 'converted') plan.converted.push([value.column, read]);
+      // The catalogue spec checks that every column not converted names its OMRON field.
+      else plan.read.push([value.column, value.omronField!, read]);
+    }
+    return [kind, plan];
+  }),
+) as Record<MeasurementKind, KindPlan>;
 
 function hourOf(reader: EntryReader, value: unknown): number {
   const match = typeof value === 'string' ? /^(\d{1,2}):00$/.exec(value.trim()) : null;
@@ -265,116 +267,60 @@ function hourOf(reader: EntryReader, value: unknown): number {
   return Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : reader.fail(`hourly hour ${JSON.stringify(value)} is not an hour`);
 }
 
-function activity(reader: EntryReader): ActivityRow {
-  const unit = distanceUnit(reader);
-  const distance = reader.number('dailyDistance');
+/** An activity day's hours (their own table, `activity_hourly_reading`), ordered by hour; null when none were sent. */
+function hourlyActivity(reader: EntryReader): HourlyRow[] | null {
   const hourlyData = reader.entry.hourlyActivityData;
-  let hourly: HourlyRow[] | null = null;
-  if (Array.isArray(hourlyData)) {
-    const byHour = new Map<number, HourlyRow>();
-    for (const item of hourlyData as Record<string, unknown>[]) {
-      if (typeof item !== 'object' || item === null) reader.fail('hourlyActivityData holds a non-object');
-      const hour = hourOf(reader, item.hour);
-      if (byHour.has(hour)) reader.fail(`hourlyActivityData has hour ${hour} twice`);
-      byHour.set(hour, [
-        hour,
-        reader.count('steps', item),
-        reader.count('aerobicSteps', item),
-        reader.count('calories', item),
-        reader.number('distance', item),
-      ]);
-    }
-    hourly = [...byHour.values()].sort((a, b) => a[0] - b[0]);
-  } else if (hourlyData !== undefined && hourlyData !== null) reader.fail('hourlyActivityData is not a list');
-  return {
-    ...reader.base(),
-    steps: reader.count('steps'),
-    aerobic_steps: reader.count('aerobicSteps'),
-    calories_kcal: reader.count('calories'),
-    distance_km: unit === 'km' ? distance : round(distance * KM_PER_MILE, 3),
-    distance_original: distance,
-    distance_unit: unit,
-    steps_original: reader.countOriginal('steps'),
-    aerobic_steps_original: reader.countOriginal('aerobicSteps'),
-    calories_original: reader.countOriginal('calories'),
-    hourly,
-  };
-}
-
-function weight(reader: EntryReader): WeightRow {
-  const pref = reader.entry.weightPref;
-  const unit =
-    pref === 'kg' ? 'kg' : pref === 'lb' || pref === 'lbs' ? 'lb' : reader.fail(`weightPref ${JSON.stringify(pref)} is neither kg nor lb`);
-  const original = reader.measured('weight');
-  return {
-    ...reader.base(),
-    upstream_id_ext: reader.id('idExt', true),
-    weight_kg: original === null ? null : unit === 'kg' ? original : round(original * KG_PER_LB, 3),
-    weight_original: original,
-    weight_unit: unit,
-    bmi: reader.measured('bmiValue'),
-    body_fat_percent: reader.measured('bodyFatPercentage'),
-    skeletal_muscle_percent: reader.measured('skeletalMusclePercentage'),
-    visceral_fat_level: reader.measured('visceralFatLevel'),
-    resting_metabolism_kcal: reader.measured('restingMetabolism'),
-  };
-}
-
-function temperature(reader: EntryReader): TemperatureRow {
-  const pref = reader.entry.temperaturePref;
-  const unit = pref === '°C' || pref === 'C' ? '°C' : pref === '°F' || pref === 'F' ? '°F' : null;
-  if (!unit) reader.fail(`temperaturePref ${JSON.stringify(pref)} is neither °C nor °F`);
-  const original = reader.measured('temperature');
-  if (original === null) reader.fail('temperature is missing');
-  return {
-    ...reader.base(),
-    temperature_c: unit === '°C' ? original : round(((original - 32) * 5) / 9, 2),
-    temperature_original: original,
-    temperature_unit: unit,
-  };
-}
-
-function oxygen(reader: EntryReader): OxygenRow {
-  const spo2 = reader.measured('oxygenLevel');
-  if (spo2 === null || spo2 <= 0 || spo2 > 100) reader.fail(`oxygenLevel ${JSON.stringify(reader.entry.oxygenLevel)} is not a saturation`);
-  const pulse = reader.optionalInteger('pulse');
-  return { ...reader.base(), spo2_percent: spo2, pulse_bpm: pulse === 0 ? null : pulse };
-}
-
-function ecg(reader: EntryReader): EcgRow {
-  const waveform = reader.entry.waveform;
-  if (!Array.isArray(waveform) || !waveform.every((sample) => typeof sample === 'number' && Number.isFinite(sample))) {
-    reader.fail('waveform is not a list of numbers');
+  if (hourlyData === undefined || hourlyData === null) return null;
+  if (!Array.isArray(hourlyData)) return reader.fail('hourlyActivityData is not a list');
+  const byHour = new Map<number, HourlyRow>();
+  for (const item of hourlyData as Record<string, unknown>[]) {
+    if (typeof item !== 'object' || item === null) reader.fail('hourlyActivityData holds a non-object');
+    const hour = hourOf(reader, item.hour);
+    if (byHour.has(hour)) reader.fail(`hourlyActivityData has hour ${hour} twice`);
+    byHour.set(hour, [
+      hour,
+      reader.count('steps', item),
+      reader.count('aerobicSteps', item),
+      reader.count('calories', item),
+      reader.number('distance', item),
+    ]);
   }
-  return {
-    ...reader.base(),
-    classification: reader.text('classification'),
-    heart_rate_bpm: reader.integer('heartRate'),
-    sampling_rate_hz: reader.integer('samplingRate'),
-    duration_seconds: reader.number('duration'),
-    waveform_uv: waveform as number[],
-  };
+  return [...byHour.values()].sort((a, b) => a[0] - b[0]);
 }
 
-const NORMALISERS: { [K in MeasurementKind]: (reader: EntryReader) => ReadingRowsByKind[K] } = {
-  blood_pressure: bloodPressure,
-  activity,
-  weight,
-  temperature,
-  oxygen,
-  ecg,
+/**
+ * What a kind's entry carries beyond its value columns, read first: blood pressure's unit (checked, not stored),
+ * activity's hours.
+ */
+const EXTRAS: Partial<Record<MeasurementKind, (reader: EntryReader) => Record<string, unknown>>> = {
+  blood_pressure: (reader) => {
+    const units = reader.entry.bloodPressureUnits;
+    if (units !== undefined && units !== 'mmHg') reader.fail(`bloodPressureUnits ${JSON.stringify(units)} is not mmHg`);
+    return {};
+  },
+  activity: (reader) => ({ hourly: hourlyActivity(reader) }),
 };
 
 /** One upstream entry as a row of the kind's table. */
-export function normaliseEntry<K extends MeasurementKind>(kind: K, entry: unknown): ReadingRowsByKind[K] {
+export function normaliseEntry(kind: MeasurementKind, entry: unknown): ReadingRow {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     throw new MeasurementFormatError(kind, undefined, 'the entry is not an object');
   }
-  return NORMALISERS[kind](new EntryReader(kind, entry as Record<string, unknown>));
+  const reader = new EntryReader(kind, entry as Record<string, unknown>);
+  const extras = EXTRAS[kind]?.(reader);
+  const row: ReadingRow = reader.base();
+  const plan = PLANS[kind];
+  for (const [column, field, read] of plan.read) row[column] = readValue(reader, field, read);
+  for (const [column, { from, unitColumn, convert }] of plan.converted) {
+    const source = row[from] as number | null;
+    const unit = row[unitColumn] as string;
+    row[column] = source !== null && Object.hasOwn(convert, unit) ? convert[unit](source) : source;
+  }
+  return extras ? Object.assign(row, extras) : row;
 }
 
 /** The entries of one kind in a measurement answer's `result`, as rows; `[]` when the answer has none. */
-export function normaliseResult<K extends MeasurementKind>(kind: K, result: Record<string, unknown>): ReadingRowsByKind[K][] {
+export function normaliseResult(kind: MeasurementKind, result: Record<string, unknown>): ReadingRow[] {
   const entries = result[MEASUREMENT_KINDS[kind].resultKey];
   if (entries === undefined || entries === null) return [];
   if (!Array.isArray(entries))

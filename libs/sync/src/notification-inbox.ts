@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { OMRON_MEASUREMENT_TYPES } from '@opendsp/omron-api';
+import { ConsentedParticipants } from '@opendsp/participants';
+import { OmronConnections, type ConnectionSummary } from '@opendsp/tokens';
 import type { ReadNotification } from './notification-reader.js';
 
 /** The longest raw body kept with an inbox row or an unrecognised notification. */
@@ -14,7 +16,11 @@ export type InboxOutcome = 'recorded' | 'duplicate' | 'pending' | 'unknown-user'
 /** The durable inbox of notifications (tables `sync_notification`, `sync_unrecognised_notification`). */
 @Injectable()
 export class NotificationInbox {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly participants: ConsentedParticipants,
+    private readonly connections: OmronConnections,
+  ) {}
 
   /**
    * Records a notification about a known participant. The user is found by their OMRON user ID or by the
@@ -31,21 +37,21 @@ export class NotificationInbox {
    */
   async record(notification: ReadNotification, rawBody: string | null): Promise<InboxOutcome> {
     return this.em.fork().transactional(async (em) => {
-      const [known] = await em.execute<{ id: string; omron_user_id: string; scopes: string | null }[]>(
-        `select p."id", p."omron_user_id", c."scopes" from "participant" p
-           left join "omron_connection" c on c."omron_user_id" = p."omron_user_id"
-          where p."omron_user_id" = ?
-             or p."omron_user_id" = (select "omron_user_id" from "omron_connection" where "custom_user_id" = ? limit 1)
-          limit 1`,
-        [notification.userId, notification.userId],
-      );
+      let known = await this.participants.withOmronUser(em, notification.userId);
+      let connection: ConnectionSummary | null = null;
+      if (!known) {
+        connection = await this.connections.ofCustomUser(em, notification.userId);
+        known = connection ? await this.participants.withOmronUser(em, connection.omronUserId) : null;
+      }
       if (!known) return 'unknown-user';
-      const asked = notification.type ? [notification.type] : (known.scopes ?? '').split(' ');
+      // Only a notification without a type needs the connection's scopes.
+      if (!notification.type) connection ??= await this.connections.ofUser(em, known.omronUserId);
+      const asked = notification.type ? [notification.type] : (connection?.scopes ?? '').split(' ');
       const types = [...new Set(asked.filter((type) => SYNCED_TYPES.has(type)))].sort();
       let stored = false;
       let pending = false;
       for (const type of types) {
-        await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 16))`, [`sync_notification:${known.omron_user_id}:${type}`]);
+        await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 16))`, [`sync_notification:${known.omronUserId}:${type}`]);
         const [row] = await em.execute<{ stored: boolean; pending: boolean }[]>(
           `with pending as (
                   select 1 from "sync_notification"
@@ -57,9 +63,9 @@ export class NotificationInbox {
                   returning "id")
            select exists (select 1 from stored) as stored, exists (select 1 from pending) as pending`,
           [
-            known.omron_user_id,
+            known.omronUserId,
             type,
-            known.omron_user_id,
+            known.omronUserId,
             type,
             notification.notifiedAt?.toISOString() ?? null,
             known.id,

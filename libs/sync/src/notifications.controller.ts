@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Controller, Logger, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Logger, Optional, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SkipCsrf } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ipv4Matcher, SharedRateLimiter } from '@opendsp/web-security';
 import { rawNotificationBodyOf } from './notification-body.js';
+import { InboxDispatcher } from './inbox-dispatcher.js';
 import { NotificationInbox } from './notification-inbox.js';
 import { readNotificationBody } from './notification-reader.js';
 
@@ -35,6 +36,8 @@ export class NotificationsController implements OnModuleDestroy {
   constructor(
     private readonly inbox: NotificationInbox,
     config: DspConfig,
+    /** Present when this process also runs the worker role: it dispatches at once instead of on its next tick. */
+    @Optional() private readonly dispatcher?: InboxDispatcher,
   ) {
     const settings = config.notifications;
     this.limiter = new SharedRateLimiter(config.database.url, {
@@ -76,6 +79,7 @@ export class NotificationsController implements OnModuleDestroy {
         if (outcome === 'unknown-user') this.logger.debug('notification about a user who is not a participant ignored');
       }
       answer(202, { received: true });
+      this.dispatcher?.runSoon();
     } catch (error) {
       // Not recorded: say so, and OMRON sends it again later.
       this.logger.error({ err: error }, 'notification could not be recorded');

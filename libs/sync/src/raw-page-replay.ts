@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { lockChangeSequence, MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { ConsentedParticipants } from '@opendsp/participants';
 import { normaliseResult } from './normalise.js';
 import { ReadingWriter } from './reading-writer.js';
 
@@ -27,7 +28,19 @@ export class RawPageReplay {
   constructor(
     private readonly em: EntityManager,
     private readonly writer: ReadingWriter,
+    /** Stateless, so a replay built by hand (the CLI) gets its own. */
+    private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
   ) {}
+
+  /** Participants with kept raw pages of any of these kinds, by OGSC ID. */
+  participantsWithPages(kinds: readonly MeasurementKind[]): Promise<{ id: string; ogsc_id: string }[]> {
+    return this.em.fork().execute<{ id: string; ogsc_id: string }[]>(
+      `select p."id", p."ogsc_id" from "participant" p
+        where exists (select 1 from "sync_raw_page" r where r."participant_id" = p."id" and r."kind" = any(?::text[]))
+        order by p."ogsc_id"`,
+      [`{${kinds.join(',')}}`],
+    );
+  }
 
   async renormalise(participantId: string, kinds: readonly MeasurementKind[] = MEASUREMENT_KIND_NAMES): Promise<ReplayOutcome> {
     const outcome: ReplayOutcome = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
@@ -50,12 +63,7 @@ export class RawPageReplay {
           continue;
         }
         const written = await this.em.fork().transactional(async (em) => {
-          await em.execute(`select 1 from "participant" where "id" = ? for share`, [participantId]);
-          const [consent] = await em.execute<{ consented: boolean }[]>(
-            `select exists (select 1 from "enrollment" where "participant_id" = ? and "status" = 'consented') as consented`,
-            [participantId],
-          );
-          if (!consent.consented || rows.length === 0) return 0;
+          if (!(await this.participants.lockConsented(em, participantId)) || rows.length === 0) return 0;
           await lockChangeSequence(em);
           const result = await this.writer.write(em, participantId, page.kind, rows);
           return result.inserted + result.updated;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ReadingsRepository, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
-import type { ReadingRow, ReadingRowsByKind } from './normalise.js';
+import { ConsentedParticipants } from '@opendsp/participants';
+import type { ReadingRow } from './normalise.js';
 
 export type { WriteOutcome };
 
@@ -9,21 +10,19 @@ export type { WriteOutcome };
  * Writes normalised readings of one participant into the typed tables, a page at a time, through
  * `ReadingsRepository.upsertPage` (idempotent: replaying a page changes nothing; every inserted or changed
  * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then the
- * participant's enrollments get their first/last reading times.
+ * participant's enrollments get their first/last reading times, through libs/participants.
  *
  * Must run inside the caller's transaction, after `lockChangeSequence(em)`.
  */
 @Injectable()
 export class ReadingWriter {
-  /** The repository is stateless, so a writer built by hand gets its own. */
-  constructor(private readonly readings: ReadingsRepository = new ReadingsRepository()) {}
+  /** Both are stateless, so a writer built by hand gets its own. */
+  constructor(
+    private readonly readings: ReadingsRepository = new ReadingsRepository(),
+    private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
+  ) {}
 
-  async write<K extends MeasurementKind>(
-    em: EntityManager,
-    participantId: string,
-    kind: K,
-    rows: readonly ReadingRowsByKind[K][],
-  ): Promise<WriteOutcome> {
+  async write(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingRow[]): Promise<WriteOutcome> {
     // One row per upstream id (the last wins): ON CONFLICT cannot touch the same row twice in one statement.
     const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
     if (unique.length === 0) return { inserted: 0, updated: 0 };
@@ -40,11 +39,6 @@ export class ReadingWriter {
       if (measured_at < first) first = measured_at;
       if (measured_at > last) last = measured_at;
     }
-    await em.execute(
-      `update "enrollment" set "first_reading_at" = least("first_reading_at", ?::timestamptz), "last_reading_at" = greatest("last_reading_at", ?::timestamptz)
-       where "participant_id" = ?::uuid and "status" = 'consented'
-         and ("first_reading_at" is null or "first_reading_at" > ?::timestamptz or "last_reading_at" is null or "last_reading_at" < ?::timestamptz)`,
-      [first, last, participantId, first, last],
-    );
+    await this.participants.recordReadingTimes(em, participantId, first, last);
   }
 }

@@ -59,6 +59,9 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
       schema: JOB_SCHEMA,
       max: POOL_MAX,
       application_name: 'opendsp-jobs',
+      // Workers LISTEN, and a queued pull wakes them at once (pg_notify in the job's own transaction);
+      // polling stays as the floor, for retries that come due and when LISTEN is unavailable.
+      useListenNotify: roles.worker,
       migrate: true,
       supervise: roles.worker,
       schedule: false,
@@ -85,6 +88,7 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
       expireInSeconds: 6 * 3600,
       deleteAfterSeconds: 2 * 86_400,
       deadLetter: DEAD_LETTER_QUEUE,
+      notify: true,
     });
   }
 
@@ -117,7 +121,8 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
     if (!this.roles.worker) throw new Error('pulls run in worker processes only');
     await this.boss.work<PullJobData>(
       PULL_QUEUE,
-      { localConcurrency: this.config.sync.workerConcurrency, pollingIntervalSeconds: 1, batchSize: 1 },
+      // Retries and deferred pulls come due without a notification: keep polling each second, also with LISTEN on.
+      { localConcurrency: this.config.sync.workerConcurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, batchSize: 1 },
       async ([job]) => handler(job),
     );
   }
@@ -130,17 +135,6 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
       { pollingIntervalSeconds: 2, batchSize: 1, includeMetadata: true },
       async ([job]) => handler(job),
     );
-  }
-
-  /** Pulls waiting or running, for the portal. */
-  async pullCounts(): Promise<{ queued: number; active: number }> {
-    const rows = await this.boss.getDb().executeSql(
-      `select count(*) filter (where state in ('created', 'retry'))::int as queued, count(*) filter (where state = 'active')::int as active
-                   from ${JOB_SCHEMA}.job where name = $1`,
-      [PULL_QUEUE],
-    );
-    const [row] = rows.rows as { queued: number; active: number }[];
-    return { queued: Number(row?.queued ?? 0), active: Number(row?.active ?? 0) };
   }
 
   private async ensureQueue(queue: Queue): Promise<void> {

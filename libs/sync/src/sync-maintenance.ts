@@ -3,6 +3,8 @@ import { Interval } from '@nestjs/schedule';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KINDS } from '@opendsp/measurements';
+import { ConsentedParticipants } from '@opendsp/participants';
+import { OmronConnections } from '@opendsp/tokens';
 import { SyncJobs } from './sync-jobs.js';
 import { kindsInScopes, SyncScheduling, type PullRequest } from './sync-scheduling.service.js';
 
@@ -31,6 +33,8 @@ export class SyncMaintenance {
     private readonly config: DspConfig,
     private readonly scheduling: SyncScheduling,
     private readonly jobs: SyncJobs,
+    private readonly participants: ConsentedParticipants,
+    private readonly connections: OmronConnections,
   ) {}
 
   @Interval('sync-maintenance', 60_000)
@@ -54,20 +58,20 @@ export class SyncMaintenance {
     let after = '00000000-0000-0000-0000-000000000000';
     let participants = 0;
     for (;;) {
-      const rows = await this.em.fork().execute<{ id: string; scopes: string }[]>(
-        `select p."id", c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id"
-         where c."state" in ('active', 'refreshing') and p."id" > ?
-           and exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."status" = 'consented')
-         order by p."id" limit ?`,
-        [after, CHUNK],
+      const em = this.em.fork();
+      const consented = await this.participants.pageWithOmronUser(em, after, CHUNK);
+      if (consented.length === 0) break;
+      const scopes = await this.connections.usableScopes(
+        em,
+        consented.map((participant) => participant.omronUserId),
       );
-      if (rows.length === 0) break;
-      const requests: PullRequest[] = rows.flatMap((row) =>
-        kindsInScopes(row.scopes).map((kind) => ({ participantId: row.id, kind, since })),
+      const connected = consented.filter((participant) => scopes.has(participant.omronUserId));
+      const requests: PullRequest[] = connected.flatMap((participant) =>
+        kindsInScopes(scopes.get(participant.omronUserId)!).map((kind) => ({ participantId: participant.id, kind, since })),
       );
       await this.scheduling.requestPulls(requests);
-      participants += rows.length;
-      after = rows[rows.length - 1].id;
+      participants += connected.length;
+      after = consented[consented.length - 1].id;
     }
     this.logger.log(`reconciliation: pulls since ${since} requested for ${participants} participant(s)`);
     return participants;

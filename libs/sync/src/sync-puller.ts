@@ -3,7 +3,9 @@ import { gzipSync } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import { ConsentedParticipants } from '@opendsp/participants';
+import { OmronConnections, USABLE_CONNECTION_STATES } from '@opendsp/tokens';
+import { lockChangeSequence, MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.js';
 import { normaliseResult } from './normalise.js';
 import { ReadingWriter } from './reading-writer.js';
@@ -32,13 +34,6 @@ interface LedgerPullRow {
   pull_cursor: string | null;
 }
 
-interface TargetRow {
-  connection_id: string | null;
-  state: string | null;
-  scopes: string | null;
-  consented: boolean;
-}
-
 /** The local date one day before `localTime`'s, as `YYYY-MM-DD`. */
 export function dayBefore(localTime: string): string {
   return new Date(Date.parse(`${localTime.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -65,6 +60,9 @@ export class SyncPuller {
     private readonly client: OmronMeasurementClient,
     private readonly writer: ReadingWriter,
     private readonly config: DspConfig,
+    private readonly readings: ReadingsRepository,
+    private readonly participants: ConsentedParticipants,
+    private readonly connections: OmronConnections,
   ) {}
 
   async pull(
@@ -105,12 +103,8 @@ export class SyncPuller {
         if (rows.length > 0) {
           // A withdrawal deletes readings under this row's lock: wait for it, then look again with a fresh
           // snapshot, so a page fetched before the withdrawal is never written after it.
-          await em.execute(`select 1 from "participant" where "id" = ? for share`, [participantId]);
-          const [consent] = await em.execute<{ consented: boolean }[]>(
-            `select exists (select 1 from "enrollment" where "participant_id" = ? and "status" = 'consented') as consented`,
-            [participantId],
-          );
-          if (!consent.consented) throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
+          if (!(await this.participants.lockConsented(em, participantId)))
+            throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
           await lockChangeSequence(em);
           outcome = await this.writer.write(em, participantId, kind, rows);
           if (this.config.sync.rawPageRetentionDays > 0) {
@@ -162,20 +156,16 @@ export class SyncPuller {
     participantId: string,
     kind: MeasurementKind,
   ): Promise<{ connectionId: string } | { skip: string; problem: boolean }> {
-    const [row] = await this.em.fork().execute<TargetRow[]>(
-      `select c."id" as connection_id, c."state", c."scopes",
-         exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."status" = 'consented') as consented
-       from "participant" p left join "omron_connection" c on c."omron_user_id" = p."omron_user_id"
-       where p."id" = ?`,
-      [participantId],
-    );
-    if (!row) return { skip: 'the participant no longer exists', problem: false };
-    if (!row.consented) return { skip: 'the participant has no consented group', problem: false };
-    if (!row.connection_id) return { skip: 'no OMRON connection is stored', problem: true };
-    if (row.state !== 'active' && row.state !== 'refreshing') return { skip: `the OMRON connection is ${row.state}`, problem: true };
+    const em = this.em.fork();
+    const participant = await this.participants.find(em, participantId);
+    if (!participant) return { skip: 'the participant no longer exists', problem: false };
+    if (!participant.consented) return { skip: 'the participant has no consented group', problem: false };
+    const connection = participant.omronUserId ? await this.connections.ofUser(em, participant.omronUserId) : null;
+    if (!connection) return { skip: 'no OMRON connection is stored', problem: true };
+    if (!USABLE_CONNECTION_STATES.includes(connection.state)) return { skip: `the OMRON connection is ${connection.state}`, problem: true };
     const type = MEASUREMENT_KINDS[kind].upstreamType;
-    if (!row.scopes?.split(/\s+/).includes(type)) return { skip: `the participant did not grant ${type}`, problem: false };
-    return { connectionId: row.connection_id };
+    if (!connection.scopes.split(/\s+/).includes(type)) return { skip: `the participant did not grant ${type}`, problem: false };
+    return { connectionId: connection.id };
   }
 
   /** Agrees the pull's window and starting point with the ledger and takes the requests over, in one short transaction. */
@@ -187,12 +177,9 @@ export class SyncPuller {
          from "sync_ledger" where "participant_id" = ? and "kind" = ? for update`,
         [participantId, kind],
       );
-      const [newest] = await em.execute<{ local_time: string }[]>(
-        `select "local_time" from "${MEASUREMENT_KINDS[kind].table}" where "participant_id" = ? order by "measured_at" desc limit 1`,
-        [participantId],
-      );
+      const newest = await this.readings.newestLocalTime(em, participantId, kind);
       // null: the whole history.
-      const incremental = newest ? dayBefore(newest.local_time) : null;
+      const incremental = newest ? dayBefore(newest) : null;
       const wanted = ledger.requested_full || incremental === null ? null : minDate(incremental, ledger.requested_since);
       // An unfinished pull (its worker died, it failed, or it gave up) has a start time and a cursor.
       const running = ledger.pull_started_at !== null;

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromKysely, type KyselyTransactionLike } from 'pg-boss';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import { ConsentedParticipants } from '@opendsp/participants';
+import { OmronConnections } from '@opendsp/tokens';
 import { SyncJobs } from './sync-jobs.js';
 
 /**
@@ -46,6 +48,8 @@ export class SyncScheduling {
   constructor(
     private readonly em: EntityManager,
     private readonly jobs: SyncJobs,
+    private readonly participants: ConsentedParticipants,
+    private readonly connections: OmronConnections,
   ) {}
 
   /**
@@ -106,11 +110,9 @@ export class SyncScheduling {
 
   /** The kinds the participant's OMRON connection grants (none without a stored connection). */
   async grantedKinds(participantId: string, em: EntityManager = this.em.fork()): Promise<MeasurementKind[]> {
-    const [row] = await em.execute<{ scopes: string | null }[]>(
-      `select c."scopes" from "participant" p join "omron_connection" c on c."omron_user_id" = p."omron_user_id" where p."id" = ?`,
-      [participantId],
-    );
-    return row?.scopes ? kindsInScopes(row.scopes) : [];
+    const omronUserId = (await this.participants.find(em, participantId))?.omronUserId;
+    const connection = omronUserId ? await this.connections.ofUser(em, omronUserId) : null;
+    return connection?.scopes ? kindsInScopes(connection.scopes) : [];
   }
 }
 

@@ -1,29 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { AuditActor } from '@opendsp/audit';
+import { DspConfig } from '@opendsp/config';
+import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { enrolledInGroupSql, enrolledInGroupsSql } from '@opendsp/participants';
+import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
+import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
+import { SyncScheduling } from './sync-scheduling.service.js';
 import type {
   DeadLetterRetryOutcome,
   SyncFailureRow,
   SyncGroupFigures,
   SyncJobRow,
-  SyncLedgerEntry,
+  SyncLedgerStatus,
   SyncOverview,
   SyncRequestOutcome,
   SyncScope,
-  SyncStatusReader,
-} from '@opendsp/data-views';
-import type { AuditActor } from '@opendsp/audit';
-import { DspConfig } from '@opendsp/config';
-import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
-import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
-import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
-import { SyncScheduling } from './sync-scheduling.service.js';
+} from './sync-status.types.js';
 import { CIRCUIT_FAILURE_THRESHOLD } from './upstream-gate.js';
 
 /**
  * `p."id"` is a participant the scope may see: any enrollment in one of the group admin's groups. The SQL
- * parameter is the scope's group IDs, or null for every group.
+ * parameter is the scope's group IDs, or null for every group (libs/participants owns the condition).
  */
-const IN_SCOPE = `(?::uuid[] is null or exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."group_id" = any(?::uuid[])))`;
+const IN_SCOPE = enrolledInGroupsSql('p."id"');
 const scopeParams = (scope: SyncScope): unknown[] => {
   const ids = scope.groupIds === null ? null : `{${scope.groupIds.join(',')}}`;
   return [ids, ids];
@@ -35,17 +35,71 @@ const PULL_JOBS = `${JOB_SCHEMA}.job j join "participant" p on p."id" = (j.data-
 const FAILING_24H = `l."last_error" is not null and l."last_error_at" > now() - interval '24 hours'`;
 
 const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+/** A kind's row of the ledger query: the `sync_ledger` columns are null when the kind has no row there. */
+interface LedgerRow {
+  kind: MeasurementKind;
+  stored: number;
+  in_ledger: boolean;
+  last_notification_at: Date | null;
+  last_requested_at: Date | null;
+  last_pull_started_at: Date | null;
+  last_pull_succeeded_at: Date | null;
+  last_pull_readings: number | null;
+  last_pull_changed: number | null;
+  pull_started_at: Date | null;
+  pull_since: string | null;
+  pull_cursor: string | null;
+  pull_pages: number | null;
+  pull_readings: number | null;
+  last_error: string | null;
+  last_error_at: Date | null;
+  consecutive_failures: number | null;
+  lag_seconds: number | string;
+  next_run_at: Date | null;
+}
+
+function ledgerStatus(row: LedgerRow): SyncLedgerStatus {
+  return {
+    kind: row.kind,
+    inLedger: row.in_ledger,
+    readingsStored: row.stored,
+    lastNotificationAt: date(row.last_notification_at),
+    lastRequestedAt: date(row.last_requested_at),
+    lastPullStartedAt: date(row.last_pull_started_at),
+    lastPullSucceededAt: date(row.last_pull_succeeded_at),
+    lastPullReadings: row.last_pull_readings,
+    lastPullChanged: row.last_pull_changed,
+    pull: row.pull_started_at
+      ? {
+          startedAt: new Date(row.pull_started_at),
+          since: row.pull_since,
+          cursor: row.pull_cursor,
+          pages: row.pull_pages ?? 0,
+          readings: row.pull_readings ?? 0,
+        }
+      : null,
+    lastOutcome: row.last_error ? 'failed' : row.last_pull_succeeded_at ? 'ok' : 'never',
+    lastError: row.last_error,
+    lastErrorAt: date(row.last_error_at),
+    consecutiveFailures: row.consecutive_failures ?? 0,
+    lagSeconds: Math.max(0, Math.round(Number(row.lag_seconds))),
+    nextRunAt: date(row.next_run_at),
+  };
+}
+
 const JOB_STATES = { created: 'queued', retry: 'retry', active: 'active' } as const;
 
 /**
- * The sync module's answers to the portal's data views (`SyncStatusReader`, bound to `SYNC_STATUS` in the
- * portal module): queue figures from pg-boss's tables, failures, dead letters and the per-participant
- * ledger from `sync_ledger` / `sync_dead_letter`, the inbox from `sync_notification`, the upstream budget and
- * circuit from `sync_upstream_state`, the next runs from `sync_periodic_run`. Everything about participants
- * is narrowed to the reader's scope (participant → enrollment → group) in SQL.
+ * Every question others ask of the sync, and the two requests they make of it ("sync now", a dead letter's
+ * retry): the portal's data views and the REST API call this service, and only libs/sync reads its tables.
+ * Queue figures come from pg-boss's tables, failures, dead letters and the per-participant ledger from
+ * `sync_ledger` / `sync_dead_letter`, the inbox from `sync_notification`, the upstream budget and circuit from
+ * `sync_upstream_state`, the next runs from `sync_periodic_run`. Everything about participants is narrowed to
+ * the reader's scope (participant → enrollment → group) in SQL.
  */
 @Injectable()
-export class SyncStatusService implements SyncStatusReader {
+export class SyncStatusService {
   constructor(
     private readonly em: EntityManager,
     private readonly config: DspConfig,
@@ -92,9 +146,9 @@ export class SyncStatusService implements SyncStatusReader {
     const rows = await this.em.fork().execute<{ group_id: string; queue_depth: number; failures: number; dead: number }[]>(
       `select g."id" as group_id,
          (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry')
-            and exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."group_id" = g."id")) as queue_depth,
-         (select count(*)::int from "sync_ledger" l join "enrollment" e on e."participant_id" = l."participant_id" where e."group_id" = g."id" and ${FAILING_24H}) as failures,
-         (select count(*)::int from "sync_dead_letter" d join "enrollment" e on e."participant_id" = d."participant_id" where e."group_id" = g."id" and d."resolved_at" is null) as dead
+            and ${enrolledInGroupSql('p."id"', 'g."id"')}) as queue_depth,
+         (select count(*)::int from "sync_ledger" l where ${enrolledInGroupSql('l."participant_id"', 'g."id"')} and ${FAILING_24H}) as failures,
+         (select count(*)::int from "sync_dead_letter" d where ${enrolledInGroupSql('d."participant_id"', 'g."id"')} and d."resolved_at" is null) as dead
        from unnest(?::uuid[]) as g("id")`,
       [PULL_QUEUE, `{${groupIds.join(',')}}`],
     );
@@ -188,37 +242,24 @@ export class SyncStatusService implements SyncStatusReader {
     }));
   }
 
-  /** Every kind, in the catalogue's order: the ledger's row when there is one, and the readings stored. */
-  async ledger(participantId: string): Promise<SyncLedgerEntry[]> {
-    const em = this.em.fork();
+  /**
+   * The participant's ledger: every kind, in the catalogue's order, with its `sync_ledger` row when there is
+   * one, the readings stored and the next queued pull.
+   */
+  async ledger(participantId: string): Promise<SyncLedgerStatus[]> {
     const counts = this.readings.storedCountsSql(participantId);
-    const rows = await em.execute<
-      {
-        kind: MeasurementKind;
-        stored: number;
-        last_pull_succeeded_at: Date | null;
-        last_error: string | null;
-        next_run_at: Date | null;
-      }[]
-    >(
-      `select c."kind", c."stored", l."last_pull_succeeded_at", l."last_error",
+    const rows = await this.em.fork().execute<LedgerRow[]>(
+      `select c."kind", c."stored", l."id" is not null as in_ledger, l."last_notification_at", l."last_requested_at",
+         l."last_pull_started_at", l."last_pull_succeeded_at", l."last_pull_readings", l."last_pull_changed", l."pull_started_at",
+         l."pull_since", l."pull_cursor"::text as pull_cursor, l."pull_pages", l."pull_readings", l."last_error", l."last_error_at",
+         l."consecutive_failures", coalesce(extract(epoch from now() - least(l."pending_since", l."in_flight_since")), 0) as lag_seconds,
          (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
             and j."singleton_key" = ?::text || ':' || c."kind") as next_run_at
        from (${counts.sql}) c left join "sync_ledger" l on l."participant_id" = ? and l."kind" = c."kind"`,
       [PULL_QUEUE, participantId, ...counts.params, participantId],
     );
     const byKind = new Map(rows.map((row) => [row.kind, row]));
-    return MEASUREMENT_KIND_NAMES.map((kind) => {
-      const row = byKind.get(kind)!;
-      return {
-        kind,
-        lastSyncedAt: date(row.last_pull_succeeded_at),
-        lastOutcome: row.last_error ? 'failed' : row.last_pull_succeeded_at ? 'ok' : 'never',
-        lastError: row.last_error,
-        readingsStored: row.stored,
-        nextRunAt: date(row.next_run_at),
-      };
-    });
+    return MEASUREMENT_KIND_NAMES.map((kind) => ledgerStatus(byKind.get(kind)!));
   }
 
   /**

@@ -10,7 +10,6 @@ import { NotificationsController } from './notifications.controller.js';
 import { ReadingWriter } from './reading-writer.js';
 import { SYNC_ENTITIES } from './sync.entities.js';
 import { SYNC_ROLES, SyncJobs, type SyncRoles } from './sync-jobs.js';
-import { SyncLedger } from './sync-ledger.service.js';
 import { SyncMaintenance } from './sync-maintenance.js';
 import { RawPageEraser } from './raw-page-eraser.js';
 import { RawPageReplay } from './raw-page-replay.js';
@@ -24,7 +23,8 @@ import { MeasurementsModule } from '@opendsp/measurements';
 /**
  * Measurement sync (docs/sync.md). Web roles get the Notification URI's receiver; worker roles the pulls,
  * the inbox dispatcher, dead letters and the periodic work. Every role can request pulls (SyncScheduling) and
- * read the ledger (SyncLedger, and SyncStatusService for the portal's data views); the module is global so other features inject those without importing it.
+ * ask where sync stands (SyncStatusService, which the portal's data views and the REST API call); the module is
+ * global so other features inject those without importing it.
  * Needs ScheduleModule in worker roles (DspModule provides it).
  */
 @Module({})
@@ -40,7 +40,6 @@ export class SyncModule {
         SyncJobs,
         SyncScheduling,
         EnrollmentSyncListener,
-        SyncLedger,
         SyncStatusService,
         NotificationInbox,
         RawPageEraser,
@@ -48,7 +47,7 @@ export class SyncModule {
           ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, RawPageReplay, SyncWorkers, InboxDispatcher, SyncMaintenance]
           : []),
       ],
-      exports: [SyncScheduling, SyncLedger, SyncJobs, SyncStatusService],
+      exports: [SyncScheduling, SyncJobs, SyncStatusService],
     };
   }
 }

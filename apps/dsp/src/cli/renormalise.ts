@@ -23,14 +23,10 @@ try {
   const orm = await MikroORM.init(dspOrmConfig({ ...config.database, poolMax: 2 }));
   try {
     const em = orm.em.fork() as EntityManager;
+    const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
     const participants =
       who === '--all'
-        ? await em.execute<{ id: string; ogsc_id: string }[]>(
-            `select p."id", p."ogsc_id" from "participant" p
-              where exists (select 1 from "sync_raw_page" r where r."participant_id" = p."id" and r."kind" = any(?::text[]))
-              order by p."ogsc_id"`,
-            [`{${kinds.join(',')}}`],
-          )
+        ? await replay.participantsWithPages(kinds as MeasurementKind[])
         : await em.execute<{ id: string; ogsc_id: string }[]>(
             `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
             [who, who],
@@ -39,7 +35,6 @@ try {
       console.error(`No participant ${who}.`);
       process.exit(65);
     }
-    const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
     const total = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
     for (const participant of participants) {
       const outcome = await replay.renormalise(participant.id, kinds as MeasurementKind[]);

@@ -17,15 +17,17 @@ import {
   type EmbeddedPostgres,
 } from '@opendsp/database';
 import { buildConsentUrl } from '@opendsp/participants';
-import { startSandbox } from '../../../omron-sandbox/src/bootstrap.js';
-import { migrateSandboxDatabase } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
-import { ensureSandboxUser } from '../../../omron-sandbox/src/users/sandbox-users.js';
-import { upsertRegisteredApp } from '../../../omron-sandbox/src/registered-apps/index.js';
+import {
+  ensureSandboxUser,
+  migrateSandboxDatabase,
+  sandboxOrmConfig,
+  startSandbox,
+  upsertRegisteredApp,
+} from '../../../omron-sandbox/src/index.js';
 import { startDsp } from '../bootstrap.js';
 import { seedDemo } from './demo-seed.js';
 import { loadOrCreateLocalSecrets } from './local-secrets.js';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { sandboxOrmConfig } from '../../../omron-sandbox/src/database/sandbox-orm.config.js';
 
 /**
  * `npm start`: the whole platform on one machine with nothing installed but Node. Starts the embedded

@@ -5,7 +5,6 @@ import { DataViewsModule } from '@opendsp/data-views';
 import { ExportsPortalModule } from '@opendsp/exports';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
-import { SyncStatusService } from '@opendsp/sync';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
 import { DevModule } from '../dev/dev.module.js';
@@ -22,7 +21,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     AuditPageModule,
     DevModule,
     ParticipantsPortalModule,
-    DataViewsModule.register({ syncStatus: SyncStatusService }),
+    DataViewsModule,
     ExportsPortalModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],

@@ -9,6 +9,7 @@ import {
   type EnrollmentStatus,
   type ParticipantPeopleCriteria,
 } from '@opendsp/participants';
+import { SyncStatusService } from '@opendsp/sync';
 import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
 import type {
   ConnectionDto,
@@ -30,7 +31,6 @@ import {
   type ParticipantProvisioningPort,
   type ProvisioningRow,
 } from '../integrations/participant-provisioning.port.js';
-import { SYNC_LEDGER_READER, type SyncLedgerReaderPort } from '../integrations/sync-ledger.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
 import { clientSeesGroup } from './client-groups.js';
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
@@ -98,7 +98,7 @@ export class ParticipantsApiService {
     private readonly audit: AuditLog,
     @Inject(PARTICIPANT_PROVISIONING) private readonly provisioning: ParticipantProvisioningPort,
     @Inject(INTERNAL_CUSTOMER_ID_SETTER) private readonly customerIds: InternalCustomerIdSetterPort,
-    @Inject(SYNC_LEDGER_READER) private readonly ledger: SyncLedgerReaderPort,
+    private readonly sync: SyncStatusService,
     private readonly readings: ReadingsRepository,
     private readonly participantList: ParticipantListQuery,
   ) {}
@@ -125,18 +125,22 @@ export class ParticipantsApiService {
     const em = this.em.fork();
     const row = await this.visibleParticipant(em, principal, ogscId);
     const [view] = await this.views(em, principal, [row]);
-    const ledger = await this.ledger.ledgerOf(row.id);
+    const ledger = await this.sync.ledger(row.id);
     return {
       ...view,
-      syncLedger: ledger.map((entry) => ({
-        kind: entry.kind,
-        lastNotificationAt: isoOrNull(entry.lastNotificationAt),
-        lastSuccessfulPullAt: isoOrNull(entry.lastSuccessfulPullAt),
-        cursor: entry.cursor,
-        lastError: entry.lastError,
-        lastErrorAt: isoOrNull(entry.lastErrorAt),
-        lagSeconds: entry.lagSeconds,
-      })),
+      // The kinds ever asked for, by name: what the API has always listed.
+      syncLedger: ledger
+        .filter((entry) => entry.inLedger)
+        .sort((a, b) => a.kind.localeCompare(b.kind))
+        .map((entry) => ({
+          kind: entry.kind,
+          lastNotificationAt: isoOrNull(entry.lastNotificationAt),
+          lastSuccessfulPullAt: isoOrNull(entry.lastPullSucceededAt),
+          cursor: entry.pull?.cursor ?? entry.pull?.since ?? null,
+          lastError: entry.lastError,
+          lastErrorAt: isoOrNull(entry.lastErrorAt),
+          lagSeconds: entry.lagSeconds > 0 ? entry.lagSeconds : null,
+        })),
     };
   }
 

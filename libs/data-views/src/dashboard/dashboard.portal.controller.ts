@@ -1,4 +1,4 @@
-import { BadRequestException, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Get, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Access, AdminAccount, PortalController, renderPage, roleHas, type PortalRequest } from '@opendsp/admin-auth';
@@ -6,10 +6,10 @@ import { DspConfig } from '@opendsp/config';
 import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { translate } from '@opendsp/i18n';
 import { encodeCursor, parseCursor, UUID } from '@opendsp/pagination';
+import { SyncStatusService } from '@opendsp/sync';
 import { funnelChart } from '../charts/funnel-chart.js';
 import { DataScope } from '../data-scope.service.js';
 import { participantsQuery, type ParticipantFilters } from '../participants/dto/participant-filters.dto.js';
-import { SYNC_STATUS, type SyncStatusReader } from '../sync/sync-status.js';
 import { DashboardSnapshots, FUNNEL_FIELDS, type FunnelFigures } from './dashboard-snapshots.service.js';
 
 const GROUPS_PER_PAGE = 50;
@@ -52,7 +52,7 @@ export class DashboardPortalController {
     private readonly groups: GroupsService,
     private readonly scope: DataScope,
     private readonly config: DspConfig,
-    @Inject(SYNC_STATUS) private readonly sync: SyncStatusReader,
+    private readonly sync: SyncStatusService,
   ) {}
 
   @Get()

@@ -1,8 +1,9 @@
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig, type Language } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { SyncStatusService } from '@opendsp/sync';
 import {
   bloodPressureChart,
   bodyCompositionChart,
@@ -16,7 +17,6 @@ import {
   type ChartContext,
 } from '../charts/reading-charts.js';
 import { addDays, parseDay, zonedDay, zonedDayStart } from '@opendsp/time-zone';
-import { SYNC_STATUS, type SyncStatusReader } from '../sync/sync-status.js';
 import { ParticipantRecords } from './participant-records.service.js';
 import { ReadingQueries, type ReadingWindow } from './reading-queries.service.js';
 
@@ -79,7 +79,7 @@ export class ParticipantPage {
     private readonly records: ParticipantRecords,
     private readonly readings: ReadingQueries,
     private readonly config: DspConfig,
-    @Inject(SYNC_STATUS) private readonly sync: SyncStatusReader,
+    private readonly sync: SyncStatusService,
   ) {}
 
   async view(user: PortalUser, ogscId: string, query: Record<string, unknown>, lang: Language): Promise<Record<string, unknown>> {
@@ -136,7 +136,7 @@ export class ParticipantPage {
       record,
       ogscId: id,
       connectionEvents: record.connectionEvents,
-      ledger: ledger ? ledger.map((entry) => ({ ...entry, kindKey: `kind.${entry.kind}` })) : null,
+      ledger: ledger.map((entry) => ({ ...entry, kindKey: `kind.${entry.kind}` })),
       syncKinds: MEASUREMENT_KIND_NAMES.filter(has).map((kind) => ({ kind, label: `kind.${kind}` })),
       period: {
         ...period,

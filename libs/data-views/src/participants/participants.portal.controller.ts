@@ -1,5 +1,5 @@
 import { DspConfig } from '@opendsp/config';
-import { BadRequestException, Body, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
@@ -7,8 +7,8 @@ import { AuditLog } from '@opendsp/audit';
 import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
 import { CONNECTION_FILTERS, ENROLLMENT_METHODS, ENROLLMENT_STATUSES, PARTICIPANT_SORTS, READING_FILTERS } from '@opendsp/participants';
+import { SyncStatusService } from '@opendsp/sync';
 import { DataScope } from '../data-scope.service.js';
-import { SYNC_STATUS, type SyncStatusReader } from '../sync/sync-status.js';
 import { parseParticipantFilters, participantsQuery, type ParticipantFilters } from './dto/participant-filters.dto.js';
 import { ParticipantList } from './participant-list.service.js';
 import { ParticipantPage } from './participant-page.service.js';
@@ -16,7 +16,7 @@ import { ParticipantRecords } from './participant-records.service.js';
 
 const PAGE_SIZE = 50;
 /** Notices this controller's redirects may carry. */
-const SYNC_NOTICES = ['sync_queued', 'sync_already_queued', 'sync_not_connected', 'sync_unavailable'] as const;
+const SYNC_NOTICES = ['sync_queued', 'sync_already_queued', 'sync_not_connected'] as const;
 
 /** The cross-group participant list, a participant's page with charts, and "sync now". */
 @PortalController('participants')
@@ -29,7 +29,7 @@ export class ParticipantsPortalController {
     private readonly groups: GroupsService,
     private readonly scope: DataScope,
     private readonly audit: AuditLog,
-    @Inject(SYNC_STATUS) private readonly sync: SyncStatusReader,
+    private readonly sync: SyncStatusService,
     private readonly config: DspConfig,
   ) {}
 
@@ -108,7 +108,6 @@ export class ParticipantsPortalController {
       queued: 'sync_queued',
       already_queued: 'sync_already_queued',
       not_connected: 'sync_not_connected',
-      not_available: 'sync_unavailable',
     }[outcome.result];
     redirectTo(res, `/participants/${outcome.ogscId}?notice=${notice}#sync`);
   }

@@ -1,13 +1,13 @@
-import { Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { AuditLog } from '@opendsp/audit';
+import { SyncStatusService } from '@opendsp/sync';
 import { DataScope } from '../data-scope.service.js';
-import { SYNC_STATUS, type SyncStatusReader } from './sync-status.js';
 
 const ROWS = 100;
-const NOTICES = ['dead_letter_retried', 'sync_unavailable'] as const;
+const NOTICES = ['dead_letter_retried'] as const;
 
 /** The sync page: jobs in flight, recent failures with their reason, dead letters with "retry", notification inbox. */
 @PortalController('sync')
@@ -16,7 +16,7 @@ export class SyncPortalController {
     private readonly em: EntityManager,
     private readonly scope: DataScope,
     private readonly audit: AuditLog,
-    @Inject(SYNC_STATUS) private readonly sync: SyncStatusReader,
+    private readonly sync: SyncStatusService,
   ) {}
 
   @Get()
@@ -31,12 +31,10 @@ export class SyncPortalController {
     ]);
     renderPage(res, 'data/sync', {
       title: 'sync.title',
-      available: overview !== null,
       overview,
-      jobs:
-        jobs?.map((job) => ({ ...job, kindKey: job.kind ? `kind.${job.kind}` : null, stateKey: `sync.job_state_${job.state}` })) ?? null,
-      failures: failures?.map((row) => ({ ...row, kindKey: row.kind ? `kind.${row.kind}` : null })) ?? null,
-      deadLetters: deadLetters?.map((row) => ({ ...row, kindKey: row.kind ? `kind.${row.kind}` : null })) ?? null,
+      jobs: jobs.map((job) => ({ ...job, kindKey: job.kind ? `kind.${job.kind}` : null, stateKey: `sync.job_state_${job.state}` })),
+      failures: failures.map((row) => ({ ...row, kindKey: row.kind ? `kind.${row.kind}` : null })),
+      deadLetters: deadLetters.map((row) => ({ ...row, kindKey: row.kind ? `kind.${row.kind}` : null })),
       notice: typeof notice === 'string' && (NOTICES as readonly string[]).includes(notice) ? `notice.${notice}` : undefined,
     });
   }
@@ -53,6 +51,6 @@ export class SyncPortalController {
       return result;
     });
     if (outcome === 'not_found') throw new NotFoundException();
-    redirectTo(res, `/sync?notice=${outcome === 'retried' ? 'dead_letter_retried' : 'sync_unavailable'}#dead-letters`);
+    redirectTo(res, '/sync?notice=dead_letter_retried#dead-letters');
   }
 }

@@ -976,8 +976,6 @@ export const en = {
   'ecg.tachycardia': 'Tachycardia',
   'ecg.unclassified': 'Unclassified',
 
-  'sync.unavailable':
-    'Sync status is not available in this installation yet: no sync module reports it. Stored readings are shown as usual.',
   'sync.queue_depth': 'Queued jobs',
   'sync.in_flight': 'Running',
   'sync.failures_24h': 'Failures (24 h)',
@@ -1023,12 +1021,10 @@ export const en = {
   'sync.next_run': 'Next run',
   'sync.now': 'Sync now',
   'sync.now_all': 'Sync all kinds now',
-  'sync.ledger_unavailable': 'The sync ledger is not available in this installation yet.',
 
   'notice.sync_queued': 'A sync has been queued.',
   'notice.sync_already_queued': 'A sync for this participant is queued already.',
   'notice.sync_not_connected': 'This participant has no working OMRON connection to sync from.',
-  'notice.sync_unavailable': 'Sync is not available in this installation yet; nothing was queued.',
   'notice.dead_letter_retried': 'The job has been sent back to its queue.',
   'notice.totp_reset': 'Two-step verification was reset; the admin signs in with the password until they turn it on again.',
 };

@@ -979,8 +979,6 @@ export const ja: Record<keyof typeof en, string> = {
   'ecg.tachycardia': '頻脈',
   'ecg.unclassified': '判定不能',
 
-  'sync.unavailable':
-    'この環境では同期状況をまだ表示できません(同期モジュールが状況を提供していません)。保存済みの測定値は通常どおり表示されます。',
   'sync.queue_depth': '待機中のジョブ',
   'sync.in_flight': '実行中',
   'sync.failures_24h': '失敗(24 時間)',
@@ -1026,12 +1024,10 @@ export const ja: Record<keyof typeof en, string> = {
   'sync.next_run': '次回',
   'sync.now': '今すぐ同期',
   'sync.now_all': 'すべての種別を今すぐ同期',
-  'sync.ledger_unavailable': 'この環境では同期台帳をまだ表示できません。',
 
   'notice.sync_queued': '同期を登録しました。',
   'notice.sync_already_queued': 'この参加者の同期はすでに登録されています。',
   'notice.sync_not_connected': 'この参加者には同期に使える OMRON 接続がありません。',
-  'notice.sync_unavailable': 'この環境では同期をまだ利用できません。何も登録していません。',
   'notice.dead_letter_retried': 'ジョブをキューに戻しました。',
   'notice.totp_reset': '2 段階認証をリセットしました。再び有効にするまで、この管理者はパスワードだけでログインします。',
 };

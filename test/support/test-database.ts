@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DatabaseEnvironment, loadEnvironment, type DatabaseSettings } from '@opendsp/config';
-import { startEmbeddedPostgres } from '../embedded-postgres.js';
+import { migrateDspDatabase, startEmbeddedPostgres } from '@opendsp/database';
+import { migrateSandboxDatabase } from '../../apps/omron-sandbox/src/index.js';
 
 /** The environment every test database is stamped with; test configs use the same values. */
 export const TEST_ENVIRONMENT = { type: 'staging', id: 'test' } as const;
 
 const TEMPLATE_PREFIX = 'opendsp_test_template_';
-const MIGRATION_FOLDERS = ['../migrations', '../../../../apps/omron-sandbox/src/database/migrations'];
+const MIGRATION_FOLDERS = ['../../libs/database/src/migrations', '../../apps/omron-sandbox/src/database/migrations'];
 
 /**
  * The migrated template's name carries a hash of every migration file, so a changed migration gets a
@@ -125,9 +126,17 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
 
 /** Applies the platform's and the sandbox's migrations and stamps the test environment. */
 export async function migrateEverything(settings: DatabaseSettings): Promise<void> {
-  // Imported lazily: the sandbox's schema belongs to its app, which this library must not load eagerly.
-  const { migrateDspDatabase } = await import('../migrate.js');
-  const { migrateSandboxDatabase } = await import('../../../../apps/omron-sandbox/src/database/sandbox-orm.config.js');
   await migrateDspDatabase(settings, TEST_ENVIRONMENT);
   await migrateSandboxDatabase(settings);
+}
+
+/**
+ * `it` for a claim about concurrent database sessions (row and advisory locks, atomic claims), which only a
+ * PostgreSQL server can put to the test: PGlite, the embedded database, runs one transaction at a time for all
+ * its connections, so there such a test could not fail. On the embedded database it is skipped, and its name
+ * says why in the output.
+ */
+export function itOnServer(name: string, fn: () => Promise<unknown>, timeout?: number): void {
+  if (testServerUrl()) it(name, fn, timeout);
+  else it.skip(`${name} (needs a PostgreSQL server: PGlite runs one transaction at a time)`, fn, timeout);
 }

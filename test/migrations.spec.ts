@@ -1,8 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { dspOrmConfig, migrateDspDatabase, DSP_MIGRATIONS } from '@opendsp/database';
-import { SANDBOX_MIGRATIONS } from '../../../apps/omron-sandbox/src/database/migrations/index.js';
-import { migrateSandboxDatabase, sandboxOrmConfig } from '../../../apps/omron-sandbox/src/database/sandbox-orm.config.js';
-import { createTestDatabase, TEST_ENVIRONMENT, type TestDatabase } from './testing/test-database.js';
+import { SANDBOX_MIGRATIONS } from '../apps/omron-sandbox/src/database/migrations/index.js';
+import { migrateSandboxDatabase, sandboxOrmConfig } from '../apps/omron-sandbox/src/database/sandbox-orm.config.js';
+import { createTestDatabase, TEST_ENVIRONMENT, type TestDatabase } from './support/test-database.js';
 
 async function tablesIn(orm: MikroORM, schema: string): Promise<string[]> {
   const rows = await orm.em

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * SQL condition: the participant in `participantColumn` is enrolled (in any status) in one of the groups given
+ * as one `?::uuid[]` parameter (a PostgreSQL array literal), passed twice; a null parameter means every group.
+ * For other rooms' statements that narrow their rows to a portal reader's groups.
+ */
+export function enrolledInGroupsSql(participantColumn: string): string {
+  return `(?::uuid[] is null or exists (select 1 from "enrollment" e where e."participant_id" = ${participantColumn} and e."group_id" = any(?::uuid[])))`;
+}
+
+/** SQL condition: the participant in `participantColumn` is enrolled (in any status) in the group in `groupColumn`. */
+export function enrolledInGroupSql(participantColumn: string, groupColumn: string): string {
+  return `exists (select 1 from "enrollment" e where e."participant_id" = ${participantColumn} and e."group_id" = ${groupColumn})`;
+}
+
+/**
+ * What measurement sync asks of participants and tells them: who has a consented group (only their readings
+ * are pulled and kept) and when their readings were measured. Sync reads and changes enrollments only here.
+ * Each method runs on the entity manager it is given, so a caller's transaction covers it.
+ */
+@Injectable()
+export class ConsentedParticipants {
+  /** The participant's OMRON user ID and whether any of their enrollments is consented; null: no such participant. */
+  async find(em: EntityManager, participantId: string): Promise<{ omronUserId: string | null; consented: boolean } | null> {
+    const [row] = await em.execute<{ omron_user_id: string | null; consented: boolean }[]>(
+      `select p."omron_user_id", exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."status" = 'consented') as consented
+       from "participant" p where p."id" = ?`,
+      [participantId],
+    );
+    return row ? { omronUserId: row.omron_user_id, consented: row.consented } : null;
+  }
+
+  /** The participant who connected this OMRON user; null when nobody did. */
+  async withOmronUser(em: EntityManager, omronUserId: string): Promise<{ id: string; omronUserId: string } | null> {
+    const [row] = await em.execute<{ id: string }[]>(`select "id" from "participant" where "omron_user_id" = ?`, [omronUserId]);
+    return row ? { id: row.id, omronUserId } : null;
+  }
+
+  /**
+   * Whether the participant still has a consented group, asked under a share lock on their row: a withdrawal
+   * deletes their readings under that row's lock, so readings written in the caller's transaction after a
+   * `true` can never outlive a withdrawal. Must run in the transaction that writes them.
+   */
+  async lockConsented(em: EntityManager, participantId: string): Promise<boolean> {
+    await em.execute(`select 1 from "participant" where "id" = ? for share`, [participantId]);
+    const [row] = await em.execute<{ consented: boolean }[]>(
+      `select exists (select 1 from "enrollment" where "participant_id" = ? and "status" = 'consented') as consented`,
+      [participantId],
+    );
+    return row.consented;
+  }
+
+  /** Participants with a consented group and an OMRON user ID, in ID order after `after`, at most `limit`. */
+  async pageWithOmronUser(em: EntityManager, after: string, limit: number): Promise<{ id: string; omronUserId: string }[]> {
+    const rows = await em.execute<{ id: string; omron_user_id: string }[]>(
+      `select p."id", p."omron_user_id" from "participant" p
+       where p."omron_user_id" is not null and p."id" > ?
+         and exists (select 1 from "enrollment" e where e."participant_id" = p."id" and e."status" = 'consented')
+       order by p."id" limit ?`,
+      [after, limit],
+    );
+    return rows.map((row) => ({ id: row.id, omronUserId: row.omron_user_id }));
+  }
+
+  /**
+   * Widens the first and last reading times of the participant's consented enrollments to cover readings
+   * measured from `first` to `last` (ISO 8601); enrollments already covering them are not touched.
+   */
+  async recordReadingTimes(em: EntityManager, participantId: string, first: string, last: string): Promise<void> {
+    await em.execute(
+      `update "enrollment" set "first_reading_at" = least("first_reading_at", ?::timestamptz), "last_reading_at" = greatest("last_reading_at", ?::timestamptz)
+       where "participant_id" = ?::uuid and "status" = 'consented'
+         and ("first_reading_at" is null or "first_reading_at" > ?::timestamptz or "last_reading_at" is null or "last_reading_at" < ?::timestamptz)`,
+      [first, last, participantId, first, last],
+    );
+  }
+}

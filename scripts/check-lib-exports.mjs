@@ -1,0 +1,76 @@
+// `npm run lint` part: a lib's index.ts exports only what others use. Lists every name a lib's index.ts
+// exports that no file outside that lib imports from `@opendsp/<lib>` (apps, other libs, tests, benches),
+// and fails when there is one. Imports are read syntactically: dependency-cruiser already makes every
+// import from another lib go through `@opendsp/<lib>`.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+
+const root = join(import.meta.dirname, '..');
+const libs = readdirSync(join(root, 'libs'));
+
+function sourceFiles(dir) {
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...sourceFiles(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(path);
+  }
+  return files;
+}
+
+// Names imported from each lib by files outside it.
+const used = new Map(libs.map((lib) => [lib, new Set()]));
+const wholeModule = new Set();
+for (const file of ['apps', 'libs', 'test', 'bench'].flatMap((dir) => sourceFiles(join(root, dir)))) {
+  // A lib's own specs may test it through its index.ts; its other files use their neighbours directly.
+  const ownLib = file.endsWith('.spec.ts') ? undefined : relative(root, file).match(/^libs\/([^/]+)\//)?.[1];
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const visit = (node) => {
+    const specifier =
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)
+        ? node.moduleSpecifier.text
+        : ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(node.arguments[0])
+          ? node.arguments[0].text
+          : undefined;
+    const lib = specifier?.match(/^@opendsp\/([^/]+)$/)?.[1];
+    if (lib && lib !== ownLib && used.has(lib)) {
+      const names = used.get(lib);
+      const clause = ts.isImportDeclaration(node) ? node.importClause : undefined;
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings))
+        for (const element of bindings.elements) names.add((element.propertyName ?? element.name).text);
+      else if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause))
+        for (const element of node.exportClause.elements) names.add((element.propertyName ?? element.name).text);
+      else wholeModule.add(lib);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+}
+
+// Names each lib's index.ts exports, resolved through `export *` by the type checker.
+const indexes = libs.map((lib) => join(root, 'libs', lib, 'src', 'index.ts'));
+const config = ts.getParsedCommandLineOfConfigFile(
+  join(root, 'tsconfig.json'),
+  {},
+  { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+);
+const program = ts.createProgram(indexes, config.options);
+const checker = program.getTypeChecker();
+const unused = [];
+for (const [index, lib] of indexes.map((path, i) => [path, libs[i]])) {
+  if (wholeModule.has(lib)) continue;
+  const symbol = checker.getSymbolAtLocation(program.getSourceFile(index));
+  if (!symbol) continue;
+  for (const exported of checker.getExportsOfModule(symbol)) {
+    if (!used.get(lib).has(exported.name))
+      unused.push(`libs/${lib}/src/index.ts exports ${exported.name}, which nothing outside the lib imports`);
+  }
+}
+for (const line of unused) console.error(line);
+if (unused.length > 0) {
+  console.error(`\n${unused.length} exports no other room uses: stop exporting them (or delete them when nothing uses them at all)`);
+  process.exit(1);
+}
