@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { PasswordHasher } from '@opendsp/admin-auth';
 import { loadDspConfig, platformIdentityEnvFor, SandboxConfig, type DspConfig } from '@opendsp/config';
+import { dspOrmConfig } from '@opendsp/database';
 import { GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { buildConsentUrl, Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
@@ -113,7 +114,7 @@ export async function startConsentStack(
   );
   const platform = await createDspApp(config, { shutdownHooks: false });
   await platform.listen(port, '127.0.0.1');
-  const orm = await MikroORM.init((await import('@opendsp/database')).dspOrmConfig(database.settings));
+  const orm = await MikroORM.init(dspOrmConfig(database.settings));
   const partner = await startPartnerSite();
 
   const stack: ConsentStack = {

@@ -1,4 +1,5 @@
-export * from './audit-actions.js';
-export * from './audit-event.entity.js';
-export * from './audit-log.service.js';
-export * from './audit.module.js';
+export { AUDIT_ACTIONS } from './audit-actions.js';
+export { AuditEvent } from './audit-event.entity.js';
+export { AuditLog } from './audit-log.service.js';
+export type { AuditActor } from './audit-log.service.js';
+export { AuditModule } from './audit.module.js';

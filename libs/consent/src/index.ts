@@ -1,5 +1,5 @@
-export * from './consent-flow.entity.js';
-export * from './consent-link-open.entity.js';
-export * from './participant-session.entity.js';
-export * from './consent-scopes.js';
-export * from './consent.module.js';
+export { ConsentFlow } from './consent-flow.entity.js';
+export { ConsentLinkOpen } from './consent-link-open.entity.js';
+export { ParticipantSession } from './participant-session.entity.js';
+export { consentScopes, dataScopesOf } from './consent-scopes.js';
+export { ConsentModule } from './consent.module.js';

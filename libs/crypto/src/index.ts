@@ -1,2 +1,2 @@
-export * from './crypto.module.js';
-export * from './secret-box.js';
+export { CryptoModule } from './crypto.module.js';
+export { SecretBox } from './secret-box.js';

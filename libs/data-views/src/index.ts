@@ -1,7 +1,6 @@
-export * from './charts/svg.js';
-export * from './dashboard/dashboard-snapshots.module.js';
-export * from './dashboard/dashboard-snapshots.service.js';
-export * from './dashboard/group-dashboard-snapshot.entity.js';
-export * from './data-views.module.js';
-export * from './participants/dto/participant-filters.dto.js';
-export * from './participants/participant-list.service.js';
+export { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
+export { DashboardSnapshots } from './dashboard/dashboard-snapshots.service.js';
+export { GroupDashboardSnapshot } from './dashboard/group-dashboard-snapshot.entity.js';
+export { DataViewsModule } from './data-views.module.js';
+export { parseParticipantFilters } from './participants/dto/participant-filters.dto.js';
+export { ParticipantList } from './participants/participant-list.service.js';

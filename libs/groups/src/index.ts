@@ -1,7 +1,6 @@
-export * from './group-admin-membership.entity.js';
-export * from './group-id.js';
-export * from './group-page-panels.js';
-export * from './groups.module.js';
-export * from './groups.service.js';
-export * from './program-group.entity.js';
-export * from './redirect-url.js';
+export { GroupAdminMembership } from './group-admin-membership.entity.js';
+export { GroupPagePanels } from './group-page-panels.js';
+export type { GroupPagePanel } from './group-page-panels.js';
+export { GroupsModule } from './groups.module.js';
+export { GroupsService, platformResultUrl } from './groups.service.js';
+export { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';

@@ -1,2 +1,1 @@
-export * from './health.module.js';
-export { HEALTH_DETAILS_FOR, type HealthDetailsFor } from './health.controller.js';
+export { HealthModule } from './health.module.js';

@@ -1,3 +1,4 @@
-export * from './form-validation.js';
-export * from './i18n.js';
-export * from './request-validation.pipe.js';
+export { trimmed, validateForm } from './form-validation.js';
+export type { FieldErrors } from './form-validation.js';
+export { formatDateTime, isLanguage, translate } from './i18n.js';
+export { BrowserForm, InvalidRequestException, requestValidationPipe } from './request-validation.pipe.js';

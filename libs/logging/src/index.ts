@@ -1,2 +1,1 @@
-export * from './logging.module.js';
-export * from './redaction.js';
+export { loggingModule } from './logging.module.js';

@@ -1,3 +1,3 @@
-export * from './mail.module.js';
-export * from './mailer.service.js';
-export * from './outbox-mail.entity.js';
+export { MailModule } from './mail.module.js';
+export { EXPIRED_LINK_BODY, Mailer } from './mailer.service.js';
+export { OutboxMail } from './outbox-mail.entity.js';

@@ -1,7 +1,11 @@
-export * from './change-sequence.js';
-export * from './export-columns.catalogue.js';
-export * from './measurement-kinds.js';
-export * from './measurements.module.js';
-export * from './reading-columns.catalogue.js';
-export * from './reading.entity.js';
-export * from './readings.repository.js';
+export { NEXT_CHANGE_SEQ, lockChangeSequence } from './change-sequence.js';
+export { exportColumns } from './export-columns.catalogue.js';
+export type { ColumnType } from './export-columns.catalogue.js';
+export { MEASUREMENT_KINDS, MEASUREMENT_KIND_NAMES } from './measurement-kinds.js';
+export type { MeasurementKind } from './measurement-kinds.js';
+export { MeasurementsModule } from './measurements.module.js';
+export { READING_CATALOGUE, omronReadOf } from './reading-columns.catalogue.js';
+export type { OmronRead } from './reading-columns.catalogue.js';
+export { ParticipantDevice, READING_ENTITIES } from './reading.entity.js';
+export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
+export type { ChangeScope, DownloadScope, ExportRowPage, PortalReadingRow, SqlFragment, WriteOutcome } from './readings.repository.js';

@@ -1,26 +1,38 @@
-export * from './enrollment.entity.js';
-export * from './consent-url.js';
-export * from './ogsc-id.js';
-export * from './participant.entity.js';
-export * from './participants.module.js';
-export * from './internal-customer-id.js';
-export * from './provisioning/credentials.js';
-export * from './provisioning/credential-sheet.entity.js';
-export * from './provisioning/provisioning-csv.parser.js';
-export * from './consent-links/consent-invitation.entity.js';
-export * from './group-lookup.js';
-export * from './provisioning/credential-sheets.service.js';
-export * from './provisioning/participant-provisioning.service.js';
-export * from './directory/internal-customer-ids.service.js';
-export * from './directory/participant-directory.service.js';
-export * from './directory/participant-list-query.service.js';
-export * from './directory/enrollment-funnel.rules.js';
-export * from './consent-links/custom-params.js';
-export * from './consent-links/consent-qr.js';
-export * from './consent-links/consent-links.service.js';
-export * from './consent-links/consent-invitations.service.js';
-export * from './portal/participants-portal.module.js';
-export * from './enrollment-events.service.js';
-export * from './withdrawal.service.js';
-export * from './participant-readings.port.js';
-export * from './consented-participants.service.js';
+export { ENROLLMENT_STATUSES, Enrollment } from './enrollment.entity.js';
+export type { EnrollmentStatus } from './enrollment.entity.js';
+export { buildConsentUrl } from './consent-url.js';
+export { generateOgscId, looksLikeOgscId } from './ogsc-id.js';
+export { ENROLLMENT_METHODS, Participant } from './participant.entity.js';
+export type { EnrollmentMethod } from './participant.entity.js';
+export { ParticipantsModule } from './participants.module.js';
+export { LOGIN_ID_PATTERN, PASSWORD_ALPHABET } from './provisioning/credentials.js';
+export { CredentialSheet } from './provisioning/credential-sheet.entity.js';
+export { ConsentInvitation } from './consent-links/consent-invitation.entity.js';
+export { CredentialSheets } from './provisioning/credential-sheets.service.js';
+export { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
+export { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
+export {
+  CONNECTION_FILTERS,
+  PARTICIPANT_SORTS,
+  ParticipantListQuery,
+  READING_FILTERS,
+  parseParticipantCursor,
+} from './directory/participant-list-query.service.js';
+export type {
+  ConnectionFilter,
+  ParticipantListCriteria,
+  ParticipantListRow,
+  ParticipantPeopleCriteria,
+  ParticipantSort,
+  ReadingFilter,
+} from './directory/participant-list-query.service.js';
+export { FUNNEL_STAGE_SQL, funnelStage, staleCutoff } from './directory/enrollment-funnel.rules.js';
+export { backUrlProblem, readCustomParams } from './consent-links/custom-params.js';
+export type { CustomParamsProblem } from './consent-links/custom-params.js';
+export { consentQrPng, consentQrSvg } from './consent-links/consent-qr.js';
+export { ParticipantsPortalModule } from './portal/participants-portal.module.js';
+export { EnrollmentEvents } from './enrollment-events.service.js';
+export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from './enrollment-events.service.js';
+export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
+export { ParticipantReadingsPort } from './participant-readings.port.js';
+export { ConsentedParticipants, enrolledInGroupSql, enrolledInGroupsSql } from './consented-participants.service.js';

@@ -1,1 +1,11 @@
-export * from './time-zone.js';
+export {
+  addDays,
+  daysBetween,
+  parseDay,
+  startOfDayIn,
+  wallClockInstant,
+  zoneOffsetSeconds,
+  zonedDay,
+  zonedDayStart,
+  zonedInstant,
+} from './time-zone.js';

@@ -1,7 +1,10 @@
-export * from './clock.js';
-export * from './omron-connection.entity.js';
-export * from './omron-connections.service.js';
-export * from './omron-oauth-client.js';
-export * from './omron-tokens.service.js';
-export * from './refresh-policy.js';
-export * from './tokens.module.js';
+export { Clock } from './clock.js';
+export { CONNECTION_STATES, OmronConnection, OmronConnectionEvent } from './omron-connection.entity.js';
+export type { ConnectionState } from './omron-connection.entity.js';
+export { OmronConnections, USABLE_CONNECTION_STATES } from './omron-connections.service.js';
+export type { ConnectionSummary } from './omron-connections.service.js';
+export { OmronOAuthClient, TransientUpstreamError, parseRetryAfter, readTokenResponse } from './omron-oauth-client.js';
+export type { TokenSet } from './omron-oauth-client.js';
+export { ConnectionUnavailableError, OmronTokens } from './omron-tokens.service.js';
+export { backoffMs } from './refresh-policy.js';
+export { TokensModule } from './tokens.module.js';

@@ -1,3 +1,3 @@
-export * from './ip-matcher.js';
-export * from './web-security.js';
-export * from './shared-rate-limiter.js';
+export { ipv4Matcher } from './ip-matcher.js';
+export { applyWebSecurity, sourceAllowed } from './web-security.js';
+export { SharedRateLimiter } from './shared-rate-limiter.js';

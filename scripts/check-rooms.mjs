@@ -1,4 +1,4 @@
-// `npm run lint` part: a lib's index.ts exports only what others use. Lists every name a lib's index.ts
+// `npm run lint` part: every lib is listed in nest-cli.json, and a lib's index.ts exports only what others use. Lists every name a lib's index.ts
 // exports that no file outside that lib imports from `@opendsp/<lib>` (apps, other libs, tests, benches),
 // and fails when there is one. Imports are read syntactically: dependency-cruiser already makes every
 // import from another lib go through `@opendsp/<lib>`.
@@ -69,7 +69,11 @@ for (const [index, lib] of indexes.map((path, i) => [path, libs[i]])) {
       unused.push(`libs/${lib}/src/index.ts exports ${exported.name}, which nothing outside the lib imports`);
   }
 }
+const projects = JSON.parse(readFileSync(join(root, 'nest-cli.json'), 'utf8')).projects;
+const unlisted = libs.filter((lib) => projects[lib]?.sourceRoot !== `libs/${lib}/src`);
+for (const lib of unlisted) console.error(`nest-cli.json does not list libs/${lib} (projects.${lib} with sourceRoot libs/${lib}/src)`);
 for (const line of unused) console.error(line);
+if (unlisted.length > 0) process.exit(1);
 if (unused.length > 0) {
   console.error(`\n${unused.length} exports no other room uses: stop exporting them (or delete them when nothing uses them at all)`);
   process.exit(1);
