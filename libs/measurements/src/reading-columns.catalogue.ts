@@ -117,6 +117,16 @@ const value = (
   portalField: names.portal === undefined ? names.api : names.portal,
 });
 
+/** Blood pressure's and SpO2's pulse. Optional: a reading without a pulse is still a reading of its kind. */
+const PULSE = value('pulse_bpm', 'int', {
+  omron: 'pulse',
+  read: OPTIONAL_ZERO_IS_NULL,
+  api: 'pulseBpm',
+  unit: 'bpm',
+  nullable: true,
+  portal: 'pulse',
+});
+
 /**
  * Each kind's value columns, in table, API, CSV and writer order. Adding a kind: an entry here and in
  * `MEASUREMENT_KINDS`, an entity and a migration (docs/architecture.md). Order is part of the CSV format.
@@ -139,15 +149,7 @@ export const READING_CATALOGUE: Record<MeasurementKind, readonly ReadingColumn[]
       nullable: true,
       portal: 'diastolic',
     }),
-    // Optional: a reading without a pulse is still a blood pressure reading.
-    value('pulse_bpm', 'int', {
-      omron: 'pulse',
-      read: OPTIONAL_ZERO_IS_NULL,
-      api: 'pulseBpm',
-      unit: 'bpm',
-      nullable: true,
-      portal: 'pulse',
-    }),
+    PULSE,
     value('possible_afib', 'boolean', { omron: 'possibleAfib', api: 'possibleAfib' }),
   ],
   activity: [
@@ -255,14 +257,7 @@ export const READING_CATALOGUE: Record<MeasurementKind, readonly ReadingColumn[]
   ],
   oxygen: [
     value('spo2_percent', 'double precision', { omron: 'oxygenLevel', read: { as: 'saturation' }, api: 'spo2Percent', unit: '%' }),
-    value('pulse_bpm', 'int', {
-      omron: 'pulse',
-      read: OPTIONAL_ZERO_IS_NULL,
-      api: 'pulseBpm',
-      unit: 'bpm',
-      nullable: true,
-      portal: 'pulse',
-    }),
+    PULSE,
   ],
   ecg: [
     value('classification', 'text', { omron: 'classification', api: 'classification' }),
