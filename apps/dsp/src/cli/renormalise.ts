@@ -1,60 +1,50 @@
 import 'reflect-metadata';
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { ConfigValidationError, loadDspConfig } from '@opendsp/config';
-import { dspOrmConfig } from '@opendsp/database';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { UUID } from '@opendsp/pagination';
+import { Participant } from '@opendsp/participants';
 import { RawPageReplay, ReadingWriter } from '@opendsp/sync';
+import { withDatabase } from './with-database.js';
 
 // `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]` or `npm run sync:renormalise -- --all [kind …]`:
 // reads the kept raw measurement pages (SYNC_RAW_PAGE_RETENTION_DAYS) of one participant, or of every participant
 // who has any, again with the current parser, without calling OMRON.
-try {
-  const [who, ...kindArgs] = process.argv.slice(2);
-  const kinds = kindArgs.length > 0 ? kindArgs : [...MEASUREMENT_KIND_NAMES];
-  const unknown = kinds.filter((kind) => !(MEASUREMENT_KIND_NAMES as readonly string[]).includes(kind));
-  if (!who || (who.startsWith('-') && who !== '--all') || unknown.length > 0) {
-    const kindList = `[${MEASUREMENT_KIND_NAMES.join(' | ')} …]`;
-    console.error(
-      `usage: npm run sync:renormalise -- <OGSC ID or participant ID> ${kindList}\n       npm run sync:renormalise -- --all ${kindList}`,
-    );
-    process.exit(64);
-  }
-  const config = loadDspConfig(process.env);
-  const orm = await MikroORM.init(dspOrmConfig({ ...config.database, poolMax: 2 }));
-  try {
-    const em = orm.em.fork() as EntityManager;
-    const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
-    const participants =
-      who === '--all'
-        ? await replay.participantsWithPages(kinds as MeasurementKind[])
-        : await em.execute<{ id: string; ogsc_id: string }[]>(
-            `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
-            [who, who],
-          );
-    if (participants.length === 0 && who !== '--all') {
+const [who, ...kindArgs] = process.argv.slice(2);
+const kinds = (kindArgs.length > 0 ? kindArgs : [...MEASUREMENT_KIND_NAMES]) as MeasurementKind[];
+const unknown = kinds.filter((kind) => !(MEASUREMENT_KIND_NAMES as readonly string[]).includes(kind));
+if (!who || (who.startsWith('-') && who !== '--all') || unknown.length > 0) {
+  const kindList = `[${MEASUREMENT_KIND_NAMES.join(' | ')} …]`;
+  console.error(
+    `usage: npm run sync:renormalise -- <OGSC ID or participant ID> ${kindList}\n       npm run sync:renormalise -- --all ${kindList}`,
+  );
+  process.exit(64);
+}
+
+await withDatabase(async (orm) => {
+  const em = orm.em.fork() as EntityManager;
+  const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
+  let participants: { id: string; ogsc_id: string }[];
+  if (who === '--all') {
+    participants = await replay.participantsWithPages(kinds);
+  } else {
+    const participant = await em.findOne(Participant, UUID.test(who) ? { $or: [{ ogscId: who }, { id: who }] } : { ogscId: who });
+    if (!participant) {
       console.error(`No participant ${who}.`);
       process.exit(65);
     }
-    const total = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
-    for (const participant of participants) {
-      const outcome = await replay.renormalise(participant.id, kinds as MeasurementKind[]);
-      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += outcome[key];
-      console.log(
-        `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
-      );
-    }
-    if (who === '--all') {
-      console.log(
-        `${participants.length} participants: ${total.pages} pages, ${total.readings} readings read again, ${total.changed} inserted or changed, ${total.unreadable} still unreadable.`,
-      );
-    }
-  } finally {
-    await orm.close(true);
+    participants = [{ id: participant.id, ogsc_id: participant.ogscId }];
   }
-} catch (error) {
-  if (error instanceof ConfigValidationError) {
-    console.error(error.message);
-    process.exit(78);
+  const total = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
+  for (const participant of participants) {
+    const outcome = await replay.renormalise(participant.id, kinds);
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += outcome[key];
+    console.log(
+      `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
+    );
   }
-  throw error;
-}
+  if (who === '--all') {
+    console.log(
+      `${participants.length} participants: ${total.pages} pages, ${total.readings} readings read again, ${total.changed} inserted or changed, ${total.unreadable} still unreadable.`,
+    );
+  }
+});
