@@ -6,6 +6,7 @@ import { Enrollment, Participant } from '@opendsp/participants';
 import { DEAD_LETTER_QUEUE, JOB_SCHEMA, PULL_QUEUE } from '@opendsp/sync';
 import type { OmronConnection } from '@opendsp/tokens';
 import type { MeasurementQuery, MeasurementSuccessResponse } from '@opendsp/omron-api';
+import { MeasurementApiFilter } from '../../apps/omron-sandbox/src/measurements/measurement-api.filter.js';
 import { MeasurementApiService } from '../../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import type { AuthenticatedAccess } from '../../apps/omron-sandbox/src/oauth/index.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
@@ -65,8 +66,27 @@ export interface SyncStack extends TokenStack {
     requests: ObservedRequest[];
     stop(): void;
   };
+  /**
+   * Answers every measurement request of one OMRON user (`sub`) with `answer` as it is, whatever OMRON's
+   * envelope (e.g. a 404 with an HTML body), until `stop()`; other users' requests are answered as usual.
+   */
+  answerMeasurementsOf(sub: string, answer: RawAnswer): { answered: () => number; stop(): void };
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   sandboxSql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+}
+
+/** A raw HTTP answer of the sandbox's measurement API. */
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Thrown by the patched measurement service; the patched filter sends it as it is. */
+class RawAnswerError extends Error {
+  constructor(readonly answer: RawAnswer) {
+    super('raw answer');
+  }
 }
 
 const METRIC = { weightUnit: 'kg', temperatureUnit: 'C', distanceUnit: 'km' };
@@ -217,6 +237,30 @@ export async function startSyncStack(
         return rewrite ? rewrite(access, response) : response;
       };
       return { requests, stop: () => void (service.measurements = original) };
+    },
+    answerMeasurementsOf(sub, answer) {
+      const service = stack.sandbox.app.get(MeasurementApiService);
+      const measurements = service.measurements;
+      const filter = MeasurementApiFilter.prototype;
+      const catchError = filter.catch;
+      let answered = 0;
+      service.measurements = async (access, query) => {
+        if (access.sub !== sub) return measurements.call(service, access, query);
+        answered++;
+        throw new RawAnswerError(answer);
+      };
+      filter.catch = function (this: MeasurementApiFilter, exception, host) {
+        if (!(exception instanceof RawAnswerError)) return catchError.call(this, exception, host);
+        const { status, contentType, body } = exception.answer;
+        host.switchToHttp().getResponse<import('express').Response>().status(status).type(contentType).send(body);
+      };
+      return {
+        answered: () => answered,
+        stop: () => {
+          service.measurements = measurements;
+          filter.catch = catchError;
+        },
+      };
     },
     async enroll(email, options = {}) {
       const sandboxUser = await stack.sandbox.user(email);
