@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
@@ -17,7 +18,7 @@ describe('sync failures, classified', () => {
   let stack: SyncStack;
   let status: SyncStatusService;
   const warnings: string[] = [];
-  let warn: jest.SpyInstance;
+  let warn: ReturnType<typeof jest.spyOn>;
 
   beforeAll(async () => {
     stack = await startSyncStack(
@@ -31,7 +32,7 @@ describe('sync failures, classified', () => {
       },
     );
     status = stack.platform.get(SyncStatusService);
-    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(function (message: unknown) {
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
       warnings.push(String(message));
     });
   }, 120_000);

@@ -6,7 +6,7 @@ import { Enrollment, Participant } from '@opendsp/participants';
 import { DEAD_LETTER_QUEUE, JOB_SCHEMA, PULL_QUEUE } from '@opendsp/sync';
 import type { OmronConnection } from '@opendsp/tokens';
 import type { MeasurementQuery, MeasurementSuccessResponse } from '@opendsp/omron-api';
-import { MeasurementApiFilter } from '../../apps/omron-sandbox/src/measurements/measurement-api.filter.js';
+import { MeasurementAccessGuard, type MeasurementRequest } from '../../apps/omron-sandbox/src/measurements/measurement-access.guard.js';
 import { MeasurementApiService } from '../../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import type { AuthenticatedAccess } from '../../apps/omron-sandbox/src/oauth/index.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
@@ -80,13 +80,6 @@ export interface RawAnswer {
   status: number;
   contentType: string;
   body: string;
-}
-
-/** Thrown by the patched measurement service; the patched filter sends it as it is. */
-class RawAnswerError extends Error {
-  constructor(readonly answer: RawAnswer) {
-    super('raw answer');
-  }
 }
 
 const METRIC = { weightUnit: 'kg', temperatureUnit: 'C', distanceUnit: 'km' };
@@ -239,28 +232,20 @@ export async function startSyncStack(
       return { requests, stop: () => void (service.measurements = original) };
     },
     answerMeasurementsOf(sub, answer) {
-      const service = stack.sandbox.app.get(MeasurementApiService);
-      const measurements = service.measurements;
-      const filter = MeasurementApiFilter.prototype;
-      const catchError = filter.catch;
+      // The guard knows whose request it is and runs before the endpoint: it sends the answer itself and stops
+      // the request there (the API's error filter leaves an answer already sent alone).
+      const guard = MeasurementAccessGuard.prototype;
+      const canActivate = guard.canActivate;
       let answered = 0;
-      service.measurements = async (access, query) => {
-        if (access.sub !== sub) return measurements.call(service, access, query);
+      guard.canActivate = async function (this: MeasurementAccessGuard, context) {
+        const allowed = await canActivate.call(this, context);
+        const http = context.switchToHttp();
+        if (!allowed || http.getRequest<MeasurementRequest>().omronAccess?.sub !== sub) return allowed;
         answered++;
-        throw new RawAnswerError(answer);
+        http.getResponse<import('express').Response>().status(answer.status).type(answer.contentType).send(answer.body);
+        return false;
       };
-      filter.catch = function (this: MeasurementApiFilter, exception, host) {
-        if (!(exception instanceof RawAnswerError)) return catchError.call(this, exception, host);
-        const { status, contentType, body } = exception.answer;
-        host.switchToHttp().getResponse<import('express').Response>().status(status).type(contentType).send(body);
-      };
-      return {
-        answered: () => answered,
-        stop: () => {
-          service.measurements = measurements;
-          filter.catch = catchError;
-        },
-      };
+      return { answered: () => answered, stop: () => void (guard.canActivate = canActivate) };
     },
     async enroll(email, options = {}) {
       const sandboxUser = await stack.sandbox.user(email);
