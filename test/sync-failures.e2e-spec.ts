@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { SecretBox } from '@opendsp/crypto';
 import { SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
+import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 
 const MEASUREMENT_PATH = '/stg/api/measurement';
 /** Longer than a worker waits inline (MAX_INLINE_WAIT_MS), so pulls meeting the open circuit are deferred. */
@@ -167,5 +169,73 @@ describe('sync failures, classified', () => {
       expect(await bloodPressureOf(user)).toMatchObject({ lastError: null, deferral: null, consecutiveFailures: 0 });
     }
     expect(await circuit()).toMatchObject({ open_until: null, failures: 0 });
+  }, 300_000);
+
+  it('keeps a second 401, a 403, a malformed body and invalid_grant to their participants, each with its real reason', async () => {
+    const [unauthorised, forbidden, malformed, revoked] = [
+      await enrolWithReadings('failing-401@sandbox.test', 11),
+      await enrolWithReadings('failing-403@sandbox.test', 12),
+      await enrolWithReadings('failing-body@sandbox.test', 13),
+      await enrolWithReadings('failing-grant@sandbox.test', 14),
+    ];
+    await stack.waitForIdle(120_000);
+    // The person revoked the platform at OMRON: the grant ends, so the refresh after the 401 gets invalid_grant.
+    const [connection] = await stack.sql<{ id: string; refresh_token_ciphertext: string }>(
+      `select id, refresh_token_ciphertext from omron_connection where omron_user_id = $1`,
+      [revoked.omronUserId],
+    );
+    const refreshToken = stack.platform
+      .get(SecretBox)
+      .decrypt(connection.refresh_token_ciphertext, { table: 'omron_connection', column: 'refresh_token', rowId: connection.id });
+    const revocation = await fetch(`${stack.sandbox.baseUrl}/stg/connect/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, token: refreshToken }),
+    });
+    expect(revocation.status).toBe(200);
+
+    const answers = [
+      stack.answerMeasurementsOf(unauthorised.omronUserId, {
+        status: 401,
+        contentType: 'application/json',
+        body: '{"message":"Unauthorized"}',
+      }),
+      stack.answerMeasurementsOf(forbidden.omronUserId, { status: 403, contentType: 'text/plain', body: 'Forbidden' }),
+      stack.answerMeasurementsOf(malformed.omronUserId, {
+        status: 200,
+        contentType: 'application/json',
+        body: '{"status":0,"result":{"bloodPre',
+      }),
+    ];
+    try {
+      const scheduling = stack.platform.get(SyncScheduling);
+      for (const user of [unauthorised, forbidden, malformed, revoked]) await scheduling.syncNow(user.participantId, 'blood_pressure');
+      await stack.waitForIdle(180_000);
+      // 401: once, and once more after the refresh, per attempt; 403: once, never retried; a malformed body:
+      // 5 times inline per attempt. Each attempt is the first and SYNC_JOB_RETRY_LIMIT (2) retries.
+      expect(answers.map((answer) => answer.answered())).toEqual([6, 1, 15]);
+    } finally {
+      for (const answer of answers.reverse()) answer.stop();
+    }
+
+    expect(await circuit()).toMatchObject({ open_until: null, failures: 0 });
+    const deadLetters = await status.deadLetters(everyGroup, 100);
+    const ledger = await Promise.all([unauthorised, forbidden, malformed, revoked].map(bloodPressureOf));
+    expect(ledger[0].lastError).toBe(
+      'gave up: UpstreamRejectedError: OMRON refused the access token for bloodpressure again after a refresh',
+    );
+    expect(ledger[1].lastError).toBe(
+      'ScopeNotGrantedError: OMRON refused bloodpressure: HTTP 403 with a body that is not JSON (text/plain; charset=utf-8, 9 bytes)',
+    );
+    expect(ledger[2].lastError).toContain(
+      'gave up: UpstreamUnavailableError: 5 attempts failed, the last: HTTP 200 with a body that is not JSON',
+    );
+    expect(ledger[3].lastError).toContain('reconnect_needed');
+    expect(
+      deadLetters.filter((row) => row.reason.includes('refused the access token') || row.reason.includes('HTTP 200 with a body')),
+    ).toHaveLength(2);
+    // Each real reason reached the log at warn level.
+    for (const user of [unauthorised, forbidden, malformed, revoked])
+      expect(warnings.some((line) => line.includes(user.participantId) && line.includes('blood_pressure pull'))).toBe(true);
   }, 300_000);
 });
