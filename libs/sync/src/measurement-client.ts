@@ -143,7 +143,7 @@ export class OmronMeasurementClient {
     try {
       body = JSON.parse(text);
     } catch {
-      // The body's type and size only: it may hold anything, and OMRON's wording is not worth a token's risk.
+      // The body's type and size, never the body: it may be a whole page and could echo what we sent.
       const notJson = `HTTP ${response.status} with a body that is not JSON (${response.headers.get('content-type') ?? 'no content type'}, ${Buffer.byteLength(text)} bytes)`;
       if (response.status === 403) throw new ScopeNotGrantedError(`OMRON refused ${request.type}: ${notJson}`);
       if (!response.ok) throw new UpstreamRejectedError(response.status, `OMRON refused the ${request.type} request: ${notJson}`);
