@@ -165,6 +165,11 @@ describe('portal data views', () => {
        values ('measurement', now(), now() + interval '5 minutes', 5, now() + interval '10 minutes')
        on conflict (endpoint) do update set blocked_until = excluded.blocked_until, consecutive_failures = 5, circuit_open_until = excluded.circuit_open_until`,
     );
+    // What opened it: failures of three participants within the window.
+    await sql(
+      `insert into sync_upstream_failure (endpoint, subject, reason, failed_at)
+       select 'measurement', 'connection-' || (n % 3), 'HTTP 503', now() - make_interval(secs => n) from generate_series(1, 5) n`,
+    );
     await sql(
       `insert into sync_periodic_run (task, last_run_at) values ('reconcile', now()) on conflict (task) do update set last_run_at = now()`,
     );
@@ -609,7 +614,7 @@ describe('portal data views', () => {
       expect(/data-figure="failures24h"[^>]*>(\d+)</.exec(home.text)![1]).toBe('1');
       expect(/data-figure="deadLetters"[^>]*>(\d+)</.exec(home.text)![1]).toBe('2');
       expect(home.text).toContain('Open: calls held back after repeated failures');
-      expect(home.text).toContain('5 failures in a row');
+      expect(home.text).toContain('5 failures of 3 participants in the last 60 s');
       expect(home.text).toContain('Held back until');
       expect(home.text).toContain('reconciliation: ');
 

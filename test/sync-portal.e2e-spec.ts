@@ -103,4 +103,21 @@ describe('the portal’s sync page', () => {
     expect(event).toEqual({ action: 'sync.requested', actor_login: 'sync-admin', target_id: participant.ogscId, detail: { kind: 'all' } });
     expect((await portal.admin.get(ok.headers.location)).text).toContain('A sync has been queued.');
   });
+
+  it('shows a failing pull’s real reason and, apart from it, that the pull waits for OMRON', async () => {
+    await portal.sql(
+      `insert into sync_ledger (participant_id, kind, last_error, last_error_at, consecutive_failures, deferred_until, deferred_reason)
+       values ($1, 'weight', 'UpstreamRejectedError: OMRON refused the weight request: HTTP 404 with a body that is not JSON', now(), 2,
+               now() + interval '10 minutes', 'OMRON is failing (circuit breaker open)')
+       on conflict (participant_id, kind) do update set last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+         consecutive_failures = excluded.consecutive_failures, deferred_until = excluded.deferred_until, deferred_reason = excluded.deferred_reason`,
+      [participant.id],
+    );
+    for (const path of ['/sync', `/participants/${participant.ogscId}`]) {
+      const page = await portal.admin.get(path);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('OMRON refused the weight request: HTTP 404 with a body that is not JSON');
+      expect(page.text).toMatch(/<small class="deferral">Waiting until [^<]+: OMRON is failing \(circuit breaker open\)<\/small>/);
+    }
+  });
 });

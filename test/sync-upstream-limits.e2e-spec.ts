@@ -185,8 +185,24 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       );
   }, 180_000);
 
-  it('opens the circuit after 5 failures in a row: no calls for the cool-down, then the pull completes', async () => {
-    const [user] = await usersWithReadings('breaker', 1, 40);
+  const bloodPressureOf = async (user: EnrolledParticipant) =>
+    (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((entry) => entry.kind === 'blood_pressure')!;
+  const circuitOpenUntil = async () =>
+    (
+      await stack.sql<{ until: Date | null }>(`select circuit_open_until as until from sync_upstream_state where endpoint = 'measurement'`)
+    )[0]?.until ?? null;
+  async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  it('never opens the circuit for one participant’s 5xx: that pull fails on its own retry path, then completes', async () => {
+    const [user] = await usersWithReadings('alone', 1, 40);
     const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
       endpoint: MEASUREMENT_PATH,
       seed: 1,
@@ -196,28 +212,66 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     expect(down.status).toBe(200);
     const watch = watchRequests(stack);
     try {
-      const opened = Date.now();
       await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
-      // The pull gives up for now and waits in the queue for the circuit to close.
-      for (;;) {
-        const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((e) => e.kind === 'blood_pressure');
-        if (entry?.lastError?.includes('circuit breaker open')) break;
-        if (Date.now() - opened > 120_000) throw new Error(`no deferral: ${entry?.lastError}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      expect(watch.times).toHaveLength(5);
-      await stack.sandboxAdmin('DELETE', '/admin/faults');
-      await stack.waitForIdle(120_000);
-      expect(watch.times.length).toBeGreaterThan(5);
-      // No call during the cool-down: the first after the fifth failure came the cool-down (less a second's
-      // rounding) later.
-      expect(watch.times[5] - watch.times[4]).toBeGreaterThanOrEqual((COOLDOWN_SECONDS - 1) * 1000);
+      // Five attempts inline, then the job fails with the real reason and pg-boss retries it.
+      const failed = await waitFor('the failed pull', async () => {
+        const entry = await bloodPressureOf(user);
+        return entry.lastError?.includes('HTTP 503') ? entry : null;
+      });
+      expect(failed.lastError).toContain('UpstreamUnavailableError: 5 attempts failed, the last: HTTP 503');
+      expect(failed.deferral).toBeNull();
+      expect(watch.times.length).toBeGreaterThanOrEqual(5);
+      expect(await circuitOpenUntil()).toBeNull();
+      expect((await stack.platform.get(SyncStatusService).overview({ groupIds: null })).upstream.circuit.state).toBe('closed');
     } finally {
       watch.stop();
       await stack.sandboxAdmin('DELETE', '/admin/faults');
     }
+    await stack.waitForIdle(120_000);
     expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
-    const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((e) => e.kind === 'blood_pressure');
-    expect(entry).toMatchObject({ lastError: null, consecutiveFailures: 0 });
+    expect(await bloodPressureOf(user)).toMatchObject({ lastError: null, consecutiveFailures: 0 });
+  }, 180_000);
+
+  it('opens the circuit on failures across 3 participants: no calls for the cool-down, then the pulls complete', async () => {
+    const users = await usersWithReadings('breaker', 3, 40);
+    const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
+      endpoint: MEASUREMENT_PATH,
+      seed: 1,
+      errorRate: 1,
+      errorStatuses: [503],
+    });
+    expect(down.status).toBe(200);
+    const watch = watchRequests(stack);
+    let openUntil: number;
+    let allDeferredAt: number;
+    try {
+      for (const user of users) await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
+      openUntil = new Date(await waitFor('the circuit to open', circuitOpenUntil)).getTime();
+      // Every pull gives up for now and waits in the queue for the circuit to close, saying so apart from its error.
+      for (const user of users) {
+        const entry = await waitFor('the deferral', async () => {
+          const ledger = await bloodPressureOf(user);
+          return ledger.deferral ? ledger : null;
+        });
+        expect(entry.deferral!.reason).toContain('circuit breaker open');
+        expect(entry.lastError ?? '').not.toContain('circuit breaker');
+      }
+      allDeferredAt = Date.now();
+      await stack.sandboxAdmin('DELETE', '/admin/faults');
+      await stack.waitForIdle(120_000);
+    } finally {
+      watch.stop();
+      await stack.sandboxAdmin('DELETE', '/admin/faults');
+    }
+    // With every pull deferred, no request left until the cool-down was over (less a second's rounding).
+    const later = watch.times.filter((at) => at >= allDeferredAt);
+    expect(later.length).toBeGreaterThan(0);
+    expect(Math.min(...later)).toBeGreaterThanOrEqual(openUntil - 1000);
+    for (const user of users) {
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
+        await stack.groundTruth(user.sandboxUserId, 'blood_pressure'),
+      );
+      expect(await bloodPressureOf(user)).toMatchObject({ lastError: null, deferral: null, consecutiveFailures: 0 });
+    }
   }, 180_000);
 });

@@ -6,6 +6,7 @@ import { Enrollment, Participant } from '@opendsp/participants';
 import { DEAD_LETTER_QUEUE, JOB_SCHEMA, PULL_QUEUE } from '@opendsp/sync';
 import type { OmronConnection } from '@opendsp/tokens';
 import type { MeasurementQuery, MeasurementSuccessResponse } from '@opendsp/omron-api';
+import { MeasurementAccessGuard, type MeasurementRequest } from '../../apps/omron-sandbox/src/measurements/measurement-access.guard.js';
 import { MeasurementApiService } from '../../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import type { AuthenticatedAccess } from '../../apps/omron-sandbox/src/oauth/index.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
@@ -65,8 +66,20 @@ export interface SyncStack extends TokenStack {
     requests: ObservedRequest[];
     stop(): void;
   };
+  /**
+   * Answers every measurement request of one OMRON user (`sub`) with `answer` as it is, whatever OMRON's
+   * envelope (e.g. a 404 with an HTML body), until `stop()`; other users' requests are answered as usual.
+   */
+  answerMeasurementsOf(sub: string, answer: RawAnswer): { answered: () => number; stop(): void };
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   sandboxSql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+}
+
+/** A raw HTTP answer of the sandbox's measurement API. */
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  body: string;
 }
 
 const METRIC = { weightUnit: 'kg', temperatureUnit: 'C', distanceUnit: 'km' };
@@ -217,6 +230,22 @@ export async function startSyncStack(
         return rewrite ? rewrite(access, response) : response;
       };
       return { requests, stop: () => void (service.measurements = original) };
+    },
+    answerMeasurementsOf(sub, answer) {
+      // The guard knows whose request it is and runs before the endpoint: it sends the answer itself and stops
+      // the request there (the API's error filter leaves an answer already sent alone).
+      const guard = MeasurementAccessGuard.prototype;
+      const canActivate = guard.canActivate;
+      let answered = 0;
+      guard.canActivate = async function (this: MeasurementAccessGuard, context) {
+        const allowed = await canActivate.call(this, context);
+        const http = context.switchToHttp();
+        if (!allowed || http.getRequest<MeasurementRequest>().omronAccess?.sub !== sub) return allowed;
+        answered++;
+        http.getResponse<import('express').Response>().status(answer.status).type(answer.contentType).send(answer.body);
+        return false;
+      };
+      return { answered: () => answered, stop: () => void (guard.canActivate = canActivate) };
     },
     async enroll(email, options = {}) {
       const sandboxUser = await stack.sandbox.user(email);

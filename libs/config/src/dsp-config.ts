@@ -91,6 +91,8 @@ export class DspConfig {
     pageSize: number;
     requestTimeoutSeconds: number;
     circuitCooldownSeconds: number;
+    /** The breaker opens after `failures` failed requests within `windowSeconds` spanning at least `participants`. */
+    circuit: { failures: number; participants: number; windowSeconds: number };
     /** Days raw measurement pages are kept (0: none). */
     rawPageRetentionDays: number;
     reconcileIntervalMinutes: number;
@@ -188,6 +190,11 @@ export class DspConfig {
       pageSize: env.SYNC_PAGE_SIZE,
       requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
       circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,
+      circuit: {
+        failures: env.SYNC_CIRCUIT_FAILURES,
+        participants: env.SYNC_CIRCUIT_PARTICIPANTS,
+        windowSeconds: env.SYNC_CIRCUIT_WINDOW_SECONDS,
+      },
       rawPageRetentionDays: env.SYNC_RAW_PAGE_RETENTION_DAYS,
       reconcileIntervalMinutes: env.SYNC_RECONCILE_INTERVAL_MINUTES,
       reconcileLookbackDays: env.SYNC_RECONCILE_LOOKBACK_DAYS,

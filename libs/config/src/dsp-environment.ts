@@ -325,12 +325,32 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'SYNC_RAW_PAGE_RETENTION_DAYS: must be a whole number of days' })
   SYNC_RAW_PAGE_RETENTION_DAYS: number = 30;
 
-  /** After 5 failures in a row (5xx, timeouts), no process calls OMRON for this many seconds (circuit breaker). */
+  /** Once the circuit breaker opens (failures across participants, below), no process calls OMRON for this many seconds. */
   @Transform(toInt)
   @Min(1, { message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be between 1 and 3600' })
   @Max(3600, { message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be between 1 and 3600' })
   @IsInt({ message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be a whole number' })
   SYNC_CIRCUIT_COOLDOWN_SECONDS: number = 60;
+
+  /** The circuit breaker opens after this many failed requests (5xx, timeouts, resets) within SYNC_CIRCUIT_WINDOW_SECONDS… */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_CIRCUIT_FAILURES: must be between 1 and 1000' })
+  @Max(1000, { message: 'SYNC_CIRCUIT_FAILURES: must be between 1 and 1000' })
+  @IsInt({ message: 'SYNC_CIRCUIT_FAILURES: must be a whole number' })
+  SYNC_CIRCUIT_FAILURES: number = 5;
+
+  /** …when they span at least this many participants (one participant's failures never open it, unless this is 1). */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_CIRCUIT_PARTICIPANTS: must be between 1 and 1000' })
+  @Max(1000, { message: 'SYNC_CIRCUIT_PARTICIPANTS: must be between 1 and 1000' })
+  @IsInt({ message: 'SYNC_CIRCUIT_PARTICIPANTS: must be a whole number' })
+  SYNC_CIRCUIT_PARTICIPANTS: number = 3;
+
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_CIRCUIT_WINDOW_SECONDS: must be between 1 and 3600' })
+  @Max(3600, { message: 'SYNC_CIRCUIT_WINDOW_SECONDS: must be between 1 and 3600' })
+  @IsInt({ message: 'SYNC_CIRCUIT_WINDOW_SECONDS: must be a whole number' })
+  SYNC_CIRCUIT_WINDOW_SECONDS: number = 60;
 
   /** Every this many minutes, the last few days of every active participant are pulled again, to catch missed notifications. */
   @Transform(toInt)

@@ -32,14 +32,24 @@ export interface MeasurementPage {
   nextKey: string | null;
 }
 
-type Attempt = { ok: true; page: MeasurementPage } | { ok: false; kind: 'transient' | 'rate-limited' | 'unauthorised'; reason: string };
+/**
+ * A failed attempt. `upstream`: OMRON itself is in trouble (5xx, timeouts, dropped connections), which counts
+ * toward the shared circuit breaker. `unreadable`: a complete answer this participant got that cannot be read;
+ * retried like the others, but it is theirs, so it never touches the breaker.
+ */
+type Attempt =
+  { ok: true; page: MeasurementPage } | { ok: false; kind: 'upstream' | 'unreadable' | 'rate-limited' | 'unauthorised'; reason: string };
 
 /**
  * `POST {OMRON_OAUTH_API_URL}/api/measurement` (Partner API spec, "Using the Omron Wellness Data API"), one
  * page at a time, with everything between the platform and a flaky, rate-limited upstream handled here:
  * the shared budget, Retry-After and circuit breaker (UpstreamGate), exponential backoff with full jitter on
- * 5xx, timeouts, resets and unreadable bodies, and one token refresh before retrying a 401. Tokens never
- * reach a log line or an error message.
+ * 5xx, timeouts, resets and unreadable bodies, and one token refresh before retrying a 401.
+ *
+ * Failures are classified: only 5xx, timeouts and resets count toward the circuit breaker shared by every
+ * participant. What belongs to one participant (401 after the refresh, 403, other 4xx whatever their body,
+ * unreadable answers) is thrown or retried for that pull alone, with the real reason, which is logged at warn
+ * level. Tokens never reach a log line or an error message.
  */
 @Injectable()
 export class OmronMeasurementClient {
@@ -76,7 +86,7 @@ export class OmronMeasurementClient {
       }
       if (attempt.kind === 'unauthorised') {
         // The token looked valid to us but not to OMRON: refresh it (unless someone already did) and try once more.
-        if (refreshed) throw new UpstreamRejectedError(401, 'OMRON refused the access token again after a refresh');
+        if (refreshed) throw new UpstreamRejectedError(401, `OMRON refused the access token for ${request.type} again after a refresh`);
         refreshed = true;
         token = await this.tokens.refreshRejected(connectionId, token);
         continue;
@@ -85,9 +95,9 @@ export class OmronMeasurementClient {
         if (++rateLimited >= RATE_LIMITED_ATTEMPTS) throw new UpstreamUnavailableError(`still rate limited: ${attempt.reason}`);
         continue;
       }
-      await this.gate.recordFailure(MEASUREMENT_ENDPOINT);
+      if (attempt.kind === 'upstream') await this.gate.recordFailure(MEASUREMENT_ENDPOINT, connectionId, attempt.reason);
       if (++failures >= ATTEMPTS) throw new UpstreamUnavailableError(`${failures} attempts failed, the last: ${attempt.reason}`);
-      this.logger.debug(`measurement request failed (${attempt.reason}); attempt ${failures + 1} follows`);
+      this.logger.warn(`${request.type} request of connection ${connectionId} failed (${attempt.reason}); attempt ${failures + 1} follows`);
       await sleep(backoffMs(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS), undefined, { signal });
     }
   }
@@ -115,7 +125,7 @@ export class OmronMeasurementClient {
       text = await response.text();
     } catch (error) {
       outer?.throwIfAborted();
-      return { ok: false, kind: 'transient', reason: timeout.aborted ? 'timed out' : `no answer (${(error as Error).name})` };
+      return { ok: false, kind: 'upstream', reason: timeout.aborted ? 'timed out' : `no answer (${(error as Error).name})` };
     }
 
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -125,7 +135,7 @@ export class OmronMeasurementClient {
     }
     if (response.status >= 500) {
       if (retryAfterMs !== undefined) await this.gate.block(MEASUREMENT_ENDPOINT, retryAfterMs);
-      return { ok: false, kind: 'transient', reason: `HTTP ${response.status}` };
+      return { ok: false, kind: 'upstream', reason: `HTTP ${response.status}` };
     }
     if (response.status === 401) return { ok: false, kind: 'unauthorised', reason: 'HTTP 401' };
 
@@ -133,11 +143,15 @@ export class OmronMeasurementClient {
     try {
       body = JSON.parse(text);
     } catch {
-      return { ok: false, kind: 'transient', reason: `HTTP ${response.status} with a body that is not JSON` };
+      // The body's type and size, never the body: it may be a whole page and could echo what we sent.
+      const notJson = `HTTP ${response.status} with a body that is not JSON (${response.headers.get('content-type') ?? 'no content type'}, ${Buffer.byteLength(text)} bytes)`;
+      if (response.status === 403) throw new ScopeNotGrantedError(`OMRON refused ${request.type}: ${notJson}`);
+      if (!response.ok) throw new UpstreamRejectedError(response.status, `OMRON refused the ${request.type} request: ${notJson}`);
+      return { ok: false, kind: 'unreadable', reason: notJson };
     }
     const answer = (typeof body === 'object' && body !== null ? body : {}) as { status?: unknown; reason?: unknown; result?: unknown };
     if (response.status === 403) throw new ScopeNotGrantedError(`OMRON refused ${request.type}: ${String(answer.reason ?? 'HTTP 403')}`);
-    if (response.ok && answer.status === undefined) return { ok: false, kind: 'transient', reason: 'an answer without a status' };
+    if (response.ok && answer.status === undefined) return { ok: false, kind: 'unreadable', reason: 'an answer without a status' };
     if (!response.ok || answer.status !== 0) {
       throw new UpstreamRejectedError(
         response.status,
@@ -145,7 +159,7 @@ export class OmronMeasurementClient {
       );
     }
     if (typeof answer.result !== 'object' || answer.result === null || Array.isArray(answer.result)) {
-      return { ok: false, kind: 'transient', reason: 'an answer without a result object' };
+      return { ok: false, kind: 'unreadable', reason: 'an answer without a result object' };
     }
     const result = answer.result as Record<string, unknown>;
     const keys = (result.paginationKey ?? {}) as Record<string, unknown>;
@@ -156,7 +170,7 @@ export class OmronMeasurementClient {
       !(typeof next === 'number' && Number.isSafeInteger(next)) &&
       !(typeof next === 'string' && /^\d+$/.test(next))
     ) {
-      return { ok: false, kind: 'transient', reason: `an unreadable pagination key ${JSON.stringify(next)}` };
+      return { ok: false, kind: 'unreadable', reason: `an unreadable pagination key ${JSON.stringify(next)}` };
     }
     return { ok: true, page: { result, nextKey: next === undefined || next === null ? null : String(next) } };
   }

@@ -11,7 +11,8 @@ export class UpstreamDeferredError extends Error {
   override name = 'UpstreamDeferredError';
   constructor(
     readonly until: Date,
-    reason: string,
+    /** Why, without the time: e.g. `OMRON is failing (circuit breaker open)`. */
+    readonly reason: string,
   ) {
     super(`${reason}; resuming after ${until.toISOString()}`);
   }

@@ -151,6 +151,19 @@ export class SyncPuller {
     );
   }
 
+  /**
+   * Notes that the pull waits for OMRON to be callable again (a long Retry-After, the circuit breaker open). Not a
+   * failure: `last_error` keeps the real reason of the last one, and the deferral has columns of its own.
+   */
+  async recordDeferral(participantId: string, kind: MeasurementKind, until: Date, reason: string): Promise<void> {
+    await this.em
+      .fork()
+      .execute(
+        `update "sync_ledger" set "deferred_until" = ?, "deferred_reason" = ?, "updated_at" = now() where "participant_id" = ? and "kind" = ?`,
+        [until, reason.slice(0, 1000), participantId, kind],
+      );
+  }
+
   /** Who to pull for, or why not: no consented group, no usable OMRON connection, or the kind not granted. */
   private async target(
     participantId: string,
@@ -192,7 +205,7 @@ export class SyncPuller {
            "pull_since" = ?, "pull_cursor" = ?,
            "pull_pages" = case when ? then "pull_pages" else 0 end, "pull_readings" = case when ? then "pull_readings" else 0 end,
            "pull_changed" = case when ? then "pull_changed" else 0 end,
-           "requested_full" = false, "requested_since" = null,
+           "requested_full" = false, "requested_since" = null, "deferred_until" = null, "deferred_reason" = null,
            "in_flight_since" = least("in_flight_since", "pending_since"), "pending_since" = null, "updated_at" = now()
          where "participant_id" = ? and "kind" = ?`,
         [plan.token, covers, since, plan.cursor, covers, covers, covers, participantId, kind],

@@ -16,8 +16,8 @@ import type {
   SyncOverview,
   SyncRequestOutcome,
   SyncScope,
+  SyncDeferral,
 } from './sync-status.types.js';
-import { CIRCUIT_FAILURE_THRESHOLD } from './upstream-gate.js';
 
 /**
  * `p."id"` is a participant the scope may see: any enrollment in one of the group admin's groups. The SQL
@@ -35,6 +35,8 @@ const PULL_JOBS = `${JOB_SCHEMA}.job j join "participant" p on p."id" = (j.data-
 const FAILING_24H = `l."last_error" is not null and l."last_error_at" > now() - interval '24 hours'`;
 
 const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+const deferral = (until: Date | string | null, reason: string | null): SyncDeferral | null =>
+  until === null ? null : { until: new Date(until), reason: reason ?? 'waiting for OMRON' };
 
 /** A kind's row of the ledger query: the `sync_ledger` columns are null when the kind has no row there. */
 interface LedgerRow {
@@ -55,6 +57,8 @@ interface LedgerRow {
   last_error: string | null;
   last_error_at: Date | null;
   consecutive_failures: number | null;
+  deferred_until: Date | null;
+  deferred_reason: string | null;
   lag_seconds: number | string;
   next_run_at: Date | null;
 }
@@ -83,6 +87,7 @@ function ledgerStatus(row: LedgerRow): SyncLedgerStatus {
     lastError: row.last_error,
     lastErrorAt: date(row.last_error_at),
     consecutiveFailures: row.consecutive_failures ?? 0,
+    deferral: deferral(row.deferred_until, row.deferred_reason),
     lagSeconds: Math.max(0, Math.round(Number(row.lag_seconds))),
     nextRunAt: date(row.next_run_at),
   };
@@ -198,9 +203,12 @@ export class SyncStatusService {
         consecutive_failures: number;
         last_error_at: Date;
         retry_at: Date | null;
+        deferred_until: Date | null;
+        deferred_reason: string | null;
       }[]
     >(
       `select l."id"::text as id, p."ogsc_id", l."kind", l."last_error", l."consecutive_failures", l."last_error_at",
+         l."deferred_until", l."deferred_reason",
          (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
             and j."singleton_key" = l."participant_id"::text || ':' || l."kind") as retry_at
        from "sync_ledger" l join "participant" p on p."id" = l."participant_id"
@@ -217,6 +225,7 @@ export class SyncStatusService {
       attempts: row.consecutive_failures,
       failedAt: new Date(row.last_error_at),
       retryAt: date(row.retry_at),
+      deferral: deferral(row.deferred_until, row.deferred_reason),
     }));
   }
 
@@ -239,6 +248,7 @@ export class SyncStatusService {
       attempts: row.attempts,
       failedAt: new Date(row.failed_at),
       retryAt: null,
+      deferral: null,
     }));
   }
 
@@ -252,7 +262,7 @@ export class SyncStatusService {
       `select c."kind", c."stored", l."id" is not null as in_ledger, l."last_notification_at", l."last_requested_at",
          l."last_pull_started_at", l."last_pull_succeeded_at", l."last_pull_readings", l."last_pull_changed", l."pull_started_at",
          l."pull_since", l."pull_cursor"::text as pull_cursor, l."pull_pages", l."pull_readings", l."last_error", l."last_error_at",
-         l."consecutive_failures", coalesce(extract(epoch from now() - least(l."pending_since", l."in_flight_since")), 0) as lag_seconds,
+         l."consecutive_failures", l."deferred_until", l."deferred_reason", coalesce(extract(epoch from now() - least(l."pending_since", l."in_flight_since")), 0) as lag_seconds,
          (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
             and j."singleton_key" = ?::text || ':' || c."kind") as next_run_at
        from (${counts.sql}) c left join "sync_ledger" l on l."participant_id" = ? and l."kind" = c."kind"`,
@@ -308,14 +318,25 @@ export class SyncStatusService {
   /** The measurement endpoint's shared budget, Retry-After block and circuit breaker (`UpstreamGate`). */
   private async upstream(em: EntityManager): Promise<SyncOverview['upstream']> {
     const perMinute = this.config.sync.upstreamRequestsPerMinute;
+    const { windowSeconds } = this.config.sync.circuit;
     const [row] = await em.execute<
-      { reserved_seconds: number | string; blocked_until: Date | null; circuit_open_until: Date | null; failures: number; open: boolean }[]
+      {
+        reserved_seconds: number | string;
+        blocked_until: Date | null;
+        circuit_open_until: Date | null;
+        open: boolean;
+        failures: number;
+        participants: number;
+      }[]
     >(
-      `select greatest(extract(epoch from "next_slot_at" - clock_timestamp()), 0) as reserved_seconds,
-         case when "blocked_until" > clock_timestamp() then "blocked_until" end as blocked_until,
-         "circuit_open_until", "consecutive_failures" as failures, coalesce("circuit_open_until" > clock_timestamp(), false) as open
-       from "sync_upstream_state" where "endpoint" = ?`,
-      [MEASUREMENT_ENDPOINT],
+      `select greatest(extract(epoch from s."next_slot_at" - clock_timestamp()), 0) as reserved_seconds,
+         case when s."blocked_until" > clock_timestamp() then s."blocked_until" end as blocked_until,
+         s."circuit_open_until", coalesce(s."circuit_open_until" > clock_timestamp(), false) as open,
+         count(f."id")::int as failures, count(distinct f."subject")::int as participants
+       from "sync_upstream_state" s
+       left join "sync_upstream_failure" f on f."endpoint" = s."endpoint" and f."failed_at" >= clock_timestamp() - make_interval(secs => ?)
+       where s."endpoint" = ? group by s."endpoint"`,
+      [windowSeconds, MEASUREMENT_ENDPOINT],
     );
     if (!row) {
       return {
@@ -327,7 +348,7 @@ export class SyncStatusService {
     const reserved = Math.ceil((Number(row.reserved_seconds) * perMinute) / 60);
     const cooldownMs = this.config.sync.circuitCooldownSeconds * 1000;
     const openUntil = date(row.circuit_open_until);
-    const reason = `${row.failures} failures in a row`;
+    const reason = row.failures > 0 ? `${row.failures} failures of ${row.participants} participants in the last ${windowSeconds} s` : null;
     return {
       rateLimit: {
         limit: perMinute,
@@ -337,9 +358,9 @@ export class SyncStatusService {
       },
       circuit: row.open
         ? { state: 'open', since: new Date(openUntil!.getTime() - cooldownMs), reason }
-        : openUntil && row.failures >= CIRCUIT_FAILURE_THRESHOLD
+        : openUntil
           ? { state: 'half_open', since: openUntil, reason }
-          : { state: 'closed', since: null, reason: null },
+          : { state: 'closed', since: null, reason },
     };
   }
 

@@ -30,7 +30,10 @@ export interface SyncOverview {
   upstream: {
     /** The measurement API's request budget as last seen; null where not known. */
     rateLimit: { limit: number | null; remaining: number | null; resetsAt: Date | null; throttledUntil: Date | null };
-    /** `closed`: calls flow; `open`: calls are held back after repeated failures; `half_open`: a trial call is allowed. */
+    /**
+     * `closed`: calls flow; `open`: calls are held back after failures across several participants; `half_open`:
+     * calls go again, and one more failure before a success opens it again. `reason`: the failures that count now.
+     */
     circuit: { state: 'closed' | 'open' | 'half_open'; since: Date | null; reason: string | null };
   };
   /** Scheduled work and when it runs next (e.g. the safety-net pull, the token refresh pass). */
@@ -68,6 +71,15 @@ export interface SyncFailureRow {
   failedAt: Date;
   /** When it will be tried again; null when it will not (a dead letter). */
   retryAt: Date | null;
+  /** The pull waits for OMRON to be callable again (not a failure; `reason` is still the last failure's). */
+  deferral: SyncDeferral | null;
+}
+
+/** A pull put off until OMRON may be called again: a long Retry-After, or the circuit breaker open. */
+export interface SyncDeferral {
+  until: Date;
+  /** e.g. `OMRON is failing (circuit breaker open)`. */
+  reason: string;
 }
 
 /**
@@ -91,9 +103,12 @@ export interface SyncLedgerStatus {
   pull: { startedAt: Date; since: string | null; cursor: string | null; pages: number; readings: number } | null;
   /** `failed` while the latest attempt failed, `ok` after a success, `never` before the first pull. */
   lastOutcome: 'ok' | 'failed' | 'never';
+  /** The real reason of the last failure; a later deferral never replaces it. */
   lastError: string | null;
   lastErrorAt: Date | null;
   consecutiveFailures: number;
+  /** The next pull waits for OMRON to be callable again; null when it does not. */
+  deferral: SyncDeferral | null;
   /** Seconds since the oldest request no successful pull has served yet; 0 when the data is up to date. */
   lagSeconds: number;
   /** When the queued pull of this kind may start (a retry's backoff); null when none waits. */

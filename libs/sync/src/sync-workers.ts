@@ -33,15 +33,18 @@ export class SyncWorkers implements OnApplicationBootstrap {
       }
     } catch (error) {
       if (error instanceof UpstreamDeferredError) {
-        // Not a failure of this pull: it goes back in the queue for when OMRON may be called again.
-        await this.puller.recordFailure(participantId, kind, error);
+        // Not a failure of this pull: it goes back in the queue for when OMRON may be called again. The ledger's
+        // last error stays what it was (the real reason), the deferral is noted beside it.
+        await this.puller.recordDeferral(participantId, kind, error.until, error.reason);
         await this.jobs.enqueuePulls([job.data], { startAfter: error.until });
+        this.logger.log(`${kind} pull of ${participantId} waits until ${error.until.toISOString()}: ${error.reason}`);
         return;
       }
       if (error instanceof PullSupersededError) return;
       if (error instanceof ScopeNotGrantedError || error instanceof ConnectionUnavailableError) {
         // Retrying cannot help until the participant authorises again, which requests a new backfill.
         await this.puller.recordFailure(participantId, kind, error, { release: true });
+        this.logger.warn(`${kind} pull of ${participantId} stopped: ${describe(error)}`);
         return;
       }
       await this.puller.recordFailure(participantId, kind, error as Error);

@@ -186,6 +186,16 @@ export class SyncLedgerEntry {
   @Property({ type: 'integer', default: 0 })
   consecutiveFailures!: number & Opt;
 
+  /**
+   * The queued pull may not call OMRON before then (a long Retry-After, the circuit breaker open): not a failure,
+   * so kept apart from `lastError`, which still says what last went wrong. Cleared when a pull starts.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  deferredUntil!: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  deferredReason!: string | null;
+
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt!: Date & Opt;
 }
@@ -243,6 +253,30 @@ export class SyncUpstreamState {
   circuitOpenUntil!: Date | null;
 }
 
+/**
+ * One failed request that counts toward the circuit breaker (5xx, timeout, dropped connection), with whose it
+ * was (`subject`: the OMRON connection). The breaker opens only when recent failures span several subjects, so
+ * one participant's trouble never stops everyone. Rows older than the window are deleted as new ones come.
+ */
+@Entity({ tableName: 'sync_upstream_failure' })
+@Index({ properties: ['endpoint', 'failedAt'] })
+export class SyncUpstreamFailure {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string & Opt;
+
+  @Property({ type: 'text' })
+  endpoint!: string;
+
+  @Property({ type: 'text' })
+  subject!: string;
+
+  @Property({ type: 'text' })
+  reason!: string;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  failedAt!: Date & Opt;
+}
+
 /** When a periodic task last ran in any process, so several workers run it once per interval. */
 @Entity({ tableName: 'sync_periodic_run' })
 export class SyncPeriodicRun {
@@ -260,5 +294,6 @@ export const SYNC_ENTITIES = [
   SyncLedgerEntry,
   SyncDeadLetter,
   SyncUpstreamState,
+  SyncUpstreamFailure,
   SyncPeriodicRun,
 ];

@@ -4,8 +4,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { UpstreamDeferredError } from './sync-errors.js';
 
-/** Failures in a row (5xx, timeouts, unreadable answers) that open the circuit breaker. */
-export const CIRCUIT_FAILURE_THRESHOLD = 5;
 /** A block (Retry-After, open circuit) longer than this is not waited out by a worker: the pull is deferred instead. */
 export const MAX_INLINE_WAIT_MS = 30_000;
 
@@ -28,8 +26,11 @@ interface BlockRow {
  *   more than N a minute.
  * - **Retry-After**: a 429 (or 503) answer's Retry-After, in seconds or as an HTTP date, blocks the endpoint
  *   for everyone until then; a caller whose reserved slot falls inside a block re-reserves after it.
- * - **Circuit breaker**: after {@link CIRCUIT_FAILURE_THRESHOLD} failures in a row nobody calls for
- *   SYNC_CIRCUIT_COOLDOWN_SECONDS; then one request is let through, and one more failure opens it again.
+ * - **Circuit breaker**: it opens only when failures span several participants: SYNC_CIRCUIT_FAILURES failed
+ *   requests (5xx, timeouts, resets; the client decides what counts) within SYNC_CIRCUIT_WINDOW_SECONDS from at
+ *   least SYNC_CIRCUIT_PARTICIPANTS participants, with no success in between. Then nobody calls for
+ *   SYNC_CIRCUIT_COOLDOWN_SECONDS; then requests go again, and one more failure before a success opens it again.
+ *   What belongs to one participant (4xx, a body OMRON sent only them) is never recorded here.
  */
 @Injectable()
 export class UpstreamGate {
@@ -74,28 +75,54 @@ export class UpstreamGate {
       );
   }
 
-  /** Counts a failure toward the circuit breaker; returns whether the circuit is now open. */
-  async recordFailure(endpoint: string): Promise<boolean> {
-    const [row] = await this.em.fork().execute<{ consecutive_failures: number; open: boolean }[]>(
-      `update "sync_upstream_state" set "consecutive_failures" = "consecutive_failures" + 1,
-         "circuit_open_until" = case when "consecutive_failures" + 1 >= ? then clock_timestamp() + make_interval(secs => ?) else "circuit_open_until" end
-       where "endpoint" = ?
-       returning "consecutive_failures", coalesce("circuit_open_until" > clock_timestamp(), false) as open`,
-      [CIRCUIT_FAILURE_THRESHOLD, this.config.sync.circuitCooldownSeconds, endpoint],
-    );
-    this.failuresSeen.set(endpoint, row.consecutive_failures);
+  /**
+   * Counts a failed request of `subject` (whose it was: the OMRON connection) toward the circuit breaker; returns
+   * whether the circuit is now open. Under the endpoint row's lock, so concurrent failures are counted together.
+   */
+  async recordFailure(endpoint: string, subject: string, reason: string): Promise<boolean> {
+    await this.ensureRow(endpoint);
+    const { failures, participants, windowSeconds } = this.config.sync.circuit;
+    const row = await this.em.fork().transactional(async (em) => {
+      const [state] = await em.execute<{ tripped: boolean }[]>(
+        `select "circuit_open_until" is not null as tripped from "sync_upstream_state" where "endpoint" = ? for update`,
+        [endpoint],
+      );
+      await em.execute(
+        `delete from "sync_upstream_failure" where "endpoint" = ? and "failed_at" < clock_timestamp() - make_interval(secs => ?)`,
+        [endpoint, windowSeconds],
+      );
+      await em.execute(
+        `insert into "sync_upstream_failure" ("endpoint", "subject", "reason", "failed_at") values (?, ?, ?, clock_timestamp())`,
+        [endpoint, subject, reason.slice(0, 200)],
+      );
+      const [recent] = await em.execute<{ failures: number; subjects: number }[]>(
+        `select count(*)::int as failures, count(distinct "subject")::int as subjects from "sync_upstream_failure" where "endpoint" = ?`,
+        [endpoint],
+      );
+      // Opened before and not closed by a success since (half-open): the trial failed, so it opens again at once.
+      const open = state.tripped || (recent.failures >= failures && recent.subjects >= participants);
+      const [updated] = await em.execute<{ consecutive_failures: number }[]>(
+        `update "sync_upstream_state" set "consecutive_failures" = "consecutive_failures" + 1,
+           "circuit_open_until" = case when ? then clock_timestamp() + make_interval(secs => ?) else "circuit_open_until" end
+         where "endpoint" = ? returning "consecutive_failures"`,
+        [open, this.config.sync.circuitCooldownSeconds, endpoint],
+      );
+      return { open, consecutiveFailures: updated.consecutive_failures };
+    });
+    this.failuresSeen.set(endpoint, row.consecutiveFailures);
     return row.open;
   }
 
-  /** A good answer closes the circuit and resets the failure count. */
+  /** A good answer closes the circuit and forgets the failures counted so far (OMRON answers, so it is not down). */
   async recordSuccess(endpoint: string): Promise<void> {
     if (!this.failuresSeen.get(endpoint)) return;
-    await this.em
-      .fork()
-      .execute(
+    await this.em.fork().transactional(async (em) => {
+      await em.execute(
         `update "sync_upstream_state" set "consecutive_failures" = 0, "circuit_open_until" = null where "endpoint" = ? and ("consecutive_failures" > 0 or "circuit_open_until" is not null)`,
         [endpoint],
       );
+      await em.execute(`delete from "sync_upstream_failure" where "endpoint" = ?`, [endpoint]);
+    });
     this.failuresSeen.set(endpoint, 0);
   }
 

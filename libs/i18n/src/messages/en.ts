@@ -1006,6 +1006,7 @@ export const en = {
   'sync.started': 'Started',
   'sync.queued_at': 'Queued',
   'sync.reason': 'Reason',
+  'sync.waiting_until': 'Waiting until',
   'sync.retry_at': 'Next try',
   'sync.none': 'None.',
   'sync.job_state_queued': 'Queued',

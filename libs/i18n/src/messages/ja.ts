@@ -1009,6 +1009,7 @@ export const ja: Record<keyof typeof en, string> = {
   'sync.started': '開始',
   'sync.queued_at': '登録',
   'sync.reason': '理由',
+  'sync.waiting_until': '待機中（再開予定）',
   'sync.retry_at': '次回試行',
   'sync.none': 'ありません。',
   'sync.job_state_queued': '待機中',
