@@ -11,6 +11,7 @@ const SLOWEST = [
   'test/sync-pipeline.e2e-spec.ts',
   'test/sync-resilience.e2e-spec.ts',
   'test/sync-notifications.e2e-spec.ts',
+  'test/sync-failures.e2e-spec.ts',
   'test/consent-flow.browser.e2e-spec.ts',
   'test/tokens.e2e-spec.ts',
   'test/enrollment-admin.e2e-spec.ts',
