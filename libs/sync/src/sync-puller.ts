@@ -180,8 +180,7 @@ export class SyncPuller {
         // snapshot, so a page fetched before the withdrawal is never written after it.
         if (!(await this.participants.lockConsented(em, participantId)))
           throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
-        await lockChangeSequence(em);
-        outcome = await this.writer.write(em, participantId, kind, rows);
+        // Before the change-sequence lock, which other writers queue for: the raw page draws no sequence number.
         if (page.raw) {
           await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
             participantId,
@@ -189,6 +188,8 @@ export class SyncPuller {
             page.raw,
           ]);
         }
+        await lockChangeSequence(em);
+        outcome = await this.writer.write(em, participantId, kind, rows);
       }
       const moved = await em.execute<{ id: string }[]>(
         `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
