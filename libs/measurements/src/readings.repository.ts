@@ -205,32 +205,41 @@ export class ReadingsRepository {
   ): Promise<UpsertedRow[]> {
     const columns = [...READING_BASE_COLUMNS, ...READING_CATALOGUE[kind].map(({ column, sqlType }) => [column, sqlType] as const)];
     const names = columns.map(([name]) => quote(name));
-    const recordset = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
     const compared = names.filter((name) => name !== '"upstream_id"');
     const changed = `(${compared.map((name) => `t.${name}`).join(', ')}) is distinct from (${compared.map((name) => `excluded.${name}`).join(', ')})`;
-    const hoursChanged =
-      hourlyChanged.length > 0 ? ` or excluded."upstream_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))` : '';
+    // One array per column ($2 onwards), unnested side by side into rows.
+    const arrays = columns.map(([, type], index) => `$${index + 2}::${type}[]`);
+    const params: unknown[] = [
+      participantId,
+      ...columns.map(([name, type]) =>
+        rows.map((row) => {
+          const value = (row as unknown as Record<string, unknown>)[name] ?? null;
+          // A JSON value goes as its text: node-postgres would turn a list into a nested array.
+          return type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
+        }),
+      ),
+    ];
+    const hoursChanged = hourlyChanged.length > 0 ? ` or excluded."upstream_id" = any($${params.push(hourlyChanged)}::bigint[])` : '';
     // Sequence numbers follow measurement time within a page (the subquery is sorted before they are drawn).
     const sql = `insert into ${quote(tableOf(kind))} as t ("participant_id", ${names.join(', ')}, "change_seq", "created_at", "updated_at")
-      select ?::uuid, ${names.map((name) => `i.${name}`).join(', ')}, ${NEXT_CHANGE_SEQ}, now(), now()
-      from (select * from jsonb_to_recordset(?::jsonb) as r(${recordset}) order by r."measured_at", r."upstream_id") as i
+      select $1::uuid, ${names.map((name) => `i.${name}`).join(', ')}, ${NEXT_CHANGE_SEQ}, now(), now()
+      from (select * from unnest(${arrays.join(', ')}) as r(${names.join(', ')}) order by r."measured_at", r."upstream_id") as i
       on conflict ("participant_id", "upstream_id") do update set
         ${compared.map((name) => `${name} = excluded.${name}`).join(', ')}, "change_seq" = excluded."change_seq", "updated_at" = now()
       where ${changed}${hoursChanged}
       returning t."id"::text as id, t."upstream_id"::text as upstream_id, (t.xmax = 0) as inserted`;
-    const params: unknown[] = [participantId, JSON.stringify(rows)];
-    if (hourlyChanged.length > 0) params.push(JSON.stringify(hourlyChanged));
-    return em.execute<UpsertedRow[]>(sql, params);
+    return executeBound<UpsertedRow>(em, sql, params);
   }
 
   /** Upstream ids of stored days whose hours differ from the ones received. */
   private async daysWithChangedHours(em: EntityManager, participantId: string, rows: readonly ActivityInput[]): Promise<string[]> {
     const withHours = rows.filter((row) => row.hourly !== null).map((row) => ({ upstream_id: row.upstream_id, hourly: row.hourly }));
     if (withHours.length === 0) return [];
-    const changed = await em.execute<{ upstream_id: string }[]>(
+    const changed = await executeBound<{ upstream_id: string }>(
+      em,
       `select i."upstream_id"::text as upstream_id
-       from jsonb_to_recordset(?::jsonb) as i("upstream_id" bigint, "hourly" jsonb)
-       join "activity_reading" a on a."participant_id" = ?::uuid and a."upstream_id" = i."upstream_id"
+       from jsonb_to_recordset($1::jsonb) as i("upstream_id" bigint, "hourly" jsonb)
+       join "activity_reading" a on a."participant_id" = $2::uuid and a."upstream_id" = i."upstream_id"
        where i."hourly" is distinct from (
          select coalesce(jsonb_agg(jsonb_build_array(h."hour", h."steps", h."aerobic_steps", h."calories_kcal", h."distance_original") order by h."hour"), '[]'::jsonb)
          from "activity_hourly_reading" h where h."activity_id" = a."id")`,
@@ -246,14 +255,12 @@ export class ReadingsRepository {
       .map((row) => ({ id: row.id, hourly: hoursById.get(row.upstream_id) ?? null }))
       .filter((day): day is { id: string; hourly: NonNullable<ActivityInput['hourly']> } => day.hourly !== null);
     if (days.length === 0) return;
-    await em.execute(
-      `delete from "activity_hourly_reading" where "activity_id" in (select value::bigint from jsonb_array_elements_text(?::jsonb))`,
-      [JSON.stringify(days.map((day) => day.id))],
-    );
-    await em.execute(
+    await executeBound(em, `delete from "activity_hourly_reading" where "activity_id" = any($1::bigint[])`, [days.map((day) => day.id)]);
+    await executeBound(
+      em,
       `insert into "activity_hourly_reading" ("activity_id", "hour", "steps", "aerobic_steps", "calories_kcal", "distance_original")
        select d."id", (h->>0)::smallint, (h->>1)::int, (h->>2)::int, (h->>3)::int, (h->>4)::double precision
-       from jsonb_to_recordset(?::jsonb) as d("id" bigint, "hourly" jsonb), jsonb_array_elements(d."hourly") as h`,
+       from jsonb_to_recordset($1::jsonb) as d("id" bigint, "hourly" jsonb), jsonb_array_elements(d."hourly") as h`,
       [JSON.stringify(days)],
     );
   }
@@ -271,9 +278,10 @@ export class ReadingsRepository {
       }
     }
     if (devices.size === 0) return;
-    await em.execute(
+    await executeBound(
+      em,
       `insert into "participant_device" as d ("participant_id", "device_type", "first_seen_at", "last_seen_at")
-       select ?::uuid, i."device_type", i."first", i."last" from jsonb_to_recordset(?::jsonb) as i("device_type" text, "first" timestamptz, "last" timestamptz)
+       select $1::uuid, i."device_type", i."first", i."last" from jsonb_to_recordset($2::jsonb) as i("device_type" text, "first" timestamptz, "last" timestamptz)
        on conflict ("participant_id", "device_type") do update set
          "first_seen_at" = least(d."first_seen_at", excluded."first_seen_at"), "last_seen_at" = greatest(d."last_seen_at", excluded."last_seen_at")
        where excluded."first_seen_at" < d."first_seen_at" or excluded."last_seen_at" > d."last_seen_at"`,
@@ -584,5 +592,24 @@ function exportQuery(kind: MeasurementKind, extraSelect: string): { sql: string;
 async function queryRows(em: EntityManager, text: string, values: unknown[]): Promise<unknown[][]> {
   const pool = await (em.getConnection() as PostgreSqlConnection).getNativeClient();
   const result = await pool.query<unknown[]>({ text, values, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } });
+  return result.rows;
+}
+
+/** What MikroORM's Kysely (bound to the transaction, if any) takes to run one statement as it is. */
+interface BoundStatement {
+  sql: string;
+  parameters: readonly unknown[];
+  query: { kind: 'RawNode' };
+  queryId: { queryId: string };
+}
+
+/**
+ * Runs a statement with `$n` bind parameters on the entity manager's connection (its transaction's, inside one).
+ * `em.execute` inlines every parameter into the SQL text, and PostgreSQL then parses a page's values as one long
+ * literal: sent as parameters, a page of 1,000 readings is written in about half the time (docs/sync.md).
+ */
+async function executeBound<R>(em: EntityManager, sql: string, parameters: readonly unknown[]): Promise<R[]> {
+  const kysely = em.getKysely() as unknown as { executeQuery(query: BoundStatement): Promise<{ rows: R[] }> };
+  const result = await kysely.executeQuery({ sql, parameters, query: { kind: 'RawNode' }, queryId: { queryId: 'readings' } });
   return result.rows;
 }

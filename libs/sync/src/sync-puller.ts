@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
@@ -7,7 +8,7 @@ import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections, USABLE_CONNECTION_STATES } from '@opendsp/tokens';
 import { lockChangeSequence, MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.js';
-import { normaliseResult } from './normalise.js';
+import { normaliseResult, type ReadingRow } from './normalise.js';
 import { ReadingWriter } from './reading-writer.js';
 import { PullSupersededError } from './sync-errors.js';
 
@@ -25,6 +26,16 @@ interface PullPlan {
   cursor: string | null;
   resumed: boolean;
 }
+
+/** A page fetched ahead of its write: its readings, OMRON's next key, and the answer compressed (null: not kept). */
+interface FetchedPage {
+  rows: ReadingRow[];
+  nextKey: string | null;
+  raw: Buffer | null;
+}
+
+/** zlib's gzip on libuv's thread pool, so compressing a page does not hold up the event loop. */
+const gzip = promisify(gzipCallback);
 
 interface LedgerPullRow {
   requested_full: boolean;
@@ -48,6 +59,8 @@ export function dayBefore(localTime: string): string {
  * - Each page is written in one transaction together with the ledger's cursor, under the change-sequence
  *   lock. A crash at any point leaves either the page and its cursor or neither: the next run resumes
  *   after the last committed page, re-reads at most one page, and the idempotent upsert makes that harmless.
+ * - One page ahead: page n+1 is fetched (and normalised) while page n is written, so the upstream and the
+ *   database work at once. The page ahead never touches the ledger; if the pull stops or fails first, it is dropped.
  * - A pull owns the ledger row through a token; if a worker presumed dead comes back, its next page fails
  *   to commit (its token is gone) and it stops.
  */
@@ -77,7 +90,7 @@ export class SyncPuller {
     }
     const plan = await this.begin(participantId, kind);
     const type = MEASUREMENT_KINDS[kind].upstreamType;
-    let { cursor } = plan;
+    const { cursor } = plan;
     // Keys this pull has followed: one coming back, or a key on an empty page, ends the pull (OMRON has nothing
     // new to give), with a note in the ledger instead of a failure that would end as a dead letter.
     const followed = new Set<string>(cursor === null ? [] : [cursor]);
@@ -85,56 +98,109 @@ export class SyncPuller {
     let pages = 0;
     let readings = 0;
     let changed = 0;
-    for (;;) {
+    // One page ahead: page n+1 is fetched, normalised and compressed while page n is written. Only a written page
+    // moves the cursor, so the page ahead is simply asked for again if the pull stops or fails before writing it.
+    const ahead = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, ahead.signal]) : ahead.signal;
+    // The page being fetched and not yet taken up by the loop: dropped if the pull ends first.
+    let pending: Promise<FetchedPage> | null = null;
+    try {
       if (options.shouldStop?.()) return { status: 'interrupted' };
-      const page = await this.client.fetchPage(target.connectionId, { type, since: plan.since, paginationKey: cursor }, options.signal);
-      const rows = normaliseResult(kind, page.result);
-      let nextKey = page.nextKey;
-      if (nextKey !== null && followed.has(nextKey)) {
-        note = `OMRON's ${type} pagination key ${nextKey} came back; the pull ended there`;
-        nextKey = null;
-      } else if (nextKey !== null && rows.length === 0) {
-        note = `OMRON sent a ${type} pagination key on an empty page; the pull ended there`;
-        nextKey = null;
-      }
-      if (nextKey !== null) followed.add(nextKey);
-      const written = await this.em.fork().transactional(async (em) => {
-        let outcome = { inserted: 0, updated: 0 };
-        if (rows.length > 0) {
-          // A withdrawal deletes readings under this row's lock: wait for it, then look again with a fresh
-          // snapshot, so a page fetched before the withdrawal is never written after it.
-          if (!(await this.participants.lockConsented(em, participantId)))
-            throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
-          await lockChangeSequence(em);
-          outcome = await this.writer.write(em, participantId, kind, rows);
-          if (this.config.sync.rawPageRetentionDays > 0) {
-            // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
-            await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
-              participantId,
-              kind,
-              gzipSync(JSON.stringify(page.result)),
-            ]);
-          }
+      let next = this.fetch(target.connectionId, kind, plan.since, cursor, signal);
+      pending = next;
+      for (;;) {
+        const page = await next;
+        pending = null;
+        const { rows } = page;
+        let nextKey = page.nextKey;
+        if (nextKey !== null && followed.has(nextKey)) {
+          note = `OMRON's ${type} pagination key ${nextKey} came back; the pull ended there`;
+          nextKey = null;
+        } else if (nextKey !== null && rows.length === 0) {
+          note = `OMRON sent a ${type} pagination key on an empty page; the pull ended there`;
+          nextKey = null;
         }
-        const moved = await em.execute<{ id: string }[]>(
-          `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
-             "pull_changed" = "pull_changed" + ?, "updated_at" = now()
-           where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
-          [nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, plan.token],
-        );
-        // Rolls the page back: another worker owns this pull now.
-        if (moved.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
-        return outcome.inserted + outcome.updated;
-      });
-      pages++;
-      readings += rows.length;
-      changed += written;
-      if (nextKey === null) break;
-      cursor = nextKey;
+        if (nextKey !== null) {
+          followed.add(nextKey);
+          next = this.fetch(target.connectionId, kind, plan.since, nextKey, signal);
+          // Its failure is seen when it is awaited, after this page is written; until then it must not count as unhandled.
+          next.catch(() => undefined);
+          pending = next;
+        }
+        changed += await this.writePage(participantId, kind, plan.token, page, nextKey);
+        pages++;
+        readings += rows.length;
+        if (nextKey === null) break;
+        if (options.shouldStop?.()) return { status: 'interrupted' };
+      }
+    } finally {
+      // A page still on its way when the pull stops or fails is dropped; nothing of it was written.
+      if (pending) {
+        ahead.abort(new PullSupersededError(`the ${kind} pull of ${participantId} ended before this page was needed`));
+        await pending.catch(() => undefined);
+      }
     }
     if (note) this.logger.warn(`${kind} pull of ${participantId}: ${note}`);
     await this.finish(participantId, kind, plan.token, note);
     return { status: 'completed', pages, readings, changed };
+  }
+
+  /** Fetches one page, then normalises it and compresses it for `sync_raw_page`, off the writer's path. */
+  private async fetch(
+    connectionId: string,
+    kind: MeasurementKind,
+    since: string | null,
+    cursor: string | null,
+    signal: AbortSignal,
+  ): Promise<FetchedPage> {
+    const type = MEASUREMENT_KINDS[kind].upstreamType;
+    const page = await this.client.fetchPage(connectionId, { type, since, paginationKey: cursor }, signal);
+    const rows = normaliseResult(kind, page.result);
+    // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
+    const raw = rows.length > 0 && this.config.sync.rawPageRetentionDays > 0 ? await gzip(JSON.stringify(page.result)) : null;
+    return { rows, nextKey: page.nextKey, raw };
+  }
+
+  /**
+   * Writes one page and moves the ledger's cursor to `nextKey`, in one transaction under the change-sequence lock;
+   * returns how many readings were new or changed.
+   */
+  private async writePage(
+    participantId: string,
+    kind: MeasurementKind,
+    token: string,
+    page: FetchedPage,
+    nextKey: string | null,
+  ): Promise<number> {
+    const { rows } = page;
+    return this.em.fork().transactional(async (em) => {
+      let outcome = { inserted: 0, updated: 0 };
+      if (rows.length > 0) {
+        // A withdrawal deletes readings under this row's lock: wait for it, then look again with a fresh
+        // snapshot, so a page fetched before the withdrawal is never written after it.
+        if (!(await this.participants.lockConsented(em, participantId)))
+          throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
+        // Before the change-sequence lock, which other writers queue for: the raw page draws no sequence number.
+        if (page.raw) {
+          await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
+            participantId,
+            kind,
+            page.raw,
+          ]);
+        }
+        await lockChangeSequence(em);
+        outcome = await this.writer.write(em, participantId, kind, rows);
+      }
+      const moved = await em.execute<{ id: string }[]>(
+        `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
+           "pull_changed" = "pull_changed" + ?, "updated_at" = now()
+         where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
+        [nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, token],
+      );
+      // Rolls the page back: another worker owns this pull now.
+      if (moved.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
+      return outcome.inserted + outcome.updated;
+    });
   }
 
   /**
