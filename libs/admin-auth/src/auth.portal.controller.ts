@@ -1,12 +1,13 @@
-import { Body, Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { validateForm, type FieldErrors } from '@opendsp/i18n';
+import type { FieldErrors } from '@opendsp/i18n';
 import { PortalController, PublicPage } from './access.decorator.js';
 import { AdminAccountsService } from './admin-accounts.service.js';
 import type { AdminTokenPurpose } from './admin-token.entity.js';
 import { AuthService } from './auth.service.js';
 import { LanguageForm, NewPasswordForm, ResetRequestForm, SecondFactorForm, SignInForm } from './dto/auth-forms.dto.js';
 import { PortalCookies } from './portal-cookies.js';
+import { PendingSignInGuard } from './pending-sign-in.guard.js';
 import { OnInvalidForm } from './portal-form.js';
 import { noticeKey, redirectTo, renderPage, safeLocalPath } from './portal-pages.js';
 import { actorOf, type PortalRequest } from './portal-request.js';
@@ -53,13 +54,16 @@ export class AuthPortalController {
 
   @Post('login/totp')
   @PublicPage()
-  async totp(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown, @Query('next') next?: string): Promise<void> {
-    const { pendingAdminId, sessionTokenHash } = req.portal;
-    if (!pendingAdminId || !sessionTokenHash) return redirectTo(res, '/login');
+  @UseGuards(PendingSignInGuard)
+  @OnInvalidForm('auth/login-totp', (controller: AuthPortalController, req, form) => ({
+    ...controller.nextOf(req.query.next),
+    title: 'totp.title',
+    errors: form.errors,
+  }))
+  async totp(@Req() req: PortalRequest, @Res() res: Response, @Body() form: SecondFactorForm, @Query('next') next?: string): Promise<void> {
     const view = { ...this.nextOf(next), title: 'totp.title' };
-    const form = await validateForm(SecondFactorForm, body);
-    if (!form.ok) return renderPage(res, 'auth/login-totp', { ...view, errors: form.errors }, 422);
-    const result = await this.auth.completeSecondFactor(sessionTokenHash, pendingAdminId, form.value.code, req.portal.ip);
+    // PendingSignInGuard let only a session waiting for its second factor through.
+    const result = await this.auth.completeSecondFactor(req.portal.sessionTokenHash!, req.portal.pendingAdminId!, form.code, req.portal.ip);
     if (result.kind !== 'signed-in') return renderPage(res, 'auth/login-totp', { ...view, failed: true }, 401);
     this.cookies.setSession(res, result.token);
     redirectTo(res, view.next);
@@ -124,14 +128,12 @@ export class AuthPortalController {
 
   @Post('language')
   @PublicPage()
-  async language(@Req() req: PortalRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(LanguageForm, body);
-    const returnTo = safeLocalPath((body as Record<string, unknown> | undefined)?.returnTo);
-    if (form.ok) {
-      this.cookies.setLanguage(res, form.value.lang);
-      if (req.portal.user) await this.accounts.setLanguage(req.portal.user.id, form.value.lang);
-    }
-    redirectTo(res, returnTo);
+  // A language the switch does not offer changes nothing: back to the page.
+  @OnInvalidForm((_controller, _req, form, res) => redirectTo(res, safeLocalPath(form.values.returnTo)))
+  async language(@Req() req: PortalRequest, @Res() res: Response, @Body() form: LanguageForm): Promise<void> {
+    this.cookies.setLanguage(res, form.lang);
+    if (req.portal.user) await this.accounts.setLanguage(req.portal.user.id, form.lang);
+    redirectTo(res, safeLocalPath(form.returnTo));
   }
 
   private async passwordPage(purpose: AdminTokenPurpose, token: string, res: Response): Promise<void> {

@@ -3,12 +3,12 @@ import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { catchError, from, throwError, type Observable } from 'rxjs';
 import { InvalidRequestException } from '@opendsp/i18n';
-import { INVALID_FORM_PAGE, type InvalidFormPage } from './portal-form.js';
-import { renderPage } from './portal-pages.js';
+import { INVALID_FORM_ANSWER, type InvalidFormAnswer } from './portal-form.js';
 import type { PortalRequest } from './portal-request.js';
 
 /**
- * Re-renders a form page whose body failed the global ValidationPipe, for handlers marked `@OnInvalidForm`.
+ * Answers a request whose form failed the global ValidationPipe, for handlers marked `@OnInvalidForm`: the
+ * form's page again with its errors, or a redirect.
  * An interceptor, because the pipes run inside it: it knows the handler, which an exception filter does not.
  */
 @Injectable()
@@ -19,8 +19,8 @@ export class InvalidFormInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const page = this.reflector.get<InvalidFormPage | undefined>(INVALID_FORM_PAGE, context.getHandler());
-    if (!page) return next.handle();
+    const answer = this.reflector.get<InvalidFormAnswer | undefined>(INVALID_FORM_ANSWER, context.getHandler());
+    if (!answer) return next.handle();
     return next.handle().pipe(
       catchError((error: unknown) => {
         if (!(error instanceof InvalidRequestException)) return throwError(() => error);
@@ -28,11 +28,7 @@ export class InvalidFormInterceptor implements NestInterceptor {
         const res = context.switchToHttp().getResponse<Response>();
         const controller: unknown = this.moduleRef.get(context.getClass(), { strict: false });
         const values = (req.body ?? {}) as Record<string, unknown>;
-        return from(
-          Promise.resolve(page.data(controller, req, { values, errors: error.fieldErrors() })).then((data) =>
-            renderPage(res, page.view, data, 422),
-          ),
-        );
+        return from(Promise.resolve(answer(controller, req, { values, errors: error.fieldErrors() }, res)));
       }),
     );
   }

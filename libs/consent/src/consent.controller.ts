@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Logger, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { LanguageForm, NewPasswordForm, PortalCookies, SignInForm } from '@opendsp/admin-auth';
+import { LanguageForm, NewPasswordForm, OnInvalidForm, PortalCookies, SignInForm } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { validateForm } from '@opendsp/i18n';
 import { looksLikeOgscId } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import type { ConsentFlow, ConsentFlowStage } from './consent-flow.entity.js';
+import { CurrentFlow, FlowAt, flowOf } from './consent-flow.guard.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { ConsentDecisionForm } from './dto/consent-forms.dto.js';
 import { ConsentLinkService, redirectWith } from './consent-link.service.js';
@@ -54,20 +54,20 @@ export class ConsentController {
   }
 
   @Get('sign-in')
-  async signInPage(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const flow = await this.flowAt(req, res, ['started']);
-    if (flow) this.renderSignIn(res, flow, {});
+  @FlowAt('started')
+  signInPage(@Res() res: Response, @CurrentFlow() flow: ConsentFlow): void {
+    this.renderSignIn(res, flow, {});
   }
 
   @Post('sign-in')
-  async signIn(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const flow = await this.flowAt(req, res, ['started']);
-    if (!flow) return;
-    const form = await validateForm(SignInForm, body);
-    if (!form.ok) return this.renderSignIn(res, flow, { errors: form.errors, values: body }, 422);
-    const result = await this.signIns.signIn(form.value.loginId, form.value.password, clientIp(req));
+  @FlowAt('started')
+  @OnInvalidForm((controller: ConsentController, req, form, res) =>
+    controller.renderSignIn(res, flowOf(req), { errors: form.errors, values: form.values }, 422),
+  )
+  async signIn(@Req() req: Request, @Res() res: Response, @CurrentFlow() flow: ConsentFlow, @Body() form: SignInForm): Promise<void> {
+    const result = await this.signIns.signIn(form.loginId, form.password, clientIp(req));
     if (result.kind !== 'signed-in') {
-      return this.renderSignIn(res, flow, { [result.kind]: true, values: { loginId: form.value.loginId } }, 401);
+      return this.renderSignIn(res, flow, { [result.kind]: true, values: { loginId: form.loginId } }, 401);
     }
     const { participant } = result;
     const next: ConsentFlowStage = participant.mustChangePassword ? 'signed_in' : 'ready';
@@ -77,19 +77,24 @@ export class ConsentController {
   }
 
   @Get('password')
-  async passwordPage(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const flow = await this.flowAt(req, res, ['signed_in']);
-    if (flow) consentPage(res, 'password', this.view(flow, { title: 'consent.password.title' }));
+  @FlowAt('signed_in')
+  passwordPage(@Res() res: Response, @CurrentFlow() flow: ConsentFlow): void {
+    consentPage(res, 'password', this.view(flow, { title: 'consent.password.title' }));
   }
 
   @Post('password')
-  async password(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const flow = await this.flowAt(req, res, ['signed_in']);
-    if (!flow) return;
+  @FlowAt('signed_in')
+  @OnInvalidForm((controller: ConsentController, req, form, res) =>
+    consentPage(res, 'password', controller.view(flowOf(req), { title: 'consent.password.title', errors: form.errors }), 422),
+  )
+  async password(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentFlow() flow: ConsentFlow,
+    @Body() form: NewPasswordForm,
+  ): Promise<void> {
     const view = this.view(flow, { title: 'consent.password.title' });
-    const form = await validateForm(NewPasswordForm, body);
-    if (!form.ok) return consentPage(res, 'password', { ...view, errors: form.errors }, 422);
-    const outcome = await this.signIns.setPassword(flow.participant!.id, form.value.password, form.value.confirmation, clientIp(req));
+    const outcome = await this.signIns.setPassword(flow.participant!.id, form.password, form.confirmation, clientIp(req));
     if (!outcome.ok) return consentPage(res, 'password', { ...view, errors: outcome.errors }, 422);
     if (!(await this.flows.advance(flow.id, 'signed_in', { stage: 'ready' }))) return this.resume(req, res);
     res.redirect(303, '/consent/consent');
@@ -97,34 +102,35 @@ export class ConsentController {
 
   /** "Sign in with OMRON connect" on the sign-in page, or "Connect your OMRON account" after a pre-created consent. */
   @Post('omron')
-  async omronSignIn(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const flow = await this.flowAt(req, res, ['started', 'consented']);
-    if (!flow) return;
+  @FlowAt('started', 'consented')
+  async omronSignIn(@Req() req: Request, @Res() res: Response, @CurrentFlow() flow: ConsentFlow): Promise<void> {
     // The OMRON button of the sign-in page is for visitors who have not signed in with a login ID.
     if (flow.stage === 'started' && flow.participant) return this.resume(req, res);
     await this.omron.begin(req, res, flow);
   }
 
   @Get('consent')
-  async consentScreen(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const flow = await this.flowAt(req, res, ['ready', 'authorised']);
-    if (flow) this.renderConsent(res, flow);
+  @FlowAt('ready', 'authorised')
+  consentScreen(@Res() res: Response, @CurrentFlow() flow: ConsentFlow): void {
+    this.renderConsent(res, flow);
   }
 
   @Post('consent')
-  async decide(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const flow = await this.flowAt(req, res, ['ready', 'authorised']);
-    if (!flow) return;
-    const form = await validateForm(ConsentDecisionForm, body);
-    if (!form.ok) return this.renderConsent(res, flow, 422);
-    const outcome = form.value.decision === 'accept' ? await this.consent.accept(flow, clientIp(req)) : await this.consent.decline(flow);
+  @FlowAt('ready', 'authorised')
+  @OnInvalidForm((controller: ConsentController, req, _form, res) => controller.renderConsent(res, flowOf(req), 422))
+  async decide(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentFlow() flow: ConsentFlow,
+    @Body() form: ConsentDecisionForm,
+  ): Promise<void> {
+    const outcome = form.decision === 'accept' ? await this.consent.accept(flow, clientIp(req)) : await this.consent.decline(flow);
     await this.afterDecision(req, res, outcome);
   }
 
   @Get('connect')
-  async connectPage(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const flow = await this.flowAt(req, res, ['consented']);
-    if (!flow) return;
+  @FlowAt('consented')
+  connectPage(@Res() res: Response, @CurrentFlow() flow: ConsentFlow): void {
     allowFormTargets(res, this.config.omron.websiteUrl);
     consentPage(res, 'connect', this.view(flow, { title: 'consent.connect.title' }));
   }
@@ -166,10 +172,11 @@ export class ConsentController {
   }
 
   @Post('language')
-  async language(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(LanguageForm, body);
-    if (form.ok) this.portalCookies.setLanguage(res, form.value.lang);
-    res.redirect(303, safeConsentPath((body as Record<string, unknown> | undefined)?.returnTo));
+  // A language the switch does not offer changes nothing: back to the page.
+  @OnInvalidForm((_controller, _req, form, res) => res.redirect(303, safeConsentPath(form.values.returnTo)))
+  language(@Res() res: Response, @Body() form: LanguageForm): void {
+    this.portalCookies.setLanguage(res, form.lang);
+    res.redirect(303, safeConsentPath(form.returnTo));
   }
 
   private async upstreamRefused(res: Response, flow: ConsentFlow, query: Record<string, unknown>): Promise<void> {
@@ -240,20 +247,6 @@ export class ConsentController {
     const flow = await this.flows.current(req);
     if (!flow || flow.purpose !== 'consent') return consentError(res, 'consent_error.flow_missing', 400);
     res.redirect(303, stepOf(flow));
-  }
-
-  /** This browser's consent flow if it is at one of `stages`; otherwise answers (error page or redirect) and returns null. */
-  private async flowAt(req: Request, res: Response, stages: ConsentFlowStage[]): Promise<ConsentFlow | null> {
-    const flow = await this.flows.current(req);
-    if (!flow || flow.purpose !== 'consent') {
-      consentError(res, 'consent_error.flow_missing', 400);
-      return null;
-    }
-    if (!stages.includes(flow.stage)) {
-      res.redirect(303, stepOf(flow));
-      return null;
-    }
-    return flow;
   }
 
   private view(flow: ConsentFlow, data: Record<string, unknown>): Record<string, unknown> {

@@ -1,14 +1,13 @@
 import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { SignInForm } from '@opendsp/admin-auth';
+import { OnInvalidForm, SignInForm } from '@opendsp/admin-auth';
 import type { Request, Response } from 'express';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { translate, validateForm } from '@opendsp/i18n';
-import { Enrollment, EnrollmentNotFoundError, WithdrawalService } from '@opendsp/participants';
+import { translate } from '@opendsp/i18n';
+import { EnrollmentNotFoundError, WithdrawalService } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
-import { reconnectScopes, SIGN_IN_SCOPES } from './consent-scopes.js';
+import { SIGN_IN_SCOPES } from './consent-scopes.js';
 import { OmronSignIn } from './omron-sign-in.js';
 import { ParticipantPageService } from './participant-page.service.js';
 import { ParticipantSessions } from './participant-sessions.service.js';
@@ -31,7 +30,6 @@ export class ParticipantPageController {
     private readonly flows: ConsentFlows,
     private readonly omron: OmronSignIn,
     private readonly withdrawals: WithdrawalService,
-    private readonly em: EntityManager,
     private readonly config: DspConfig,
   ) {}
 
@@ -52,14 +50,14 @@ export class ParticipantPageController {
   }
 
   @Post('sign-in')
-  async signIn(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const form = await validateForm(SignInForm, body);
-    if (!form.ok) return this.renderSignIn(res, { errors: form.errors, values: body }, 422);
-    const result = await this.signIns.signIn(form.value.loginId, form.value.password, clientIp(req));
-    if (result.kind !== 'signed-in') return this.renderSignIn(res, { [result.kind]: true, values: { loginId: form.value.loginId } }, 401);
+  @OnInvalidForm((controller: ParticipantPageController, _req, form, res) =>
+    controller.renderSignIn(res, { errors: form.errors, values: form.values }, 422),
+  )
+  async signIn(@Req() req: Request, @Res() res: Response, @Body() form: SignInForm): Promise<void> {
+    const result = await this.signIns.signIn(form.loginId, form.password, clientIp(req));
+    if (result.kind !== 'signed-in') return this.renderSignIn(res, { [result.kind]: true, values: { loginId: form.loginId } }, 401);
     // A generated password is changed on the group's link, where the first sign-in belongs.
-    if (result.participant.mustChangePassword)
-      return this.renderSignIn(res, { firstSignIn: true, values: { loginId: form.value.loginId } }, 401);
+    if (result.participant.mustChangePassword) return this.renderSignIn(res, { firstSignIn: true, values: { loginId: form.loginId } }, 401);
     await this.sessions.start(res, result.participant.id, req);
     res.redirect(303, '/consent/me');
   }
@@ -75,16 +73,8 @@ export class ParticipantPageController {
   async reconnect(@Req() req: Request, @Res() res: Response): Promise<void> {
     const participant = await this.sessions.participantOf(req);
     if (!participant) return res.redirect(303, '/consent/me');
-    // As consent asked: each consented group's data types (consentScopes), together for a person in several groups.
-    const consented = await this.em.fork().find(Enrollment, { participant: participant.id, status: 'consented' }, { populate: ['group'] });
-    const flow = await this.flows.start(res, {
-      purpose: 'reconnect',
-      scopes: reconnectScopes(
-        this.config.environment.region.id,
-        consented.map((enrollment) => enrollment.group.dataTypes),
-      ),
-      participantId: participant.id,
-    });
+    const scopes = await this.pages.reconnectScopes(participant.id);
+    const flow = await this.flows.start(res, { purpose: 'reconnect', scopes, participantId: participant.id });
     await this.omron.begin(req, res, flow);
   }
 
@@ -92,11 +82,7 @@ export class ParticipantPageController {
   async withdrawPage(@Req() req: Request, @Res() res: Response, @Param('enrollmentId') enrollmentId: string): Promise<void> {
     const participant = await this.sessions.participantOf(req);
     if (!participant) return res.redirect(303, '/consent/me');
-    const enrollment = /^[0-9a-f-]{36}$/.test(enrollmentId)
-      ? await this.em
-          .fork()
-          .findOne(Enrollment, { id: enrollmentId, participant: participant.id, status: 'consented' }, { populate: ['group'] })
-      : null;
+    const enrollment = await this.pages.withdrawable(participant.id, enrollmentId);
     if (!enrollment) throw new NotFoundException();
     consentPage(res, 'withdraw', {
       title: 'participant.withdraw.title',

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind, type PortalReadingRow } from '@opendsp/measurements';
 import { Enrollment, type Participant } from '@opendsp/participants';
 import { OmronConnection, type ConnectionState } from '@opendsp/tokens';
+import { reconnectScopes } from './consent-scopes.js';
 
 export interface RecentReading {
   kind: MeasurementKind;
@@ -59,7 +61,25 @@ export class ParticipantPageService {
   constructor(
     private readonly em: EntityManager,
     private readonly readings: ReadingsRepository,
+    private readonly config: DspConfig,
   ) {}
+
+  /** The scopes to authorise OMRON again with: as consent asked, each consented group's data types together. */
+  async reconnectScopes(participantId: string): Promise<string> {
+    const consented = await this.em.fork().find(Enrollment, { participant: participantId, status: 'consented' }, { populate: ['group'] });
+    return reconnectScopes(
+      this.config.environment.region.id,
+      consented.map((enrollment) => enrollment.group.dataTypes),
+    );
+  }
+
+  /** The participant's consented enrollment `enrollmentId` with its group, which they may withdraw; null for any other ID. */
+  withdrawable(participantId: string, enrollmentId: string): Promise<Enrollment | null> {
+    if (!/^[0-9a-f-]{36}$/.test(enrollmentId)) return Promise.resolve(null);
+    return this.em
+      .fork()
+      .findOne(Enrollment, { id: enrollmentId, participant: participantId, status: 'consented' }, { populate: ['group'] });
+  }
 
   async overview(participant: Participant): Promise<ParticipantOverview> {
     const em = this.em.fork();

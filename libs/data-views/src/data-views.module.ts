@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AdminAuthModule } from '@opendsp/admin-auth';
 import { GroupsModule } from '@opendsp/groups';
 import { ViewsFolder } from '@opendsp/views';
+import { DashboardPage } from './dashboard/dashboard-page.service.js';
 import { DashboardSnapshotsModule } from './dashboard/dashboard-snapshots.module.js';
 import { DashboardPortalController } from './dashboard/dashboard.portal.controller.js';
 import { DataScope } from './data-scope.service.js';
@@ -24,6 +25,6 @@ import { ParticipantsModule } from '@opendsp/participants';
 @Module({
   imports: [AdminAuthModule, GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule],
   controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
-  providers: [DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage, SyncRequests],
+  providers: [DashboardPage, DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage, SyncRequests],
 })
 export class DataViewsModule {}

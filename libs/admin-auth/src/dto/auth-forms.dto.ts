@@ -49,6 +49,11 @@ export class ResetRequestForm extends BrowserForm {
 export class LanguageForm extends BrowserForm {
   @IsIn(['ja', 'en'], { message: 'form.invalid' })
   lang!: 'ja' | 'en';
+
+  /** The page to go back to; the handler keeps it to its own pages (anything else, or none, is its start page). */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value : undefined))
+  returnTo?: string;
 }
 
 export class EnableTotpForm extends BrowserForm {

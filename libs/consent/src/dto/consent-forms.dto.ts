@@ -1,6 +1,7 @@
 import { IsIn } from 'class-validator';
+import { BrowserForm } from '@opendsp/i18n';
 
-export class ConsentDecisionForm {
+export class ConsentDecisionForm extends BrowserForm {
   @IsIn(['accept', 'decline'], { message: 'form.invalid' })
   decision!: 'accept' | 'decline';
 }

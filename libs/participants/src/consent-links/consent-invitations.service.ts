@@ -9,16 +9,30 @@ import { translate, type FieldErrors } from '@opendsp/i18n';
 import { Mailer } from '@opendsp/mail';
 import { lockGroup } from '../group-lookup.js';
 import { ConsentInvitation } from './consent-invitation.entity.js';
-import type { ConsentLink } from './consent-links.service.js';
+import { ConsentLinks, type ConsentLink, type ConsentLinkOutcome, type ConsentLinkRequest } from './consent-links.service.js';
 
 /** Addresses one submission may invite. */
 export const MAX_INVITATION_RECIPIENTS = 50;
 /** An address invited to a group is not mailed again for the group within this time. */
 export const REINVITE_AFTER_HOURS = 24;
 
-export type InvitationOutcome =
+type RecipientsOutcome =
   | { ok: true; sent: number; skipped: number; failed: number }
   | { ok: false; errors: FieldErrors; errorParams: Record<string, Record<string, string | number>> };
+
+/**
+ * What sending invitations came to: the link the form asked for was refused (`link` carries its errors), the
+ * recipients were refused (invalid addresses, too many, the hourly limit), or the mails went out.
+ */
+export type InvitationOutcome =
+  | { kind: 'link_refused'; link: ConsentLinkOutcome }
+  | {
+      kind: 'recipients_refused';
+      link: ConsentLinkOutcome;
+      errors: FieldErrors;
+      errorParams: Record<string, Record<string, string | number>>;
+    }
+  | { kind: 'sent'; link: ConsentLink; sent: number; skipped: number; failed: number };
 
 /**
  * Consent-link invitation e-mails: the link a partner would otherwise send themselves (DSP document
@@ -35,6 +49,7 @@ export class ConsentInvitations {
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
     private readonly mailer: Mailer,
+    private readonly links: ConsentLinks,
   ) {
     // A key of its own, derived from the active encryption key: hashes of addresses cannot be reversed by
     // hashing guessed addresses without it. (Rotating the key restarts the once-a-day check; nothing else.)
@@ -54,12 +69,26 @@ export class ConsentInvitations {
     ];
   }
 
+  /** Mails the group's consent link for `request` (a redirect URL of the group, `custom_params`) to the recipients. */
   async send(
+    groupId: string,
+    request: ConsentLinkRequest,
+    input: { recipients: string; language: Language },
+    actor: AuditActor,
+  ): Promise<InvitationOutcome> {
+    const link = await this.links.resolve(groupId, request);
+    if (!link.ok) return { kind: 'link_refused', link };
+    const outcome = await this.sendLink(link.group, link.link, input, actor);
+    if (!outcome.ok) return { kind: 'recipients_refused', link, errors: outcome.errors, errorParams: outcome.errorParams };
+    return { kind: 'sent', link: link.link, sent: outcome.sent, skipped: outcome.skipped, failed: outcome.failed };
+  }
+
+  private async sendLink(
     group: ProgramGroup,
     link: ConsentLink,
     input: { recipients: string; language: Language },
     actor: AuditActor,
-  ): Promise<InvitationOutcome> {
+  ): Promise<RecipientsOutcome> {
     const addresses = ConsentInvitations.addresses(input.recipients);
     if (addresses.length === 0) return { ok: false, errors: { recipients: 'form.required' }, errorParams: {} };
     if (addresses.length > MAX_INVITATION_RECIPIENTS) {

@@ -80,24 +80,18 @@ export class ConsentLinksPortalController {
     @Body() values: InvitationForm,
   ): Promise<void> {
     const request = { redirectUrl: values.redirectUrl || undefined, customParams: values.customParams };
-    const outcome = await this.links.resolve(groupId, request);
-    if (!outcome.ok)
-      return renderPage(res, 'participants/consent-link', { ...this.view(req, outcome, request), invitationValues: req.body }, 422);
-    const sent = await this.invitations.send(
-      outcome.group,
-      outcome.link,
-      { recipients: values.recipients, language: values.language },
-      actorOf(req),
-    );
-    if (!sent.ok) {
+    const sent = await this.invitations.send(groupId, request, { recipients: values.recipients, language: values.language }, actorOf(req));
+    if (sent.kind === 'link_refused')
+      return renderPage(res, 'participants/consent-link', { ...this.view(req, sent.link, request), invitationValues: req.body }, 422);
+    if (sent.kind === 'recipients_refused') {
       const [field, key] = Object.entries(sent.errors)[0];
       const errorTexts = { [field]: translate(req.portal.lang, key, sent.errorParams[field]) };
-      const view = this.view(req, outcome, request);
+      const view = this.view(req, sent.link, request);
       return renderPage(res, 'participants/consent-link', { ...view, invitationValues: req.body, invitationErrors: errorTexts }, 422);
     }
     const back = new URLSearchParams({
-      redirect_url: outcome.link.redirectUrl,
-      ...(outcome.link.customParams ? { custom_params: outcome.link.customParams } : {}),
+      redirect_url: sent.link.redirectUrl,
+      ...(sent.link.customParams ? { custom_params: sent.link.customParams } : {}),
       notice: 'invitations_sent',
       sent: String(sent.sent),
       skipped: String(sent.skipped),
