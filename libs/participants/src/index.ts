@@ -35,4 +35,4 @@ export { EnrollmentEvents } from './enrollment-events.service.js';
 export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from './enrollment-events.service.js';
 export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
 export { ParticipantReadingsPort } from './participant-readings.port.js';
-export { ConsentedParticipants, enrolledInGroupSql, enrolledInGroupsSql } from './consented-participants.service.js';
+export { ConsentedParticipants, consentedInGroupsSql } from './consented-participants.service.js';
