@@ -11,6 +11,7 @@ export { ConsentInvitation } from './consent-links/consent-invitation.entity.js'
 export { CredentialSheets } from './provisioning/credential-sheets.service.js';
 export { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
 export { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
+export { ParticipantLookups } from './directory/participant-lookups.service.js';
 export {
   CONNECTION_FILTERS,
   PARTICIPANT_SORTS,
