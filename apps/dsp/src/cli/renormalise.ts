@@ -3,6 +3,7 @@ import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { ConfigValidationError, loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { ParticipantLookups } from '@opendsp/participants';
 import { RawPageReplay, ReadingWriter } from '@opendsp/sync';
 
 // `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]` or `npm run sync:renormalise -- --all [kind …]`:
@@ -24,13 +25,13 @@ try {
   try {
     const em = orm.em.fork() as EntityManager;
     const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
+    const named = who === '--all' ? null : await new ParticipantLookups().byOgscIdOrId(em, who);
     const participants =
       who === '--all'
         ? await replay.participantsWithPages(kinds as MeasurementKind[])
-        : await em.execute<{ id: string; ogsc_id: string }[]>(
-            `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
-            [who, who],
-          );
+        : named
+          ? [{ id: named.id, ogsc_id: named.ogscId }]
+          : [];
     if (participants.length === 0 && who !== '--all') {
       console.error(`No participant ${who}.`);
       process.exit(65);

@@ -33,7 +33,8 @@ const iso = (column: string): string => `to_char(${column} at time zone 'UTC', '
 
 /**
  * Read-only lookups other rooms make of participants and their enrollments, so that they need no SQL on these
- * tables: a CSV export's participant filter, the REST API's participant views, the portal's participant page. Stateless: each runs on the
+ * tables: a CSV export's participant filter, the REST API's participant views, the portal's participant page,
+ * the renormalise CLI's participant. Stateless: each runs on the
  * entity manager it is given.
  */
 @Injectable()
@@ -65,6 +66,17 @@ export class ParticipantLookups {
       orderBy: { createdAt: 'asc' },
     });
     return { participant, enrollments };
+  }
+
+  /** The participant whose OGSC ID or internal ID is `identifier` (an operator's command line); null: nobody. */
+  async byOgscIdOrId(em: EntityManager, identifier: string): Promise<{ id: string; ogscId: string } | null> {
+    const [row] = await em
+      .getConnection()
+      .execute<{ id: string; ogsc_id: string }[]>(`select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`, [
+        identifier,
+        identifier,
+      ]);
+    return row ? { id: row.id, ogscId: row.ogsc_id } : null;
   }
 
   /** Every enrollment of the participants, ordered by the group's public ID. */
