@@ -49,6 +49,18 @@ describe('npm run sync:renormalise (the CLI)', () => {
     expect(command.output()).toContain('60 inserted or changed, 0 still unreadable.');
     expect(observed.requests).toEqual([]);
     expect(await Promise.all(users.map((user) => stack.stored(user.participantId, 'weight')))).toEqual(stored);
+
+    // One participant, named by their ID: read again, nothing left to change. Someone unknown is refused.
+    const one = renormalise(`${users[0].participantId} weight`);
+    expect([await one.exit, one.output()]).toEqual([
+      0,
+      expect.stringMatching(/^OG-\w{24}: \d+ pages, 30 readings read again, 0 inserted or changed/m),
+    ]);
+    const nobody = renormalise('00000000-0000-4000-8000-000000000000 weight');
+    expect([await nobody.exit, nobody.output()]).toEqual([
+      65,
+      expect.stringContaining('No participant 00000000-0000-4000-8000-000000000000.'),
+    ]);
   }, 300_000);
 
   it('refuses an unknown kind or option with its usage', async () => {

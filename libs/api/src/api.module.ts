@@ -19,6 +19,7 @@ import { ReadingsApiService } from './data/readings-api.service.js';
 import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.port.js';
 import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.port.js';
 import { MeasurementsModule } from '@opendsp/measurements';
+import { TokensModule } from '@opendsp/tokens';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
 export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, ParticipantsApiController, ChangesApiController];
@@ -35,6 +36,7 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
     MikroOrmModule.forFeature([...API_ENTITIES, ProgramGroup, GroupRedirectUrl, Participant, Enrollment]),
     ParticipantsModule,
     MeasurementsModule,
+    TokensModule,
   ],
   controllers: [...API_CONTROLLERS, ApiClientsPortalController],
   providers: [

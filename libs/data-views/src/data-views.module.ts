@@ -15,6 +15,7 @@ import { SyncRequests } from './sync/sync-requests.service.js';
 import { SyncPortalController } from './sync/sync.portal.controller.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
+import { TokensModule } from '@opendsp/tokens';
 
 /**
  * The portal's data views: the dashboard (portal home), the participant list, a participant's page with
@@ -23,7 +24,7 @@ import { ParticipantsModule } from '@opendsp/participants';
  */
 @ViewsFolder(import.meta.url)
 @Module({
-  imports: [AdminAuthModule, GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule],
+  imports: [AdminAuthModule, GroupsModule, ParticipantsModule, DashboardSnapshotsModule, MeasurementsModule, TokensModule],
   controllers: [DashboardPortalController, ParticipantsPortalController, SyncPortalController],
   providers: [DashboardPage, DataScope, ParticipantList, ParticipantRecords, ReadingQueries, ParticipantPage, SyncRequests],
 })

@@ -6,6 +6,7 @@ import { SftpDeliveryScheduler } from './sftp/sftp-delivery.scheduler.js';
 import { SftpDeliveryService } from './sftp/sftp-delivery.service.js';
 import { SftpDestinationsService } from './sftp/sftp-destinations.service.js';
 import { MeasurementsModule } from '@opendsp/measurements';
+import { ParticipantsModule } from '@opendsp/participants';
 
 /**
  * Exports: the CSV streaming service (for the portal and the REST API), SFTP destinations and the scheduled
@@ -13,7 +14,7 @@ import { MeasurementsModule } from '@opendsp/measurements';
  * roles). The portal pages are in ExportsPortalModule, loaded with the portal.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature(EXPORT_ENTITIES), MeasurementsModule],
+  imports: [MikroOrmModule.forFeature(EXPORT_ENTITIES), MeasurementsModule, ParticipantsModule],
   providers: [CsvExportService, SftpDestinationsService, SftpDeliveryService, SftpDeliveryScheduler],
   exports: [CsvExportService, SftpDestinationsService, SftpDeliveryService],
 })

@@ -45,6 +45,7 @@ const TRAILING: ExportColumn[] = [number('change_seq', 'change_seq')];
 /** How a value column of the catalogue goes into the CSV: text as stored, everything else as PostgreSQL prints it. */
 const TYPE_OF_SQL: Record<ReadingSqlType, ColumnType> = {
   text: 'text',
+  smallint: 'number',
   int: 'number',
   bigint: 'number',
   'double precision': 'number',

@@ -4,7 +4,7 @@ export type { ColumnType } from './export-columns.catalogue.js';
 export { MEASUREMENT_KINDS, MEASUREMENT_KIND_NAMES } from './measurement-kinds.js';
 export type { MeasurementKind } from './measurement-kinds.js';
 export { MeasurementsModule } from './measurements.module.js';
-export { READING_CATALOGUE, omronReadOf } from './reading-columns.catalogue.js';
+export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading-columns.catalogue.js';
 export type { OmronRead } from './reading-columns.catalogue.js';
 export { ParticipantDevice, READING_ENTITIES } from './reading.entity.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';

@@ -1,6 +1,6 @@
 import { MetadataStorage, UnderscoreNamingStrategy } from '@mikro-orm/core';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from './measurement-kinds.js';
-import { omronReadOf, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
+import { ACTIVITY_HOUR_COLUMNS, omronReadOf, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 import { READING_ENTITIES } from './reading.entity.js';
 
 const naming = new UnderscoreNamingStrategy();
@@ -19,7 +19,8 @@ const SQL_TYPE: Record<string, string> = { integer: 'int', double: 'double preci
 function entityColumns(table: string): string[] {
   const entity = READING_ENTITIES.find((candidate) => metadataOf(candidate.name).tableName === table);
   if (!entity) throw new Error(`no entity for ${table}`);
-  const properties = { ...metadataOf(Object.getPrototypeOf(entity).name).properties, ...metadataOf(entity.name).properties };
+  const base = Object.getPrototypeOf(entity) as { name: string };
+  const properties = { ...(base.name ? metadataOf(base.name).properties : {}), ...metadataOf(entity.name).properties };
   return Object.values(properties)
     .filter((property) => !property.kind || property.kind === 'scalar')
     .map((property) => {
@@ -37,6 +38,14 @@ describe('READING_CATALOGUE', () => {
       const catalogued = READING_CATALOGUE[kind].map((value) => `${value.column} ${value.sqlType} ${value.nullable}`);
       expect([kind, values.sort()]).toEqual([kind, catalogued.sort()]);
     }
+  });
+
+  it("names exactly the hourly entity's columns, with their types and nullability, and reads each from its OMRON field", () => {
+    const values = entityColumns('activity_hourly_reading').filter((column) => column.split(' ')[0] !== 'id');
+    const catalogued = ACTIVITY_HOUR_COLUMNS.map((value) => `${value.column} ${value.sqlType} ${value.nullable}`);
+    expect(values.sort()).toEqual(catalogued.sort());
+    expect(ACTIVITY_HOUR_COLUMNS.filter((value) => typeof value.omronField !== 'string')).toEqual([]);
+    expect(ACTIVITY_HOUR_COLUMNS[0].column).toBe('hour');
   });
 
   it('reads each value from its OMRON field, or converts it from columns of the same kind', () => {

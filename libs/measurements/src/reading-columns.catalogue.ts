@@ -1,7 +1,7 @@
 import type { MeasurementKind } from './measurement-kinds.js';
 
 /** A value column's PostgreSQL type, spelled as the writer casts OMRON's JSON into it. */
-export type ReadingSqlType = 'int' | 'bigint' | 'double precision' | 'boolean' | 'text' | 'jsonb';
+export type ReadingSqlType = 'smallint' | 'int' | 'bigint' | 'double precision' | 'boolean' | 'text' | 'jsonb';
 
 /**
  * How normalisation (libs/sync/src/normalise.ts) reads a column's value from OMRON's entry, where the column's
@@ -13,13 +13,14 @@ export type ReadingSqlType = 'int' | 'bigint' | 'double precision' | 'boolean' |
  *   `countFraction`: that field as sent when it was a fraction, else null.
  * - `measured`: a number, or null for "not measured" (missing, null, '' or -1); `required` refuses null.
  * - `saturation`: a measured percentage in (0, 100].
+ * - `hour`: an hour of the day, 0–23, as a number or `"HH:00"`.
  * - `unit`: one of the spellings OMRON uses, each mapped to the stored unit.
  * - `converted`: derived from the column `from` (no OMRON field), by the unit in `unitColumn`; a unit without a
  *   conversion keeps the value, and null stays null.
  */
 export type OmronRead =
   | { as: 'integer' | 'optionalInteger'; zeroIsNull?: boolean }
-  | { as: 'number' | 'count' | 'countFraction' | 'saturation' }
+  | { as: 'number' | 'count' | 'countFraction' | 'saturation' | 'hour' }
   | { as: 'measured'; required?: boolean }
   | { as: 'text' | 'id' | 'flag' | 'numbers' }
   | { as: 'unit'; units: Readonly<Record<string, string>> }
@@ -76,6 +77,7 @@ export function omronReadOf(value: ReadingColumn): OmronRead {
       return { as: 'numbers' };
     case 'bigint':
       return { as: 'id' };
+    case 'smallint':
     case 'int':
       return { as: value.nullable ? 'optionalInteger' : 'integer' };
     case 'double precision':
@@ -268,3 +270,17 @@ export const READING_CATALOGUE: Record<MeasurementKind, readonly ReadingColumn[]
     value('waveform_uv', 'jsonb', { omron: 'waveform', api: 'waveformUv', unit: 'µV', portal: null }),
   ],
 };
+
+/**
+ * The columns of `activity_hourly_reading`, one row per hour of an activity day (`activity_id`), in table, writer
+ * and API order: the hour of the local day, then the hour's values as OMRON sends them in `hourlyActivityData`.
+ * Normalisation reads each `omronField` as `read` says, the writer stores them, the API's `hourly` list and the
+ * portal's hourly chart rows use `apiField` (which is also the portal's field).
+ */
+export const ACTIVITY_HOUR_COLUMNS: readonly ReadingColumn[] = [
+  value('hour', 'smallint', { omron: 'hour', read: { as: 'hour' }, api: 'hour' }),
+  value('steps', 'int', { omron: 'steps', read: COUNT, api: 'steps', unit: 'steps' }),
+  value('aerobic_steps', 'int', { omron: 'aerobicSteps', read: COUNT, api: 'aerobicSteps', unit: 'steps' }),
+  value('calories_kcal', 'int', { omron: 'calories', read: COUNT, api: 'caloriesKcal', unit: 'kcal' }),
+  value('distance_original', 'double precision', { omron: 'distance', api: 'distanceOriginal', unit: 'distance_unit' }),
+];

@@ -3,7 +3,7 @@ import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql'
 import { lockChangeSequence, NEXT_CHANGE_SEQ } from './change-sequence.js';
 import { exportColumns } from './export-columns.catalogue.js';
 import { CHANGE_SEQUENCE, MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
-import { READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
+import { ACTIVITY_HOUR_COLUMNS, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 
 /** A piece of SQL with `?` placeholders and its parameters, in order. */
 export interface SqlFragment {
@@ -19,7 +19,7 @@ export interface ReadingInput {
   device_type: string;
 }
 
-/** An activity day's hours, each `[hour, steps, aerobic_steps, calories_kcal, distance_original]`; null: none sent. */
+/** An activity day's hours, each the values of `ACTIVITY_HOUR_COLUMNS` in order; null: none sent. */
 interface ActivityInput extends ReadingInput {
   hourly: (readonly number[])[] | null;
 }
@@ -83,9 +83,10 @@ function offsetSql(seconds: string): string {
   return `(case when ${seconds} < 0 then '-' else '+' end || lpad((abs(${seconds}) / 3600)::text, 2, '0') || ':' || lpad((abs(${seconds}) % 3600 / 60)::text, 2, '0'))`;
 }
 
+const HOUR_COLUMNS = ACTIVITY_HOUR_COLUMNS.map(({ column }) => `h.${quote(column)}`).join(', ');
+
 /** An activity day's hours in the API's JSON; they live in their own table. */
-const ACTIVITY_HOURS_JSON = `(select coalesce(json_agg(json_build_object('hour', h.hour, 'steps', h.steps, 'aerobicSteps', h.aerobic_steps,
-          'caloriesKcal', h.calories_kcal, 'distanceOriginal', h.distance_original) order by h.hour), '[]'::json)
+const ACTIVITY_HOURS_JSON = `(select coalesce(json_agg(json_build_object(${ACTIVITY_HOUR_COLUMNS.map(({ apiField, column }) => `'${apiField}', h.${quote(column)}`).join(', ')}) order by h.hour), '[]'::json)
         from activity_hourly_reading h where h.activity_id = r.id)`;
 
 /**
@@ -241,7 +242,7 @@ export class ReadingsRepository {
        from jsonb_to_recordset($1::jsonb) as i("upstream_id" bigint, "hourly" jsonb)
        join "activity_reading" a on a."participant_id" = $2::uuid and a."upstream_id" = i."upstream_id"
        where i."hourly" is distinct from (
-         select coalesce(jsonb_agg(jsonb_build_array(h."hour", h."steps", h."aerobic_steps", h."calories_kcal", h."distance_original") order by h."hour"), '[]'::jsonb)
+         select coalesce(jsonb_agg(jsonb_build_array(${HOUR_COLUMNS}) order by h."hour"), '[]'::jsonb)
          from "activity_hourly_reading" h where h."activity_id" = a."id")`,
       [JSON.stringify(withHours), participantId],
     );
@@ -258,8 +259,8 @@ export class ReadingsRepository {
     await executeBound(em, `delete from "activity_hourly_reading" where "activity_id" = any($1::bigint[])`, [days.map((day) => day.id)]);
     await executeBound(
       em,
-      `insert into "activity_hourly_reading" ("activity_id", "hour", "steps", "aerobic_steps", "calories_kcal", "distance_original")
-       select d."id", (h->>0)::smallint, (h->>1)::int, (h->>2)::int, (h->>3)::int, (h->>4)::double precision
+      `insert into "activity_hourly_reading" ("activity_id", ${ACTIVITY_HOUR_COLUMNS.map(({ column }) => quote(column)).join(', ')})
+       select d."id", ${ACTIVITY_HOUR_COLUMNS.map(({ sqlType }, index) => `(h->>${index})::${sqlType}`).join(', ')}
        from jsonb_to_recordset($1::jsonb) as d("id" bigint, "hourly" jsonb), jsonb_array_elements(d."hourly") as h`,
       [JSON.stringify(days)],
     );
@@ -549,14 +550,19 @@ export class ReadingsRepository {
     }));
   }
 
-  /** An activity day's hours, if the day is the participant's. */
+  /** An activity day's hours, if the day is the participant's, by `ACTIVITY_HOUR_COLUMNS`' portal fields. */
   async activityHours(em: EntityManager, participantId: string, activityId: string): Promise<Record<string, unknown>[]> {
-    return em.getConnection().execute<Record<string, unknown>[]>(
-      `select h.hour, h.steps, h.aerobic_steps, h.calories_kcal, h.distance_original
+    const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+      `select ${HOUR_COLUMNS}
          from activity_hourly_reading h join activity_reading a on a.id = h.activity_id
         where h.activity_id = ? and a.participant_id = ?
         order by h.hour`,
       [activityId, participantId],
+    );
+    return rows.map((row) =>
+      Object.fromEntries(
+        ACTIVITY_HOUR_COLUMNS.map((value) => [value.portalField, portalValue(value.sqlType, value.nullable, row[value.column])]),
+      ),
     );
   }
 

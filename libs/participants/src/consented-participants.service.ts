@@ -2,22 +2,18 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * SQL condition: the participant in `participantColumn` is enrolled (in any status) in one of the groups given
- * as one `?::uuid[]` parameter (a PostgreSQL array literal), passed twice; a null parameter means every group.
- * For other rooms' statements that narrow their rows to a portal reader's groups.
+ * SQL condition for another room's statement over many readings, where asking per participant would not scale
+ * (the REST API's reading pages and change feed): the participant in `participantColumn` has a consented
+ * enrollment, aliased `e`, that meets `groupCondition` (a condition on `e.group_id`).
  */
-export function enrolledInGroupsSql(participantColumn: string): string {
-  return `(?::uuid[] is null or exists (select 1 from "enrollment" e where e."participant_id" = ${participantColumn} and e."group_id" = any(?::uuid[])))`;
-}
-
-/** SQL condition: the participant in `participantColumn` is enrolled (in any status) in the group in `groupColumn`. */
-export function enrolledInGroupSql(participantColumn: string, groupColumn: string): string {
-  return `exists (select 1 from "enrollment" e where e."participant_id" = ${participantColumn} and e."group_id" = ${groupColumn})`;
+export function consentedInGroupsSql(participantColumn: string, groupCondition: string): string {
+  return `exists (select 1 from enrollment e where e.participant_id = ${participantColumn} and e.status = 'consented' and ${groupCondition})`;
 }
 
 /**
  * What measurement sync asks of participants and tells them: who has a consented group (only their readings
- * are pulled and kept) and when their readings were measured. Sync reads and changes enrollments only here.
+ * are pulled and kept), when their readings were measured, and for its status pages whose rows a reader may see
+ * and their OGSC IDs. Sync reads and changes participants and enrollments only here.
  * Each method runs on the entity manager it is given, so a caller's transaction covers it.
  */
 @Injectable()
@@ -75,5 +71,40 @@ export class ConsentedParticipants {
          and ("first_reading_at" is null or "first_reading_at" > ?::timestamptz or "last_reading_at" is null or "last_reading_at" < ?::timestamptz)`,
       [first, last, participantId, first, last],
     );
+  }
+
+  /**
+   * The participants enrolled (in any status) in one of the groups: a portal reader's scope. Null for every
+   * group (a reader who sees everyone), so callers leave their rows unnarrowed.
+   */
+  async idsInGroups(em: EntityManager, groupIds: readonly string[] | null): Promise<string[] | null> {
+    if (groupIds === null) return null;
+    const rows = await em.execute<{ participant_id: string }[]>(
+      `select distinct "participant_id" from "enrollment" where "group_id" = any(?::uuid[])`,
+      [`{${groupIds.join(',')}}`],
+    );
+    return rows.map((row) => row.participant_id);
+  }
+
+  /** Which of the groups each of the participants is enrolled in (in any status); participants in none are left out. */
+  async groupsOf(em: EntityManager, participantIds: readonly string[], groupIds: readonly string[]): Promise<Map<string, string[]>> {
+    const groups = new Map<string, string[]>();
+    if (participantIds.length === 0 || groupIds.length === 0) return groups;
+    const rows = await em.execute<{ participant_id: string; group_id: string }[]>(
+      `select "participant_id", "group_id" from "enrollment" where "participant_id" = any(?::uuid[]) and "group_id" = any(?::uuid[])`,
+      [`{${participantIds.join(',')}}`, `{${groupIds.join(',')}}`],
+    );
+    for (const row of rows) groups.set(row.participant_id, [...(groups.get(row.participant_id) ?? []), row.group_id]);
+    return groups;
+  }
+
+  /** The OGSC IDs of the participants, by participant ID (participants that no longer exist are left out). */
+  async ogscIds(em: EntityManager, participantIds: readonly string[]): Promise<Map<string, string>> {
+    if (participantIds.length === 0) return new Map();
+    const rows = await em.execute<{ id: string; ogsc_id: string }[]>(
+      `select "id", "ogsc_id" from "participant" where "id" = any(?::uuid[])`,
+      [`{${[...new Set(participantIds)].join(',')}}`],
+    );
+    return new Map(rows.map((row) => [row.id, row.ogsc_id]));
   }
 }

@@ -11,6 +11,7 @@ export { ConsentInvitation } from './consent-links/consent-invitation.entity.js'
 export { CredentialSheets } from './provisioning/credential-sheets.service.js';
 export { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
 export { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
+export { ParticipantLookups } from './directory/participant-lookups.service.js';
 export {
   CONNECTION_FILTERS,
   PARTICIPANT_SORTS,
@@ -35,4 +36,4 @@ export { EnrollmentEvents } from './enrollment-events.service.js';
 export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from './enrollment-events.service.js';
 export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
 export { ParticipantReadingsPort } from './participant-readings.port.js';
-export { ConsentedParticipants, enrolledInGroupSql, enrolledInGroupsSql } from './consented-participants.service.js';
+export { ConsentedParticipants, consentedInGroupsSql } from './consented-participants.service.js';

@@ -6,6 +6,7 @@ import { ConsentLinks } from './consent-links/consent-links.service.js';
 import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
+import { ParticipantLookups } from './directory/participant-lookups.service.js';
 import { TokensModule } from '@opendsp/tokens';
 import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
@@ -38,6 +39,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ParticipantReadingsPort,
     WithdrawalService,
     ConsentedParticipants,
+    ParticipantLookups,
   ],
   exports: [
     MikroOrmModule,
@@ -52,6 +54,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ParticipantReadingsPort,
     WithdrawalService,
     ConsentedParticipants,
+    ParticipantLookups,
   ],
 })
 export class ParticipantsModule {}

@@ -1,4 +1,5 @@
 import {
+  ACTIVITY_HOUR_COLUMNS,
   MEASUREMENT_KIND_NAMES,
   MEASUREMENT_KINDS,
   omronReadOf,
@@ -50,8 +51,8 @@ export interface ReadingRowBase {
   device_type: string;
 }
 
-/** One hour of a day, as `[hour, steps, aerobic_steps, calories_kcal, distance_original]`. */
-export type HourlyRow = [number, number, number, number, number];
+/** One hour of a day: the values of the catalogue's `ACTIVITY_HOUR_COLUMNS`, in order. */
+export type HourlyRow = number[];
 
 /** A normalised reading: the columns every table has, then the kind's value columns of `READING_CATALOGUE`, by SQL name. */
 export interface ReadingRow extends ReadingRowBase {
@@ -239,6 +240,8 @@ function readValue(reader: EntryReader, field: string, read: FieldRead): unknown
     }
     case 'unit':
       return reader.unit(field, read.units);
+    case 'hour':
+      return hourOf(reader, reader.entry[field]);
   }
 }
 
@@ -275,15 +278,12 @@ function hourlyActivity(reader: EntryReader): HourlyRow[] | null {
   const byHour = new Map<number, HourlyRow>();
   for (const item of hourlyData as Record<string, unknown>[]) {
     if (typeof item !== 'object' || item === null) reader.fail('hourlyActivityData holds a non-object');
-    const hour = hourOf(reader, item.hour);
+    // Read like a reading's entry, failing with the day's ID.
+    const hourReader = new EntryReader(reader.kind, { ...item, id: reader.entry.id });
+    const row = ACTIVITY_HOUR_COLUMNS.map((value) => readValue(hourReader, value.omronField!, omronReadOf(value) as FieldRead) as number);
+    const hour = row[0]; // the catalogue's first hour column
     if (byHour.has(hour)) reader.fail(`hourlyActivityData has hour ${hour} twice`);
-    byHour.set(hour, [
-      hour,
-      reader.count('steps', item),
-      reader.count('aerobicSteps', item),
-      reader.count('calories', item),
-      reader.number('distance', item),
-    ]);
+    byHour.set(hour, row);
   }
   return [...byHour.values()].sort((a, b) => a[0] - b[0]);
 }

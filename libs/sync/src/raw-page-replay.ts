@@ -33,13 +33,19 @@ export class RawPageReplay {
   ) {}
 
   /** Participants with kept raw pages of any of these kinds, by OGSC ID. */
-  participantsWithPages(kinds: readonly MeasurementKind[]): Promise<{ id: string; ogsc_id: string }[]> {
-    return this.em.fork().execute<{ id: string; ogsc_id: string }[]>(
-      `select p."id", p."ogsc_id" from "participant" p
-        where exists (select 1 from "sync_raw_page" r where r."participant_id" = p."id" and r."kind" = any(?::text[]))
-        order by p."ogsc_id"`,
+  async participantsWithPages(kinds: readonly MeasurementKind[]): Promise<{ id: string; ogsc_id: string }[]> {
+    const em = this.em.fork();
+    const rows = await em.execute<{ participant_id: string }[]>(
+      `select distinct "participant_id" from "sync_raw_page" where "kind" = any(?::text[])`,
       [`{${kinds.join(',')}}`],
     );
+    const ogscIds = await this.participants.ogscIds(
+      em,
+      rows.map((row) => row.participant_id),
+    );
+    return [...ogscIds]
+      .map(([id, ogsc_id]) => ({ id, ogsc_id }))
+      .sort((a, b) => (a.ogsc_id < b.ogsc_id ? -1 : a.ogsc_id > b.ogsc_id ? 1 : 0));
   }
 
   async renormalise(participantId: string, kinds: readonly MeasurementKind[] = MEASUREMENT_KIND_NAMES): Promise<ReplayOutcome> {

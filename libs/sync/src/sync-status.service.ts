@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
-import { enrolledInGroupSql, enrolledInGroupsSql } from '@opendsp/participants';
+import { ConsentedParticipants } from '@opendsp/participants';
 import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
 import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
@@ -20,17 +20,14 @@ import type {
 } from './sync-status.types.js';
 
 /**
- * `p."id"` is a participant the scope may see: any enrollment in one of the group admin's groups. The SQL
- * parameter is the scope's group IDs, or null for every group (libs/participants owns the condition).
+ * SQL condition: the participant in `column` is one the reader may see. Its parameter, given twice, is the
+ * participant IDs libs/participants finds in the reader's groups (`ConsentedParticipants.idsInGroups`), or null
+ * for a reader of every group (`scopeParams`).
  */
-const IN_SCOPE = enrolledInGroupsSql('p."id"');
-const scopeParams = (scope: SyncScope): unknown[] => {
-  const ids = scope.groupIds === null ? null : `{${scope.groupIds.join(',')}}`;
-  return [ids, ids];
-};
+const inScope = (column: string): string => `(?::uuid[] is null or ${column} = any(?::uuid[]))`;
 
-/** Pull jobs of the queue with their participant (pg-boss keeps the participant in the job's data). */
-const PULL_JOBS = `${JOB_SCHEMA}.job j join "participant" p on p."id" = (j.data->>'participantId')::uuid`;
+/** Pull jobs of the queue (pg-boss keeps the participant in the job's data, as `job_participant_id`). */
+const PULL_JOBS = `${JOB_SCHEMA}.job j cross join lateral (select (j.data->>'participantId')::uuid as job_participant_id) jp`;
 /** Ledger pairs whose latest attempt failed in the last 24 hours (a later success clears `last_error`). */
 const FAILING_24H = `l."last_error" is not null and l."last_error_at" > now() - interval '24 hours'`;
 
@@ -101,7 +98,8 @@ const JOB_STATES = { created: 'queued', retry: 'retry', active: 'active' } as co
  * Queue figures come from pg-boss's tables, failures, dead letters and the per-participant ledger from
  * `sync_ledger` / `sync_dead_letter`, the inbox from `sync_notification`, the upstream budget and circuit from
  * `sync_upstream_state`, the next runs from `sync_periodic_run`. Everything about participants is narrowed to
- * the reader's scope (participant → enrollment → group) in SQL.
+ * the reader's scope with the participant IDs libs/participants finds in the reader's groups, and shown with
+ * the OGSC IDs it gives (`ConsentedParticipants`): no statement here reads its tables.
  */
 @Injectable()
 export class SyncStatusService {
@@ -110,22 +108,40 @@ export class SyncStatusService {
     private readonly config: DspConfig,
     private readonly scheduling: SyncScheduling,
     private readonly readings: ReadingsRepository,
+    private readonly participants: ConsentedParticipants,
   ) {}
+
+  /** The parameters of `inScope`: the IDs of the participants in the scope's groups, twice; null twice for every group. */
+  private async scopeParams(em: EntityManager, scope: SyncScope): Promise<unknown[]> {
+    const ids = await this.participants.idsInGroups(em, scope.groupIds);
+    const param = ids === null ? null : `{${ids.join(',')}}`;
+    return [param, param];
+  }
+
+  /** Rows with the OGSC ID of their `participant_id` (from libs/participants). */
+  private async withOgscIds<T extends { participant_id: string }>(em: EntityManager, rows: T[]): Promise<(T & { ogsc_id: string })[]> {
+    const ogscIds = await this.participants.ogscIds(
+      em,
+      rows.map((row) => row.participant_id),
+    );
+    return rows.map((row) => ({ ...row, ogsc_id: ogscIds.get(row.participant_id)! }));
+  }
 
   async overview(scope: SyncScope): Promise<SyncOverview> {
     const em = this.em.fork();
+    const scoped = await this.scopeParams(em, scope);
     const [figures] = await em.execute<Record<string, number | string | Date | null>[]>(
       `select
-         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry') and ${IN_SCOPE}) as queue_depth,
-         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" = 'active' and ${IN_SCOPE}) as in_flight,
-         (select count(*)::int from "sync_ledger" l join "participant" p on p."id" = l."participant_id" where ${FAILING_24H} and ${IN_SCOPE}) as failures,
-         (select count(*)::int from "sync_dead_letter" d join "participant" p on p."id" = d."participant_id" where d."resolved_at" is null and ${IN_SCOPE}) as dead,
-         (select max(extract(epoch from now() - least(l."pending_since", l."in_flight_since"))) from "sync_ledger" l join "participant" p on p."id" = l."participant_id" where ${IN_SCOPE}) as max_lag,
-         (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."received_at" > now() - interval '24 hours' and ${IN_SCOPE}) as received,
-         (select count(*)::int from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as pending,
-         (select min(n."received_at") from "sync_notification" n join "participant" p on p."id" = n."participant_id" where n."dispatched_at" is null and ${IN_SCOPE}) as oldest_pending,
+         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry') and ${inScope('jp.job_participant_id')}) as queue_depth,
+         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" = 'active' and ${inScope('jp.job_participant_id')}) as in_flight,
+         (select count(*)::int from "sync_ledger" l where ${FAILING_24H} and ${inScope('l."participant_id"')}) as failures,
+         (select count(*)::int from "sync_dead_letter" d where d."resolved_at" is null and ${inScope('d."participant_id"')}) as dead,
+         (select max(extract(epoch from now() - least(l."pending_since", l."in_flight_since"))) from "sync_ledger" l where ${inScope('l."participant_id"')}) as max_lag,
+         (select count(*)::int from "sync_notification" n where n."participant_id" is not null and n."received_at" > now() - interval '24 hours' and ${inScope('n."participant_id"')}) as received,
+         (select count(*)::int from "sync_notification" n where n."participant_id" is not null and n."dispatched_at" is null and ${inScope('n."participant_id"')}) as pending,
+         (select min(n."received_at") from "sync_notification" n where n."participant_id" is not null and n."dispatched_at" is null and ${inScope('n."participant_id"')}) as oldest_pending,
          (select count(*)::int from "sync_unrecognised_notification" u where u."received_at" > now() - interval '24 hours') as unrecognised`,
-      [PULL_QUEUE, ...scopeParams(scope), PULL_QUEUE, ...Array.from({ length: 7 }, () => scopeParams(scope)).flat()],
+      [PULL_QUEUE, ...scoped, PULL_QUEUE, ...Array.from({ length: 7 }, () => scoped).flat()],
     );
     return {
       queueDepth: Number(figures.queue_depth),
@@ -147,24 +163,46 @@ export class SyncStatusService {
     };
   }
 
+  /**
+   * Each group's queue, failures and dead letters: counted per participant on the sync tables (only participants
+   * with something queued or failing have a row), then added up by the groups libs/participants says they are in.
+   */
   async groupFigures(groupIds: string[]): Promise<Map<string, SyncGroupFigures>> {
-    const rows = await this.em.fork().execute<{ group_id: string; queue_depth: number; failures: number; dead: number }[]>(
-      `select g."id" as group_id,
-         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry')
-            and ${enrolledInGroupSql('p."id"', 'g."id"')}) as queue_depth,
-         (select count(*)::int from "sync_ledger" l where ${enrolledInGroupSql('l."participant_id"', 'g."id"')} and ${FAILING_24H}) as failures,
-         (select count(*)::int from "sync_dead_letter" d where ${enrolledInGroupSql('d."participant_id"', 'g."id"')} and d."resolved_at" is null) as dead
-       from unnest(?::uuid[]) as g("id")`,
-      [PULL_QUEUE, `{${groupIds.join(',')}}`],
+    const em = this.em.fork();
+    const rows = await em.execute<{ participant_id: string; queue_depth: number; failures: number; dead: number }[]>(
+      `select participant_id, sum(queue_depth)::int as queue_depth, sum(failures)::int as failures, sum(dead)::int as dead from (
+         select jp.job_participant_id as participant_id, 1 as queue_depth, 0 as failures, 0 as dead
+           from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry')
+         union all
+         select l."participant_id", 0, 1, 0 from "sync_ledger" l where ${FAILING_24H}
+         union all
+         select d."participant_id", 0, 0, 1 from "sync_dead_letter" d where d."resolved_at" is null
+       ) figures group by participant_id`,
+      [PULL_QUEUE],
     );
-    return new Map(rows.map((row) => [row.group_id, { queueDepth: row.queue_depth, failures24h: row.failures, deadLetters: row.dead }]));
+    const groupsOf = await this.participants.groupsOf(
+      em,
+      rows.map((row) => row.participant_id),
+      groupIds,
+    );
+    const figures = new Map<string, SyncGroupFigures>(groupIds.map((id) => [id, { queueDepth: 0, failures24h: 0, deadLetters: 0 }]));
+    for (const row of rows) {
+      for (const groupId of groupsOf.get(row.participant_id) ?? []) {
+        const group = figures.get(groupId)!;
+        group.queueDepth += row.queue_depth;
+        group.failures24h += row.failures;
+        group.deadLetters += row.dead;
+      }
+    }
+    return figures;
   }
 
   async jobsInFlight(scope: SyncScope, limit: number): Promise<SyncJobRow[]> {
-    const rows = await this.em.fork().execute<
+    const em = this.em.fork();
+    const found = await em.execute<
       {
         id: string;
-        ogsc_id: string;
+        participant_id: string;
         kind: MeasurementKind;
         state: keyof typeof JOB_STATES;
         retry_count: number;
@@ -173,14 +211,15 @@ export class SyncStatusService {
         full: boolean | null;
       }[]
     >(
-      `select j."id"::text as id, p."ogsc_id", j.data->>'kind' as kind, j."state", j."retry_count", j."started_on", j."created_on",
+      `select j."id"::text as id, jp.job_participant_id as participant_id, j.data->>'kind' as kind, j."state", j."retry_count", j."started_on", j."created_on",
          (select l."requested_full" or (l."pull_token" is not null and l."pull_since" is null) from "sync_ledger" l
-           where l."participant_id" = p."id" and l."kind" = j.data->>'kind') as full
+           where l."participant_id" = jp.job_participant_id and l."kind" = j.data->>'kind') as full
        from ${PULL_JOBS}
-       where j."name" = ? and j."state" in ('created', 'retry', 'active') and ${IN_SCOPE}
+       where j."name" = ? and j."state" in ('created', 'retry', 'active') and ${inScope('jp.job_participant_id')}
        order by j."created_on", j."id" limit ?`,
-      [PULL_QUEUE, ...scopeParams(scope), limit],
+      [PULL_QUEUE, ...(await this.scopeParams(em, scope)), limit],
     );
+    const rows = await this.withOgscIds(em, found);
     return rows.map((row) => ({
       id: row.id,
       ogscId: row.ogsc_id,
@@ -194,10 +233,11 @@ export class SyncStatusService {
   }
 
   async recentFailures(scope: SyncScope, limit: number): Promise<SyncFailureRow[]> {
-    const rows = await this.em.fork().execute<
+    const em = this.em.fork();
+    const found = await em.execute<
       {
         id: string;
-        ogsc_id: string;
+        participant_id: string;
         kind: MeasurementKind;
         last_error: string;
         consecutive_failures: number;
@@ -207,15 +247,16 @@ export class SyncStatusService {
         deferred_reason: string | null;
       }[]
     >(
-      `select l."id"::text as id, p."ogsc_id", l."kind", l."last_error", l."consecutive_failures", l."last_error_at",
+      `select l."id"::text as id, l."participant_id", l."kind", l."last_error", l."consecutive_failures", l."last_error_at",
          l."deferred_until", l."deferred_reason",
          (select min(j."start_after") from ${JOB_SCHEMA}.job j where j."name" = ? and j."state" in ('created', 'retry')
             and j."singleton_key" = l."participant_id"::text || ':' || l."kind") as retry_at
-       from "sync_ledger" l join "participant" p on p."id" = l."participant_id"
-       where ${FAILING_24H} and ${IN_SCOPE}
+       from "sync_ledger" l
+       where ${FAILING_24H} and ${inScope('l."participant_id"')}
        order by l."last_error_at" desc, l."id" desc limit ?`,
-      [PULL_QUEUE, ...scopeParams(scope), limit],
+      [PULL_QUEUE, ...(await this.scopeParams(em, scope)), limit],
     );
+    const rows = await this.withOgscIds(em, found);
     return rows.map((row) => ({
       id: row.id,
       ogscId: row.ogsc_id,
@@ -230,15 +271,17 @@ export class SyncStatusService {
   }
 
   async deadLetters(scope: SyncScope, limit: number): Promise<SyncFailureRow[]> {
-    const rows = await this.em
-      .fork()
-      .execute<{ id: string; ogsc_id: string; kind: MeasurementKind; error: string; attempts: number; failed_at: Date }[]>(
-        `select d."id"::text as id, p."ogsc_id", d."kind", d."error", d."attempts", d."failed_at"
-       from "sync_dead_letter" d join "participant" p on p."id" = d."participant_id"
-       where d."resolved_at" is null and ${IN_SCOPE}
+    const em = this.em.fork();
+    const found = await em.execute<
+      { id: string; participant_id: string; kind: MeasurementKind; error: string; attempts: number; failed_at: Date }[]
+    >(
+      `select d."id"::text as id, d."participant_id", d."kind", d."error", d."attempts", d."failed_at"
+       from "sync_dead_letter" d
+       where d."resolved_at" is null and ${inScope('d."participant_id"')}
        order by d."failed_at" desc, d."id" desc limit ?`,
-        [...scopeParams(scope), limit],
-      );
+      [...(await this.scopeParams(em, scope)), limit],
+    );
+    const rows = await this.withOgscIds(em, found);
     return rows.map((row) => ({
       id: row.id,
       ogscId: row.ogsc_id,
@@ -305,10 +348,9 @@ export class SyncStatusService {
     if (!/^\d{1,18}$/.test(id)) return 'not_found';
     const [deadLetter] = await em.execute<{ participant_id: string; kind: MeasurementKind }[]>(
       `update "sync_dead_letter" d set "resolved_at" = now()
-       from "participant" p
-       where p."id" = d."participant_id" and d."id" = ?::bigint and d."resolved_at" is null and ${IN_SCOPE}
+       where d."id" = ?::bigint and d."resolved_at" is null and ${inScope('d."participant_id"')}
        returning d."participant_id", d."kind"`,
-      [id, ...scopeParams(scope)],
+      [id, ...(await this.scopeParams(em, scope))],
     );
     if (!deadLetter) return 'not_found';
     await this.scheduling.requestPulls([{ participantId: deadLetter.participant_id, kind: deadLetter.kind }], em);

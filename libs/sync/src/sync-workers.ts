@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { Job, JobWithMetadata } from 'pg-boss';
+import { ConsentedParticipants } from '@opendsp/participants';
 import { ConnectionUnavailableError } from '@opendsp/tokens';
 import { PullSupersededError, ScopeNotGrantedError, UpstreamDeferredError } from './sync-errors.js';
 import { SyncJobs, type PullJobData } from './sync-jobs.js';
@@ -15,6 +16,7 @@ export class SyncWorkers implements OnApplicationBootstrap {
     private readonly jobs: SyncJobs,
     private readonly puller: SyncPuller,
     private readonly em: EntityManager,
+    private readonly participants: ConsentedParticipants,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -62,12 +64,14 @@ export class SyncWorkers implements OnApplicationBootstrap {
     const output = (job.sourceOutput ?? {}) as { name?: string; message?: string };
     const error = `${output.name ?? 'Error'}: ${output.message ?? 'failed'}`.slice(0, 1000);
     await this.em.fork().transactional(async (em) => {
-      await em.execute(
-        `insert into "sync_dead_letter" ("participant_id", "kind", "job_id", "error", "attempts", "failed_at")
-         select ?, ?, ?, ?, ?, now() where exists (select 1 from "participant" where "id" = ?)
-         on conflict ("job_id") do nothing`,
-        [participantId, kind, job.sourceId ?? job.id, error, (job.sourceRetryCount ?? 0) + 1, participantId],
-      );
+      // A job's participant that does not exist (never, since participants are not deleted) gets no dead letter.
+      if (await this.participants.find(em, participantId)) {
+        await em.execute(
+          `insert into "sync_dead_letter" ("participant_id", "kind", "job_id", "error", "attempts", "failed_at")
+           values (?, ?, ?, ?, ?, now()) on conflict ("job_id") do nothing`,
+          [participantId, kind, job.sourceId ?? job.id, error, (job.sourceRetryCount ?? 0) + 1],
+        );
+      }
       await em.execute(
         `update "sync_ledger" set "pending_since" = null, "in_flight_since" = null, "pull_token" = null, "last_error" = ?, "last_error_at" = now(), "updated_at" = now()
          where "participant_id" = ? and "kind" = ?`,

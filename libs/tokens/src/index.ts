@@ -1,7 +1,7 @@
 export { Clock } from './clock.js';
 export { CONNECTION_STATES, OmronConnection, OmronConnectionEvent } from './omron-connection.entity.js';
 export type { ConnectionState } from './omron-connection.entity.js';
-export { OmronConnections, USABLE_CONNECTION_STATES } from './omron-connections.service.js';
+export { OmronConnections, USABLE_CONNECTION_STATES, connectionJoinSql } from './omron-connections.service.js';
 export type { ConnectionSummary } from './omron-connections.service.js';
 export { OmronOAuthClient, TransientUpstreamError, parseRetryAfter, readTokenResponse } from './omron-oauth-client.js';
 export type { TokenSet } from './omron-oauth-client.js';

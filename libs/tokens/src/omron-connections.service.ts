@@ -1,12 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ConnectionState } from './omron-connection.entity.js';
+import { OmronConnection, OmronConnectionEvent, type ConnectionState } from './omron-connection.entity.js';
 
 /** What other rooms may know of a connection: never its tokens. */
 export interface ConnectionSummary {
   id: string;
   omronUserId: string;
   state: ConnectionState;
+  /** Space-delimited scopes granted. */
+  scopes: string;
+}
+
+/**
+ * SQL for another room's statement that must read connections beside its own rows, where asking per row would
+ * not scale (the participant list filters and orders 100,000 enrollments by connection state, and
+ * test/data-views-scale.e2e-spec.ts checks its plans): a left join making `alias` the connection of the OMRON
+ * user in `omronUserIdColumn`, all nulls when there is none. Columns others may read: `id`, `state`, `updated_at`.
+ */
+export function connectionJoinSql(omronUserIdColumn: string, alias = 'c'): string {
+  return `left join omron_connection ${alias} on ${alias}.omron_user_id = ${omronUserIdColumn}`;
+}
+
+/** A connection's state as the portal and the REST API show it. */
+export interface ConnectionStateView {
+  omronUserId: string;
+  state: ConnectionState;
+  /** ISO 8601 UTC with milliseconds. */
+  stateChangedAt: string;
+  stateReason: string | null;
   /** Space-delimited scopes granted. */
   scopes: string;
 }
@@ -36,6 +57,34 @@ export class OmronConnections {
       [customUserId],
     );
     return row ?? null;
+  }
+
+  /** The connections of those OMRON users, with their state, when and why it last changed (users without one are left out). */
+  async statesOf(em: EntityManager, omronUserIds: readonly string[]): Promise<ConnectionStateView[]> {
+    if (omronUserIds.length === 0) return [];
+    return em.execute<ConnectionStateView[]>(
+      `select "omron_user_id" as "omronUserId", "state",
+         to_char("state_changed_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "stateChangedAt",
+         "state_reason" as "stateReason", "scopes"
+       from "omron_connection" where "omron_user_id" in (select jsonb_array_elements_text(?::jsonb))`,
+      [JSON.stringify(omronUserIds)],
+    );
+  }
+
+  /** The OMRON user's connection and its latest state changes, newest first (at most `limit`); null: no connection. */
+  async withHistory(
+    em: EntityManager,
+    omronUserId: string,
+    limit: number,
+  ): Promise<{ connection: OmronConnection; events: OmronConnectionEvent[] } | null> {
+    const connection = await em.findOne(OmronConnection, { omronUserId });
+    if (!connection) return null;
+    const events = await em.find(
+      OmronConnectionEvent,
+      { connectionId: connection.id },
+      { orderBy: { occurredAt: 'desc', id: 'desc' }, limit },
+    );
+    return { connection, events };
   }
 
   /** The scopes of those users' connections that hand out tokens (active or refreshing), by OMRON user ID. */

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
-import { UUID } from '@opendsp/pagination';
-import { Participant } from '@opendsp/participants';
+import { ParticipantLookups } from '@opendsp/participants';
 import { RawPageReplay, ReadingWriter } from '@opendsp/sync';
 import { withDatabase } from './with-database.js';
 
@@ -27,7 +26,7 @@ await withDatabase(async (orm) => {
   if (who === '--all') {
     participants = await replay.participantsWithPages(kinds);
   } else {
-    const participant = await em.findOne(Participant, UUID.test(who) ? { $or: [{ ogscId: who }, { id: who }] } : { ogscId: who });
+    const participant = await new ParticipantLookups().byOgscIdOrId(em, who);
     if (!participant) {
       console.error(`No participant ${who}.`);
       process.exit(65);

@@ -6,10 +6,12 @@ import {
   Enrollment,
   looksLikeOgscId,
   ParticipantListQuery,
+  ParticipantLookups,
   type EnrollmentStatus,
   type ParticipantPeopleCriteria,
 } from '@opendsp/participants';
 import { SyncStatusService } from '@opendsp/sync';
+import { OmronConnections } from '@opendsp/tokens';
 import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
 import type {
   ConnectionDto,
@@ -35,17 +37,6 @@ import { ApiProblem } from '../problems/api-problem.exception.js';
 import { clientSeesGroup } from './client-groups.js';
 import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
 import { GroupsApiService } from './groups-api.service.js';
-import { isoUtcSql } from './api-sql.js';
-
-const ENROLLMENT_TIMES = [
-  'invited_at',
-  'link_opened_at',
-  'consented_at',
-  'withdrawn_at',
-  'first_reading_at',
-  'last_reading_at',
-  'updated_at',
-];
 
 interface ParticipantRow {
   id: string;
@@ -56,31 +47,6 @@ interface ParticipantRow {
   /** ISO 8601 UTC, formatted by PostgreSQL like every timestamp of the API. */
   created_at: string;
   changed_at: string;
-}
-
-interface EnrollmentRow {
-  id: string;
-  participant_id: string;
-  group_uuid: string;
-  public_group_id: string;
-  status: string;
-  internal_customer_id: string | null;
-  invited_at: string | null;
-  link_opened_at: string | null;
-  consented_at: string | null;
-  consented_scopes: string | null;
-  withdrawn_at: string | null;
-  first_reading_at: string | null;
-  last_reading_at: string | null;
-  updated_at: string;
-}
-
-interface ConnectionRow {
-  omron_user_id: string;
-  state: string;
-  state_changed_at: string;
-  state_reason: string | null;
-  scopes: string;
 }
 
 const OGSC_ID_FORMAT = /^OG-[0-9A-HJKMNP-TV-Z]{24}$/;
@@ -101,6 +67,8 @@ export class ParticipantsApiService {
     private readonly sync: SyncStatusService,
     private readonly readings: ReadingsRepository,
     private readonly participantList: ParticipantListQuery,
+    private readonly lookups: ParticipantLookups,
+    private readonly connections: OmronConnections,
   ) {}
 
   /** Participants ordered by OGSC ID (immutable, so pages never shift), filtered by group, status and update time. */
@@ -270,31 +238,22 @@ export class ParticipantsApiService {
     };
   }
 
-  /** The API view of participants: their visible enrollments (by group ID) and their OMRON connection. */
+  /** The API view of participants: their visible enrollments (by group ID) and their OMRON connection, from their owners. */
   private async views(em: EntityManager, principal: ApiPrincipal, rows: ParticipantRow[]): Promise<ParticipantDto[]> {
     if (rows.length === 0) return [];
-    const connection = em.getConnection();
-    const enrollments = await connection.execute<EnrollmentRow[]>(
-      `select e.id, e.participant_id, e.group_id as group_uuid, g.group_id as public_group_id, e.status, e.internal_customer_id,
-              ${ENROLLMENT_TIMES.map((column) => `${isoUtcSql(`e.${column}`)} as ${column}`).join(', ')}, e.consented_scopes
-         from enrollment e join program_group g on g.id = e.group_id
-        where e.participant_id in (?) order by g.group_id`,
-      [rows.map((row) => row.id)],
+    const enrollments = await this.lookups.enrollmentsOf(
+      em,
+      rows.map((row) => row.id),
     );
     const omronUserIds = rows.map((row) => row.omron_user_id).filter((id): id is string => id !== null);
-    const connections = omronUserIds.length
-      ? await connection.execute<ConnectionRow[]>(
-          `select omron_user_id, state, ${isoUtcSql('state_changed_at')} as state_changed_at, state_reason, scopes from omron_connection where omron_user_id in (?)`,
-          [omronUserIds],
-        )
-      : [];
+    const connections = await this.connections.statesOf(em, omronUserIds);
     return rows.map((row) => {
-      const found = connections.find((candidate) => candidate.omron_user_id === row.omron_user_id);
+      const found = connections.find((candidate) => candidate.omronUserId === row.omron_user_id);
       const connectionView: ConnectionDto | null = found
         ? {
             state: found.state,
-            stateChangedAt: found.state_changed_at,
-            stateReason: found.state_reason,
+            stateChangedAt: found.stateChangedAt,
+            stateReason: found.stateReason,
             scopes: found.scopes.split(' ').filter(Boolean),
           }
         : null;
@@ -305,19 +264,19 @@ export class ParticipantsApiService {
         createdAt: row.created_at,
         updatedAt: row.changed_at,
         enrollments: enrollments
-          .filter((enrollment) => enrollment.participant_id === row.id && clientSeesGroup(principal, enrollment.group_uuid))
+          .filter((enrollment) => enrollment.participantId === row.id && clientSeesGroup(principal, enrollment.groupUuid))
           .map((enrollment) => ({
-            groupId: enrollment.public_group_id,
+            groupId: enrollment.groupId,
             status: enrollment.status,
-            internalCustomerId: enrollment.internal_customer_id,
-            invitedAt: enrollment.invited_at,
-            linkOpenedAt: enrollment.link_opened_at,
-            consentedAt: enrollment.consented_at,
-            consentedScopes: (enrollment.consented_scopes ?? '').split(' ').filter(Boolean),
-            withdrawnAt: enrollment.withdrawn_at,
-            firstReadingAt: enrollment.first_reading_at,
-            lastReadingAt: enrollment.last_reading_at,
-            updatedAt: enrollment.updated_at,
+            internalCustomerId: enrollment.internalCustomerId,
+            invitedAt: enrollment.invitedAt,
+            linkOpenedAt: enrollment.linkOpenedAt,
+            consentedAt: enrollment.consentedAt,
+            consentedScopes: (enrollment.consentedScopes ?? '').split(' ').filter(Boolean),
+            withdrawnAt: enrollment.withdrawnAt,
+            firstReadingAt: enrollment.firstReadingAt,
+            lastReadingAt: enrollment.lastReadingAt,
+            updatedAt: enrollment.updatedAt,
           })),
         connection: connectionView,
       };

@@ -1,5 +1,5 @@
-import { MEASUREMENT_KIND_NAMES, READING_CATALOGUE } from '@opendsp/measurements';
-import { READING_DTOS, ReadingBaseDto } from './readings.dto.js';
+import { ACTIVITY_HOUR_COLUMNS, MEASUREMENT_KIND_NAMES, READING_CATALOGUE } from '@opendsp/measurements';
+import { ActivityHourDto, READING_DTOS, ReadingBaseDto } from './readings.dto.js';
 
 /** Where `@ApiProperty` lists a class's properties (`DECORATORS.API_MODEL_PROPERTIES_ARRAY`, not exported by the package root). */
 const API_MODEL_PROPERTIES_ARRAY = 'swagger/apiModelPropertiesArray';
@@ -18,5 +18,9 @@ describe('reading DTOs', () => {
       const expected = [...READING_CATALOGUE[kind].map((column) => column.apiField), ...(kind === 'activity' ? ['hourly'] : [])];
       expect([kind, own.sort()]).toEqual([kind, expected.sort()]);
     }
+  });
+
+  it("documents exactly the catalogue's API fields of an activity day's hours", () => {
+    expect(documented(ActivityHourDto.prototype).sort()).toEqual(ACTIVITY_HOUR_COLUMNS.map((column) => column.apiField).sort());
   });
 });

@@ -3,8 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ParticipantDevice } from '@opendsp/measurements';
-import { Enrollment, funnelStage, looksLikeOgscId, Participant, staleCutoff } from '@opendsp/participants';
-import { OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
+import { Enrollment, funnelStage, looksLikeOgscId, Participant, ParticipantLookups, staleCutoff } from '@opendsp/participants';
+import { OmronConnection, OmronConnectionEvent, OmronConnections } from '@opendsp/tokens';
 import { DataScope } from '../data-scope.service.js';
 
 export interface ParticipantRecord {
@@ -27,20 +27,18 @@ export class ParticipantRecords {
     private readonly em: EntityManager,
     private readonly scope: DataScope,
     private readonly config: DspConfig,
+    private readonly participants: ParticipantLookups,
+    private readonly connections: OmronConnections,
   ) {}
 
   /** The participant with this OGSC ID, if the user may see them (404 otherwise). */
   async visible(em: EntityManager, user: PortalUser, ogscId: string): Promise<{ participant: Participant; enrollments: Enrollment[] }> {
     const normalised = ogscId.toUpperCase();
-    const participant = looksLikeOgscId(normalised) ? await em.findOne(Participant, { ogscId: normalised }) : null;
-    if (!participant) throw new NotFoundException();
+    if (!looksLikeOgscId(normalised)) throw new NotFoundException();
     const { groupIds } = await this.scope.of(em, user);
-    const enrollments = await em.find(Enrollment, groupIds === null ? { participant } : { participant, group: { $in: groupIds } }, {
-      populate: ['group'],
-      orderBy: { createdAt: 'asc' },
-    });
-    if (groupIds !== null && enrollments.length === 0) throw new NotFoundException();
-    return { participant, enrollments };
+    const found = await this.participants.withEnrollments(em, normalised, groupIds);
+    if (!found || (groupIds !== null && found.enrollments.length === 0)) throw new NotFoundException();
+    return found;
   }
 
   async record(user: PortalUser, ogscId: string): Promise<ParticipantRecord> {
@@ -53,12 +51,8 @@ export class ParticipantRecords {
     const [[connection, connectionEvents], devices] = await Promise.all([
       (async (): Promise<[OmronConnection | null, OmronConnectionEvent[]]> => {
         if (!participant.omronUserId) return [null, []];
-        const em = this.em.fork();
-        const found = await em.findOne(OmronConnection, { omronUserId: participant.omronUserId });
-        const events = found
-          ? await em.find(OmronConnectionEvent, { connectionId: found.id }, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit: 50 })
-          : [];
-        return [found, events];
+        const found = await this.connections.withHistory(this.em.fork(), participant.omronUserId, 50);
+        return found ? [found.connection, found.events] : [null, []];
       })(),
       this.em.fork().find(ParticipantDevice, { participant: participant.id }, { orderBy: { lastSeenAt: 'desc' } }),
     ]);

@@ -118,14 +118,7 @@ export class ReadingQueries {
   }
 
   async activityHours(participantId: string, activityId: string): Promise<ActivityHourRow[]> {
-    const rows = await this.readings.activityHours(this.em.fork(), participantId, activityId);
-    return rows.map((row) => ({
-      hour: Number(row.hour),
-      steps: Number(row.steps),
-      aerobicSteps: Number(row.aerobic_steps),
-      caloriesKcal: Number(row.calories_kcal),
-      distanceOriginal: Number(row.distance_original),
-    }));
+    return (await this.readings.activityHours(this.em.fork(), participantId, activityId)) as unknown as ActivityHourRow[];
   }
 
   async temperature(participantId: string, window: ReadingWindow): Promise<{ rows: TemperatureRow[]; truncated: boolean }> {

@@ -5,6 +5,7 @@ import { ZipArchive } from 'archiver';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { ParticipantLookups } from '@opendsp/participants';
 import { zonedDay } from '@opendsp/time-zone';
 import { CSV_NEWLINE, UTF8_BOM } from './csv-line.js';
 import { downloadPages, headerLine, type DownloadScope } from './reading-rows.js';
@@ -75,6 +76,7 @@ export class CsvExportService {
     private readonly config: DspConfig,
     /** Stateless, so a service built by hand (benchmarks) gets its own. */
     private readonly readings: ReadingsRepository = new ReadingsRepository(),
+    private readonly participants: ParticipantLookups = new ParticipantLookups(),
   ) {}
 
   /** Checks the filter and writes one kind's CSV to `out`. Throws ExportFilterError before writing anything. */
@@ -120,16 +122,9 @@ export class CsvExportService {
   async findParticipants(groupUuid: string, identifiers: string[]): Promise<{ participantIds: string[]; unknown: string[] }> {
     const wanted = [...new Set(identifiers)];
     if (wanted.length === 0) return { participantIds: [], unknown: [] };
-    const rows = await this.em
-      .fork()
-      .getConnection()
-      .execute<{ participant_id: string; ogsc_id: string; internal_customer_id: string | null }[]>(
-        `select e.participant_id, p.ogsc_id, e.internal_customer_id from enrollment e join participant p on p.id = e.participant_id
-          where e.group_id = ? and (p.ogsc_id in (?) or e.internal_customer_id in (?))`,
-        [groupUuid, wanted, wanted],
-      );
-    const known = new Set(rows.flatMap((row) => [row.ogsc_id, row.internal_customer_id]));
-    return { participantIds: [...new Set(rows.map((row) => row.participant_id))], unknown: wanted.filter((id) => !known.has(id)) };
+    const members = await this.participants.inGroup(this.em.fork(), groupUuid, wanted);
+    const known = new Set(members.flatMap((member) => [member.ogscId, member.internalCustomerId]));
+    return { participantIds: [...new Set(members.map((member) => member.participantId))], unknown: wanted.filter((id) => !known.has(id)) };
   }
 
   private async scopeOf(filter: CsvExportFilter): Promise<DownloadScope> {

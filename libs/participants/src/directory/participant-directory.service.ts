@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import type { ProgramGroup } from '@opendsp/groups';
+import { connectionJoinSql } from '@opendsp/tokens';
 import type { EnrollmentMethod } from '../participant.entity.js';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
 import { groupById } from '../group-lookup.js';
@@ -57,7 +58,7 @@ export interface GroupFunnel {
 
 const FROM_SQL = `from enrollment e
   join participant p on p.id = e.participant_id
-  left join omron_connection c on c.omron_user_id = p.omron_user_id`;
+  ${connectionJoinSql('p.omron_user_id')}`;
 
 interface DetailsRow {
   enrollment_id: string;

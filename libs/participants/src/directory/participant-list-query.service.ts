@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { encodeCursor, ISO_MICROS, parseCursor, UUID } from '@opendsp/pagination';
-import { CONNECTION_STATES, type ConnectionState } from '@opendsp/tokens';
+import { CONNECTION_STATES, connectionJoinSql, type ConnectionState } from '@opendsp/tokens';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
 import type { EnrollmentMethod } from '../participant.entity.js';
 import { normaliseLoginId } from '../provisioning/credentials.js';
@@ -303,7 +303,7 @@ export class ParticipantListQuery {
       const sql = `select p.id as participant_id, p.ogsc_id, p.enrollment_method, p.login_id, p.omron_user_id,
           ${UTC_MILLIS('p.created_at')} as participant_created_at, ${UTC_MILLIS(changedAt)} as changed_at
         from participant p
-        left join omron_connection c on c.omron_user_id = p.omron_user_id
+        ${connectionJoinSql('p.omron_user_id')}
         where ${outer.join(' and ')}
         order by p.ogsc_id
         limit ?`;
@@ -322,7 +322,7 @@ export class ParticipantListQuery {
       from enrollment e
       join participant p on p.id = e.participant_id
       join program_group g on g.id = e.group_id
-      left join omron_connection c on c.omron_user_id = p.omron_user_id
+      ${connectionJoinSql('p.omron_user_id')}
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by ${sort.order}
       limit ?`;

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Enrollment } from '../enrollment.entity.js';
+import { Participant } from '../participant.entity.js';
+
+/** A participant of a group found by an identifier the partner knows them by. */
+export interface GroupMember {
+  participantId: string;
+  ogscId: string;
+  internalCustomerId: string | null;
+}
+
+/** An enrollment as other rooms show it: times as ISO 8601 UTC with milliseconds, null when not reached. */
+export interface EnrollmentSummary {
+  participantId: string;
+  groupUuid: string;
+  /** The group's public ID. */
+  groupId: string;
+  status: string;
+  internalCustomerId: string | null;
+  /** Space-delimited scopes the participant consented to; null before consent. */
+  consentedScopes: string | null;
+  invitedAt: string | null;
+  linkOpenedAt: string | null;
+  consentedAt: string | null;
+  withdrawnAt: string | null;
+  firstReadingAt: string | null;
+  lastReadingAt: string | null;
+  updatedAt: string;
+}
+
+const iso = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * Read-only lookups other rooms make of participants and their enrollments, so that they need no SQL on these
+ * tables: a CSV export's participant filter, the REST API's participant views, the portal's participant page,
+ * the renormalise CLI's participant. Stateless: each runs on the
+ * entity manager it is given.
+ */
+@Injectable()
+export class ParticipantLookups {
+  /** The group's participants (any status) whose OGSC ID or internal customer ID is one of `identifiers`. */
+  async inGroup(em: EntityManager, groupUuid: string, identifiers: readonly string[]): Promise<GroupMember[]> {
+    if (identifiers.length === 0) return [];
+    const rows = await em.getConnection().execute<{ participant_id: string; ogsc_id: string; internal_customer_id: string | null }[]>(
+      `select e.participant_id, p.ogsc_id, e.internal_customer_id from enrollment e join participant p on p.id = e.participant_id
+          where e.group_id = ? and (p.ogsc_id in (?) or e.internal_customer_id in (?))`,
+      [groupUuid, identifiers, identifiers],
+    );
+    return rows.map((row) => ({ participantId: row.participant_id, ogscId: row.ogsc_id, internalCustomerId: row.internal_customer_id }));
+  }
+
+  /**
+   * The participant with this OGSC ID (already upper-case) and their enrollments in the groups, oldest first, with
+   * each group loaded; `groupIds` null: in every group. Null when no participant has the OGSC ID.
+   */
+  async withEnrollments(
+    em: EntityManager,
+    ogscId: string,
+    groupIds: readonly string[] | null,
+  ): Promise<{ participant: Participant; enrollments: Enrollment[] } | null> {
+    const participant = await em.findOne(Participant, { ogscId });
+    if (!participant) return null;
+    const enrollments = await em.find(Enrollment, groupIds === null ? { participant } : { participant, group: { $in: [...groupIds] } }, {
+      populate: ['group'],
+      orderBy: { createdAt: 'asc' },
+    });
+    return { participant, enrollments };
+  }
+
+  /** The participant whose OGSC ID or internal ID is `identifier` (an operator's command line); null: nobody. */
+  async byOgscIdOrId(em: EntityManager, identifier: string): Promise<{ id: string; ogscId: string } | null> {
+    const [row] = await em
+      .getConnection()
+      .execute<{ id: string; ogsc_id: string }[]>(`select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`, [
+        identifier,
+        identifier,
+      ]);
+    return row ? { id: row.id, ogscId: row.ogsc_id } : null;
+  }
+
+  /** Every enrollment of the participants, ordered by the group's public ID. */
+  async enrollmentsOf(em: EntityManager, participantIds: readonly string[]): Promise<EnrollmentSummary[]> {
+    if (participantIds.length === 0) return [];
+    return em.getConnection().execute<EnrollmentSummary[]>(
+      `select e.participant_id as "participantId", e.group_id as "groupUuid", g.group_id as "groupId", e.status,
+              e.internal_customer_id as "internalCustomerId", e.consented_scopes as "consentedScopes",
+              ${iso('e.invited_at')} as "invitedAt", ${iso('e.link_opened_at')} as "linkOpenedAt", ${iso('e.consented_at')} as "consentedAt",
+              ${iso('e.withdrawn_at')} as "withdrawnAt", ${iso('e.first_reading_at')} as "firstReadingAt",
+              ${iso('e.last_reading_at')} as "lastReadingAt", ${iso('e.updated_at')} as "updatedAt"
+         from enrollment e join program_group g on g.id = e.group_id
+        where e.participant_id in (?) order by g.group_id`,
+      [participantIds],
+    );
+  }
+}
