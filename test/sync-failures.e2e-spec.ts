@@ -6,8 +6,9 @@ import { startSyncStack, type EnrolledParticipant, type SyncStack } from './supp
 import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 
 const MEASUREMENT_PATH = '/stg/api/measurement';
-/** Longer than a worker waits inline (MAX_INLINE_WAIT_MS), so pulls meeting the open circuit are deferred. */
-const COOLDOWN_SECONDS = 35;
+/** Longer than a worker waits inline (SYNC_MAX_INLINE_WAIT_SECONDS), so pulls meeting the open circuit are deferred. */
+const COOLDOWN_SECONDS = 10;
+const MAX_INLINE_WAIT_SECONDS = 3;
 const BLOOD_PRESSURE_ONLY = 'bloodpressure openid offline_access';
 const everyGroup = { groupIds: null };
 
@@ -28,6 +29,7 @@ describe('sync failures, classified', () => {
       {
         SYNC_JOB_RETRY_LIMIT: '2',
         SYNC_CIRCUIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
+        SYNC_MAX_INLINE_WAIT_SECONDS: String(MAX_INLINE_WAIT_SECONDS),
         SYNC_CIRCUIT_FAILURES: '5',
         SYNC_CIRCUIT_PARTICIPANTS: '3',
         SYNC_CIRCUIT_WINDOW_SECONDS: '60',

@@ -25,8 +25,10 @@ function watchRequests(stack: SyncStack, fault?: (index: number) => FaultDecisio
 
 /** The shared budget: one request slot every 100 ms. */
 const REQUESTS_PER_MINUTE = 600;
-/** Longer than a worker waits inline (MAX_INLINE_WAIT_MS), so the pull is deferred, as the test expects. */
-const COOLDOWN_SECONDS = 35;
+/** Longer than a worker waits inline (SYNC_MAX_INLINE_WAIT_SECONDS), so pulls meeting the open circuit are deferred. */
+const COOLDOWN_SECONDS = 12;
+/** Longer than the Retry-After tests' blocks (7 s, and 4 to 5 s), which are waited out inline as in production. */
+const MAX_INLINE_WAIT_SECONDS = 8;
 
 describe('upstream limits: Retry-After, the shared request budget, the circuit breaker', () => {
   let stack: SyncStack;
@@ -41,6 +43,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
           SYNC_UPSTREAM_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
           SYNC_PAGE_SIZE: '25',
           SYNC_CIRCUIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
+          SYNC_MAX_INLINE_WAIT_SECONDS: String(MAX_INLINE_WAIT_SECONDS),
         },
       ),
       buildForChildProcesses(),

@@ -91,6 +91,8 @@ export class DspConfig {
     pageSize: number;
     requestTimeoutSeconds: number;
     circuitCooldownSeconds: number;
+    /** A block up to this long is waited out by the worker; a longer one defers the pull. */
+    maxInlineWaitSeconds: number;
     /** The breaker opens after `failures` failed requests within `windowSeconds` spanning at least `participants`. */
     circuit: { failures: number; participants: number; windowSeconds: number };
     /** Days raw measurement pages are kept (0: none). */
@@ -190,6 +192,7 @@ export class DspConfig {
       pageSize: env.SYNC_PAGE_SIZE,
       requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
       circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,
+      maxInlineWaitSeconds: env.SYNC_MAX_INLINE_WAIT_SECONDS,
       circuit: {
         failures: env.SYNC_CIRCUIT_FAILURES,
         participants: env.SYNC_CIRCUIT_PARTICIPANTS,

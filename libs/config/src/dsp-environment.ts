@@ -332,6 +332,13 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'SYNC_CIRCUIT_COOLDOWN_SECONDS: must be a whole number' })
   SYNC_CIRCUIT_COOLDOWN_SECONDS: number = 60;
 
+  /** A worker waits out a block (Retry-After, open circuit) up to this long; a longer one defers the pull instead. */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_MAX_INLINE_WAIT_SECONDS: must be between 1 and 600' })
+  @Max(600, { message: 'SYNC_MAX_INLINE_WAIT_SECONDS: must be between 1 and 600' })
+  @IsInt({ message: 'SYNC_MAX_INLINE_WAIT_SECONDS: must be a whole number' })
+  SYNC_MAX_INLINE_WAIT_SECONDS: number = 30;
+
   /** The circuit breaker opens after this many failed requests (5xx, timeouts, resets) within SYNC_CIRCUIT_WINDOW_SECONDS… */
   @Transform(toInt)
   @Min(1, { message: 'SYNC_CIRCUIT_FAILURES: must be between 1 and 1000' })

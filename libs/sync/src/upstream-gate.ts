@@ -4,9 +4,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { UpstreamDeferredError } from './sync-errors.js';
 
-/** A block (Retry-After, open circuit) longer than this is not waited out by a worker: the pull is deferred instead. */
-export const MAX_INLINE_WAIT_MS = 30_000;
-
 interface SlotRow {
   wait_ms: number | string;
   consecutive_failures: number;
@@ -142,7 +139,8 @@ export class UpstreamGate {
   private async throwIfBlockedLong(endpoint: string): Promise<void> {
     const [block] = await this.blockOf(endpoint);
     const blockedMs = Number(block.blocked_ms);
-    if (blockedMs > MAX_INLINE_WAIT_MS) {
+    // A block longer than SYNC_MAX_INLINE_WAIT_SECONDS is not waited out by a worker: the pull is deferred instead.
+    if (blockedMs > this.config.sync.maxInlineWaitSeconds * 1000) {
       throw new UpstreamDeferredError(
         new Date(Date.now() + blockedMs),
         block.reason === 'circuit' ? 'OMRON is failing (circuit breaker open)' : 'OMRON asked to wait (Retry-After)',
