@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { SecretBox } from '@opendsp/crypto';
 import { SyncScheduling, SyncStatusService } from '@opendsp/sync';
-import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
+import { startSyncStack, type EnrolledParticipant, type SyncStack, waitFor } from './support/sync-stack.js';
 import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 
 const MEASUREMENT_PATH = '/stg/api/measurement';
@@ -54,16 +54,6 @@ describe('sync failures, classified', () => {
 
   const bloodPressureOf = async (user: EnrolledParticipant) =>
     (await status.ledger(user.participantId)).find((entry) => entry.kind === 'blood_pressure')!;
-
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 
   const circuit = async () =>
     (

@@ -6,7 +6,7 @@ import { FaultsService, type FaultDecision } from '../apps/omron-sandbox/src/fau
 import { MeasurementApiService } from '../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import { OmronApiError } from '../apps/omron-sandbox/src/measurements/omron-api-error.js';
 import { buildForChildProcesses } from './support/child-build.js';
-import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
+import { startSyncStack, type EnrolledParticipant, type SyncStack, waitFor } from './support/sync-stack.js';
 
 const MEASUREMENT_PATH = '/stg/api/measurement';
 
@@ -194,15 +194,6 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     (
       await stack.sql<{ until: Date | null }>(`select circuit_open_until as until from sync_upstream_state where endpoint = 'measurement'`)
     )[0]?.until ?? null;
-  async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 
   it('never opens the circuit for one participant’s 5xx: that pull fails on its own retry path, then completes', async () => {
     const [user] = await usersWithReadings('alone', 1, 40);

@@ -329,3 +329,14 @@ export async function startSyncStack(
     },
   };
 }
+
+/** Polls `probe` every 200 ms until it returns something truthy, and returns that; fails naming `what` after the limit. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
