@@ -104,6 +104,8 @@ export interface ReadingInput {
   /** Seconds east of UTC (default +09:00). */
   utcOffsetSeconds?: number;
   deviceType?: string;
+  /** Columns by their database names that replace the kind's defaults (e.g. `{ possible_afib: true, systolic_mmhg: null }`). */
+  values?: Record<string, unknown>;
 }
 
 function localTime(instant: Date, offsetSeconds: number): string {
@@ -112,6 +114,10 @@ function localTime(instant: Date, offsetSeconds: number): string {
 
 /** Column list and values of one reading of its kind, for an upsert keyed by (participant, upstream ID). */
 function readingColumns(reading: ReadingInput): Record<string, unknown> {
+  return { ...defaultColumns(reading), ...reading.values };
+}
+
+function defaultColumns(reading: ReadingInput): Record<string, unknown> {
   const offset = reading.utcOffsetSeconds ?? 32_400;
   const upstream = Number(reading.upstreamId);
   const common = {

@@ -16,13 +16,21 @@ import { ParticipantsApiController } from './controllers/participants.api.contro
 import { GroupsApiService } from './data/groups-api.service.js';
 import { ParticipantsApiService } from './data/participants-api.service.js';
 import { ReadingsApiService } from './data/readings-api.service.js';
+import { FhirApiService } from './fhir/fhir-api.service.js';
+import { FhirApiController } from './fhir/fhir.api.controller.js';
 import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integrations/internal-customer-ids.port.js';
 import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.port.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { TokensModule } from '@opendsp/tokens';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
-export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, ParticipantsApiController, ChangesApiController];
+export const API_CONTROLLERS = [
+  OAuthTokenController,
+  GroupsApiController,
+  ParticipantsApiController,
+  FhirApiController,
+  ChangesApiController,
+];
 
 /**
  * The REST API for partner systems under /api/v1 and the portal pages of its clients. Served by the web
@@ -47,6 +55,7 @@ export const API_CONTROLLERS = [OAuthTokenController, GroupsApiController, Parti
     GroupsApiService,
     ParticipantsApiService,
     ReadingsApiService,
+    FhirApiService,
     { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
     { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
   ],

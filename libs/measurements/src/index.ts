@@ -8,4 +8,12 @@ export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading
 export type { OmronRead } from './reading-columns.catalogue.js';
 export { ParticipantDevice, READING_ENTITIES } from './reading.entity.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
-export type { ChangeScope, DownloadScope, ExportRowPage, PortalReadingRow, SqlFragment, WriteOutcome } from './readings.repository.js';
+export type {
+  ChangeScope,
+  DownloadScope,
+  ExportRowPage,
+  PortalReadingRow,
+  SqlFragment,
+  TimelineRow,
+  WriteOutcome,
+} from './readings.repository.js';

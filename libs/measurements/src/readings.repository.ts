@@ -65,6 +65,14 @@ export interface ChangeScope {
   upToSeq: string;
 }
 
+/** A row of `timelinePage`: the reading's kind and ID, its measured_at in microseconds (for a cursor) and its API JSON. */
+export interface TimelineRow {
+  kind: MeasurementKind;
+  id: string;
+  cursor_time: string;
+  reading: unknown;
+}
+
 /** A page of export rows: PostgreSQL's text output of `exportColumns(kind)`, in order, and each row's change sequence number. */
 export interface ExportRowPage {
   rows: unknown[][];
@@ -356,6 +364,61 @@ export class ReadingsRepository {
             from ${tableOf(input.kind)} r join participant p on p.id = r.participant_id
            where ${conditions.join(' and ')}
            order by r.measured_at, r.id limit ?`,
+      params,
+    );
+  }
+
+  /**
+   * A participant's readings of several kinds as one time line, as the API's JSON, ordered by (measured_at, kind
+   * in catalogue order, id) from `start` on: the FHIR search's pages. Measured in `[from, to)`, outside each
+   * `excluded` range. Each kind's branch walks its (participant_id, measured_at) index and stops at `limit`.
+   */
+  async timelinePage(
+    em: EntityManager,
+    input: {
+      participantId: string;
+      kinds: readonly MeasurementKind[];
+      from?: Date;
+      to?: Date;
+      excluded?: readonly { from: Date; to: Date }[];
+      /** Where the page starts: this reading itself when `inclusive`, otherwise the one after it. */
+      start?: { measuredAt: string; kind: MeasurementKind; id: string; inclusive: boolean };
+      limit: number;
+    },
+  ): Promise<TimelineRow[]> {
+    if (input.kinds.length === 0) return [];
+    const params: unknown[] = [];
+    const startRank = input.start ? MEASUREMENT_KIND_NAMES.indexOf(input.start.kind) : -1;
+    const branches = input.kinds.map((kind) => {
+      const rank = MEASUREMENT_KIND_NAMES.indexOf(kind);
+      const conditions: string[] = [];
+      const where = (condition: string, ...values: unknown[]): void => {
+        conditions.push(condition);
+        params.push(...values);
+      };
+      where('r.participant_id = ?', input.participantId);
+      if (input.from) where('r.measured_at >= ?::timestamptz', input.from.toISOString());
+      if (input.to) where('r.measured_at < ?::timestamptz', input.to.toISOString());
+      for (const range of input.excluded ?? []) {
+        where('not (r.measured_at >= ?::timestamptz and r.measured_at < ?::timestamptz)', range.from.toISOString(), range.to.toISOString());
+      }
+      if (input.start) {
+        // The keyset (measured_at, rank, id) as each branch's own index condition: its rank is a constant.
+        const { measuredAt, id, inclusive } = input.start;
+        if (rank < startRank) where('r.measured_at > ?::timestamptz', measuredAt);
+        else if (rank > startRank) where('r.measured_at >= ?::timestamptz', measuredAt);
+        else where(`(r.measured_at, r.id) ${inclusive ? '>=' : '>'} (?::timestamptz, ?::bigint)`, measuredAt, id);
+      }
+      params.push(input.limit);
+      return `(select '${kind}'::text as kind, ${rank} as kind_rank, r.id, r.measured_at,
+                to_char(r.measured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time, ${readingJsonSql(kind)} as reading
+                from ${tableOf(kind)} r join participant p on p.id = r.participant_id
+               where ${conditions.join(' and ')} order by r.measured_at, r.id limit ?)`;
+    });
+    params.push(input.limit);
+    return em.getConnection().execute<TimelineRow[]>(
+      `select kind, id::text as id, cursor_time, reading from (${branches.join(' union all ')}) timeline
+        order by measured_at, kind_rank, id limit ?`,
       params,
     );
   }

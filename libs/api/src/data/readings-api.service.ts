@@ -40,13 +40,9 @@ export class ReadingsApiService {
       throw ApiProblem.validation([{ field: 'to', code: 'before_from', message: 'to must be later than from' }]);
     }
     const em = this.em.fork();
-    const participant = await this.participants.visibleParticipant(em, principal, ogscId);
+    const { participant, readable } = await this.readableParticipant(em, principal, ogscId);
     const [measuredAt, id] = decodeCursor(query.cursor, [CURSOR_TIME, CURSOR_ID]) ?? [];
-    const readable = readableParticipantSql('?::uuid', clientGroupsSql(principal));
-    const [allowed] = await em
-      .getConnection()
-      .execute<{ ok: boolean }[]>(`select ${readable.sql} as ok`, [participant.id, ...readable.params]);
-    if (!allowed.ok) return { data: [], nextCursor: null };
+    if (!readable) return { data: [], nextCursor: null };
 
     const rows = await this.readings.apiPage(em, {
       kind,
@@ -62,6 +58,23 @@ export class ReadingsApiService {
       data: shown.map((row) => row.reading as ReadingDto),
       nextCursor: rows.length > query.limit && last ? encodeCursor([last.cursor_time, last.id]) : null,
     };
+  }
+
+  /**
+   * The participant by OGSC ID if the client may see them (404 otherwise), and whether it may read their readings:
+   * only while they have a consented enrollment in one of the client's groups.
+   */
+  async readableParticipant(
+    em: EntityManager,
+    principal: ApiPrincipal,
+    ogscId: string,
+  ): Promise<{ participant: { id: string; ogsc_id: string }; readable: boolean }> {
+    const participant = await this.participants.visibleParticipant(em, principal, ogscId);
+    const condition = readableParticipantSql('?::uuid', clientGroupsSql(principal));
+    const [allowed] = await em
+      .getConnection()
+      .execute<{ ok: boolean }[]>(`select ${condition.sql} as ok`, [participant.id, ...condition.params]);
+    return { participant, readable: allowed.ok };
   }
 
   /** Readings created or changed after `since`, in change order, across every participant the client may read. */

@@ -10,6 +10,7 @@ import { ApiTokensService } from '../auth/api-tokens.service.js';
 import { GroupsApiService } from '../data/groups-api.service.js';
 import { ParticipantsApiService } from '../data/participants-api.service.js';
 import { ReadingsApiService } from '../data/readings-api.service.js';
+import { FhirApiService } from '../fhir/fhir-api.service.js';
 
 export const API_DOCS_PATH = 'api/v1/docs';
 export const API_DOCUMENT_PATH = 'api/v1/openapi.json';
@@ -50,10 +51,12 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
  */
 @Module({
   controllers: API_CONTROLLERS,
-  providers: [ApiTokensService, ApiRateLimiter, GroupsApiService, ParticipantsApiService, ReadingsApiService].map((provide) => ({
-    provide,
-    useValue: {},
-  })),
+  providers: [ApiTokensService, ApiRateLimiter, GroupsApiService, ParticipantsApiService, ReadingsApiService, FhirApiService].map(
+    (provide) => ({
+      provide,
+      useValue: {},
+    }),
+  ),
 })
 class ApiDocumentModule {}
 
