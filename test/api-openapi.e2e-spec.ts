@@ -71,6 +71,7 @@ describe('OpenAPI document', () => {
       'listGroups',
       'listMeasurements',
       'listParticipants',
+      'searchObservations',
       'updateEnrollment',
     ]);
     // The router agrees: every Nest route under /api/v1 is in the document.

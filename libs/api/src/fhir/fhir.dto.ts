@@ -29,7 +29,7 @@ export class ObservationSearchQuery {
   @MaxLength(500)
   code?: string;
 
-  @ApiPropertyOptional({ name: '_count', minimum: 1, maximum: 1000, default: 100, description: 'Observations per page.' })
+  @ApiPropertyOptional({ name: '_count', type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Observations per page.' })
   @IsOptional()
   @PageLimit(1000)
   _count: number = 100;
