@@ -31,7 +31,7 @@ interface Observation extends Resource {
 interface Bundle extends Resource {
   type: string;
   link: { relation: string; url: string }[];
-  entry?: { resource: Observation; search: { mode: string } }[];
+  entry?: { fullUrl: string; resource: Observation; search: { mode: string } }[];
 }
 
 describe('FHIR R4 Observation search', () => {
@@ -172,6 +172,13 @@ describe('FHIR R4 Observation search', () => {
       { relation: 'self', url: `http://127.0.0.1:3000/api/v1/participants/${EXAMPLE_OGSC_ID}/fhir/Observation?_count=100` },
     ]);
     expect(bundle.entry!.every((entry) => entry.search.mode === 'match')).toBe(true);
+
+    // Every entry's fullUrl answers with its resource.
+    for (const entry of bundle.entry!) {
+      expect(entry.fullUrl).toBe(`http://127.0.0.1:3000/api/v1/participants/${EXAMPLE_OGSC_ID}/fhir/Observation/${entry.resource.id}`);
+      const read = await get(entry.fullUrl.replace('http://127.0.0.1:3000', '')).expect(200);
+      expect(fhirBody<Observation>(read)).toEqual(entry.resource);
+    }
 
     const bp = byId.get(id('bp', 1763888405000))!;
     expect(bp).toMatchObject({
@@ -358,6 +365,16 @@ describe('FHIR R4 Observation search', () => {
 
     expect((await outcome(`/api/v1/participants/OG-0000000000000000000000ZZ/fhir/Observation`, 404)).code).toBe('participant_not_found');
     expect((await outcome(`/api/v1/participants/not-an-id/fhir/Observation`, 404)).code).toBe('participant_not_found');
+    // Observations by id: only this participant's, of a type and a reading that exist.
+    for (const id of [
+      `${EXAMPLE_OGSC_ID}-bp-1`,
+      `${EXAMPLE_OGSC_ID}-ecg-1763890100000`,
+      `${EXAMPLE_OGSC_ID}-bp-hr-1763935393000`,
+      `OG-0000000000000000000000ZZ-bp-1763888405000`,
+      'x',
+    ]) {
+      expect([id, (await outcome(`${path}/${id}`, 404)).code]).toEqual([id, 'not_found']);
+    }
     const elsewhere = await stack.participant([await stack.group('Not this client')]);
     expect((await outcome(`/api/v1/participants/${elsewhere.ogscId}/fhir/Observation`, 404)).code).toBe('participant_not_found');
 
@@ -375,6 +392,9 @@ describe('FHIR R4 Observation search', () => {
     ]);
     const bundle = await search(participant.ogscId);
     expect(bundle.entry).toBeUndefined();
+    expect((await outcome(`/api/v1/participants/${participant.ogscId}/fhir/Observation/${participant.ogscId}-temp-9`, 404)).code).toBe(
+      'not_found',
+    );
     const measurements = await get(`/api/v1/participants/${participant.ogscId}/measurements/temperature`).expect(200);
     expect(measurements.body.data).toEqual([]);
   });

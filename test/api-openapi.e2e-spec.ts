@@ -71,6 +71,7 @@ describe('OpenAPI document', () => {
       'listGroups',
       'listMeasurements',
       'listParticipants',
+      'readObservation',
       'searchObservations',
       'updateEnrollment',
     ]);

@@ -368,6 +368,16 @@ export class ReadingsRepository {
     );
   }
 
+  /** One reading of a participant by its kind and OMRON ID, as the API's JSON; null when there is none. */
+  async apiReading(em: EntityManager, kind: MeasurementKind, participantId: string, upstreamId: string): Promise<unknown> {
+    const [row] = await em.getConnection().execute<{ reading: unknown }[]>(
+      `select ${readingJsonSql(kind)} as reading from ${tableOf(kind)} r join participant p on p.id = r.participant_id
+        where r.participant_id = ? and r.upstream_id = ?::bigint`,
+      [participantId, upstreamId],
+    );
+    return row?.reading ?? null;
+  }
+
   /**
    * A participant's readings of several kinds as one time line, as the API's JSON, ordered by (measured_at, kind
    * in catalogue order, id) from `start` on: the FHIR search's pages. Measured in `[from, to)`, outside each

@@ -5,6 +5,7 @@ import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind, type 
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { decodeCursor, encodeCursor } from '../data/cursor.js';
 import { ReadingsApiService } from '../data/readings-api.service.js';
+import { ApiProblem } from '../problems/api-problem.exception.js';
 import type { ReadingDto } from '../dto/readings.dto.js';
 import { OBSERVATION_TYPES, toObservation, type Observation } from './fhir-observations.js';
 import { parseCodeCriteria, parseDateCriteria } from './fhir-search.js';
@@ -26,7 +27,7 @@ export interface SearchsetBundle {
   resourceType: 'Bundle';
   type: 'searchset';
   link: BundleLink[];
-  entry?: { resource: Observation; search: { mode: 'match' } }[];
+  entry?: { fullUrl: string; resource: Observation; search: { mode: 'match' } }[];
 }
 
 /** Where a page starts: an Observation of a reading (its measured_at in microseconds, kind, ID, type index). */
@@ -66,7 +67,9 @@ export class FhirApiService {
       resourceType: 'Bundle',
       type: 'searchset',
       link: [{ relation: 'self', url: self }, ...(next ? [{ relation: 'next' as const, url: next }] : [])],
-      ...(entries.length ? { entry: entries.map((resource) => ({ resource, search: { mode: 'match' as const } })) } : {}),
+      ...(entries.length
+        ? { entry: entries.map((resource) => ({ fullUrl: this.observationUrl(resource), resource, search: { mode: 'match' as const } })) }
+        : {}),
     });
     const kinds = MEASUREMENT_KIND_NAMES.filter((kind) => types.some((type) => type.kind === kind));
     if (!readable || dates.empty || kinds.length === 0) return bundle([]);
@@ -99,6 +102,30 @@ export class FhirApiService {
       found.slice(0, search.count).map((item) => item.observation),
       next ? this.searchUrl(participant.ogsc_id, search, encodeCursor(next.position.map(String))) : undefined,
     );
+  }
+
+  /**
+   * One Observation by its id, `{ogscId}-{type}-{upstreamId}`, under the same access rule as the search: an id
+   * that is not this participant's, or a reading that is gone or not readable, is a 404.
+   */
+  async readObservation(principal: ApiPrincipal, ogscId: string, id: string): Promise<Observation> {
+    const em = this.em.fork();
+    const { participant, readable } = await this.readingsApi.readableParticipant(em, principal, ogscId);
+    const notFound = new ApiProblem('not_found', `No Observation ${id} of participant ${participant.ogsc_id}.`);
+    const prefix = `${participant.ogsc_id}-`;
+    const match = id.startsWith(prefix) ? /^(.+)-(\d{1,19})$/.exec(id.slice(prefix.length)) : null;
+    const type = match ? OBSERVATION_TYPES.find((candidate) => candidate.token === match[1]) : undefined;
+    if (!readable || !match || !type) throw notFound;
+    const reading = await this.readings.apiReading(em, type.kind, participant.id, match[2]);
+    const observation = reading ? toObservation(type, reading as ReadingDto) : null;
+    if (!observation) throw notFound;
+    return observation;
+  }
+
+  /** An Observation's own URL (the Bundle entry's `fullUrl`), which `readObservation` answers. */
+  private observationUrl(observation: Observation): string {
+    const ogscId = observation.subject.identifier.value;
+    return `${this.config.http.publicBaseUrl}/api/v1/participants/${encodeURIComponent(ogscId)}/fhir/Observation/${observation.id}`;
   }
 
   private observationsOf(row: TimelineRow, types: readonly (typeof OBSERVATION_TYPES)[number][], skipBefore: number): Positioned[] {

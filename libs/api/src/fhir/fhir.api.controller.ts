@@ -8,7 +8,8 @@ import { Principal } from '../auth/principal.decorator.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { API_PREFIX } from '../controllers/api-docs.decorators.js';
 import { FhirApiService, type SearchsetBundle } from './fhir-api.service.js';
-import { FhirBundleDto, FhirOperationOutcomeDto, ObservationSearchQuery } from './fhir.dto.js';
+import { FhirBundleDto, FhirObservationDto, FhirOperationOutcomeDto, ObservationSearchQuery } from './fhir.dto.js';
+import type { Observation } from './fhir-observations.js';
 import { FHIR_JSON, FhirOutcomeFilter } from './fhir-outcome.filter.js';
 
 const outcome = (status: number, description: string) =>
@@ -27,7 +28,7 @@ function FhirV1Controller(): ClassDecorator {
     UseGuards(ApiAuthGuard),
     UseFilters(FhirOutcomeFilter),
     ApiTags('FHIR'),
-    ApiExtraModels(FhirBundleDto, FhirOperationOutcomeDto),
+    ApiExtraModels(FhirBundleDto, FhirObservationDto, FhirOperationOutcomeDto),
     outcome(HttpStatus.BAD_REQUEST, 'A search parameter is invalid (`validation_failed`); one issue per parameter at fault.'),
     outcome(HttpStatus.UNAUTHORIZED, 'No valid bearer token (`invalid_token`).'),
     outcome(
@@ -76,5 +77,34 @@ export class FhirApiController {
     });
     res.type(FHIR_JSON);
     return bundle;
+  }
+
+  @Get(':ogscId/fhir/Observation/:id')
+  @RequiresScope('measurements:read')
+  @ApiParam({ name: 'ogscId', description: 'The OGSC ID.', example: 'OG-7K2M9QX4TR1B5ZW8HD3NCAE6' })
+  @ApiParam({
+    name: 'id',
+    description: "The Observation's id (a Bundle entry's `fullUrl` ends with it).",
+    example: 'OG-7K2M9QX4TR1B5ZW8HD3NCAE6-bp-3127001',
+  })
+  @ApiOperation({ operationId: 'readObservation', summary: 'One Observation of a participant, by its id' })
+  @ApiResponse({
+    status: HttpStatus.OK,
+    description: 'Success.',
+    content: { [FHIR_JSON]: { schema: { $ref: getSchemaPath(FhirObservationDto) } } },
+  })
+  @outcome(
+    HttpStatus.NOT_FOUND,
+    'No such participant visible to this client (`participant_not_found`), or no such Observation of theirs (`not_found`).',
+  )
+  async readObservation(
+    @Principal() principal: ApiPrincipal,
+    @Param('ogscId') ogscId: string,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Observation> {
+    const observation = await this.fhir.readObservation(principal, ogscId, id);
+    res.type(FHIR_JSON);
+    return observation;
   }
 }

@@ -145,6 +145,9 @@ export class FhirBundleLinkDto {
 }
 
 export class FhirBundleEntryDto {
+  @ApiProperty({ format: 'uri', description: "The Observation's own URL (`readObservation`)." })
+  fullUrl!: string;
+
   @ApiProperty({ type: FhirObservationDto })
   resource!: FhirObservationDto;
 
