@@ -93,6 +93,30 @@ const ENDPOINTS: Endpoint[] = [
     targeted: true,
     status: 200,
   },
+  {
+    name: 'FHIR Observation search',
+    scope: 'measurements:read',
+    method: 'get',
+    path: (_g, p) => `/api/v1/participants/${p.ogscId}/fhir/Observation`,
+    targeted: true,
+    status: 200,
+  },
+  {
+    name: 'FHIR Observation read',
+    scope: 'measurements:read',
+    method: 'get',
+    path: (_g, p) => `/api/v1/participants/${p.ogscId}/fhir/Observation/${p.ogscId}-bp-${p.ogscId === MATRIX_A_OGSC_ID ? 1 : 2}`,
+    targeted: true,
+    status: 200,
+  },
+  {
+    name: 'CSV export',
+    scope: 'exports:read',
+    method: 'get',
+    path: (g) => `/api/v1/exports?groupId=${g.groupId}&kinds=blood_pressure`,
+    targeted: true,
+    status: 200,
+  },
   { name: 'change feed', scope: 'measurements:read', method: 'get', path: () => '/api/v1/changes', targeted: false, status: 200 },
   {
     name: 'change feed of group',
@@ -103,6 +127,22 @@ const ENDPOINTS: Endpoint[] = [
     status: 200,
   },
 ];
+
+/** Participant A's OGSC ID, so a path can name the reading each participant has. */
+const MATRIX_A_OGSC_ID = 'OG-AAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** An error's stable code and what it shows beyond the path it echoes: problem details, or a FHIR OperationOutcome. */
+function errorOf(res: request.Response): { code: unknown; shown: string } {
+  if (/^application\/fhir\+json/.test(res.headers['content-type'] ?? '')) {
+    const outcome = JSON.parse(res.text) as { issue: { details: { coding: { code: string }[] }; diagnostics?: string }[] };
+    return {
+      code: outcome.issue[0].details.coding[0].code,
+      shown: JSON.stringify(outcome.issue.map((issue) => ({ ...issue, diagnostics: undefined }))),
+    };
+  }
+  const problem = problemOf(res);
+  return { code: problem.code, shown: JSON.stringify({ ...problem, instance: undefined, detail: undefined }) };
+}
 
 const SCOPE_SETS: ApiScope[][] = [...API_SCOPE_NAMES.map((scope) => [scope]), [...API_SCOPE_NAMES]];
 
@@ -117,7 +157,7 @@ describe('REST API access: scope × group × endpoint', () => {
     stack = await startApiStack();
     groupA = await stack.group('Matrix A', ['https://a.example/welcome']);
     groupB = await stack.group('Matrix B', ['https://b.example/welcome']);
-    inA = await stack.participant([groupA]);
+    inA = await stack.participant([groupA], 'consented', { ogscId: MATRIX_A_OGSC_ID });
     inB = await stack.participant([groupB]);
     const at = new Date('2026-11-20T01:00:00Z');
     await writeReadings(stack.orm.em, [
@@ -154,12 +194,11 @@ describe('REST API access: scope × group × endpoint', () => {
             outcomes.push(`${res.status === expected ? 'ok ' : 'BAD'} ${label}: ${res.status} (expected ${expected})`);
             if (res.status >= 400) {
               const names = endpoint.path(group, participant).includes(participant.ogscId) ? 'participant_not_found' : 'group_not_found';
-              expect([label, problemOf(res).code]).toEqual([label, res.status === 403 ? 'insufficient_scope' : names]);
+              expect([label, errorOf(res).code]).toEqual([label, res.status === 403 ? 'insufficient_scope' : names]);
             }
             if (restriction === 'A only') {
               // A problem may echo the path the client sent (`instance`, `detail`); everything else must be A's.
-              const shown =
-                res.status >= 400 ? JSON.stringify({ ...problemOf(res), instance: undefined, detail: undefined }) : (res.text ?? '');
+              const shown = res.status >= 400 ? errorOf(res).shown : (res.text ?? '');
               for (const secretOfB of [groupB.groupId, inB.ogscId, 'B-DEVICE', 'b.example']) {
                 if (shown.includes(secretOfB)) leaks.push(`${label} shows ${secretOfB}`);
               }

@@ -62,6 +62,7 @@ describe('OpenAPI document', () => {
     expect(operations.map(({ operation }) => operation.operationId).sort()).toEqual([
       'createParticipants',
       'createToken',
+      'downloadExport',
       'getConsentLink',
       'getConsentLinkQr',
       'getGroup',

@@ -6,7 +6,7 @@ export const API_SCOPES = {
   'participants:read': 'Read groups, participants (enrollment, consent and connection state, sync ledger), devices and consent links',
   'measurements:read': 'Read measurements of participants and the change feed',
   'participants:write': 'Create pre-created participants and set internal customer IDs',
-  'exports:read': 'Read exports (reserved for the exports API; no operation of /api/v1 needs it yet)',
+  'exports:read': "Download the portal's CSV exports of a group's readings (/api/v1/exports)",
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

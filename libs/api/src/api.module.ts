@@ -10,6 +10,8 @@ import { API_ENTITIES } from './clients/api-client.entity.js';
 import { ApiClientsPortalController } from './clients/api-clients.portal.controller.js';
 import { ApiClientsService } from './clients/api-clients.service.js';
 import { ChangesApiController } from './controllers/changes.api.controller.js';
+import { ExportsApiController } from './controllers/exports.api.controller.js';
+import { ExportsApiService } from './data/exports-api.service.js';
 import { GroupsApiController } from './controllers/groups.api.controller.js';
 import { OAuthTokenController } from './controllers/oauth-token.controller.js';
 import { ParticipantsApiController } from './controllers/participants.api.controller.js';
@@ -22,6 +24,7 @@ import { INTERNAL_CUSTOMER_ID_SETTER, InternalCustomerIdAdapter } from './integr
 import { PARTICIPANT_PROVISIONING, ParticipantProvisioningAdapter } from './integrations/participant-provisioning.port.js';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { TokensModule } from '@opendsp/tokens';
+import { ExportsModule } from '@opendsp/exports';
 
 /** The controllers of the REST API (what the OpenAPI document describes), in the order of the document. */
 export const API_CONTROLLERS = [
@@ -30,6 +33,7 @@ export const API_CONTROLLERS = [
   ParticipantsApiController,
   FhirApiController,
   ChangesApiController,
+  ExportsApiController,
 ];
 
 /**
@@ -45,6 +49,7 @@ export const API_CONTROLLERS = [
     ParticipantsModule,
     MeasurementsModule,
     TokensModule,
+    ExportsModule,
   ],
   controllers: [...API_CONTROLLERS, ApiClientsPortalController],
   providers: [
@@ -56,6 +61,7 @@ export const API_CONTROLLERS = [
     ParticipantsApiService,
     ReadingsApiService,
     FhirApiService,
+    ExportsApiService,
     { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
     { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
   ],

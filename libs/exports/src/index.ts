@@ -1,5 +1,5 @@
-export { CsvExportService, ExportFilterError } from './csv/csv-export.service.js';
-export type { CsvExportFilter, CsvWriteOptions } from './csv/csv-export.service.js';
+export { CsvExportService, ExportFilterError, MAX_EXPORT_PARTICIPANTS, exportDays } from './csv/csv-export.service.js';
+export type { CsvExportFilter, CsvWriteOptions, PreparedExport } from './csv/csv-export.service.js';
 export { ExportAbortedError } from './csv/stream-writes.js';
 export { SftpDestinationForm } from './dto/export-forms.dto.js';
 export { EXPORT_ENTITIES } from './export-entities.js';

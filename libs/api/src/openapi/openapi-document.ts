@@ -11,6 +11,7 @@ import { GroupsApiService } from '../data/groups-api.service.js';
 import { ParticipantsApiService } from '../data/participants-api.service.js';
 import { ReadingsApiService } from '../data/readings-api.service.js';
 import { FhirApiService } from '../fhir/fhir-api.service.js';
+import { ExportsApiService } from '../data/exports-api.service.js';
 
 export const API_DOCS_PATH = 'api/v1/docs';
 export const API_DOCUMENT_PATH = 'api/v1/openapi.json';
@@ -51,12 +52,18 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
  */
 @Module({
   controllers: API_CONTROLLERS,
-  providers: [ApiTokensService, ApiRateLimiter, GroupsApiService, ParticipantsApiService, ReadingsApiService, FhirApiService].map(
-    (provide) => ({
-      provide,
-      useValue: {},
-    }),
-  ),
+  providers: [
+    ApiTokensService,
+    ApiRateLimiter,
+    GroupsApiService,
+    ParticipantsApiService,
+    ReadingsApiService,
+    FhirApiService,
+    ExportsApiService,
+  ].map((provide) => ({
+    provide,
+    useValue: {},
+  })),
 })
 class ApiDocumentModule {}
 

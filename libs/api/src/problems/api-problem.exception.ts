@@ -20,6 +20,7 @@ export const API_ERROR_CODES = {
   group_not_found: { status: 404, title: 'No such group' },
   participant_not_found: { status: 404, title: 'No such participant' },
   internal_customer_id_taken: { status: 409, title: 'The internal customer ID is used by another participant of the group' },
+  csv_not_enabled: { status: 409, title: 'CSV is not a data transfer method of this environment' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -6,10 +6,7 @@ import { DspConfig } from '@opendsp/config';
 import { GroupsService, ProgramGroup } from '@opendsp/groups';
 import type { FieldErrors } from '@opendsp/i18n';
 import type { DownloadForm } from '../dto/export-forms.dto.js';
-import { CsvExportService, ExportFilterError, type ExportFilterProblem, type PreparedExport } from './csv-export.service.js';
-import { startOfDayIn } from '@opendsp/time-zone';
-
-const DAY_MS = 24 * 3_600_000;
+import { CsvExportService, exportDays, ExportFilterError, type ExportFilterProblem, type PreparedExport } from './csv-export.service.js';
 
 const FILTER_ERRORS: Record<ExportFilterProblem, [field: string, key: string]> = {
   unknown_group: ['groupId', 'exports.group_required'],
@@ -45,13 +42,10 @@ export class CsvDownloads {
    */
   async prepare(user: PortalUser, form: DownloadForm, actor: AuditActor): Promise<DownloadOutcome> {
     const { groupId, kinds, participants, bom } = form;
-    const zone = this.config.environment.timezone;
-    const from = form.from ? startOfDayIn(form.from, zone) : undefined;
-    const lastDay = form.to ? startOfDayIn(form.to, zone) : undefined;
-    if (form.from && !from) return { ok: false, errors: { from: 'exports.date_invalid' } };
-    if (form.to && !lastDay) return { ok: false, errors: { to: 'exports.date_invalid' } };
     // The last day is included: up to the start of the day after it.
-    const to = lastDay ? new Date(lastDay.getTime() + DAY_MS) : undefined;
+    const days = exportDays(form.from, form.to, this.config.environment.timezone);
+    if ('invalid' in days) return { ok: false, errors: { [days.invalid]: 'exports.date_invalid' } };
+    const { from, to } = days;
     try {
       await this.groups.visibleGroup(this.em.fork(), user, groupId);
     } catch (error) {

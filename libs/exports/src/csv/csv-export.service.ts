@@ -6,10 +6,28 @@ import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { ParticipantLookups } from '@opendsp/participants';
-import { zonedDay } from '@opendsp/time-zone';
+import { startOfDayIn, zonedDay } from '@opendsp/time-zone';
 import { CSV_NEWLINE, UTF8_BOM } from './csv-line.js';
 import { downloadPages, headerLine, type DownloadScope } from './reading-rows.js';
 import { ExportAbortedError, writeChunk } from './stream-writes.js';
+
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * A download's days (`YYYY-MM-DD` in the environment's time zone, both included) as the instants of its filter:
+ * from the start of the first day to the start of the day after the last. Which field is not a day, if one.
+ */
+export function exportDays(
+  fromDay: string | undefined,
+  toDay: string | undefined,
+  timeZone: string,
+): { from?: Date; to?: Date } | { invalid: 'from' | 'to' } {
+  const from = fromDay ? startOfDayIn(fromDay, timeZone) : undefined;
+  const lastDay = toDay ? startOfDayIn(toDay, timeZone) : undefined;
+  if (fromDay && !from) return { invalid: 'from' };
+  if (toDay && !lastDay) return { invalid: 'to' };
+  return { from, to: lastDay ? new Date(lastDay.getTime() + DAY_MS) : undefined };
+}
 
 /** At most this many participants can be named in one export (more: export the whole group). */
 export const MAX_EXPORT_PARTICIPANTS = 1000;

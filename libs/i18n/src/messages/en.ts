@@ -403,7 +403,7 @@ export const en = {
   'api_scope.participants:read': 'groups, participants, devices, consent links',
   'api_scope.measurements:read': 'measurements and the change feed',
   'api_scope.participants:write': 'pre-create participants, set internal customer IDs',
-  'api_scope.exports:read': 'exports (reserved)',
+  'api_scope.exports:read': 'CSV exports',
 
   'environment.title': 'Environment',
   'environment.lead': 'The settings of this DSP environment, as configured by the operator. They are read-only here.',

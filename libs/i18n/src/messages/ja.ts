@@ -406,7 +406,7 @@ export const ja: Record<keyof typeof en, string> = {
   'api_scope.participants:read': 'グループ、参加者、機器、同意リンク',
   'api_scope.measurements:read': '測定データと変更フィード',
   'api_scope.participants:write': '参加者の事前作成、社内顧客 ID の設定',
-  'api_scope.exports:read': 'エクスポート (予約)',
+  'api_scope.exports:read': 'CSV エクスポート',
 
   'environment.title': '環境',
   'environment.lead': '運用者が設定したこの DSP 環境の設定です。ここでは閲覧のみできます。',
