@@ -362,6 +362,8 @@ describe('FHIR R4 Observation search', () => {
     expect((await outcome(`${path}?_count=abc`, 400)).diagnostics).toMatch(/_count/);
     expect((await outcome(`${path}?_cursor=not-ours`, 400)).diagnostics).toMatch(/cursor/);
     expect((await outcome(`${path}?patient=x`, 400)).diagnostics).toMatch(/patient/);
+    expect((await outcome(`${path}?_format=xml`, 400)).diagnostics).toMatch(/_format/);
+    expect((await search(EXAMPLE_OGSC_ID, `?_format=${encodeURIComponent('application/fhir+json')}&code=8310-5`)).entry).toHaveLength(1);
 
     expect((await outcome(`/api/v1/participants/OG-0000000000000000000000ZZ/fhir/Observation`, 404)).code).toBe('participant_not_found');
     expect((await outcome(`/api/v1/participants/not-an-id/fhir/Observation`, 404)).code).toBe('participant_not_found');

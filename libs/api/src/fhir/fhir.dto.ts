@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageLimit } from '../dto/validators.js';
+
+/** FHIR's `_format` values that mean JSON: the only format served. */
+const FHIR_JSON_FORMATS = ['json', 'application/json', 'application/fhir+json'];
 
 export class ObservationSearchQuery {
   @ApiPropertyOptional({
@@ -33,6 +36,15 @@ export class ObservationSearchQuery {
   @IsOptional()
   @PageLimit(1000)
   _count: number = 100;
+
+  @ApiPropertyOptional({
+    name: '_format',
+    enum: FHIR_JSON_FORMATS,
+    description: 'Accepted for FHIR clients that send it; the answer is always JSON.',
+  })
+  @IsOptional()
+  @IsIn(FHIR_JSON_FORMATS)
+  _format?: string;
 
   @ApiPropertyOptional({ name: '_cursor', description: 'Opaque; the `next` link carries it.' })
   @IsOptional()
