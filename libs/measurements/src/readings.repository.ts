@@ -393,6 +393,8 @@ export class ReadingsRepository {
       excluded?: readonly { from: Date; to: Date }[];
       /** Where the page starts: this reading itself when `inclusive`, otherwise the one after it. */
       start?: { measuredAt: string; kind: MeasurementKind; id: string; inclusive: boolean };
+      /** Per kind, API fields of which a reading must have at least one value (not null); absent: every reading. */
+      present?: Partial<Record<MeasurementKind, readonly string[]>>;
       limit: number;
     },
   ): Promise<TimelineRow[]> {
@@ -411,6 +413,15 @@ export class ReadingsRepository {
       if (input.to) where('r.measured_at < ?::timestamptz', input.to.toISOString());
       for (const range of input.excluded ?? []) {
         where('not (r.measured_at >= ?::timestamptz and r.measured_at < ?::timestamptz)', range.from.toISOString(), range.to.toISOString());
+      }
+      const present = input.present?.[kind];
+      if (present?.length) {
+        const columns = present.map((field) => {
+          const value = READING_CATALOGUE[kind].find((candidate) => candidate.apiField === field);
+          if (!value) throw new Error(`${kind} has no field ${field}`);
+          return `r.${quote(value.column)} is not null`;
+        });
+        where(`(${columns.join(' or ')})`);
       }
       if (input.start) {
         // The keyset (measured_at, rank, id) as each branch's own index condition: its rank is a constant.

@@ -72,6 +72,12 @@ export class FhirApiService {
         : {}),
     });
     const kinds = MEASUREMENT_KIND_NAMES.filter((kind) => types.some((type) => type.kind === kind));
+    // A kind whose wanted Observations all need a value: only readings with one of those values (body fat alone, say).
+    const present: Partial<Record<MeasurementKind, string[]>> = {};
+    for (const kind of kinds) {
+      const needs = types.filter((type) => type.kind === kind).map((type) => type.requires);
+      if (needs.every((field) => field !== null)) present[kind] = needs as string[];
+    }
     if (!readable || dates.empty || kinds.length === 0) return bundle([]);
 
     // Readings are fetched until one Observation more than the page holds is found: that one starts the next page.
@@ -86,6 +92,7 @@ export class FhirApiService {
         to: dates.to,
         excluded: dates.excluded,
         start: from,
+        present,
         limit: search.count + 1,
       });
       for (const row of rows) {

@@ -78,6 +78,8 @@ export interface ObservationType {
   category: 'vital-signs' | 'activity';
   /** The base profile of FHIR R4 it follows; none for steps, which are no vital sign. */
   profile: string | null;
+  /** The API field a reading needs a value of to have this Observation; null: every reading of the kind has one. */
+  requires: string | null;
   /** The value (or components, and extensions); null when the reading has none of this type. */
   value(reading: ReadingDto): Pick<Observation, 'valueQuantity' | 'component' | 'extension'> | null;
 }
@@ -107,6 +109,7 @@ const heartRate = (bpm: number | null) => (bpm === null ? null : { valueQuantity
 export const OBSERVATION_TYPES: readonly ObservationType[] = [
   {
     token: 'bp',
+    requires: null,
     kind: 'blood_pressure',
     codings: [loinc('85354-9', 'Blood pressure panel with all children optional')],
     text: 'Blood pressure',
@@ -122,6 +125,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'bp-hr',
+    requires: 'pulseBpm',
     kind: 'blood_pressure',
     codings: [HEART_RATE],
     text: 'Heart rate',
@@ -131,6 +135,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'weight',
+    requires: 'weightKg',
     kind: 'weight',
     codings: [loinc('29463-7', 'Body weight')],
     text: 'Body weight',
@@ -143,6 +148,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'bmi',
+    requires: 'bmi',
     kind: 'weight',
     codings: [loinc('39156-5', 'Body mass index (BMI) [Ratio]')],
     text: 'Body mass index',
@@ -155,6 +161,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'fat',
+    requires: 'bodyFatPercent',
     kind: 'weight',
     codings: [loinc('41982-0', 'Percentage of body fat Measured')],
     text: 'Body fat',
@@ -167,6 +174,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'temp',
+    requires: null,
     kind: 'temperature',
     codings: [loinc('8310-5', 'Body temperature')],
     text: 'Body temperature',
@@ -176,6 +184,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'spo2',
+    requires: null,
     kind: 'oxygen',
     // 59408-5 says how it was measured (pulse oximetry); 2708-6 is the code FHIR's oxygen saturation profile requires.
     codings: [
@@ -189,6 +198,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'spo2-hr',
+    requires: 'pulseBpm',
     kind: 'oxygen',
     codings: [HEART_RATE],
     text: 'Heart rate',
@@ -198,6 +208,7 @@ export const OBSERVATION_TYPES: readonly ObservationType[] = [
   },
   {
     token: 'steps',
+    requires: null,
     kind: 'activity',
     codings: [loinc('41950-7', 'Number of steps in 24 hour Measured')],
     text: 'Steps of the day',
