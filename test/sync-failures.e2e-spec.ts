@@ -5,7 +5,6 @@ import { SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { startSyncStack, type EnrolledParticipant, type SyncStack, waitFor } from './support/sync-stack.js';
 import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 
-const MEASUREMENT_PATH = '/stg/api/measurement';
 /** Longer than a worker waits inline (SYNC_MAX_INLINE_WAIT_SECONDS), so pulls meeting the open circuit are deferred. */
 const COOLDOWN_SECONDS = 10;
 const MAX_INLINE_WAIT_SECONDS = 3;
@@ -42,7 +41,7 @@ describe('sync failures, classified', () => {
   }, 120_000);
   afterAll(async () => {
     warn?.mockRestore();
-    await stack?.sandboxAdmin('DELETE', '/admin/faults');
+    await stack?.clearFaults();
     await stack?.close();
   });
 
@@ -115,13 +114,7 @@ describe('sync failures, classified', () => {
     const before = (await bloodPressureOf(broken)).lastError;
     expect(before).toContain('HTTP 404 with a body that is not JSON');
 
-    const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
-      endpoint: MEASUREMENT_PATH,
-      seed: 1,
-      errorRate: 1,
-      errorStatuses: [503],
-    });
-    expect(down.status).toBe(200);
+    await stack.failEveryMeasurementRequest();
     const scheduling = stack.platform.get(SyncScheduling);
     const others = [...healthy, third];
     try {
@@ -149,7 +142,7 @@ describe('sync failures, classified', () => {
       expect(failure?.deferral?.reason).toContain('circuit breaker open');
       for (const user of others) expect((await bloodPressureOf(user)).lastError ?? '').not.toContain('circuit breaker');
     } finally {
-      await stack.sandboxAdmin('DELETE', '/admin/faults');
+      await stack.clearFaults();
     }
 
     // After the cool-down every pull completes, and the ledger is clean again.

@@ -37,6 +37,49 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
   }, 120_000);
   afterAll(() => stack?.close());
 
+  // First, while this participant is the only one: reconciliation re-pulls every active participant's kinds.
+  it('reconciles: re-pulls the last few days of every active participant, which catches a missed notification', async () => {
+    const user = await stack.enroll('reconciled@sandbox.test');
+    const reading = (at: Date, systolic: number) => ({
+      type: 'bloodpressure' as const,
+      measuredAt: at,
+      deviceType: 'HEM-7361T',
+      values: { systolic, diastolic: 84, pulse: 66, possibleAfib: false },
+    });
+    await stack.sandbox.ingest(user.sandboxUserId, [
+      reading(new Date(Date.now() - 10 * 86_400_000), 120),
+      reading(new Date(Date.now() - 3_600_000), 125),
+    ]);
+    await stack.waitForIdle();
+    expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(2);
+
+    // A reading measured three days ago arrives late, and OMRON's notification about it never reaches the platform.
+    await stack.sandboxSql(`update omron_sandbox.registered_app set notification_uri = null`);
+    try {
+      await stack.sandbox.ingest(user.sandboxUserId, [reading(new Date(Date.now() - 3 * 86_400_000), 131)]);
+      // An incremental pull starts a day before the newest reading, so it cannot see it.
+      await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
+      await stack.waitForIdle();
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(2);
+
+      const observed = stack.observeMeasurements();
+      try {
+        expect(await stack.platform.get(SyncMaintenance).reconcile()).toBeGreaterThanOrEqual(1);
+        await stack.waitForIdle();
+      } finally {
+        observed.stop();
+      }
+      const mine = observed.requests.filter((request) => request.sub === user.omronUserId);
+      expect(new Set(mine.map((request) => request.query.type))).toEqual(
+        new Set(MEASUREMENT_KIND_NAMES.map((kind) => MEASUREMENT_KINDS[kind].upstreamType)),
+      );
+      await expectEqualToGroundTruth(stack, user, ['blood_pressure']);
+      expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(3);
+    } finally {
+      await stack.sandboxSql(`update omron_sandbox.registered_app set notification_uri = $1`, [`${stack.platformUrl}/omron/notifications`]);
+    }
+  }, 120_000);
+
   it('backfills the whole history of every kind, equal to the sandbox ground truth field for field', async () => {
     const user = await stack.enroll('backfill@sandbox.test');
     await loadEveryKind(stack, user, 11);
@@ -347,46 +390,4 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     const entry = (await stack.platform.get(SyncStatusService).ledger(user.participantId)).find((candidate) => candidate.kind === 'weight');
     expect(entry).toMatchObject({ lastError: 'not pulled: the OMRON connection is reconnect_needed', lagSeconds: 0 });
   });
-
-  it('reconciles: re-pulls the last few days of every active participant, which catches a missed notification', async () => {
-    const user = await stack.enroll('reconciled@sandbox.test');
-    const reading = (at: Date, systolic: number) => ({
-      type: 'bloodpressure' as const,
-      measuredAt: at,
-      deviceType: 'HEM-7361T',
-      values: { systolic, diastolic: 84, pulse: 66, possibleAfib: false },
-    });
-    await stack.sandbox.ingest(user.sandboxUserId, [
-      reading(new Date(Date.now() - 10 * 86_400_000), 120),
-      reading(new Date(Date.now() - 3_600_000), 125),
-    ]);
-    await stack.waitForIdle();
-    expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(2);
-
-    // A reading measured three days ago arrives late, and OMRON's notification about it never reaches the platform.
-    await stack.sandboxSql(`update omron_sandbox.registered_app set notification_uri = null`);
-    try {
-      await stack.sandbox.ingest(user.sandboxUserId, [reading(new Date(Date.now() - 3 * 86_400_000), 131)]);
-      // An incremental pull starts a day before the newest reading, so it cannot see it.
-      await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
-      await stack.waitForIdle();
-      expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(2);
-
-      const observed = stack.observeMeasurements();
-      try {
-        expect(await stack.platform.get(SyncMaintenance).reconcile()).toBeGreaterThanOrEqual(1);
-        await stack.waitForIdle();
-      } finally {
-        observed.stop();
-      }
-      const mine = observed.requests.filter((request) => request.sub === user.omronUserId);
-      expect(new Set(mine.map((request) => request.query.type))).toEqual(
-        new Set(MEASUREMENT_KIND_NAMES.map((kind) => MEASUREMENT_KINDS[kind].upstreamType)),
-      );
-      await expectEqualToGroundTruth(stack, user, ['blood_pressure']);
-      expect(await stack.stored(user.participantId, 'blood_pressure')).toHaveLength(3);
-    } finally {
-      await stack.sandboxSql(`update omron_sandbox.registered_app set notification_uri = $1`, [`${stack.platformUrl}/omron/notifications`]);
-    }
-  }, 120_000);
 });

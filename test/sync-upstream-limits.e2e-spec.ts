@@ -26,9 +26,9 @@ function watchRequests(stack: SyncStack, fault?: (index: number) => FaultDecisio
 /** The shared budget: one request slot every 100 ms. */
 const REQUESTS_PER_MINUTE = 600;
 /** Longer than a worker waits inline (SYNC_MAX_INLINE_WAIT_SECONDS), so pulls meeting the open circuit are deferred. */
-const COOLDOWN_SECONDS = 12;
-/** Longer than the Retry-After tests' blocks (7 s, and 4 to 5 s), which are waited out inline as in production. */
-const MAX_INLINE_WAIT_SECONDS = 8;
+const COOLDOWN_SECONDS = 7;
+/** Longer than the Retry-After tests' blocks (4 s, and 2 to 3 s), which are waited out inline as in production. */
+const MAX_INLINE_WAIT_SECONDS = 5;
 
 describe('upstream limits: Retry-After, the shared request budget, the circuit breaker', () => {
   let stack: SyncStack;
@@ -75,14 +75,14 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     for (const user of users) await stack.platform.get(SyncScheduling).requestBackfill(user.participantId);
   };
 
-  it('429 with Retry-After: 7 → no request to the endpoint for 7 seconds, from any of the running pulls', async () => {
+  it('429 with Retry-After: 4 → no request to the endpoint for 4 seconds, from any of the running pulls', async () => {
     const users = await usersWithReadings('retry-after', 3, 100);
     const watch = watchRequests(stack, (index) =>
-      index === 2 ? { delayMs: 0, action: 'rate-limit', status: 429, retryAfterSeconds: 7 } : null,
+      index === 2 ? { delayMs: 0, action: 'rate-limit', status: 429, retryAfterSeconds: 4 } : null,
     );
     // When each request began to wait for the gate, and when the platform had recorded the 429's block. A
     // request that passed the gate before the block was recorded was already on its way and may land in the
-    // 7 s; one that began to wait after it may not, however slow the machine is.
+    // 4 s; one that began to wait after it may not, however slow the machine is.
     const gate = stack.platform.get(UpstreamGate);
     const { acquire, block } = gate;
     const acquireStarts: number[] = [];
@@ -107,12 +107,12 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     expect(blockRecorded).toBeLessThan(Infinity);
     const waitedAfterBlock = acquireStarts.filter((at) => at > blockRecorded);
     expect(waitedAfterBlock.length).toBeGreaterThan(5);
-    // Every request that began to wait after the block reached OMRON 7 s after the 429 or later: the first
+    // Every request that began to wait after the block reached OMRON 4 s after the 429 or later: the first
     // of them is at least the (waitedAfterBlock.length)-th from the end of all requests.
     const after = watch.times.slice(3).sort((a, b) => a - b);
     const gated = after.slice(after.length - waitedAfterBlock.length);
     expect(gated.length).toBe(waitedAfterBlock.length);
-    expect(Math.min(...gated) - limited).toBeGreaterThanOrEqual(7000);
+    expect(Math.min(...gated) - limited).toBeGreaterThanOrEqual(4000);
     for (const user of users)
       expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(
         await stack.groundTruth(user.sandboxUserId, 'blood_pressure'),
@@ -128,8 +128,8 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
     service.measurements = async (access, query) => {
       times.push(Date.now());
       if (times.length === 1) {
-        // Whole seconds, as HTTP dates have: 4 to 5 seconds from now.
-        until = Math.floor(Date.now() / 1000) * 1000 + 5000;
+        // Whole seconds, as HTTP dates have: 2 to 3 seconds from now.
+        until = Math.floor(Date.now() / 1000) * 1000 + 3000;
         throw new OmronApiError('RATE_LIMIT_EXCEEDED', undefined, { 'Retry-After': new Date(until).toUTCString() });
       }
       return original.call(service, access, query);
@@ -197,13 +197,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
 
   it('never opens the circuit for one participant’s 5xx: that pull fails on its own retry path, then completes', async () => {
     const [user] = await usersWithReadings('alone', 1, 40);
-    const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
-      endpoint: MEASUREMENT_PATH,
-      seed: 1,
-      errorRate: 1,
-      errorStatuses: [503],
-    });
-    expect(down.status).toBe(200);
+    await stack.failEveryMeasurementRequest();
     const watch = watchRequests(stack);
     try {
       await stack.platform.get(SyncScheduling).syncNow(user.participantId, 'blood_pressure');
@@ -219,7 +213,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
       expect((await stack.platform.get(SyncStatusService).overview({ groupIds: null })).upstream.circuit.state).toBe('closed');
     } finally {
       watch.stop();
-      await stack.sandboxAdmin('DELETE', '/admin/faults');
+      await stack.clearFaults();
     }
     await stack.waitForIdle(120_000);
     expect(await stack.stored(user.participantId, 'blood_pressure')).toEqual(await stack.groundTruth(user.sandboxUserId, 'blood_pressure'));
@@ -228,13 +222,7 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
 
   it('opens the circuit on failures across 3 participants: no calls for the cool-down, then the pulls complete', async () => {
     const users = await usersWithReadings('breaker', 3, 40);
-    const down = await stack.sandboxAdmin('PUT', '/admin/faults', {
-      endpoint: MEASUREMENT_PATH,
-      seed: 1,
-      errorRate: 1,
-      errorStatuses: [503],
-    });
-    expect(down.status).toBe(200);
+    await stack.failEveryMeasurementRequest();
     const watch = watchRequests(stack);
     let openUntil: number;
     let allDeferredAt: number;
@@ -251,11 +239,11 @@ describe('upstream limits: Retry-After, the shared request budget, the circuit b
         expect(entry.lastError ?? '').not.toContain('circuit breaker');
       }
       allDeferredAt = Date.now();
-      await stack.sandboxAdmin('DELETE', '/admin/faults');
+      await stack.clearFaults();
       await stack.waitForIdle(120_000);
     } finally {
       watch.stop();
-      await stack.sandboxAdmin('DELETE', '/admin/faults');
+      await stack.clearFaults();
     }
     // With every pull deferred, no request left until the cool-down was over (less a second's rounding).
     const later = watch.times.filter((at) => at >= allDeferredAt);

@@ -23,6 +23,7 @@ export const FAST_SYNC_ENV: Record<string, string> = {
   SYNC_JOB_HEARTBEAT_SECONDS: '10',
   SYNC_JOB_SUPERVISE_SECONDS: '2',
   SYNC_CIRCUIT_COOLDOWN_SECONDS: '2',
+  SYNC_REQUEST_BACKOFF_MS: '100',
   SYNC_REQUEST_TIMEOUT_SECONDS: '5',
   NOTIFICATION_RATE_LIMIT_PER_MINUTE: '1000000',
 };
@@ -52,6 +53,10 @@ export interface SyncStack extends TokenStack {
   /** Generates readings through the sandbox's admin API (notifications fire as for a device upload). */
   generate(sandboxUserId: string, body: Record<string, unknown>): Promise<void>;
   sandboxAdmin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** Makes the sandbox answer every measurement request with a 503 (an outage), until `clearFaults()`. */
+  failEveryMeasurementRequest(): Promise<void>;
+  /** Ends every fault injected into the sandbox. */
+  clearFaults(): Promise<void>;
   /** The sandbox's readings of a kind as the platform should store them (metric preferences: kg, °C, km). */
   groundTruth(sandboxUserId: string, kind: MeasurementKind): Promise<ComparableRow[]>;
   /** The platform's stored readings of a kind, same shape, ordered like groundTruth. */
@@ -220,6 +225,18 @@ export async function startSyncStack(
     sql,
     sandboxSql,
     sandboxAdmin,
+    async failEveryMeasurementRequest() {
+      const response = await sandboxAdmin('PUT', '/admin/faults', {
+        endpoint: '/stg/api/measurement',
+        seed: 1,
+        errorRate: 1,
+        errorStatuses: [503],
+      });
+      if (response.status !== 200) throw new Error(`the sandbox refused the fault: HTTP ${response.status}`);
+    },
+    async clearFaults() {
+      await sandboxAdmin('DELETE', '/admin/faults');
+    },
     observeMeasurements(rewrite) {
       const service = stack.sandbox.app.get(MeasurementApiService);
       const original = service.measurements;

@@ -93,6 +93,8 @@ export class DspConfig {
     circuitCooldownSeconds: number;
     /** A block up to this long is waited out by the worker; a longer one defers the pull. */
     maxInlineWaitSeconds: number;
+    /** Backoff of a failed measurement request: full jitter under this, doubling per attempt. */
+    requestBackoffMs: number;
     /** The breaker opens after `failures` failed requests within `windowSeconds` spanning at least `participants`. */
     circuit: { failures: number; participants: number; windowSeconds: number };
     /** Days raw measurement pages are kept (0: none). */
@@ -193,6 +195,7 @@ export class DspConfig {
       requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
       circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,
       maxInlineWaitSeconds: env.SYNC_MAX_INLINE_WAIT_SECONDS,
+      requestBackoffMs: env.SYNC_REQUEST_BACKOFF_MS,
       circuit: {
         failures: env.SYNC_CIRCUIT_FAILURES,
         participants: env.SYNC_CIRCUIT_PARTICIPANTS,

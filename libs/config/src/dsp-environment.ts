@@ -339,6 +339,13 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'SYNC_MAX_INLINE_WAIT_SECONDS: must be a whole number' })
   SYNC_MAX_INLINE_WAIT_SECONDS: number = 30;
 
+  /** The ceiling of the first retry's random wait after a failed measurement request; it doubles per attempt, up to 30 s. */
+  @Transform(toInt)
+  @Min(10, { message: 'SYNC_REQUEST_BACKOFF_MS: must be between 10 and 30000' })
+  @Max(30_000, { message: 'SYNC_REQUEST_BACKOFF_MS: must be between 10 and 30000' })
+  @IsInt({ message: 'SYNC_REQUEST_BACKOFF_MS: must be a whole number of milliseconds' })
+  SYNC_REQUEST_BACKOFF_MS: number = 500;
+
   /** The circuit breaker opens after this many failed requests (5xx, timeouts, resets) within SYNC_CIRCUIT_WINDOW_SECONDS… */
   @Transform(toInt)
   @Min(1, { message: 'SYNC_CIRCUIT_FAILURES: must be between 1 and 1000' })

@@ -14,7 +14,6 @@ const ATTEMPTS = 5;
 const RATE_LIMITED_ATTEMPTS = 10;
 /** Waited when a 429 comes without a usable Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 60_000;
-const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 30_000;
 
 export interface PageRequest {
@@ -75,7 +74,7 @@ export class OmronMeasurementClient {
         } catch (error) {
           if (!(error instanceof TransientUpstreamError)) throw error;
           if (++failures >= ATTEMPTS) throw new UpstreamUnavailableError(`no access token: ${error.message}`);
-          await sleep(backoffMs(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS), undefined, { signal });
+          await sleep(backoffMs(failures, this.config.sync.requestBackoffMs, BACKOFF_CAP_MS), undefined, { signal });
           continue;
         }
       }
@@ -98,7 +97,7 @@ export class OmronMeasurementClient {
       if (attempt.kind === 'upstream') await this.gate.recordFailure(MEASUREMENT_ENDPOINT, connectionId, attempt.reason);
       if (++failures >= ATTEMPTS) throw new UpstreamUnavailableError(`${failures} attempts failed, the last: ${attempt.reason}`);
       this.logger.warn(`${request.type} request of connection ${connectionId} failed (${attempt.reason}); attempt ${failures + 1} follows`);
-      await sleep(backoffMs(failures, BACKOFF_BASE_MS, BACKOFF_CAP_MS), undefined, { signal });
+      await sleep(backoffMs(failures, this.config.sync.requestBackoffMs, BACKOFF_CAP_MS), undefined, { signal });
     }
   }
 
