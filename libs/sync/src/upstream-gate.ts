@@ -14,6 +14,9 @@ interface BlockRow {
   reason: 'retry-after' | 'circuit' | null;
 }
 
+/** The row that spaces an endpoint's background requests (backfills, reconciliation) within their share of the budget. */
+export const backgroundLane = (endpoint: string): string => `${endpoint}:background`;
+
 /**
  * The rules every process follows before calling an OMRON endpoint, kept in one `sync_upstream_state` row per
  * endpoint so that they hold across processes:
@@ -21,6 +24,8 @@ interface BlockRow {
  * - **Budget**: requests are spaced 60/N seconds apart (N = SYNC_UPSTREAM_REQUESTS_PER_MINUTE). Each caller
  *   reserves the next free slot with one UPDATE and sleeps until it, so all processes together never send
  *   more than N a minute.
+ * - **Lanes**: background requests (backfills, reconciliation) also take a slot of the `…:background` row, spaced
+ *   for (1 − SYNC_NOTIFICATION_BUDGET_SHARE) × N a minute, so the rest of the budget stays for fresh pulls.
  * - **Retry-After**: a 429 (or 503) answer's Retry-After, in seconds or as an HTTP date, blocks the endpoint
  *   for everyone until then; a caller whose reserved slot falls inside a block re-reserves after it.
  * - **Circuit breaker**: it opens only when failures span several participants: SYNC_CIRCUIT_FAILURES failed
@@ -29,9 +34,6 @@ interface BlockRow {
  *   SYNC_CIRCUIT_COOLDOWN_SECONDS; then requests go again, and one more failure before a success opens it again.
  *   What belongs to one participant (4xx, a body OMRON sent only them) is never recorded here.
  */
-/** The row that spaces an endpoint's background requests (backfills, reconciliation) within their share of the budget. */
-export const backgroundLane = (endpoint: string): string => `${endpoint}:background`;
-
 @Injectable()
 export class UpstreamGate {
   private readonly known = new Set<string>();
