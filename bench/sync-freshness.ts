@@ -2,13 +2,14 @@
 // DATABASE_URL). `participants` consent at once, each with about two years of readings in the sandbox (blood
 // pressure twice a day, weight daily: 3 measurement requests of 1,000); meanwhile 100 other, already synced
 // participants each take a reading in turn, NOTIFY_PER_SECOND a second, and OMRON notifies. Printed, with one
-// worker process and then with two (the first one also serves HTTP):
+// worker process and then with two:
 //   - p50/p95/p99 from the reading's upload to OMRON until the REST API returns it (GET …/measurements/blood_pressure);
 //   - the backfill's requests as a share of the upstream budget over the backfill, and of the part not kept for
 //     notifications (SYNC_NOTIFICATION_BUDGET_SHARE);
 //   - the portal's participant page and dashboard p95 while it runs, against GET /health/ready sampled the same way.
 // The upstream budget is scaled so each run's backfill lasts about RUN_MINUTES at the budget's pace. The last line is
-// `p99 notification→queryable: N ms`, the worse of the two runs.
+// `p99 notification→queryable: N ms`, the worse of the two runs. This process runs the sandbox, the platform's web role
+// and the bench's clients; the workers are child processes.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -48,10 +49,24 @@ const stack = await startSyncStack(
     SYNC_UPSTREAM_REQUESTS_PER_MINUTE: String(BUDGET),
     SYNC_NOTIFICATION_BUDGET_SHARE: String(SHARE),
     API_RATE_LIMIT_PER_MINUTE: '1000000',
+    // This process serves HTTP (the API, the portal, the notification receiver) beside the sandbox and the bench's
+    // own clients; the pulls run in separate worker processes, as deployed.
+    PROCESS_ROLE: 'web',
   },
 );
 const children: ReturnType<typeof spawn>[] = [];
+/** Starts one more worker process (PROCESS_ROLE=worker) against the same database. */
+async function startWorker(): Promise<void> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../test/support/sync-worker-process.js')], {
+    env: { ...process.env, ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  if ((await lines.next()).value !== 'ready') throw new Error('a worker process did not start');
+}
 try {
+  await startWorker();
   console.log(
     `sync freshness: ${BACKFILLED.toLocaleString('en-US')} participants consent at once (about two years each), ` +
       `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications`,
@@ -124,13 +139,7 @@ try {
   const results: { workers: number; p99: number }[] = [];
   for (const workers of [1, 2]) {
     if (workers === 2) {
-      const child = spawn(process.execPath, [join(import.meta.dirname, '../test/support/sync-worker-process.js')], {
-        env: { ...process.env, ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      children.push(child);
-      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-      if ((await lines.next()).value !== 'ready') throw new Error('the second worker did not start');
+      await startWorker();
       // The same backfill again, into empty tables.
       for (const kind of KINDS)
         await stack.sql(`delete from ${MEASUREMENT_KINDS[kind].table} where participant_id = any($1::uuid[])`, [
