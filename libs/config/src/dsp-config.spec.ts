@@ -119,6 +119,8 @@ describe('loadDspConfig', () => {
     ['MAIL_FROM', 'nobody', 'MAIL_FROM: must be an e-mail address'],
     ['API_ACCESS_TOKEN_TTL_SECONDS', '30', 'API_ACCESS_TOKEN_TTL_SECONDS: must be between 60 and 86400'],
     ['API_RATE_LIMIT_PER_MINUTE', '0', 'API_RATE_LIMIT_PER_MINUTE: must be between 1 and 1000000'],
+    ['SYNC_NOTIFICATION_BUDGET_SHARE', '0.95', 'SYNC_NOTIFICATION_BUDGET_SHARE: must be a number between 0 and 0.9'],
+    ['SYNC_NOTIFICATION_BUDGET_SHARE', 'half', 'SYNC_NOTIFICATION_BUDGET_SHARE: must be a number between 0 and 0.9'],
   ])('rejects %s=%s with a clear message', (name, value, message) => {
     const problems = problemsOf(testDspEnv({ [name]: value }));
     expect(problems).toEqual([expect.stringContaining(message)]);

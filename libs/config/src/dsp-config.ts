@@ -88,6 +88,8 @@ export class DspConfig {
   /** Measurement sync: upstream budget, retries, jobs and schedules (libs/sync). */
   readonly sync: {
     upstreamRequestsPerMinute: number;
+    /** Share of the budget kept for fresh pulls (notifications, "sync now"); backfills and reconciliation get the rest. */
+    notificationBudgetShare: number;
     pageSize: number;
     requestTimeoutSeconds: number;
     circuitCooldownSeconds: number;
@@ -191,6 +193,7 @@ export class DspConfig {
     this.api = { accessTokenTtlSeconds: env.API_ACCESS_TOKEN_TTL_SECONDS, rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE };
     this.sync = {
       upstreamRequestsPerMinute: env.SYNC_UPSTREAM_REQUESTS_PER_MINUTE,
+      notificationBudgetShare: env.SYNC_NOTIFICATION_BUDGET_SHARE,
       pageSize: env.SYNC_PAGE_SIZE,
       requestTimeoutSeconds: env.SYNC_REQUEST_TIMEOUT_SECONDS,
       circuitCooldownSeconds: env.SYNC_CIRCUIT_COOLDOWN_SECONDS,

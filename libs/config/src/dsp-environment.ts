@@ -1,5 +1,19 @@
 import { Transform } from 'class-transformer';
-import { ArrayNotEmpty, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { DatabaseEnvironment, toInt } from './database-environment.js';
 import { REGION_IDS, type RegionId } from './regions.js';
 import { CountriesInRegion, IsEncryptionKeyList, IsIanaTimeZone, IsIpv4CidrList, splitList } from './validators.js';
@@ -300,6 +314,16 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Max(60_000, { message: 'SYNC_UPSTREAM_REQUESTS_PER_MINUTE: must be between 1 and 60000' })
   @IsInt({ message: 'SYNC_UPSTREAM_REQUESTS_PER_MINUTE: must be a whole number' })
   SYNC_UPSTREAM_REQUESTS_PER_MINUTE: number = 50;
+
+  /**
+   * Share of SYNC_UPSTREAM_REQUESTS_PER_MINUTE kept for fresh pulls (notifications, "sync now"): backfills and
+   * reconciliation never use more than the rest, so a reading just taken is not queued behind a launch day's histories.
+   */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d*\.?\d+$/.test(value) ? Number(value) : value))
+  @Min(0, { message: 'SYNC_NOTIFICATION_BUDGET_SHARE: must be a number between 0 and 0.9' })
+  @Max(0.9, { message: 'SYNC_NOTIFICATION_BUDGET_SHARE: must be a number between 0 and 0.9' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'SYNC_NOTIFICATION_BUDGET_SHARE: must be a number between 0 and 0.9' })
+  SYNC_NOTIFICATION_BUDGET_SHARE: number = 0.3;
 
   /** Readings asked for per measurement request (the API's `limit`). */
   @Transform(toInt)

@@ -60,14 +60,20 @@ export class OmronMeasurementClient {
     private readonly gate: UpstreamGate,
   ) {}
 
-  async fetchPage(connectionId: string, request: PageRequest, signal?: AbortSignal): Promise<MeasurementPage> {
+  /** `lane`: a background request (backfill, reconciliation) stays within its share of the budget (UpstreamGate). */
+  async fetchPage(
+    connectionId: string,
+    request: PageRequest,
+    signal?: AbortSignal,
+    lane: 'fresh' | 'background' = 'fresh',
+  ): Promise<MeasurementPage> {
     let failures = 0;
     let rateLimited = 0;
     let refreshed = false;
     let token: string | undefined;
     for (;;) {
       signal?.throwIfAborted();
-      await this.gate.acquire(MEASUREMENT_ENDPOINT, signal);
+      await this.gate.acquire(MEASUREMENT_ENDPOINT, signal, lane);
       if (!token) {
         try {
           token = await this.tokens.accessToken(connectionId);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { PgBoss, type Db, type Job, type JobWithMetadata, type Queue } from 'pg-boss';
+import { PgBoss, type Db, type JobWithMetadata, type Queue } from 'pg-boss';
 import { DspConfig } from '@opendsp/config';
 import type { MeasurementKind } from '@opendsp/measurements';
 
@@ -20,6 +20,24 @@ export interface SyncRoles {
 export interface PullJobData {
   participantId: string;
   kind: MeasurementKind;
+}
+
+/**
+ * Which lane a pull runs in. `fresh`: asked for by a notification or "sync now"; it is fetched before any
+ * background job, has a worker slot of its own in each process, and the budget share background pulls may not use.
+ * `background`: backfills (a whole history) and reconciliation, run a few pages per turn (fair across participants).
+ */
+export type PullLane = 'fresh' | 'background';
+
+/** pg-boss priorities of the lanes (higher is fetched first). */
+export const LANE_PRIORITY: Record<PullLane, number> = { fresh: 10, background: 0 };
+
+/** Worker slots per process that take only fresh pulls, beside SYNC_WORKER_CONCURRENCY slots that take any. */
+const FRESH_SLOTS = 1;
+
+/** A pull to queue, and its lane (background unless said otherwise). */
+export interface QueuedPull extends PullJobData {
+  lane?: PullLane;
 }
 
 /** The queue key that coalesces pulls: at most one waiting and one running per participant and kind. */
@@ -98,31 +116,51 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Queues pulls; one already waiting for the same participant and kind absorbs the new one. With `db` (a
+   * Queues pulls; one already waiting for the same participant and kind absorbs the new one. A fresh pull that
+   * finds a background one waiting lifts it into the fresh lane (the pull that runs serves both). With `db` (a
    * caller's transaction, see `fromKysely`), the jobs commit or roll back with it.
    */
-  async enqueuePulls(pulls: readonly PullJobData[], options: { startAfter?: Date; db?: Db } = {}): Promise<void> {
+  async enqueuePulls(pulls: readonly QueuedPull[], options: { startAfter?: Date; db?: Db } = {}): Promise<void> {
     if (pulls.length === 0) return;
     for (let start = 0; start < pulls.length; start += 500) {
+      const batch = pulls.slice(start, start + 500);
       await this.boss.insert(
         PULL_QUEUE,
-        pulls.slice(start, start + 500).map((data) => ({
-          data: { participantId: data.participantId, kind: data.kind },
-          singletonKey: pullKey(data),
+        batch.map((pull) => ({
+          data: { participantId: pull.participantId, kind: pull.kind },
+          singletonKey: pullKey(pull),
+          priority: LANE_PRIORITY[pull.lane ?? 'background'],
           ...(options.startAfter ? { startAfter: options.startAfter } : {}),
         })),
         options.db ? { db: options.db } : undefined,
       );
+      const fresh = batch.filter((pull) => pull.lane === 'fresh').map(pullKey);
+      if (fresh.length === 0) continue;
+      // The insert above did nothing for a key with a job already waiting (the stately policy); lift that job.
+      const sql = `update ${JOB_SCHEMA}.job set priority = $1
+         where name = $2 and singleton_key = any($3::text[]) and state in ('created', 'retry') and priority < $1`;
+      const values = [LANE_PRIORITY.fresh, PULL_QUEUE, fresh];
+      await (options.db ?? this.boss.getDb()).executeSql(sql, values);
     }
   }
 
-  /** Runs `handler` for pulls in this process (worker roles only), SYNC_WORKER_CONCURRENCY at a time. */
-  async workPulls(handler: (job: Job<PullJobData>) => Promise<void>): Promise<void> {
+  /**
+   * Runs `handler` for pulls in this process (worker roles only): SYNC_WORKER_CONCURRENCY slots take the
+   * highest-priority pull waiting, and one more slot takes only fresh pulls, so a notification never waits for a
+   * backfill's turn to end.
+   */
+  async workPulls(handler: (job: JobWithMetadata<PullJobData>) => Promise<void>): Promise<void> {
     if (!this.roles.worker) throw new Error('pulls run in worker processes only');
-    await this.boss.work<PullJobData>(
+    // Retries and deferred pulls come due without a notification: keep polling each second, also with LISTEN on.
+    const polling = { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, batchSize: 1, includeMetadata: true as const };
+    await this.boss.work<PullJobData, void, typeof polling & { localConcurrency: number }>(
       PULL_QUEUE,
-      // Retries and deferred pulls come due without a notification: keep polling each second, also with LISTEN on.
-      { localConcurrency: this.config.sync.workerConcurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, batchSize: 1 },
+      { ...polling, localConcurrency: this.config.sync.workerConcurrency },
+      async ([job]) => handler(job),
+    );
+    await this.boss.work<PullJobData, void, typeof polling & { localConcurrency: number; minPriority: number }>(
+      PULL_QUEUE,
+      { ...polling, localConcurrency: FRESH_SLOTS, minPriority: LANE_PRIORITY.fresh },
       async ([job]) => handler(job),
     );
   }

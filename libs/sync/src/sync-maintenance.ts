@@ -5,8 +5,8 @@ import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KINDS } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections } from '@opendsp/tokens';
-import { SyncJobs } from './sync-jobs.js';
-import { kindsInScopes, SyncScheduling, type PullRequest } from './sync-scheduling.service.js';
+import { SyncJobs, type PullLane } from './sync-jobs.js';
+import { kindsInScopes, LEDGER_LANE, SyncScheduling, type PullRequest } from './sync-scheduling.service.js';
 
 /** Requests that no pull took over for this long are queued again (their job was lost, e.g. the queue was unreachable). */
 const STALE_REQUEST_MINUTES = 5;
@@ -79,13 +79,12 @@ export class SyncMaintenance {
 
   /** Queues pulls again for requests that have waited too long. */
   async requeueStaleRequests(): Promise<number> {
-    const rows = await this.em
-      .fork()
-      .execute<{ participant_id: string; kind: keyof typeof MEASUREMENT_KINDS }[]>(
-        `select "participant_id", "kind" from "sync_ledger" where "pending_since" < now() - make_interval(mins => ?) order by "pending_since" limit ?`,
-        [STALE_REQUEST_MINUTES, CHUNK],
-      );
-    await this.jobs.enqueuePulls(rows.map((row) => ({ participantId: row.participant_id, kind: row.kind })));
+    const rows = await this.em.fork().execute<{ participant_id: string; kind: keyof typeof MEASUREMENT_KINDS; lane: PullLane }[]>(
+      `select "participant_id", "kind", ${LEDGER_LANE} as lane
+         from "sync_ledger" where "pending_since" < now() - make_interval(mins => ?) order by "pending_since" limit ?`,
+      [STALE_REQUEST_MINUTES, CHUNK],
+    );
+    await this.jobs.enqueuePulls(rows.map((row) => ({ participantId: row.participant_id, kind: row.kind, lane: row.lane })));
     return rows.length;
   }
 

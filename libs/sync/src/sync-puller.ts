@@ -11,12 +11,22 @@ import { OmronMeasurementClient } from './measurement-client.js';
 import { normaliseResult, type ReadingRow } from './normalise.js';
 import { ReadingWriter } from './reading-writer.js';
 import { PullSupersededError } from './sync-errors.js';
+import type { PullLane } from './sync-jobs.js';
 
 export type PullOutcome =
   | { status: 'completed'; pages: number; readings: number; changed: number }
   | { status: 'skipped'; reason: string }
   /** Stopped between pages (the process is shutting down); the cursor is kept for the next run. */
-  | { status: 'interrupted' };
+  | { status: 'interrupted' }
+  /** A background pull's turn ended with pages left; the cursor is kept and the pull queued again behind the others. */
+  | { status: 'yielded'; pages: number };
+
+/**
+ * Pages a background pull (a backfill, reconciliation) fetches per turn before it goes back in the queue behind
+ * the others: backfills interleave across participants a few pages at a time, and a turn's job round trip
+ * (a handful of statements) stays small beside its pages.
+ */
+export const BACKGROUND_TURN_PAGES = 5;
 
 /** A pull's plan as agreed with the ledger. */
 interface PullPlan {
@@ -78,10 +88,14 @@ export class SyncPuller {
     private readonly connections: OmronConnections,
   ) {}
 
+  /**
+   * `lane`: the queue's lane of the job. A pull of the whole history runs in the background lane whoever asked
+   * for it: within the background budget, BACKGROUND_TURN_PAGES pages per turn.
+   */
   async pull(
     participantId: string,
     kind: MeasurementKind,
-    options: { signal?: AbortSignal; shouldStop?: () => boolean } = {},
+    options: { signal?: AbortSignal; shouldStop?: () => boolean; lane?: PullLane } = {},
   ): Promise<PullOutcome> {
     const target = await this.target(participantId, kind);
     if ('skip' in target) {
@@ -89,6 +103,9 @@ export class SyncPuller {
       return { status: 'skipped', reason: target.skip };
     }
     const plan = await this.begin(participantId, kind);
+    const lane: PullLane = options.lane === 'background' || plan.since === null ? 'background' : 'fresh';
+    // Pages this run may write before its turn ends (background pulls only).
+    const turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
     const type = MEASUREMENT_KINDS[kind].upstreamType;
     const { cursor } = plan;
     // Keys this pull has followed: one coming back, or a key on an empty page, ends the pull (OMRON has nothing
@@ -106,7 +123,7 @@ export class SyncPuller {
     let pending: Promise<FetchedPage> | null = null;
     try {
       if (options.shouldStop?.()) return { status: 'interrupted' };
-      let next = this.fetch(target.connectionId, kind, plan.since, cursor, signal);
+      let next = this.fetch(target.connectionId, kind, plan.since, cursor, signal, lane);
       pending = next;
       for (;;) {
         const page = await next;
@@ -120,9 +137,12 @@ export class SyncPuller {
           note = `OMRON sent a ${type} pagination key on an empty page; the pull ended there`;
           nextKey = null;
         }
-        if (nextKey !== null) {
+        // The turn's last page fetches nothing ahead: the next turn asks for it, and a page fetched for nobody would
+        // waste the upstream budget.
+        const lastOfTurn = pages + 1 >= turn;
+        if (nextKey !== null && !lastOfTurn) {
           followed.add(nextKey);
-          next = this.fetch(target.connectionId, kind, plan.since, nextKey, signal);
+          next = this.fetch(target.connectionId, kind, plan.since, nextKey, signal, lane);
           // Its failure is seen when it is awaited, after this page is written; until then it must not count as unhandled.
           next.catch(() => undefined);
           pending = next;
@@ -131,6 +151,7 @@ export class SyncPuller {
         pages++;
         readings += rows.length;
         if (nextKey === null) break;
+        if (lastOfTurn) return { status: 'yielded', pages };
         if (options.shouldStop?.()) return { status: 'interrupted' };
       }
     } finally {
@@ -152,9 +173,10 @@ export class SyncPuller {
     since: string | null,
     cursor: string | null,
     signal: AbortSignal,
+    lane: PullLane,
   ): Promise<FetchedPage> {
     const type = MEASUREMENT_KINDS[kind].upstreamType;
-    const page = await this.client.fetchPage(connectionId, { type, since, paginationKey: cursor }, signal);
+    const page = await this.client.fetchPage(connectionId, { type, since, paginationKey: cursor }, signal, lane);
     const rows = normaliseResult(kind, page.result);
     // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
     const raw = rows.length > 0 && this.config.sync.rawPageRetentionDays > 0 ? await gzip(JSON.stringify(page.result)) : null;
@@ -276,7 +298,8 @@ export class SyncPuller {
          where "participant_id" = ? and "kind" = ?`,
         [plan.token, covers, since, plan.cursor, covers, covers, covers, participantId, kind],
       );
-      if (covers) this.logger.log(`resuming the ${kind} pull of ${participantId} after page ${plan.cursor ?? '(start)'}`);
+      // Debug: a backfill resumes like this at every turn.
+      if (covers) this.logger.debug(`resuming the ${kind} pull of ${participantId} after page ${plan.cursor ?? '(start)'}`);
       return plan;
     });
   }

@@ -4,7 +4,7 @@ import { fromKysely, type KyselyTransactionLike } from 'pg-boss';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections } from '@opendsp/tokens';
-import { SyncJobs } from './sync-jobs.js';
+import { SyncJobs, type PullLane, type QueuedPull } from './sync-jobs.js';
 
 /**
  * A notification's own timestamp is the sender's word. One further than this from now is kept in the inbox
@@ -13,6 +13,13 @@ import { SyncJobs } from './sync-jobs.js';
  */
 const PLAUSIBLE_NOTIFICATION_PAST = '30 days';
 const PLAUSIBLE_NOTIFICATION_FUTURE = '10 minutes';
+
+/**
+ * The lane a ledger row's wanted pull belongs in, as SQL over `sync_ledger`: background when it wants or continues a
+ * whole history (a backfill) or a reconciliation window, fresh otherwise.
+ */
+export const LEDGER_LANE = `case when "requested_full" or "requested_since" is not null or ("pull_started_at" is not null and "pull_since" is null)
+  then 'background' else 'fresh' end`;
 
 /** A request for a participant's readings of one kind to be pulled. */
 export interface PullRequest {
@@ -77,7 +84,7 @@ export class SyncScheduling {
   async requestPulls(requests: readonly PullRequest[], em?: EntityManager): Promise<void> {
     if (requests.length === 0) return;
     const merged = mergeRequests(requests);
-    await (em ?? this.em.fork()).execute(
+    const ledger = await (em ?? this.em.fork()).execute<{ participant_id: string; kind: string; whole: boolean }[]>(
       `insert into "sync_ledger" as l ("participant_id", "kind", "requested_full", "requested_since", "pending_since", "last_requested_at", "last_notification_at", "updated_at")
        select i."participant_id", i."kind", coalesce(i."want_full", false), i."since", now(), now(),
               case when i."notified_at" between now() - interval '${PLAUSIBLE_NOTIFICATION_PAST}' and now() + interval '${PLAUSIBLE_NOTIFICATION_FUTURE}'
@@ -90,7 +97,8 @@ export class SyncScheduling {
          "pending_since" = coalesce(l."pending_since", excluded."pending_since"),
          "last_requested_at" = excluded."last_requested_at",
          "last_notification_at" = greatest(l."last_notification_at", excluded."last_notification_at"),
-         "updated_at" = now()`,
+         "updated_at" = now()
+       returning "participant_id", "kind", "requested_full" or ("pull_started_at" is not null and "pull_since" is null) as whole`,
       [
         JSON.stringify(
           merged.map((request) => ({
@@ -104,7 +112,15 @@ export class SyncScheduling {
       ],
     );
     const transaction = em?.getTransactionContext<KyselyTransactionLike>();
-    await this.jobs.enqueuePulls(merged, transaction ? { db: fromKysely(transaction) } : {});
+    // A notification or "sync now" runs in the fresh lane, unless what it asks for is served by a whole history
+    // (a backfill wanted or under way for that participant and kind): that runs in the background lane, turn by turn.
+    const whole = new Set(ledger.filter((row) => row.whole).map((row) => `${row.participant_id}:${row.kind}`));
+    const pulls: QueuedPull[] = merged.map((request) => ({
+      participantId: request.participantId,
+      kind: request.kind,
+      lane: laneOf(request, whole.has(`${request.participantId}:${request.kind}`)),
+    }));
+    await this.jobs.enqueuePulls(pulls, transaction ? { db: fromKysely(transaction) } : {});
     this.logger.debug(`${merged.length} pull request(s) queued`);
   }
 
@@ -114,6 +130,12 @@ export class SyncScheduling {
     const connection = omronUserId ? await this.connections.ofUser(em, omronUserId) : null;
     return connection?.scopes ? kindsInScopes(connection.scopes) : [];
   }
+}
+
+function laneOf(request: PullRequest, wholeHistory: boolean): PullLane {
+  if (wholeHistory || request.full) return 'background';
+  // Reconciliation asks for a window; a notification folded into the same request still makes it fresh.
+  return request.since && !request.notifiedAt ? 'background' : 'fresh';
 }
 
 /** One request per participant and kind (ON CONFLICT cannot touch a row twice in one statement), the widest window kept. */

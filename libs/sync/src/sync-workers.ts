@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { Job, JobWithMetadata } from 'pg-boss';
+import type { JobWithMetadata } from 'pg-boss';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { ConnectionUnavailableError } from '@opendsp/tokens';
 import { PullSupersededError, ScopeNotGrantedError, UpstreamDeferredError } from './sync-errors.js';
-import { SyncJobs, type PullJobData } from './sync-jobs.js';
+import { LANE_PRIORITY, SyncJobs, type PullJobData, type PullLane } from './sync-jobs.js';
 import { describe, SyncPuller } from './sync-puller.js';
 
 /** Runs pulls and files dead letters, in worker processes. */
@@ -25,11 +25,15 @@ export class SyncWorkers implements OnApplicationBootstrap {
   }
 
   /** One pull job. Throwing hands the job back to pg-boss for a retry with backoff (and, in the end, the dead-letter list). */
-  async runPull(job: Job<PullJobData>): Promise<void> {
+  async runPull(job: JobWithMetadata<PullJobData>): Promise<void> {
     const { participantId, kind } = job.data;
+    const lane: PullLane = job.priority >= LANE_PRIORITY.fresh ? 'fresh' : 'background';
     try {
-      const outcome = await this.puller.pull(participantId, kind, { signal: job.signal, shouldStop: () => this.jobs.stopping });
-      if (outcome.status === 'interrupted') await this.jobs.enqueuePulls([job.data]);
+      const outcome = await this.puller.pull(participantId, kind, { signal: job.signal, shouldStop: () => this.jobs.stopping, lane });
+      if (outcome.status === 'interrupted') await this.jobs.enqueuePulls([{ ...job.data, lane }]);
+      // Behind every background pull already waiting (fairness). A notification for this participant and kind waits
+      // its turn too: the whole history, read oldest first, must be pulled before its newest readings.
+      if (outcome.status === 'yielded') await this.jobs.enqueuePulls([{ ...job.data, lane: 'background' }]);
       if (outcome.status === 'completed' && outcome.changed > 0) {
         this.logger.log(`${kind} of ${participantId}: ${outcome.changed} new or changed readings in ${outcome.pages} page(s)`);
       }
@@ -38,7 +42,7 @@ export class SyncWorkers implements OnApplicationBootstrap {
         // Not a failure of this pull: it goes back in the queue for when OMRON may be called again. The ledger's
         // last error stays what it was (the real reason), the deferral is noted beside it.
         await this.puller.recordDeferral(participantId, kind, error.until, error.reason);
-        await this.jobs.enqueuePulls([job.data], { startAfter: error.until });
+        await this.jobs.enqueuePulls([{ ...job.data, lane }], { startAfter: error.until });
         this.logger.log(`${kind} pull of ${participantId} waits until ${error.until.toISOString()}: ${error.reason}`);
         return;
       }

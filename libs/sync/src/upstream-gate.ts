@@ -14,6 +14,9 @@ interface BlockRow {
   reason: 'retry-after' | 'circuit' | null;
 }
 
+/** The row that spaces an endpoint's background requests (backfills, reconciliation) within their share of the budget. */
+export const backgroundLane = (endpoint: string): string => `${endpoint}:background`;
+
 /**
  * The rules every process follows before calling an OMRON endpoint, kept in one `sync_upstream_state` row per
  * endpoint so that they hold across processes:
@@ -21,6 +24,8 @@ interface BlockRow {
  * - **Budget**: requests are spaced 60/N seconds apart (N = SYNC_UPSTREAM_REQUESTS_PER_MINUTE). Each caller
  *   reserves the next free slot with one UPDATE and sleeps until it, so all processes together never send
  *   more than N a minute.
+ * - **Lanes**: background requests (backfills, reconciliation) also take a slot of the `…:background` row, spaced
+ *   for (1 − SYNC_NOTIFICATION_BUDGET_SHARE) × N a minute, so the rest of the budget stays for fresh pulls.
  * - **Retry-After**: a 429 (or 503) answer's Retry-After, in seconds or as an HTTP date, blocks the endpoint
  *   for everyone until then; a caller whose reserved slot falls inside a block re-reserves after it.
  * - **Circuit breaker**: it opens only when failures span several participants: SYNC_CIRCUIT_FAILURES failed
@@ -40,9 +45,20 @@ export class UpstreamGate {
     private readonly config: DspConfig,
   ) {}
 
-  /** Returns when a request to `endpoint` may go; throws UpstreamDeferredError when that is too far off. */
-  async acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Returns when a request to `endpoint` may go; throws UpstreamDeferredError when that is too far off. A
+   * `background` request (a backfill, reconciliation) first takes a slot of the background lane, which is spaced so
+   * that those requests never use more than (1 − SYNC_NOTIFICATION_BUDGET_SHARE) of the budget, then a slot of the
+   * shared budget like any other request. The rest of the budget stays for fresh pulls however many backfills wait.
+   */
+  async acquire(endpoint: string, signal?: AbortSignal, lane: 'fresh' | 'background' = 'fresh'): Promise<void> {
     await this.ensureRow(endpoint);
+    if (lane === 'background' && this.config.sync.notificationBudgetShare > 0) {
+      await this.throwIfBlockedLong(endpoint);
+      const background = backgroundLane(endpoint);
+      await this.ensureRow(background);
+      await this.waitForSlot(background, this.spacingSeconds() / (1 - this.config.sync.notificationBudgetShare), signal);
+    }
     for (;;) {
       await this.throwIfBlockedLong(endpoint);
       const [slot] = await this.em.fork().execute<SlotRow[]>(
@@ -121,6 +137,18 @@ export class UpstreamGate {
       await em.execute(`delete from "sync_upstream_failure" where "endpoint" = ?`, [endpoint]);
     });
     this.failuresSeen.set(endpoint, 0);
+  }
+
+  /** Reserves the next slot of a lane row that only spaces requests (no blocks, no breaker) and sleeps until it. */
+  private async waitForSlot(row: string, spacingSeconds: number, signal?: AbortSignal): Promise<void> {
+    const [slot] = await this.em.fork().execute<{ wait_ms: number | string }[]>(
+      `update "sync_upstream_state" set "next_slot_at" = greatest("next_slot_at", clock_timestamp()) + make_interval(secs => ?)
+       where "endpoint" = ?
+       returning extract(epoch from ("next_slot_at" - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms`,
+      [spacingSeconds, row, spacingSeconds],
+    );
+    const waitMs = Number(slot.wait_ms);
+    if (waitMs > 0) await sleep(waitMs, undefined, { signal });
   }
 
   private spacingSeconds(): number {

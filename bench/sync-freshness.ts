@@ -1,0 +1,286 @@
+// Freshness under load (issue 18, item 4): `npm run bench -- sync-freshness [participants]` (default 1,000; needs
+// DATABASE_URL). `participants` consent at once, each with about two years of readings in the sandbox (blood
+// pressure twice a day, weight daily: 3 measurement requests of 1,000); meanwhile 100 other, already synced
+// participants each take a reading in turn, NOTIFY_PER_SECOND a second, and OMRON notifies. Printed, with one
+// worker process and then with two:
+//   - p50/p95/p99 from the reading's upload to OMRON until the REST API returns it (GET …/measurements/blood_pressure);
+//   - the backfill's requests as a share of the upstream budget over the backfill, and of the part not kept for
+//     notifications (SYNC_NOTIFICATION_BUDGET_SHARE);
+//   - the portal's participant page and dashboard p95 while it runs, against GET /health/ready sampled the same way.
+// The upstream budget is scaled so each run's backfill lasts about RUN_MINUTES at the budget's pace. The last line is
+// `p99 notification→queryable: N ms`, the worse of the two runs. This process runs the sandbox, the platform's web role
+// and the bench's clients; the workers are child processes.
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { ApiClient, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
+import { MEASUREMENT_KINDS } from '@opendsp/measurements';
+import { SyncScheduling } from '@opendsp/sync';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { startSyncStack, type EnrolledParticipant } from '../test/support/sync-stack.js';
+
+const BACKFILLED = Number(process.argv[2] ?? 1000);
+if (!Number.isInteger(BACKFILLED) || BACKFILLED < 1)
+  throw new Error(`participants must be a positive whole number, not ${process.argv[2]}`);
+if (!process.env.DATABASE_URL) {
+  console.error('Set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
+  process.exit(2);
+}
+const NOTIFYING = 100;
+const NOTIFY_PER_SECOND = 2;
+const SHARE = 0.3;
+const RUN_MINUTES = 2;
+/** Requests one participant's backfill takes: 1,460 blood-pressure readings (2 pages) and 730 weights (1 page). */
+const REQUESTS_PER_BACKFILL = 3;
+const BUDGET = Math.max(600, Math.ceil((BACKFILLED * REQUESTS_PER_BACKFILL) / RUN_MINUTES / (1 - SHARE)));
+const KINDS = ['blood_pressure', 'weight'] as const;
+const SCOPES = 'bloodpressure weight openid offline_access';
+const PASSWORD = 'sync freshness bench passphrase';
+
+const stack = await startSyncStack(
+  { LOG_LEVEL: 'silent' },
+  {
+    LOG_LEVEL: 'silent',
+    SYNC_PAGE_SIZE: '1000',
+    SYNC_UPSTREAM_REQUESTS_PER_MINUTE: String(BUDGET),
+    SYNC_NOTIFICATION_BUDGET_SHARE: String(SHARE),
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
+    // This process serves HTTP (the API, the portal, the notification receiver) beside the sandbox and the bench's
+    // own clients; the pulls run in separate worker processes, as deployed.
+    PROCESS_ROLE: 'web',
+  },
+);
+const children: ReturnType<typeof spawn>[] = [];
+/** Starts one more worker process (PROCESS_ROLE=worker) against the same database. */
+async function startWorker(): Promise<void> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../test/support/sync-worker-process.js')], {
+    env: { ...process.env, ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  if ((await lines.next()).value !== 'ready') throw new Error('a worker process did not start');
+}
+try {
+  await startWorker();
+  console.log(
+    `sync freshness: ${BACKFILLED.toLocaleString('en-US')} participants consent at once (about two years each), ` +
+      `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications`,
+  );
+  // Readings go in before each participant authorises the platform, so no notification starts a pull early.
+  const load = async (email: string, readings: [type: string, from: string, to: string, count: number][]): Promise<EnrolledParticipant> => {
+    const sandboxUser = await stack.sandbox.user(email);
+    for (const [type, from, to, count] of readings) {
+      const response = await stack.sandboxAdmin('POST', `/admin/users/${sandboxUser.id}/readings/generate`, {
+        type,
+        from,
+        to,
+        count,
+        seed: 7,
+      });
+      if (!response.ok) throw new Error(`loading ${type} failed: ${response.status} ${await response.text()}`);
+    }
+    return stack.enroll(email, { scopes: SCOPES });
+  };
+  const setupStarted = performance.now();
+  const twoYears = (index: number) =>
+    load(`backfill-${index}@sandbox.test`, [
+      ['bloodpressure', '2024-12-01', '2026-11-30', 1460],
+      ['weight', '2024-12-01', '2026-11-30', 730],
+    ]);
+  const notifyingLoad = (index: number) => load(`notifying-${index}@sandbox.test`, [['bloodpressure', '2026-10-01', '2026-11-01', 20]]);
+  // The first creates the group the others join; then four at a time.
+  const backfilled = [await twoYears(0)];
+  const notifying = [await notifyingLoad(0)];
+  await inParallel(4, BACKFILLED - 1, async (index) => void backfilled.push(await twoYears(index + 1)));
+  await inParallel(4, NOTIFYING - 1, async (index) => void notifying.push(await notifyingLoad(index + 1)));
+  const scheduling = stack.platform.get(SyncScheduling);
+  await scheduling.requestPulls(notifying.map((user) => ({ participantId: user.participantId, kind: 'blood_pressure', full: true })));
+  await stack.waitForIdle(600_000);
+  const ogsc = new Map(
+    (
+      await stack.sql<{ id: string; ogsc_id: string }>(`select id, ogsc_id from participant where id = any($1::uuid[])`, [
+        [...backfilled, ...notifying].map((user) => user.participantId),
+      ])
+    ).map((row) => [row.id, row.ogsc_id]),
+  );
+
+  // A partner admin for the portal and an API client for the readings.
+  const em = stack.platform.get(MikroORM).em.fork();
+  const admin = Object.assign(new AdminAccount('bench-partner', 'Bench partner', 'p@example.test', 'partner-admin'), {
+    passwordHash: await PasswordHasher.hash(PASSWORD),
+  });
+  const secret = newClientSecret();
+  const apiClient = new ApiClient({
+    name: 'Bench',
+    scopes: formatScopes(['measurements:read']),
+    allGroups: true,
+    secretHash: hashCredential(secret),
+  });
+  em.persist([admin, apiClient]);
+  await em.flush();
+  const portal = new PortalTestClient(stack.platform.getHttpServer());
+  if ((await portal.signIn('bench-partner', PASSWORD)).status !== 303) throw new Error('portal sign-in failed');
+  const tokenResponse = await fetch(`${stack.platformUrl}/api/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${apiClient.clientId}:${secret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  console.log(`set up in ${((performance.now() - setupStarted) / 1000).toFixed(0)} s\n`);
+
+  const results: { workers: number; p99: number }[] = [];
+  for (const workers of [1, 2]) {
+    if (workers === 2) {
+      await startWorker();
+      // The same backfill again, into empty tables.
+      for (const kind of KINDS)
+        await stack.sql(`delete from ${MEASUREMENT_KINDS[kind].table} where participant_id = any($1::uuid[])`, [
+          backfilled.map((user) => user.participantId),
+        ]);
+    }
+    results.push({ workers, p99: await run(workers) });
+  }
+
+  async function run(workers: number): Promise<number> {
+    const backfillSubs = new Set(backfilled.map((user) => user.omronUserId));
+    const watch = stack.observeMeasurements();
+    const latencies: number[] = [];
+    const pageTimes = new Map<string, number[]>();
+    let done = false;
+    const started = performance.now();
+    const startedAt = new Date();
+    await scheduling.requestPulls(
+      backfilled.flatMap((user) => KINDS.map((kind) => ({ participantId: user.participantId, kind, full: true }))),
+    );
+
+    // Notifications at a steady pace, each followed through the API until its reading is there.
+    const pending: Promise<void>[] = [];
+    const notifier = (async () => {
+      for (let index = 0; !done; index++) {
+        const due = started + (index * 1000) / NOTIFY_PER_SECOND;
+        await sleep(due - performance.now());
+        if (done) break;
+        const user = notifying[index % NOTIFYING];
+        pending.push(notifyAndFollow(user, latencies));
+      }
+    })();
+    // The portal, one request at a time: the baseline and the two pages in turn.
+    const sampler = (async () => {
+      const paths: [string, () => string][] = [
+        ['GET /health/ready (baseline)', () => '/health/ready'],
+        ['dashboard', () => '/'],
+        ['participant page', () => `/participants/${ogsc.get(backfilled[Math.floor(Math.random() * BACKFILLED)].participantId)}`],
+      ];
+      while (!done) {
+        for (const [label, path] of paths) {
+          const begun = performance.now();
+          const response = await portal.get(path());
+          if (response.status !== 200) throw new Error(`${label} answered ${response.status}`);
+          pageTimes.set(label, [...(pageTimes.get(label) ?? []), performance.now() - begun]);
+        }
+      }
+    })();
+
+    // Done when every backfilled pull has succeeded since the start.
+    const ids = backfilled.map((user) => user.participantId);
+    for (;;) {
+      const [row] = await stack.sql<{ done: number }>(
+        `select count(*)::int as done from sync_ledger where participant_id = any($1::uuid[]) and last_pull_succeeded_at >= $2 and pull_started_at is null`,
+        [ids, startedAt],
+      );
+      if (row.done >= ids.length * KINDS.length) break;
+      await sleep(250);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    done = true;
+    await notifier;
+    await sampler;
+    await Promise.all(pending);
+    watch.stop();
+    const backfillRequests = watch.requests.filter((request) => backfillSubs.has(request.sub)).length;
+    const freshRequests = watch.requests.length - backfillRequests;
+    const budget = (BUDGET / 60) * seconds;
+
+    const sorted = latencies.sort((a, b) => a - b);
+    console.log(`${workers} worker process${workers > 1 ? 'es' : ''}: backfill of ${BACKFILLED} participants in ${seconds.toFixed(1)} s`);
+    console.log(
+      `  notification→queryable (${sorted.length} notifications): p50 ${at(sorted, 50).toFixed(0)} ms, p95 ${at(sorted, 95).toFixed(0)} ms, p99 ${at(sorted, 99).toFixed(0)} ms`,
+    );
+    console.log(
+      `  upstream requests: ${backfillRequests} backfill, ${freshRequests} notification; budget over the backfill ${budget.toFixed(0)}: ` +
+        `backfill ${((100 * backfillRequests) / budget).toFixed(0)}% of it, ${((100 * backfillRequests) / (budget * (1 - SHARE))).toFixed(0)}% of the ${(1 - SHARE) * 100}% not kept for notifications`,
+    );
+    const baseline = at(
+      [...(pageTimes.get('GET /health/ready (baseline)') ?? [])].sort((a, b) => a - b),
+      95,
+    );
+    for (const [label, times] of pageTimes) {
+      const p95 = at(
+        [...times].sort((a, b) => a - b),
+        95,
+      );
+      console.log(
+        `  ${label.padEnd(30)} p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
+      );
+    }
+    console.log('');
+    return at(sorted, 99);
+  }
+
+  /** One reading taken now by `user`: uploaded to the sandbox (which notifies), then polled for through the API. */
+  async function notifyAndFollow(user: EnrolledParticipant, into: number[]): Promise<void> {
+    const taken = new Date();
+    const from = new Date(taken.getTime() - 2000);
+    const begun = performance.now();
+    const response = await stack.sandboxAdmin('POST', `/admin/users/${user.sandboxUserId}/readings/generate`, {
+      type: 'bloodpressure',
+      from: from.toISOString(),
+      to: taken.toISOString(),
+      count: 1,
+      seed: Math.floor(Math.random() * 1e9),
+    });
+    if (!response.ok) throw new Error(`reading refused: ${response.status} ${await response.text()}`);
+    const url = `${stack.platformUrl}/api/v1/participants/${ogsc.get(user.participantId)}/measurements/blood_pressure?from=${encodeURIComponent(from.toISOString())}&limit=1`;
+    for (;;) {
+      const answer = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      if (!answer.ok) throw new Error(`API answered ${answer.status}: ${await answer.text()}`);
+      if (((await answer.json()) as { data: unknown[] }).data.length > 0) break;
+      await sleep(50);
+    }
+    into.push(performance.now() - begun);
+  }
+
+  console.log(`p99 notification→queryable: ${Math.round(Math.max(...results.map((result) => result.p99)))} ms`);
+} finally {
+  for (const child of children) child.stdin?.end();
+  await Promise.all(
+    children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(null)))),
+  );
+  await stack.close();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+function at(sorted: number[], percentile: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((percentile / 100) * sorted.length) - 1)];
+}
+
+/** Runs `work(0 … count-1)`, `width` at a time. */
+async function inParallel(width: number, count: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let index = next++; index < count; index = next++) await work(index);
+    }),
+  );
+}
