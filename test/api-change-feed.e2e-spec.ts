@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { lockChangeSequence, MEASUREMENT_KIND_NAMES, NEXT_CHANGE_SEQ, type MeasurementKind } from '@opendsp/measurements';
 import type { ProgramGroup } from '@opendsp/groups';
 import type { Participant } from '@opendsp/participants';
 import { startApiStack, writeReadings, type ApiStack, type ReadingInput } from './support/api-stack.js';
@@ -140,6 +140,46 @@ describe('change feed', () => {
       [participant.id],
     );
     expect(Number(row.change_seq)).toBeLessThan(sinceAfterEarly);
+  });
+
+  itOnServer('lets writers commit while another is in flight, and holds back what lies above the one still writing', async () => {
+    const group = await stack.group('Feed horizon');
+    const participant = await stack.participant([group]);
+    const at = new Date('2026-11-05T08:00:00Z');
+    const slow = stack.orm.em.fork();
+    let slowSeq = '';
+    let releaseSlow!: () => void;
+    const slowMayCommit = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowHasDrawn!: () => void;
+    const drawn = new Promise<void>((resolve) => (slowHasDrawn = resolve));
+    const slowWriter = slow.transactional(async (tx) => {
+      await lockChangeSequence(tx);
+      const [row] = await tx.getConnection().execute<{ change_seq: string }[]>(
+        `insert into weight_reading (participant_id, upstream_id, measured_at, local_time, utc_offset_seconds, device_type, change_seq, weight_unit)
+           values (?, 1, ?, '2026-11-05T17:00:00', 32400, 'X', ${NEXT_CHANGE_SEQ}, 'kg') returning change_seq`,
+        [participant.id, at.toISOString()],
+        'all',
+        tx.getTransactionContext(),
+      );
+      slowSeq = row.change_seq;
+      slowHasDrawn();
+      await slowMayCommit;
+    });
+    await drawn;
+    // A second writer takes the same step and commits while the first is still open: it does not wait for it.
+    const fast = await writeReadings(stack.orm.em, [
+      { kind: 'blood_pressure', participantId: participant.id, upstreamId: 2, measuredAt: at },
+    ]);
+    expect(Number(fast.changeSeqs[0])).toBeGreaterThan(Number(slowSeq));
+    // Its reading is committed, but lies above a number still in flight: the feed holds it back for now.
+    expect((await page({ groupId: group.groupId, since: 0, limit: 10 })).data).toEqual([]);
+    releaseSlow();
+    await slowWriter;
+    const both = await page({ groupId: group.groupId, since: 0, limit: 10 });
+    expect(both.data.map((reading) => [reading.upstreamId, reading.changeSeq])).toEqual([
+      ['1', Number(slowSeq)],
+      ['2', Number(fast.changeSeqs[0])],
+    ]);
   });
 
   it('hands out a changed reading again with its new values and a new sequence number, and waits at nextSince when idle', async () => {

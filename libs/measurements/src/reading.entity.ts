@@ -6,7 +6,7 @@ import { Participant } from '@opendsp/participants';
 /**
  * Columns every reading has. `upstreamId` is OMRON's measurement `id` and, with the participant, the key
  * of the idempotent upsert. `changeSeq` is drawn from one sequence shared by all reading tables on every
- * insert and every real change (`NEXT_CHANGE_SEQ`, under `lockChangeSequence`; the column has no default so
+ * insert and every real change (`NEXT_CHANGE_SEQ`, after `lockChangeSequence`; the column has no default so
  * no writer can forget either); the API's change feed and incremental exports page by it.
  */
 abstract class Reading {

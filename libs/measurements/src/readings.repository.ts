@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
-import { lockChangeSequence, NEXT_CHANGE_SEQ } from './change-sequence.js';
+import { changeHorizon, NEXT_CHANGE_SEQ } from './change-sequence.js';
 import { exportColumns } from './export-columns.catalogue.js';
-import { CHANGE_SEQUENCE, MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
+import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
 import { ACTIVITY_HOUR_COLUMNS, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 
 /** A piece of SQL with `?` placeholders and its parameters, in order. */
@@ -128,15 +128,16 @@ function tableOf(kind: MeasurementKind): string {
 }
 
 /**
- * One page of the change feed as one statement, so all kinds are read in one snapshot. Writers hold
- * `lockChangeSequence` from their first `nextval` to their commit, so within a snapshot every visible row
- * has a smaller `change_seq` than every row still in flight: "after N, in order" never skips a row.
+ * One page of the change feed as one statement, so all kinds are read in one snapshot. With `upTo`, only rows
+ * at or below it: give it `changeHorizon`, taken before this statement starts, and no row that commits later can
+ * have a smaller `change_seq` than one handed out, so "after N, in order" never skips a row.
  *
  * Each kind contributes at most `limit` candidates through its unique `change_seq` index; only the first
  * `limit` overall are turned into JSON. Exported for the change-feed benchmark's bare-SQL baseline.
  */
 export function changeFeedSql(input: {
   since: number;
+  upTo?: string;
   limit: number;
   kinds: readonly MeasurementKind[];
   readable: ReadableCondition;
@@ -145,9 +146,10 @@ export function changeFeedSql(input: {
   const params: unknown[] = [];
   const candidates = kinds.map((kind) => {
     const readable = input.readable('r.participant_id');
-    params.push(input.since, ...readable.params, input.limit);
+    const upTo = input.upTo === undefined ? '' : ' and r.change_seq <= ?::bigint';
+    params.push(input.since, ...(input.upTo === undefined ? [] : [input.upTo]), ...readable.params, input.limit);
     return `(select r.change_seq, '${kind}'::text as kind, r.id from ${tableOf(kind)} r
-              where r.change_seq > ? and ${readable.sql} order by r.change_seq limit ?)`;
+              where r.change_seq > ?${upTo} and ${readable.sql} order by r.change_seq limit ?)`;
   });
   params.push(input.limit);
   const rendered = kinds.map(
@@ -192,7 +194,8 @@ export class ReadingsRepository {
    * A reading is updated only when a value really differs (`IS DISTINCT FROM`), so replaying a page changes
    * nothing; every inserted or changed row gets a new `change_seq`. Activity days bring their hourly rows:
    * when a day is new or changed (hours included), its hours are replaced with the ones received. The
-   * participant's devices follow along. Must run inside the caller's transaction, after `lockChangeSequence(em)`.
+   * participant's devices follow along. Must run inside the caller's transaction, after `lockChangeSequence(em)`
+   * (which other writers do not wait for).
    */
   async upsertPage(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingInput[]): Promise<WriteOutcome> {
     if (rows.length === 0) return { inserted: 0, updated: 0 };
@@ -287,6 +290,9 @@ export class ReadingsRepository {
       }
     }
     if (devices.size === 0) return;
+    // In one order for every writer: pages of several kinds of one participant are written at once, and rows
+    // locked in different orders could deadlock.
+    const sorted = [...devices.values()].sort((a, b) => (a.device_type < b.device_type ? -1 : a.device_type > b.device_type ? 1 : 0));
     await executeBound(
       em,
       `insert into "participant_device" as d ("participant_id", "device_type", "first_seen_at", "last_seen_at")
@@ -294,7 +300,7 @@ export class ReadingsRepository {
        on conflict ("participant_id", "device_type") do update set
          "first_seen_at" = least(d."first_seen_at", excluded."first_seen_at"), "last_seen_at" = greatest(d."last_seen_at", excluded."last_seen_at")
        where excluded."first_seen_at" < d."first_seen_at" or excluded."last_seen_at" > d."last_seen_at"`,
-      [participantId, JSON.stringify([...devices.values()])],
+      [participantId, JSON.stringify(sorted)],
     );
   }
 
@@ -444,12 +450,17 @@ export class ReadingsRepository {
     );
   }
 
-  /** One page of the change feed (`changeFeedSql`), as the API's JSON. */
-  changeFeed(
+  /**
+   * One page of the change feed (`changeFeedSql`) up to the change horizon, as the API's JSON. Must not run
+   * inside a REPEATABLE READ transaction: the page's snapshot has to be newer than the horizon.
+   */
+  async changeFeed(
     em: EntityManager,
     input: { since: number; limit: number; kinds: readonly MeasurementKind[]; readable: ReadableCondition },
   ): Promise<{ change_seq: string; reading: unknown }[]> {
-    const feed = changeFeedSql(input);
+    const upTo = await changeHorizon(em);
+    if (Number(upTo) <= input.since) return [];
+    const feed = changeFeedSql({ ...input, upTo });
     return em.getConnection().execute(feed.sql, feed.params);
   }
 
@@ -556,22 +567,11 @@ export class ReadingsRepository {
   }
 
   /**
-   * The highest change sequence number drawn so far. Taken under the writers' lock, so no writer is between
-   * drawing a number and committing: every reading at or below it is committed already, or never will be.
+   * The change horizon (`changeHorizon`): every reading at or below it is committed already, or never will be.
+   * Writers are not held up for it.
    */
   committedChangeSeq(em: EntityManager): Promise<string> {
-    return em.transactional(async (tx) => {
-      await lockChangeSequence(tx);
-      const [row] = await tx
-        .getConnection()
-        .execute<{ last: string; called: boolean }[]>(
-          `select last_value::text as last, is_called as called from ${CHANGE_SEQUENCE}`,
-          [],
-          'all',
-          tx.getTransactionContext(),
-        );
-      return row.called ? row.last : '0';
-    });
+    return changeHorizon(em);
   }
 
   // ── Portal data views ─────────────────────────────────────────────────────────────────────────────

@@ -201,11 +201,25 @@ describe(parseUtcOffset.name, () => {
 
 describe(parseApiDateTime.name, () => {
   it('reads the API form, with or without a fraction or Z', () => {
-    expect(parseApiDateTime('2022-02-03T16:44:13')?.utc.toISOString()).toBe('2022-02-03T16:44:13.000Z');
+    expect(parseApiDateTime('2022-02-03T16:44:13')?.iso).toBe('2022-02-03T16:44:13.000Z');
+    expect(parseApiDateTime(' 2024-02-29T23:59:59Z ')?.iso).toBe('2024-02-29T23:59:59.000Z');
     expect(parseApiDateTime('2022-02-03T16:44:13.250Z')?.text).toBe('2022-02-03T16:44:13');
   });
 
-  it.each(['2022-02-30T10:00:00', '2022-02-03 16:44:13', '2022-02-03T24:00:00', '2022-02-03', 1643906653000])('refuses %j', (value) => {
+  it.each([
+    '2022-02-30T10:00:00',
+    '2023-02-29T10:00:00',
+    '1900-02-29T10:00:00',
+    '2022-13-01T10:00:00',
+    '2022-00-01T10:00:00',
+    '2022-04-31T10:00:00',
+    '2022-02-03T10:60:00',
+    '2022-02-03T10:00:60',
+    '2022-02-03 16:44:13',
+    '2022-02-03T24:00:00',
+    '2022-02-03',
+    1643906653000,
+  ])('refuses %j', (value) => {
     expect(parseApiDateTime(value)).toBeNull();
   });
 });

@@ -18,7 +18,7 @@ export interface ReplayOutcome {
 /**
  * Normalises kept raw measurement pages (`sync_raw_page`) again, without calling OMRON: after a parser fix, the data
  * already received is read the new way. Pages are replayed oldest first through the same writer as a pull (one
- * transaction per page, under the change-sequence lock), so unchanged readings stay untouched and changed ones get
+ * transaction per page, after `lockChangeSequence`), so unchanged readings stay untouched and changed ones get
  * a new change sequence number. Only participants with a consented enrollment are replayed.
  */
 @Injectable()

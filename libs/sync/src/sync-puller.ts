@@ -66,9 +66,10 @@ export function dayBefore(localTime: string): string {
  * - The window: the whole history for a backfill (or when nothing is stored yet); otherwise `since` one day
  *   before the local date of the newest stored reading (OMRON reads `since` as a date, and a reading's local
  *   date can be a day off its UTC date either way), or earlier if reconciliation asked for more.
- * - Each page is written in one transaction together with the ledger's cursor, under the change-sequence
- *   lock. A crash at any point leaves either the page and its cursor or neither: the next run resumes
- *   after the last committed page, re-reads at most one page, and the idempotent upsert makes that harmless.
+ * - Each page is written in one transaction together with the ledger's cursor, announced to change-feed readers
+ *   by `lockChangeSequence` (writers do not wait for each other). A crash at any point leaves either the page and
+ *   its cursor or neither: the next run resumes after the last committed page, re-reads at most one page, and
+ *   the idempotent upsert makes that harmless.
  * - One page ahead: page n+1 is fetched (and normalised) while page n is written, so the upstream and the
  *   database work at once. The page ahead never touches the ledger; if the pull stops or fails first, it is dropped.
  * - A pull owns the ledger row through a token; if a worker presumed dead comes back, its next page fails
@@ -184,7 +185,7 @@ export class SyncPuller {
   }
 
   /**
-   * Writes one page and moves the ledger's cursor to `nextKey`, in one transaction under the change-sequence lock;
+   * Writes one page and moves the ledger's cursor to `nextKey`, in one transaction (`lockChangeSequence` first);
    * returns how many readings were new or changed.
    */
   private async writePage(
@@ -202,7 +203,7 @@ export class SyncPuller {
         // snapshot, so a page fetched before the withdrawal is never written after it.
         if (!(await this.participants.lockConsented(em, participantId)))
           throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
-        // Before the change-sequence lock, which other writers queue for: the raw page draws no sequence number.
+        // The raw page draws no change sequence number.
         if (page.raw) {
           await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
             participantId,

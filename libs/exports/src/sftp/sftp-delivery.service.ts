@@ -51,8 +51,8 @@ class LazySession {
 
 /**
  * Scheduled SFTP delivery. Each destination receives, per kind and group, the readings whose change sequence
- * number lies above its cursor, so nothing is sent twice or skipped: sequence numbers become visible in draw
- * order (`lockChangeSequence`), so the upper bound taken under that lock has no gaps below it.
+ * number lies above its cursor, so nothing is sent twice or skipped: the upper bound is the change horizon
+ * (`ReadingsRepository.committedChangeSeq`), below which no reading can still commit.
  *
  * A delivery's scope (units, upper bound, folder stamp) is fixed when it starts. Every file is written under a
  * temporary name, renamed when complete and then recorded; an interrupted delivery (process killed, server
