@@ -12,6 +12,8 @@ const SLOWEST = [
   'test/sync-resilience.e2e-spec.ts',
   'test/sync-notifications.e2e-spec.ts',
   'test/sync-failures.e2e-spec.ts',
+  'test/sync-two-workers.e2e-spec.ts',
+  'test/sync-lanes.e2e-spec.ts',
   'test/consent-flow.browser.e2e-spec.ts',
   'test/tokens.e2e-spec.ts',
   'test/enrollment-admin.e2e-spec.ts',
