@@ -159,7 +159,7 @@ async function main(total: number): Promise<void> {
 
     printComparison(
       'rows',
-      { label: 'OpenDSP CSV export (keyset pages → Node → file)', count: full.rows, seconds: full.seconds },
+      { label: 'OpenDSP CSV export (COPY of SQL-made lines → Node → file)', count: full.rows, seconds: full.seconds },
       { label: 'psql \\copy of the same query', count: total, seconds: psql.seconds },
     );
     const mb = (value: number) => `${value.toFixed(0)} MB`;

@@ -1,6 +1,6 @@
+export type { CsvChunk, CsvLineFormat, CsvPage } from './csv-pages.js';
 export { NEXT_CHANGE_SEQ, lockChangeSequence } from './change-sequence.js';
 export { exportColumns } from './export-columns.catalogue.js';
-export type { ColumnType } from './export-columns.catalogue.js';
 export { MEASUREMENT_KINDS, MEASUREMENT_KIND_NAMES } from './measurement-kinds.js';
 export type { MeasurementKind } from './measurement-kinds.js';
 export { MeasurementsModule } from './measurements.module.js';
@@ -8,12 +8,4 @@ export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading
 export type { OmronRead } from './reading-columns.catalogue.js';
 export { ParticipantDevice, READING_ENTITIES } from './reading.entity.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
-export type {
-  ChangeScope,
-  DownloadScope,
-  ExportRowPage,
-  PortalReadingRow,
-  SqlFragment,
-  TimelineRow,
-  WriteOutcome,
-} from './readings.repository.js';
+export type { ChangeScope, DownloadScope, PortalReadingRow, SqlFragment, TimelineRow, WriteOutcome } from './readings.repository.js';

@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { changeHorizon, NEXT_CHANGE_SEQ } from './change-sequence.js';
+import {
+  copySupported,
+  csvLineQuery,
+  csvPage,
+  literal,
+  poolOf,
+  streamCsv,
+  type CsvChunk,
+  type CsvLineFormat,
+  type CsvPage,
+} from './csv-pages.js';
 import { exportColumns } from './export-columns.catalogue.js';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
 import { ACTIVITY_HOUR_COLUMNS, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
@@ -71,12 +82,6 @@ export interface TimelineRow {
   id: string;
   cursor_time: string;
   reading: unknown;
-}
-
-/** A page of export rows: PostgreSQL's text output of `exportColumns(kind)`, in order, and each row's change sequence number. */
-export interface ExportRowPage {
-  rows: unknown[][];
-  seqs: string[];
 }
 
 const quote = (name: string): string => `"${name}"`;
@@ -501,68 +506,63 @@ export class ReadingsRepository {
   // ── CSV exports ───────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * A download's rows, page by page, ordered by participant, time and ID: keyset pagination on the
-   * (participant_id, measured_at) index, so page 500 costs what page 1 does and no long transaction or
-   * server-side cursor is held while the client reads.
+   * A download's CSV lines, ordered by participant, time and ID, made by PostgreSQL (`csv-pages.ts`) and streamed
+   * in one COPY. On a server without COPY TO STDOUT (PGlite), page by page instead: keyset pagination on the
+   * (participant_id, measured_at) index, so page 500 costs what page 1 does.
    */
-  async *downloadPages(
+  async *downloadCsv(
     em: EntityManager,
     kind: MeasurementKind,
     scope: DownloadScope,
-    timeZone: string,
+    format: CsvLineFormat,
     pageSize: number,
-  ): AsyncGenerator<ExportRowPage> {
-    const base = exportQuery(kind, 'r.participant_id::text, r.measured_at::text, r.id::text, r.change_seq::text');
+  ): AsyncGenerator<CsvChunk> {
     const conditions: string[] = [];
-    const params: unknown[] = [timeZone, scope.groupUuid];
     if (scope.participantIds) {
       if (scope.participantIds.length === 0) return;
-      params.push(scope.participantIds);
-      conditions.push(`r.participant_id = any($${params.length}::uuid[])`);
+      conditions.push(`r.participant_id = any(array[${scope.participantIds.map(literal).join(', ')}]::uuid[])`);
     }
-    if (scope.from) {
-      params.push(scope.from.toISOString());
-      conditions.push(`r.measured_at >= $${params.length}::timestamptz`);
+    if (scope.from) conditions.push(`r.measured_at >= ${literal(scope.from.toISOString())}::timestamptz`);
+    if (scope.to) conditions.push(`r.measured_at < ${literal(scope.to.toISOString())}::timestamptz`);
+    const order = 'order by r.participant_id, r.measured_at, r.id';
+    const pool = await poolOf(em);
+    if (await copySupported(pool)) {
+      const inner = `${exportQuery(kind, format.timeZone, scope.groupUuid, '1 as k0')} ${conditions.length ? `where ${conditions.join(' and ')}` : ''} ${order}`;
+      yield* streamCsv(pool, csvLineQuery(inner, exportColumns(kind), 0, format.escapeFormulas));
+      return;
     }
-    if (scope.to) {
-      params.push(scope.to.toISOString());
-      conditions.push(`r.measured_at < $${params.length}::timestamptz`);
-    }
-    const keyset = `(r.participant_id, r.measured_at, r.id) > ($${params.length + 1}::uuid, $${params.length + 2}::timestamptz, $${params.length + 3}::bigint)`;
-    const order = `order by r.participant_id, r.measured_at, r.id limit ${pageSize}`;
-    const where = (extra: string[]): string => (extra.length ? `where ${extra.join(' and ')}` : '');
-    let after: unknown[] | null = null;
+    const keyset = ([participant, measuredAt, id]: string[]): string =>
+      `(r.participant_id, r.measured_at, r.id) > (${literal(participant)}::uuid, ${literal(measuredAt)}::timestamptz, ${literal(id)}::bigint)`;
+    const keys = 'r.participant_id::text as k0, r.measured_at::text as k1, r.id::text as k2';
+    let after: string[] | null = null;
     for (;;) {
-      const rows = await queryRows(
-        em,
-        `${base.sql} ${where(after ? [...conditions, keyset] : conditions)} ${order}`,
-        after ? [...params, ...after] : params,
-      );
-      if (rows.length === 0) return;
-      yield { rows, seqs: rows.map((row) => row[base.width + 3] as string) };
-      if (rows.length < pageSize) return;
-      after = rows.at(-1)!.slice(base.width, base.width + 3);
+      const where = after ? [...conditions, keyset(after)] : conditions;
+      const inner = `${exportQuery(kind, format.timeZone, scope.groupUuid, keys)} ${where.length ? `where ${where.join(' and ')}` : ''} ${order} limit ${pageSize}`;
+      const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), 3, format.escapeFormulas), false);
+      if (page.rows === 0) return;
+      yield page;
+      if (page.rows < pageSize) return;
+      after = page.keys[0];
     }
   }
 
-  /** A delivery's rows of one group, page by page in change sequence order (keyset on its unique index). */
-  async *changePages(
+  /** A delivery's CSV lines of one group, page by page in change sequence order (keyset on its unique index); `keys[i][0]` is row i's change_seq. */
+  async *changeCsvPages(
     em: EntityManager,
     kind: MeasurementKind,
     scope: ChangeScope,
-    timeZone: string,
+    format: CsvLineFormat,
     pageSize: number,
-  ): AsyncGenerator<ExportRowPage> {
-    const base = exportQuery(kind, 'r.change_seq::text');
-    const sql = `${base.sql} where r.change_seq > $3::bigint and r.change_seq <= $4::bigint order by r.change_seq limit ${pageSize}`;
+  ): AsyncGenerator<CsvPage> {
     let after = scope.afterSeq;
     for (;;) {
-      const rows = await queryRows(em, sql, [timeZone, scope.groupUuid, after, scope.upToSeq]);
-      if (rows.length === 0) return;
-      const seqs = rows.map((row) => row[base.width] as string);
-      yield { rows, seqs };
-      if (rows.length < pageSize) return;
-      after = seqs.at(-1)!;
+      const inner = `${exportQuery(kind, format.timeZone, scope.groupUuid, 'r.change_seq::text as k0')}
+        where r.change_seq > ${literal(after)}::bigint and r.change_seq <= ${literal(scope.upToSeq)}::bigint order by r.change_seq limit ${pageSize}`;
+      const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), 1, format.escapeFormulas), true);
+      if (page.rows === 0) return;
+      yield page;
+      if (page.rows < pageSize) return;
+      after = page.keys.at(-1)![0];
     }
   }
 
@@ -660,29 +660,19 @@ export class ReadingsRepository {
 }
 
 /**
- * The SQL shared by downloads and deliveries: the kind's export columns of consented participants of one
- * group. `$1` is the environment's time zone and `$2` the group; `extraSelect` columns follow the kind's columns.
+ * The SQL shared by downloads and deliveries: the kind's export columns (as c0…cN) of consented participants of
+ * one group, then `keys`. Values are inlined as literals: COPY takes no bind parameters.
  */
-function exportQuery(kind: MeasurementKind, extraSelect: string): { sql: string; width: number } {
-  const columns = exportColumns(kind);
-  const select = columns.map((column) => column.sql.replaceAll('?', '$1')).join(', ');
+function exportQuery(kind: MeasurementKind, timeZone: string, groupUuid: string, keys: string): string {
+  const select = exportColumns(kind)
+    .map((column, index) => `${column.sql.replaceAll('?', literal(timeZone))} as c${index}`)
+    .join(', ');
   // Withdrawn participants are left out: only a consented enrollment in the group joins.
-  const sql = `select ${select}, ${extraSelect}
+  return `select ${select}, ${keys}
     from ${tableOf(kind)} r
-    join enrollment e on e.participant_id = r.participant_id and e.group_id = $2 and e.status = 'consented'
+    join enrollment e on e.participant_id = r.participant_id and e.group_id = ${literal(groupUuid)}::uuid and e.status = 'consented'
     join participant p on p.id = r.participant_id
     join program_group g on g.id = e.group_id`;
-  return { sql, width: columns.length };
-}
-
-/**
- * Runs a query on the ORM's own pool, rows as arrays of PostgreSQL's text output: no row objects and no
- * parsing of values that only go back out as text (a million-row export makes a million of each).
- */
-async function queryRows(em: EntityManager, text: string, values: unknown[]): Promise<unknown[][]> {
-  const pool = await (em.getConnection() as PostgreSqlConnection).getNativeClient();
-  const result = await pool.query<unknown[]>({ text, values, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } });
-  return result.rows;
 }
 
 /** What MikroORM's Kysely (bound to the transaction, if any) takes to run one statement as it is. */

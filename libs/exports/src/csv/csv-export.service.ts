@@ -178,14 +178,14 @@ export class CsvExportService {
     const format = { timeZone: this.config.environment.timezone, escapeFormulas: options.escapeFormulas ?? true };
     let rows = 0;
     let bytes = 0;
-    const write = (chunk: string): Promise<void> => {
+    const write = (chunk: string | Buffer): Promise<void> => {
       bytes += Buffer.byteLength(chunk);
       return writeChunk(out, chunk);
     };
     await write(`${options.bom ? UTF8_BOM : ''}${headerLine(kind)}${CSV_NEWLINE}`);
     for await (const page of downloadPages(this.readings, this.em.fork(), kind, scope, format)) {
-      rows += page.lines.length;
-      await write(page.lines.join(CSV_NEWLINE) + CSV_NEWLINE);
+      rows += page.rows;
+      await write(page.csv);
     }
     return { rows, bytes };
   }

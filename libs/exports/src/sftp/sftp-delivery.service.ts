@@ -272,16 +272,17 @@ export class SftpDeliveryService {
     const pages = changePages(this.readings, em, unit.kind, { groupUuid: unit.groupUuid, afterSeq, upToSeq: delivery.upToSeq }, format);
     for await (const page of pages) {
       let index = 0;
-      while (index < page.lines.length) {
+      // Row i is page.csv[ends[i-1], ends[i]) and its change_seq is keys[i][0].
+      while (index < page.ends.length) {
         if (!current) {
           if (fileNumber >= sftp.maxFilesPerFolder) return true;
           fileNumber += 1;
-          current = await this.openFile(session, destination, folder, fileNumber, unit, page.seqs[index]);
+          current = await this.openFile(session, destination, folder, fileNumber, unit, page.keys[index][0]);
         }
-        const take = Math.min(rowsPerFile - current.rows, page.lines.length - index);
-        await current.remote.write(page.lines.slice(index, index + take).join(CSV_NEWLINE) + CSV_NEWLINE);
+        const take = Math.min(rowsPerFile - current.rows, page.ends.length - index);
+        await current.remote.write(page.csv.subarray(index === 0 ? 0 : page.ends[index - 1], page.ends[index + take - 1]));
         current.rows += take;
-        current.lastSeq = page.seqs[index + take - 1];
+        current.lastSeq = page.keys[index + take - 1][0];
         index += take;
         if (current.rows === rowsPerFile) {
           await this.finishFile(em, session, destination, delivery, unit, current);
