@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { consentedMembersSql, ogscIdSql } from '@opendsp/participants';
 import { lockChangeSequence, NEXT_CHANGE_SEQ } from './change-sequence.js';
 import { exportColumns } from './export-columns.catalogue.js';
 import { CHANGE_SEQUENCE, MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
@@ -52,6 +53,8 @@ export interface PortalReadingRow {
 export interface DownloadScope {
   /** The group's internal ID. */
   groupUuid: string;
+  /** The group's public ID, written in every row. */
+  groupId: string;
   /** Internal participant IDs; absent: every consented participant of the group. */
   participantIds?: string[];
   from?: Date;
@@ -61,6 +64,8 @@ export interface DownloadScope {
 /** Readings of one group with change sequence numbers in (afterSeq, upToSeq], for a delivery. */
 export interface ChangeScope {
   groupUuid: string;
+  /** The group's public ID, written in every row. */
+  groupId: string;
   afterSeq: string;
   upToSeq: string;
 }
@@ -90,13 +95,13 @@ const ACTIVITY_HOURS_JSON = `(select coalesce(json_agg(json_build_object(${ACTIV
         from activity_hourly_reading h where h.activity_id = r.id)`;
 
 /**
- * The API's JSON of one reading, built by PostgreSQL (`r` the reading, `p` its participant): the instant in
- * UTC, the participant's local time with its offset, the change sequence, and the kind's typed values.
+ * The API's JSON of one reading, built by PostgreSQL (`r` the reading; its participant's OGSC ID from
+ * libs/participants' `ogscIdSql`): the instant in UTC, the participant's local time with its offset, the change sequence, and the kind's typed values.
  */
 function readingJsonSql(kind: MeasurementKind): string {
   const fields: [string, string][] = [
     ['kind', `'${kind}'`],
-    ['ogscId', 'p.ogsc_id'],
+    ['ogscId', ogscIdSql('r.participant_id')],
     ['upstreamId', 'r.upstream_id::text'],
     ['changeSeq', 'r.change_seq'],
     ['measuredAt', isoUtcSql('r.measured_at')],
@@ -144,7 +149,7 @@ export function changeFeedSql(input: {
   params.push(input.limit);
   const rendered = kinds.map(
     (kind) => `select c.change_seq, ${readingJsonSql(kind)} as reading
-                 from picked c join ${tableOf(kind)} r on r.id = c.id join participant p on p.id = r.participant_id
+                 from picked c join ${tableOf(kind)} r on r.id = c.id
                 where c.kind = '${kind}'`,
   );
   return {
@@ -353,7 +358,7 @@ export class ReadingsRepository {
     params.push(input.limit);
     return em.getConnection().execute(
       `select r.id, to_char(r.measured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time, ${readingJsonSql(input.kind)} as reading
-            from ${tableOf(input.kind)} r join participant p on p.id = r.participant_id
+            from ${tableOf(input.kind)} r
            where ${conditions.join(' and ')}
            order by r.measured_at, r.id limit ?`,
       params,
@@ -419,7 +424,7 @@ export class ReadingsRepository {
   ): AsyncGenerator<ExportRowPage> {
     const base = exportQuery(kind, 'r.participant_id::text, r.measured_at::text, r.id::text, r.change_seq::text');
     const conditions: string[] = [];
-    const params: unknown[] = [timeZone, scope.groupUuid];
+    const params: unknown[] = [timeZone, scope.groupUuid, scope.groupId];
     if (scope.participantIds) {
       if (scope.participantIds.length === 0) return;
       params.push(scope.participantIds);
@@ -459,10 +464,10 @@ export class ReadingsRepository {
     pageSize: number,
   ): AsyncGenerator<ExportRowPage> {
     const base = exportQuery(kind, 'r.change_seq::text');
-    const sql = `${base.sql} where r.change_seq > $3::bigint and r.change_seq <= $4::bigint order by r.change_seq limit ${pageSize}`;
+    const sql = `${base.sql} where r.change_seq > $4::bigint and r.change_seq <= $5::bigint order by r.change_seq limit ${pageSize}`;
     let after = scope.afterSeq;
     for (;;) {
-      const rows = await queryRows(em, sql, [timeZone, scope.groupUuid, after, scope.upToSeq]);
+      const rows = await queryRows(em, sql, [timeZone, scope.groupUuid, scope.groupId, after, scope.upToSeq]);
       if (rows.length === 0) return;
       const seqs = rows.map((row) => row[base.width] as string);
       yield { rows, seqs };
@@ -577,17 +582,17 @@ export class ReadingsRepository {
 
 /**
  * The SQL shared by downloads and deliveries: the kind's export columns of consented participants of one
- * group. `$1` is the environment's time zone and `$2` the group; `extraSelect` columns follow the kind's columns.
+ * group. `$1` is the environment's time zone, `$2` the group's internal ID and `$3` its public ID; `extraSelect`
+ * columns follow the kind's columns.
  */
 function exportQuery(kind: MeasurementKind, extraSelect: string): { sql: string; width: number } {
   const columns = exportColumns(kind);
   const select = columns.map((column) => column.sql.replaceAll('?', '$1')).join(', ');
-  // Withdrawn participants are left out: only a consented enrollment in the group joins.
+  // Withdrawn participants are left out: only a consented member of the group (libs/participants' SQL) joins.
   const sql = `select ${select}, ${extraSelect}
     from ${tableOf(kind)} r
-    join enrollment e on e.participant_id = r.participant_id and e.group_id = $2 and e.status = 'consented'
-    join participant p on p.id = r.participant_id
-    join program_group g on g.id = e.group_id`;
+    join (${consentedMembersSql('$2::uuid')}) m on m.participant_id = r.participant_id
+    cross join (select $3::text as group_id) g`;
   return { sql, width: columns.length };
 }
 

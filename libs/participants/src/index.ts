@@ -12,6 +12,7 @@ export { CredentialSheets } from './provisioning/credential-sheets.service.js';
 export { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
 export { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 export { ParticipantLookups } from './directory/participant-lookups.service.js';
+export { EnrollmentCounts } from './directory/enrollment-counts.service.js';
 export {
   CONNECTION_FILTERS,
   PARTICIPANT_SORTS,
@@ -27,7 +28,7 @@ export type {
   ParticipantSort,
   ReadingFilter,
 } from './directory/participant-list-query.service.js';
-export { FUNNEL_STAGE_SQL, funnelStage, staleCutoff } from './directory/enrollment-funnel.rules.js';
+export { funnelStage, staleCutoff } from './directory/enrollment-funnel.rules.js';
 export { backUrlProblem, readCustomParams } from './consent-links/custom-params.js';
 export type { CustomParamsProblem } from './consent-links/custom-params.js';
 export { consentQrPng, consentQrSvg } from './consent-links/consent-qr.js';
@@ -36,4 +37,4 @@ export { EnrollmentEvents } from './enrollment-events.service.js';
 export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from './enrollment-events.service.js';
 export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
 export { ParticipantReadingsPort } from './participant-readings.port.js';
-export { ConsentedParticipants, consentedInGroupsSql } from './consented-participants.service.js';
+export { ConsentedParticipants, consentedInGroupsSql, consentedMembersSql, ogscIdSql } from './consented-participants.service.js';

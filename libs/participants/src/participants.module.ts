@@ -3,6 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ConsentInvitation } from './consent-links/consent-invitation.entity.js';
 import { ConsentInvitations } from './consent-links/consent-invitations.service.js';
 import { ConsentLinks } from './consent-links/consent-links.service.js';
+import { EnrollmentCounts } from './directory/enrollment-counts.service.js';
 import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
@@ -40,6 +41,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     WithdrawalService,
     ConsentedParticipants,
     ParticipantLookups,
+    EnrollmentCounts,
   ],
   exports: [
     MikroOrmModule,
@@ -55,6 +57,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     WithdrawalService,
     ConsentedParticipants,
     ParticipantLookups,
+    EnrollmentCounts,
   ],
 })
 export class ParticipantsModule {}
