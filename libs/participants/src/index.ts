@@ -38,3 +38,4 @@ export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from '.
 export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
 export { ParticipantReadingsPort } from './participant-readings.port.js';
 export { ConsentedParticipants, consentedInGroupsSql, consentedMembersSql, ogscIdSql } from './consented-participants.service.js';
+export { ConsentRecords, participantActor } from './consent-records.service.js';

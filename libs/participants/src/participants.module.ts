@@ -9,6 +9,7 @@ import { ParticipantDirectory } from './directory/participant-directory.service.
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
 import { ParticipantLookups } from './directory/participant-lookups.service.js';
 import { TokensModule } from '@opendsp/tokens';
+import { ConsentRecords } from './consent-records.service.js';
 import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
 import { EnrollmentEvents } from './enrollment-events.service.js';
@@ -42,6 +43,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ConsentedParticipants,
     ParticipantLookups,
     EnrollmentCounts,
+    ConsentRecords,
   ],
   exports: [
     MikroOrmModule,
@@ -58,6 +60,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ConsentedParticipants,
     ParticipantLookups,
     EnrollmentCounts,
+    ConsentRecords,
   ],
 })
 export class ParticipantsModule {}
