@@ -6,6 +6,14 @@ export type { MeasurementKind } from './measurement-kinds.js';
 export { MeasurementsModule } from './measurements.module.js';
 export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading-columns.catalogue.js';
 export type { OmronRead } from './reading-columns.catalogue.js';
-export { ParticipantDevice, READING_ENTITIES } from './reading.entity.js';
+export { READING_ENTITIES } from './reading.entity.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
-export type { ChangeScope, DownloadScope, ExportRowPage, PortalReadingRow, SqlFragment, WriteOutcome } from './readings.repository.js';
+export type {
+  ChangeScope,
+  DeviceSeen,
+  DownloadScope,
+  ExportRowPage,
+  PortalReadingRow,
+  SqlFragment,
+  WriteOutcome,
+} from './readings.repository.js';

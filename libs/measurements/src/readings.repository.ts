@@ -49,6 +49,13 @@ export interface PortalReadingRow {
   [portalField: string]: unknown;
 }
 
+/** A device a participant's readings came from, with the first and last measurement times from it. */
+export interface DeviceSeen {
+  deviceType: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
 /** Readings of one group for a download: optionally only some participants and a time range [from, to). */
 export interface DownloadScope {
   /** The group's internal ID. */
@@ -381,6 +388,21 @@ export class ReadingsRepository {
            from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
       [participantId],
     );
+  }
+
+  /** The devices a participant's readings came from, most recently seen first (the portal's participant page). */
+  async devicesSeen(em: EntityManager, participantId: string): Promise<DeviceSeen[]> {
+    const rows = await em
+      .getConnection()
+      .execute<{ device_type: string; first_seen_at: Date | string; last_seen_at: Date | string }[]>(
+        `select device_type, first_seen_at, last_seen_at from participant_device where participant_id = ? order by last_seen_at desc`,
+        [participantId],
+      );
+    return rows.map((row) => ({
+      deviceType: row.device_type,
+      firstSeenAt: toDate(row.first_seen_at),
+      lastSeenAt: toDate(row.last_seen_at),
+    }));
   }
 
   // ── SQL for other libs' aggregate statements ──────────────────────────────────────────────────────

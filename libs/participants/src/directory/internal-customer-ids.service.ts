@@ -49,4 +49,11 @@ export class InternalCustomerIds {
       return { ok: true, internalCustomerId: wanted, changed: true };
     });
   }
+
+  /** `set` for the enrollment with this ID (the REST API's, which has resolved and authorised it); 404 when there is none. */
+  async setForEnrollment(enrollmentId: string, value: unknown, actor: AuditActor): Promise<CustomerIdOutcome> {
+    const enrollment = await this.em.fork().findOne(Enrollment, { id: enrollmentId }, { populate: ['participant', 'group'] });
+    if (!enrollment) throw new NotFoundException();
+    return this.set(enrollment.group.groupId, enrollment.participant.ogscId, value, actor);
+  }
 }
