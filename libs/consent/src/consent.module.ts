@@ -14,6 +14,8 @@ import { ConsentLinkOpen } from './consent-link-open.entity.js';
 import { ConsentLinkService } from './consent-link.service.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentService } from './consent.service.js';
+import { ConsentSteps } from './consent-steps.service.js';
+import { ParticipantPageSteps } from './participant-page-steps.service.js';
 import { IdTokenVerifier } from './id-token-verifier.js';
 import { LinkOpens } from './link-opens.service.js';
 import { OmronSignIn } from './omron-sign-in.js';
@@ -50,6 +52,8 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
     OmronStrategy,
     OmronSignIn,
     ConsentService,
+    ConsentSteps,
+    ParticipantPageSteps,
     ParticipantSessions,
     ParticipantSignInService,
     ParticipantPageService,
