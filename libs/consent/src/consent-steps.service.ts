@@ -5,12 +5,12 @@ import type { FieldErrors } from '@opendsp/i18n';
 import type { ConsentFlow, ConsentFlowStage } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { ConsentLinkService, redirectWith } from './consent-link.service.js';
-import { clientIp, stepOf } from './consent-pages.js';
-import { consentScopes } from './consent-scopes.js';
+import { clientIp, stepOf } from './consent-pages.helpers.js';
+import { consentScopes } from './consent-scopes.rules.js';
 import { ConsentService, type AuthorisedOutcome, type DecisionOutcome } from './consent.service.js';
 import type { ConsentStartQuery } from './dto/consent-start-query.dto.js';
 import { LinkOpens } from './link-opens.service.js';
-import { OmronSignIn } from './omron-sign-in.js';
+import { OmronSignIn } from './omron-sign-in.service.js';
 import { ParticipantSessions } from './participant-sessions.service.js';
 import { ParticipantSignInService } from './participant-sign-in.service.js';
 

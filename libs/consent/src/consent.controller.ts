@@ -6,12 +6,12 @@ import { looksLikeOgscId } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
 import type { ConsentFlow } from './consent-flow.entity.js';
 import { CurrentFlow, FlowAt, flowOf } from './consent-flow.guard.js';
-import { allowFormTargets, consentError, consentPage, safeConsentPath } from './consent-pages.js';
-import { dataScopesOf } from './consent-scopes.js';
+import { allowFormTargets, consentError, consentPage, safeConsentPath } from './consent-pages.helpers.js';
+import { dataScopesOf } from './consent-scopes.rules.js';
 import { ConsentSteps, type StepAnswer } from './consent-steps.service.js';
 import { ConsentDecisionForm } from './dto/consent-forms.dto.js';
 import { ConsentStartQuery } from './dto/consent-start-query.dto.js';
-import { OmronSignIn } from './omron-sign-in.js';
+import { OmronSignIn } from './omron-sign-in.service.js';
 
 /**
  * The participant's way through a consent link (DSP onboarding document, sections 2–4): the link, the

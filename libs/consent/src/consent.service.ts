@@ -8,8 +8,8 @@ import { OmronConnection, OmronTokens, type TokenSet } from '@opendsp/tokens';
 import type { ConsentFlow } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { redirectWith } from './consent-link.service.js';
-import { dataScopesOf } from './consent-scopes.js';
-import { IdTokenVerifier } from './id-token-verifier.js';
+import { dataScopesOf } from './consent-scopes.rules.js';
+import { IdTokenVerifier } from './id-token-verifier.service.js';
 
 /** What the callback leads to, for the controller to show. */
 export type AuthorisedOutcome =

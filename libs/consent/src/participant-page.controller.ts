@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { DspConfig } from '@opendsp/config';
 import { translate } from '@opendsp/i18n';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
-import { allowFormTargets, consentPage } from './consent-pages.js';
+import { allowFormTargets, consentPage } from './consent-pages.helpers.js';
 import { ParticipantPageSteps, SIGNED_OUT } from './participant-page-steps.service.js';
 import { ParticipantSessions } from './participant-sessions.service.js';
 

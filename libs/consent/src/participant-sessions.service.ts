@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { hashToken, newSecretToken } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { Participant } from '@opendsp/participants';
-import { ConsentCookies } from './consent-cookies.js';
+import { ConsentCookies } from './consent-cookies.service.js';
 import { ParticipantSession } from './participant-session.entity.js';
 
 const TOUCH_INTERVAL_MS = 60_000;

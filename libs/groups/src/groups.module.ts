@@ -3,7 +3,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ViewsFolder } from '@opendsp/views';
 import { GroupAdminMembership } from './group-admin-membership.entity.js';
 import { GroupLookups } from './group-lookups.service.js';
-import { GroupPagePanels } from './group-page-panels.js';
+import { GroupPagePanels } from './group-page-panels.service.js';
 import { GroupsPortalController } from './groups.portal.controller.js';
 import { GroupsService } from './groups.service.js';
 import { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';

@@ -1,4 +1,4 @@
-import type { MeasurementKind } from './measurement-kinds.js';
+import type { MeasurementKind } from './measurement-kinds.catalogue.js';
 import { READING_CATALOGUE, type ReadingSqlType } from './reading-columns.catalogue.js';
 
 /**

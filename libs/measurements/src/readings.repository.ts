@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { consentedMembersSql, ogscIdSql } from '@opendsp/participants';
-import { lockChangeSequence, NEXT_CHANGE_SEQ } from './change-sequence.js';
+import { lockChangeSequence, NEXT_CHANGE_SEQ } from './change-sequence.helpers.js';
 import { exportColumns } from './export-columns.catalogue.js';
-import { CHANGE_SEQUENCE, MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
+import { CHANGE_SEQUENCE, MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.catalogue.js';
 import { ACTIVITY_HOUR_COLUMNS, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 
 /** A piece of SQL with `?` placeholders and its parameters, in order. */

@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { Enrollment } from './enrollment.entity.js';
-import { generateOgscId } from './ogsc-id.js';
+import { generateOgscId } from './ogsc-id.rules.js';
 import { Participant } from './participant.entity.js';
 
 /** The group an enrollment is in: its internal ID and its public ID (for the audit log). */

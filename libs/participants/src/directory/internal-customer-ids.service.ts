@@ -3,8 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import type { FieldErrors } from '@opendsp/i18n';
 import { Enrollment } from '../enrollment.entity.js';
-import { groupById, lockGroup } from '../group-lookup.js';
-import { internalCustomerIdProblem, normaliseInternalCustomerId } from '../internal-customer-id.js';
+import { groupById, lockGroup } from '../group-lookup.helpers.js';
+import { internalCustomerIdProblem, normaliseInternalCustomerId } from '../internal-customer-id.rules.js';
 
 export type CustomerIdOutcome = { ok: true; internalCustomerId: string | null; changed: boolean } | { ok: false; errors: FieldErrors };
 

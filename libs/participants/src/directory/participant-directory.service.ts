@@ -5,7 +5,7 @@ import type { ProgramGroup } from '@opendsp/groups';
 import { connectionJoinSql } from '@opendsp/tokens';
 import type { EnrollmentMethod } from '../participant.entity.js';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
-import { groupById } from '../group-lookup.js';
+import { groupById } from '../group-lookup.helpers.js';
 import {
   FUNNEL_STAGE_SQL,
   FUNNEL_STAGES,

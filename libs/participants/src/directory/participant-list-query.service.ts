@@ -6,7 +6,7 @@ import { encodeCursor, ISO_MICROS, parseCursor, UUID } from '@opendsp/pagination
 import { CONNECTION_STATES, connectionJoinSql, type ConnectionState } from '@opendsp/tokens';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
 import type { EnrollmentMethod } from '../participant.entity.js';
-import { normaliseLoginId } from '../provisioning/credentials.js';
+import { normaliseLoginId } from '../provisioning/credentials.rules.js';
 import {
   FUNNEL_STAGE_SQL,
   GROUP_CONNECTION_SQL,

@@ -14,7 +14,7 @@ import { DspConfig } from '@opendsp/config';
 import { translate, type FieldErrors } from '@opendsp/i18n';
 import { ConsentInvitations, MAX_INVITATION_RECIPIENTS } from '../consent-links/consent-invitations.service.js';
 import { ConsentLinks, type ConsentLinkOutcome } from '../consent-links/consent-links.service.js';
-import { consentQrPng, consentQrSvg } from '../consent-links/consent-qr.js';
+import { consentQrPng, consentQrSvg } from '../consent-links/consent-qr.helpers.js';
 import { ConsentLinkQuery } from './dto/consent-link-query.dto.js';
 import { InvitationForm } from './dto/participant-forms.dto.js';
 import { GroupVisibleGuard } from './group-visible.guard.js';

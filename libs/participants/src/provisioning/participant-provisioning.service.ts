@@ -6,10 +6,10 @@ import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import { Enrollment } from '../enrollment.entity.js';
-import { groupById, lockGroup } from '../group-lookup.js';
+import { groupById, lockGroup } from '../group-lookup.helpers.js';
 import { Participant } from '../participant.entity.js';
 import { CredentialSheets, type ProvisionedCredential } from './credential-sheets.service.js';
-import { generateLoginId, generatePassword } from './credentials.js';
+import { generateLoginId, generatePassword } from './credentials.rules.js';
 import { MAX_PROVISION_ROWS, rowProblems, type LineProblem, type ProvisionRow } from './provisioning-csv.parser.js';
 
 export type { ProvisionedCredential } from './credential-sheets.service.js';
