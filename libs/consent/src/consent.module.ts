@@ -1,9 +1,9 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { LoginThrottleService, PortalCookies } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { MeasurementsModule } from '@opendsp/measurements';
-import { ParticipantsModule } from '@opendsp/participants';
+import { ConsentActivityPort, ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { ViewsFolder } from '@opendsp/views';
 import { ConsentCookies } from './consent-cookies.service.js';
@@ -29,7 +29,7 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
 /**
  * Everything participant-facing of enrollment: consent links, OMRON connect sign-in (passport-oauth2),
  * pre-created sign-in, the consent screen, the OGSC ID redirect, and the participant page. Served by the
- * web roles; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
+ * web roles; implements libs/participants' ConsentActivityPort; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
  */
 @ViewsFolder(import.meta.url)
 @Module({
@@ -60,7 +60,21 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
     ConsentRateLimiter,
   ],
 })
-export class ConsentModule implements NestModule {
+export class ConsentModule implements NestModule, OnModuleInit {
+  constructor(
+    private readonly consentActivity: ConsentActivityPort,
+    private readonly linkOpens: LinkOpens,
+    private readonly sessions: ParticipantSessions,
+  ) {}
+
+  /** Gives libs/participants the link openings and sessions it needs, without it depending on this lib. */
+  onModuleInit(): void {
+    this.consentActivity.implement({
+      linkOpens: (em, groupUuid) => this.linkOpens.openedIn(em, groupUuid),
+      endSessions: (em, participantId) => this.sessions.endAll(em, participantId),
+    });
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(ConsentRateLimitMiddleware).forRoutes('consent/*path');
   }

@@ -51,6 +51,11 @@ export class ParticipantSessions {
     return session.participant;
   }
 
+  /** Ends every session of the participant in the caller's transaction (a password reset by an admin). */
+  async endAll(em: EntityManager, participantId: string): Promise<void> {
+    await em.nativeDelete(ParticipantSession, { participant: participantId });
+  }
+
   async end(req: Request, res: Response): Promise<void> {
     const token = this.cookies.read(req, this.cookies.participant);
     if (token) await this.em.fork().nativeDelete(ParticipantSession, { tokenHash: hashToken(token) });

@@ -39,3 +39,4 @@ export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service
 export { ParticipantReadingsPort } from './participant-readings.port.js';
 export { ConsentedParticipants, consentedInGroupsSql, consentedMembersSql, ogscIdSql } from './consented-participants.service.js';
 export { ConsentRecords, participantActor } from './consent-records.service.js';
+export { ConsentActivityPort } from './consent-activity.port.js';

@@ -9,6 +9,7 @@ import { ParticipantDirectory } from './directory/participant-directory.service.
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
 import { ParticipantLookups } from './directory/participant-lookups.service.js';
 import { TokensModule } from '@opendsp/tokens';
+import { ConsentActivityPort } from './consent-activity.port.js';
 import { ConsentRecords } from './consent-records.service.js';
 import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
@@ -44,6 +45,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ParticipantLookups,
     EnrollmentCounts,
     ConsentRecords,
+    ConsentActivityPort,
   ],
   exports: [
     MikroOrmModule,
@@ -61,6 +63,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ParticipantLookups,
     EnrollmentCounts,
     ConsentRecords,
+    ConsentActivityPort,
   ],
 })
 export class ParticipantsModule {}

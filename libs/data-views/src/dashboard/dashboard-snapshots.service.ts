@@ -1,6 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
+import { GroupLookups } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { EnrollmentCounts, staleCutoff as staleCutoffAt } from '@opendsp/participants';
 
@@ -50,6 +51,8 @@ const REFRESH_LOCK = 0x6f647370_02;
 export class DashboardSnapshots implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DashboardSnapshots.name);
   private refreshing: Promise<boolean> | null = null;
+  /** The groups room's lookups: stateless, so this service keeps its own (GroupsModule would bring portal pages to workers). */
+  private readonly groups = new GroupLookups();
 
   constructor(
     private readonly em: EntityManager,
@@ -92,6 +95,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
         },
         ['day', 'week'] as const,
       );
+      const allGroups = await this.groups.allIds(em);
       const figures = [...new Set([...funnel.keys(), ...received.keys()])].map((groupId) => ({
         group_id: groupId,
         ...funnel.get(groupId),
@@ -104,14 +108,14 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
          select g.id, coalesce(f."invited", 0), coalesce(f."consented", 0), coalesce(f."firstReading", 0), coalesce(f."active", 0),
                 coalesce(f."stale", 0), coalesce(f."reconnectNeeded", 0), coalesce(f."withdrawn", 0),
                 coalesce(f."readings24h", 0), coalesce(f."readings7d", 0), ?, ?::timestamptz
-           from program_group g
+           from unnest(?::uuid[]) as g(id)
            left join jsonb_to_recordset(?::jsonb) as f(group_id uuid, "invited" int, "consented" int, "firstReading" int, "active" int,
                 "stale" int, "reconnectNeeded" int, "withdrawn" int, "readings24h" int, "readings7d" int) on f.group_id = g.id
          on conflict (group_id) do update set invited = excluded.invited, consented = excluded.consented,
            first_reading = excluded.first_reading, active = excluded.active, stale = excluded.stale,
            reconnect_needed = excluded.reconnect_needed, withdrawn = excluded.withdrawn, readings24h = excluded.readings24h,
            readings7d = excluded.readings7d, stale_after_days = excluded.stale_after_days, computed_at = excluded.computed_at`,
-        [staleAfterDays, now.toISOString(), JSON.stringify(figures)],
+        [staleAfterDays, now.toISOString(), `{${allGroups.join(',')}}`, JSON.stringify(figures)],
         'run',
         context,
       );
@@ -162,26 +166,31 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
   }> {
     const total = Object.fromEntries(FUNNEL_FIELDS.map((field) => [field, 0])) as FunnelFigures;
     if (groupIds !== null && groupIds.length === 0) return { total, computedAt: null, groups: [], nextAfter: null, missing: false };
-    const scope = groupIds ? ` and g.id in (${groupIds.map(() => '?').join(', ')})` : '';
-    const connection = this.em.fork().getConnection();
-    const after = page.after ? ' and (g.display_name, g.id) > (?, ?::uuid)' : '';
-    const [[sums], rows] = await Promise.all([
+    // Which groups are active, their names and their order are the groups room's; the figures are this room's.
+    const em = this.em.fork();
+    const [activeIds, pageGroups] = await Promise.all([
+      this.groups.activeIds(em, groupIds),
+      this.groups.activePage(em, groupIds, { after: page.after, limit: page.limit + 1 }),
+    ]);
+    const connection = em.getConnection();
+    const [[sums], snapshots] = await Promise.all([
       connection.execute<Record<string, unknown>[]>(
         `select ${FUNNEL_FIELDS.map((field) => `coalesce(sum(s.${COLUMNS[field]}), 0) as ${COLUMNS[field]}`).join(', ')},
               min(s.computed_at) as computed_at
-         from group_dashboard_snapshot s join program_group g on g.id = s.group_id
-        where g.archived_at is null${scope}`,
-        groupIds ?? [],
+         from group_dashboard_snapshot s where s.group_id = any(?::uuid[])`,
+        [`{${activeIds.join(',')}}`],
       ),
-      connection.execute<Record<string, unknown>[]>(
-        `select g.id as group_internal_id, g.group_id as public_group_id, g.display_name, s.*
-         from program_group g left join group_dashboard_snapshot s on s.group_id = g.id
-        where g.archived_at is null${scope}${after}
-        order by g.display_name, g.id
-        limit ?`,
-        [...(groupIds ?? []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit + 1],
-      ),
+      connection.execute<Record<string, unknown>[]>(`select s.* from group_dashboard_snapshot s where s.group_id = any(?::uuid[])`, [
+        `{${pageGroups.map((group) => group.id).join(',')}}`,
+      ]),
     ]);
+    const snapshotOf = new Map(snapshots.map((row) => [String(row.group_id), row]));
+    const rows = pageGroups.map((group) => ({
+      ...(snapshotOf.get(group.id) ?? { computed_at: null }),
+      group_internal_id: group.id,
+      public_group_id: group.groupId,
+      display_name: group.displayName,
+    })) as Record<string, unknown>[];
     for (const field of FUNNEL_FIELDS) total[field] = Number(sums[COLUMNS[field]]);
     const shown = rows.slice(0, page.limit);
     const last = shown.at(-1);

@@ -5,6 +5,7 @@ import { PasswordHasher, type AdminRole } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
+import { ConsentActivityPort } from '../consent-activity.port.js';
 import { Enrollment } from '../enrollment.entity.js';
 import { groupById, lockGroup } from '../group-lookup.helpers.js';
 import { Participant } from '../participant.entity.js';
@@ -46,6 +47,7 @@ export class ParticipantProvisioning {
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
     private readonly sheets: CredentialSheets,
+    private readonly consentActivity: ConsentActivityPort,
   ) {}
 
   /**
@@ -115,7 +117,7 @@ export class ParticipantProvisioning {
       participant.mustChangePassword = true;
       participant.credentialsExpireAt = credentialsExpireAt;
       // The participant page's sessions (libs/consent) end with the password they were signed in with.
-      await em.execute(`delete from "participant_session" where "participant_id" = ?`, [participant.id]);
+      await this.consentActivity.endSessions(em, participant.id);
       const credential = {
         ogscId: participant.ogscId,
         loginId: participant.loginId,
