@@ -143,9 +143,11 @@ async function main(total: number): Promise<void> {
     const smallSampled = await exportRun(files.small, ogscIds, true);
     const fullSampled = await exportRun(files.full, [], true);
 
-    // The same rows, columns and order, straight out of PostgreSQL by psql.
+    // The same rows, columns and order, straight out of PostgreSQL by psql, the tables joined by hand
+    // (the export's `m`, the group's consented member, is the enrollment `e` and the participant `p` here).
     const select = exportColumns('blood_pressure')
-      .map((column, index) => `${column.sql.replaceAll('?', `'${TIME_ZONE}'`)} as c${index}`)
+      .map((column) => column.sql.replaceAll('m.ogsc_id', 'p.ogsc_id').replaceAll('m.internal_customer_id', 'e.internal_customer_id'))
+      .map((sql, index) => `${sql.replaceAll('?', `'${TIME_ZONE}'`)} as c${index}`)
       .join(', ');
     const query = `select ${select} from blood_pressure_reading r
       join enrollment e on e.participant_id = r.participant_id and e.group_id = '${group.id}' and e.status = 'consented'

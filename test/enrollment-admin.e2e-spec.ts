@@ -576,6 +576,14 @@ describe('enrollment admin: pre-created accounts, customer IDs, consent links an
         expect(refused.text).not.toContain('id="consent-url"');
         expect((await admin.get(`/groups/${groupA}/consent-link/qr.png?${query}`)).status).toBe(422);
       }
+      // A repeated parameter is not one URL: it counts as absent, so the group's default link is shown, never a 500.
+      const repeated = await admin.get(
+        `/groups/${groupA}/consent-link?redirect_url=${encodeURIComponent('https://evil.example/')}&redirect_url=${encodeURIComponent(welcomeA)}`,
+      );
+      expect(repeated.status).toBe(200);
+      const shown = /<code id="consent-url" class="url">([^<]*)<\/code>/.exec(repeated.text)?.[1];
+      expect(shown).toBeDefined();
+      expect(shown).not.toContain('evil.example');
     });
 
     it('mails invitations within the limits, keeps only hashes of addresses, and audits each sending', async () => {

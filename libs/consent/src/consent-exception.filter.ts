@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { CsrfRejectedException } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ConsentFlowElsewhereException, ConsentFlowMissingException } from './consent-flow.guard.js';
-import { consentError } from './consent-pages.js';
+import { consentError } from './consent-pages.helpers.js';
 
 /**
  * Errors on participant pages become a friendly page in the participant layout (never the portal's, which

@@ -14,7 +14,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { ConsentFlow, ConsentFlowStage } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
-import { stepOf } from './consent-pages.js';
+import { stepOf } from './consent-pages.helpers.js';
 
 const FLOW_STAGES = 'opendsp:consent-flow-stages';
 

@@ -7,7 +7,7 @@ import { hashToken, newSecretToken } from '@opendsp/admin-auth';
 import { SecretBox } from '@opendsp/crypto';
 import { Participant } from '@opendsp/participants';
 import { OmronOAuthClient, type TokenSet } from '@opendsp/tokens';
-import { ConsentCookies } from './consent-cookies.js';
+import { ConsentCookies } from './consent-cookies.service.js';
 import { ConsentFlow, type ConsentFlowPurpose, type ConsentFlowStage } from './consent-flow.entity.js';
 import type { ValidConsentLink } from './consent-link.service.js';
 

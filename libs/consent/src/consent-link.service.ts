@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, platformResultUrl, ProgramGroup } from '@opendsp/groups';
 import { backUrlProblem, type CustomParamsProblem, readCustomParams } from '@opendsp/participants';
+import type { ConsentStartQuery } from './dto/consent-start-query.dto.js';
 
 /** A consent link that checked out: what the flow will carry. */
 export interface ValidConsentLink {
@@ -29,13 +30,6 @@ const CUSTOM_PARAMS_PROBLEMS: Record<CustomParamsProblem, string> = {
   back_url_params: 'consent_start.back_url_params',
 };
 
-/** One query parameter given at most once, as text. */
-function single(query: Record<string, unknown>, name: string): string | undefined | null {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : null;
-}
-
 /**
  * Checks a consent link (`/consent/start?group_id=…&redirect_url=…[&custom_params=…][&state=…]`): an active
  * group, a redirect URL equal, character for character, to one registered for it (the platform's result
@@ -49,11 +43,8 @@ export class ConsentLinkService {
     private readonly config: DspConfig,
   ) {}
 
-  async check(query: Record<string, unknown>): Promise<ConsentLinkCheck> {
-    const groupId = single(query, 'group_id');
-    const redirectUrl = single(query, 'redirect_url');
-    const state = single(query, 'state');
-    const customParams = single(query, 'custom_params');
+  async check(query: ConsentStartQuery): Promise<ConsentLinkCheck> {
+    const { groupId, redirectUrl, state, customParams } = query;
     if (groupId === null || redirectUrl === null || state === null || customParams === null) {
       return { ok: false, problem: 'consent_start.repeated' };
     }

@@ -1,12 +1,12 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { LoginThrottleService, PortalCookies } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { MeasurementsModule } from '@opendsp/measurements';
-import { ParticipantsModule } from '@opendsp/participants';
+import { ConsentActivityPort, ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { ViewsFolder } from '@opendsp/views';
-import { ConsentCookies } from './consent-cookies.js';
+import { ConsentCookies } from './consent-cookies.service.js';
 import { ConsentRateLimiter, ConsentRateLimitMiddleware } from './consent-rate-limit.middleware.js';
 import { ConsentFlow } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
@@ -14,9 +14,11 @@ import { ConsentLinkOpen } from './consent-link-open.entity.js';
 import { ConsentLinkService } from './consent-link.service.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentService } from './consent.service.js';
-import { IdTokenVerifier } from './id-token-verifier.js';
+import { ConsentSteps } from './consent-steps.service.js';
+import { ParticipantPageSteps } from './participant-page-steps.service.js';
+import { IdTokenVerifier } from './id-token-verifier.service.js';
 import { LinkOpens } from './link-opens.service.js';
-import { OmronSignIn } from './omron-sign-in.js';
+import { OmronSignIn } from './omron-sign-in.service.js';
 import { FlowStateStore, OmronStrategy } from './omron.strategy.js';
 import { ParticipantPageController } from './participant-page.controller.js';
 import { ParticipantPageService } from './participant-page.service.js';
@@ -27,7 +29,7 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
 /**
  * Everything participant-facing of enrollment: consent links, OMRON connect sign-in (passport-oauth2),
  * pre-created sign-in, the consent screen, the OGSC ID redirect, and the participant page. Served by the
- * web roles; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
+ * web roles; implements libs/participants' ConsentActivityPort; needs the portal's session middleware (CSRF tokens, language) and AuditModule, CryptoModule.
  */
 @ViewsFolder(import.meta.url)
 @Module({
@@ -50,13 +52,29 @@ import { ParticipantSignInService } from './participant-sign-in.service.js';
     OmronStrategy,
     OmronSignIn,
     ConsentService,
+    ConsentSteps,
+    ParticipantPageSteps,
     ParticipantSessions,
     ParticipantSignInService,
     ParticipantPageService,
     ConsentRateLimiter,
   ],
 })
-export class ConsentModule implements NestModule {
+export class ConsentModule implements NestModule, OnModuleInit {
+  constructor(
+    private readonly consentActivity: ConsentActivityPort,
+    private readonly linkOpens: LinkOpens,
+    private readonly sessions: ParticipantSessions,
+  ) {}
+
+  /** Gives libs/participants the link openings and sessions it needs, without it depending on this lib. */
+  onModuleInit(): void {
+    this.consentActivity.implement({
+      linkOpens: (em, groupUuid) => this.linkOpens.openedIn(em, groupUuid),
+      endSessions: (em, participantId) => this.sessions.endAll(em, participantId),
+    });
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(ConsentRateLimitMiddleware).forRoutes('consent/*path');
   }

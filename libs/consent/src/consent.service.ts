@@ -1,17 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { randomUUID } from 'node:crypto';
-import { AuditLog, type AuditActor } from '@opendsp/audit';
+import { AuditLog } from '@opendsp/audit';
 import { SecretBox } from '@opendsp/crypto';
 import { DspConfig } from '@opendsp/config';
-import { Enrollment, EnrollmentEvents, generateOgscId, Participant } from '@opendsp/participants';
+import { ConsentRecords, EnrollmentEvents, participantActor, type Enrollment, type Participant } from '@opendsp/participants';
 import { OmronConnection, OmronTokens, type TokenSet } from '@opendsp/tokens';
 import type { ConsentFlow } from './consent-flow.entity.js';
 import { ConsentFlows } from './consent-flows.service.js';
 import { redirectWith } from './consent-link.service.js';
-import { dataScopesOf } from './consent-scopes.js';
-import { IdTokenVerifier } from './id-token-verifier.js';
+import { dataScopesOf } from './consent-scopes.rules.js';
+import { IdTokenVerifier } from './id-token-verifier.service.js';
 
 /** What the callback leads to, for the controller to show. */
 export type AuthorisedOutcome =
@@ -55,6 +53,7 @@ export class ConsentService {
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
     private readonly secrets: SecretBox,
+    private readonly records: ConsentRecords,
   ) {}
 
   private get callbackUrl(): string {
@@ -89,7 +88,7 @@ export class ConsentService {
   private async route(flow: ConsentFlow, sub: string, tokens: TokenSet, ip: string | null): Promise<AuthorisedOutcome> {
     if (flow.purpose === 'sign_in') {
       await this.flows.end(flow.id);
-      const participant = await this.em.fork().findOne(Participant, { omronUserId: sub });
+      const participant = await this.records.byOmronUser(sub);
       return participant ? { kind: 'signed_in', participantId: participant.id } : { kind: 'unknown_participant' };
     }
     if (flow.purpose === 'reconnect') {
@@ -115,7 +114,7 @@ export class ConsentService {
     const linked = await this.link(participantId, sub, ip);
     if (linked !== 'linked') return { kind: 'conflict', reason: linked };
     const connection = await this.storeConnection(participantId, sub, flow.scopes, tokens, ip);
-    const participant = await this.em.fork().findOneOrFail(Participant, { id: participantId });
+    const participant = (await this.records.byId(participantId))!;
     await this.announceConsent(participant, claimed.group!.id, connection.id);
     return {
       kind: 'finished',
@@ -132,7 +131,7 @@ export class ConsentService {
     const participantId = flow.participant.id;
     const enrollment = await this.consentEnrollment(participantId, flow, ip);
     // Linked to OMRON already with a working connection (a returning participant joining another group): done.
-    const participant = await this.em.fork().findOneOrFail(Participant, { id: participantId });
+    const participant = (await this.records.byId(participantId))!;
     const connection = participant.omronUserId
       ? await this.em.fork().findOne(OmronConnection, { omronUserId: participant.omronUserId, state: { $in: ['active', 'refreshing'] } })
       : null;
@@ -162,24 +161,8 @@ export class ConsentService {
    * participant already). Only `invited` moves to `link_opened`; an unknown pre-created participant gets a
    * `link_opened` enrollment, since they came through this group's link.
    */
-  async markLinkOpened(who: { participantId: string } | { omronUserId: string }, groupId: string, at: Date): Promise<void> {
-    const em = this.em.fork();
-    const participant =
-      'participantId' in who
-        ? await em.findOne(Participant, { id: who.participantId })
-        : await em.findOne(Participant, { omronUserId: who.omronUserId });
-    if (!participant) return;
-    if ('omronUserId' in who) {
-      await em.nativeUpdate(Enrollment, { participant, group: groupId, status: 'invited' }, { status: 'link_opened', linkOpenedAt: at });
-      return;
-    }
-    await em.getConnection().execute(
-      `insert into enrollment (id, participant_id, group_id, status, link_opened_at, created_at, updated_at)
-           values (?, ?, ?, 'link_opened', ?, now(), now()) on conflict (participant_id, group_id) do nothing`,
-      [randomUUID(), participant.id, groupId, at],
-      'run',
-    );
-    await em.nativeUpdate(Enrollment, { participant, group: groupId, status: 'invited' }, { status: 'link_opened', linkOpenedAt: at });
+  markLinkOpened(who: { participantId: string } | { omronUserId: string }, groupId: string, at: Date): Promise<void> {
+    return this.records.markLinkOpened(who, groupId, at);
   }
 
   private async acceptAsOmronUser(flow: ConsentFlow, ip: string | null): Promise<DecisionOutcome> {
@@ -187,17 +170,7 @@ export class ConsentService {
     const tokens = claimed && this.flows.pendingTokens(claimed);
     if (!claimed || !tokens || !claimed.omronUserId) return { kind: 'stale' };
     const sub = claimed.omronUserId;
-    const participant = await this.em.fork().transactional(async (em) => {
-      // Insert-if-missing: two accepts of one OMRON user at once still make one participant (one OGSC ID).
-      await em.getConnection().execute(
-        `insert into participant (id, ogsc_id, omron_user_id, enrollment_method, must_change_password, created_at, updated_at)
-             values (?, ?, ?, 'omron_connect', false, now(), now()) on conflict (omron_user_id) do nothing`,
-        [randomUUID(), generateOgscId(), sub],
-        'run',
-        em.getTransactionContext(),
-      );
-      return em.findOneOrFail(Participant, { omronUserId: sub });
-    });
+    const participant = await this.records.createForOmronUser(sub);
     const connection = await this.connect(sub, claimed.scopes, tokens);
     await this.consentEnrollment(participant.id, claimed, ip, grantedScopes(claimed.scopes, tokens));
     await this.announceConsent(participant, claimed.group!.id, connection.id);
@@ -209,65 +182,16 @@ export class ConsentService {
   }
 
   /** Records consent on the participant's enrollment in the flow's group (created when missing). */
-  private async consentEnrollment(participantId: string, flow: ConsentFlow, ip: string | null, granted = flow.scopes): Promise<Enrollment> {
-    const group = flow.group!;
-    return this.em.fork().transactional(async (em) => {
-      await em.getConnection().execute(
-        `insert into enrollment (id, participant_id, group_id, status, created_at, updated_at)
-             values (?, ?, ?, 'link_opened', now(), now()) on conflict (participant_id, group_id) do nothing`,
-        [randomUUID(), participantId, group.id],
-        'run',
-        em.getTransactionContext(),
-      );
-      const enrollment = await em.findOneOrFail(
-        Enrollment,
-        { participant: participantId, group: group.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['participant', 'group'] },
-      );
-      const now = new Date();
-      const scopes = dataScopesOf(granted);
-      Object.assign(enrollment, {
-        status: 'consented',
-        consentedAt: now,
-        consentedScopes: scopes.join(' '),
-        linkOpenedAt: enrollment.linkOpenedAt ?? flow.createdAt,
-        withdrawnAt: null,
-        withdrawnBy: null,
-      });
-      this.audit.record(em, {
-        action: 'enrollment.consented',
-        actor: this.participantActor(enrollment.participant, ip),
-        target: { type: 'participant', id: enrollment.participant.ogscId },
-        detail: { groupId: group.groupId, scopes },
-      });
-      return enrollment;
-    });
+  private consentEnrollment(participantId: string, flow: ConsentFlow, ip: string | null, granted = flow.scopes): Promise<Enrollment> {
+    return this.records.consent(participantId, flow.group!, dataScopesOf(granted), flow.createdAt, ip);
   }
 
   /**
    * Sets the participant's OMRON user ID, unless that OMRON account belongs to another participant or this
    * participant is linked to another OMRON account already: then nothing changes.
    */
-  private async link(participantId: string, sub: string, ip: string | null): Promise<'linked' | 'other_participant' | 'other_account'> {
-    try {
-      return await this.em.fork().transactional(async (em) => {
-        const participant = await em.findOneOrFail(Participant, { id: participantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        if (participant.omronUserId === sub) return 'linked';
-        if (participant.omronUserId) return 'other_account';
-        if (await em.count(Participant, { omronUserId: sub })) return 'other_participant';
-        participant.omronUserId = sub;
-        this.audit.record(em, {
-          action: 'participant.omron_linked',
-          actor: this.participantActor(participant, ip),
-          target: { type: 'participant', id: participant.ogscId },
-        });
-        return 'linked';
-      });
-    } catch (error) {
-      // Another participant took this OMRON account between the check and the commit.
-      if (error instanceof UniqueConstraintViolationException) return 'other_participant';
-      throw error;
-    }
+  private link(participantId: string, sub: string, ip: string | null): Promise<'linked' | 'other_participant' | 'other_account'> {
+    return this.records.linkOmronUser(participantId, sub, ip);
   }
 
   /** Stores a new authorisation of a linked participant; a connection that was not working is restored. */
@@ -281,10 +205,10 @@ export class ConsentService {
     const before = await this.em.fork().findOne(OmronConnection, { omronUserId: sub });
     const connection = await this.connect(sub, scopes, tokens);
     if (before && before.state !== 'active' && before.state !== 'refreshing') {
-      const participant = await this.em.fork().findOneOrFail(Participant, { id: participantId });
+      const participant = (await this.records.byId(participantId))!;
       await this.audit.recordNow({
         action: 'participant.reconnected',
-        actor: this.participantActor(participant, ip),
+        actor: participantActor(participant, ip),
         target: { type: 'participant', id: participant.ogscId },
         detail: { previousState: before.state },
       });
@@ -321,7 +245,7 @@ export class ConsentService {
   }
 
   private async announceConsent(participant: Participant, groupRowId: string, connectionId: string): Promise<void> {
-    const enrollment = await this.em.fork().findOneOrFail(Enrollment, { participant, group: groupRowId }, { populate: ['group'] });
+    const enrollment = await this.records.enrollmentIn(participant, groupRowId);
     await this.events.emit('consentAccepted', {
       enrollmentId: enrollment.id,
       participantId: participant.id,
@@ -332,10 +256,6 @@ export class ConsentService {
       scopes: (enrollment.consentedScopes ?? '').split(' ').filter(Boolean),
       at: enrollment.consentedAt ?? new Date(),
     });
-  }
-
-  private participantActor(participant: Participant, ip: string | null): AuditActor {
-    return { adminId: null, login: participant.loginId ?? participant.ogscId, ip };
   }
 }
 

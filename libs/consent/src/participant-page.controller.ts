@@ -1,17 +1,12 @@
-import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { OnInvalidForm, SignInForm } from '@opendsp/admin-auth';
 import type { Request, Response } from 'express';
 import { DspConfig } from '@opendsp/config';
 import { translate } from '@opendsp/i18n';
-import { EnrollmentNotFoundError, WithdrawalService } from '@opendsp/participants';
 import { ConsentExceptionFilter } from './consent-exception.filter.js';
-import { ConsentFlows } from './consent-flows.service.js';
-import { allowFormTargets, clientIp, consentPage } from './consent-pages.js';
-import { SIGN_IN_SCOPES } from './consent-scopes.js';
-import { OmronSignIn } from './omron-sign-in.js';
-import { ParticipantPageService } from './participant-page.service.js';
+import { allowFormTargets, consentPage } from './consent-pages.helpers.js';
+import { ParticipantPageSteps, SIGNED_OUT } from './participant-page-steps.service.js';
 import { ParticipantSessions } from './participant-sessions.service.js';
-import { ParticipantSignInService } from './participant-sign-in.service.js';
 
 const NOTICES = ['withdrawn', 'reconnected', 'signed_out', 'cancelled', 'omron_failed'];
 
@@ -24,21 +19,16 @@ const NOTICES = ['withdrawn', 'reconnected', 'signed_out', 'cancelled', 'omron_f
 @UseFilters(ConsentExceptionFilter)
 export class ParticipantPageController {
   constructor(
+    private readonly steps: ParticipantPageSteps,
     private readonly sessions: ParticipantSessions,
-    private readonly pages: ParticipantPageService,
-    private readonly signIns: ParticipantSignInService,
-    private readonly flows: ConsentFlows,
-    private readonly omron: OmronSignIn,
-    private readonly withdrawals: WithdrawalService,
     private readonly config: DspConfig,
   ) {}
 
   @Get()
   async page(@Req() req: Request, @Res() res: Response, @Query('notice') notice?: unknown): Promise<void> {
     const noticeKey = typeof notice === 'string' && NOTICES.includes(notice) ? `participant.notice.${notice}` : undefined;
-    const participant = await this.sessions.participantOf(req);
-    if (!participant) return this.renderSignIn(res, { notice: noticeKey });
-    const overview = await this.pages.overview(participant);
+    const overview = await this.steps.overview(req);
+    if (!overview) return this.renderSignIn(res, { notice: noticeKey });
     if (overview.canConnect) allowFormTargets(res, this.config.omron.websiteUrl);
     const lang = res.locals.lang as 'ja' | 'en';
     consentPage(res, 'me', {
@@ -54,36 +44,28 @@ export class ParticipantPageController {
     controller.renderSignIn(res, { errors: form.errors, values: form.values }, 422),
   )
   async signIn(@Req() req: Request, @Res() res: Response, @Body() form: SignInForm): Promise<void> {
-    const result = await this.signIns.signIn(form.loginId, form.password, clientIp(req));
-    if (result.kind !== 'signed-in') return this.renderSignIn(res, { [result.kind]: true, values: { loginId: form.loginId } }, 401);
+    const result = await this.steps.signIn(req, res, form.loginId, form.password);
     // A generated password is changed on the group's link, where the first sign-in belongs.
-    if (result.participant.mustChangePassword) return this.renderSignIn(res, { firstSignIn: true, values: { loginId: form.loginId } }, 401);
-    await this.sessions.start(res, result.participant.id, req);
+    const refused = { failed: { failed: true }, expired: { expired: true }, first_sign_in: { firstSignIn: true } } as const;
+    if (result !== 'signed_in') return this.renderSignIn(res, { ...refused[result], values: { loginId: form.loginId } }, 401);
     res.redirect(303, '/consent/me');
   }
 
   @Post('sign-in/omron')
   async signInWithOmron(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const flow = await this.flows.start(res, { purpose: 'sign_in', scopes: SIGN_IN_SCOPES });
-    await this.omron.begin(req, res, flow);
+    await this.steps.signInWithOmron(req, res);
   }
 
   /** Authorise OMRON again: a connection that needs it (`reconnect_needed`, `revoked`, `withdrawn`), or one never made. */
   @Post('reconnect')
   async reconnect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const participant = await this.sessions.participantOf(req);
-    if (!participant) return res.redirect(303, '/consent/me');
-    const scopes = await this.pages.reconnectScopes(participant.id);
-    const flow = await this.flows.start(res, { purpose: 'reconnect', scopes, participantId: participant.id });
-    await this.omron.begin(req, res, flow);
+    if ((await this.steps.reconnect(req, res)) === SIGNED_OUT) res.redirect(303, '/consent/me');
   }
 
   @Get('withdraw/:enrollmentId')
   async withdrawPage(@Req() req: Request, @Res() res: Response, @Param('enrollmentId') enrollmentId: string): Promise<void> {
-    const participant = await this.sessions.participantOf(req);
-    if (!participant) return res.redirect(303, '/consent/me');
-    const enrollment = await this.pages.withdrawable(participant.id, enrollmentId);
-    if (!enrollment) throw new NotFoundException();
+    const enrollment = await this.steps.withdrawable(req, enrollmentId);
+    if (enrollment === SIGNED_OUT) return res.redirect(303, '/consent/me');
     consentPage(res, 'withdraw', {
       title: 'participant.withdraw.title',
       enrollment,
@@ -95,14 +77,7 @@ export class ParticipantPageController {
 
   @Post('withdraw/:enrollmentId')
   async withdraw(@Req() req: Request, @Res() res: Response, @Param('enrollmentId') enrollmentId: string): Promise<void> {
-    const participant = await this.sessions.participantOf(req);
-    if (!participant) return res.redirect(303, '/consent/me');
-    try {
-      await this.withdrawals.withdraw(enrollmentId, { kind: 'participant', participantId: participant.id, ip: clientIp(req) });
-    } catch (error) {
-      if (error instanceof EnrollmentNotFoundError) throw new NotFoundException();
-      throw error;
-    }
+    if ((await this.steps.withdraw(req, enrollmentId)) === SIGNED_OUT) return res.redirect(303, '/consent/me');
     res.redirect(303, '/consent/me?notice=withdrawn');
   }
 

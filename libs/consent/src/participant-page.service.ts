@@ -4,7 +4,7 @@ import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind, type PortalReadingRow } from '@opendsp/measurements';
 import { Enrollment, type Participant } from '@opendsp/participants';
 import { OmronConnection, type ConnectionState } from '@opendsp/tokens';
-import { reconnectScopes } from './consent-scopes.js';
+import { reconnectScopes } from './consent-scopes.rules.js';
 
 export interface RecentReading {
   kind: MeasurementKind;

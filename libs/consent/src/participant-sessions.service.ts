@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { hashToken, newSecretToken } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { Participant } from '@opendsp/participants';
-import { ConsentCookies } from './consent-cookies.js';
+import { ConsentCookies } from './consent-cookies.service.js';
 import { ParticipantSession } from './participant-session.entity.js';
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -49,6 +49,11 @@ export class ParticipantSessions {
       await em.flush();
     }
     return session.participant;
+  }
+
+  /** Ends every session of the participant in the caller's transaction (a password reset by an admin). */
+  async endAll(em: EntityManager, participantId: string): Promise<void> {
+    await em.nativeDelete(ParticipantSession, { participant: participantId });
   }
 
   async end(req: Request, res: Response): Promise<void> {

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ViewsFolder } from '@opendsp/views';
 import { GroupAdminMembership } from './group-admin-membership.entity.js';
-import { GroupPagePanels } from './group-page-panels.js';
+import { GroupLookups } from './group-lookups.service.js';
+import { GroupPagePanels } from './group-page-panels.service.js';
 import { GroupsPortalController } from './groups.portal.controller.js';
 import { GroupsService } from './groups.service.js';
 import { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';
@@ -12,7 +13,7 @@ import { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';
 @Module({
   imports: [MikroOrmModule.forFeature([ProgramGroup, GroupRedirectUrl, GroupAdminMembership])],
   controllers: [GroupsPortalController],
-  providers: [GroupsService, GroupPagePanels],
-  exports: [GroupsService, GroupPagePanels],
+  providers: [GroupsService, GroupPagePanels, GroupLookups],
+  exports: [GroupsService, GroupPagePanels, GroupLookups],
 })
 export class GroupsModule {}

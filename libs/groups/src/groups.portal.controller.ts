@@ -13,7 +13,7 @@ import {
 } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { GroupForm, RedirectUrlForm } from './dto/group-forms.dto.js';
-import { GroupPagePanels } from './group-page-panels.js';
+import { GroupPagePanels } from './group-page-panels.service.js';
 import { GroupsService, platformResultUrl, type GroupStatus } from './groups.service.js';
 
 /** OMRON's data types in the consent screen's order; temperature and oxygen are offered in Europe only (Partner API spec). */

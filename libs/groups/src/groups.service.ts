@@ -9,7 +9,7 @@ import { createdAtCursor, parseCreatedAtCursor } from '@opendsp/pagination';
 import type { GroupForm } from './dto/group-forms.dto.js';
 import { GroupAdminMembership } from './group-admin-membership.entity.js';
 import { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';
-import { redirectUrlProblem } from './redirect-url.js';
+import { redirectUrlProblem } from './redirect-url.rules.js';
 
 export type GroupStatus = 'active' | 'archived' | 'all';
 export type GroupOutcome<T = ProgramGroup> = { ok: true; value: T } | { ok: false; errors: FieldErrors };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArrayType, Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { generateGroupId } from './group-id.js';
+import { generateGroupId } from './group-id.rules.js';
 
 /** A program (the DSP document's "group"): participants join it through its consent link. */
 @Entity({ tableName: 'program_group' })

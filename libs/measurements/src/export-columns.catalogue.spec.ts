@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { MEASUREMENT_KIND_NAMES } from './measurement-kinds.js';
+import { MEASUREMENT_KIND_NAMES } from './measurement-kinds.catalogue.js';
 import { exportColumns } from './export-columns.catalogue.js';
 
 const DOCS = readFileSync(new URL('../../../docs/exports.md', import.meta.url), 'utf8');

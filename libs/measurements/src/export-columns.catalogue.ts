@@ -1,4 +1,4 @@
-import type { MeasurementKind } from './measurement-kinds.js';
+import type { MeasurementKind } from './measurement-kinds.catalogue.js';
 import { READING_CATALOGUE, type ReadingSqlType } from './reading-columns.catalogue.js';
 
 /**
@@ -21,14 +21,14 @@ const number = (name: string, field: string): ExportColumn => column(name, `r.${
 const text = (name: string, field: string): ExportColumn => column(name, `r.${field}`, 'text');
 
 /**
- * Columns every kind starts with. `r` is the reading, `p` the participant, `e` their enrollment in the group,
- * `g` the group. Times: `measured_at` in the environment's time zone (DSP_TIMEZONE) with that zone's
+ * Columns every kind starts with. `r` is the reading, `m` the consented member of the group it belongs to
+ * (`ogsc_id`, `internal_customer_id`), `g` the group (`group_id`, its public ID). Times: `measured_at` in the environment's time zone (DSP_TIMEZONE) with that zone's
  * `utc_offset` at that instant, `measured_at_utc` in UTC, and the participant's own wall-clock time and offset
  * as OMRON sent them.
  */
 const LEADING: ExportColumn[] = [
-  column('ogsc_id', 'p.ogsc_id', 'text'),
-  column('internal_customer_id', 'e.internal_customer_id', 'text'),
+  column('ogsc_id', 'm.ogsc_id', 'text'),
+  column('internal_customer_id', 'm.internal_customer_id', 'text'),
   column('group_id', 'g.group_id', 'text'),
   number('measurement_id', 'upstream_id'),
   column('measured_at', `to_char(r.measured_at at time zone ?, 'YYYY-MM-DD"T"HH24:MI:SS')`, 'time'),

@@ -1,11 +1,19 @@
 export type { CsvChunk, CsvLineFormat, CsvPage } from './csv-pages.js';
-export { NEXT_CHANGE_SEQ, lockChangeSequence } from './change-sequence.js';
+export { NEXT_CHANGE_SEQ, lockChangeSequence } from './change-sequence.helpers.js';
 export { exportColumns } from './export-columns.catalogue.js';
-export { MEASUREMENT_KINDS, MEASUREMENT_KIND_NAMES } from './measurement-kinds.js';
-export type { MeasurementKind } from './measurement-kinds.js';
+export { MEASUREMENT_KINDS, MEASUREMENT_KIND_NAMES } from './measurement-kinds.catalogue.js';
+export type { MeasurementKind } from './measurement-kinds.catalogue.js';
 export { MeasurementsModule } from './measurements.module.js';
 export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading-columns.catalogue.js';
 export type { OmronRead } from './reading-columns.catalogue.js';
-export { ParticipantDevice, READING_ENTITIES } from './reading.entity.js';
+export { READING_ENTITIES } from './reading.entity.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
-export type { ChangeScope, DownloadScope, PortalReadingRow, SqlFragment, TimelineRow, WriteOutcome } from './readings.repository.js';
+export type {
+  ChangeScope,
+  DeviceSeen,
+  DownloadScope,
+  PortalReadingRow,
+  SqlFragment,
+  TimelineRow,
+  WriteOutcome,
+} from './readings.repository.js';

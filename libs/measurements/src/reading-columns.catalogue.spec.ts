@@ -1,5 +1,5 @@
 import { MetadataStorage, UnderscoreNamingStrategy } from '@mikro-orm/core';
-import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from './measurement-kinds.js';
+import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from './measurement-kinds.catalogue.js';
 import { ACTIVITY_HOUR_COLUMNS, omronReadOf, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 import { READING_ENTITIES } from './reading.entity.js';
 

@@ -1,4 +1,4 @@
-import type { MeasurementKind } from './measurement-kinds.js';
+import type { MeasurementKind } from './measurement-kinds.catalogue.js';
 
 /** A value column's PostgreSQL type, spelled as the writer casts OMRON's JSON into it. */
 export type ReadingSqlType = 'smallint' | 'int' | 'bigint' | 'double precision' | 'boolean' | 'text' | 'jsonb';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { changeHorizon, NEXT_CHANGE_SEQ } from './change-sequence.js';
+import { consentedMembersSql, ogscIdSql } from '@opendsp/participants';
+import { changeHorizon, NEXT_CHANGE_SEQ } from './change-sequence.helpers.js';
 import {
   copySupported,
   csvLineQuery,
@@ -13,7 +14,7 @@ import {
   type CsvPage,
 } from './csv-pages.js';
 import { exportColumns } from './export-columns.catalogue.js';
-import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.js';
+import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.catalogue.js';
 import { ACTIVITY_HOUR_COLUMNS, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 
 /** A piece of SQL with `?` placeholders and its parameters, in order. */
@@ -59,10 +60,19 @@ export interface PortalReadingRow {
   [portalField: string]: unknown;
 }
 
+/** A device a participant's readings came from, with the first and last measurement times from it. */
+export interface DeviceSeen {
+  deviceType: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
 /** Readings of one group for a download: optionally only some participants and a time range [from, to). */
 export interface DownloadScope {
   /** The group's internal ID. */
   groupUuid: string;
+  /** The group's public ID, written in every row. */
+  groupId: string;
   /** Internal participant IDs; absent: every consented participant of the group. */
   participantIds?: string[];
   from?: Date;
@@ -72,6 +82,8 @@ export interface DownloadScope {
 /** Readings of one group with change sequence numbers in (afterSeq, upToSeq], for a delivery. */
 export interface ChangeScope {
   groupUuid: string;
+  /** The group's public ID, written in every row. */
+  groupId: string;
   afterSeq: string;
   upToSeq: string;
 }
@@ -103,13 +115,13 @@ const ACTIVITY_HOURS_JSON = `(select coalesce(json_agg(json_build_object(${ACTIV
         from activity_hourly_reading h where h.activity_id = r.id)`;
 
 /**
- * The API's JSON of one reading, built by PostgreSQL (`r` the reading, `p` its participant): the instant in
- * UTC, the participant's local time with its offset, the change sequence, and the kind's typed values.
+ * The API's JSON of one reading, built by PostgreSQL (`r` the reading; its participant's OGSC ID from
+ * libs/participants' `ogscIdSql`): the instant in UTC, the participant's local time with its offset, the change sequence, and the kind's typed values.
  */
 function readingJsonSql(kind: MeasurementKind): string {
   const fields: [string, string][] = [
     ['kind', `'${kind}'`],
-    ['ogscId', 'p.ogsc_id'],
+    ['ogscId', ogscIdSql('r.participant_id')],
     ['upstreamId', 'r.upstream_id::text'],
     ['changeSeq', 'r.change_seq'],
     ['measuredAt', isoUtcSql('r.measured_at')],
@@ -159,7 +171,7 @@ export function changeFeedSql(input: {
   params.push(input.limit);
   const rendered = kinds.map(
     (kind) => `select c.change_seq, ${readingJsonSql(kind)} as reading
-                 from picked c join ${tableOf(kind)} r on r.id = c.id join participant p on p.id = r.participant_id
+                 from picked c join ${tableOf(kind)} r on r.id = c.id
                 where c.kind = '${kind}'`,
   );
   return {
@@ -372,7 +384,7 @@ export class ReadingsRepository {
     params.push(input.limit);
     return em.getConnection().execute(
       `select r.id, to_char(r.measured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time, ${readingJsonSql(input.kind)} as reading
-            from ${tableOf(input.kind)} r join participant p on p.id = r.participant_id
+            from ${tableOf(input.kind)} r
            where ${conditions.join(' and ')}
            order by r.measured_at, r.id limit ?`,
       params,
@@ -382,7 +394,7 @@ export class ReadingsRepository {
   /** One reading of a participant by its kind and OMRON ID, as the API's JSON; null when there is none. */
   async apiReading(em: EntityManager, kind: MeasurementKind, participantId: string, upstreamId: string): Promise<unknown> {
     const [row] = await em.getConnection().execute<{ reading: unknown }[]>(
-      `select ${readingJsonSql(kind)} as reading from ${tableOf(kind)} r join participant p on p.id = r.participant_id
+      `select ${readingJsonSql(kind)} as reading from ${tableOf(kind)} r
         where r.participant_id = ? and r.upstream_id = ?::bigint`,
       [participantId, upstreamId],
     );
@@ -444,7 +456,7 @@ export class ReadingsRepository {
       params.push(input.limit);
       return `(select '${kind}'::text as kind, ${rank} as kind_rank, r.id, r.measured_at,
                 to_char(r.measured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time, ${readingJsonSql(kind)} as reading
-                from ${tableOf(kind)} r join participant p on p.id = r.participant_id
+                from ${tableOf(kind)} r
                where ${conditions.join(' and ')} order by r.measured_at, r.id limit ?)`;
     });
     params.push(input.limit);
@@ -476,6 +488,21 @@ export class ReadingsRepository {
            from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
       [participantId],
     );
+  }
+
+  /** The devices a participant's readings came from, most recently seen first (the portal's participant page). */
+  async devicesSeen(em: EntityManager, participantId: string): Promise<DeviceSeen[]> {
+    const rows = await em
+      .getConnection()
+      .execute<{ device_type: string; first_seen_at: Date | string; last_seen_at: Date | string }[]>(
+        `select device_type, first_seen_at, last_seen_at from participant_device where participant_id = ? order by last_seen_at desc`,
+        [participantId],
+      );
+    return rows.map((row) => ({
+      deviceType: row.device_type,
+      firstSeenAt: toDate(row.first_seen_at),
+      lastSeenAt: toDate(row.last_seen_at),
+    }));
   }
 
   // ── SQL for other libs' aggregate statements ──────────────────────────────────────────────────────
@@ -527,7 +554,7 @@ export class ReadingsRepository {
     const order = 'order by r.participant_id, r.measured_at, r.id';
     const pool = await poolOf(em);
     if (await copySupported(pool)) {
-      const inner = `${exportQuery(kind, format.timeZone, scope.groupUuid, '1 as k0')} ${conditions.length ? `where ${conditions.join(' and ')}` : ''} ${order}`;
+      const inner = `${exportQuery(kind, format.timeZone, scope, '1 as k0')} ${conditions.length ? `where ${conditions.join(' and ')}` : ''} ${order}`;
       yield* streamCsv(pool, csvLineQuery(inner, exportColumns(kind), 0, format.escapeFormulas));
       return;
     }
@@ -537,7 +564,7 @@ export class ReadingsRepository {
     let after: string[] | null = null;
     for (;;) {
       const where = after ? [...conditions, keyset(after)] : conditions;
-      const inner = `${exportQuery(kind, format.timeZone, scope.groupUuid, keys)} ${where.length ? `where ${where.join(' and ')}` : ''} ${order} limit ${pageSize}`;
+      const inner = `${exportQuery(kind, format.timeZone, scope, keys)} ${where.length ? `where ${where.join(' and ')}` : ''} ${order} limit ${pageSize}`;
       const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), 3, format.escapeFormulas), false);
       if (page.rows === 0) return;
       yield page;
@@ -556,7 +583,7 @@ export class ReadingsRepository {
   ): AsyncGenerator<CsvPage> {
     let after = scope.afterSeq;
     for (;;) {
-      const inner = `${exportQuery(kind, format.timeZone, scope.groupUuid, 'r.change_seq::text as k0')}
+      const inner = `${exportQuery(kind, format.timeZone, scope, 'r.change_seq::text as k0')}
         where r.change_seq > ${literal(after)}::bigint and r.change_seq <= ${literal(scope.upToSeq)}::bigint order by r.change_seq limit ${pageSize}`;
       const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), 1, format.escapeFormulas), true);
       if (page.rows === 0) return;
@@ -660,19 +687,19 @@ export class ReadingsRepository {
 }
 
 /**
- * The SQL shared by downloads and deliveries: the kind's export columns (as c0…cN) of consented participants of
- * one group, then `keys`. Values are inlined as literals: COPY takes no bind parameters.
+/**
+ * The SQL shared by downloads and deliveries: the kind's export columns (as c0…cN) of consented members of one
+ * group (libs/participants' SQL), then `keys`. Values are inlined as literals: COPY takes no bind parameters.
  */
-function exportQuery(kind: MeasurementKind, timeZone: string, groupUuid: string, keys: string): string {
+function exportQuery(kind: MeasurementKind, timeZone: string, group: { groupUuid: string; groupId: string }, keys: string): string {
   const select = exportColumns(kind)
     .map((column, index) => `${column.sql.replaceAll('?', literal(timeZone))} as c${index}`)
     .join(', ');
-  // Withdrawn participants are left out: only a consented enrollment in the group joins.
+  // Withdrawn participants are left out: only a consented member of the group joins.
   return `select ${select}, ${keys}
     from ${tableOf(kind)} r
-    join enrollment e on e.participant_id = r.participant_id and e.group_id = ${literal(groupUuid)}::uuid and e.status = 'consented'
-    join participant p on p.id = r.participant_id
-    join program_group g on g.id = e.group_id`;
+    join (${consentedMembersSql(`${literal(group.groupUuid)}::uuid`)}) m on m.participant_id = r.participant_id
+    cross join (select ${literal(group.groupId)}::text as group_id) g`;
 }
 
 /** What MikroORM's Kysely (bound to the transaction, if any) takes to run one statement as it is. */

@@ -11,6 +11,26 @@ export function consentedInGroupsSql(participantColumn: string, groupCondition: 
 }
 
 /**
+ * SQL for another room's statement over many readings: the OGSC ID of the participant in `participantColumn`,
+ * as a scalar subquery on the participant's primary key (the API's JSON of a reading).
+ */
+export function ogscIdSql(participantColumn: string): string {
+  return `(select p.ogsc_id from participant p where p.id = ${participantColumn})`;
+}
+
+/**
+ * SQL for another room's statement over many readings (CSV exports): the rows `(participant_id, ogsc_id,
+ * internal_customer_id)` of the consented enrollments of the group in `groupParameter` (a placeholder or a
+ * column holding the group's internal ID). Withdrawn and invited participants are not in it. PostgreSQL
+ * flattens it into the statement that joins it, so it costs what the joins written out did.
+ */
+export function consentedMembersSql(groupParameter: string): string {
+  return `select e.participant_id, p.ogsc_id, e.internal_customer_id
+    from enrollment e join participant p on p.id = e.participant_id
+    where e.group_id = ${groupParameter} and e.status = 'consented'`;
+}
+
+/**
  * What measurement sync asks of participants and tells them: who has a consented group (only their readings
  * are pulled and kept), when their readings were measured, and for its status pages whose rows a reader may see
  * and their OGSC IDs. Sync reads and changes participants and enrollments only here.

@@ -1,17 +1,18 @@
 export { ENROLLMENT_STATUSES, Enrollment } from './enrollment.entity.js';
 export type { EnrollmentStatus } from './enrollment.entity.js';
-export { buildConsentUrl } from './consent-url.js';
-export { generateOgscId, looksLikeOgscId } from './ogsc-id.js';
+export { buildConsentUrl } from './consent-url.helpers.js';
+export { generateOgscId, looksLikeOgscId } from './ogsc-id.rules.js';
 export { ENROLLMENT_METHODS, Participant } from './participant.entity.js';
 export type { EnrollmentMethod } from './participant.entity.js';
 export { ParticipantsModule } from './participants.module.js';
-export { LOGIN_ID_PATTERN, PASSWORD_ALPHABET } from './provisioning/credentials.js';
+export { LOGIN_ID_PATTERN, PASSWORD_ALPHABET } from './provisioning/credentials.rules.js';
 export { CredentialSheet } from './provisioning/credential-sheet.entity.js';
 export { ConsentInvitation } from './consent-links/consent-invitation.entity.js';
 export { CredentialSheets } from './provisioning/credential-sheets.service.js';
 export { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
 export { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 export { ParticipantLookups } from './directory/participant-lookups.service.js';
+export { EnrollmentCounts } from './directory/enrollment-counts.service.js';
 export {
   CONNECTION_FILTERS,
   PARTICIPANT_SORTS,
@@ -27,13 +28,15 @@ export type {
   ParticipantSort,
   ReadingFilter,
 } from './directory/participant-list-query.service.js';
-export { FUNNEL_STAGE_SQL, funnelStage, staleCutoff } from './directory/enrollment-funnel.rules.js';
-export { backUrlProblem, readCustomParams } from './consent-links/custom-params.js';
-export type { CustomParamsProblem } from './consent-links/custom-params.js';
-export { consentQrPng, consentQrSvg } from './consent-links/consent-qr.js';
+export { funnelStage, staleCutoff } from './directory/enrollment-funnel.rules.js';
+export { backUrlProblem, readCustomParams } from './consent-links/custom-params.rules.js';
+export type { CustomParamsProblem } from './consent-links/custom-params.rules.js';
+export { consentQrPng, consentQrSvg } from './consent-links/consent-qr.helpers.js';
 export { ParticipantsPortalModule } from './portal/participants-portal.module.js';
 export { EnrollmentEvents } from './enrollment-events.service.js';
 export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from './enrollment-events.service.js';
 export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
 export { ParticipantReadingsPort } from './participant-readings.port.js';
-export { ConsentedParticipants, consentedInGroupsSql } from './consented-participants.service.js';
+export { ConsentedParticipants, consentedInGroupsSql, consentedMembersSql, ogscIdSql } from './consented-participants.service.js';
+export { ConsentRecords, participantActor } from './consent-records.service.js';
+export { ConsentActivityPort } from './consent-activity.port.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Opt } from '@mikro-orm/core';
 import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { generateOgscId } from './ogsc-id.js';
+import { generateOgscId } from './ogsc-id.rules.js';
 
 export const ENROLLMENT_METHODS = ['omron_connect', 'pre_created'] as const;
 /** How the person first joined: through a consent link as an existing OMRON connect user, or with an account the partner pre-created. */

@@ -3,11 +3,14 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ConsentInvitation } from './consent-links/consent-invitation.entity.js';
 import { ConsentInvitations } from './consent-links/consent-invitations.service.js';
 import { ConsentLinks } from './consent-links/consent-links.service.js';
+import { EnrollmentCounts } from './directory/enrollment-counts.service.js';
 import { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 import { ParticipantDirectory } from './directory/participant-directory.service.js';
 import { ParticipantListQuery } from './directory/participant-list-query.service.js';
 import { ParticipantLookups } from './directory/participant-lookups.service.js';
 import { TokensModule } from '@opendsp/tokens';
+import { ConsentActivityPort } from './consent-activity.port.js';
+import { ConsentRecords } from './consent-records.service.js';
 import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
 import { EnrollmentEvents } from './enrollment-events.service.js';
@@ -40,6 +43,9 @@ import { WithdrawalService } from './withdrawal.service.js';
     WithdrawalService,
     ConsentedParticipants,
     ParticipantLookups,
+    EnrollmentCounts,
+    ConsentRecords,
+    ConsentActivityPort,
   ],
   exports: [
     MikroOrmModule,
@@ -55,6 +61,9 @@ import { WithdrawalService } from './withdrawal.service.js';
     WithdrawalService,
     ConsentedParticipants,
     ParticipantLookups,
+    EnrollmentCounts,
+    ConsentRecords,
+    ConsentActivityPort,
   ],
 })
 export class ParticipantsModule {}

@@ -1,6 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Enrollment, InternalCustomerIds } from '@opendsp/participants';
+import { InternalCustomerIds } from '@opendsp/participants';
 
 /** Another participant of the group already has this internal customer ID. */
 export class InternalCustomerIdTaken extends Error {
@@ -22,14 +21,10 @@ export const INTERNAL_CUSTOMER_ID_SETTER = Symbol('INTERNAL_CUSTOMER_ID_SETTER')
 /** The API's side of `InternalCustomerIds` (libs/participants): the same normalisation, uniqueness rule and audit as the portal. */
 @Injectable()
 export class InternalCustomerIdAdapter implements InternalCustomerIdSetterPort {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly customerIds: InternalCustomerIds,
-  ) {}
+  constructor(private readonly customerIds: InternalCustomerIds) {}
 
   async set(enrollmentId: string, internalCustomerId: string | null): Promise<void> {
-    const enrollment = await this.em.fork().findOneOrFail(Enrollment, { id: enrollmentId }, { populate: ['participant', 'group'] });
-    const outcome = await this.customerIds.set(enrollment.group.groupId, enrollment.participant.ogscId, internalCustomerId ?? '', {
+    const outcome = await this.customerIds.setForEnrollment(enrollmentId, internalCustomerId ?? '', {
       adminId: null,
       login: 'api',
       ip: null,

@@ -1,8 +1,9 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
+import { GroupLookups } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
-import { FUNNEL_STAGE_SQL, staleCutoff as staleCutoffAt } from '@opendsp/participants';
+import { EnrollmentCounts, staleCutoff as staleCutoffAt } from '@opendsp/participants';
 
 /** A group's dashboard figures, with its public ID and name. */
 export interface GroupFigures {
@@ -40,20 +41,24 @@ const REFRESH_LOCK = 0x6f647370_02;
 
 /**
  * The dashboard's per-group figures. "Active" and "stale" are the funnel's `receiving` and `stale` stages
- * (libs/participants' enrollment-funnel.rules.ts), so a group's funnel page and the dashboard agree. `refresh()` recomputes every group's in one statement (an aggregate
- * over enrollments, the reconnect-needed connections, and the readings received in the last 7 days
- * through each table's BRIN index on `created_at`) and upserts `group_dashboard_snapshot`; pages read
+ * (libs/participants' enrollment-funnel.rules.ts), so a group's funnel page and the dashboard agree. `refresh()` recomputes
+ * every group's with a few aggregates, each one statement (libs/participants' counts of enrollments and
+ * reconnect-needed connections, and the readings received in the last 7 days through each table's BRIN index
+ * on `created_at`, summed per group by libs/participants) and upserts `group_dashboard_snapshot`; pages read
  * those rows, so the dashboard costs the same at 100,000 participants and 10 million readings as at ten.
  */
 @Injectable()
 export class DashboardSnapshots implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DashboardSnapshots.name);
   private refreshing: Promise<boolean> | null = null;
+  /** The groups room's lookups: stateless, so this service keeps its own (GroupsModule would bring portal pages to workers). */
+  private readonly groups = new GroupLookups();
 
   constructor(
     private readonly em: EntityManager,
     private readonly config: DspConfig,
     private readonly readings: ReadingsRepository,
+    private readonly enrollments: EnrollmentCounts,
   ) {}
 
   /**
@@ -66,8 +71,8 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
     const since = (ms: number) => new Date(now.getTime() - ms).toISOString();
     const day = since(86_400_000);
     const week = since(7 * 86_400_000);
-    const staleCutoff = staleCutoffAt(staleAfterDays, now.getTime()).toISOString();
-    const received = this.readings.receivedSinceSql(week);
+    const staleCutoff = staleCutoffAt(staleAfterDays, now.getTime());
+    const receivedSql = this.readings.receivedSinceSql(week);
     return this.em.fork().transactional(async (em) => {
       const connection = em.getConnection();
       const context = em.getTransactionContext();
@@ -78,48 +83,39 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
         context,
       );
       if (!lock.locked) return false;
+      // Enrollments, participants and connections are counted by their owners (libs/participants, which asks
+      // libs/tokens for the connections); the readings received by libs/measurements' SQL.
+      const funnel = await this.enrollments.byGroup(em, staleCutoff);
+      const received = await this.enrollments.sumsByConsentedGroup(
+        em,
+        {
+          sql: `select participant_id, count(*) filter (where created_at >= ?::timestamptz) as day, count(*) as week
+                  from (${receivedSql.sql}) r group by participant_id`,
+          params: [day, ...receivedSql.params],
+        },
+        ['day', 'week'] as const,
+      );
+      const allGroups = await this.groups.allIds(em);
+      const figures = [...new Set([...funnel.keys(), ...received.keys()])].map((groupId) => ({
+        group_id: groupId,
+        ...funnel.get(groupId),
+        readings24h: received.get(groupId)?.day ?? 0,
+        readings7d: received.get(groupId)?.week ?? 0,
+      }));
       await connection.execute(
-        `with stages as (
-           select e.group_id, e.status, e.first_reading_at, ${FUNNEL_STAGE_SQL} as stage from enrollment e
-         ), funnel as (
-           select group_id,
-                  count(*) as invited,
-                  count(*) filter (where status = 'consented') as consented,
-                  count(*) filter (where status = 'consented' and first_reading_at is not null) as first_reading,
-                  count(*) filter (where stage = 'receiving') as active,
-                  count(*) filter (where stage = 'stale') as stale,
-                  count(*) filter (where stage = 'withdrawn') as withdrawn
-             from stages group by group_id
-         ), reconnect as (
-           select e.group_id, count(*) as reconnect_needed
-             from omron_connection c
-             join participant p on p.omron_user_id = c.omron_user_id
-             join enrollment e on e.participant_id = p.id and e.status = 'consented'
-            where c.state = 'reconnect_needed'
-            group by e.group_id
-         ), received as (
-           select participant_id, count(*) filter (where created_at >= ?::timestamptz) as day, count(*) as week
-             from (${received.sql}) r
-            group by participant_id
-         ), readings as (
-           select e.group_id, sum(r.day) as day, sum(r.week) as week
-             from received r join enrollment e on e.participant_id = r.participant_id and e.status = 'consented'
-            group by e.group_id
-         )
-         insert into group_dashboard_snapshot (group_id, invited, consented, first_reading, active, stale, reconnect_needed, withdrawn,
+        `insert into group_dashboard_snapshot (group_id, invited, consented, first_reading, active, stale, reconnect_needed, withdrawn,
                                                readings24h, readings7d, stale_after_days, computed_at)
-         select g.id, coalesce(f.invited, 0), coalesce(f.consented, 0), coalesce(f.first_reading, 0), coalesce(f.active, 0),
-                coalesce(f.stale, 0), coalesce(rc.reconnect_needed, 0), coalesce(f.withdrawn, 0),
-                coalesce(rd.day, 0), coalesce(rd.week, 0), ?, ?::timestamptz
-           from program_group g
-           left join funnel f on f.group_id = g.id
-           left join reconnect rc on rc.group_id = g.id
-           left join readings rd on rd.group_id = g.id
+         select g.id, coalesce(f."invited", 0), coalesce(f."consented", 0), coalesce(f."firstReading", 0), coalesce(f."active", 0),
+                coalesce(f."stale", 0), coalesce(f."reconnectNeeded", 0), coalesce(f."withdrawn", 0),
+                coalesce(f."readings24h", 0), coalesce(f."readings7d", 0), ?, ?::timestamptz
+           from unnest(?::uuid[]) as g(id)
+           left join jsonb_to_recordset(?::jsonb) as f(group_id uuid, "invited" int, "consented" int, "firstReading" int, "active" int,
+                "stale" int, "reconnectNeeded" int, "withdrawn" int, "readings24h" int, "readings7d" int) on f.group_id = g.id
          on conflict (group_id) do update set invited = excluded.invited, consented = excluded.consented,
            first_reading = excluded.first_reading, active = excluded.active, stale = excluded.stale,
            reconnect_needed = excluded.reconnect_needed, withdrawn = excluded.withdrawn, readings24h = excluded.readings24h,
            readings7d = excluded.readings7d, stale_after_days = excluded.stale_after_days, computed_at = excluded.computed_at`,
-        [staleCutoff, day, ...received.params, staleAfterDays, now.toISOString()],
+        [staleAfterDays, now.toISOString(), `{${allGroups.join(',')}}`, JSON.stringify(figures)],
         'run',
         context,
       );
@@ -170,26 +166,31 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
   }> {
     const total = Object.fromEntries(FUNNEL_FIELDS.map((field) => [field, 0])) as FunnelFigures;
     if (groupIds !== null && groupIds.length === 0) return { total, computedAt: null, groups: [], nextAfter: null, missing: false };
-    const scope = groupIds ? ` and g.id in (${groupIds.map(() => '?').join(', ')})` : '';
-    const connection = this.em.fork().getConnection();
-    const after = page.after ? ' and (g.display_name, g.id) > (?, ?::uuid)' : '';
-    const [[sums], rows] = await Promise.all([
+    // Which groups are active, their names and their order are the groups room's; the figures are this room's.
+    const em = this.em.fork();
+    const [activeIds, pageGroups] = await Promise.all([
+      this.groups.activeIds(em, groupIds),
+      this.groups.activePage(em, groupIds, { after: page.after, limit: page.limit + 1 }),
+    ]);
+    const connection = em.getConnection();
+    const [[sums], snapshots] = await Promise.all([
       connection.execute<Record<string, unknown>[]>(
         `select ${FUNNEL_FIELDS.map((field) => `coalesce(sum(s.${COLUMNS[field]}), 0) as ${COLUMNS[field]}`).join(', ')},
               min(s.computed_at) as computed_at
-         from group_dashboard_snapshot s join program_group g on g.id = s.group_id
-        where g.archived_at is null${scope}`,
-        groupIds ?? [],
+         from group_dashboard_snapshot s where s.group_id = any(?::uuid[])`,
+        [`{${activeIds.join(',')}}`],
       ),
-      connection.execute<Record<string, unknown>[]>(
-        `select g.id as group_internal_id, g.group_id as public_group_id, g.display_name, s.*
-         from program_group g left join group_dashboard_snapshot s on s.group_id = g.id
-        where g.archived_at is null${scope}${after}
-        order by g.display_name, g.id
-        limit ?`,
-        [...(groupIds ?? []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit + 1],
-      ),
+      connection.execute<Record<string, unknown>[]>(`select s.* from group_dashboard_snapshot s where s.group_id = any(?::uuid[])`, [
+        `{${pageGroups.map((group) => group.id).join(',')}}`,
+      ]),
     ]);
+    const snapshotOf = new Map(snapshots.map((row) => [String(row.group_id), row]));
+    const rows = pageGroups.map((group) => ({
+      ...(snapshotOf.get(group.id) ?? { computed_at: null }),
+      group_internal_id: group.id,
+      public_group_id: group.groupId,
+      display_name: group.displayName,
+    })) as Record<string, unknown>[];
     for (const field of FUNNEL_FIELDS) total[field] = Number(sums[COLUMNS[field]]);
     const shown = rows.slice(0, page.limit);
     const last = shown.at(-1);

@@ -16,11 +16,10 @@ import {
   weightChart,
   type ChartContext,
 } from '../charts/reading-charts.js';
-import { addDays, parseDay, zonedDay, zonedDayStart } from '@opendsp/time-zone';
+import { addDays, zonedDay, zonedDayStart } from '@opendsp/time-zone';
+import { WINDOW_DAYS, type ParticipantPageQuery } from './dto/participant-page-query.dto.js';
 import { ParticipantRecords } from './participant-records.service.js';
 import { ReadingQueries, type ReadingWindow } from './reading-queries.service.js';
-
-export const WINDOW_DAYS = [7, 30, 90, 365] as const;
 
 const ECG_CLASSIFICATIONS = ['normal', 'possibleAfib', 'bradycardia', 'tachycardia', 'unclassified'];
 /** The message key of an ECG classification; one the catalogue does not know is shown as sent. */
@@ -37,25 +36,13 @@ export interface PeriodQuery {
 }
 
 /**
- * The participant page's period from its query string: `days` (7, 30, 90 or 365; 30 by default) ending on
- * `end` (a day of the environment's time zone; today by default). Anything else is a 400.
+ * The participant page's period from its validated query (`ParticipantPageQuery`): `end` defaults to today and
+ * must lie between 2000-01-01 and tomorrow, which only a check against today can say (a 400 otherwise).
  */
-export function parsePeriod(query: Record<string, unknown>, today: string): PeriodQuery {
-  const value = (key: string) => {
-    const raw = query[key];
-    if (raw === undefined || raw === '') return undefined;
-    if (typeof raw !== 'string') throw new BadRequestException();
-    return raw;
-  };
-  const days = value('days') === undefined ? 30 : Number(value('days'));
-  if (!(WINDOW_DAYS as readonly number[]).includes(days)) throw new BadRequestException();
-  const end = value('end') ?? today;
-  if (!parseDay(end) || end > addDays(today, 1) || end < '2000-01-01') throw new BadRequestException();
-  const day = value('day');
-  if (day !== undefined && !parseDay(day)) throw new BadRequestException();
-  const ecg = value('ecg');
-  if (ecg !== undefined && !/^\d{1,19}$/.test(ecg)) throw new BadRequestException();
-  return { days, end, day, ecg };
+export function periodOf(query: ParticipantPageQuery, today: string): PeriodQuery {
+  const end = query.end ?? today;
+  if (end > addDays(today, 1) || end < '2000-01-01') throw new BadRequestException();
+  return { days: query.days, end, day: query.day, ecg: query.ecg };
 }
 
 /** The link to this page with some of its parameters changed. */
@@ -82,10 +69,10 @@ export class ParticipantPage {
     private readonly sync: SyncStatusService,
   ) {}
 
-  async view(user: PortalUser, ogscId: string, query: Record<string, unknown>, lang: Language): Promise<Record<string, unknown>> {
+  async view(user: PortalUser, ogscId: string, query: ParticipantPageQuery, lang: Language): Promise<Record<string, unknown>> {
     const timeZone = this.config.environment.timezone;
     const today = zonedDay(new Date(), timeZone);
-    const period = parsePeriod(query, today);
+    const period = periodOf(query, today);
     const { participant, enrollments } = await this.records.visible(this.em.fork(), user, ogscId);
     const participantId = participant.id;
     const firstDay = addDays(period.end, -(period.days - 1));

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { ParticipantDevice } from '@opendsp/measurements';
+import { ReadingsRepository, type DeviceSeen } from '@opendsp/measurements';
 import { Enrollment, funnelStage, looksLikeOgscId, Participant, ParticipantLookups, staleCutoff } from '@opendsp/participants';
 import { OmronConnection, OmronConnectionEvent, OmronConnections } from '@opendsp/tokens';
 import { DataScope } from '../data-scope.service.js';
@@ -14,7 +14,7 @@ export interface ParticipantRecord {
   connection: OmronConnection | null;
   /** The connection's state changes, newest first (at most 50). */
   connectionEvents: OmronConnectionEvent[];
-  devices: ParticipantDevice[];
+  devices: DeviceSeen[];
 }
 
 /**
@@ -29,6 +29,7 @@ export class ParticipantRecords {
     private readonly config: DspConfig,
     private readonly participants: ParticipantLookups,
     private readonly connections: OmronConnections,
+    private readonly readings: ReadingsRepository,
   ) {}
 
   /** The participant with this OGSC ID, if the user may see them (404 otherwise). */
@@ -54,7 +55,7 @@ export class ParticipantRecords {
         const found = await this.connections.withHistory(this.em.fork(), participant.omronUserId, 50);
         return found ? [found.connection, found.events] : [null, []];
       })(),
-      this.em.fork().find(ParticipantDevice, { participant: participant.id }, { orderBy: { lastSeenAt: 'desc' } }),
+      this.readings.devicesSeen(this.em.fork(), participant.id),
     ]);
     return { connection, connectionEvents, devices };
   }

@@ -1,12 +1,13 @@
 import { DspConfig } from '@opendsp/config';
-import { BadRequestException, Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Access, actorOf, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { CONNECTION_FILTERS, ENROLLMENT_METHODS, ENROLLMENT_STATUSES, PARTICIPANT_SORTS, READING_FILTERS } from '@opendsp/participants';
 import { DataScope } from '../data-scope.service.js';
 import { SyncRequests } from '../sync/sync-requests.service.js';
+import { ParticipantPageQuery } from './dto/participant-page-query.dto.js';
 import { SyncNowForm } from './dto/sync-now.dto.js';
-import { parseParticipantFilters, participantsQuery, type ParticipantFilters } from './dto/participant-filters.dto.js';
+import { ParticipantFiltersQuery, participantsQuery, type ParticipantFilters } from './dto/participant-filters.dto.js';
 import { ParticipantList } from './participant-list.service.js';
 import { ParticipantPage } from './participant-page.service.js';
 
@@ -27,10 +28,8 @@ export class ParticipantsPortalController {
 
   @Get()
   @Access('participants.view')
-  async participants(@Req() req: PortalRequest, @Res() res: Response, @Query() query: Record<string, unknown>): Promise<void> {
-    const parsed = parseParticipantFilters(query);
-    if (!parsed.ok) throw new BadRequestException();
-    const filters = parsed.filters;
+  async participants(@Req() req: PortalRequest, @Res() res: Response, @Query() query: ParticipantFiltersQuery): Promise<void> {
+    const filters: ParticipantFilters = { ...query };
     const user = req.portal.user!;
     const [result, groups] = await Promise.all([this.list.page(user, filters, PAGE_SIZE), this.scope.groupChoices(user, filters.group)]);
     const option = (values: readonly string[], chosen: string | undefined, prefix: string) =>
@@ -62,11 +61,10 @@ export class ParticipantsPortalController {
     @Req() req: PortalRequest,
     @Res() res: Response,
     @Param('ogscId') ogscId: string,
-    @Query() query: Record<string, unknown>,
+    @Query() query: ParticipantPageQuery,
   ): Promise<void> {
     const view = await this.page.view(req.portal.user!, ogscId, query, req.portal.lang);
-    const notice =
-      typeof query.notice === 'string' && (SYNC_NOTICES as readonly string[]).includes(query.notice) ? `notice.${query.notice}` : undefined;
+    const notice = query.notice && (SYNC_NOTICES as readonly string[]).includes(query.notice) ? `notice.${query.notice}` : undefined;
     renderPage(res, 'data/participant', { ...view, notice, grantStaysAtOmron: this.config.omron.revocationUrl === null });
   }
 

@@ -149,7 +149,7 @@ export class CsvExportService {
     if (filter.from && filter.to && filter.from >= filter.to) throw new ExportFilterError('bad_range');
     const group = /^[0-9A-Z]{12}$/.test(filter.groupId) ? await this.em.fork().findOne(ProgramGroup, { groupId: filter.groupId }) : null;
     if (!group) throw new ExportFilterError('unknown_group');
-    const scope: DownloadScope = { groupUuid: group.id, from: filter.from, to: filter.to };
+    const scope: DownloadScope = { groupUuid: group.id, groupId: group.groupId, from: filter.from, to: filter.to };
     const named = (filter.participants ?? []).map((id) => id.trim()).filter(Boolean);
     if (named.length > MAX_EXPORT_PARTICIPANTS) throw new ExportFilterError('too_many_participants');
     if (named.length > 0) {

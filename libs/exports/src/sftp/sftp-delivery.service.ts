@@ -269,7 +269,13 @@ export class SftpDeliveryService {
     const format = { timeZone: this.config.environment.timezone, escapeFormulas: false };
     let current: OpenFile | null = null;
 
-    const pages = changePages(this.readings, em, unit.kind, { groupUuid: unit.groupUuid, afterSeq, upToSeq: delivery.upToSeq }, format);
+    const pages = changePages(
+      this.readings,
+      em,
+      unit.kind,
+      { groupUuid: unit.groupUuid, groupId: unit.groupId, afterSeq, upToSeq: delivery.upToSeq },
+      format,
+    );
     for await (const page of pages) {
       let index = 0;
       // Row i is page.csv[ends[i-1], ends[i]) and its change_seq is keys[i][0].

@@ -7,7 +7,7 @@ import { DspConfig, type Language } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import { translate, type FieldErrors } from '@opendsp/i18n';
 import { Mailer } from '@opendsp/mail';
-import { lockGroup } from '../group-lookup.js';
+import { lockGroup } from '../group-lookup.helpers.js';
 import { ConsentInvitation } from './consent-invitation.entity.js';
 import { ConsentLinks, type ConsentLink, type ConsentLinkOutcome, type ConsentLinkRequest } from './consent-links.service.js';
 

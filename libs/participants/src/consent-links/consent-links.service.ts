@@ -3,9 +3,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, platformResultUrl, type ProgramGroup } from '@opendsp/groups';
 import type { FieldErrors } from '@opendsp/i18n';
-import { buildConsentUrl } from '../consent-url.js';
-import { groupById } from '../group-lookup.js';
-import { backUrlProblem, parseCustomParams } from './custom-params.js';
+import { buildConsentUrl } from '../consent-url.helpers.js';
+import { groupById } from '../group-lookup.helpers.js';
+import { backUrlProblem, parseCustomParams } from './custom-params.rules.js';
 
 /** A consent URL ready to hand to participants, and what it is made of. */
 export interface ConsentLink {

@@ -3,8 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import type { FieldErrors } from '@opendsp/i18n';
 import { Enrollment } from '../enrollment.entity.js';
-import { groupById, lockGroup } from '../group-lookup.js';
-import { internalCustomerIdProblem, normaliseInternalCustomerId } from '../internal-customer-id.js';
+import { groupById, lockGroup } from '../group-lookup.helpers.js';
+import { internalCustomerIdProblem, normaliseInternalCustomerId } from '../internal-customer-id.rules.js';
 
 export type CustomerIdOutcome = { ok: true; internalCustomerId: string | null; changed: boolean } | { ok: false; errors: FieldErrors };
 
@@ -48,5 +48,12 @@ export class InternalCustomerIds {
       });
       return { ok: true, internalCustomerId: wanted, changed: true };
     });
+  }
+
+  /** `set` for the enrollment with this ID (the REST API's, which has resolved and authorised it); 404 when there is none. */
+  async setForEnrollment(enrollmentId: string, value: unknown, actor: AuditActor): Promise<CustomerIdOutcome> {
+    const enrollment = await this.em.fork().findOne(Enrollment, { id: enrollmentId }, { populate: ['participant', 'group'] });
+    if (!enrollment) throw new NotFoundException();
+    return this.set(enrollment.group.groupId, enrollment.participant.ogscId, value, actor);
   }
 }

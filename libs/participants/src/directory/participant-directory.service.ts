@@ -5,7 +5,8 @@ import type { ProgramGroup } from '@opendsp/groups';
 import { connectionJoinSql } from '@opendsp/tokens';
 import type { EnrollmentMethod } from '../participant.entity.js';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
-import { groupById } from '../group-lookup.js';
+import { ConsentActivityPort } from '../consent-activity.port.js';
+import { groupById } from '../group-lookup.helpers.js';
 import {
   FUNNEL_STAGE_SQL,
   FUNNEL_STAGES,
@@ -93,6 +94,7 @@ export class ParticipantDirectory {
     private readonly em: EntityManager,
     private readonly config: DspConfig,
     private readonly list: ParticipantListQuery,
+    private readonly consentActivity: ConsentActivityPort,
   ) {}
 
   /** The group by its public ID (404 when there is none; the portal's guard has checked the admin may see it). */
@@ -200,10 +202,8 @@ export class ParticipantDirectory {
       `select count(distinct recipient_hash) as count from consent_invitation where group_id = ?`,
       [group.id],
     );
-    const [opens] = await connection.execute<{ total: string | null; last7: string | null }[]>(
-      `select sum(opens) as total, sum(opens) filter (where day > (current_date - 7)) as last7 from consent_link_open where group_id = ?`,
-      [group.id],
-    );
+    // Link openings are counted by libs/consent, per group and day.
+    const linkOpens = await this.consentActivity.linkOpens(em, group.id);
     return {
       group,
       funnel: {
@@ -223,7 +223,7 @@ export class ParticipantDirectory {
           states.map((row) => [row.state, row.count]),
         ),
         emailInvitations: Number(invitations.count),
-        linkOpens: { total: Number(opens.total ?? 0), last7Days: Number(opens.last7 ?? 0) },
+        linkOpens,
         total: Number(reached.total),
       },
     };

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
+import { GroupLookups, type GroupLabel } from '@opendsp/groups';
 import { encodeCursor, ISO_MICROS, parseCursor, UUID } from '@opendsp/pagination';
 import { CONNECTION_STATES, connectionJoinSql, type ConnectionState } from '@opendsp/tokens';
 import type { EnrollmentStatus } from '../enrollment.entity.js';
 import type { EnrollmentMethod } from '../participant.entity.js';
-import { normaliseLoginId } from '../provisioning/credentials.js';
+import { normaliseLoginId } from '../provisioning/credentials.rules.js';
 import {
   FUNNEL_STAGE_SQL,
   GROUP_CONNECTION_SQL,
@@ -147,6 +148,9 @@ function likePattern(value: string): string {
  */
 @Injectable()
 export class ParticipantListQuery {
+  /** The groups room's lookups: stateless, so this service keeps its own. */
+  private readonly groups = new GroupLookups();
+
   constructor(private readonly config: DspConfig) {}
 
   async page(em: EntityManager, criteria: ParticipantListCriteria): Promise<{ rows: ParticipantListRow[]; nextAfter: string | null }> {
@@ -155,8 +159,13 @@ export class ParticipantListQuery {
     const found = await this.run<Record<string, unknown>>(em, query.sql, query.params);
     const shown = found.slice(0, criteria.limit);
     const last = shown.at(-1);
+    // The groups' public IDs and names are the groups room's: one statement for the page's groups.
+    const labels = await this.groups.labelsOf(
+      em,
+      shown.map((row) => String(row.group_uuid)),
+    );
     return {
-      rows: shown.map(toRow),
+      rows: shown.map((row) => toRow(row, labels.get(String(row.group_uuid))!)),
       nextAfter: found.length > criteria.limit && last ? encodeCursor([String(last.cursor_value), String(last.id)]) : null,
     };
   }
@@ -316,12 +325,11 @@ export class ParticipantListQuery {
     if (cursor) add(sort.after, ...(criteria.sort === 'ogsc_id' ? [cursor.value] : []), cursor.value, cursor.id);
 
     const sql = `select e.id, e.status, e.internal_customer_id, e.consented_at, e.first_reading_at, e.last_reading_at, e.created_at,
-        p.ogsc_id, p.login_id, p.enrollment_method, g.group_id as public_group_id, g.display_name as group_name,
+        p.ogsc_id, p.login_id, p.enrollment_method, e.group_id as group_uuid,
         c.state as connection_state, ${GROUP_CONNECTION_SQL} as group_connection_state, ${FUNNEL_STAGE_SQL} as stage,
         ${sort.cursor} as cursor_value
       from enrollment e
       join participant p on p.id = e.participant_id
-      join program_group g on g.id = e.group_id
       ${connectionJoinSql('p.omron_user_id')}
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by ${sort.order}
@@ -331,15 +339,15 @@ export class ParticipantListQuery {
   }
 }
 
-function toRow(row: Record<string, unknown>): ParticipantListRow {
+function toRow(row: Record<string, unknown>, group: GroupLabel): ParticipantListRow {
   const stage = row.stage as FunnelStage;
   return {
     enrollmentId: String(row.id),
     ogscId: String(row.ogsc_id),
     loginId: (row.login_id as string | null) ?? null,
     enrollmentMethod: row.enrollment_method as EnrollmentMethod,
-    groupId: String(row.public_group_id),
-    groupName: String(row.group_name),
+    groupId: group.groupId,
+    groupName: group.displayName,
     internalCustomerId: (row.internal_customer_id as string | null) ?? null,
     status: row.status as EnrollmentStatus,
     stage,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { GroupLookups } from '@opendsp/groups';
 import { Enrollment } from '../enrollment.entity.js';
 import { Participant } from '../participant.entity.js';
 
@@ -39,6 +40,9 @@ const iso = (column: string): string => `to_char(${column} at time zone 'UTC', '
  */
 @Injectable()
 export class ParticipantLookups {
+  /** Stateless, so a service built by hand (benchmarks, the CLI) gets its own. */
+  private readonly groups = new GroupLookups();
+
   /** The group's participants (any status) whose OGSC ID or internal customer ID is one of `identifiers`. */
   async inGroup(em: EntityManager, groupUuid: string, identifiers: readonly string[]): Promise<GroupMember[]> {
     if (identifiers.length === 0) return [];
@@ -82,15 +86,22 @@ export class ParticipantLookups {
   /** Every enrollment of the participants, ordered by the group's public ID. */
   async enrollmentsOf(em: EntityManager, participantIds: readonly string[]): Promise<EnrollmentSummary[]> {
     if (participantIds.length === 0) return [];
-    return em.getConnection().execute<EnrollmentSummary[]>(
-      `select e.participant_id as "participantId", e.group_id as "groupUuid", g.group_id as "groupId", e.status,
+    const rows = await em.getConnection().execute<Omit<EnrollmentSummary, 'groupId'>[]>(
+      `select e.participant_id as "participantId", e.group_id as "groupUuid", e.status,
               e.internal_customer_id as "internalCustomerId", e.consented_scopes as "consentedScopes",
               ${iso('e.invited_at')} as "invitedAt", ${iso('e.link_opened_at')} as "linkOpenedAt", ${iso('e.consented_at')} as "consentedAt",
               ${iso('e.withdrawn_at')} as "withdrawnAt", ${iso('e.first_reading_at')} as "firstReadingAt",
               ${iso('e.last_reading_at')} as "lastReadingAt", ${iso('e.updated_at')} as "updatedAt"
-         from enrollment e join program_group g on g.id = e.group_id
-        where e.participant_id in (?) order by g.group_id`,
+         from enrollment e where e.participant_id in (?)`,
       [participantIds],
     );
+    // The groups' public IDs are the groups room's.
+    const labels = await this.groups.labelsOf(
+      em,
+      rows.map((row) => row.groupUuid),
+    );
+    return rows
+      .map(({ participantId, groupUuid, ...rest }) => ({ participantId, groupUuid, groupId: labels.get(groupUuid)!.groupId, ...rest }))
+      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   }
 }

@@ -14,7 +14,8 @@ import { DspConfig } from '@opendsp/config';
 import { translate, type FieldErrors } from '@opendsp/i18n';
 import { ConsentInvitations, MAX_INVITATION_RECIPIENTS } from '../consent-links/consent-invitations.service.js';
 import { ConsentLinks, type ConsentLinkOutcome } from '../consent-links/consent-links.service.js';
-import { consentQrPng, consentQrSvg } from '../consent-links/consent-qr.js';
+import { consentQrPng, consentQrSvg } from '../consent-links/consent-qr.helpers.js';
+import { ConsentLinkQuery } from './dto/consent-link-query.dto.js';
 import { InvitationForm } from './dto/participant-forms.dto.js';
 import { GroupVisibleGuard } from './group-visible.guard.js';
 
@@ -39,20 +40,18 @@ export class ConsentLinksPortalController {
     @Req() req: PortalRequest,
     @Res() res: Response,
     @Param('groupId') groupId: string,
-    @Query() query: Record<string, unknown>,
+    @Query() query: ConsentLinkQuery,
   ): Promise<void> {
     const request = this.request(query);
     const outcome = await this.links.resolve(groupId, request);
-    const notice = (NOTICES as readonly string[]).includes(String(query.notice))
-      ? `consent_link.notice_${String(query.notice)}`
-      : undefined;
-    const counts = { sent: Number(query.sent) || 0, skipped: Number(query.skipped) || 0, failed: Number(query.failed) || 0 };
+    const notice = (NOTICES as readonly string[]).includes(query.notice) ? `consent_link.notice_${query.notice}` : undefined;
+    const counts = { sent: query.sent, skipped: query.skipped, failed: query.failed };
     renderPage(res, 'participants/consent-link', { ...this.view(req, outcome, request), notice, counts }, outcome.ok ? 200 : 422);
   }
 
   @Get(':groupId/consent-link/qr.png')
   @Access('groups.view')
-  async png(@Res() res: Response, @Param('groupId') groupId: string, @Query() query: Record<string, unknown>): Promise<void> {
+  async png(@Res() res: Response, @Param('groupId') groupId: string, @Query() query: ConsentLinkQuery): Promise<void> {
     const outcome = await this.links.resolve(groupId, this.request(query));
     if (!outcome.ok) return this.refuse(res);
     res.type('image/png').setHeader('Content-Disposition', `inline; filename="consent-link-${outcome.group.groupId}.png"`);
@@ -61,7 +60,7 @@ export class ConsentLinksPortalController {
 
   @Get(':groupId/consent-link/qr.svg')
   @Access('groups.view')
-  async svg(@Res() res: Response, @Param('groupId') groupId: string, @Query() query: Record<string, unknown>): Promise<void> {
+  async svg(@Res() res: Response, @Param('groupId') groupId: string, @Query() query: ConsentLinkQuery): Promise<void> {
     const outcome = await this.links.resolve(groupId, this.request(query));
     if (!outcome.ok) return this.refuse(res);
     res.type('image/svg+xml').setHeader('Content-Disposition', `attachment; filename="consent-link-${outcome.group.groupId}.svg"`);
@@ -108,10 +107,9 @@ export class ConsentLinksPortalController {
     return { ...this.view(req, outcome, request, errors), invitationValues: values };
   }
 
-  /** The query's `redirect_url` and `custom_params` as a link request (anything but a single string counts as absent). */
-  private request(query: Record<string, unknown>): { redirectUrl?: string; customParams?: string } {
-    const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
-    return { redirectUrl: text(query.redirect_url) || undefined, customParams: text(query.custom_params) };
+  /** The query's `redirect_url` and `custom_params` as a link request. */
+  private request(query: ConsentLinkQuery): { redirectUrl?: string; customParams?: string } {
+    return { redirectUrl: query.redirectUrl || undefined, customParams: query.customParams };
   }
 
   private view(

@@ -4,7 +4,7 @@ import { ViewsFolder } from '@opendsp/views';
 import { ParticipantsModule } from '../participants.module.js';
 import { ConsentLinksPortalController } from './consent-links.portal.controller.js';
 import { CsvUploadMiddleware } from './csv-upload.middleware.js';
-import { GroupEnrollmentPanel } from './group-enrollment-panel.js';
+import { GroupEnrollmentPanel } from './group-enrollment-panel.service.js';
 import { GroupVisibleGuard } from './group-visible.guard.js';
 import { ParticipantsPortalController } from './participants.portal.controller.js';
 

@@ -5,11 +5,12 @@ import { PasswordHasher, type AdminRole } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
+import { ConsentActivityPort } from '../consent-activity.port.js';
 import { Enrollment } from '../enrollment.entity.js';
-import { groupById, lockGroup } from '../group-lookup.js';
+import { groupById, lockGroup } from '../group-lookup.helpers.js';
 import { Participant } from '../participant.entity.js';
 import { CredentialSheets, type ProvisionedCredential } from './credential-sheets.service.js';
-import { generateLoginId, generatePassword } from './credentials.js';
+import { generateLoginId, generatePassword } from './credentials.rules.js';
 import { MAX_PROVISION_ROWS, rowProblems, type LineProblem, type ProvisionRow } from './provisioning-csv.parser.js';
 
 export type { ProvisionedCredential } from './credential-sheets.service.js';
@@ -46,6 +47,7 @@ export class ParticipantProvisioning {
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
     private readonly sheets: CredentialSheets,
+    private readonly consentActivity: ConsentActivityPort,
   ) {}
 
   /**
@@ -115,7 +117,7 @@ export class ParticipantProvisioning {
       participant.mustChangePassword = true;
       participant.credentialsExpireAt = credentialsExpireAt;
       // The participant page's sessions (libs/consent) end with the password they were signed in with.
-      await em.execute(`delete from "participant_session" where "participant_id" = ?`, [participant.id]);
+      await this.consentActivity.endSessions(em, participant.id);
       const credential = {
         ogscId: participant.ogscId,
         loginId: participant.loginId,

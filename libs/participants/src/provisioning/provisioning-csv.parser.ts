@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { internalCustomerIdProblem, normaliseInternalCustomerId } from '../internal-customer-id.js';
+import { internalCustomerIdProblem, normaliseInternalCustomerId } from '../internal-customer-id.rules.js';
 
 /** One bulk upload creates at most this many participants (each costs an argon2id hash, about 20 ms of CPU). */
 export const MAX_PROVISION_ROWS = 1000;

@@ -1,3 +1,17 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+  validateSync,
+} from 'class-validator';
+import { BrowserForm } from '@opendsp/i18n';
 import {
   CONNECTION_FILTERS,
   ENROLLMENT_METHODS,
@@ -29,58 +43,74 @@ export interface ParticipantFilters {
 /** The query parameters the list reads; anything else in the URL is ignored. */
 const KEYS = ['q', 'group', 'method', 'consent', 'connection', 'reading', 'sort', 'after'] as const;
 
-function oneOf<T extends string>(values: readonly T[], value: string): value is T {
-  return (values as readonly string[]).includes(value);
+/** An empty parameter means "any"; a repeated one stays a list, which no field accepts. */
+const blankIsAbsent = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() || undefined : value);
+
+/** The cursor must be one of the chosen sort's (a cursor of another sort would start mid-list in the wrong order). */
+@ValidatorConstraint({ name: 'participantCursor' })
+class ParticipantCursorOfSort implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const sort = (args.object as ParticipantFiltersQuery).sort;
+    return (PARTICIPANT_SORTS as readonly unknown[]).includes(sort) && parseParticipantCursor(sort, value) !== null;
+  }
 }
 
 /**
- * The list's filters from a query string. An empty parameter means "any"; a value the form never offers
- * (a hand-edited URL) is refused, so a typo cannot silently show everything.
+ * The cross-group list's filters from its query string, through the global ValidationPipe. A value the form
+ * never offers (a hand-edited URL) is a 400, so a typo cannot silently show everything.
  */
+export class ParticipantFiltersQuery extends BrowserForm implements ParticipantFilters {
+  /** OGSC ID, internal customer ID or login ID: exact, or a prefix of at least 3 characters. */
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9A-Z]{12}$/)
+  group?: string;
+
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsIn(ENROLLMENT_METHODS)
+  method?: EnrollmentMethod;
+
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsIn(ENROLLMENT_STATUSES)
+  consent?: EnrollmentStatus;
+
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsIn(CONNECTION_FILTERS)
+  connection?: ConnectionFilter;
+
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsIn(READING_FILTERS)
+  reading?: ReadingFilter;
+
+  @Transform(({ value }) => blankIsAbsent({ value }) ?? 'newest')
+  @IsIn(PARTICIPANT_SORTS)
+  sort: ParticipantSort = 'newest';
+
+  @Transform(blankIsAbsent)
+  @IsOptional()
+  @IsString()
+  @Validate(ParticipantCursorOfSort)
+  after?: string;
+}
+
+/** The same filters from a query string parsed by hand (the scale test's URLs), by the same DTO and rules. */
 export function parseParticipantFilters(
   query: Record<string, unknown>,
 ): { ok: true; filters: ParticipantFilters } | { ok: false; field: string } {
-  const raw: Record<string, string> = {};
-  for (const key of KEYS) {
-    const value = query[key];
-    if (value === undefined || value === '') continue;
-    if (typeof value !== 'string') return { ok: false, field: key };
-    raw[key] = value.trim();
-  }
-  const filters: ParticipantFilters = { sort: 'newest' };
-  if (raw.q) {
-    if (raw.q.length > 200) return { ok: false, field: 'q' };
-    filters.q = raw.q;
-  }
-  if (raw.group) {
-    if (!/^[0-9A-Z]{12}$/.test(raw.group)) return { ok: false, field: 'group' };
-    filters.group = raw.group;
-  }
-  if (raw.method) {
-    if (!oneOf(ENROLLMENT_METHODS, raw.method)) return { ok: false, field: 'method' };
-    filters.method = raw.method;
-  }
-  if (raw.consent) {
-    if (!oneOf(ENROLLMENT_STATUSES, raw.consent)) return { ok: false, field: 'consent' };
-    filters.consent = raw.consent;
-  }
-  if (raw.connection) {
-    if (!oneOf(CONNECTION_FILTERS, raw.connection)) return { ok: false, field: 'connection' };
-    filters.connection = raw.connection;
-  }
-  if (raw.reading) {
-    if (!oneOf(READING_FILTERS, raw.reading)) return { ok: false, field: 'reading' };
-    filters.reading = raw.reading;
-  }
-  if (raw.sort) {
-    if (!oneOf(PARTICIPANT_SORTS, raw.sort)) return { ok: false, field: 'sort' };
-    filters.sort = raw.sort;
-  }
-  if (raw.after) {
-    if (!parseParticipantCursor(filters.sort, raw.after)) return { ok: false, field: 'after' };
-    filters.after = raw.after;
-  }
-  return { ok: true, filters };
+  const parsed = plainToInstance(ParticipantFiltersQuery, query, { exposeDefaultValues: true });
+  const [problem] = validateSync(parsed, { whitelist: true, stopAtFirstError: true });
+  return problem ? { ok: false, field: problem.property } : { ok: true, filters: { ...parsed } };
 }
 
 /** The query string of a filter set (without the cursor unless given), for links and the pager. */

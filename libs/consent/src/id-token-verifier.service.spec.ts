@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { loadDspConfig } from '@opendsp/config';
 import { testDspEnv } from '../../../test/support/test-environment.js';
-import { IdTokenRejectedError, IdTokenVerifier } from './id-token-verifier.js';
+import { IdTokenRejectedError, IdTokenVerifier } from './id-token-verifier.service.js';
 
 const ISSUER = 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_mkXRIn5uQ';
 const APP_CLIENT = '14hivnsgfv9i56pbdudruuni3u';

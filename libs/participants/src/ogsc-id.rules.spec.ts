@@ -1,4 +1,4 @@
-import { generateOgscId, looksLikeOgscId } from './ogsc-id.js';
+import { generateOgscId, looksLikeOgscId } from './ogsc-id.rules.js';
 
 describe('OGSC ID', () => {
   it('has the documented shape and never repeats in 100,000 draws', () => {

@@ -6,7 +6,7 @@ import {
   LOGIN_ID_PATTERN,
   normaliseLoginId,
   PASSWORD_ALPHABET,
-} from './credentials.js';
+} from './credentials.rules.js';
 
 describe('generated credentials', () => {
   it('makes passwords of 16 characters from the unambiguous alphabet, never the same twice in 100,000', () => {

@@ -1,4 +1,4 @@
-import { redirectUrlProblem } from './redirect-url.js';
+import { redirectUrlProblem } from './redirect-url.rules.js';
 
 describe(redirectUrlProblem.name, () => {
   it.each([

@@ -1,8 +1,11 @@
 import { NotFoundException } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ProgramGroup } from '@opendsp/groups';
+import { GroupLookups, ProgramGroup } from '@opendsp/groups';
 
 const GROUP_ID_PATTERN = /^[0-9A-Z]{12}$/;
+
+/** Stateless (the groups room's service), so these helpers share one. */
+const groupLookups = new GroupLookups();
 
 /**
  * The group with this public group ID, or 404. Who may act on it is the caller's check (the portal's
@@ -16,5 +19,5 @@ export async function groupById(em: EntityManager, groupId: string): Promise<Pro
 
 /** Row-locks the group for the rest of `em`'s transaction: changes that must stay unique within a group take turns. */
 export async function lockGroup(em: EntityManager, group: ProgramGroup): Promise<void> {
-  await em.getConnection().execute(`select 1 from program_group where id = ? for update`, [group.id], 'all', em.getTransactionContext());
+  await groupLookups.lock(em, group.id);
 }

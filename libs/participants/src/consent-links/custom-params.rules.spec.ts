@@ -1,4 +1,4 @@
-import { decodeRisonObject, encodeCustomParams, httpUrlOrNull, parseCustomParams, readCustomParams } from './custom-params.js';
+import { decodeRisonObject, encodeCustomParams, httpUrlOrNull, parseCustomParams, readCustomParams } from './custom-params.rules.js';
 
 describe(readCustomParams.name, () => {
   it.each([

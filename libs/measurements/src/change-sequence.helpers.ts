@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CHANGE_SEQUENCE } from './measurement-kinds.js';
+import { CHANGE_SEQUENCE } from './measurement-kinds.catalogue.js';
 
 /** SQL for the next change sequence number; only valid after `lockChangeSequence` in the same transaction. */
 export const NEXT_CHANGE_SEQ = "nextval('measurement_change_seq')";

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** How a group is shown beside rows of another room: its public ID and its name. */
+export interface GroupLabel {
+  groupId: string;
+  displayName: string;
+}
+
+/**
+ * What other rooms ask of groups without SQL on `program_group`: the labels of the groups their rows name (the
+ * participant lists) and a group's row lock. Stateless: each runs on the entity manager it is given, so a
+ * caller's transaction covers it, and a service built by hand can make its own.
+ */
+@Injectable()
+export class GroupLookups {
+  /** Each group's label by internal ID; groups that do not exist are left out. One statement for a page's groups. */
+  async labelsOf(em: EntityManager, groupUuids: readonly string[]): Promise<Map<string, GroupLabel>> {
+    const ids = [...new Set(groupUuids)];
+    if (ids.length === 0) return new Map();
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string; group_id: string; display_name: string }[]>(
+        `select id, group_id, display_name from program_group where id in (?)`,
+        [ids],
+        'all',
+        em.getTransactionContext(),
+      );
+    return new Map(rows.map((row) => [row.id, { groupId: row.group_id, displayName: row.display_name }]));
+  }
+
+  /** The internal IDs of every group, archived ones too. */
+  async allIds(em: EntityManager): Promise<string[]> {
+    const rows = await em.getConnection().execute<{ id: string }[]>(`select id from program_group`, [], 'all', em.getTransactionContext());
+    return rows.map((row) => row.id);
+  }
+
+  /** The internal IDs of the active (not archived) groups among `scope` (null: among all). */
+  async activeIds(em: EntityManager, scope: readonly string[] | null): Promise<string[]> {
+    if (scope !== null && scope.length === 0) return [];
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `select id from program_group where archived_at is null${scope ? ' and id in (?)' : ''}`,
+        scope ? [[...scope]] : [],
+      );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * One page of the active groups among `scope` (null: among all), by name then ID, after the keyset `after`:
+   * at most `limit`, each with its internal ID and its label.
+   */
+  async activePage(
+    em: EntityManager,
+    scope: readonly string[] | null,
+    page: { after?: { name: string; id: string }; limit: number },
+  ): Promise<({ id: string } & GroupLabel)[]> {
+    if (scope !== null && scope.length === 0) return [];
+    const rows = await em.getConnection().execute<{ id: string; group_id: string; display_name: string }[]>(
+      `select id, group_id, display_name from program_group
+        where archived_at is null${scope ? ' and id in (?)' : ''}${page.after ? ' and (display_name, id) > (?, ?::uuid)' : ''}
+        order by display_name, id limit ?`,
+      [...(scope ? [[...scope]] : []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit],
+    );
+    return rows.map((row) => ({ id: row.id, groupId: row.group_id, displayName: row.display_name }));
+  }
+
+  /** Row-locks the group for the rest of `em`'s transaction: changes that must stay unique within a group take turns. */
+  async lock(em: EntityManager, groupUuid: string): Promise<void> {
+    await em.getConnection().execute(`select 1 from program_group where id = ? for update`, [groupUuid], 'all', em.getTransactionContext());
+  }
+}
