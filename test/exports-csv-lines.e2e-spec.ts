@@ -117,8 +117,9 @@ describe('CSV lines made by PostgreSQL', () => {
         .join(', ');
       const result = await client.query<(string | null)[]>({
         text: `select ${select} from ${MEASUREMENT_KINDS[kind].table} r
-          join enrollment e on e.participant_id = r.participant_id and e.group_id = $1 join participant p on p.id = r.participant_id
-          join program_group g on g.id = e.group_id order by r.participant_id, r.measured_at, r.id`,
+          join (select e.participant_id, p.ogsc_id, e.internal_customer_id from enrollment e join participant p on p.id = e.participant_id
+                 where e.group_id = $1 and e.status = 'consented') m on m.participant_id = r.participant_id
+          cross join (select group_id from program_group where id = $1) g order by r.participant_id, r.measured_at, r.id`,
         values: [group.id],
         rowMode: 'array',
         types: { getTypeParser: () => (value: string) => value },
