@@ -14,7 +14,7 @@ import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@o
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { adminQuery, databaseUrl, migrateEverything } from '../test/support/test-database.js';
 import { FULL_SCALE, scaleGroupId, scaleOgscId, seedScale } from '../test/support/data-views-scale-seed.js';
 import { testDspEnv } from '../test/support/test-environment.js';

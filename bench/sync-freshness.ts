@@ -20,7 +20,7 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { ApiClient, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
 import { MEASUREMENT_KINDS } from '@opendsp/measurements';
 import { SyncScheduling } from '@opendsp/sync';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSyncStack, type EnrolledParticipant } from '../test/support/sync-stack.js';
 
 const BACKFILLED = Number(process.argv[2] ?? 1000);

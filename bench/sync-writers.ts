@@ -21,7 +21,7 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 
-/** `count` pages of a participant's readings as normalise.ts makes them, upstream IDs from `first`. */
+/** `count` pages of a participant's readings as normalise.rules.ts makes them, upstream IDs from `first`. */
 function pagesOf(first: number, count: number): Record<string, unknown>[][] {
   const start = Date.UTC(2020, 0, 1);
   return Array.from({ length: count }, (_, page) =>

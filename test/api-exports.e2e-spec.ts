@@ -2,7 +2,7 @@ import request from 'supertest';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import type { ProgramGroup } from '@opendsp/groups';
 import type { Participant } from '@opendsp/participants';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { problemOf, startApiStack, writeReadings, type ApiStack } from './support/api-stack.js';
 import { unzip } from './support/unzip.js';
 

@@ -9,7 +9,7 @@ import {
   type EnrollmentWithdrawn,
 } from '@opendsp/participants';
 import { OmronTokens } from '@opendsp/tokens';
-import type { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import type { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { CONSENT_CLIENT_ID, CONSENT_CLIENT_SECRET, startConsentStack, type ConsentStack } from './support/consent-stack.js';
 
 describe('participant page: status, readings, reconnect, withdrawal', () => {

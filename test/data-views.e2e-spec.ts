@@ -7,7 +7,7 @@ import { Enrollment, Participant, generateOgscId } from '@opendsp/participants';
 import { SyncJobs, SyncStatusService } from '@opendsp/sync';
 import { generateReadings } from '../apps/omron-sandbox/src/measurements/reading-generator.js';
 import type { NewReading } from '../apps/omron-sandbox/src/measurements/reading-input.js';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { createParticipant, storeReadings, withOrm, type CreatedParticipant } from './support/data-views-fixtures.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 

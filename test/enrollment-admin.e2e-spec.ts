@@ -15,7 +15,7 @@ import {
   ParticipantProvisioning,
 } from '@opendsp/participants';
 import { OmronConnection, type ConnectionState } from '@opendsp/tokens';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { PNG_SIGNATURE, pngEncodes, svgEncodes } from './support/qr-image.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 

@@ -8,7 +8,7 @@ import { SecretBox } from '@opendsp/crypto';
 import { SftpDeliveryService } from '@opendsp/exports';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import type { Participant } from '@opendsp/participants';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { addParticipant, insertReadings, series } from './support/readings.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 import { startSftpServer, type TestSftpServer } from './support/sftp-server.js';

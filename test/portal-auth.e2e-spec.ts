@@ -7,7 +7,7 @@ import { loadDspConfig, type DspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { testDspEnv, TEST_PRODUCTION_SETTINGS } from './support/test-environment.js';
 
 const PASSWORD = 'correct horse battery staple';

@@ -9,7 +9,7 @@ import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 

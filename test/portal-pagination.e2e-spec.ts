@@ -1,4 +1,4 @@
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { adminQuery, type TestDatabase } from './support/test-database.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 

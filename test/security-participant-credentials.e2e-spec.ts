@@ -4,7 +4,7 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { ParticipantProvisioning } from '@opendsp/participants';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { ParticipantSignInService } from '../libs/consent/src/participant-sign-in.service.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 

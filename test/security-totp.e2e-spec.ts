@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher, totpCode } from '@opendsp/admin-auth';
 import { dspOrmConfig } from '@opendsp/database';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 import { itOnServer } from './support/test-database.js';
 

@@ -3,7 +3,7 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant } from '@opendsp/participants';
 import { OmronConnection } from '@opendsp/tokens';
-import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 
 const PASSWORD = 'sync page password for tests';

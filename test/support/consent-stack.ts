@@ -9,7 +9,7 @@ import { buildConsentUrl, Enrollment, Participant } from '@opendsp/participants'
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
 import { adminQuery, createTestDatabase, freePort, type TestDatabase } from './test-database.js';
-import { PortalTestClient } from '../../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSandboxHarness, type SandboxHarness } from './sandbox-harness.js';
 import { walkConsent } from './sandbox-oauth-consent.js';
 import { testDspEnv } from './test-environment.js';

@@ -5,7 +5,7 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
-import { PortalTestClient } from '../../libs/admin-auth/src/testing/portal-test-client.js';
+import { PortalTestClient } from '../../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from './test-database.js';
 import { testDspEnv } from './test-environment.js';
 

@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, SetMetadata } from '@nestjs/common';
-import type { Permission } from './permissions.js';
+import type { Permission } from './permissions.catalogue.js';
 
 export const PORTAL_CONTROLLER = 'opendsp:portal-controller';
 export const ACCESS = 'opendsp:access';

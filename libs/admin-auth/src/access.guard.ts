@@ -1,9 +1,9 @@
 import { ForbiddenException, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ACCESS, PORTAL_CONTROLLER, PUBLIC_ACCESS } from './access.decorator.js';
-import { roleHas, type Permission } from './permissions.js';
-import { SignInRequiredException } from './portal-errors.js';
-import type { PortalRequest } from './portal-request.js';
+import { roleHas, type Permission } from './permissions.catalogue.js';
+import { SignInRequiredException } from './portal.errors.js';
+import type { PortalRequest } from './portal-request.types.js';
 
 /**
  * Enforces `@Access` on portal controllers: no admin → sign in; a role without the permission → 403.

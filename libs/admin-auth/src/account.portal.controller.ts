@@ -5,10 +5,10 @@ import { DspConfig } from '@opendsp/config';
 import { Access, PortalController } from './access.decorator.js';
 import { AdminAccountsService } from './admin-accounts.service.js';
 import { ChangePasswordForm, DisableTotpForm, EnableTotpForm } from './dto/auth-forms.dto.js';
-import { OnInvalidForm } from './portal-form.js';
-import { noticeKey, redirectTo, renderPage } from './portal-pages.js';
-import { actorOf, type PortalRequest } from './portal-request.js';
-import { newTotpSecret, totpUri } from './totp.js';
+import { OnInvalidForm } from './portal-form.decorator.js';
+import { noticeKey, redirectTo, renderPage } from './portal-pages.helpers.js';
+import { actorOf, type PortalRequest } from './portal-request.types.js';
+import { newTotpSecret, totpUri } from './totp.helpers.js';
 
 /** The signed-in admin's own account: password and the optional TOTP second factor. */
 @PortalController('account')

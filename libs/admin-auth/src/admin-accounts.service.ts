@@ -8,13 +8,13 @@ import { Mailer } from '@opendsp/mail';
 import { AdminAccount, type AdminRole } from './admin-account.entity.js';
 import { AdminSession } from './admin-session.entity.js';
 import { AdminToken, type AdminTokenPurpose } from './admin-token.entity.js';
-import { findUsableToken, issueAdminToken, oneTimeLinkPath, TOKEN_LIFETIME_MS } from './admin-tokens.js';
+import { findUsableToken, issueAdminToken, oneTimeLinkPath, TOKEN_LIFETIME_MS } from './admin-tokens.helpers.js';
 import { spendTotpStep, totpSecretAad } from './auth.service.js';
-import { PasswordHasher } from './password-hasher.js';
-import { hashToken } from './secret-token.js';
-import { passwordProblem } from './password-policy.js';
+import { PasswordHasher } from './password-hasher.helpers.js';
+import { hashToken } from './secret-token.helpers.js';
+import { passwordProblem } from './password-policy.rules.js';
 import { SessionsService } from './sessions.service.js';
-import { totpStep } from './totp.js';
+import { totpStep } from './totp.helpers.js';
 
 /** A reset link is mailed at most this often per admin, so the form cannot flood a mailbox. */
 const RESET_MAIL_INTERVAL_MS = 2 * 60_000;

@@ -6,11 +6,11 @@ import { AdminAccountsService } from './admin-accounts.service.js';
 import type { AdminTokenPurpose } from './admin-token.entity.js';
 import { AuthService } from './auth.service.js';
 import { LanguageForm, NewPasswordForm, ResetRequestForm, SecondFactorForm, SignInForm } from './dto/auth-forms.dto.js';
-import { PortalCookies } from './portal-cookies.js';
+import { PortalCookies } from './portal-cookies.helpers.js';
 import { PendingSignInGuard } from './pending-sign-in.guard.js';
-import { OnInvalidForm } from './portal-form.js';
-import { noticeKey, redirectTo, renderPage, safeLocalPath } from './portal-pages.js';
-import { actorOf, type PortalRequest } from './portal-request.js';
+import { OnInvalidForm } from './portal-form.decorator.js';
+import { noticeKey, redirectTo, renderPage, safeLocalPath } from './portal-pages.helpers.js';
+import { actorOf, type PortalRequest } from './portal-request.types.js';
 
 /** Sign-in, second factor, sign-out, one-time password links and the language switch: the pages before the portal. */
 @PortalController()

@@ -6,9 +6,9 @@ import { SecretBox } from '@opendsp/crypto';
 import { AdminAccount } from './admin-account.entity.js';
 import { AdminSession } from './admin-session.entity.js';
 import { LoginThrottleService } from './login-throttle.service.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.helpers.js';
 import { SessionsService } from './sessions.service.js';
-import { totpStep } from './totp.js';
+import { totpStep } from './totp.helpers.js';
 
 export type SignInResult = { kind: 'failed' } | { kind: 'signed-in'; token: string } | { kind: 'second-factor'; token: string };
 

@@ -1,9 +1,9 @@
 import { Injectable, Logger, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CsrfTokens } from './csrf.js';
-import { PortalCookies } from './portal-cookies.js';
-import { CsrfRejectedException } from './portal-errors.js';
-import type { PortalRequest } from './portal-request.js';
+import { CsrfTokens } from './csrf.helpers.js';
+import { PortalCookies } from './portal-cookies.helpers.js';
+import { CsrfRejectedException } from './portal.errors.js';
+import type { PortalRequest } from './portal-request.types.js';
 import { PortalSessionMiddleware } from './portal-session.middleware.js';
 
 const SKIP_CSRF = 'opendsp:skip-csrf';

@@ -3,8 +3,8 @@ import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { catchError, from, throwError, type Observable } from 'rxjs';
 import { InvalidRequestException } from '@opendsp/i18n';
-import { INVALID_FORM_ANSWER, type InvalidFormAnswer } from './portal-form.js';
-import type { PortalRequest } from './portal-request.js';
+import { INVALID_FORM_ANSWER, type InvalidFormAnswer } from './portal-form.decorator.js';
+import type { PortalRequest } from './portal-request.types.js';
 
 /**
  * Answers a request whose form failed the global ValidationPipe, for handlers marked `@OnInvalidForm`: the

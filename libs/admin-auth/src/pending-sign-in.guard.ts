@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { SignInRequiredException } from './portal-errors.js';
-import type { PortalRequest } from './portal-request.js';
+import { SignInRequiredException } from './portal.errors.js';
+import type { PortalRequest } from './portal-request.types.js';
 
 /**
  * The second factor's form belongs to a sign-in waiting for it. Without one the visitor goes back to the

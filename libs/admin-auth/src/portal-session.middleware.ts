@@ -2,11 +2,11 @@ import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DspConfig } from '@opendsp/config';
 import { isLanguage } from '@opendsp/i18n';
-import { CsrfTokens } from './csrf.js';
-import { permissionsOf } from './permissions.js';
-import { PortalCookies } from './portal-cookies.js';
-import type { PortalContext, PortalRequest } from './portal-request.js';
-import { newSecretToken } from './secret-token.js';
+import { CsrfTokens } from './csrf.helpers.js';
+import { permissionsOf } from './permissions.catalogue.js';
+import { PortalCookies } from './portal-cookies.helpers.js';
+import type { PortalContext, PortalRequest } from './portal-request.types.js';
+import { newSecretToken } from './secret-token.helpers.js';
 import { SessionsService } from './sessions.service.js';
 
 /**

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { AdminAccount } from './admin-account.entity.js';
 import { AdminSession, type SessionStage } from './admin-session.entity.js';
-import { hashToken, newSecretToken } from './secret-token.js';
+import { hashToken, newSecretToken } from './secret-token.helpers.js';
 
 /** How long a half-finished sign-in waits for its second factor. */
 const SECOND_FACTOR_MINUTES = 10;

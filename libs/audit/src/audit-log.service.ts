@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { AuditAction } from './audit-actions.js';
+import type { AuditAction } from './audit-actions.catalogue.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 /** Who acted and from where; the portal builds it from the request. */

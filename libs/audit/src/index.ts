@@ -1,4 +1,4 @@
-export { AUDIT_ACTIONS } from './audit-actions.js';
+export { AUDIT_ACTIONS } from './audit-actions.catalogue.js';
 export { AuditEvent } from './audit-event.entity.js';
 export { AuditLog } from './audit-log.service.js';
 export type { AuditActor } from './audit-log.service.js';

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { DspConfig } from '@opendsp/config';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from './secret-box.service.js';
 
 /** Provides the platform's SecretBox, keyed from ENCRYPTION_KEYS / ENCRYPTION_ACTIVE_KEY_ID. */
 @Global()

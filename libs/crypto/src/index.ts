@@ -1,2 +1,2 @@
 export { CryptoModule } from './crypto.module.js';
-export { SecretBox } from './secret-box.js';
+export { SecretBox } from './secret-box.service.js';

@@ -3,8 +3,8 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DspConfig } from '@opendsp/config';
 import { dspOrmConfig } from './dsp-orm.config.js';
-import { explainDatabaseError } from './database-unavailable.js';
-import { assertEnvironmentStamp } from './environment-stamp.js';
+import { explainDatabaseError } from './database-unavailable.errors.js';
+import { assertEnvironmentStamp } from './environment-stamp.helpers.js';
 
 /** MikroORM for the platform; refuses to start against a database of another DSP environment. */
 @Module({})

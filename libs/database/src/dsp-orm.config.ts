@@ -1,8 +1,8 @@
 import type { Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@opendsp/config';
-import { DSP_ENTITIES } from './dsp-entities.js';
+import { DSP_ENTITIES } from './dsp.entities.js';
 import { DSP_MIGRATIONS } from './migrations/index.js';
-import { ormConfig } from './orm-config.js';
+import { ormConfig } from './orm-config.helpers.js';
 
 /** The platform's MikroORM configuration, shared by the app, `npm run migrate`, the MikroORM CLI and tests. */
 export function dspOrmConfig(database: DatabaseSettings): Options {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { CsvExportService } from './csv/csv-export.service.js';
-import { EXPORT_ENTITIES } from './export-entities.js';
+import { EXPORT_ENTITIES } from './export.entities.js';
 import { SftpDeliveryScheduler } from './sftp/sftp-delivery.scheduler.js';
 import { SftpDeliveryService } from './sftp/sftp-delivery.service.js';
 import { SftpDestinationsService } from './sftp/sftp-destinations.service.js';

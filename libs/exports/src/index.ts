@@ -1,8 +1,8 @@
 export { CsvExportService, ExportFilterError, MAX_EXPORT_PARTICIPANTS, exportDays } from './csv/csv-export.service.js';
 export type { CsvExportFilter, CsvWriteOptions, PreparedExport } from './csv/csv-export.service.js';
-export { ExportAbortedError } from './csv/stream-writes.js';
+export { ExportAbortedError } from './csv/stream-writes.helpers.js';
 export { SftpDestinationForm } from './dto/export-forms.dto.js';
-export { EXPORT_ENTITIES } from './export-entities.js';
+export { EXPORT_ENTITIES } from './export.entities.js';
 export { ExportsModule } from './exports.module.js';
 export { ExportsPortalModule } from './exports-portal.module.js';
 export { SftpDelivery, SftpDeliveryFile } from './sftp/sftp-delivery.entity.js';

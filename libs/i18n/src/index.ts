@@ -1,4 +1,4 @@
-export { trimmed, validateForm } from './form-validation.js';
-export type { FieldErrors } from './form-validation.js';
-export { formatDateTime, isLanguage, translate } from './i18n.js';
+export { trimmed, validateForm } from './form-validation.helpers.js';
+export type { FieldErrors } from './form-validation.helpers.js';
+export { formatDateTime, isLanguage, translate } from './i18n.helpers.js';
 export { BrowserForm, InvalidRequestException, requestValidationPipe } from './request-validation.pipe.js';

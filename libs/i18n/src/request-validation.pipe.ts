@@ -1,6 +1,6 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
-import type { FieldErrors } from './form-validation.js';
+import type { FieldErrors } from './form-validation.helpers.js';
 
 /**
  * A request's DTO failed validation. It carries class-validator's problems as they are: the REST API lists

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pretty from 'pino-pretty';
-import { REDACTED_PATHS, redactUrl } from './redaction.js';
+import { REDACTED_PATHS, redactUrl } from './redaction.rules.js';
 
 export interface LoggingSettings {
   level: string;

@@ -4,7 +4,7 @@ import type { MeasurementKind } from './measurement-kinds.catalogue.js';
 export type ReadingSqlType = 'smallint' | 'int' | 'bigint' | 'double precision' | 'boolean' | 'text' | 'jsonb';
 
 /**
- * How normalisation (libs/sync/src/normalise.ts) reads a column's value from OMRON's entry, where the column's
+ * How normalisation (libs/sync/src/normalise.rules.ts) reads a column's value from OMRON's entry, where the column's
  * type does not say it all (`omronReadOf` gives the rule by type otherwise). A number may always come as a JSON
  * number or a decimal string.
  * - `number`: a number, required; `integer`: a whole number, required; `optionalInteger`: missing, null, '' or -1 is null. With `zeroIsNull`, a

@@ -1,1 +1,1 @@
-export { ISO_MICROS, UUID, createdAtCursor, encodeCursor, parseCreatedAtCursor, parseCursor } from './keyset-cursor.js';
+export { ISO_MICROS, UUID, createdAtCursor, encodeCursor, parseCreatedAtCursor, parseCursor } from './keyset-cursor.helpers.js';

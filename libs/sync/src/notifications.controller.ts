@@ -4,10 +4,10 @@ import type { Request, Response } from 'express';
 import { SkipCsrf } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ipv4Matcher, SharedRateLimiter } from '@opendsp/web-security';
-import { rawNotificationBodyOf } from './notification-body.js';
-import { InboxDispatcher } from './inbox-dispatcher.js';
-import { NotificationInbox } from './notification-inbox.js';
-import { readNotificationBody } from './notification-reader.js';
+import { rawNotificationBodyOf } from './notification-body.middleware.js';
+import { InboxDispatcher } from './inbox-dispatcher.service.js';
+import { NotificationInbox } from './notification-inbox.service.js';
+import { readNotificationBody } from './notification-reader.parser.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 

@@ -4,7 +4,7 @@ import { fromKysely, type KyselyTransactionLike } from 'pg-boss';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections } from '@opendsp/tokens';
-import { SyncJobs, type PullLane, type QueuedPull } from './sync-jobs.js';
+import { SyncJobs, type PullLane, type QueuedPull } from './sync-jobs.service.js';
 
 /**
  * A notification's own timestamp is the sender's word. One further than this from now is kept in the inbox

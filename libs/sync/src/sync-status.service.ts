@@ -4,8 +4,8 @@ import type { AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
-import { MEASUREMENT_ENDPOINT } from './measurement-client.js';
-import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.js';
+import { MEASUREMENT_ENDPOINT } from './measurement-client.service.js';
+import { JOB_SCHEMA, PULL_QUEUE } from './sync-jobs.service.js';
 import { SyncScheduling } from './sync-scheduling.service.js';
 import type {
   DeadLetterRetryOutcome,

@@ -8,4 +8,4 @@ export {
   zonedDay,
   zonedDayStart,
   zonedInstant,
-} from './time-zone.js';
+} from './time-zone.helpers.js';

@@ -1,10 +1,10 @@
-export { Clock } from './clock.js';
+export { Clock } from './clock.service.js';
 export { CONNECTION_STATES, OmronConnection, OmronConnectionEvent } from './omron-connection.entity.js';
 export type { ConnectionState } from './omron-connection.entity.js';
 export { OmronConnections, USABLE_CONNECTION_STATES, connectionJoinSql } from './omron-connections.service.js';
 export type { ConnectionSummary } from './omron-connections.service.js';
-export { OmronOAuthClient, TransientUpstreamError, parseRetryAfter, readTokenResponse } from './omron-oauth-client.js';
-export type { TokenSet } from './omron-oauth-client.js';
+export { OmronOAuthClient, TransientUpstreamError, parseRetryAfter, readTokenResponse } from './omron-oauth-client.service.js';
+export type { TokenSet } from './omron-oauth-client.service.js';
 export { ConnectionUnavailableError, OmronTokens } from './omron-tokens.service.js';
-export { backoffMs } from './refresh-policy.js';
+export { backoffMs } from './refresh-policy.rules.js';
 export { TokensModule } from './tokens.module.js';

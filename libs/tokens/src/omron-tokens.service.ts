@@ -5,9 +5,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { SecretBox } from '@opendsp/crypto';
 import { OmronConnection, OmronConnectionEvent, type ConnectionState } from './omron-connection.entity.js';
-import { GrantRejectedError, OmronOAuthClient, TransientUpstreamError, type TokenSet } from './omron-oauth-client.js';
-import { Clock } from './clock.js';
-import { backoffMs, isRefreshDue, isStillValid } from './refresh-policy.js';
+import { GrantRejectedError, OmronOAuthClient, TransientUpstreamError, type TokenSet } from './omron-oauth-client.service.js';
+import { Clock } from './clock.service.js';
+import { backoffMs, isRefreshDue, isStillValid } from './refresh-policy.rules.js';
 
 /** The connection cannot give out tokens: it needs a new authorisation, or was revoked or withdrawn. */
 export class ConnectionUnavailableError extends Error {

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { Clock } from './clock.js';
+import { Clock } from './clock.service.js';
 import { OmronConnection, OmronConnectionEvent } from './omron-connection.entity.js';
 import { OmronConnections } from './omron-connections.service.js';
-import { OmronOAuthClient } from './omron-oauth-client.js';
+import { OmronOAuthClient } from './omron-oauth-client.service.js';
 import { OmronTokens } from './omron-tokens.service.js';
 import { TokenRefreshScheduler } from './token-refresh.scheduler.js';
 

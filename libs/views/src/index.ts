@@ -1,4 +1,4 @@
-export type { ViewHelpers } from './configure-views.js';
-export { createWebApp } from './create-web-app.js';
-export type { WebAppOptions } from './create-web-app.js';
-export { ViewsFolder } from './views-folder.js';
+export type { ViewHelpers } from './configure-views.helpers.js';
+export { createWebApp } from './create-web-app.helpers.js';
+export type { WebAppOptions } from './create-web-app.helpers.js';
+export { ViewsFolder } from './views-folder.decorator.js';

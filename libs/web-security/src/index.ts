@@ -1,3 +1,3 @@
-export { ipv4Matcher } from './ip-matcher.js';
-export { applyWebSecurity, sourceAllowed } from './web-security.js';
-export { SharedRateLimiter } from './shared-rate-limiter.js';
+export { ipv4Matcher } from './ip-matcher.helpers.js';
+export { applyWebSecurity, sourceAllowed } from './web-security.helpers.js';
+export { SharedRateLimiter } from './shared-rate-limiter.helpers.js';

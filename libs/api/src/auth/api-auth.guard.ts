@@ -1,9 +1,9 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import type { ApiScope } from '../api-scopes.js';
+import type { ApiScope } from '../api-scopes.catalogue.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
-import type { ApiRequest } from './api-principal.js';
+import type { ApiRequest } from './api-principal.types.js';
 import { ApiRateLimiter } from './api-rate-limiter.service.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { REQUIRED_SCOPE } from './requires-scope.decorator.js';

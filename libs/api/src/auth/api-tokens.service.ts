@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { formatScopes, parseScopes, type ApiScope } from '../api-scopes.js';
+import { formatScopes, parseScopes, type ApiScope } from '../api-scopes.catalogue.js';
 import { ApiAccessToken, ApiClient } from '../clients/api-client.entity.js';
 import {
   ACCESS_TOKEN_PATTERN,
@@ -9,8 +9,8 @@ import {
   credentialMatches,
   hashCredential,
   newAccessToken,
-} from '../clients/client-credentials.js';
-import type { ApiPrincipal } from './api-principal.js';
+} from '../clients/client-credentials.helpers.js';
+import type { ApiPrincipal } from './api-principal.types.js';
 
 export interface IssuedToken {
   accessToken: string;

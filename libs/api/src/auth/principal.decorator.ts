@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { ApiPrincipal, ApiRequest } from './api-principal.js';
+import type { ApiPrincipal, ApiRequest } from './api-principal.types.js';
 
 /** The authenticated API client of the request (set by ApiAuthGuard, which runs before any handler). */
 export const Principal = createParamDecorator((_data: unknown, context: ExecutionContext): ApiPrincipal => {

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiOAuth2 } from '@nestjs/swagger';
-import type { ApiScope } from '../api-scopes.js';
+import type { ApiScope } from '../api-scopes.catalogue.js';
 
 export const REQUIRED_SCOPE = 'opendsp:api-scope';
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Opt, Rel } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { ProgramGroup } from '@opendsp/groups';
-import { newClientId } from './client-credentials.js';
+import { newClientId } from './client-credentials.helpers.js';
 
 /**
  * A partner system allowed to call the REST API with the OAuth 2.0 client-credentials grant. Only the
- * SHA-256 of its secret is stored (see `client-credentials.ts` for why a fast hash is right here); during a
+ * SHA-256 of its secret is stored (see `client-credentials.helpers.ts` for why a fast hash is right here); during a
  * rotation the previous secret keeps working until `previousSecretExpiresAt`.
  */
 @Entity({ tableName: 'api_client' })

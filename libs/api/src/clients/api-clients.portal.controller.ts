@@ -14,7 +14,7 @@ import {
 } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
-import { API_SCOPE_NAMES } from '../api-scopes.js';
+import { API_SCOPE_NAMES } from '../api-scopes.catalogue.js';
 import { ApiClientsService } from './api-clients.service.js';
 import { ApiClientForm, OVERLAP_HOURS, RotateSecretForm } from './dto/api-client-forms.dto.js';
 

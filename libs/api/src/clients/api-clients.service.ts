@@ -4,9 +4,9 @@ import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { ProgramGroup } from '@opendsp/groups';
 import type { FieldErrors } from '@opendsp/i18n';
 import { createdAtCursor, parseCreatedAtCursor } from '@opendsp/pagination';
-import { formatScopes, parseScopes, type ApiScope } from '../api-scopes.js';
+import { formatScopes, parseScopes, type ApiScope } from '../api-scopes.catalogue.js';
 import { ApiAccessToken, ApiClient, ApiClientGroup } from './api-client.entity.js';
-import { hashCredential, newClientSecret } from './client-credentials.js';
+import { hashCredential, newClientSecret } from './client-credentials.helpers.js';
 import type { ApiClientForm } from './dto/api-client-forms.dto.js';
 
 export interface ApiClientView {

@@ -1,6 +1,6 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiExtraModels } from '@nestjs/swagger';
-import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ReadingsApiService } from '../data/readings-api.service.js';

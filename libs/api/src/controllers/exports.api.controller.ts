@@ -2,7 +2,7 @@ import { Get, HttpStatus, Ip, Logger, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ExportAbortedError } from '@opendsp/exports';
-import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ExportsApiService } from '../data/exports-api.service.js';

@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Ip, Post, Res, UseFilt
 import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SkipCsrf } from '@opendsp/admin-auth';
-import { isApiScope, parseScopes, type ApiScope } from '../api-scopes.js';
+import { isApiScope, parseScopes, type ApiScope } from '../api-scopes.catalogue.js';
 import { ApiRateLimiter } from '../auth/api-rate-limiter.service.js';
 import { ApiTokensService } from '../auth/api-tokens.service.js';
 import { ProblemDto } from '../dto/problem.dto.js';

@@ -1,6 +1,6 @@
 import { Body, Get, HttpStatus, Ip, Param, Patch, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiParam } from '@nestjs/swagger';
-import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ParticipantsApiService } from '../data/participants-api.service.js';

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { CsvExportService, exportDays, ExportFilterError, type PreparedExport } from '@opendsp/exports';
-import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
+import { apiActor, type ApiPrincipal } from '../auth/api-principal.types.js';
 import type { ExportQuery } from '../dto/exports.dto.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
 import { GroupsApiService } from './groups-api.service.js';

@@ -3,13 +3,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupRedirectUrl, platformResultUrl, ProgramGroup } from '@opendsp/groups';
 import { buildConsentUrl, consentQrPng, consentQrSvg } from '@opendsp/participants';
-import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import type { ConsentLinkDto, GroupDto, GroupPageDto } from '../dto/groups.dto.js';
-import { GROUP_ID_FORMAT } from '../dto/validators.js';
+import { GROUP_ID_FORMAT } from '../dto/validators.decorators.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
-import { clientSeesGroup } from './client-groups.js';
+import { clientSeesGroup } from './client-groups.helpers.js';
 
-import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
+import { decodeCursor, encodeCursor, isoOrNull } from './cursor.helpers.js';
 
 /** Groups as the API shows them: only those the client may see; any other is "not found". */
 @Injectable()

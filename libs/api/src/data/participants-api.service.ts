@@ -12,7 +12,7 @@ import {
 } from '@opendsp/participants';
 import { SyncStatusService } from '@opendsp/sync';
 import { OmronConnections } from '@opendsp/tokens';
-import { apiActor, type ApiPrincipal } from '../auth/api-principal.js';
+import { apiActor, type ApiPrincipal } from '../auth/api-principal.types.js';
 import type {
   ConnectionDto,
   CreatedParticipantsDto,
@@ -34,8 +34,8 @@ import {
   type ProvisioningRow,
 } from '../integrations/participant-provisioning.port.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
-import { clientSeesGroup } from './client-groups.js';
-import { decodeCursor, encodeCursor, isoOrNull } from './cursor.js';
+import { clientSeesGroup } from './client-groups.helpers.js';
+import { decodeCursor, encodeCursor, isoOrNull } from './cursor.helpers.js';
 import { GroupsApiService } from './groups-api.service.js';
 
 interface ParticipantRow {

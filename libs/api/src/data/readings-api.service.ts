@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
-import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import type { ChangeFeedPageDto, MeasurementPageDto, ReadingDto } from '../dto/readings.dto.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
-import { clientGroupsSql } from './client-groups.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { clientGroupsSql } from './client-groups.helpers.js';
+import { decodeCursor, encodeCursor } from './cursor.helpers.js';
 import { GroupsApiService } from './groups-api.service.js';
 import { ParticipantsApiService } from './participants-api.service.js';
-import { readableParticipantSql, type SqlFragment } from './api-sql.js';
+import { readableParticipantSql, type SqlFragment } from './api-sql.helpers.js';
 
 const CURSOR_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const CURSOR_ID = /^\d{1,19}$/;

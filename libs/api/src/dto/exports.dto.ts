@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MAX_EXPORT_PARTICIPANTS } from '@opendsp/exports';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
-import { IsGroupId } from './validators.js';
+import { IsGroupId } from './validators.decorators.js';
 
 const commaList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageLimit } from './validators.js';
+import { PageLimit } from './validators.decorators.js';
 
 export class RedirectUrlDto {
   @ApiProperty({ example: 'https://clinic.example/welcome' })

@@ -15,7 +15,7 @@ import {
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import { ENROLLMENT_METHODS, ENROLLMENT_STATUSES } from '@opendsp/participants';
 import { CONNECTION_STATES } from '@opendsp/tokens';
-import { IsDateTime, IsGroupId, PageLimit } from './validators.js';
+import { IsDateTime, IsGroupId, PageLimit } from './validators.decorators.js';
 
 const OGSC_EXAMPLE = 'OG-7K2M9QX4TR1B5ZW8HD3NCAE6';
 const UTC = { format: 'date-time', description: 'ISO 8601, UTC.' } as const;

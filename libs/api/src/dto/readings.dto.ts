@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
-import { IsDateTime, IsGroupId, PageLimit } from './validators.js';
+import { IsDateTime, IsGroupId, PageLimit } from './validators.decorators.js';
 
 /** Fields every reading has, whatever its kind. */
 export class ReadingBaseDto {

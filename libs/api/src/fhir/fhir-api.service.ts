@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind, type TimelineRow } from '@opendsp/measurements';
-import type { ApiPrincipal } from '../auth/api-principal.js';
-import { decodeCursor, encodeCursor } from '../data/cursor.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
+import { decodeCursor, encodeCursor } from '../data/cursor.helpers.js';
 import { ReadingsApiService } from '../data/readings-api.service.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
 import type { ReadingDto } from '../dto/readings.dto.js';
-import { OBSERVATION_TYPES, toObservation, type Observation } from './fhir-observations.js';
-import { parseCodeCriteria, parseDateCriteria } from './fhir-search.js';
+import { OBSERVATION_TYPES, toObservation, type Observation } from './fhir-observations.helpers.js';
+import { parseCodeCriteria, parseDateCriteria } from './fhir-search.parser.js';
 
 /** The search's parameters as the controller validated them. */
 export interface ObservationSearch {

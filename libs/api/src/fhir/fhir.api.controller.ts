@@ -2,14 +2,14 @@ import { applyDecorators, Controller, Get, HttpStatus, Param, Query, Res, UseFil
 import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SkipCsrf } from '@opendsp/admin-auth';
-import type { ApiPrincipal } from '../auth/api-principal.js';
+import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import { ApiAuthGuard } from '../auth/api-auth.guard.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { API_PREFIX } from '../controllers/api-docs.decorators.js';
 import { FhirApiService, type SearchsetBundle } from './fhir-api.service.js';
 import { FhirBundleDto, FhirObservationDto, FhirOperationOutcomeDto, ObservationSearchQuery } from './fhir.dto.js';
-import type { Observation } from './fhir-observations.js';
+import type { Observation } from './fhir-observations.helpers.js';
 import { FHIR_JSON, FhirOutcomeFilter } from './fhir-outcome.filter.js';
 
 const outcome = (status: number, description: string) =>

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageLimit } from '../dto/validators.js';
+import { PageLimit } from '../dto/validators.decorators.js';
 
 /** FHIR's `_format` values that mean JSON: the only format served. */
 const FHIR_JSON_FORMATS = ['json', 'application/json', 'application/fhir+json'];

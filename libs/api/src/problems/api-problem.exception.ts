@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
 import { InvalidRequestException } from '@opendsp/i18n';
-import { validationProblems, type FieldProblem } from './validation-problems.js';
+import { validationProblems, type FieldProblem } from './validation-problems.helpers.js';
 
 /**
  * The API's stable error codes. Clients branch on `code`; the human-readable `title` and `detail` may be

@@ -1,9 +1,9 @@
-import { barChart } from './bar-chart.js';
-import { ecgChart, ECG_MM_PER_MILLIVOLT, ECG_MM_PER_SECOND } from './ecg-chart.js';
-import { niceDomain } from './scale.js';
-import { escapeXml } from './svg.js';
-import { timeTicks } from './time-axis.js';
-import { timeChart } from './time-chart.js';
+import { barChart } from './bar-chart.helpers.js';
+import { ecgChart, ECG_MM_PER_MILLIVOLT, ECG_MM_PER_SECOND } from './ecg-chart.helpers.js';
+import { niceDomain } from './scale.helpers.js';
+import { escapeXml } from './svg.helpers.js';
+import { timeTicks } from './time-axis.helpers.js';
+import { timeChart } from './time-chart.helpers.js';
 import { daysBetween, zonedDayStart } from '@opendsp/time-zone';
 
 /** The attributes of every element named `tag` in some markup. */

@@ -4,7 +4,7 @@ import { DspConfig, type Language } from '@opendsp/config';
 import { translate } from '@opendsp/i18n';
 import { encodeCursor, parseCursor, UUID } from '@opendsp/pagination';
 import { SyncStatusService } from '@opendsp/sync';
-import { funnelChart } from '../charts/funnel-chart.js';
+import { funnelChart } from '../charts/funnel-chart.helpers.js';
 import { DataScope } from '../data-scope.service.js';
 import { participantsQuery, type ParticipantFilters } from '../participants/dto/participant-filters.dto.js';
 import { DashboardSnapshots, FUNNEL_FIELDS, type FunnelFigures } from './dashboard-snapshots.service.js';

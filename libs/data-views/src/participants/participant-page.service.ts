@@ -15,7 +15,7 @@ import {
   temperatureChart,
   weightChart,
   type ChartContext,
-} from '../charts/reading-charts.js';
+} from '../charts/reading-charts.helpers.js';
 import { addDays, zonedDay, zonedDayStart } from '@opendsp/time-zone';
 import { WINDOW_DAYS, type ParticipantPageQuery } from './dto/participant-page-query.dto.js';
 import { ParticipantRecords } from './participant-records.service.js';

@@ -7,9 +7,9 @@ import { ProgramGroup } from '@opendsp/groups';
 import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { ParticipantLookups } from '@opendsp/participants';
 import { startOfDayIn, zonedDay } from '@opendsp/time-zone';
-import { CSV_NEWLINE, UTF8_BOM } from './csv-line.js';
-import { downloadPages, headerLine, type DownloadScope } from './reading-rows.js';
-import { ExportAbortedError, writeChunk } from './stream-writes.js';
+import { CSV_NEWLINE, UTF8_BOM } from './csv-line.rules.js';
+import { downloadPages, headerLine, type DownloadScope } from './reading-rows.helpers.js';
+import { ExportAbortedError, writeChunk } from './stream-writes.helpers.js';
 
 const DAY_MS = 24 * 3_600_000;
 

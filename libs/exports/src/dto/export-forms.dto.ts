@@ -18,9 +18,9 @@ import { HOST_PATTERN } from '@opendsp/config';
 import { BrowserForm, trimmed } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
 import { MAX_EXPORT_PARTICIPANTS } from '../csv/csv-export.service.js';
-import { isValidSchedule } from '../sftp/cron-schedule.js';
-import { hasControlCharacters, isValidBaseDir } from '../sftp/delivery-layout.js';
-import { FINGERPRINT_PATTERN, normalizeFingerprint } from '../sftp/host-key.js';
+import { isValidSchedule } from '../sftp/cron-schedule.rules.js';
+import { hasControlCharacters, isValidBaseDir } from '../sftp/delivery-layout.rules.js';
+import { FINGERPRINT_PATTERN, normalizeFingerprint } from '../sftp/host-key.rules.js';
 import { SFTP_AUTH_METHODS, type SftpAuthMethod } from '../sftp/sftp-destination.entity.js';
 
 /** A submitted field that may be repeated (checkboxes, multi-selects) as a list of strings. */

@@ -5,7 +5,7 @@ import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import { CsvDownloads } from '../csv/csv-downloads.service.js';
-import { ExportAbortedError } from '../csv/stream-writes.js';
+import { ExportAbortedError } from '../csv/stream-writes.helpers.js';
 import { DownloadForm } from '../dto/export-forms.dto.js';
 
 /** The CSV download page: choose a group, participants, kinds and days; get one CSV file or a zip. */

@@ -15,7 +15,7 @@ import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import { SftpDestinationForm } from '../dto/export-forms.dto.js';
-import { deliveryFolder } from '../sftp/delivery-layout.js';
+import { deliveryFolder } from '../sftp/delivery-layout.rules.js';
 import type { SftpDestination } from '../sftp/sftp-destination.entity.js';
 import { SftpDestinationsService, type ConnectionTestResult } from '../sftp/sftp-destinations.service.js';
 

@@ -3,14 +3,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, type PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { ReadingsRepository } from '@opendsp/measurements';
-import { CSV_NEWLINE } from '../csv/csv-line.js';
-import { changePages, headerLine } from '../csv/reading-rows.js';
-import { nextRunOf } from './cron-schedule.js';
-import { deliveryFileName, deliveryFolder, manifestPath, nextStamp, temporaryName } from './delivery-layout.js';
+import { CSV_NEWLINE } from '../csv/csv-line.rules.js';
+import { changePages, headerLine } from '../csv/reading-rows.helpers.js';
+import { nextRunOf } from './cron-schedule.rules.js';
+import { deliveryFileName, deliveryFolder, manifestPath, nextStamp, temporaryName } from './delivery-layout.rules.js';
 import { SftpDelivery, SftpDeliveryFile, type DeliveryUnit } from './sftp-delivery.entity.js';
 import { SftpDeliveryCursor, SftpDestination } from './sftp-destination.entity.js';
 import { SftpDestinationsService } from './sftp-destinations.service.js';
-import { SftpError, SftpSession, type RemoteFile } from './sftp-session.js';
+import { SftpError, SftpSession, type RemoteFile } from './sftp-session.helpers.js';
 
 export type DeliveryOutcome =
   | { status: 'busy' }

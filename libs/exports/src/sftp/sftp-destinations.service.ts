@@ -10,11 +10,11 @@ import { ProgramGroup } from '@opendsp/groups';
 import type { FieldErrors } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import type { SftpDestinationForm } from '../dto/export-forms.dto.js';
-import { nextRunOf } from './cron-schedule.js';
+import { nextRunOf } from './cron-schedule.rules.js';
 import { SftpDelivery, SftpDeliveryFile } from './sftp-delivery.entity.js';
 import { SftpDestination } from './sftp-destination.entity.js';
-import { vetHost } from './host-guard.js';
-import { SftpError, SftpSession, type SftpProblem, type SftpTarget } from './sftp-session.js';
+import { vetHost } from './host-guard.helpers.js';
+import { SftpError, SftpSession, type SftpProblem, type SftpTarget } from './sftp-session.helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 type SecretColumn = 'password' | 'private_key' | 'passphrase';

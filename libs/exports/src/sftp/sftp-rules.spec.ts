@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { nextRunOf, isValidSchedule } from './cron-schedule.js';
-import { deliveryFileName, deliveryFolder, isValidBaseDir, manifestPath, nextStamp, stampOf } from './delivery-layout.js';
-import { hostKeyFingerprint, normalizeFingerprint } from './host-key.js';
+import { nextRunOf, isValidSchedule } from './cron-schedule.rules.js';
+import { deliveryFileName, deliveryFolder, isValidBaseDir, manifestPath, nextStamp, stampOf } from './delivery-layout.rules.js';
+import { hostKeyFingerprint, normalizeFingerprint } from './host-key.rules.js';
 
 describe('SFTP delivery rules', () => {
   it('computes host key fingerprints as ssh-keygen prints them, and reads them back however they were pasted', () => {

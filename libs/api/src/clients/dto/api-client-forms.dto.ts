@@ -1,7 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { BrowserForm, trimmed } from '@opendsp/i18n';
-import { API_SCOPE_NAMES, type ApiScope } from '../../api-scopes.js';
+import { API_SCOPE_NAMES, type ApiScope } from '../../api-scopes.catalogue.js';
 
 /** A checkbox group arrives as nothing, one string or several: always a list here. */
 const list = ({ value }: { value: unknown }): unknown[] => (value === undefined || value === '' ? [] : ([] as unknown[]).concat(value));

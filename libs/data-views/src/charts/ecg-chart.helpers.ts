@@ -1,0 +1,109 @@
+import { coordinate as c, element, SvgMarkup, text } from './svg.helpers.js';
+
+export interface EcgChartInput {
+  key: string;
+  title: string;
+  row: string;
+  samplingRateHz: number;
+  /** Lead I samples in microvolts. */
+  samplesUv: number[];
+  secondsPerStrip?: number;
+}
+
+/** ECG paper: 25 mm per second, 10 mm per millivolt; the viewBox is in millimetres. */
+export const ECG_MM_PER_SECOND = 25;
+export const ECG_MM_PER_MILLIVOLT = 10;
+const LEFT = 10;
+const STRIP_HEIGHT = 30;
+/** Where 0 mV sits in a strip, from its top (on a 5 mm line): R waves go up, so more room above. */
+const BASELINE = 20;
+const GAP = 5;
+
+/**
+ * An ECG recording drawn the way a clinician reads one: on 1 mm / 5 mm paper, at 25 mm/s and 10 mm/mV,
+ * in strips of ten seconds. Every sample is drawn (no thinning), so the picture is the recording.
+ */
+export function ecgChart(input: EcgChartInput): SvgMarkup {
+  const seconds = input.secondsPerStrip ?? 10;
+  const perStrip = Math.max(1, Math.round(input.samplingRateHz * seconds));
+  const strips = Math.max(1, Math.ceil(input.samplesUv.length / perStrip));
+  const width = LEFT + seconds * ECG_MM_PER_SECOND + 2;
+  const height = strips * (STRIP_HEIGHT + GAP);
+  const gridId = `ecg-grid-${input.key}`;
+  const mmPerMicrovolt = ECG_MM_PER_MILLIVOLT / 1000;
+
+  const minor = [1, 2, 3, 4].map((at) => `M${at} 0V5M0 ${at}H5`).join('');
+  const parts: string[] = [
+    element('title', {}, text(input.title)),
+    element(
+      'defs',
+      {},
+      element(
+        'pattern',
+        { id: gridId, width: 5, height: 5, patternUnits: 'userSpaceOnUse' },
+        element('rect', { width: 5, height: 5, fill: '#fff7f7' }),
+        element('path', { d: minor, stroke: '#f6c9c9', 'stroke-width': 0.08, fill: 'none' }),
+        element('path', { d: 'M0 0V5M0 0H5', stroke: '#e99a9a', 'stroke-width': 0.18, fill: 'none' }),
+      ),
+    ),
+  ];
+
+  for (let strip = 0; strip < strips; strip++) {
+    const top = strip * (STRIP_HEIGHT + GAP);
+    const first = strip * perStrip;
+    const samples = input.samplesUv.slice(first, first + perStrip);
+    const baseline = top + BASELINE;
+    parts.push(
+      element('rect', {
+        x: LEFT,
+        y: top,
+        width: seconds * ECG_MM_PER_SECOND,
+        height: STRIP_HEIGHT,
+        // The pattern starts at the origin and every strip edge is on a multiple of 5 mm, so the lines meet them.
+        fill: `url(#${gridId})`,
+      }),
+    );
+    const points = samples
+      .map((microvolts, index) => {
+        const x = LEFT + (index / input.samplingRateHz) * ECG_MM_PER_SECOND;
+        const y = Math.min(top + STRIP_HEIGHT, Math.max(top, baseline - microvolts * mmPerMicrovolt));
+        return `${c(x)},${c(y)}`;
+      })
+      .join(' ');
+    parts.push(
+      element('polyline', {
+        class: 'waveform',
+        points,
+        fill: 'none',
+        stroke: '#1d2430',
+        'stroke-width': 0.25,
+        'stroke-linejoin': 'round',
+        'data-strip': strip,
+        'data-first-sample': first,
+        'data-baseline': baseline,
+      }),
+    );
+    parts.push(element('text', { x: 0.5, y: top + 3.5, 'font-size': 2.6, fill: '#5b6575' }, text(`${strip * seconds} s`)));
+  }
+
+  return new SvgMarkup(
+    element(
+      'svg',
+      {
+        xmlns: 'http://www.w3.org/2000/svg',
+        class: 'chart ecg',
+        viewBox: `0 0 ${width} ${height}`,
+        role: 'img',
+        'aria-label': input.title,
+        'data-chart': input.key,
+        'data-row': input.row,
+        'data-sampling-rate': input.samplingRateHz,
+        'data-samples': input.samplesUv.length,
+        'data-mm-per-second': ECG_MM_PER_SECOND,
+        'data-mm-per-millivolt': ECG_MM_PER_MILLIVOLT,
+        'data-left': LEFT,
+      },
+      ...parts,
+    ),
+  );
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ReadingsRepository, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
+import { ConsentedParticipants } from '@opendsp/participants';
+import type { ReadingRow } from './normalise.rules.js';
+
+export type { WriteOutcome };
+
+/**
+ * Writes normalised readings of one participant into the typed tables, a page at a time, through
+ * `ReadingsRepository.upsertPage` (idempotent: replaying a page changes nothing; every inserted or changed
+ * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then the
+ * participant's enrollments get their first/last reading times, through libs/participants.
+ *
+ * Must run inside the caller's transaction, after `lockChangeSequence(em)`.
+ */
+@Injectable()
+export class ReadingWriter {
+  /** Both are stateless, so a writer built by hand gets its own. */
+  constructor(
+    private readonly readings: ReadingsRepository = new ReadingsRepository(),
+    private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
+  ) {}
+
+  async write(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingRow[]): Promise<WriteOutcome> {
+    // One row per upstream id (the last wins): ON CONFLICT cannot touch the same row twice in one statement.
+    const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
+    if (unique.length === 0) return { inserted: 0, updated: 0 };
+    const outcome = await this.readings.upsertPage(em, participantId, kind, unique);
+    await this.recordReadingTimes(em, participantId, unique);
+    return outcome;
+  }
+
+  /** The measurement times of the participant's first and last readings, on each group they consented to. */
+  private async recordReadingTimes(em: EntityManager, participantId: string, rows: readonly ReadingRow[]): Promise<void> {
+    let first = rows[0].measured_at;
+    let last = rows[0].measured_at;
+    for (const { measured_at } of rows) {
+      if (measured_at < first) first = measured_at;
+      if (measured_at > last) last = measured_at;
+    }
+    await this.participants.recordReadingTimes(em, participantId, first, last);
+  }
+}

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { DspConfig } from '@opendsp/config';
+import { ConsentedParticipants } from '@opendsp/participants';
+import { OmronConnections, USABLE_CONNECTION_STATES } from '@opendsp/tokens';
+import { lockChangeSequence, MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { OmronMeasurementClient } from './measurement-client.service.js';
+import { normaliseResult, type ReadingRow } from './normalise.rules.js';
+import { ReadingWriter } from './reading-writer.service.js';
+import { PullSupersededError } from './sync.errors.js';
+import type { PullLane } from './sync-jobs.service.js';
+
+export type PullOutcome =
+  | { status: 'completed'; pages: number; readings: number; changed: number }
+  | { status: 'skipped'; reason: string }
+  /** Stopped between pages (the process is shutting down); the cursor is kept for the next run. */
+  | { status: 'interrupted' }
+  /** A background pull's turn ended with pages left; the cursor is kept and the pull queued again behind the others. */
+  | { status: 'yielded'; pages: number };
+
+/**
+ * Pages a background pull (a backfill, reconciliation) fetches per turn before it goes back in the queue behind
+ * the others: backfills interleave across participants a few pages at a time, and a turn's job round trip
+ * (a handful of statements) stays small beside its pages.
+ */
+export const BACKGROUND_TURN_PAGES = 5;
+
+/** A pull's plan as agreed with the ledger. */
+interface PullPlan {
+  token: string;
+  /** `YYYY-MM-DD`, or null for the whole history. */
+  since: string | null;
+  cursor: string | null;
+  resumed: boolean;
+}
+
+/** A page fetched ahead of its write: its readings, OMRON's next key, and the answer compressed (null: not kept). */
+interface FetchedPage {
+  rows: ReadingRow[];
+  nextKey: string | null;
+  raw: Buffer | null;
+}
+
+/** zlib's gzip on libuv's thread pool, so compressing a page does not hold up the event loop. */
+const gzip = promisify(gzipCallback);
+
+interface LedgerPullRow {
+  requested_full: boolean;
+  requested_since: string | null;
+  pull_started_at: Date | null;
+  pull_since: string | null;
+  pull_cursor: string | null;
+}
+
+/** The local date one day before `localTime`'s, as `YYYY-MM-DD`. */
+export function dayBefore(localTime: string): string {
+  return new Date(Date.parse(`${localTime.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Runs one pull: one participant, one kind, from the ledger's cursor until OMRON has no further page.
+ *
+ * - The window: the whole history for a backfill (or when nothing is stored yet); otherwise `since` one day
+ *   before the local date of the newest stored reading (OMRON reads `since` as a date, and a reading's local
+ *   date can be a day off its UTC date either way), or earlier if reconciliation asked for more.
+ * - Each page is written in one transaction together with the ledger's cursor, announced to change-feed readers
+ *   by `lockChangeSequence` (writers do not wait for each other). A crash at any point leaves either the page and
+ *   its cursor or neither: the next run resumes after the last committed page, re-reads at most one page, and
+ *   the idempotent upsert makes that harmless.
+ * - One page ahead: page n+1 is fetched (and normalised) while page n is written, so the upstream and the
+ *   database work at once. The page ahead never touches the ledger; if the pull stops or fails first, it is dropped.
+ * - A pull owns the ledger row through a token; if a worker presumed dead comes back, its next page fails
+ *   to commit (its token is gone) and it stops.
+ */
+@Injectable()
+export class SyncPuller {
+  private readonly logger = new Logger(SyncPuller.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly client: OmronMeasurementClient,
+    private readonly writer: ReadingWriter,
+    private readonly config: DspConfig,
+    private readonly readings: ReadingsRepository,
+    private readonly participants: ConsentedParticipants,
+    private readonly connections: OmronConnections,
+  ) {}
+
+  /**
+   * `lane`: the queue's lane of the job. A pull of the whole history runs in the background lane whoever asked
+   * for it: within the background budget, BACKGROUND_TURN_PAGES pages per turn.
+   */
+  async pull(
+    participantId: string,
+    kind: MeasurementKind,
+    options: { signal?: AbortSignal; shouldStop?: () => boolean; lane?: PullLane } = {},
+  ): Promise<PullOutcome> {
+    const target = await this.target(participantId, kind);
+    if ('skip' in target) {
+      await this.settleSkipped(participantId, kind, target.skip, target.problem);
+      return { status: 'skipped', reason: target.skip };
+    }
+    const plan = await this.begin(participantId, kind);
+    const lane: PullLane = options.lane === 'background' || plan.since === null ? 'background' : 'fresh';
+    // Pages this run may write before its turn ends (background pulls only).
+    const turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
+    const type = MEASUREMENT_KINDS[kind].upstreamType;
+    const { cursor } = plan;
+    // Keys this pull has followed: one coming back, or a key on an empty page, ends the pull (OMRON has nothing
+    // new to give), with a note in the ledger instead of a failure that would end as a dead letter.
+    const followed = new Set<string>(cursor === null ? [] : [cursor]);
+    let note: string | null = null;
+    let pages = 0;
+    let readings = 0;
+    let changed = 0;
+    // One page ahead: page n+1 is fetched, normalised and compressed while page n is written. Only a written page
+    // moves the cursor, so the page ahead is simply asked for again if the pull stops or fails before writing it.
+    const ahead = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, ahead.signal]) : ahead.signal;
+    // The page being fetched and not yet taken up by the loop: dropped if the pull ends first.
+    let pending: Promise<FetchedPage> | null = null;
+    try {
+      if (options.shouldStop?.()) return { status: 'interrupted' };
+      let next = this.fetch(target.connectionId, kind, plan.since, cursor, signal, lane);
+      pending = next;
+      for (;;) {
+        const page = await next;
+        pending = null;
+        const { rows } = page;
+        let nextKey = page.nextKey;
+        if (nextKey !== null && followed.has(nextKey)) {
+          note = `OMRON's ${type} pagination key ${nextKey} came back; the pull ended there`;
+          nextKey = null;
+        } else if (nextKey !== null && rows.length === 0) {
+          note = `OMRON sent a ${type} pagination key on an empty page; the pull ended there`;
+          nextKey = null;
+        }
+        // The turn's last page fetches nothing ahead: the next turn asks for it, and a page fetched for nobody would
+        // waste the upstream budget.
+        const lastOfTurn = pages + 1 >= turn;
+        if (nextKey !== null && !lastOfTurn) {
+          followed.add(nextKey);
+          next = this.fetch(target.connectionId, kind, plan.since, nextKey, signal, lane);
+          // Its failure is seen when it is awaited, after this page is written; until then it must not count as unhandled.
+          next.catch(() => undefined);
+          pending = next;
+        }
+        changed += await this.writePage(participantId, kind, plan.token, page, nextKey);
+        pages++;
+        readings += rows.length;
+        if (nextKey === null) break;
+        if (lastOfTurn) return { status: 'yielded', pages };
+        if (options.shouldStop?.()) return { status: 'interrupted' };
+      }
+    } finally {
+      // A page still on its way when the pull stops or fails is dropped; nothing of it was written.
+      if (pending) {
+        ahead.abort(new PullSupersededError(`the ${kind} pull of ${participantId} ended before this page was needed`));
+        await pending.catch(() => undefined);
+      }
+    }
+    if (note) this.logger.warn(`${kind} pull of ${participantId}: ${note}`);
+    await this.finish(participantId, kind, plan.token, note);
+    return { status: 'completed', pages, readings, changed };
+  }
+
+  /** Fetches one page, then normalises it and compresses it for `sync_raw_page`, off the writer's path. */
+  private async fetch(
+    connectionId: string,
+    kind: MeasurementKind,
+    since: string | null,
+    cursor: string | null,
+    signal: AbortSignal,
+    lane: PullLane,
+  ): Promise<FetchedPage> {
+    const type = MEASUREMENT_KINDS[kind].upstreamType;
+    const page = await this.client.fetchPage(connectionId, { type, since, paginationKey: cursor }, signal, lane);
+    const rows = normaliseResult(kind, page.result);
+    // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
+    const raw = rows.length > 0 && this.config.sync.rawPageRetentionDays > 0 ? await gzip(JSON.stringify(page.result)) : null;
+    return { rows, nextKey: page.nextKey, raw };
+  }
+
+  /**
+   * Writes one page and moves the ledger's cursor to `nextKey`, in one transaction (`lockChangeSequence` first);
+   * returns how many readings were new or changed.
+   */
+  private async writePage(
+    participantId: string,
+    kind: MeasurementKind,
+    token: string,
+    page: FetchedPage,
+    nextKey: string | null,
+  ): Promise<number> {
+    const { rows } = page;
+    return this.em.fork().transactional(async (em) => {
+      let outcome = { inserted: 0, updated: 0 };
+      if (rows.length > 0) {
+        // A withdrawal deletes readings under this row's lock: wait for it, then look again with a fresh
+        // snapshot, so a page fetched before the withdrawal is never written after it.
+        if (!(await this.participants.lockConsented(em, participantId)))
+          throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
+        // The raw page draws no change sequence number.
+        if (page.raw) {
+          await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
+            participantId,
+            kind,
+            page.raw,
+          ]);
+        }
+        await lockChangeSequence(em);
+        outcome = await this.writer.write(em, participantId, kind, rows);
+      }
+      const moved = await em.execute<{ id: string }[]>(
+        `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
+           "pull_changed" = "pull_changed" + ?, "updated_at" = now()
+         where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
+        [nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, token],
+      );
+      // Rolls the page back: another worker owns this pull now.
+      if (moved.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
+      return outcome.inserted + outcome.updated;
+    });
+  }
+
+  /**
+   * Notes a failed run in the ledger. The pull stays where it is (its cursor), for a retry to resume; with
+   * `release`, no retry follows (nothing to retry until something changes), so nobody owns it any more.
+   */
+  async recordFailure(participantId: string, kind: MeasurementKind, error: Error, options: { release?: boolean } = {}): Promise<void> {
+    await this.em.fork().execute(
+      `update "sync_ledger" set "last_error" = ?, "last_error_at" = now(), "consecutive_failures" = "consecutive_failures" + 1,
+           "pull_token" = case when ? then null else "pull_token" end, "in_flight_since" = case when ? then null else "in_flight_since" end,
+           "updated_at" = now()
+         where "participant_id" = ? and "kind" = ?`,
+      [describe(error), options.release ?? false, options.release ?? false, participantId, kind],
+    );
+  }
+
+  /**
+   * Notes that the pull waits for OMRON to be callable again (a long Retry-After, the circuit breaker open). Not a
+   * failure: `last_error` keeps the real reason of the last one, and the deferral has columns of its own.
+   */
+  async recordDeferral(participantId: string, kind: MeasurementKind, until: Date, reason: string): Promise<void> {
+    await this.em
+      .fork()
+      .execute(
+        `update "sync_ledger" set "deferred_until" = ?, "deferred_reason" = ?, "updated_at" = now() where "participant_id" = ? and "kind" = ?`,
+        [until, reason.slice(0, 1000), participantId, kind],
+      );
+  }
+
+  /** Who to pull for, or why not: no consented group, no usable OMRON connection, or the kind not granted. */
+  private async target(
+    participantId: string,
+    kind: MeasurementKind,
+  ): Promise<{ connectionId: string } | { skip: string; problem: boolean }> {
+    const em = this.em.fork();
+    const participant = await this.participants.find(em, participantId);
+    if (!participant) return { skip: 'the participant no longer exists', problem: false };
+    if (!participant.consented) return { skip: 'the participant has no consented group', problem: false };
+    const connection = participant.omronUserId ? await this.connections.ofUser(em, participant.omronUserId) : null;
+    if (!connection) return { skip: 'no OMRON connection is stored', problem: true };
+    if (!USABLE_CONNECTION_STATES.includes(connection.state)) return { skip: `the OMRON connection is ${connection.state}`, problem: true };
+    const type = MEASUREMENT_KINDS[kind].upstreamType;
+    if (!connection.scopes.split(/\s+/).includes(type)) return { skip: `the participant did not grant ${type}`, problem: false };
+    return { connectionId: connection.id };
+  }
+
+  /** Agrees the pull's window and starting point with the ledger and takes the requests over, in one short transaction. */
+  private async begin(participantId: string, kind: MeasurementKind): Promise<PullPlan> {
+    return this.em.fork().transactional(async (em) => {
+      await em.execute(`insert into "sync_ledger" ("participant_id", "kind") values (?, ?) on conflict do nothing`, [participantId, kind]);
+      const [ledger] = await em.execute<LedgerPullRow[]>(
+        `select "requested_full", "requested_since", "pull_started_at", "pull_since", "pull_cursor"::text as pull_cursor
+         from "sync_ledger" where "participant_id" = ? and "kind" = ? for update`,
+        [participantId, kind],
+      );
+      const newest = await this.readings.newestLocalTime(em, participantId, kind);
+      // null: the whole history.
+      const incremental = newest ? dayBefore(newest) : null;
+      const wanted = ledger.requested_full || incremental === null ? null : minDate(incremental, ledger.requested_since);
+      // An unfinished pull (its worker died, it failed, or it gave up) has a start time and a cursor.
+      const running = ledger.pull_started_at !== null;
+      // Resume the unfinished pull when its window covers what is wanted now; otherwise start over, wider.
+      const covers = running && (ledger.pull_since === null || (wanted !== null && ledger.pull_since <= wanted));
+      const since = covers ? ledger.pull_since : running && wanted !== null ? minDate(wanted, ledger.pull_since) : wanted;
+      const plan: PullPlan = { token: randomUUID(), since, cursor: covers ? ledger.pull_cursor : null, resumed: covers };
+      await em.execute(
+        `update "sync_ledger" set "pull_token" = ?, "pull_started_at" = case when ? then "pull_started_at" else now() end,
+           "pull_since" = ?, "pull_cursor" = ?,
+           "pull_pages" = case when ? then "pull_pages" else 0 end, "pull_readings" = case when ? then "pull_readings" else 0 end,
+           "pull_changed" = case when ? then "pull_changed" else 0 end,
+           "requested_full" = false, "requested_since" = null, "deferred_until" = null, "deferred_reason" = null,
+           "in_flight_since" = least("in_flight_since", "pending_since"), "pending_since" = null, "updated_at" = now()
+         where "participant_id" = ? and "kind" = ?`,
+        [plan.token, covers, since, plan.cursor, covers, covers, covers, participantId, kind],
+      );
+      // Debug: a backfill resumes like this at every turn.
+      if (covers) this.logger.debug(`resuming the ${kind} pull of ${participantId} after page ${plan.cursor ?? '(start)'}`);
+      return plan;
+    });
+  }
+
+  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null = null): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const done = await em.execute<{ id: string }[]>(
+        `update "sync_ledger" set "last_pull_started_at" = "pull_started_at", "last_pull_succeeded_at" = now(),
+           "last_pull_readings" = "pull_readings", "last_pull_changed" = "pull_changed",
+           "pull_token" = null, "pull_started_at" = null, "pull_since" = null, "pull_cursor" = null,
+           "pull_pages" = 0, "pull_readings" = 0, "pull_changed" = 0, "in_flight_since" = null,
+           "last_error" = null, "last_error_at" = null, "consecutive_failures" = 0, "last_note" = ?, "updated_at" = now()
+         where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
+        [note, participantId, kind, token],
+      );
+      if (done.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
+      // A dead letter of this participant and kind is resolved by this success.
+      await em.execute(
+        `update "sync_dead_letter" set "resolved_at" = now() where "participant_id" = ? and "kind" = ? and "resolved_at" is null`,
+        [participantId, kind],
+      );
+    });
+  }
+
+  private async settleSkipped(participantId: string, kind: MeasurementKind, reason: string, problem: boolean): Promise<void> {
+    await this.em.fork().execute(
+      `update "sync_ledger" set "requested_full" = false, "requested_since" = null, "pending_since" = null, "in_flight_since" = null, "pull_token" = null,
+         "last_error" = case when ? then ? else "last_error" end, "last_error_at" = case when ? then now() else "last_error_at" end, "updated_at" = now()
+       where "participant_id" = ? and "kind" = ?`,
+      [problem, `not pulled: ${reason}`, problem, participantId, kind],
+    );
+    this.logger.log(`${kind} pull of ${participantId} skipped: ${reason}`);
+  }
+}
+
+/** The earlier of two `YYYY-MM-DD` dates, ignoring a null. */
+function minDate(a: string, b: string | null): string {
+  return b !== null && b < a ? b : a;
+}
+
+/** An error as the ledger shows it: its name and message, never a stack (or anything from a request). */
+export function describe(error: Error): string {
+  return `${error.name}: ${error.message}`.slice(0, 1000);
+}
