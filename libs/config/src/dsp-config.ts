@@ -116,6 +116,8 @@ export class DspConfig {
   };
   /** The portal's data views (dashboard figures). */
   readonly dataViews: { dashboardRefreshSeconds: number };
+  /** Signed webhooks (libs/webhooks). */
+  readonly webhooks: { retryBaseSeconds: number; giveUpSeconds: number; timeoutSeconds: number; maxPayloadBytes: number };
   /** CSV exports and SFTP delivery. */
   readonly exports: {
     /** The partner's folder in SFTP delivery paths. */
@@ -215,6 +217,12 @@ export class DspConfig {
       explicitlyOpen: env.NOTIFICATION_AUTH === 'none',
     };
     this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
+    this.webhooks = {
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+      giveUpSeconds: env.WEBHOOK_GIVE_UP_SECONDS,
+      timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
+      maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
+    };
     this.exports = {
       partnerId: env.EXPORT_PARTNER_ID ?? env.DSP_ENVIRONMENT_ID,
       sftp: {
