@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { SyncScheduling } from '@opendsp/sync';
-import { WebhookEndpoints } from '@opendsp/webhooks';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 
 interface Received {
@@ -55,19 +57,34 @@ interface ReadingsEvent {
   };
 }
 
+type DeliveryRow = {
+  id: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  body: string;
+};
+
 describe('signed webhooks', () => {
   let stack: SyncStack;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let endpoints: WebhookEndpoints;
+  let admin: PortalTestClient;
   let user: EnrolledParticipant;
   let groupId: string;
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    stack = await startSyncStack({}, { WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_GIVE_UP_SECONDS: '4' });
-    endpoints = stack.platform.get(WebhookEndpoints);
+    stack = await startSyncStack({}, { WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_GIVE_UP_SECONDS: '4', DSP_LANGUAGE: 'en' });
     user = await stack.enroll('hooks@sandbox.test');
-    [{ id: groupId }] = await stack.sql<{ id: string }>(`select id from program_group where display_name = 'Sync test group'`);
+    [{ group_id: groupId }] = await stack.sql<{ group_id: string }>(
+      `select group_id from program_group where display_name = 'Sync test group'`,
+    );
+    const account = new AdminAccount('hooks-admin', 'Hooks admin', 'hooks-admin@example.test', 'partner-admin');
+    account.passwordHash = await PasswordHasher.hash('a long enough password 1');
+    await stack.platform.get(MikroORM).em.fork().persist(account).flush();
+    admin = new PortalTestClient(stack.platform.getHttpServer());
+    expect((await admin.signIn('hooks-admin', 'a long enough password 1')).status).toBe(303);
   }, 120_000);
   afterAll(async () => {
     await stack?.close();
@@ -82,19 +99,41 @@ describe('signed webhooks', () => {
     await stack.waitForIdle(120_000);
   }
   const at = (path: string) => receiver.received.filter((message) => message.path === path);
+  /** The secret on a page that shows it once. */
+  const secretOn = (html: string) => /id="webhook-secret">(whsec_[^<]+)</.exec(html)?.[1].replaceAll('&#x3D;', '=');
+
+  /** Adds an endpoint through the portal; returns its ID and the secret shown once. */
+  async function addEndpoint(path: string): Promise<{ id: string; secret: string }> {
+    await admin.get('/webhooks/new');
+    const page = await admin.post('/webhooks', { url: `${receiver.url}${path}`, eventTypes: ['readings.changed'], groupIds: [groupId] });
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    const secret = secretOn(page.text);
+    const id = /href="\/webhooks\/([0-9a-f-]{36})"/.exec(page.text)?.[1];
+    if (!secret || !id) throw new Error(`no secret or endpoint on the page: ${page.text}`);
+    return { id, secret };
+  }
+  const deliveriesOf = (endpointId: string) =>
+    stack.sql<DeliveryRow>(
+      `select id, status, attempts, last_status_code, last_error, body from webhook_delivery where endpoint_id = $1 order by created_at desc, id desc`,
+      [endpointId],
+    );
+  const counts = async () =>
+    (
+      await stack.sql<{ endpoints: number; deliveries: number; audit: number }>(
+        `select (select count(*)::int from webhook_endpoint) as endpoints, (select count(*)::int from webhook_delivery) as deliveries,
+                (select count(*)::int from audit_event where action like 'webhook%') as audit`,
+      )
+    )[0];
 
   it('sends synced readings as signed readings.changed events, in the API JSON, with contiguous change-sequence ranges', async () => {
-    const { endpoint, secret } = await endpoints.create({
-      url: `${receiver.url}/ok`,
-      eventTypes: ['readings.changed'],
-      groupIds: [groupId],
-    });
+    const { id, secret } = await addEndpoint('/ok');
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    // Stored only encrypted.
-    const [row] = await stack.sql<{ secret_ciphertext: string }>(`select secret_ciphertext from webhook_endpoint where id = $1`, [
-      endpoint.id,
-    ]);
+    // Stored only encrypted, and never shown again.
+    const [row] = await stack.sql<{ secret_ciphertext: string }>(`select secret_ciphertext from webhook_endpoint where id = $1`, [id]);
     expect(row.secret_ciphertext).not.toContain(secret.slice(6));
+    expect((await admin.get(`/webhooks/${id}`)).text).not.toContain(secret);
+    expect((await admin.get('/webhooks')).text).not.toContain(secret);
 
     await syncReadings(1, { bloodpressure: 30, weight: 12 });
     const [{ stored }] = await stack.sql<{ stored: number }>(
@@ -133,33 +172,34 @@ describe('signed webhooks', () => {
       ids.map((row) => `${row.kind}:${row.id}`).sort(),
     );
     expect(new Set(readings.map((reading) => reading.ogscId)).size).toBe(1);
-    // Every delivery is logged as succeeded.
-    expect(await endpoints.deliveries(endpoint.id)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ status: 'succeeded', attempts: 1, lastStatusCode: 204 })]),
+    // The delivery log: every message delivered at the first attempt.
+    const log = await deliveriesOf(id);
+    expect(log).toHaveLength(events.length);
+    expect(log.every((delivery) => delivery.status === 'succeeded' && delivery.attempts === 1 && delivery.last_status_code === 204)).toBe(
+      true,
     );
-    expect((await endpoints.deliveries(endpoint.id)).every((delivery) => delivery.status === 'succeeded')).toBe(true);
+    const page = await admin.get(`/webhooks/${id}`);
+    for (const delivery of log) expect(page.text).toContain(delivery.id);
   }, 180_000);
 
-  it('retries a failing receiver with backoff, then fails the delivery and disables the endpoint; replay sends the same message again', async () => {
+  it('retries a failing receiver with backoff, then fails the delivery, disables the endpoint and alerts; replay sends the same message', async () => {
     receiver.answer.set('/down', 503);
-    const { endpoint, secret } = await endpoints.create({
-      url: `${receiver.url}/down`,
-      eventTypes: ['readings.changed'],
-      groupIds: [groupId],
-    });
+    const { id, secret } = await addEndpoint('/down');
     await syncReadings(2, { temperature: 3 });
 
-    const disabled = await waitFor(
+    await waitFor(
       'the endpoint disabled',
       async () => {
-        const found = await endpoints.find(endpoint.id);
-        return found && !found.enabled && found;
+        const [endpoint] = await stack.sql<{ enabled: boolean; disabled_reason: string }>(
+          `select enabled, disabled_reason from webhook_endpoint where id = $1`,
+          [id],
+        );
+        return !endpoint.enabled && endpoint.disabled_reason === 'failing';
       },
       60_000,
     );
-    expect(disabled.disabledReason).toBe('failing');
-    const [failed] = await endpoints.deliveries(endpoint.id);
-    expect(failed).toEqual(expect.objectContaining({ status: 'failed', lastStatusCode: 503, lastError: 'HTTP 503' }));
+    const [failed] = await deliveriesOf(id);
+    expect(failed).toEqual(expect.objectContaining({ status: 'failed', last_status_code: 503, last_error: 'HTTP 503' }));
     expect(failed.attempts).toBeGreaterThanOrEqual(3);
     const attempts = at('/down');
     expect(attempts.length).toBe(failed.attempts);
@@ -169,40 +209,78 @@ describe('signed webhooks', () => {
     attempts.slice(1).forEach((message, index) => {
       expect(message.receivedAt - attempts[index].receivedAt).toBeGreaterThanOrEqual(1000 * 2 ** index - 250);
     });
+    // The portal's alert, on the list and on the endpoint's page.
+    expect((await admin.get('/webhooks')).text).toContain('data-alert="webhook-failing"');
+    expect((await admin.get(`/webhooks/${id}`)).text).toContain('data-alert="webhook-failing"');
 
     // The receiver is back: switched on again and replayed, the same message (same webhook-id and body) goes through.
     receiver.answer.set('/down', 200);
-    await endpoints.setEnabled(endpoint.id, true);
-    await endpoints.replay(failed.id);
-    await waitFor('the replay delivered', async () => (await endpoints.deliveries(endpoint.id))[0].status === 'succeeded', 30_000);
+    expect((await admin.post(`/webhooks/${id}/enable`)).status).toBe(303);
+    expect((await admin.post(`/webhooks/${id}/deliveries/${failed.id}/replay`)).status).toBe(303);
+    await waitFor('the replay delivered', async () => (await deliveriesOf(id))[0].status === 'succeeded', 30_000);
     const last = at('/down').at(-1)!;
     expect(last.headers['webhook-id']).toBe(failed.id);
     expect(last.body).toBe(failed.body);
     expect(verifies(last, secret)).toBe(true);
+    expect((await admin.get('/webhooks')).text).not.toContain('data-alert="webhook-failing"');
+    const audit = await stack.sql<{ action: string }>(`select action from audit_event where target_id in ($1, $2) order by id`, [
+      id,
+      failed.id,
+    ]);
+    expect(audit.map((event) => event.action)).toEqual([
+      'webhook_endpoint.created',
+      'webhook_endpoint.enabled',
+      'webhook_delivery.replayed',
+    ]);
   }, 180_000);
 
   it('rotates a secret with an overlap in which both secrets sign, then only the new one', async () => {
-    const { endpoint, secret: first } = await endpoints.create({
-      url: `${receiver.url}/rotate`,
-      eventTypes: ['readings.changed'],
-      groupIds: [groupId],
-    });
+    const { id, secret: first } = await addEndpoint('/rotate');
     await syncReadings(3, { oxygen: 2 });
     const [sent] = await waitFor('an event', async () => at('/rotate').length > 0 && at('/rotate'));
     expect(verifies(sent, first)).toBe(true);
-    const [delivery] = await endpoints.deliveries(endpoint.id);
+    const [delivery] = await deliveriesOf(id);
 
-    const second = (await endpoints.rotate(endpoint.id))!;
+    const rotated = await admin.post(`/webhooks/${id}/rotate`);
+    const second = secretOn(rotated.text)!;
+    expect(second).toMatch(/^whsec_/);
     expect(second).not.toBe(first);
-    await endpoints.replay(delivery.id);
+    await admin.post(`/webhooks/${id}/deliveries/${delivery.id}/replay`);
     const during = await waitFor('the replay during the overlap', async () => at('/rotate').length > 1 && at('/rotate')[1]);
     expect(during.headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect([verifies(during, first), verifies(during, second)]).toEqual([true, true]);
 
-    await stack.sql(`update webhook_endpoint set previous_secret_until = now() - interval '1 second' where id = $1`, [endpoint.id]);
-    await endpoints.replay(delivery.id);
+    await stack.sql(`update webhook_endpoint set previous_secret_until = now() - interval '1 second' where id = $1`, [id]);
+    await admin.post(`/webhooks/${id}/deliveries/${delivery.id}/replay`);
     const after = await waitFor('the replay after the overlap', async () => at('/rotate').length > 2 && at('/rotate')[2]);
     expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
     expect([verifies(after, first), verifies(after, second)]).toEqual([false, true]);
+    const audit = await stack.sql<{ action: string }>(`select action from audit_event where target_id = $1 order by id`, [id]);
+    expect(audit.map((event) => event.action)).toEqual(['webhook_endpoint.created', 'webhook_endpoint.secret_rotated']);
   }, 180_000);
+
+  it('answers bad portal input with a friendly 4xx and changes nothing', async () => {
+    const before = await counts();
+    await admin.get('/webhooks/new');
+    const bad = await admin.post('/webhooks', { url: 'ftp://partner.example/hook', eventTypes: ['readings.exploded'], groupIds: [] });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('Enter an http:// or https:// address.');
+    expect(bad.text).toContain('value="ftp://partner.example/hook"');
+    const unknownGroup = await admin.post('/webhooks', {
+      url: `${receiver.url}/x`,
+      eventTypes: ['readings.changed'],
+      groupIds: ['ZZZZZZZZZZZZ'],
+    });
+    expect(unknownGroup.status).toBe(422);
+    expect(unknownGroup.text).toContain('does not exist');
+    for (const path of ['/webhooks/not-a-uuid', '/webhooks/00000000-0000-4000-8000-000000000000'])
+      expect((await admin.get(path)).status).toBe(404);
+    const [{ id }] = await stack.sql<{ id: string }>(`select id from webhook_endpoint where enabled order by created_at limit 1`);
+    expect((await admin.post(`/webhooks/${id}/deliveries/msg_nothing/replay`)).status).toBe(404);
+    expect((await admin.post(`/webhooks/00000000-0000-4000-8000-000000000000/rotate`)).status).toBe(404);
+    expect((await admin.post(`/webhooks/${id}/disable`, {}, { csrf: false })).status).toBe(403);
+    expect(await counts()).toEqual(before);
+    const [endpoint] = await stack.sql<{ enabled: boolean }>(`select enabled from webhook_endpoint where id = $1`, [id]);
+    expect(endpoint.enabled).toBe(true);
+  });
 });

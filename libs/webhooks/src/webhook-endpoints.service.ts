@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { SecretBox } from '@opendsp/crypto';
+import { ProgramGroup } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
@@ -10,52 +12,82 @@ import { newSigningSecret } from './webhook-signing.js';
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MESSAGE_ID = /^msg_[A-Za-z0-9_-]{1,64}$/;
+
 const secretAt = (endpoint: WebhookEndpoint, column: 'secret_ciphertext' | 'previous_secret_ciphertext') => ({
   table: 'webhook_endpoint',
   column,
   rowId: endpoint.id,
 });
 
-/** Webhook endpoints and their delivery log: registering, rotating secrets, switching on and off, replaying. */
+/** What an admin gives for a new endpoint; groups by their public IDs. */
+export interface WebhookEndpointInput {
+  url: string;
+  description?: string;
+  eventTypes: WebhookEventType[];
+  groupIds: string[];
+}
+
+/**
+ * Webhook endpoints and their delivery log: registering, rotating secrets, switching on and off, replaying.
+ * Every admin action writes its audit row in the transaction that makes the change; secrets are never audited.
+ */
 @Injectable()
 export class WebhookEndpoints {
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: SecretBox,
     private readonly readings: ReadingsRepository,
+    private readonly audit: AuditLog,
   ) {}
 
   /**
    * Registers an endpoint; the secret is returned this once and stored only encrypted. Readings events start
-   * from now: readings already stored are not sent (the change feed has them).
+   * from now: readings already stored are not sent (the change feed has them). Null when a group is unknown.
    */
-  async create(input: {
-    url: string;
-    description?: string;
-    eventTypes: WebhookEventType[];
-    groupIds: string[];
-  }): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-    const em = this.em.fork();
-    const endpoint = new WebhookEndpoint({ ...input, readingsThroughSeq: await this.readings.committedChangeSeq(em) });
-    endpoint.description = input.description ?? '';
-    const secret = newSigningSecret();
-    endpoint.secretCiphertext = this.secrets.encrypt(secret, secretAt(endpoint, 'secret_ciphertext'));
-    await em.persist(endpoint).flush();
-    return { endpoint, secret };
+  async create(input: WebhookEndpointInput, actor: AuditActor): Promise<{ endpoint: WebhookEndpoint; secret: string } | null> {
+    const through = await this.readings.committedChangeSeq(this.em.fork());
+    return this.em.fork().transactional(async (em) => {
+      const groups = await em.find(ProgramGroup, { groupId: { $in: input.groupIds } });
+      if (groups.length !== new Set(input.groupIds).size) return null;
+      const endpoint = new WebhookEndpoint({
+        url: input.url,
+        eventTypes: input.eventTypes,
+        groupIds: groups.map((group) => group.id),
+        readingsThroughSeq: through,
+      });
+      endpoint.description = input.description ?? '';
+      const secret = newSigningSecret();
+      endpoint.secretCiphertext = this.secrets.encrypt(secret, secretAt(endpoint, 'secret_ciphertext'));
+      em.persist(endpoint);
+      this.audit.record(em, {
+        action: 'webhook_endpoint.created',
+        actor,
+        target: { type: 'webhook_endpoint', id: endpoint.id },
+        detail: { url: endpoint.url, eventTypes: endpoint.eventTypes, groupIds: input.groupIds },
+      });
+      return { endpoint, secret };
+    });
   }
 
   /** A new secret, returned this once; the old one keeps signing alongside it for `ROTATION_OVERLAP_MS`. */
-  async rotate(endpointId: string, now = new Date()): Promise<string | null> {
-    const em = this.em.fork();
-    const endpoint = await em.findOne(WebhookEndpoint, endpointId);
-    if (!endpoint) return null;
-    const current = this.secrets.decrypt(endpoint.secretCiphertext, secretAt(endpoint, 'secret_ciphertext'));
-    const secret = newSigningSecret();
-    endpoint.previousSecretCiphertext = this.secrets.encrypt(current, secretAt(endpoint, 'previous_secret_ciphertext'));
-    endpoint.previousSecretUntil = new Date(now.getTime() + ROTATION_OVERLAP_MS);
-    endpoint.secretCiphertext = this.secrets.encrypt(secret, secretAt(endpoint, 'secret_ciphertext'));
-    await em.flush();
-    return secret;
+  async rotate(endpointId: string, actor: AuditActor, now = new Date()): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    return this.em.fork().transactional(async (em) => {
+      const endpoint = await this.get(endpointId, em);
+      const current = this.secrets.decrypt(endpoint.secretCiphertext, secretAt(endpoint, 'secret_ciphertext'));
+      const secret = newSigningSecret();
+      endpoint.previousSecretCiphertext = this.secrets.encrypt(current, secretAt(endpoint, 'previous_secret_ciphertext'));
+      endpoint.previousSecretUntil = new Date(now.getTime() + ROTATION_OVERLAP_MS);
+      endpoint.secretCiphertext = this.secrets.encrypt(secret, secretAt(endpoint, 'secret_ciphertext'));
+      this.audit.record(em, {
+        action: 'webhook_endpoint.secret_rotated',
+        actor,
+        target: { type: 'webhook_endpoint', id: endpoint.id },
+        detail: { url: endpoint.url, previousSecretUntil: endpoint.previousSecretUntil.toISOString() },
+      });
+      return { endpoint, secret };
+    });
   }
 
   /** The secrets that sign at `now`: the current one, and the previous one during a rotation's overlap. */
@@ -70,15 +102,20 @@ export class WebhookEndpoints {
    * Switches an endpoint on or off. Switched on again, its waiting deliveries get a fresh retry window and go
    * out at once, and readings events resume from where they stopped.
    */
-  async setEnabled(endpointId: string, enabled: boolean, reason: string | null = null): Promise<WebhookEndpoint | null> {
+  async setEnabled(endpointId: string, enabled: boolean, actor: AuditActor): Promise<WebhookEndpoint> {
     return this.em.fork().transactional(async (em) => {
-      const endpoint = await em.findOne(WebhookEndpoint, endpointId);
-      if (!endpoint) return null;
+      const endpoint = await this.get(endpointId, em);
+      const now = new Date();
       endpoint.enabled = enabled;
-      endpoint.disabledAt = enabled ? null : new Date();
-      endpoint.disabledReason = enabled ? null : reason;
-      if (enabled)
-        await em.nativeUpdate(WebhookDelivery, { endpoint, status: 'pending' }, { nextAttemptAt: new Date(), firstAttemptAt: new Date() });
+      endpoint.disabledAt = enabled ? null : now;
+      endpoint.disabledReason = enabled ? null : 'admin';
+      if (enabled) await em.nativeUpdate(WebhookDelivery, { endpoint, status: 'pending' }, { nextAttemptAt: now, firstAttemptAt: now });
+      this.audit.record(em, {
+        action: enabled ? 'webhook_endpoint.enabled' : 'webhook_endpoint.disabled',
+        actor,
+        target: { type: 'webhook_endpoint', id: endpoint.id },
+        detail: { url: endpoint.url },
+      });
       return endpoint;
     });
   }
@@ -87,8 +124,21 @@ export class WebhookEndpoints {
     return this.em.fork().find(WebhookEndpoint, {}, { orderBy: { createdAt: 'asc' } });
   }
 
-  find(endpointId: string): Promise<WebhookEndpoint | null> {
-    return this.em.fork().findOne(WebhookEndpoint, endpointId);
+  /** The endpoint; 404 for an unknown or malformed ID. */
+  async get(endpointId: string, em = this.em.fork()): Promise<WebhookEndpoint> {
+    const endpoint = UUID.test(endpointId) ? await em.findOne(WebhookEndpoint, endpointId) : null;
+    if (!endpoint) throw new NotFoundException();
+    return endpoint;
+  }
+
+  /** The public IDs and names of an endpoint's groups. */
+  groupsOf(endpoint: WebhookEndpoint): Promise<ProgramGroup[]> {
+    return this.em.fork().find(ProgramGroup, { id: { $in: endpoint.groupIds } }, { orderBy: { displayName: 'asc' } });
+  }
+
+  /** Groups an endpoint may be given. */
+  groupChoices(): Promise<ProgramGroup[]> {
+    return this.em.fork().find(ProgramGroup, { archivedAt: null }, { orderBy: { displayName: 'asc', groupId: 'asc' }, limit: 1000 });
   }
 
   /** The endpoint's newest deliveries first. */
@@ -97,13 +147,20 @@ export class WebhookEndpoints {
   }
 
   /** Sends a delivery again (same `webhook-id` and body), whatever became of it, with a fresh retry window. */
-  async replay(deliveryId: string): Promise<WebhookDelivery | null> {
-    const em = this.em.fork();
-    const delivery = await em.findOne(WebhookDelivery, deliveryId);
-    if (!delivery) return null;
-    const now = new Date();
-    Object.assign(delivery, { status: 'pending', nextAttemptAt: now, firstAttemptAt: now });
-    await em.flush();
-    return delivery;
+  async replay(endpointId: string, deliveryId: string, actor: AuditActor): Promise<WebhookDelivery> {
+    return this.em.fork().transactional(async (em) => {
+      const endpoint = await this.get(endpointId, em);
+      const delivery = MESSAGE_ID.test(deliveryId) ? await em.findOne(WebhookDelivery, { id: deliveryId, endpoint }) : null;
+      if (!delivery) throw new NotFoundException();
+      const now = new Date();
+      Object.assign(delivery, { status: 'pending', nextAttemptAt: now, firstAttemptAt: now });
+      this.audit.record(em, {
+        action: 'webhook_delivery.replayed',
+        actor,
+        target: { type: 'webhook_delivery', id: delivery.id },
+        detail: { endpointId: endpoint.id, eventType: delivery.eventType },
+      });
+      return delivery;
+    });
   }
 }
