@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { EnrollmentEvents, WithdrawalService } from '@opendsp/participants';
 import { SyncScheduling } from '@opendsp/sync';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
@@ -283,4 +284,48 @@ describe('signed webhooks', () => {
     const [endpoint] = await stack.sql<{ enabled: boolean }>(`select enabled from webhook_endpoint where id = $1`, [id]);
     expect(endpoint.enabled).toBe(true);
   });
+
+  it('sends participant.consented and participant.withdrawn to endpoints of the group that subscribed to them', async () => {
+    await admin.get('/webhooks/new');
+    const page = await admin.post('/webhooks', {
+      url: `${receiver.url}/people`,
+      eventTypes: ['participant.consented', 'participant.withdrawn'],
+      groupIds: [groupId],
+    });
+    const secret = secretOn(page.text)!;
+    const [{ ogsc_id: ogscId, enrollment_id: enrollmentId }] = await stack.sql<{ ogsc_id: string; enrollment_id: string }>(
+      `select p.ogsc_id, e.id as enrollment_id from participant p join enrollment e on e.participant_id = p.id where p.id = $1`,
+      [user.participantId],
+    );
+    // The consent flow announces a consent this way once its transaction has committed (libs/consent).
+    await stack.platform.get(EnrollmentEvents).emit('consentAccepted', {
+      enrollmentId,
+      participantId: user.participantId,
+      ogscId,
+      groupId,
+      omronUserId: user.omronUserId,
+      connectionId: user.connection.id,
+      scopes: ['bloodpressure'],
+      at: new Date('2026-12-01T00:00:00Z'),
+    });
+    const withdrawal = await stack.platform
+      .get(WithdrawalService)
+      .withdraw(enrollmentId, { kind: 'admin', adminId: '00000000-0000-4000-8000-000000000001', login: 'hooks-admin' });
+    expect(withdrawal).toBeTruthy();
+    const messages = await waitFor('both events', async () => at('/people').length >= 2 && at('/people'));
+    expect(messages.every((message) => verifies(message, secret))).toBe(true);
+    const bodies = messages.map((message) => JSON.parse(message.body) as { type: string; data: Record<string, unknown> });
+    expect(bodies.map((body) => body.type).sort()).toEqual(['participant.consented', 'participant.withdrawn']);
+    expect(bodies.find((body) => body.type === 'participant.consented')!.data).toEqual({
+      ogsc_id: ogscId,
+      group_id: groupId,
+      scopes: ['bloodpressure'],
+      consented_at: '2026-12-01T00:00:00.000Z',
+    });
+    expect(bodies.find((body) => body.type === 'participant.withdrawn')!.data).toEqual(
+      expect.objectContaining({ ogsc_id: ogscId, group_id: groupId, by: 'admin' }),
+    );
+    // The readings endpoints did not subscribe to these events.
+    expect(at('/ok').some((message) => message.body.includes('"participant.'))).toBe(false);
+  }, 60_000);
 });

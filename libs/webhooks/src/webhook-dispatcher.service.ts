@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
+import { ProgramGroup } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { consentedInGroupsSql } from '@opendsp/participants';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -86,17 +87,24 @@ export class WebhookDispatcher {
     });
   }
 
-  /** Queues an event for every enabled endpoint subscribed to its type whose groups include one of `groupIds`. */
-  async emit(em: EntityManager, type: WebhookEventType, groupIds: readonly string[], data: Record<string, unknown>): Promise<number> {
-    const endpoints = await em.find(WebhookEndpoint, { enabled: true });
-    const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
-    let queued = 0;
-    for (const endpoint of endpoints) {
-      if (!endpoint.eventTypes.includes(type) || !endpoint.groupIds.some((id) => groupIds.includes(id))) continue;
-      em.persist(new WebhookDelivery(newMessageId(), endpoint, type, body));
-      queued++;
-    }
-    return queued;
+  /**
+   * Queues an event for every enabled endpoint subscribed to its type whose groups include `groupId` (the
+   * public ID); the delivery rows are the durable outbox from here on. Returns how many were queued.
+   */
+  async emit(type: WebhookEventType, groupId: string, data: Record<string, unknown>): Promise<number> {
+    return this.em.fork().transactional(async (em) => {
+      const group = await em.findOne(ProgramGroup, { groupId }, { fields: ['id'] });
+      if (!group) return 0;
+      const endpoints = await em.find(WebhookEndpoint, { enabled: true });
+      const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+      let queued = 0;
+      for (const endpoint of endpoints) {
+        if (!endpoint.eventTypes.includes(type) || !endpoint.groupIds.includes(group.id)) continue;
+        em.persist(new WebhookDelivery(newMessageId(), endpoint, type, body));
+        queued++;
+      }
+      return queued;
+    });
   }
 
   /** Claims up to CLAIM_BATCH due deliveries and sends each once; returns how many it claimed. */

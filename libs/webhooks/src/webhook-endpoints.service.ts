@@ -13,7 +13,7 @@ import { newSigningSecret } from './webhook-signing.js';
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MESSAGE_ID = /^msg_[A-Za-z0-9_-]{1,64}$/;
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 const secretAt = (endpoint: WebhookEndpoint, column: 'secret_ciphertext' | 'previous_secret_ciphertext') => ({
   table: 'webhook_endpoint',

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MeasurementsModule } from '@opendsp/measurements';
+import { ParticipantsModule } from '@opendsp/participants';
 import { WebhookDispatcherScheduler } from './webhook-dispatcher.scheduler.js';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
 import { WebhookEndpoints } from './webhook-endpoints.service.js';
+import { WebhookEnrollmentListener } from './webhook-enrollment.listener.js';
 import { WEBHOOK_ENTITIES } from './webhook-entities.js';
 
 /**
@@ -11,8 +13,8 @@ import { WEBHOOK_ENTITIES } from './webhook-entities.js';
  * only ticks where ScheduleModule is loaded (worker roles).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature(WEBHOOK_ENTITIES), MeasurementsModule],
-  providers: [WebhookEndpoints, WebhookDispatcher, WebhookDispatcherScheduler],
-  exports: [WebhookEndpoints, WebhookDispatcher],
+  imports: [MikroOrmModule.forFeature(WEBHOOK_ENTITIES), MeasurementsModule, ParticipantsModule],
+  providers: [WebhookEndpoints, WebhookDispatcher, WebhookDispatcherScheduler, WebhookEnrollmentListener],
+  exports: [WebhookEndpoints],
 })
 export class WebhooksModule {}
