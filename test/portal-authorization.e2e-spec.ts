@@ -79,8 +79,8 @@ describe('portal authorisation (route table × role)', () => {
       rowId: WEBHOOK_ENDPOINT,
     });
     await sql(
-      `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq, created_at, updated_at)
-       values ($1, 'http://127.0.0.1:1/hook', '', '["readings.changed"]', '[]', $2, true, 0, now(), now())
+      `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq, connection_events_through_id, created_at, updated_at)
+       values ($1, 'http://127.0.0.1:1/hook', '', '["readings.changed"]', '[]', $2, true, 0, 0, now(), now())
        on conflict (id) do update set secret_ciphertext = excluded.secret_ciphertext, enabled = true`,
       [WEBHOOK_ENDPOINT, secret],
     );

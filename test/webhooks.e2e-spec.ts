@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { SecretBox } from '@opendsp/crypto';
 import { EnrollmentEvents, WithdrawalService } from '@opendsp/participants';
 import { SyncScheduling } from '@opendsp/sync';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 
 interface Received {
@@ -327,5 +329,48 @@ describe('signed webhooks', () => {
     );
     // The readings endpoints did not subscribe to these events.
     expect(at('/ok').some((message) => message.body.includes('"participant.'))).toBe(false);
+  }, 60_000);
+
+  it("sends connection.reconnect_needed when OMRON refuses a group participant's refresh token", async () => {
+    await admin.get('/webhooks/new');
+    const page = await admin.post('/webhooks', {
+      url: `${receiver.url}/reconnect`,
+      eventTypes: ['connection.reconnect_needed'],
+      groupIds: [groupId],
+    });
+    const secret = secretOn(page.text)!;
+    const other = await stack.enroll('reconnect@sandbox.test');
+    const [{ refresh_token_ciphertext: ciphertext }] = await stack.sql<{ refresh_token_ciphertext: string }>(
+      `select refresh_token_ciphertext from omron_connection where id = $1`,
+      [other.connection.id],
+    );
+    const refreshToken = stack.platform
+      .get(SecretBox)
+      .decrypt(ciphertext, { table: 'omron_connection', column: 'refresh_token', rowId: other.connection.id });
+    // The user revoked the app at OMRON; the next refresh meets invalid_grant.
+    const revocation = await fetch(`${stack.sandbox.baseUrl}/stg/connect/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        token: refreshToken,
+        token_type_hint: 'refresh_token',
+      }),
+    });
+    expect(revocation.status).toBe(200);
+    await stack.makeDue(other.connection.id);
+    await expect(stack.tokens.accessToken(other.connection.id)).rejects.toThrow();
+
+    const [message] = await waitFor('the event', async () => at('/reconnect').length > 0 && at('/reconnect'));
+    expect(verifies(message, secret)).toBe(true);
+    const [{ ogsc_id: ogscId }] = await stack.sql<{ ogsc_id: string }>(`select ogsc_id from participant where id = $1`, [
+      other.participantId,
+    ]);
+    expect(JSON.parse(message.body)).toEqual({
+      type: 'connection.reconnect_needed',
+      timestamp: expect.any(String),
+      data: { ogsc_id: ogscId, group_ids: [groupId], reason: 'invalid_grant', occurred_at: expect.any(String) },
+    });
   }, 60_000);
 });

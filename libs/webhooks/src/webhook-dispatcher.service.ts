@@ -3,7 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
-import { consentedInGroupsSql } from '@opendsp/participants';
+import { ConsentedParticipants, consentedInGroupsSql } from '@opendsp/participants';
+import { OmronConnections } from '@opendsp/tokens';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import { WebhookEndpoints } from './webhook-endpoints.service.js';
@@ -32,11 +33,14 @@ export class WebhookDispatcher {
     private readonly config: DspConfig,
     private readonly readings: ReadingsRepository,
     private readonly endpoints: WebhookEndpoints,
+    private readonly connections: OmronConnections,
+    private readonly participants: ConsentedParticipants,
   ) {}
 
   /** One pass: new readings into events, then every due delivery sent once. */
   async runOnce(): Promise<void> {
     await this.produceReadingsEvents();
+    await this.produceConnectionEvents();
     while ((await this.sendDue()) === CLAIM_BATCH);
   }
 
@@ -84,6 +88,62 @@ export class WebhookDispatcher {
       em.persist(new WebhookDelivery(newMessageId(), em.getReference(WebhookEndpoint, endpointId), 'readings.changed', body));
       await em.nativeUpdate(WebhookEndpoint, { id: endpointId }, { readingsThroughSeq: through });
       return true;
+    });
+  }
+
+  /**
+   * Makes `connection.reconnect_needed` events by following libs/tokens' connection state changes per endpoint
+   * (its cursor moves in the transaction that stores the events), for participants enrolled in its groups.
+   */
+  async produceConnectionEvents(): Promise<number> {
+    const ids = await this.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `select id from webhook_endpoint where enabled and event_types @> '["connection.reconnect_needed"]'::jsonb and group_ids <> '[]'::jsonb`,
+      );
+    let made = 0;
+    for (const { id } of ids) made += await this.produceConnectionEventsOf(id);
+    return made;
+  }
+
+  private produceConnectionEventsOf(endpointId: string): Promise<number> {
+    return this.em.fork().transactional(async (em) => {
+      const [locked] = await em.execute<{ connection_events_through_id: string; group_ids: string[] }[]>(
+        `select connection_events_through_id::text, group_ids from webhook_endpoint where id = ? and enabled for update skip locked`,
+        [endpointId],
+      );
+      if (!locked) return 0;
+      const changes = await this.connections.transitionsTo(em, 'reconnect_needed', locked.connection_events_through_id, 500);
+      if (changes.length === 0) return 0;
+      const groups = new Map(
+        (await em.find(ProgramGroup, { id: { $in: locked.group_ids } }, { fields: ['id', 'groupId'] })).map((group) => [
+          group.id,
+          group.groupId,
+        ]),
+      );
+      let made = 0;
+      for (const change of changes) {
+        const participant = await this.participants.withOmronUser(em, change.omronUserId);
+        if (!participant) continue;
+        const enrolled = (await this.participants.groupsOf(em, [participant.id], [...groups.keys()])).get(participant.id) ?? [];
+        if (enrolled.length === 0) continue;
+        const ogscId = (await this.participants.ogscIds(em, [participant.id])).get(participant.id);
+        const body = JSON.stringify({
+          type: 'connection.reconnect_needed',
+          timestamp: new Date().toISOString(),
+          data: {
+            ogsc_id: ogscId,
+            group_ids: enrolled.map((id) => groups.get(id)).sort(),
+            reason: change.reason,
+            occurred_at: new Date(change.occurredAt).toISOString(),
+          },
+        });
+        em.persist(new WebhookDelivery(newMessageId(), em.getReference(WebhookEndpoint, endpointId), 'connection.reconnect_needed', body));
+        made++;
+      }
+      await em.nativeUpdate(WebhookEndpoint, { id: endpointId }, { connectionEventsThroughId: changes.at(-1)!.id });
+      return made;
     });
   }
 

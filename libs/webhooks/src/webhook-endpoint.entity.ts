@@ -49,17 +49,28 @@ export class WebhookEndpoint {
   @Property({ type: new BigIntType('string') })
   readingsThroughSeq: string;
 
+  /** Connection state changes (libs/tokens) up to this one have been looked at for `connection.reconnect_needed`. */
+  @Property({ type: new BigIntType('string') })
+  connectionEventsThroughId: string;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date & Opt = new Date();
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 
-  constructor(input: { url: string; eventTypes: WebhookEventType[]; groupIds: string[]; readingsThroughSeq: string }) {
+  constructor(input: {
+    url: string;
+    eventTypes: WebhookEventType[];
+    groupIds: string[];
+    readingsThroughSeq: string;
+    connectionEventsThroughId: string;
+  }) {
     this.url = input.url;
     this.eventTypes = input.eventTypes;
     this.groupIds = input.groupIds;
     this.readingsThroughSeq = input.readingsThroughSeq;
+    this.connectionEventsThroughId = input.connectionEventsThroughId;
     this.secretCiphertext = '';
   }
 }

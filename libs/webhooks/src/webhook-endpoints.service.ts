@@ -4,6 +4,7 @@ import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { SecretBox } from '@opendsp/crypto';
 import { ProgramGroup } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
+import { OmronConnections } from '@opendsp/tokens';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import type { WebhookEventType } from './webhook-events.js';
@@ -40,14 +41,16 @@ export class WebhookEndpoints {
     private readonly secrets: SecretBox,
     private readonly readings: ReadingsRepository,
     private readonly audit: AuditLog,
+    private readonly connections: OmronConnections,
   ) {}
 
   /**
    * Registers an endpoint; the secret is returned this once and stored only encrypted. Readings events start
-   * from now: readings already stored are not sent (the change feed has them). Null when a group is unknown.
+   * from now: readings already stored are not sent (the change feed has them), nor earlier connection changes. Null when a group is unknown.
    */
   async create(input: WebhookEndpointInput, actor: AuditActor): Promise<{ endpoint: WebhookEndpoint; secret: string } | null> {
     const through = await this.readings.committedChangeSeq(this.em.fork());
+    const connectionEventsThroughId = await this.connections.lastTransitionId(this.em.fork());
     return this.em.fork().transactional(async (em) => {
       const groups = await em.find(ProgramGroup, { groupId: { $in: input.groupIds } });
       if (groups.length !== new Set(input.groupIds).size) return null;
@@ -56,6 +59,7 @@ export class WebhookEndpoints {
         eventTypes: input.eventTypes,
         groupIds: groups.map((group) => group.id),
         readingsThroughSeq: through,
+        connectionEventsThroughId,
       });
       endpoint.description = input.description ?? '';
       const secret = newSigningSecret();

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MeasurementsModule } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
+import { TokensModule } from '@opendsp/tokens';
 import { WebhookDispatcherScheduler } from './webhook-dispatcher.scheduler.js';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
 import { WebhookEndpoints } from './webhook-endpoints.service.js';
@@ -13,7 +14,7 @@ import { WEBHOOK_ENTITIES } from './webhook-entities.js';
  * only ticks where ScheduleModule is loaded (worker roles).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature(WEBHOOK_ENTITIES), MeasurementsModule, ParticipantsModule],
+  imports: [MikroOrmModule.forFeature(WEBHOOK_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule],
   providers: [WebhookEndpoints, WebhookDispatcher, WebhookDispatcherScheduler, WebhookEnrollmentListener],
   exports: [WebhookEndpoints],
 })
