@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -7,6 +8,7 @@ import { SecretBox } from '@opendsp/crypto';
 import { EnrollmentEvents, WithdrawalService } from '@opendsp/participants';
 import { SyncScheduling } from '@opendsp/sync';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.js';
+import { OpenApiClient, type OpenApiDocument } from './support/openapi-client.js';
 import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 
@@ -373,4 +375,24 @@ describe('signed webhooks', () => {
       data: { ogsc_id: ogscId, group_ids: [groupId], reason: 'invalid_grant', occurred_at: expect.any(String) },
     });
   }, 60_000);
+
+  it('sent only bodies that match the events the OpenAPI document describes under webhooks', () => {
+    const documented = new OpenApiClient(
+      JSON.parse(readFileSync(new URL('../docs/openapi.json', import.meta.url), 'utf8')) as OpenApiDocument,
+      '',
+    );
+    const types = new Set<string>();
+    for (const message of receiver.received) {
+      const body = JSON.parse(message.body) as { type: string };
+      documented.checkWebhook(body.type, body);
+      types.add(body.type);
+    }
+    expect([...types].sort()).toEqual([
+      'connection.reconnect_needed',
+      'participant.consented',
+      'participant.withdrawn',
+      'readings.changed',
+    ]);
+    expect(() => documented.checkWebhook('participant.withdrawn', { type: 'participant.withdrawn', timestamp: 'now', data: {} })).toThrow();
+  });
 });
