@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { DspConfig } from '@opendsp/config';
 import { SecretBox } from '@opendsp/crypto';
 import { EnrollmentEvents, WithdrawalService } from '@opendsp/participants';
 import { SyncScheduling } from '@opendsp/sync';
@@ -80,7 +81,16 @@ describe('signed webhooks', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    stack = await startSyncStack({}, { WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_GIVE_UP_SECONDS: '4', DSP_LANGUAGE: 'en' });
+    stack = await startSyncStack(
+      {},
+      {
+        WEBHOOK_RETRY_BASE_SECONDS: '1',
+        WEBHOOK_GIVE_UP_SECONDS: '4',
+        DSP_LANGUAGE: 'en',
+        // The receiver listens on loopback.
+        WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
+      },
+    );
     user = await stack.enroll('hooks@sandbox.test');
     [{ group_id: groupId }] = await stack.sql<{ group_id: string }>(
       `select group_id from program_group where display_name = 'Sync test group'`,
@@ -278,6 +288,18 @@ describe('signed webhooks', () => {
     });
     expect(unknownGroup.status).toBe(422);
     expect(unknownGroup.text).toContain('does not exist');
+    // As in production by default: addresses in the platform's own network are refused.
+    const settings = stack.platform.get(DspConfig).webhooks;
+    settings.allowPrivateHosts = false;
+    try {
+      for (const url of ['http://127.0.0.1:8080/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/hook']) {
+        const refused = await admin.post('/webhooks', { url, eventTypes: ['readings.changed'], groupIds: [groupId] });
+        expect(refused.status).toBe(422);
+        expect(refused.text).toContain('private or internal network');
+      }
+    } finally {
+      settings.allowPrivateHosts = true;
+    }
     for (const path of ['/webhooks/not-a-uuid', '/webhooks/00000000-0000-4000-8000-000000000000'])
       expect((await admin.get(path)).status).toBe(404);
     const [{ id }] = await stack.sql<{ id: string }>(`select id from webhook_endpoint where enabled order by created_at limit 1`);

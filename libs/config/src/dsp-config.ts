@@ -117,7 +117,14 @@ export class DspConfig {
   /** The portal's data views (dashboard figures). */
   readonly dataViews: { dashboardRefreshSeconds: number };
   /** Signed webhooks (libs/webhooks). */
-  readonly webhooks: { retryBaseSeconds: number; giveUpSeconds: number; timeoutSeconds: number; maxPayloadBytes: number };
+  readonly webhooks: {
+    /** WEBHOOK_ALLOW_PRIVATE_HOSTS */
+    allowPrivateHosts: boolean;
+    retryBaseSeconds: number;
+    giveUpSeconds: number;
+    timeoutSeconds: number;
+    maxPayloadBytes: number;
+  };
   /** CSV exports and SFTP delivery. */
   readonly exports: {
     /** The partner's folder in SFTP delivery paths. */
@@ -218,6 +225,7 @@ export class DspConfig {
     };
     this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
     this.webhooks = {
+      allowPrivateHosts: env.WEBHOOK_ALLOW_PRIVATE_HOSTS === 'true',
       retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
       giveUpSeconds: env.WEBHOOK_GIVE_UP_SECONDS,
       timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,

@@ -458,6 +458,12 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsIn(['true', 'false'], { message: 'EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: must be true or false' })
   EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: string = 'false';
   /**
+   * `true` allows webhook endpoints in loopback, private, link-local and cloud-metadata address ranges; by
+   * default they are refused (when added and before every attempt), as for SFTP destinations.
+   */
+  @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_HOSTS: must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: string = 'false';
+  /**
    * The partner's ID in SFTP delivery paths (`data/{partnerId}/{kind}/{groupId}/…`); defaults to
    * DSP_ENVIRONMENT_ID. Letters, digits, dashes and underscores, so it is safe as a folder name.
    */

@@ -194,6 +194,8 @@ export class WebhookDispatcher {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
+      // Checked before every attempt too: a name may come to resolve into the platform's own network.
+      if (!(await this.endpoints.allowedUrl(endpoint.url))) throw new Error('the host resolves to a private address');
       const response = await fetch(endpoint.url, {
         method: 'POST',
         headers: {

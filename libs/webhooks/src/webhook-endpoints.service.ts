@@ -1,7 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
+import { DspConfig } from '@opendsp/config';
 import { SecretBox } from '@opendsp/crypto';
+import { vetHost } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { OmronConnections } from '@opendsp/tokens';
@@ -42,18 +44,28 @@ export class WebhookEndpoints {
     private readonly readings: ReadingsRepository,
     private readonly audit: AuditLog,
     private readonly connections: OmronConnections,
+    private readonly config: DspConfig,
   ) {}
+
+  /** False when the URL's host is, or resolves into, a private or metadata range (unless WEBHOOK_ALLOW_PRIVATE_HOSTS). */
+  async allowedUrl(url: string): Promise<boolean> {
+    return (await vetHost(new URL(url).hostname, this.config.webhooks.allowPrivateHosts)).allowed;
+  }
 
   /**
    * Registers an endpoint; the secret is returned this once and stored only encrypted. Readings events start
-   * from now: readings already stored are not sent (the change feed has them), nor earlier connection changes. Null when a group is unknown.
+   * from now: readings already stored are not sent (the change feed has them), nor earlier connection changes.
    */
-  async create(input: WebhookEndpointInput, actor: AuditActor): Promise<{ endpoint: WebhookEndpoint; secret: string } | null> {
+  async create(
+    input: WebhookEndpointInput,
+    actor: AuditActor,
+  ): Promise<{ ok: true; endpoint: WebhookEndpoint; secret: string } | { ok: false; errors: Record<string, string> }> {
+    if (!(await this.allowedUrl(input.url))) return { ok: false, errors: { url: 'webhooks.url_private' } };
     const through = await this.readings.committedChangeSeq(this.em.fork());
     const connectionEventsThroughId = await this.connections.lastTransitionId(this.em.fork());
     return this.em.fork().transactional(async (em) => {
       const groups = await em.find(ProgramGroup, { groupId: { $in: input.groupIds } });
-      if (groups.length !== new Set(input.groupIds).size) return null;
+      if (groups.length !== new Set(input.groupIds).size) return { ok: false as const, errors: { groupIds: 'webhooks.groups_unknown' } };
       const endpoint = new WebhookEndpoint({
         url: input.url,
         eventTypes: input.eventTypes,
@@ -71,7 +83,7 @@ export class WebhookEndpoints {
         target: { type: 'webhook_endpoint', id: endpoint.id },
         detail: { url: endpoint.url, eventTypes: endpoint.eventTypes, groupIds: input.groupIds },
       });
-      return { endpoint, secret };
+      return { ok: true as const, endpoint, secret };
     });
   }
 

@@ -1040,6 +1040,7 @@ export const en = {
   'webhooks.none': 'No endpoints yet.',
   'webhooks.url': 'URL',
   'webhooks.url_hint': 'An https:// address of your receiver (http:// only within a private network).',
+  'webhooks.url_private': 'This address is in a private or internal network, which webhooks may not reach here.',
   'webhooks.url_invalid': 'Enter an http:// or https:// address.',
   'webhooks.description': 'Description',
   'webhooks.event_types': 'Events',

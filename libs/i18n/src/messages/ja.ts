@@ -1043,6 +1043,7 @@ export const ja: Record<keyof typeof en, string> = {
   'webhooks.none': 'エンドポイントはまだありません。',
   'webhooks.url': 'URL',
   'webhooks.url_hint': '受信側の https:// アドレス(http:// はプライベートネットワーク内のみ)。',
+  'webhooks.url_private': 'このアドレスはプライベートまたは内部ネットワークのため、Webhook の送信先にできません。',
   'webhooks.url_invalid': 'http:// または https:// のアドレスを入力してください。',
   'webhooks.description': '説明',
   'webhooks.event_types': 'イベント',

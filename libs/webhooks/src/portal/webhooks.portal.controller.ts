@@ -44,7 +44,7 @@ export class WebhooksPortalController {
   @OnInvalidForm('webhooks/form', (controller: WebhooksPortalController, _req, form) => controller.formView(form.values, form.errors))
   async create(@Req() req: PortalRequest, @Res() res: Response, @Body() form: WebhookEndpointForm): Promise<void> {
     const created = await this.endpoints.create(form, actorOf(req));
-    if (!created) return renderPage(res, 'webhooks/form', await this.formView(req.body, { groupIds: 'webhooks.groups_unknown' }), 422);
+    if (!created.ok) return renderPage(res, 'webhooks/form', await this.formView(req.body, created.errors), 422);
     this.secretPage(res, created.endpoint, created.secret, false);
   }
 
