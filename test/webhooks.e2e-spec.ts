@@ -169,7 +169,10 @@ describe('signed webhooks', () => {
       expect(verifies({ ...message, body: message.body.replace('"count"', '"Count"') }, secret)).toBe(false);
     }
     expect(new Set(events.map((message) => message.headers['webhook-id'])).size).toBe(events.length);
-    const bodies = events.map((message) => JSON.parse(message.body) as ReadingsEvent);
+    // Messages may arrive in any order (they are sent in parallel): in change order, their ranges are contiguous.
+    const bodies = events
+      .map((message) => JSON.parse(message.body) as ReadingsEvent)
+      .sort((a, b) => Number(BigInt(a.data.after_change_seq) - BigInt(b.data.after_change_seq)));
     bodies.forEach((body, index) => {
       expect(body.type).toBe('readings.changed');
       if (index > 0) expect(body.data.after_change_seq).toBe(bodies[index - 1].data.through_change_seq);
@@ -397,6 +400,36 @@ describe('signed webhooks', () => {
       data: { ogsc_id: ogscId, group_ids: [groupId], reason: 'invalid_grant', occurred_at: expect.any(String) },
     });
   }, 60_000);
+
+  it('links to the change feed instead of carrying readings whose event would exceed the size limit', async () => {
+    const settings = stack.platform.get(DspConfig).webhooks;
+    const { secret } = await addEndpoint('/small');
+    const limit = settings.maxPayloadBytes;
+    // The first user has withdrawn by now, and the second's connection needs reconnecting (so sync never looks
+    // idle again): a third user's readings, waited for as the event itself.
+    const fresh = await stack.enroll('small@sandbox.test');
+    settings.maxPayloadBytes = 1024;
+    try {
+      await stack.generate(fresh.sandboxUserId, { from: '2026-03-01', to: '2026-04-01', seed: 4, type: 'bloodpressure', count: 20 });
+      await stack.platform.get(SyncScheduling).requestBackfill(fresh.participantId);
+      // One event per written page of readings: wait for all 20.
+      const total = (messages: Received[]) =>
+        messages.reduce((sum, message) => sum + (JSON.parse(message.body) as ReadingsEvent).data.count, 0);
+      const messages = await waitFor('the events', async () => total(at('/small')) >= 20 && at('/small'), 60_000);
+      expect(total(messages)).toBe(20);
+      for (const message of messages) {
+        expect(verifies(message, secret)).toBe(true);
+        expect(Buffer.byteLength(message.body)).toBeLessThanOrEqual(1024);
+        const { data } = JSON.parse(message.body) as ReadingsEvent & { data: { readings_omitted?: boolean } };
+        expect(data.readings).toBeUndefined();
+        expect(data.readings_omitted).toBe(true);
+        expect(BigInt(data.through_change_seq) > BigInt(data.after_change_seq)).toBe(true);
+        expect(data.changes_url).toMatch(new RegExp(`/api/v1/changes\\?since=${data.after_change_seq}$`));
+      }
+    } finally {
+      settings.maxPayloadBytes = limit;
+    }
+  }, 180_000);
 
   it('sent only bodies that match the events the OpenAPI document describes under webhooks', () => {
     const documented = new OpenApiClient(
