@@ -5,6 +5,7 @@ import pg from 'pg';
 import { ApiClient, hashCredential } from '@opendsp/api';
 import { AdminAccount, ADMIN_ROLES, PasswordHasher, portalRoutes, roleHas, type AdminRole, type PortalRoute } from '@opendsp/admin-auth';
 import { loadDspConfig } from '@opendsp/config';
+import { SecretBox } from '@opendsp/crypto';
 import { dspOrmConfig } from '@opendsp/database';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { Enrollment, Participant } from '@opendsp/participants';
@@ -20,6 +21,8 @@ const URL_B = '00000000-0000-4000-8000-00000000000b';
 // An SFTP destination (nothing listens on port 1 of loopback, so "test connection" fails fast) and one delivery.
 const DESTINATION = '00000000-0000-4000-8000-00000000000d';
 const DELIVERY = '00000000-0000-4000-8000-00000000000e';
+// A webhook endpoint and one delivery of it (the delivery shares DELIVERY's ID: routes name both `:deliveryId`).
+const WEBHOOK_ENDPOINT = '00000000-0000-4000-8000-00000000000f';
 
 describe('portal authorisation (route table × role)', () => {
   let database: TestDatabase;
@@ -69,6 +72,24 @@ describe('portal authorisation (route table × role)', () => {
        on conflict (id) do nothing`,
       [DELIVERY, DESTINATION],
     );
+    // Rotating decrypts the current secret, so the fixture holds a real ciphertext.
+    const secret = app.get(SecretBox).encrypt('whsec_' + 'A'.repeat(43) + '=', {
+      table: 'webhook_endpoint',
+      column: 'secret_ciphertext',
+      rowId: WEBHOOK_ENDPOINT,
+    });
+    await sql(
+      `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq, connection_events_through_id, created_at, updated_at)
+       values ($1, 'http://127.0.0.1:1/hook', '', '["readings.changed"]', '[]', $2, true, 0, 0, now(), now())
+       on conflict (id) do update set secret_ciphertext = excluded.secret_ciphertext, enabled = true`,
+      [WEBHOOK_ENDPOINT, secret],
+    );
+    await sql(
+      `insert into webhook_delivery (id, endpoint_id, event_type, body, status, attempts, next_attempt_at, first_attempt_at, created_at)
+       values ($1, $2, 'readings.changed', '{}', 'succeeded', 1, null, now(), now())
+       on conflict (id) do update set status = 'succeeded', next_attempt_at = null`,
+      [DELIVERY, WEBHOOK_ENDPOINT],
+    );
   }
 
   function concrete(route: PortalRoute, group: ProgramGroup, urlId: string): string {
@@ -79,6 +100,7 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':id', target.id)
       .replace(':clientId', apiClient.id)
       .replace(':destinationId', DESTINATION)
+      .replace(':endpointId', WEBHOOK_ENDPOINT)
       .replace(':deliveryId', DELIVERY)
       .replace(':deadLetterId', DEAD_LETTER.get(group)!)
       .replace(':token', 'x'.repeat(43));

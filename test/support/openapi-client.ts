@@ -138,6 +138,16 @@ export class OpenApiClient {
     return { operationId, status: response.status, headers: response.headers, body: payload };
   }
 
+  /** Checks a webhook's body against the document's `webhooks` entry for its type; throws on a mismatch. */
+  checkWebhook(type: string, body: unknown): void {
+    const { webhooks } = this.document as {
+      webhooks?: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+    };
+    const schema = webhooks?.[type]?.post.requestBody.content['application/json']?.schema;
+    if (!schema) throw new Error(`the document describes no webhook ${type}`);
+    this.check(`webhook ${type}`, schema, body);
+  }
+
   private check(key: string, schema: unknown, payload: unknown): void {
     let validate = this.validators.get(key);
     if (!validate) {

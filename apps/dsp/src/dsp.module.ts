@@ -10,6 +10,7 @@ import { CryptoModule } from '@opendsp/crypto';
 import { DashboardSnapshotsModule } from '@opendsp/data-views';
 import { DspDatabaseModule } from '@opendsp/database';
 import { ExportsModule } from '@opendsp/exports';
+import { WebhooksModule } from '@opendsp/webhooks';
 import { HealthModule } from '@opendsp/health';
 import { requestValidationPipe } from '@opendsp/i18n';
 import { loggingModule } from '@opendsp/logging';
@@ -46,6 +47,7 @@ export class DspModule {
         SyncModule.forRoles({ web: servesWeb, worker: runsWork }),
         DashboardSnapshotsModule,
         ExportsModule,
+        WebhooksModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
         // Without `api` among the environment's data transfer methods, /api/v1 answers 404 problems.

@@ -25,6 +25,7 @@ export const PERMISSIONS = {
   'sync.run': ['partner-admin', 'group-admin'],
   'exports.download': ['partner-admin', 'group-admin'],
   'sftp.manage': ['partner-admin'],
+  'webhooks.manage': ['partner-admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

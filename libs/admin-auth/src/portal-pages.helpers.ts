@@ -35,6 +35,9 @@ export const NOTICES = [
   'destination_created',
   'destination_deleted',
   'delivery_requested',
+  'endpoint_enabled',
+  'endpoint_disabled',
+  'delivery_replayed',
 ] as const;
 
 /** The message key of a `?notice=` value, or undefined. */

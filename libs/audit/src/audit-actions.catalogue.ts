@@ -51,6 +51,11 @@ export const AUDIT_ACTIONS = [
   'sftp_destination.deleted',
   'sftp_destination.tested',
   'sftp_destination.delivery_requested',
+  'webhook_endpoint.created',
+  'webhook_endpoint.secret_rotated',
+  'webhook_endpoint.enabled',
+  'webhook_endpoint.disabled',
+  'webhook_delivery.replayed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -120,6 +120,15 @@ export class DspConfig {
   };
   /** The portal's data views (dashboard figures). */
   readonly dataViews: { dashboardRefreshSeconds: number };
+  /** Signed webhooks (libs/webhooks). */
+  readonly webhooks: {
+    /** WEBHOOK_ALLOW_PRIVATE_HOSTS */
+    allowPrivateHosts: boolean;
+    retryBaseSeconds: number;
+    giveUpSeconds: number;
+    timeoutSeconds: number;
+    maxPayloadBytes: number;
+  };
   /** CSV exports and SFTP delivery. */
   readonly exports: {
     /** The partner's folder in SFTP delivery paths. */
@@ -221,6 +230,13 @@ export class DspConfig {
       explicitlyOpen: env.NOTIFICATION_AUTH === 'none',
     };
     this.dataViews = { dashboardRefreshSeconds: env.DASHBOARD_REFRESH_SECONDS };
+    this.webhooks = {
+      allowPrivateHosts: env.WEBHOOK_ALLOW_PRIVATE_HOSTS === 'true',
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+      giveUpSeconds: env.WEBHOOK_GIVE_UP_SECONDS,
+      timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
+      maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
+    };
     this.exports = {
       partnerId: env.EXPORT_PARTNER_ID ?? env.DSP_ENVIRONMENT_ID,
       sftp: {

@@ -489,6 +489,12 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsIn(['true', 'false'], { message: 'EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: must be true or false' })
   EXPORT_SFTP_ALLOW_PRIVATE_HOSTS: string = 'false';
   /**
+   * `true` allows webhook endpoints in loopback, private, link-local and cloud-metadata address ranges; by
+   * default they are refused (when added and before every attempt), as for SFTP destinations.
+   */
+  @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_HOSTS: must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: string = 'false';
+  /**
    * The partner's ID in SFTP delivery paths (`data/{partnerId}/{kind}/{groupId}/…`); defaults to
    * DSP_ENVIRONMENT_ID. Letters, digits, dashes and underscores, so it is safe as a folder name.
    */
@@ -537,6 +543,34 @@ export class DspEnvironment extends DatabaseEnvironment {
   @Max(600, { message: 'SFTP_TIMEOUT_SECONDS: must be between 1 and 600' })
   @IsInt({ message: 'SFTP_TIMEOUT_SECONDS: must be a whole number' })
   SFTP_TIMEOUT_SECONDS: number = 20;
+
+  /** A failed webhook delivery is retried after this many seconds, doubling with each failed attempt (at most an hour apart)… */
+  @Transform(toInt)
+  @Min(1, { message: 'WEBHOOK_RETRY_BASE_SECONDS: must be between 1 and 86400' })
+  @Max(86400, { message: 'WEBHOOK_RETRY_BASE_SECONDS: must be between 1 and 86400' })
+  @IsInt({ message: 'WEBHOOK_RETRY_BASE_SECONDS: must be a whole number' })
+  WEBHOOK_RETRY_BASE_SECONDS: number = 30;
+
+  /** …for this long after its first attempt; then it fails and its endpoint is disabled (3 days). */
+  @Transform(toInt)
+  @Min(1, { message: 'WEBHOOK_GIVE_UP_SECONDS: must be between 1 and 2592000' })
+  @Max(2592000, { message: 'WEBHOOK_GIVE_UP_SECONDS: must be between 1 and 2592000' })
+  @IsInt({ message: 'WEBHOOK_GIVE_UP_SECONDS: must be a whole number' })
+  WEBHOOK_GIVE_UP_SECONDS: number = 259200;
+
+  /** Seconds a webhook receiver has to answer. */
+  @Transform(toInt)
+  @Min(1, { message: 'WEBHOOK_TIMEOUT_SECONDS: must be between 1 and 60' })
+  @Max(60, { message: 'WEBHOOK_TIMEOUT_SECONDS: must be between 1 and 60' })
+  @IsInt({ message: 'WEBHOOK_TIMEOUT_SECONDS: must be a whole number' })
+  WEBHOOK_TIMEOUT_SECONDS: number = 10;
+
+  /** A readings event larger than this carries its change-sequence range and a change-feed link instead of the readings. */
+  @Transform(toInt)
+  @Min(1024, { message: 'WEBHOOK_MAX_PAYLOAD_BYTES: must be between 1024 and 10485760' })
+  @Max(10485760, { message: 'WEBHOOK_MAX_PAYLOAD_BYTES: must be between 1024 and 10485760' })
+  @IsInt({ message: 'WEBHOOK_MAX_PAYLOAD_BYTES: must be a whole number' })
+  WEBHOOK_MAX_PAYLOAD_BYTES: number = 262144;
 
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })

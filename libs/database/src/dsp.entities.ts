@@ -5,6 +5,7 @@ import { AuditEvent } from '@opendsp/audit';
 import { ConsentFlow, ConsentLinkOpen, ParticipantSession } from '@opendsp/consent';
 import { GroupDashboardSnapshot } from '@opendsp/data-views';
 import { EXPORT_ENTITIES } from '@opendsp/exports';
+import { WEBHOOK_ENTITIES } from '@opendsp/webhooks';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -41,5 +42,6 @@ export const DSP_ENTITIES = [
   ...SYNC_ENTITIES,
   GroupDashboardSnapshot,
   ...EXPORT_ENTITIES,
+  ...WEBHOOK_ENTITIES,
   OperationsFact,
 ];

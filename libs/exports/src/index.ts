@@ -9,4 +9,5 @@ export { SftpDelivery, SftpDeliveryFile } from './sftp/sftp-delivery.entity.js';
 export { SftpDeliveryService } from './sftp/sftp-delivery.service.js';
 export type { DeliveryOutcome } from './sftp/sftp-delivery.service.js';
 export { SftpDestination } from './sftp/sftp-destination.entity.js';
+export { vetHost } from './sftp/host-guard.helpers.js';
 export { SftpDestinationsService } from './sftp/sftp-destinations.service.js';

@@ -41,6 +41,27 @@ export const USABLE_CONNECTION_STATES: readonly ConnectionState[] = ['active', '
  */
 @Injectable()
 export class OmronConnections {
+  /** The newest state change's ID ('0' when there is none): where a follower of `transitionsTo` starts. */
+  async lastTransitionId(em: EntityManager): Promise<string> {
+    const [row] = await em.execute<{ id: string }[]>(`select coalesce(max("id"), 0)::text as "id" from "omron_connection_event"`);
+    return row.id;
+  }
+
+  /** State changes into `state` after the change `afterId`, oldest first (at most `limit`), with their OMRON user. */
+  transitionsTo(
+    em: EntityManager,
+    state: ConnectionState,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; omronUserId: string; reason: string | null; occurredAt: Date }[]> {
+    return em.execute(
+      `select e."id"::text as "id", c."omron_user_id" as "omronUserId", e."reason", e."occurred_at" as "occurredAt"
+         from "omron_connection_event" e join "omron_connection" c on c."id" = e."connection_id"
+        where e."id" > ?::bigint and e."to_state" = ? order by e."id" limit ?`,
+      [afterId, state, limit],
+    );
+  }
+
   /** The OMRON user's connection; null when none is stored. */
   async ofUser(em: EntityManager, omronUserId: string): Promise<ConnectionSummary | null> {
     const [row] = await em.execute<ConnectionSummary[]>(

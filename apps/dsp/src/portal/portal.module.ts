@@ -5,6 +5,7 @@ import { DataViewsModule } from '@opendsp/data-views';
 import { ExportsPortalModule } from '@opendsp/exports';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
+import { WebhooksPortalModule } from '@opendsp/webhooks';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
 import { DevModule } from '../dev/dev.module.js';
@@ -23,6 +24,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     ParticipantsPortalModule,
     DataViewsModule,
     ExportsPortalModule,
+    WebhooksPortalModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { API_CONTROLLERS, ApiModule } from '../api.module.js';
+import { webhooksOpenApi } from '@opendsp/webhooks';
 import { API_SCOPES } from '../api-scopes.catalogue.js';
 import { ApiRateLimiter } from '../auth/api-rate-limiter.service.js';
 import { ApiTokensService } from '../auth/api-tokens.service.js';
@@ -43,7 +44,12 @@ export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
 
 /** The OpenAPI document of an app that includes ApiModule. */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(app, openApiConfig(), { include: [ApiModule] });
+  return withWebhooks(SwaggerModule.createDocument(app, openApiConfig(), { include: [ApiModule] }));
+}
+
+/** OpenAPI 3.1, for the signed webhooks' events under `webhooks` (libs/webhooks describes them). */
+function withWebhooks(document: OpenAPIObject): OpenAPIObject {
+  return { ...document, openapi: '3.1.0', webhooks: webhooksOpenApi() } as OpenAPIObject;
 }
 
 /**
@@ -75,7 +81,7 @@ class ApiDocumentModule {}
 export async function buildOpenApiDocument(): Promise<OpenAPIObject> {
   const app = await NestFactory.create(ApiDocumentModule, { preview: true, logger: false, abortOnError: false });
   try {
-    return SwaggerModule.createDocument(app, openApiConfig(), { include: [ApiDocumentModule] });
+    return withWebhooks(SwaggerModule.createDocument(app, openApiConfig(), { include: [ApiDocumentModule] }));
   } finally {
     await app.close();
   }

@@ -1,0 +1,148 @@
+import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import {
+  Access,
+  actorOf,
+  noticeKey,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+} from '@opendsp/admin-auth';
+import type { FieldErrors } from '@opendsp/i18n';
+import { WebhookEndpointForm } from '../dto/webhook-endpoint-forms.dto.js';
+import type { WebhookEndpoint } from '../webhook-endpoint.entity.js';
+import { WebhookEndpoints } from '../webhook-endpoints.service.js';
+import { WEBHOOK_EVENT_TYPES } from '../webhook-events.catalogue.js';
+
+/** Portal pages of webhook endpoints: list (with alerts), add, secret shown once, rotate, switch off and on, delivery log, replay. */
+@PortalController('webhooks')
+export class WebhooksPortalController {
+  constructor(private readonly endpoints: WebhookEndpoints) {}
+
+  @Get()
+  @Access('webhooks.manage')
+  async list(@Res() res: Response, @Query('notice') notice?: string): Promise<void> {
+    const endpoints = await this.endpoints.list();
+    renderPage(res, 'webhooks/list', {
+      title: 'webhooks.title',
+      endpoints: endpoints.map((endpoint) => this.summary(endpoint)),
+      failing: endpoints.filter((endpoint) => endpoint.disabledReason === 'failing').map((endpoint) => this.summary(endpoint)),
+      notice: noticeKey(notice),
+    });
+  }
+
+  @Get('new')
+  @Access('webhooks.manage')
+  async newPage(@Res() res: Response): Promise<void> {
+    renderPage(res, 'webhooks/form', await this.formView({ eventTypes: [...WEBHOOK_EVENT_TYPES] }));
+  }
+
+  @Post()
+  @Access('webhooks.manage')
+  @OnInvalidForm('webhooks/form', (controller: WebhooksPortalController, _req, form) => controller.formView(form.values, form.errors))
+  async create(@Req() req: PortalRequest, @Res() res: Response, @Body() form: WebhookEndpointForm): Promise<void> {
+    const created = await this.endpoints.create(form, actorOf(req));
+    if (!created.ok) return renderPage(res, 'webhooks/form', await this.formView(req.body, created.errors), 422);
+    this.secretPage(res, created.endpoint, created.secret, false);
+  }
+
+  @Get(':endpointId')
+  @Access('webhooks.manage')
+  async details(@Res() res: Response, @Param('endpointId') id: string, @Query('notice') notice?: string): Promise<void> {
+    const endpoint = await this.endpoints.get(id);
+    const [groups, deliveries] = await Promise.all([this.endpoints.groupsOf(endpoint), this.endpoints.deliveries(endpoint.id)]);
+    renderPage(res, 'webhooks/details', {
+      title: 'webhooks.details_title',
+      endpoint: { ...this.summary(endpoint), groups },
+      deliveries: deliveries.map((delivery) => ({
+        id: delivery.id,
+        eventType: delivery.eventType,
+        status: delivery.status,
+        attempts: delivery.attempts,
+        createdAt: delivery.createdAt,
+        lastAttemptAt: delivery.lastAttemptAt,
+        nextAttemptAt: delivery.status === 'pending' ? delivery.nextAttemptAt : null,
+        lastStatusCode: delivery.lastStatusCode,
+        lastError: delivery.lastError,
+      })),
+      notice: noticeKey(notice),
+    });
+  }
+
+  @Post(':endpointId/rotate')
+  @Access('webhooks.manage')
+  async rotate(@Req() req: PortalRequest, @Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    const { endpoint, secret } = await this.endpoints.rotate(id, actorOf(req));
+    this.secretPage(res, endpoint, secret, true);
+  }
+
+  @Post(':endpointId/disable')
+  @Access('webhooks.manage')
+  async disable(@Req() req: PortalRequest, @Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    await this.endpoints.setEnabled(id, false, actorOf(req));
+    redirectTo(res, `/webhooks/${id}?notice=endpoint_disabled`);
+  }
+
+  @Post(':endpointId/enable')
+  @Access('webhooks.manage')
+  async enable(@Req() req: PortalRequest, @Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    await this.endpoints.setEnabled(id, true, actorOf(req));
+    redirectTo(res, `/webhooks/${id}?notice=endpoint_enabled`);
+  }
+
+  @Post(':endpointId/deliveries/:deliveryId/replay')
+  @Access('webhooks.manage')
+  async replay(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('endpointId') id: string,
+    @Param('deliveryId') deliveryId: string,
+  ): Promise<void> {
+    await this.endpoints.replay(id, deliveryId, actorOf(req));
+    redirectTo(res, `/webhooks/${id}?notice=delivery_replayed`);
+  }
+
+  /** The secret, this once: answered to the POST itself (never in a URL), and never cached. */
+  private secretPage(res: Response, endpoint: WebhookEndpoint, secret: string, rotated: boolean): void {
+    res.setHeader('cache-control', 'no-store');
+    renderPage(res, 'webhooks/secret', { title: 'webhooks.secret_title', endpoint: this.summary(endpoint), secret, rotated });
+  }
+
+  private summary(endpoint: WebhookEndpoint): Record<string, unknown> {
+    return {
+      id: endpoint.id,
+      url: endpoint.url,
+      description: endpoint.description,
+      eventTypes: endpoint.eventTypes,
+      groupCount: endpoint.groupIds.length,
+      enabled: endpoint.enabled,
+      disabledReason: endpoint.disabledReason,
+      disabledAt: endpoint.disabledAt,
+      previousSecretUntil: endpoint.previousSecretUntil && endpoint.previousSecretUntil > new Date() ? endpoint.previousSecretUntil : null,
+      createdAt: endpoint.createdAt,
+    };
+  }
+
+  async formView(values: unknown, errors?: FieldErrors): Promise<Record<string, unknown>> {
+    const submitted = (values && typeof values === 'object' ? values : {}) as Record<string, unknown>;
+    const chosenTypes = ([] as unknown[]).concat(submitted.eventTypes ?? []);
+    const chosenGroups = ([] as unknown[]).concat(submitted.groupIds ?? []);
+    const groups = await this.endpoints.groupChoices();
+    return {
+      title: 'webhooks.new_title',
+      values: {
+        url: typeof submitted.url === 'string' ? submitted.url : '',
+        description: typeof submitted.description === 'string' ? submitted.description : '',
+      },
+      errors,
+      eventTypes: WEBHOOK_EVENT_TYPES.map((type) => ({ value: type, checked: chosenTypes.includes(type) })),
+      groups: groups.map((group) => ({
+        groupId: group.groupId,
+        displayName: group.displayName,
+        checked: chosenGroups.includes(group.groupId),
+      })),
+    };
+  }
+}
