@@ -71,8 +71,8 @@ describe('API clients and the interactive API reference in a browser', () => {
 
     await page.goto(`${baseUrl}/api/v1/docs`);
     await page.waitForSelector('.opblock', { timeout: 30_000 });
-    // 12 operations and the 4 webhook events (OpenAPI 3.1 `webhooks`).
-    expect(await page.locator('.opblock').count()).toBe(16);
+    // 15 operations and the 4 webhook events (OpenAPI 3.1 `webhooks`).
+    expect(await page.locator('.opblock').count()).toBe(19);
     await expect(page.locator('.info .title').textContent()).resolves.toContain('OpenDSP REST API');
 
     // Authorise with the client-credentials flow: Swagger UI fetches a token from /api/v1/oauth/token itself.

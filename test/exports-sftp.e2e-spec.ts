@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import ssh2 from 'ssh2';
 import { loadDspConfig } from '@opendsp/config';
 import {
   SftpDelivery,
@@ -21,7 +20,7 @@ import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
 import { addParticipant, insertReadings, series, setEnrollmentStatus } from './support/readings.js';
 import { createDestination, deliveredFiles, expectedKeys, readingKey, sha256, type DeliveredFile } from './support/sftp-delivery-checks.js';
-import { startSftpServer, type TestSftpServer } from './support/sftp-server.js';
+import { sshKeyPair, startSftpServer, type TestSftpServer } from './support/sftp-server.js';
 import { testDspEnv } from './support/test-environment.js';
 
 const PASSWORD = 'sftp password for tests';
@@ -40,7 +39,7 @@ describe(SftpDeliveryService.name, () => {
   let ben: Participant;
   let cleo: Participant;
   let dan: Participant;
-  const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKey = sshKeyPair();
 
   /** Delivered files of one kind and group (all deliveries so far), by folder. */
   function filesOf(kind: MeasurementKind, group: ProgramGroup): DeliveredFile[] {
@@ -200,7 +199,7 @@ describe(SftpDeliveryService.name, () => {
   });
 
   it('refuses a server whose host key is not the pinned one, and a destination with no key pinned', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const other = sshKeyPair();
     const pinned = `SHA256:${'A'.repeat(43)}`;
     const destination = await createDestination(destinations, {
       password: PASSWORD,
