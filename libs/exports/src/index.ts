@@ -1,4 +1,4 @@
-export { CsvExportService, ExportFilterError, MAX_EXPORT_PARTICIPANTS, exportDays } from './csv/csv-export.service.js';
+export { CsvExportService, ExportFilterError, MAX_EXPORT_PARTICIPANTS, exportDays, sendExport } from './csv/csv-export.service.js';
 export type { CsvExportFilter, CsvWriteOptions, PreparedExport } from './csv/csv-export.service.js';
 export { ExportAbortedError } from './csv/stream-writes.helpers.js';
 export { SftpDestinationForm } from './dto/export-forms.dto.js';

@@ -1,7 +1,7 @@
 import { Get, HttpStatus, Ip, Logger, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ExportAbortedError } from '@opendsp/exports';
+import { sendExport } from '@opendsp/exports';
 import type { ApiPrincipal } from '../auth/api-principal.types.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
@@ -35,16 +35,8 @@ export class ExportsApiController {
   @ApiProblemResponse(HttpStatus.CONFLICT, "CSV is not one of this environment's data transfer methods (`csv_not_enabled`).")
   async download(@Principal() principal: ApiPrincipal, @Query() query: ExportQuery, @Ip() ip: string, @Res() res: Response): Promise<void> {
     const prepared = await this.exports.prepare(principal, query, ip);
-    res.status(200);
-    res.setHeader('Content-Type', prepared.contentType);
-    res.setHeader('Content-Disposition', `attachment; filename="${prepared.fileName}"`);
-    res.setHeader('Cache-Control', 'no-store');
-    try {
-      await prepared.write(res);
-    } catch (error) {
-      // Headers are gone: the connection is cut, as the portal's download does.
-      if (!(error instanceof ExportAbortedError))
-        this.logger.error({ err: error, groupId: query.groupId }, 'API export failed while streaming');
-    }
+    await sendExport(res, prepared, (error) =>
+      this.logger.error({ err: error, groupId: query.groupId }, 'API export failed while streaming'),
+    );
   }
 }

@@ -1,6 +1,7 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { API_ERROR_CODES, toApiProblem, type ApiProblem } from '../problems/api-problem.exception.js';
+import { Catch } from '@nestjs/common';
+import type { Response } from 'express';
+import { API_ERROR_CODES, type ApiProblem } from '../problems/api-problem.exception.js';
+import { ApiProblemFilter } from '../problems/api-problem.filter.js';
 
 export const FHIR_JSON = 'application/fhir+json';
 
@@ -31,23 +32,10 @@ export function operationOutcome(problem: ApiProblem): Record<string, unknown> {
 
 /** The FHIR endpoint's errors (its guard's too) as OperationOutcome, with the status and headers the REST API gives. */
 @Catch()
-export class FhirOutcomeFilter implements ExceptionFilter {
-  private readonly logger = new Logger(FhirOutcomeFilter.name);
+export class FhirOutcomeFilter extends ApiProblemFilter {
+  protected override readonly failure = 'FHIR request failed';
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
-    const problem = toApiProblem(exception);
-    if (problem.getStatus() >= 500) {
-      this.logger.error(
-        exception instanceof Error ? { err: exception, path: req.path } : { exception, path: req.path },
-        'FHIR request failed',
-      );
-    }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
+  protected override send(res: Response, problem: ApiProblem): void {
     for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
     res
       .status(problem.getStatus())

@@ -1,6 +1,7 @@
 import { PassThrough, type Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { Response } from 'express';
 import { ZipArchive } from 'archiver';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
@@ -239,5 +240,22 @@ export class CsvExportService {
       out.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
+  }
+}
+
+/**
+ * Sends a prepared export as an HTTP download (the portal's and the API's alike). Once the headers are out a
+ * failure can only cut the connection, so the reader sees a failed download, never a short file; it is logged
+ * unless the reader went away first. Resolves when the file is sent or cut.
+ */
+export async function sendExport(res: Response, prepared: PreparedExport, onFailure: (error: unknown) => void): Promise<void> {
+  res.status(200);
+  res.setHeader('Content-Type', prepared.contentType);
+  res.setHeader('Content-Disposition', `attachment; filename="${prepared.fileName}"`);
+  res.setHeader('Cache-Control', 'no-store');
+  try {
+    await prepared.write(res);
+  } catch (error) {
+    if (!(error instanceof ExportAbortedError)) onFailure(error);
   }
 }

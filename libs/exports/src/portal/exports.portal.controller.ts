@@ -5,7 +5,7 @@ import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import { CsvDownloads } from '../csv/csv-downloads.service.js';
-import { ExportAbortedError } from '../csv/stream-writes.helpers.js';
+import { sendExport } from '../csv/csv-export.service.js';
 import { DownloadForm } from '../dto/export-forms.dto.js';
 
 /** The CSV download page: choose a group, participants, kinds and days; get one CSV file or a zip. */
@@ -41,18 +41,9 @@ export class ExportsPortalController {
       const { errors, unknownParticipants } = outcome;
       return renderPage(res, 'exports/download', { ...(await this.view(user, req.body, errors)), unknownParticipants }, 422);
     }
-    const prepared = outcome.download;
-    res.status(200);
-    res.setHeader('Content-Type', prepared.contentType);
-    res.setHeader('Content-Disposition', `attachment; filename="${prepared.fileName}"`);
-    res.setHeader('Cache-Control', 'no-store');
-    try {
-      await prepared.write(res);
-    } catch (error) {
-      // Headers are gone: the connection is cut (the browser shows a failed download, never a short file).
-      if (!(error instanceof ExportAbortedError))
-        this.logger.error({ err: error, groupId: form.groupId }, 'CSV download failed while streaming');
-    }
+    await sendExport(res, outcome.download, (error) =>
+      this.logger.error({ err: error, groupId: form.groupId }, 'CSV download failed while streaming'),
+    );
   }
 
   private csvEnabled(): boolean {
