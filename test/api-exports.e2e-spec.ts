@@ -119,6 +119,31 @@ describe('CSV exports through the REST API', () => {
     expect((one.body as Buffer).toString('utf8')).not.toContain(first.ogscId);
   });
 
+  it("streams an activity day's hours as their own kind, as the portal does, rows from the database", async () => {
+    const res = await api(`groupId=${group.groupId}&kinds=activity_hourly`).expect(200);
+    const fromPortal = await portalDownload({ groupId: group.groupId, kinds: ['activity_hourly'] }).expect(200);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="${group.groupId}_activity_hourly.csv"`);
+    const csv = (res.body as Buffer).toString('utf8');
+    expect(csv).toBe((fromPortal.body as Buffer).toString('utf8'));
+    const [header, ...lines] = csv.trimEnd().split('\r\n');
+    const columns = header.split(',');
+    expect(columns.slice(-6)).toEqual(['hour', 'steps', 'aerobic_steps', 'calories_kcal', 'distance_original', 'change_seq']);
+    const hours = await stack.sql<{ line: string }>(
+      `select concat_ws(',', '400', h.hour, h.steps, h.aerobic_steps, h.calories_kcal, h.distance_original, a.change_seq) as line
+         from activity_hourly_reading h join activity_reading a on a.id = h.activity_id
+        where a.participant_id = $1 and a.upstream_id = 400 order by h.hour`,
+      [first.id],
+    );
+    expect(hours).toHaveLength(3);
+    const at = (name: string) => columns.indexOf(name);
+    expect(
+      lines.map((line) => {
+        const cells = line.split(',');
+        return [cells[at('measurement_id')], ...cells.slice(-6)].join(',');
+      }),
+    ).toEqual(hours.map((row) => row.line));
+  });
+
   it('refuses what the portal refuses, with problem details, and writes nothing', async () => {
     const refused = async (query: string, status: number, bearer = token) => {
       const res = await api(query, bearer);

@@ -5,11 +5,11 @@ import { parse } from 'csv-parse/sync';
 import { loadDspConfig, type DspConfig } from '@opendsp/config';
 import { CsvExportService, ExportAbortedError, ExportFilterError, type CsvExportFilter, type CsvWriteOptions } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
-import { exportColumns, type MeasurementKind } from '@opendsp/measurements';
+import { exportColumns, type ExportKind } from '@opendsp/measurements';
 import type { Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { addParticipant, enroll, insertReadings, sampleValues, series } from './support/readings.js';
+import { addParticipant, enroll, insertActivityHours, insertReadings, sampleValues, series } from './support/readings.js';
 import { testDspEnv } from './support/test-environment.js';
 import { unzip } from './support/unzip.js';
 
@@ -36,23 +36,13 @@ describe(CsvExportService.name, () => {
   let withdrawn: Participant;
   let invited: Participant;
 
-  async function exportBytes(
-    kind: MeasurementKind,
-    filter: CsvExportFilter,
-    options: CsvWriteOptions = {},
-    service = exports,
-  ): Promise<Buffer> {
+  async function exportBytes(kind: ExportKind, filter: CsvExportFilter, options: CsvWriteOptions = {}, service = exports): Promise<Buffer> {
     const out = sink();
     await service.writeCsv(out.stream, kind, filter, options);
     return out.bytes();
   }
 
-  async function exportRows(
-    kind: MeasurementKind,
-    filter: CsvExportFilter,
-    options: CsvWriteOptions = {},
-    service = exports,
-  ): Promise<Row[]> {
+  async function exportRows(kind: ExportKind, filter: CsvExportFilter, options: CsvWriteOptions = {}, service = exports): Promise<Row[]> {
     return parse(await exportBytes(kind, filter, options, service), { columns: true, bom: true }) as Row[];
   }
 
@@ -327,5 +317,61 @@ describe(CsvExportService.name, () => {
 
     const single = await exports.prepare(['blood_pressure'], { groupId: group.groupId });
     expect(single).toMatchObject({ fileName: `${group.groupId}_blood_pressure.csv`, contentType: 'text/csv; charset=utf-8' });
+  });
+
+  it('writes an activity day’s hours as their own kind, one row per hour, ordered by participant, day and hour, exactly the database’s rows', async () => {
+    await insertReadings(em, 'activity', hanako, [
+      { upstreamId: 612, measuredAt: new Date('2026-11-21T15:00:00Z') },
+      { upstreamId: 611, measuredAt: new Date('2026-11-20T15:00:00Z') },
+    ]);
+    await insertReadings(em, 'activity', alice, [{ upstreamId: 601, measuredAt: new Date('2026-11-20T15:00:00Z') }]);
+    await insertReadings(em, 'activity', withdrawn, [{ upstreamId: 621, measuredAt: new Date('2026-11-20T15:00:00Z') }]);
+    await insertActivityHours(em, hanako, 612, [9, 8]);
+    await insertActivityHours(
+      em,
+      hanako,
+      611,
+      Array.from({ length: 24 }, (_, hour) => 23 - hour),
+    );
+    await insertActivityHours(em, alice, 601, [0, 23]);
+    await insertActivityHours(em, withdrawn, 621, [5]);
+
+    const rows = await exportRows('activity_hourly', { groupId: group.groupId });
+    expect(Object.keys(rows[0])).toEqual(exportColumns('activity_hourly').map((column) => column.name));
+    const expected = await em.getConnection().execute<Row[]>(
+      `select p.ogsc_id, a.upstream_id::text as measurement_id, h.hour::text as hour, h.steps::text as steps,
+              h.aerobic_steps::text as aerobic_steps, h.calories_kcal::text as calories_kcal,
+              h.distance_original::text as distance_original, a.change_seq::text as change_seq
+         from activity_hourly_reading h join activity_reading a on a.id = h.activity_id join participant p on p.id = a.participant_id
+        where a.participant_id in (?, ?)
+        order by a.participant_id, a.measured_at, a.id, h.hour`,
+      [alice.id, hanako.id],
+    );
+    expect(expected).toHaveLength(24 + 2 + 2);
+    expect(
+      rows.map(({ ogsc_id, measurement_id, hour, steps, aerobic_steps, calories_kcal, distance_original, change_seq }) => ({
+        ogsc_id,
+        measurement_id,
+        hour,
+        steps,
+        aerobic_steps,
+        calories_kcal,
+        distance_original,
+        change_seq,
+      })),
+    ).toEqual(expected.map((row) => ({ ...row })));
+    // The day's own columns lead every hour's row.
+    expect(rows.find((row) => row.measurement_id === '611')).toMatchObject({
+      measured_at: '2026-11-21T00:00:00',
+      utc_offset: '+09:00',
+      hour: '0',
+    });
+
+    // Through the zip too, beside the days.
+    const prepared = await exports.prepare(['activity_hourly', 'activity'], { groupId: group.groupId, participants: [alice.ogscId] });
+    const out = sink();
+    const result = await prepared.write(out.stream);
+    expect(result.rows).toEqual({ activity: 1, activity_hourly: 2 });
+    expect([...unzip(out.bytes()).keys()]).toEqual(['activity.csv', 'activity_hourly.csv']);
   });
 });

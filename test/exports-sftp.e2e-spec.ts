@@ -14,11 +14,11 @@ import {
   type DeliveryOutcome,
 } from '@opendsp/exports';
 import { ProgramGroup } from '@opendsp/groups';
-import type { MeasurementKind } from '@opendsp/measurements';
+import { NEXT_CHANGE_SEQ, ReadingsRepository, lockChangeSequence, type ExportKind, type MeasurementKind } from '@opendsp/measurements';
 import type { Participant } from '@opendsp/participants';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { createTestDatabase, freePort, type TestDatabase } from './support/test-database.js';
-import { addParticipant, insertReadings, series, setEnrollmentStatus } from './support/readings.js';
+import { addParticipant, insertActivityHours, insertReadings, series, setEnrollmentStatus } from './support/readings.js';
 import { createDestination, deliveredFiles, expectedKeys, readingKey, sha256, type DeliveredFile } from './support/sftp-delivery-checks.js';
 import { sshKeyPair, startSftpServer, type TestSftpServer } from './support/sftp-server.js';
 import { testDspEnv } from './support/test-environment.js';
@@ -42,7 +42,7 @@ describe(SftpDeliveryService.name, () => {
   const clientKey = sshKeyPair();
 
   /** Delivered files of one kind and group (all deliveries so far), by folder. */
-  function filesOf(kind: MeasurementKind, group: ProgramGroup): DeliveredFile[] {
+  function filesOf(kind: ExportKind, group: ProgramGroup): DeliveredFile[] {
     return deliveredFiles(server.root, server.files()).filter((file) => {
       const match = STAMP_FOLDER.exec(file.path);
       return match?.[2] === kind && match[3] === group.groupId;
@@ -196,6 +196,77 @@ describe(SftpDeliveryService.name, () => {
     expect(server.files()).toEqual(files);
     expect(await em.fork().count(SftpDelivery, { destination: destination.id })).toBe(3);
     expect(await reload(destination)).toMatchObject({ lastOutcome: 'nothing_new', consecutiveFailures: 0 });
+  });
+
+  it('delivers activity hours as their own kind in their own folder, exactly the database rows, never splitting a day across files', async () => {
+    const days = new Date('2026-11-10T15:00:00Z');
+    const eve = await addParticipant(em, study, { internalCustomerId: 'E-5' });
+    await insertReadings(em, 'activity', eve, series(4, { firstId: 900, start: days, stepMs: 86_400_000 }));
+    await insertReadings(em, 'activity', cleo, series(1, { firstId: 920, start: days }));
+    const allHours = Array.from({ length: 24 }, (_, hour) => hour);
+    for (const id of [900, 901, 902, 903]) await insertActivityHours(em, eve, id, allHours);
+    await insertActivityHours(em, cleo, 920, [1, 2]);
+    const destination = await createDestination(destinations, {
+      password: PASSWORD,
+      port: String(server.port),
+      hostKeyFingerprint: server.fingerprint,
+      kinds: ['activity_hourly'],
+      groupIds: [study.groupId],
+    });
+    expect(await deliver(destination)).toMatchObject({ status: 'succeeded', files: 2, rows: 96 });
+
+    const files = filesOf('activity_hourly', study);
+    for (const file of files) expect(file.path).toMatch(/^inbox\/data\/acme\/activity_hourly\/[0-9A-Z]{12}\/\d{14}\/00[12]\.csv$/);
+    // 40 rows a file, but a day's 24 hours stay together: each file ends after the day that filled it.
+    expect(files.map((file) => file.rows.length)).toEqual([48, 48]);
+    const dayFiles = new Map<string, Set<string>>();
+    for (const file of files)
+      for (const row of file.rows) dayFiles.set(row.change_seq, (dayFiles.get(row.change_seq) ?? new Set()).add(file.path));
+    expect([...dayFiles.values()].map((paths) => paths.size)).toEqual([1, 1, 1, 1]);
+    const key = (row: Record<string, string>) =>
+      [
+        row.ogsc_id,
+        row.measurement_id,
+        row.hour,
+        row.steps,
+        row.aerobic_steps,
+        row.calories_kcal,
+        row.distance_original,
+        row.change_seq,
+      ].join('|');
+    const expected = await em.getConnection().execute<Record<string, string>[]>(
+      `select p.ogsc_id, a.upstream_id::text as measurement_id, h.hour::text as hour, h.steps::text as steps,
+              h.aerobic_steps::text as aerobic_steps, h.calories_kcal::text as calories_kcal,
+              h.distance_original::text as distance_original, a.change_seq::text as change_seq
+         from activity_hourly_reading h join activity_reading a on a.id = h.activity_id join participant p on p.id = a.participant_id
+        where a.participant_id = ?
+        order by a.change_seq, h.hour`,
+      [eve.id],
+    );
+    expect(files.flatMap((file) => file.rows.map(key))).toEqual(expected.map(key));
+
+    // Paging on (change_seq, hour): pages of 5 rows cut through days and still give each hour exactly once.
+    const pages = app
+      .get(ReadingsRepository)
+      .changeCsvPages(
+        em.fork(),
+        'activity_hourly',
+        { groupUuid: study.id, groupId: study.groupId, afterSeq: '0', upToSeq: expected.at(-1)!.change_seq },
+        { timeZone: 'Asia/Tokyo', escapeFormulas: false },
+        5,
+      );
+    const paged: string[][] = [];
+    for await (const page of pages) paged.push(...page.keys);
+    expect(paged).toEqual(expected.map((row) => [row.change_seq, row.hour]));
+
+    // A day that changes is sent again whole, under its new change_seq.
+    await em.fork().transactional(async (tx) => {
+      await lockChangeSequence(tx);
+      await tx.execute(`update activity_reading set change_seq = ${NEXT_CHANGE_SEQ} where participant_id = ? and upstream_id = 901`, [
+        eve.id,
+      ]);
+    });
+    expect(await deliver(destination)).toMatchObject({ status: 'succeeded', files: 1, rows: 24 });
   });
 
   it('refuses a server whose host key is not the pinned one, and a destination with no key pinned', async () => {

@@ -160,3 +160,17 @@ export function series(count: number, options: { start?: Date; firstId?: number;
   const step = options.stepMs ?? 60_000;
   return Array.from({ length: count }, (_, i) => ({ upstreamId: firstId + i, measuredAt: new Date(start.getTime() + i * step) }));
 }
+
+/**
+ * Gives an activity day (by its OMRON ID) the hours `hours`, with values made from the day's ID and the hour, the
+ * way the writer stores them (the day keeps its change_seq).
+ */
+export async function insertActivityHours(em: EntityManager, participant: Participant, upstreamId: number, hours: number[]): Promise<void> {
+  await em.getConnection().execute(
+    `insert into activity_hourly_reading (activity_id, hour, steps, aerobic_steps, calories_kcal, distance_original)
+       select a.id, h, ? + h * 10, h * 3, h + 1, (? + h) / 4.0
+         from activity_reading a, unnest(?::int[]) as h
+        where a.participant_id = ? and a.upstream_id = ?`,
+    [upstreamId, upstreamId, `{${hours.join(',')}}`, participant.id, upstreamId],
+  );
+}

@@ -1,5 +1,12 @@
-import type { MeasurementKind } from './measurement-kinds.catalogue.js';
-import { READING_CATALOGUE, type ReadingSqlType } from './reading-columns.catalogue.js';
+import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from './measurement-kinds.catalogue.js';
+import { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, type ReadingColumn, type ReadingSqlType } from './reading-columns.catalogue.js';
+
+/**
+ * What CSV files are made of: each kind of reading, and `activity_hourly`, the 24 hours of each activity day
+ * (`activity_hourly_reading`), one row per hour, that the activity kind's file holds only as a JSON cell.
+ */
+export type ExportKind = MeasurementKind | 'activity_hourly';
+export const EXPORT_KIND_NAMES: ExportKind[] = [...MEASUREMENT_KIND_NAMES, 'activity_hourly'];
 
 /**
  * How a column's value is written:
@@ -53,15 +60,20 @@ const TYPE_OF_SQL: Record<ReadingSqlType, ColumnType> = {
   jsonb: 'json',
 };
 
-function kindColumns(kind: MeasurementKind): ExportColumn[] {
-  return READING_CATALOGUE[kind].map((value) =>
+/** `table` is the SQL alias the values come from: `r` the reading, `h` an activity day's hour. */
+function valueColumns(values: readonly ReadingColumn[], table: 'r' | 'h'): ExportColumn[] {
+  return values.map((value) =>
     value.sqlType === 'text'
-      ? text(value.csvHeader, value.column)
-      : column(value.csvHeader, `r.${value.column}::text`, TYPE_OF_SQL[value.sqlType]),
+      ? column(value.csvHeader, `${table}.${value.column}`, 'text')
+      : column(value.csvHeader, `${table}.${value.column}::text`, TYPE_OF_SQL[value.sqlType]),
   );
 }
 
-/** The columns of a kind's CSV file, in order. */
-export function exportColumns(kind: MeasurementKind): ExportColumn[] {
-  return [...LEADING, ...kindColumns(kind), ...TRAILING];
+/**
+ * The columns of a kind's CSV file, in order. An hourly row starts like its activity day's (its measurement_id
+ * and times are the day's), then the hour's values, then the day's change_seq (an hour changes only with its day).
+ */
+export function exportColumns(kind: ExportKind): ExportColumn[] {
+  if (kind === 'activity_hourly') return [...LEADING, ...valueColumns(ACTIVITY_HOUR_COLUMNS, 'h'), ...TRAILING];
+  return [...LEADING, ...valueColumns(READING_CATALOGUE[kind], 'r'), ...TRAILING];
 }

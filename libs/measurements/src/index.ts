@@ -1,6 +1,7 @@
 export type { CsvChunk, CsvLineFormat, CsvPage } from './csv-pages.js';
 export { NEXT_CHANGE_SEQ, lockChangeSequence } from './change-sequence.helpers.js';
-export { exportColumns } from './export-columns.catalogue.js';
+export { EXPORT_KIND_NAMES, exportColumns } from './export-columns.catalogue.js';
+export type { ExportKind } from './export-columns.catalogue.js';
 export { MEASUREMENT_KINDS, MEASUREMENT_KIND_NAMES } from './measurement-kinds.catalogue.js';
 export type { MeasurementKind } from './measurement-kinds.catalogue.js';
 export { MeasurementsModule } from './measurements.module.js';

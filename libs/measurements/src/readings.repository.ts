@@ -13,7 +13,7 @@ import {
   type CsvLineFormat,
   type CsvPage,
 } from './csv-pages.js';
-import { exportColumns } from './export-columns.catalogue.js';
+import { exportColumns, type ExportKind } from './export-columns.catalogue.js';
 import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from './measurement-kinds.catalogue.js';
 import { ACTIVITY_HOUR_COLUMNS, READING_BASE_COLUMNS, READING_CATALOGUE } from './reading-columns.catalogue.js';
 
@@ -539,7 +539,7 @@ export class ReadingsRepository {
    */
   async *downloadCsv(
     em: EntityManager,
-    kind: MeasurementKind,
+    kind: ExportKind,
     scope: DownloadScope,
     format: CsvLineFormat,
     pageSize: number,
@@ -551,21 +551,26 @@ export class ReadingsRepository {
     }
     if (scope.from) conditions.push(`r.measured_at >= ${literal(scope.from.toISOString())}::timestamptz`);
     if (scope.to) conditions.push(`r.measured_at < ${literal(scope.to.toISOString())}::timestamptz`);
-    const order = 'order by r.participant_id, r.measured_at, r.id';
+    // An hourly row is keyed by its day's (participant, time, ID) and its hour.
+    const hourly = kind === 'activity_hourly';
+    const order = `order by r.participant_id, r.measured_at, r.id${hourly ? ', h.hour' : ''}`;
     const pool = await poolOf(em);
     if (await copySupported(pool)) {
       const inner = `${exportQuery(kind, format.timeZone, scope, '1 as k0')} ${conditions.length ? `where ${conditions.join(' and ')}` : ''} ${order}`;
       yield* streamCsv(pool, csvLineQuery(inner, exportColumns(kind), 0, format.escapeFormulas));
       return;
     }
-    const keyset = ([participant, measuredAt, id]: string[]): string =>
-      `(r.participant_id, r.measured_at, r.id) > (${literal(participant)}::uuid, ${literal(measuredAt)}::timestamptz, ${literal(id)}::bigint)`;
-    const keys = 'r.participant_id::text as k0, r.measured_at::text as k1, r.id::text as k2';
+    const keyset = ([participant, measuredAt, id, hour]: string[]): string =>
+      hourly
+        ? `(r.participant_id, r.measured_at, r.id, h.hour) > (${literal(participant)}::uuid, ${literal(measuredAt)}::timestamptz, ${literal(id)}::bigint, ${literal(hour)}::smallint)`
+        : `(r.participant_id, r.measured_at, r.id) > (${literal(participant)}::uuid, ${literal(measuredAt)}::timestamptz, ${literal(id)}::bigint)`;
+    const keys = `r.participant_id::text as k0, r.measured_at::text as k1, r.id::text as k2${hourly ? ', h.hour::text as k3' : ''}`;
+    const keyCount = hourly ? 4 : 3;
     let after: string[] | null = null;
     for (;;) {
       const where = after ? [...conditions, keyset(after)] : conditions;
       const inner = `${exportQuery(kind, format.timeZone, scope, keys)} ${where.length ? `where ${where.join(' and ')}` : ''} ${order} limit ${pageSize}`;
-      const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), 3, format.escapeFormulas), false);
+      const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), keyCount, format.escapeFormulas), false);
       if (page.rows === 0) return;
       yield page;
       if (page.rows < pageSize) return;
@@ -573,23 +578,32 @@ export class ReadingsRepository {
     }
   }
 
-  /** A delivery's CSV lines of one group, page by page in change sequence order (keyset on its unique index); `keys[i][0]` is row i's change_seq. */
+  /**
+   * A delivery's CSV lines of one group, page by page in change sequence order (keyset on its unique index);
+   * `keys[i][0]` is row i's change_seq. Hourly rows carry their day's change_seq, so they page on (change_seq, hour).
+   */
   async *changeCsvPages(
     em: EntityManager,
-    kind: MeasurementKind,
+    kind: ExportKind,
     scope: ChangeScope,
     format: CsvLineFormat,
     pageSize: number,
   ): AsyncGenerator<CsvPage> {
-    let after = scope.afterSeq;
+    const hourly = kind === 'activity_hourly';
+    let after = [scope.afterSeq];
     for (;;) {
-      const inner = `${exportQuery(kind, format.timeZone, scope, 'r.change_seq::text as k0')}
-        where r.change_seq > ${literal(after)}::bigint and r.change_seq <= ${literal(scope.upToSeq)}::bigint order by r.change_seq limit ${pageSize}`;
-      const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), 1, format.escapeFormulas), true);
+      const from =
+        after.length === 2
+          ? `(r.change_seq, h.hour) > (${literal(after[0])}::bigint, ${literal(after[1])}::smallint)`
+          : `r.change_seq > ${literal(after[0])}::bigint`;
+      const keys = `r.change_seq::text as k0${hourly ? ', h.hour::text as k1' : ''}`;
+      const inner = `${exportQuery(kind, format.timeZone, scope, keys)}
+        where ${from} and r.change_seq <= ${literal(scope.upToSeq)}::bigint order by r.change_seq${hourly ? ', h.hour' : ''} limit ${pageSize}`;
+      const page = await csvPage(em, csvLineQuery(inner, exportColumns(kind), hourly ? 2 : 1, format.escapeFormulas), true);
       if (page.rows === 0) return;
       yield page;
       if (page.rows < pageSize) return;
-      after = page.keys.at(-1)![0];
+      after = page.keys.at(-1)!;
     }
   }
 
@@ -691,13 +705,16 @@ export class ReadingsRepository {
  * The SQL shared by downloads and deliveries: the kind's export columns (as c0…cN) of consented members of one
  * group (libs/participants' SQL), then `keys`. Values are inlined as literals: COPY takes no bind parameters.
  */
-function exportQuery(kind: MeasurementKind, timeZone: string, group: { groupUuid: string; groupId: string }, keys: string): string {
+function exportQuery(kind: ExportKind, timeZone: string, group: { groupUuid: string; groupId: string }, keys: string): string {
   const select = exportColumns(kind)
     .map((column, index) => `${column.sql.replaceAll('?', literal(timeZone))} as c${index}`)
     .join(', ');
+  // `r` is the reading; for hourly rows the activity day, `h` each of its hours.
+  const from =
+    kind === 'activity_hourly' ? `${tableOf('activity')} r join activity_hourly_reading h on h.activity_id = r.id` : `${tableOf(kind)} r`;
   // Withdrawn participants are left out: only a consented member of the group joins.
   return `select ${select}, ${keys}
-    from ${tableOf(kind)} r
+    from ${from}
     join (${consentedMembersSql(`${literal(group.groupUuid)}::uuid`)}) m on m.participant_id = r.participant_id
     cross join (select ${literal(group.groupId)}::text as group_id) g`;
 }

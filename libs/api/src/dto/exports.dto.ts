@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MAX_EXPORT_PARTICIPANTS } from '@opendsp/exports';
-import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { EXPORT_KIND_NAMES, type ExportKind } from '@opendsp/measurements';
 import { IsGroupId } from './validators.decorators.js';
 
 const commaList = ({ value }: { value: unknown }): unknown =>
@@ -23,15 +23,15 @@ export class ExportQuery {
 
   @ApiProperty({
     type: 'string',
-    description: `Kinds, comma-separated (${MEASUREMENT_KIND_NAMES.join(', ')}): one gives a CSV file, several a zip of one CSV file per kind.`,
+    description: `Kinds, comma-separated (${EXPORT_KIND_NAMES.join(', ')}): one gives a CSV file, several a zip of one CSV file per kind.`,
     example: 'blood_pressure,weight',
   })
   @Transform(commaList)
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayMaxSize(MEASUREMENT_KIND_NAMES.length)
-  @IsIn(MEASUREMENT_KIND_NAMES, { each: true })
-  kinds!: MeasurementKind[];
+  @ArrayMaxSize(EXPORT_KIND_NAMES.length)
+  @IsIn(EXPORT_KIND_NAMES, { each: true })
+  kinds!: ExportKind[];
 
   @ApiPropertyOptional({
     type: 'string',

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { ZipArchive } from 'archiver';
 import { DspConfig } from '@opendsp/config';
 import { ProgramGroup } from '@opendsp/groups';
-import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { EXPORT_KIND_NAMES, ReadingsRepository, type ExportKind } from '@opendsp/measurements';
 import { ParticipantLookups } from '@opendsp/participants';
 import { startOfDayIn, zonedDay } from '@opendsp/time-zone';
 import { CSV_NEWLINE, UTF8_BOM } from './csv-line.rules.js';
@@ -56,7 +56,7 @@ export interface CsvWriteOptions {
 
 export interface CsvExportResult {
   /** Data rows written per kind (the header not counted). */
-  rows: Partial<Record<MeasurementKind, number>>;
+  rows: Partial<Record<ExportKind, number>>;
   bytes: number;
 }
 
@@ -64,7 +64,7 @@ export interface CsvExportResult {
 export interface PreparedExport {
   fileName: string;
   contentType: string;
-  kinds: MeasurementKind[];
+  kinds: ExportKind[];
   /** Streams the file to `out`; on a database error `out` is destroyed, so the reader never takes a cut file for a whole one. */
   write(out: Writable): Promise<CsvExportResult>;
 }
@@ -99,7 +99,7 @@ export class CsvExportService {
   ) {}
 
   /** Checks the filter and writes one kind's CSV to `out`. Throws ExportFilterError before writing anything. */
-  async writeCsv(out: Writable, kind: MeasurementKind, filter: CsvExportFilter, options: CsvWriteOptions = {}): Promise<CsvExportResult> {
+  async writeCsv(out: Writable, kind: ExportKind, filter: CsvExportFilter, options: CsvWriteOptions = {}): Promise<CsvExportResult> {
     return (await this.prepare([kind], filter, options)).write(out);
   }
 
@@ -107,8 +107,8 @@ export class CsvExportService {
    * Checks the filter and returns the export: a CSV file for one kind, a zip of one CSV file per kind for
    * several. Throws ExportFilterError for an unknown group or participant, an empty or reversed range.
    */
-  async prepare(kinds: MeasurementKind[], filter: CsvExportFilter, options: CsvWriteOptions = {}): Promise<PreparedExport> {
-    const chosen = MEASUREMENT_KIND_NAMES.filter((kind) => kinds.includes(kind));
+  async prepare(kinds: ExportKind[], filter: CsvExportFilter, options: CsvWriteOptions = {}): Promise<PreparedExport> {
+    const chosen = EXPORT_KIND_NAMES.filter((kind) => kinds.includes(kind));
     if (chosen.length === 0) throw new ExportFilterError('no_kinds');
     const scope = await this.scopeOf(filter);
     const name = this.fileStem(filter);
@@ -172,7 +172,7 @@ export class CsvExportService {
 
   private async writeKind(
     out: Writable,
-    kind: MeasurementKind,
+    kind: ExportKind,
     scope: DownloadScope,
     options: CsvWriteOptions,
   ): Promise<{ rows: number; bytes: number }> {
@@ -191,12 +191,7 @@ export class CsvExportService {
     return { rows, bytes };
   }
 
-  private async writeZip(
-    out: Writable,
-    kinds: MeasurementKind[],
-    scope: DownloadScope,
-    options: CsvWriteOptions,
-  ): Promise<CsvExportResult> {
+  private async writeZip(out: Writable, kinds: ExportKind[], scope: DownloadScope, options: CsvWriteOptions): Promise<CsvExportResult> {
     const archive = new ZipArchive({ zlib: { level: 6 } });
     let entry: PassThrough | undefined;
     let failure: Error | undefined;

@@ -6,7 +6,7 @@ import {
   type CsvLineFormat,
   type CsvPage,
   type DownloadScope,
-  type MeasurementKind,
+  type ExportKind,
   type ReadingsRepository,
 } from '@opendsp/measurements';
 import { csvLine } from './csv-line.rules.js';
@@ -21,12 +21,12 @@ export type RowFormat = CsvLineFormat;
  * indexed keyset query, so memory stays at one page however many rows there are; an ECG row carries its whole
  * waveform (tens of kilobytes), hence far fewer per page.
  */
-export function pageSizeOf(kind: MeasurementKind): number {
+export function pageSizeOf(kind: ExportKind): number {
   return kind === 'ecg' ? 50 : 2000;
 }
 
 /** The header line of a kind's CSV file. */
-export function headerLine(kind: MeasurementKind): string {
+export function headerLine(kind: ExportKind): string {
   return csvLine(exportColumns(kind).map((column) => column.name));
 }
 
@@ -34,7 +34,7 @@ export function headerLine(kind: MeasurementKind): string {
 export function downloadPages(
   readings: ReadingsRepository,
   em: EntityManager,
-  kind: MeasurementKind,
+  kind: ExportKind,
   scope: DownloadScope,
   format: RowFormat,
   pageSize = pageSizeOf(kind),
@@ -46,7 +46,7 @@ export function downloadPages(
 export function changePages(
   readings: ReadingsRepository,
   em: EntityManager,
-  kind: MeasurementKind,
+  kind: ExportKind,
   scope: ChangeScope,
   format: RowFormat,
   pageSize = pageSizeOf(kind),

@@ -16,7 +16,7 @@ import {
 } from 'class-validator';
 import { HOST_PATTERN } from '@opendsp/config';
 import { BrowserForm, trimmed } from '@opendsp/i18n';
-import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
+import { EXPORT_KIND_NAMES, type ExportKind } from '@opendsp/measurements';
 import { MAX_EXPORT_PARTICIPANTS } from '../csv/csv-export.service.js';
 import { isValidSchedule } from '../sftp/cron-schedule.rules.js';
 import { hasControlCharacters, isValidBaseDir } from '../sftp/delivery-layout.rules.js';
@@ -52,8 +52,8 @@ export class DownloadForm extends BrowserForm {
 
   @Transform(list)
   @ArrayNotEmpty({ message: 'exports.kinds_required' })
-  @IsIn(MEASUREMENT_KIND_NAMES, { each: true, message: 'form.invalid' })
-  kinds: MeasurementKind[] = [];
+  @IsIn(EXPORT_KIND_NAMES, { each: true, message: 'form.invalid' })
+  kinds: ExportKind[] = [];
 
   /** OGSC IDs or internal customer IDs, one per line (or separated by commas or spaces); empty: everyone. */
   @Transform(({ value }: { value: unknown }) =>
@@ -138,9 +138,9 @@ export class SftpDestinationForm extends BrowserForm {
   remoteBaseDir: string = '.';
 
   @Transform(list)
-  @IsIn(MEASUREMENT_KIND_NAMES, { each: true, message: 'form.invalid' })
+  @IsIn(EXPORT_KIND_NAMES, { each: true, message: 'form.invalid' })
   @ArrayNotEmpty({ message: 'sftp.kinds_required' })
-  kinds: MeasurementKind[] = [];
+  kinds: ExportKind[] = [];
 
   /** Public group IDs. */
   @Transform(list)

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { Access, actorOf, OnInvalidForm, PortalController, renderPage, type PortalRequest, type PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
-import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
+import { EXPORT_KIND_NAMES } from '@opendsp/measurements';
 import { CsvDownloads } from '../csv/csv-downloads.service.js';
 import { sendExport } from '../csv/csv-export.service.js';
 import { DownloadForm } from '../dto/export-forms.dto.js';
@@ -65,7 +65,7 @@ export class ExportsPortalController {
         archived: group.archivedAt !== null,
         selected: group.groupId === submitted.groupId,
       })),
-      kinds: MEASUREMENT_KIND_NAMES.map((kind) => ({ value: kind, checked: chosenKinds.includes(kind) })),
+      kinds: EXPORT_KIND_NAMES.map((kind) => ({ value: kind, checked: chosenKinds.includes(kind) })),
       bomChecked: submitted.bom === true || submitted.bom === 'on',
     };
   }

@@ -13,7 +13,7 @@ import {
 } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
-import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
+import { EXPORT_KIND_NAMES } from '@opendsp/measurements';
 import { SftpDestinationForm } from '../dto/export-forms.dto.js';
 import { deliveryFolder } from '../sftp/delivery-layout.rules.js';
 import type { SftpDestination } from '../sftp/sftp-destination.entity.js';
@@ -220,7 +220,7 @@ export class SftpDestinationsPortalController {
       authPassword: authMethod === 'password',
       authPrivateKey: authMethod === 'private_key',
       enabledChecked: submitted.enabled === 'on' || submitted.enabled === true || submitted.enabled === 'true',
-      kinds: MEASUREMENT_KIND_NAMES.map((kind) => ({ value: kind, checked: chosenKinds.includes(kind) })),
+      kinds: EXPORT_KIND_NAMES.map((kind) => ({ value: kind, checked: chosenKinds.includes(kind) })),
       groups: groups.map((group) => ({
         groupId: group.groupId,
         displayName: group.displayName,

@@ -1,12 +1,12 @@
 import { posix } from 'node:path';
-import type { MeasurementKind } from '@opendsp/measurements';
+import type { ExportKind } from '@opendsp/measurements';
 
 /**
  * Where a delivery's files go, relative to the destination's base folder, modelled on OMRON's DSP SFTP:
  * `data/{partnerId}/{kind}/{groupId}/{YYYYMMDDhhmmss}/{NNN}.csv`, with ECG under `ecgdata/` instead of `data/`.
  * `NNN` counts from 001 within the folder.
  */
-export function deliveryFolder(partnerId: string, kind: MeasurementKind, groupId: string, stamp: string): string {
+export function deliveryFolder(partnerId: string, kind: ExportKind, groupId: string, stamp: string): string {
   return posix.join(kind === 'ecg' ? 'ecgdata' : 'data', partnerId, kind, groupId, stamp);
 }
 

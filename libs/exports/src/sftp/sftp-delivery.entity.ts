@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import type { MeasurementKind } from '@opendsp/measurements';
+import type { ExportKind } from '@opendsp/measurements';
 import { SftpDestination } from './sftp-destination.entity.js';
 
 /**
@@ -17,7 +17,7 @@ export type DeliveryTrigger = (typeof DELIVERY_TRIGGERS)[number];
 
 /** One folder of a delivery: one kind of one group, from the cursor it stood at when the delivery began. */
 export interface DeliveryUnit {
-  kind: MeasurementKind;
+  kind: ExportKind;
   /** The group's internal ID. */
   groupUuid: string;
   /** The group's public ID (the folder name). */
@@ -110,7 +110,7 @@ export class SftpDeliveryFile {
   delivery: Rel<SftpDelivery>;
 
   @Property({ type: 'text' })
-  kind: MeasurementKind;
+  kind: ExportKind;
 
   /** The group's public ID. */
   @Property({ type: 'text' })

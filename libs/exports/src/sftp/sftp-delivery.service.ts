@@ -278,22 +278,26 @@ export class SftpDeliveryService {
     );
     for await (const page of pages) {
       let index = 0;
-      // Row i is page.csv[ends[i-1], ends[i]) and its change_seq is keys[i][0].
+      // Row i is page.csv[ends[i-1], ends[i]) and its change_seq is keys[i][0]. A full file is closed only before
+      // a row with another change_seq, so a day's hours (one change_seq) never straddle two files, and a resumed
+      // delivery, which starts after the last file's last change_seq, neither repeats nor skips an hour.
       while (index < page.ends.length) {
+        if (current && current.rows >= rowsPerFile && page.keys[index][0] !== current.lastSeq) {
+          await this.finishFile(em, session, destination, delivery, unit, current);
+          current = null;
+        }
         if (!current) {
           if (fileNumber >= sftp.maxFilesPerFolder) return true;
           fileNumber += 1;
           current = await this.openFile(session, destination, folder, fileNumber, unit, page.keys[index][0]);
         }
-        const take = Math.min(rowsPerFile - current.rows, page.ends.length - index);
-        await current.remote.write(page.csv.subarray(index === 0 ? 0 : page.ends[index - 1], page.ends[index + take - 1]));
-        current.rows += take;
-        current.lastSeq = page.keys[index + take - 1][0];
-        index += take;
-        if (current.rows === rowsPerFile) {
-          await this.finishFile(em, session, destination, delivery, unit, current);
-          current = null;
-        }
+        let end = index + Math.min(Math.max(rowsPerFile - current.rows, 0), page.ends.length - index);
+        const lastSeq = end > index ? page.keys[end - 1][0] : current.lastSeq;
+        while (end < page.ends.length && page.keys[end][0] === lastSeq) end += 1;
+        await current.remote.write(page.csv.subarray(index === 0 ? 0 : page.ends[index - 1], page.ends[end - 1]));
+        current.rows += end - index;
+        current.lastSeq = lastSeq;
+        index = end;
       }
     }
     if (current) await this.finishFile(em, session, destination, delivery, unit, current);

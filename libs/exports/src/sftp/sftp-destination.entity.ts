@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BigIntType, Collection, PrimaryKeyProp, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, ManyToMany, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { ProgramGroup } from '@opendsp/groups';
-import type { MeasurementKind } from '@opendsp/measurements';
+import type { ExportKind } from '@opendsp/measurements';
 
 export const SFTP_AUTH_METHODS = ['password', 'private_key'] as const;
 export type SftpAuthMethod = (typeof SFTP_AUTH_METHODS)[number];
@@ -55,7 +55,7 @@ export class SftpDestination {
   remoteBaseDir: string & Opt = '.';
 
   @Property({ type: 'json' })
-  kinds: MeasurementKind[];
+  kinds: ExportKind[];
 
   @ManyToMany({ entity: () => ProgramGroup, pivotTable: 'sftp_destination_group', owner: true })
   groups = new Collection<ProgramGroup>(this);
@@ -101,14 +101,7 @@ export class SftpDestination {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 
-  constructor(input: {
-    name: string;
-    host: string;
-    username: string;
-    authMethod: SftpAuthMethod;
-    kinds: MeasurementKind[];
-    schedule: string;
-  }) {
+  constructor(input: { name: string; host: string; username: string; authMethod: SftpAuthMethod; kinds: ExportKind[]; schedule: string }) {
     this.name = input.name;
     this.host = input.host;
     this.username = input.username;
@@ -131,7 +124,7 @@ export class SftpDeliveryCursor {
   destination: Rel<SftpDestination>;
 
   @PrimaryKey({ type: 'text' })
-  kind: MeasurementKind;
+  kind: ExportKind;
 
   @ManyToOne({ entity: () => ProgramGroup, primary: true, deleteRule: 'cascade' })
   group: Rel<ProgramGroup>;
@@ -142,7 +135,7 @@ export class SftpDeliveryCursor {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 
-  constructor(destination: SftpDestination, kind: MeasurementKind, group: ProgramGroup, deliveredThroughSeq: string) {
+  constructor(destination: SftpDestination, kind: ExportKind, group: ProgramGroup, deliveredThroughSeq: string) {
     this.destination = destination;
     this.kind = kind;
     this.group = group;

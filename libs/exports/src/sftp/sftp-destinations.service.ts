@@ -8,7 +8,7 @@ import { DspConfig } from '@opendsp/config';
 import { SecretBox } from '@opendsp/crypto';
 import { ProgramGroup } from '@opendsp/groups';
 import type { FieldErrors } from '@opendsp/i18n';
-import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
+import { EXPORT_KIND_NAMES } from '@opendsp/measurements';
 import type { SftpDestinationForm } from '../dto/export-forms.dto.js';
 import { nextRunOf } from './cron-schedule.rules.js';
 import { SftpDelivery, SftpDeliveryFile } from './sftp-delivery.entity.js';
@@ -258,7 +258,7 @@ export class SftpDestinationsService {
   }
 
   private kindsOf(form: SftpDestinationForm): SftpDestination['kinds'] {
-    return MEASUREMENT_KIND_NAMES.filter((kind) => form.kinds.includes(kind));
+    return EXPORT_KIND_NAMES.filter((kind) => form.kinds.includes(kind));
   }
 
   private changedSecrets(form: SftpDestinationForm): string[] {

@@ -505,6 +505,7 @@ export const en = {
 
   'kind.blood_pressure': 'Blood pressure',
   'kind.activity': 'Activity',
+  'kind.activity_hourly': 'Activity by hour',
   'kind.weight': 'Weight and body composition',
   'kind.temperature': 'Body temperature',
   'kind.oxygen': 'Blood oxygen (SpO2)',

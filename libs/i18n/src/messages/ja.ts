@@ -507,6 +507,7 @@ export const ja: Record<keyof typeof en, string> = {
 
   'kind.blood_pressure': '血圧',
   'kind.activity': '活動量',
+  'kind.activity_hourly': '活動量（時間別）',
   'kind.weight': '体重・体組成',
   'kind.temperature': '体温',
   'kind.oxygen': '血中酸素(SpO2)',
