@@ -1,9 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { SecretBox } from '@opendsp/crypto';
 import { SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { startSyncStack, type EnrolledParticipant, type SyncStack, waitFor } from './support/sync-stack.js';
-import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 
 /** Longer than a worker waits inline (SYNC_MAX_INLINE_WAIT_SECONDS), so pulls meeting the open circuit are deferred. */
 const COOLDOWN_SECONDS = 10;
@@ -165,19 +163,7 @@ describe('sync failures, classified', () => {
     ];
     await stack.waitForIdle(120_000);
     // The person revoked the platform at OMRON: the grant ends, so the refresh after the 401 gets invalid_grant.
-    const [connection] = await stack.sql<{ id: string; refresh_token_ciphertext: string }>(
-      `select id, refresh_token_ciphertext from omron_connection where omron_user_id = $1`,
-      [revoked.omronUserId],
-    );
-    const refreshToken = stack.platform
-      .get(SecretBox)
-      .decrypt(connection.refresh_token_ciphertext, { table: 'omron_connection', column: 'refresh_token', rowId: connection.id });
-    const revocation = await fetch(`${stack.sandbox.baseUrl}/stg/connect/revocation`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, token: refreshToken }),
-    });
-    expect(revocation.status).toBe(200);
+    await stack.revokeAtOmron(revoked.connection.id);
 
     const answers = [
       stack.answerMeasurementsOf(unauthorised.omronUserId, {

@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Clock, ConnectionUnavailableError, OmronConnection, OmronConnectionEvent } from '@opendsp/tokens';
-import { SecretBox } from '@opendsp/crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { adminQuery, itOnServer } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
-import { CLIENT_ID, CLIENT_SECRET, startTokenStack, type TokenStack } from './support/token-stack.js';
+import { startTokenStack, type TokenStack } from './support/token-stack.js';
 
 async function connectionRow(stack: TokenStack, id: string): Promise<OmronConnection> {
   return stack.platform.get(MikroORM).em.fork().findOneOrFail(OmronConnection, id);
@@ -75,22 +74,7 @@ describe('OMRON tokens against the sandbox (rotation and reuse detection on)', (
   it('marks the connection "reconnect needed" after one invalid_grant, with the reason, and stops asking', async () => {
     const connection = await stack.connectUser('revoked@sandbox.test');
     // The user revoked the app at OMRON: the refresh token's family is dead.
-    const refreshToken = stack.platform.get(SecretBox).decrypt((await connectionRow(stack, connection.id)).refreshTokenCiphertext!, {
-      table: 'omron_connection',
-      column: 'refresh_token',
-      rowId: connection.id,
-    });
-    const revocation = await fetch(`${stack.sandbox.baseUrl}/stg/connect/revocation`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        token: refreshToken,
-        token_type_hint: 'refresh_token',
-      }),
-    });
-    expect(revocation.status).toBe(200);
+    await stack.revokeAtOmron(connection.id);
     await stack.makeDue(connection.id);
 
     await expect(stack.tokens.accessToken(connection.id)).rejects.toThrow(ConnectionUnavailableError);

@@ -5,12 +5,10 @@ import { Webhook } from 'standardwebhooks';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { SecretBox } from '@opendsp/crypto';
 import { EnrollmentEvents, WithdrawalService } from '@opendsp/participants';
 import { SyncScheduling } from '@opendsp/sync';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { OpenApiClient, type OpenApiDocument } from './support/openapi-client.js';
-import { CLIENT_ID, CLIENT_SECRET } from './support/token-stack.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 
 interface Received {
@@ -367,25 +365,8 @@ describe('signed webhooks', () => {
     });
     const secret = secretOn(page.text)!;
     const other = await stack.enroll('reconnect@sandbox.test');
-    const [{ refresh_token_ciphertext: ciphertext }] = await stack.sql<{ refresh_token_ciphertext: string }>(
-      `select refresh_token_ciphertext from omron_connection where id = $1`,
-      [other.connection.id],
-    );
-    const refreshToken = stack.platform
-      .get(SecretBox)
-      .decrypt(ciphertext, { table: 'omron_connection', column: 'refresh_token', rowId: other.connection.id });
     // The user revoked the app at OMRON; the next refresh meets invalid_grant.
-    const revocation = await fetch(`${stack.sandbox.baseUrl}/stg/connect/revocation`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        token: refreshToken,
-        token_type_hint: 'refresh_token',
-      }),
-    });
-    expect(revocation.status).toBe(200);
+    await stack.revokeAtOmron(other.connection.id);
     await stack.makeDue(other.connection.id);
     await expect(stack.tokens.accessToken(other.connection.id)).rejects.toThrow();
 

@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadDspConfig } from '@opendsp/config';
+import { SecretBox } from '@opendsp/crypto';
 import { OmronOAuthClient, OmronTokens, type OmronConnection } from '@opendsp/tokens';
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
 import { upsertRegisteredApp } from '../../apps/omron-sandbox/src/registered-apps/registered-apps.service.js';
@@ -27,6 +28,8 @@ export interface TokenStack {
   connectUser(email: string, scopes?: string): Promise<OmronConnection>;
   /** Makes the connection's access token look due for refresh to the platform (OMRON still accepts it). */
   makeDue(connectionId: string): Promise<void>;
+  /** The person revokes the platform at OMRON: the connection's stored refresh token is revoked at the sandbox. */
+  revokeAtOmron(connectionId: string): Promise<void>;
   /** Calls the sandbox's measurement API with a token; returns the HTTP status and OMRON status. */
   measure(accessToken: string): Promise<{ http: number; status?: number }>;
   /** Access tokens the sandbox has issued for the user's grant: 1 + the refreshes that reached it. */
@@ -88,6 +91,22 @@ export async function startTokenStack(
         `update omron_connection set access_token_expires_at = now() + interval '5 minutes' where id = $1`,
         [connectionId],
       );
+    },
+    async revokeAtOmron(connectionId) {
+      const [row] = await adminQuery<{ ciphertext: string }>(
+        database.settings.url,
+        `select refresh_token_ciphertext as ciphertext from omron_connection where id = $1`,
+        [connectionId],
+      );
+      const token = platform
+        .get(SecretBox)
+        .decrypt(row!.ciphertext, { table: 'omron_connection', column: 'refresh_token', rowId: connectionId });
+      const response = await fetch(`${sandbox.baseUrl}/stg/connect/revocation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, token, token_type_hint: 'refresh_token' }),
+      });
+      if (response.status !== 200) throw new Error(`the sandbox refused the revocation: HTTP ${response.status}`);
     },
     async measure(accessToken) {
       const response = await fetch(`${sandbox.baseUrl}/stg/api/measurement`, {
