@@ -1,9 +1,16 @@
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
-import { lockChangeSequence, MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
+import {
+  lockChangeSequence,
+  MEASUREMENT_KINDS,
+  ReadingsLanded,
+  ReadingsRepository,
+  type LandedPage,
+  type MeasurementKind,
+} from '@opendsp/measurements';
 import { specExample, type SpecExampleName, SPEC_EXAMPLES } from '@opendsp/omron-api';
-import { Enrollment, Participant } from '@opendsp/participants';
+import { ConsentedParticipants, Enrollment, Participant } from '@opendsp/participants';
 import { normaliseResult, ReadingWriter, type ActivityRow } from '@opendsp/sync';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -177,5 +184,62 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     );
     const numbers = seqs.map((row) => BigInt(row.change_seq));
     expect(numbers.every((value, index) => index === 0 || value > numbers[index - 1])).toBe(true);
+  });
+
+  it('tells readings-landed listeners, in the write transaction, which readings were inserted or changed', async () => {
+    const landed = new ReadingsLanded();
+    const pages: LandedPage[] = [];
+    landed.listen('recorder', async (em, page) => {
+      // Inside the transaction: the page's rows are visible to the listener's own statements.
+      const [{ count }] = await em.execute<{ count: string }[]>(
+        `select count(*)::text as count from blood_pressure_reading where id::text = any(string_to_array(?, ','))`,
+        [page.readings.map((reading) => reading.id).join(',')],
+      );
+      expect(Number(count)).toBe(page.readings.length);
+      pages.push(page);
+    });
+    const listening = new ReadingWriter(new ReadingsRepository(), new ConsentedParticipants(), landed);
+    const writeWith = (writer: ReadingWriter, rows: Parameters<ReadingWriter['write']>[3]) =>
+      orm.em.fork().transactional(async (em: EntityManager) => {
+        await lockChangeSequence(em);
+        return writer.write(em, participantId, 'blood_pressure', rows);
+      });
+    const reading = (upstreamId: number, systolic: number) => ({
+      upstream_id: String(upstreamId),
+      measured_at: `2025-03-0${upstreamId % 9 || 1}T08:00:00.000Z`,
+      local_time: `2025-03-0${upstreamId % 9 || 1}T08:00:00`,
+      utc_offset_seconds: 0,
+      device_type: 'HEM-7361T',
+      systolic_mmhg: systolic,
+      diastolic_mmhg: 80,
+      pulse_bpm: 60,
+      possible_afib: false,
+    });
+
+    await writeWith(listening, [reading(7100001, 120), reading(7100002, 181)]);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ participantId, kind: 'blood_pressure' });
+    expect(pages[0].readings.map((r) => [r.row.upstream_id, r.inserted, r.row.systolic_mmhg])).toEqual(
+      expect.arrayContaining([
+        ['7100001', true, 120],
+        ['7100002', true, 181],
+      ]),
+    );
+
+    // A replay lands nothing; a changed value lands as not inserted.
+    await writeWith(listening, [reading(7100001, 120), reading(7100002, 181)]);
+    expect(pages).toHaveLength(1);
+    await writeWith(listening, [reading(7100001, 120), reading(7100002, 185)]);
+    expect(pages).toHaveLength(2);
+    expect(pages[1].readings.map((r) => [r.row.upstream_id, r.inserted, r.row.systolic_mmhg])).toEqual([['7100002', false, 185]]);
+
+    // A listener that fails rolls the page back with it.
+    const failing = new ReadingsLanded();
+    failing.listen('broken', async () => {
+      throw new Error('listener failed');
+    });
+    const broken = new ReadingWriter(new ReadingsRepository(), new ConsentedParticipants(), failing);
+    await expect(writeWith(broken, [reading(7100003, 130)])).rejects.toThrow('listener failed');
+    expect(await sql(`select 1 from blood_pressure_reading where upstream_id = 7100003`)).toHaveLength(0);
   });
 });

@@ -42,7 +42,13 @@ export interface WriteOutcome {
   updated: number;
 }
 
-interface UpsertedRow {
+/** What one page did, with the rows it inserted or changed (an unchanged replayed row is not among them). */
+export interface PageWriteOutcome extends WriteOutcome {
+  written: readonly UpsertedRow[];
+}
+
+/** A row an upsert inserted or changed. */
+export interface UpsertedRow {
   id: string;
   upstream_id: string;
   inserted: boolean;
@@ -214,15 +220,20 @@ export class ReadingsRepository {
    * participant's devices follow along. Must run inside the caller's transaction, after `lockChangeSequence(em)`
    * (which other writers do not wait for).
    */
-  async upsertPage(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingInput[]): Promise<WriteOutcome> {
-    if (rows.length === 0) return { inserted: 0, updated: 0 };
+  async upsertPage(
+    em: EntityManager,
+    participantId: string,
+    kind: MeasurementKind,
+    rows: readonly ReadingInput[],
+  ): Promise<PageWriteOutcome> {
+    if (rows.length === 0) return { inserted: 0, updated: 0, written: [] };
     const activity = kind === 'activity' ? (rows as readonly ActivityInput[]) : null;
     const hourlyChanged = activity ? await this.daysWithChangedHours(em, participantId, activity) : [];
     const upserted = await this.upsert(em, participantId, kind, rows, hourlyChanged);
     if (activity) await this.replaceHours(em, activity, upserted);
     await this.recordDevices(em, participantId, rows);
     const inserted = upserted.filter((row) => row.inserted).length;
-    return { inserted, updated: upserted.length - inserted };
+    return { inserted, updated: upserted.length - inserted, written: upserted };
   }
 
   private async upsert(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ReadingsRepository, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
+import { ReadingsLanded, ReadingsRepository, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
 import type { ReadingRow } from './normalise.rules.js';
 
@@ -10,25 +10,37 @@ export type { WriteOutcome };
  * Writes normalised readings of one participant into the typed tables, a page at a time, through
  * `ReadingsRepository.upsertPage` (idempotent: replaying a page changes nothing; every inserted or changed
  * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then the
- * participant's enrollments get their first/last reading times, through libs/participants.
+ * participant's enrollments get their first/last reading times, through libs/participants, and the rooms that
+ * listen to `ReadingsLanded` (alerts, adherence) see the readings the page inserted or changed, in the same
+ * transaction.
  *
  * Must run inside the caller's transaction, after `lockChangeSequence(em)`.
  */
 @Injectable()
 export class ReadingWriter {
-  /** Both are stateless, so a writer built by hand gets its own. */
+  /** The first two are stateless, so a writer built by hand gets its own, and no readings-landed listeners. */
   constructor(
     private readonly readings: ReadingsRepository = new ReadingsRepository(),
     private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
+    private readonly landed: ReadingsLanded = new ReadingsLanded(),
   ) {}
 
   async write(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingRow[]): Promise<WriteOutcome> {
     // One row per upstream id (the last wins): ON CONFLICT cannot touch the same row twice in one statement.
     const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
     if (unique.length === 0) return { inserted: 0, updated: 0 };
-    const outcome = await this.readings.upsertPage(em, participantId, kind, unique);
+    const { inserted, updated, written } = await this.readings.upsertPage(em, participantId, kind, unique);
     await this.recordReadingTimes(em, participantId, unique);
-    return outcome;
+    if (written.length > 0) {
+      const byUpstreamId = new Map(unique.map((row) => [row.upstream_id, row] as const));
+      const readings = written.map(({ id, upstream_id, inserted: isNew }) => ({
+        id,
+        inserted: isNew,
+        row: byUpstreamId.get(upstream_id)!,
+      }));
+      await this.landed.notify(em, { participantId, kind, readings });
+    }
+    return { inserted, updated };
   }
 
   /** The measurement times of the participant's first and last readings, on each group they consented to. */
