@@ -152,19 +152,26 @@ export class WebhookDispatcher {
    * public ID); the delivery rows are the durable outbox from here on. Returns how many were queued.
    */
   async emit(type: WebhookEventType, groupId: string, data: Record<string, unknown>): Promise<number> {
-    return this.em.fork().transactional(async (em) => {
-      const group = await em.findOne(ProgramGroup, { groupId }, { fields: ['id'] });
-      if (!group) return 0;
-      const endpoints = await em.find(WebhookEndpoint, { enabled: true });
-      const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
-      let queued = 0;
-      for (const endpoint of endpoints) {
-        if (!endpoint.eventTypes.includes(type) || !endpoint.groupIds.includes(group.id)) continue;
-        em.persist(new WebhookDelivery(newMessageId(), endpoint, type, body));
-        queued++;
-      }
-      return queued;
-    });
+    return this.em.fork().transactional((em) => this.emitWithin(em, type, groupId, data));
+  }
+
+  /**
+   * `emit` inside the caller's transaction: the deliveries commit, or roll back, with the change they describe
+   * (an alert raised while a page of readings is written, for example).
+   */
+  async emitWithin(em: EntityManager, type: WebhookEventType, groupId: string, data: Record<string, unknown>): Promise<number> {
+    const group = await em.findOne(ProgramGroup, { groupId }, { fields: ['id'] });
+    if (!group) return 0;
+    const endpoints = await em.find(WebhookEndpoint, { enabled: true });
+    const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+    let queued = 0;
+    for (const endpoint of endpoints) {
+      if (!endpoint.eventTypes.includes(type) || !endpoint.groupIds.includes(group.id)) continue;
+      em.persist(new WebhookDelivery(newMessageId(), endpoint, type, body));
+      queued++;
+    }
+    await em.flush();
+    return queued;
   }
 
   /** Claims up to CLAIM_BATCH due deliveries and sends each once; returns how many it claimed. */
