@@ -137,6 +137,8 @@ export class SftpDestinationsService {
   /** Connects with the pinned host key, signs in, checks the base folder and writes and removes a probe file. */
   async testConnection(id: string, actor: AuditActor): Promise<ConnectionTestResult> {
     const destination = await this.get(id);
+    // A retrieval destination has no server of its own to test.
+    if (destination.mode === 'retrieval') throw new NotFoundException();
     const result = await this.probe(destination);
     await this.audit.recordNow({
       action: 'sftp_destination.tested',
@@ -199,6 +201,9 @@ export class SftpDestinationsService {
     const errors: FieldErrors = {};
     const groups = await em.find(ProgramGroup, { groupId: { $in: form.groupIds } });
     if (groups.length !== new Set(form.groupIds).size) errors.groupIds = 'sftp.groups_unknown';
+    // Its cursors and folders belong to one kind of target: a destination keeps the mode it was made with.
+    if (destination.mode !== form.mode && (await em.count(SftpDelivery, { destination: destination.id })) > 0) errors.mode = 'sftp.mode_fixed';
+    if (form.mode === 'retrieval') return this.applyRetrieval(em, destination, form, groups, errors);
     if (!(await vetHost(form.host, this.config.exports.sftp.allowPrivateHosts)).allowed) errors.host = 'sftp.host_private';
     // Stored credentials belong to the server they were entered for: pointing the destination at another
     // host or port drops them unless they are entered again, so they are never sent to a server nobody typed
@@ -257,6 +262,41 @@ export class SftpDestinationsService {
     return null;
   }
 
+  /** A retrieval destination: no server or credentials; its user name is the one partners sign in with, unique among them. */
+  private async applyRetrieval(
+    em: EntityManager,
+    destination: SftpDestination,
+    form: SftpDestinationForm,
+    groups: ProgramGroup[],
+    errors: FieldErrors,
+  ): Promise<FieldErrors | null> {
+    if (await em.count(SftpDestination, { mode: 'retrieval', username: form.username, id: { $ne: destination.id } }))
+      errors.username = 'sftp.retrieval_username_taken';
+    if (Object.keys(errors).length > 0) return errors;
+    const scheduleChanged = destination.schedule !== form.schedule || !destination.nextRunAt;
+    Object.assign(destination, {
+      mode: 'retrieval',
+      name: form.name,
+      host: '',
+      port: 22,
+      username: form.username,
+      authMethod: 'password',
+      passwordCiphertext: null,
+      privateKeyCiphertext: null,
+      passphraseCiphertext: null,
+      hostKeyFingerprint: null,
+      remoteBaseDir: '.',
+      kinds: this.kindsOf(form),
+      schedule: form.schedule,
+      enabled: form.enabled,
+    });
+    destination.groups.set(groups);
+    if (scheduleChanged && !destination.runRequestedAt) {
+      destination.nextRunAt = nextRunOf(form.schedule, new Date(), this.config.environment.timezone);
+    }
+    return null;
+  }
+
   private kindsOf(form: SftpDestinationForm): SftpDestination['kinds'] {
     return EXPORT_KIND_NAMES.filter((kind) => form.kinds.includes(kind));
   }
@@ -271,6 +311,7 @@ export class SftpDestinationsService {
   /** What the audit log keeps of a destination: everything but its secrets. */
   private describe(destination: SftpDestination): Record<string, unknown> {
     return {
+      mode: destination.mode,
       name: destination.name,
       host: destination.host,
       port: destination.port,
