@@ -329,7 +329,9 @@ function productionProblems(env: Record<string, string | undefined>): string[] {
     if (url && /^http:\/\//i.test(url) && !isLoopbackUrl(url)) problems.push(`${name}: must be an https:// URL in production`);
   }
   if (env.SFTP_SERVER_PORT?.trim() && !env.SFTP_SERVER_HOST_KEY_FILE?.trim()) {
-    problems.push('SFTP_SERVER_HOST_KEY_FILE: required in production when SFTP_SERVER_PORT is set (the SFTP server needs a host key kept with care)');
+    problems.push(
+      'SFTP_SERVER_HOST_KEY_FILE: required in production when SFTP_SERVER_PORT is set (the SFTP server needs a host key kept with care)',
+    );
   }
   if (!env.SMTP_URL && env.MAIL_OUTBOX_ONLY !== 'true') {
     problems.push('SMTP_URL: required in production (or set MAIL_OUTBOX_ONLY=true to keep mail in the database outbox only)');

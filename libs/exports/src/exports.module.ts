@@ -28,6 +28,13 @@ import { ParticipantsModule } from '@opendsp/participants';
     RetrievalRetentionService,
     SftpRetrievalServer,
   ],
-  exports: [CsvExportService, SftpDestinationsService, SftpDeliveryService, SftpRetrievalKeysService, RetrievalRetentionService, SftpRetrievalServer],
+  exports: [
+    CsvExportService,
+    SftpDestinationsService,
+    SftpDeliveryService,
+    SftpRetrievalKeysService,
+    RetrievalRetentionService,
+    SftpRetrievalServer,
+  ],
 })
 export class ExportsModule {}

@@ -21,7 +21,12 @@ import { MAX_EXPORT_PARTICIPANTS } from '../csv/csv-export.service.js';
 import { isValidSchedule } from '../sftp/cron-schedule.rules.js';
 import { hasControlCharacters, isValidBaseDir } from '../sftp/delivery-layout.rules.js';
 import { FINGERPRINT_PATTERN, normalizeFingerprint } from '../sftp/host-key.rules.js';
-import { SFTP_AUTH_METHODS, SFTP_DESTINATION_MODES, type SftpAuthMethod, type SftpDestinationMode } from '../sftp/sftp-destination.entity.js';
+import {
+  SFTP_AUTH_METHODS,
+  SFTP_DESTINATION_MODES,
+  type SftpAuthMethod,
+  type SftpDestinationMode,
+} from '../sftp/sftp-destination.entity.js';
 
 /** A submitted field that may be repeated (checkboxes, multi-selects) as a list of strings. */
 const list = ({ value }: { value: unknown }): string[] =>

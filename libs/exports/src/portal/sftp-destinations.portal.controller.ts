@@ -143,7 +143,12 @@ export class SftpDestinationsPortalController {
   @OnInvalidForm('exports/sftp-details', (controller: SftpDestinationsPortalController, req, form) =>
     controller.detailsView(String(req.params.destinationId), { keyValues: form.values, keyErrors: form.errors }),
   )
-  async addKey(@Req() req: PortalRequest, @Res() res: Response, @Param('destinationId') id: string, @Body() form: RetrievalKeyForm): Promise<void> {
+  async addKey(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('destinationId') id: string,
+    @Body() form: RetrievalKeyForm,
+  ): Promise<void> {
     const outcome = await this.retrievalKeys.add(id, form, actorOf(req));
     if (!outcome.ok)
       return renderPage(res, 'exports/sftp-details', await this.detailsView(id, { keyValues: req.body, keyErrors: outcome.errors }), 422);
@@ -199,10 +204,7 @@ export class SftpDestinationsPortalController {
     };
   }
 
-  private async detailsView(
-    id: string,
-    keyForm: { keyValues?: unknown; keyErrors?: FieldErrors } = {},
-  ): Promise<Record<string, unknown>> {
+  private async detailsView(id: string, keyForm: { keyValues?: unknown; keyErrors?: FieldErrors } = {}): Promise<Record<string, unknown>> {
     const destination = await this.destinations.get(id);
     const deliveries = await this.destinations.history(destination);
     const groups = destination.groups.getItems().sort((a, b) => a.displayName.localeCompare(b.displayName));

@@ -33,7 +33,8 @@ export class RetrievalRetentionService {
     for (const delivery of due) {
       const folder = new RetrievalFolder(retrievalFolderOf(dir, delivery.destination.id));
       if (delivery.manifestPath) await folder.remove(delivery.manifestPath);
-      for (const unit of delivery.units) await folder.remove(deliveryFolder(this.config.exports.partnerId, unit.kind, unit.groupId, delivery.stamp));
+      for (const unit of delivery.units)
+        await folder.remove(deliveryFolder(this.config.exports.partnerId, unit.kind, unit.groupId, delivery.stamp));
       delivery.prunedAt = now;
       await em.flush();
       pruned.push(delivery.id);

@@ -202,7 +202,8 @@ export class SftpDestinationsService {
     const groups = await em.find(ProgramGroup, { groupId: { $in: form.groupIds } });
     if (groups.length !== new Set(form.groupIds).size) errors.groupIds = 'sftp.groups_unknown';
     // Its cursors and folders belong to one kind of target: a destination keeps the mode it was made with.
-    if (destination.mode !== form.mode && (await em.count(SftpDelivery, { destination: destination.id })) > 0) errors.mode = 'sftp.mode_fixed';
+    if (destination.mode !== form.mode && (await em.count(SftpDelivery, { destination: destination.id })) > 0)
+      errors.mode = 'sftp.mode_fixed';
     if (form.mode === 'retrieval') return this.applyRetrieval(em, destination, form, groups, errors);
     if (!(await vetHost(form.host, this.config.exports.sftp.allowPrivateHosts)).allowed) errors.host = 'sftp.host_private';
     // Stored credentials belong to the server they were entered for: pointing the destination at another

@@ -77,7 +77,9 @@ export class SftpRetrievalKeysService {
   /** Revokes a key of the destination at once; 404 for anything else. Revoking twice changes nothing more. */
   async revoke(destinationId: string, keyId: string, actor: AuditActor): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      const key = UUID.test(keyId) ? await em.findOne(SftpRetrievalKey, { id: keyId, destination: UUID.test(destinationId) ? destinationId : null }) : null;
+      const key = UUID.test(keyId)
+        ? await em.findOne(SftpRetrievalKey, { id: keyId, destination: UUID.test(destinationId) ? destinationId : null })
+        : null;
       if (!key) throw new NotFoundException();
       if (key.revokedAt) return;
       key.revokedAt = new Date();
@@ -126,7 +128,8 @@ export class SftpRetrievalKeysService {
 
   /** Records a partner's use of the SFTP server; the actor is the key, by ID. */
   async recordUse(
-    action: 'sftp_retrieval.sign_in_accepted' | 'sftp_retrieval.sign_in_refused' | 'sftp_retrieval.files_listed' | 'sftp_retrieval.file_read',
+    action:
+      'sftp_retrieval.sign_in_accepted' | 'sftp_retrieval.sign_in_refused' | 'sftp_retrieval.files_listed' | 'sftp_retrieval.file_read',
     keyId: string | null,
     ip: string | null,
     detail: Record<string, unknown>,
@@ -149,7 +152,9 @@ export class SftpRetrievalKeysService {
     );
     // A manifest names its delivery's groups: shown only while every one of them is still in the scope.
     const manifests = new Set(
-      deliveries.filter((delivery) => delivery.units.every((unit) => groupIds.has(unit.groupId))).map((delivery) => basename(delivery.manifestPath!)),
+      deliveries
+        .filter((delivery) => delivery.units.every((unit) => groupIds.has(unit.groupId)))
+        .map((delivery) => basename(delivery.manifestPath!)),
     );
     return { partnerId: this.config.exports.partnerId, groupIds, manifests };
   }

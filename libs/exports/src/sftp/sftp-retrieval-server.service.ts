@@ -101,9 +101,15 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
     client.on('error', () => undefined);
     let access: RetrievalAccess | null = null;
     let refusals = 0;
-    const refuse = (ctx: ssh2.AuthContext, reason: SignInRefusal, keyId: string | null, fingerprint: string | null): void => {
+    // The refusal is in the audit log before the client hears of it.
+    const refuse = async (
+      ctx: ssh2.AuthContext,
+      reason: SignInRefusal,
+      keyId: string | null,
+      fingerprint: string | null,
+    ): Promise<void> => {
       refusals += 1;
-      void this.keys
+      await this.keys
         .recordUse('sftp_retrieval.sign_in_refused', keyId, ip, { username: ctx.username, method: ctx.method, reason, fingerprint })
         .catch((error: unknown) => this.logger.error({ err: error }, 'could not audit an SFTP sign-in'));
       ctx.reject(['publickey']);
@@ -112,7 +118,7 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
 
     client.on('authentication', (ctx) => {
       if (ctx.method === 'none') return ctx.reject(['publickey']);
-      if (ctx.method !== 'publickey') return refuse(ctx, 'method_not_allowed', null, null);
+      if (ctx.method !== 'publickey') return void refuse(ctx, 'method_not_allowed', null, null);
       void (async () => {
         const found = await this.keys.signInKey(ctx.username, ctx.key.data);
         if ('refused' in found) return refuse(ctx, found.refused, found.keyId, found.fingerprint);
@@ -151,11 +157,9 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
     const root = retrievalFolderOf(this.config.exports.retrieval.dir, access.destinationId);
     const handles = new Map<string, Handle>();
     let nextHandle = 0;
-    const audit = (action: 'sftp_retrieval.files_listed' | 'sftp_retrieval.file_read', path: string): void => {
-      void this.keys
-        .recordUse(action, access.keyId, ip, { destinationId: access.destinationId, path })
-        .catch((error: unknown) => this.logger.error({ err: error }, 'could not audit an SFTP request'));
-    };
+    // Awaited before the answer: a listing or a read the audit log could not record is not served.
+    const audit = (action: 'sftp_retrieval.files_listed' | 'sftp_retrieval.file_read', path: string): Promise<void> =>
+      this.keys.recordUse(action, access.keyId, ip, { destinationId: access.destinationId, path });
 
     /**
      * The local path of a client's path, if the key may see it: inside the destination's folder, in the scope
@@ -223,7 +227,7 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
       run(reqid, async () => {
         const { virtual, local } = await locate(path);
         if (local && !(await lstat(local)).isDirectory()) throw new Refusal(STATUS_CODE.NO_SUCH_FILE);
-        audit('sftp_retrieval.files_listed', virtual);
+        await audit('sftp_retrieval.files_listed', virtual);
         sftp.handle(reqid, newHandle({ kind: 'dir', path: virtual, entries: null }));
       }),
     );
@@ -262,7 +266,12 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
           await file.close();
           throw new Refusal(STATUS_CODE.FAILURE);
         }
-        audit('sftp_retrieval.file_read', virtual);
+        try {
+          await audit('sftp_retrieval.file_read', virtual);
+        } catch (error) {
+          await file.close();
+          throw error;
+        }
         sftp.handle(reqid, newHandle({ kind: 'file', path: virtual, file }));
       }),
     );
@@ -297,6 +306,8 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
     }
     sftp.on('READLINK', (reqid) => sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE));
     sftp.on('EXTENDED', (reqid) => sftp.status(reqid, STATUS_CODE.OP_UNSUPPORTED));
+    // The client is done (OpenSSH's sftp sends EOF and waits for the channel to close before it exits).
+    sftp.on('end', () => sftp.end());
     sftp.on('close', () => {
       for (const handle of handles.values()) if (handle.kind === 'file') void handle.file.close().catch(() => undefined);
       handles.clear();

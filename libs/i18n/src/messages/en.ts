@@ -639,17 +639,20 @@ export const en = {
   'sftp.mode': 'How the partner gets the files',
   'sftp.mode_push': 'OpenDSP sends them to the partner’s SFTP server (push)',
   'sftp.mode_retrieval': 'The partner fetches them from OpenDSP’s SFTP server with a registered key (retrieval)',
-  'sftp.mode_hint': 'For retrieval, only the name, the user name partners sign in with, kinds, groups and schedule count; register the partner’s public keys on the destination’s page.',
+  'sftp.mode_hint':
+    'For retrieval, only the name, the user name partners sign in with, kinds, groups and schedule count; register the partner’s public keys on the destination’s page.',
   'sftp.mode_fixed': 'A destination that has delivered keeps its mode; make a new destination instead.',
   'sftp.push_only': 'Push only',
   'sftp.retrieval': 'Retrieval',
   'sftp.retrieval_username_taken': 'Another retrieval destination has this user name.',
   'sftp.retrieval_sign_in': 'Sign in',
-  'sftp.retrieval_server_off': 'OpenDSP’s SFTP server is off in this environment (SFTP_SERVER_PORT): files are kept, but nobody can fetch them.',
+  'sftp.retrieval_server_off':
+    'OpenDSP’s SFTP server is off in this environment (SFTP_SERVER_PORT): files are kept, but nobody can fetch them.',
   'sftp.retrieval_retention': 'Kept for',
   'sftp.retrieval_retention_days': '{days} days after each delivery',
   'sftp.retrieval_keys': 'Partner keys',
-  'sftp.retrieval_keys_lead': 'Each key signs in as the user name above and reads this destination’s files, within its groups, read-only. Passwords are never accepted.',
+  'sftp.retrieval_keys_lead':
+    'Each key signs in as the user name above and reads this destination’s files, within its groups, read-only. Passwords are never accepted.',
   'sftp.retrieval_keys_none': 'No keys yet: nobody can fetch these files.',
   'sftp.retrieval_key_name': 'Key name',
   'sftp.retrieval_public_key': 'Public key (one line, as in id_ed25519.pub)',

@@ -643,17 +643,20 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.mode': 'ファイルの受け渡し方法',
   'sftp.mode_push': 'OpenDSP がパートナーの SFTP サーバーへ送る（プッシュ）',
   'sftp.mode_retrieval': 'パートナーが登録済みの鍵で OpenDSP の SFTP サーバーから取得する（取得）',
-  'sftp.mode_hint': '取得の場合は、名前、パートナーがサインインするユーザー名、種類、グループ、スケジュールのみ使われます。パートナーの公開鍵は配信先のページで登録します。',
+  'sftp.mode_hint':
+    '取得の場合は、名前、パートナーがサインインするユーザー名、種類、グループ、スケジュールのみ使われます。パートナーの公開鍵は配信先のページで登録します。',
   'sftp.mode_fixed': '配信済みの配信先の方式は変更できません。新しい配信先を作成してください。',
   'sftp.push_only': 'プッシュのみ',
   'sftp.retrieval': '取得',
   'sftp.retrieval_username_taken': 'このユーザー名は別の取得用配信先で使われています。',
   'sftp.retrieval_sign_in': 'サインイン',
-  'sftp.retrieval_server_off': 'この環境では OpenDSP の SFTP サーバーが無効です（SFTP_SERVER_PORT）。ファイルは保存されますが、取得できません。',
+  'sftp.retrieval_server_off':
+    'この環境では OpenDSP の SFTP サーバーが無効です（SFTP_SERVER_PORT）。ファイルは保存されますが、取得できません。',
   'sftp.retrieval_retention': '保存期間',
   'sftp.retrieval_retention_days': '各配信から {days} 日',
   'sftp.retrieval_keys': 'パートナーの鍵',
-  'sftp.retrieval_keys_lead': '各鍵は上記のユーザー名でサインインし、この配信先のグループのファイルを読み取り専用で取得します。パスワードは受け付けません。',
+  'sftp.retrieval_keys_lead':
+    '各鍵は上記のユーザー名でサインインし、この配信先のグループのファイルを読み取り専用で取得します。パスワードは受け付けません。',
   'sftp.retrieval_keys_none': '鍵はまだありません。ファイルを取得できる人はいません。',
   'sftp.retrieval_key_name': '鍵の名前',
   'sftp.retrieval_public_key': '公開鍵（id_ed25519.pub のような 1 行）',
