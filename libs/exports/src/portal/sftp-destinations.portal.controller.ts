@@ -141,7 +141,7 @@ export class SftpDestinationsPortalController {
   @Post(':destinationId/keys')
   @Access('sftp.manage')
   @OnInvalidForm('exports/sftp-details', (controller: SftpDestinationsPortalController, req, form) =>
-    controller.detailsView(String(req.params.destinationId), { keyValues: form.values, keyErrors: form.errors }),
+    controller.detailsView(String(req.params.destinationId), { keyValues: { name: form.values.name }, keyErrors: form.errors }),
   )
   async addKey(
     @Req() req: PortalRequest,
@@ -150,8 +150,14 @@ export class SftpDestinationsPortalController {
     @Body() form: RetrievalKeyForm,
   ): Promise<void> {
     const outcome = await this.retrievalKeys.add(id, form, actorOf(req));
+    // What was pasted is not shown again: a private key pasted by mistake stays out of the page.
     if (!outcome.ok)
-      return renderPage(res, 'exports/sftp-details', await this.detailsView(id, { keyValues: req.body, keyErrors: outcome.errors }), 422);
+      return renderPage(
+        res,
+        'exports/sftp-details',
+        await this.detailsView(id, { keyValues: { name: form.name }, keyErrors: outcome.errors }),
+        422,
+      );
     redirectTo(res, `/exports/sftp/${id}?notice=retrieval_key_added#keys`);
   }
 
