@@ -52,10 +52,17 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
     const { serverPort, serverHost } = this.config.exports.retrieval;
     if (serverPort === null || this.config.processRole === 'web') return;
     const server = new Server({ hostKeys: [this.hostKey()], ident: 'OpenDSP' }, (client, info) => this.serve(client, info.ip));
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(serverPort, serverHost, () => done());
-    });
+    try {
+      await new Promise<void>((done, fail) => {
+        server.once('error', fail);
+        server.listen(serverPort, serverHost, () => done());
+      });
+    } catch (error) {
+      // Several workers on one host share SFTP_SERVER_PORT: the first serves it, the others go on with their other work.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      this.logger.error({ port: serverPort, host: serverHost }, 'SFTP retrieval server not started: the port is in use');
+      return;
+    }
     server.on('error', (error: Error) => this.logger.error({ err: error }, 'SFTP server error'));
     this.server = server;
     this.logger.log({ port: (server.address() as AddressInfo).port, host: serverHost }, 'SFTP retrieval server listening');
