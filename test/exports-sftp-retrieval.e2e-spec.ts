@@ -424,4 +424,11 @@ describe(SftpRetrievalServer.name, () => {
     expect((await em.fork().find(SftpDelivery, { prunedAt: null, status: 'succeeded' })).length).toBe(0);
     expect(await retention.prune(new Date(now.getTime() + 60 * 86_400_000))).toEqual([]);
   });
+
+  it('removes a deleted destination’s folder and keys', async () => {
+    await app.get(SftpDestinationsService).remove(pilotFeed.id, { login: 'test-admin' });
+    expect(existsSync(join(retrievalDir, pilotFeed.id))).toBe(false);
+    await expect(connect('acme-pilot', pilotPair)).rejects.toThrow(/authentication/i);
+    expect((await auditRows('sftp_retrieval.sign_in_refused')).at(-1)).toMatchObject({ detail: { reason: 'unknown_key' } });
+  });
 });

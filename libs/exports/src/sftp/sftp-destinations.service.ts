@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -14,6 +15,7 @@ import { nextRunOf } from './cron-schedule.rules.js';
 import { SftpDelivery, SftpDeliveryFile } from './sftp-delivery.entity.js';
 import { SftpDestination } from './sftp-destination.entity.js';
 import { vetHost } from './host-guard.helpers.js';
+import { retrievalFolderOf } from './retrieval-folder.helpers.js';
 import { SftpError, SftpSession, type SftpProblem, type SftpTarget } from './sftp-session.helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -106,7 +108,7 @@ export class SftpDestinationsService {
   }
 
   async remove(id: string, actor: AuditActor): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
+    const mode = await this.em.fork().transactional(async (em) => {
       const destination = await this.get(id, em);
       this.audit.record(em, {
         action: 'sftp_destination.deleted',
@@ -115,7 +117,10 @@ export class SftpDestinationsService {
         detail: this.describe(destination),
       });
       em.remove(destination);
+      return destination.mode;
     });
+    // A retrieval destination's files go with it (its keys went with the row); nobody can fetch them any more.
+    if (mode === 'retrieval') await rm(retrievalFolderOf(this.config.exports.retrieval.dir, id), { recursive: true, force: true });
   }
 
   /** "Deliver now": the scheduler (in a worker process) picks it up on its next tick. */
