@@ -666,6 +666,7 @@ export const en = {
   'sftp.retrieval_key_revoke': 'Revoke',
   'sftp.retrieval_key_invalid': 'This is not an SSH public key (paste the .pub file’s line, not the private key).',
   'sftp.retrieval_key_in_use': 'This key is registered already; revoke it there first.',
+  'sftp.pruned': 'files removed after the retention period',
 
   'error.back': 'Back',
   'error.400.heading': 'Something is wrong with this request',

@@ -670,6 +670,7 @@ export const ja: Record<keyof typeof en, string> = {
   'sftp.retrieval_key_revoke': '失効させる',
   'sftp.retrieval_key_invalid': 'SSH 公開鍵ではありません（秘密鍵ではなく .pub ファイルの行を貼り付けてください）。',
   'sftp.retrieval_key_in_use': 'この鍵はすでに登録されています。先に登録先で失効させてください。',
+  'sftp.pruned': '保存期間を過ぎたためファイル削除済み',
 
   'error.back': '戻る',
   'error.400.heading': 'リクエストに問題があります',
