@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** Issue 20: SFTP retrieval (libs/exports): retrieval destinations, partners' keys, and pruned deliveries. */
-export class Migration20261206130000_sftp_retrieval extends Migration {
+export class Migration20261206140000_sftp_retrieval extends Migration {
   override up(): void {
     // Existing destinations push; the default only fills them in (the entity sets the mode of new rows).
     this.addSql(`alter table "sftp_destination" add column "mode" text not null default 'push';`);
