@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ConsentRecords, WithdrawalService } from '@opendsp/participants';
@@ -408,6 +409,10 @@ describe('signed webhooks', () => {
       settings.maxPayloadBytes = limit;
     }
   }, 180_000);
+
+  it('runs the dispatcher and the delivery log pruning on the worker schedule', () => {
+    expect(stack.platform.get(SchedulerRegistry).getIntervals()).toEqual(expect.arrayContaining(['webhooks', 'webhook-delivery-prune']));
+  });
 
   it('sent only bodies that match the events the OpenAPI document describes under webhooks', () => {
     const documented = new OpenApiClient(
