@@ -117,6 +117,32 @@ describe('webhook events and endpoints', () => {
       expect(await deliveriesOf(elsewhere)).toEqual([]);
     }, 60_000);
 
+    it('queues participant.consented when a pre-created participant accepts, once, before they connect OMRON', async () => {
+      const participant = await stack.preCreated(group, {
+        loginId: 'outbox-pilot',
+        password: 'Given-Password-0001',
+        mustChangePassword: false,
+      });
+      const before = (await deliveriesOf(people)).length;
+      const client = stack.client();
+      await stack.openLink(client, stack.consentUrl(group));
+      expect((await client.post('/consent/sign-in', { loginId: 'outbox-pilot', password: 'Given-Password-0001' })).headers.location).toBe(
+        '/consent/consent',
+      );
+      await client.get('/consent/consent');
+      const agreed = await client.post('/consent/consent', { decision: 'accept' });
+      expect([agreed.status, agreed.headers.location]).toEqual([303, '/consent/connect']);
+      const [queued, ...more] = (await deliveriesOf(people)).slice(before);
+      expect(more).toEqual([]);
+      expect(bodyOf(queued).data).toEqual(expect.objectContaining({ ogsc_id: participant.ogscId, group_id: group.groupId }));
+      expect(await sameTransaction(queued.id, 'enrollment.consented', participant.ogscId)).toBe(true);
+
+      // Connecting OMRON finishes the flow (sync's backfill follows the commit) but is not a second consent.
+      await client.get('/consent/connect');
+      expect((await stack.follow(client, await stack.omron(client, 'outbox-pilot@sandbox.test'))).status).toBe(303);
+      expect(await deliveriesOf(people)).toHaveLength(before + 1);
+    }, 60_000);
+
     it('queues nothing for a consent whose transaction rolls back', async () => {
       const participant = await stack.preCreated(group, { loginId: 'outbox-rollback', password: 'a password 123' });
       const before = await deliveriesOf(people);
