@@ -305,6 +305,7 @@ describe('webhook events and endpoints', () => {
       const form = { url: `${receiver.url}/x`, eventTypes: ['participant.consented'], groupIds: [group.groupId] };
       for (const path of ['/webhooks/00000000-0000-4000-8000-000000000000', '/webhooks/not-a-uuid']) {
         expect((await admin.get(`${path}/edit`)).status).toBe(404);
+        expect((await admin.get(`${path}/delete`)).status).toBe(404);
         expect((await admin.post(path, form)).status).toBe(404);
         expect((await admin.post(`${path}/delete`)).status).toBe(404);
       }
@@ -320,7 +321,12 @@ describe('webhook events and endpoints', () => {
       await consentThroughTheFlow('outbox-doomed@sandbox.test', otherGroup);
       expect(await deliveriesOf(doomed)).toHaveLength(1);
 
-      await admin.get(`/webhooks/${doomed}`);
+      expect((await admin.get(`/webhooks/${doomed}`)).text).toContain(`href="/webhooks/${doomed}/delete"`);
+      // Asked first, with what goes with it.
+      const confirm = await admin.get(`/webhooks/${doomed}/delete`);
+      expect(confirm.status).toBe(200);
+      expect(confirm.text).toContain('1 message(s) in the log, 1 of them waiting to be sent');
+      expect(confirm.text).toContain(`action="/webhooks/${doomed}/delete"`);
       const deleted = await admin.post(`/webhooks/${doomed}/delete`);
       expect([deleted.status, deleted.headers.location]).toEqual([303, '/webhooks?notice=endpoint_deleted']);
       expect((await admin.get('/webhooks?notice=endpoint_deleted')).text).toContain('The endpoint and its delivery log have been deleted.');

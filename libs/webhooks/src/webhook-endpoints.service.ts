@@ -134,11 +134,7 @@ export class WebhookEndpoints {
     await this.em.fork().transactional(async (em) => {
       // Waits for a dispatcher pass or an event being queued for it to commit, so nothing is left half made.
       const endpoint = await this.get(endpointId, em, LockMode.PESSIMISTIC_WRITE);
-      const [log] = await em.execute<{ deliveries: number; pending: number }[]>(
-        `select count(*)::int as deliveries, (count(*) filter (where status = 'pending'))::int as pending
-           from webhook_delivery where endpoint_id = ?`,
-        [endpoint.id],
-      );
+      const log = await this.logSize(endpoint.id, em);
       this.audit.record(em, {
         action: 'webhook_endpoint.deleted',
         actor,
@@ -148,6 +144,16 @@ export class WebhookEndpoints {
       // The delivery log goes with it (`on delete cascade`).
       em.remove(endpoint);
     });
+  }
+
+  /** How many messages an endpoint's delivery log holds, and how many of them wait to be sent. */
+  async logSize(endpointId: string, em = this.em.fork()): Promise<{ deliveries: number; pending: number }> {
+    const [log] = await em.execute<{ deliveries: number; pending: number }[]>(
+      `select count(*)::int as deliveries, (count(*) filter (where status = 'pending'))::int as pending
+         from webhook_delivery where endpoint_id = ?`,
+      [endpointId],
+    );
+    return log;
   }
 
   /** What the audit log keeps of an endpoint's settings (never its secrets); groups by their public IDs. */

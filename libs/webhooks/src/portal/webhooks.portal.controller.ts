@@ -104,6 +104,14 @@ export class WebhooksPortalController {
     redirectTo(res, `/webhooks/${id}?notice=saved`);
   }
 
+  @Get(':endpointId/delete')
+  @Access('webhooks.manage')
+  async deletePage(@Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    const endpoint = await this.endpoints.get(id);
+    const log = await this.endpoints.logSize(endpoint.id);
+    renderPage(res, 'webhooks/delete', { title: 'webhooks.delete_title', endpoint: this.summary(endpoint), log });
+  }
+
   @Post(':endpointId/delete')
   @Access('webhooks.manage')
   async remove(@Req() req: PortalRequest, @Res() res: Response, @Param('endpointId') id: string): Promise<void> {
