@@ -39,6 +39,7 @@ export const NOTICES = [
   'delivery_requested',
   'endpoint_enabled',
   'endpoint_disabled',
+  'endpoint_deleted',
   'delivery_replayed',
 ] as const;
 

@@ -58,6 +58,8 @@ export const AUDIT_ACTIONS = [
   'sftp_retrieval.files_listed',
   'sftp_retrieval.file_read',
   'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.deleted',
   'webhook_endpoint.secret_rotated',
   'webhook_endpoint.enabled',
   'webhook_endpoint.disabled',
