@@ -15,6 +15,10 @@ const { STATUS_CODE } = utils.sftp;
 
 /** Refused sign-in attempts one connection may make before it is closed. */
 const MAX_REFUSALS = 6;
+/** A connection that has not signed in by then is closed. */
+const SIGN_IN_WITHIN_MS = 60_000;
+/** Connections served at once; more are turned away until one closes. */
+const MAX_CONNECTIONS = 100;
 
 type Handle = { kind: 'dir'; path: string; entries: FileEntry[] | null } | { kind: 'file'; path: string; file: FileHandle };
 
@@ -63,6 +67,7 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
       this.logger.error({ port: serverPort, host: serverHost }, 'SFTP retrieval server not started: the port is in use');
       return;
     }
+    server.maxConnections = MAX_CONNECTIONS;
     server.on('error', (error: Error) => this.logger.error({ err: error }, 'SFTP server error'));
     this.server = server;
     this.logger.log({ port: (server.address() as AddressInfo).port, host: serverHost }, 'SFTP retrieval server listening');
@@ -104,7 +109,12 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
   private serve(client: Connection, ip: string): void {
     this.connections.add(client);
     (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
-    client.on('close', () => this.connections.delete(client));
+    const signInDeadline = setTimeout(() => client.end(), SIGN_IN_WITHIN_MS);
+    signInDeadline.unref();
+    client.on('close', () => {
+      clearTimeout(signInDeadline);
+      this.connections.delete(client);
+    });
     client.on('error', () => undefined);
     let access: RetrievalAccess | null = null;
     let refusals = 0;
@@ -147,6 +157,7 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
     });
 
     client.on('ready', () => {
+      clearTimeout(signInDeadline);
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         // Only the SFTP subsystem: no shell, no commands, no forwarding.
