@@ -69,6 +69,8 @@ describe(SftpRetrievalServer.name, () => {
     const client = new SftpClient();
     clients.push(client);
     await client.connect({ host: '127.0.0.1', port, username, privateKey: pair.private, readyTimeout: 10_000, retries: 0 });
+    // As the server does: without TCP no-delay each request/answer pair waits out Nagle's algorithm.
+    (client as unknown as { client: { setNoDelay(noDelay: boolean): void } }).client.setNoDelay(true);
     return client;
   }
 

@@ -20,7 +20,9 @@ const SIGN_IN_WITHIN_MS = 60_000;
 /** Connections served at once; more are turned away until one closes. */
 const MAX_CONNECTIONS = 100;
 
-type Handle = { kind: 'dir'; path: string; entries: FileEntry[] | null } | { kind: 'file'; path: string; file: FileHandle };
+type Handle =
+  | { kind: 'dir'; path: string; local: string; scope: RetrievalScope; entries: FileEntry[] | null }
+  | { kind: 'file'; path: string; file: FileHandle };
 
 class Refusal extends Error {
   constructor(readonly status: number) {
@@ -243,10 +245,10 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
     sftp.on('LSTAT', stat);
     sftp.on('OPENDIR', (reqid, path) =>
       run(reqid, async () => {
-        const { virtual, local } = await locate(path);
+        const { virtual, local, scope } = await locate(path);
         if (local && !(await lstat(local)).isDirectory()) throw new Refusal(STATUS_CODE.NO_SUCH_FILE);
         await audit('sftp_retrieval.files_listed', virtual);
-        sftp.handle(reqid, newHandle({ kind: 'dir', path: virtual, entries: null }));
+        sftp.handle(reqid, newHandle({ kind: 'dir', path: virtual, local, scope, entries: null }));
       }),
     );
     sftp.on('READDIR', (reqid, buffer) =>
@@ -254,8 +256,8 @@ export class SftpRetrievalServer implements OnApplicationBootstrap, OnApplicatio
         const handle = handleOf(buffer);
         if (handle.kind !== 'dir') throw new Refusal(STATUS_CODE.FAILURE);
         if (handle.entries) return sftp.status(reqid, STATUS_CODE.EOF);
-        // The scope and the folder are read again: one READDIR answers the whole listing, then EOF.
-        const { local, scope } = await locate(handle.path);
+        // One READDIR answers the whole listing (in the scope OPENDIR just checked), then EOF.
+        const { local, scope } = handle;
         const segments = treeSegments(handle.path)!;
         const entries: FileEntry[] = [];
         for (const entry of local ? await readdir(local, { withFileTypes: true }) : []) {
