@@ -561,7 +561,7 @@ export class DspEnvironment extends DatabaseEnvironment {
 
   /**
    * The SFTP server's host key: a file holding an OpenSSH or PEM private key. Unset: outside production a key
-   * is generated once into EXPORT_RETRIEVAL_DIR; production refuses to start the server without one.
+   * is generated once into EXPORT_RETRIEVAL_DIR; production refuses to start with SFTP_SERVER_PORT set and none.
    */
   @IsOptional()
   @MinLength(1, { message: 'SFTP_SERVER_HOST_KEY_FILE: must not be empty' })
