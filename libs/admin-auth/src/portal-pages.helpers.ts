@@ -33,6 +33,8 @@ export const NOTICES = [
   'url_removed',
   'url_default',
   'destination_created',
+  'retrieval_key_added',
+  'retrieval_key_revoked',
   'destination_deleted',
   'delivery_requested',
   'endpoint_enabled',

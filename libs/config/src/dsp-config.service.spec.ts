@@ -232,6 +232,19 @@ describe('loadDspConfig', () => {
       expect(loadDspConfig(production({ SMTP_URL: undefined, MAIL_OUTBOX_ONLY: 'true' })).mail.outboxOnly).toBe(true);
     });
 
+    it('refuses to serve SFTP retrieval without a host key file, and leaves the server off by default', () => {
+      expect(loadDspConfig(production()).exports.retrieval.serverPort).toBeNull();
+      expect(problemsOf(production({ SFTP_SERVER_PORT: '2222' }))).toEqual([
+        expect.stringMatching(/^SFTP_SERVER_HOST_KEY_FILE: required in production/),
+      ]);
+      const config = loadDspConfig(production({ SFTP_SERVER_PORT: '2222', SFTP_SERVER_HOST_KEY_FILE: '/srv/opendsp/sftp_host_key' }));
+      expect(config.exports.retrieval).toMatchObject({ serverPort: 2222, hostKeyFile: '/srv/opendsp/sftp_host_key', retentionDays: 30 });
+      expect(problemsOf(testDspEnv({ SFTP_SERVER_PORT: '70000', EXPORT_RETRIEVAL_RETENTION_DAYS: '0' }))).toEqual([
+        'SFTP_SERVER_PORT: must be between 1 and 65535',
+        'EXPORT_RETRIEVAL_RETENTION_DAYS: must be between 1 and 3650',
+      ]);
+    });
+
     it('names every missing production setting in one error, beside other bad variables', () => {
       const problems = problemsOf(
         testDspEnv({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://dsp.example.com', DSP_TIMEZONE: 'Nowhere' }),

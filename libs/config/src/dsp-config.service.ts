@@ -145,6 +145,17 @@ export class DspConfig {
       retryMaxSeconds: number;
       timeoutSeconds: number;
     };
+    /** Partner retrieval: OpenDSP's own SFTP server and the files it serves (docs/exports.md). */
+    retrieval: {
+      /** SFTP_SERVER_PORT; null: no server. */
+      serverPort: number | null;
+      serverHost: string;
+      /** SFTP_SERVER_HOST_KEY_FILE; null: a generated key in `dir` (not in production). */
+      hostKeyFile: string | null;
+      /** EXPORT_RETRIEVAL_DIR */
+      dir: string;
+      retentionDays: number;
+    };
   };
 
   constructor(env: DspEnvironment, databaseUrl: string) {
@@ -251,6 +262,13 @@ export class DspConfig {
         retryMaxSeconds: env.SFTP_RETRY_MAX_SECONDS,
         timeoutSeconds: env.SFTP_TIMEOUT_SECONDS,
       },
+      retrieval: {
+        serverPort: env.SFTP_SERVER_PORT ?? null,
+        serverHost: env.SFTP_SERVER_HOST,
+        hostKeyFile: env.SFTP_SERVER_HOST_KEY_FILE ?? null,
+        dir: env.EXPORT_RETRIEVAL_DIR,
+        retentionDays: env.EXPORT_RETRIEVAL_RETENTION_DAYS,
+      },
     };
   }
 }
@@ -312,6 +330,11 @@ function productionProblems(env: Record<string, string | undefined>): string[] {
   ];
   for (const [name, url] of urls) {
     if (url && /^http:\/\//i.test(url) && !isLoopbackUrl(url)) problems.push(`${name}: must be an https:// URL in production`);
+  }
+  if (env.SFTP_SERVER_PORT?.trim() && !env.SFTP_SERVER_HOST_KEY_FILE?.trim()) {
+    problems.push(
+      'SFTP_SERVER_HOST_KEY_FILE: required in production when SFTP_SERVER_PORT is set (the SFTP server needs a host key kept with care)',
+    );
   }
   if (!env.SMTP_URL && env.MAIL_OUTBOX_ONLY !== 'true') {
     problems.push('SMTP_URL: required in production (or set MAIL_OUTBOX_ONLY=true to keep mail in the database outbox only)');

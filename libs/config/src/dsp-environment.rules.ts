@@ -544,6 +544,40 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'SFTP_TIMEOUT_SECONDS: must be a whole number' })
   SFTP_TIMEOUT_SECONDS: number = 20;
 
+  /**
+   * The port OpenDSP's own SFTP server (partner retrieval, docs/exports.md) listens on, in worker processes;
+   * unset: no server (the default).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1, { message: 'SFTP_SERVER_PORT: must be between 1 and 65535' })
+  @Max(65_535, { message: 'SFTP_SERVER_PORT: must be between 1 and 65535' })
+  @IsInt({ message: 'SFTP_SERVER_PORT: must be a whole number' })
+  SFTP_SERVER_PORT?: number;
+
+  /** The address the SFTP server listens on. */
+  @MinLength(1, { message: 'SFTP_SERVER_HOST: must not be empty' })
+  SFTP_SERVER_HOST: string = '0.0.0.0';
+
+  /**
+   * The SFTP server's host key: a file holding an OpenSSH or PEM private key. Unset: outside production a key
+   * is generated once into EXPORT_RETRIEVAL_DIR; production refuses to start with SFTP_SERVER_PORT set and none.
+   */
+  @IsOptional()
+  @MinLength(1, { message: 'SFTP_SERVER_HOST_KEY_FILE: must not be empty' })
+  SFTP_SERVER_HOST_KEY_FILE?: string;
+
+  /** The folder retrieval destinations write their files into, one subfolder per destination. */
+  @MinLength(1, { message: 'EXPORT_RETRIEVAL_DIR: must not be empty' })
+  EXPORT_RETRIEVAL_DIR: string = './data/retrieval';
+
+  /** Days a retrieval delivery's files are kept after it completed; older ones are removed by the worker. */
+  @Transform(toInt)
+  @Min(1, { message: 'EXPORT_RETRIEVAL_RETENTION_DAYS: must be between 1 and 3650' })
+  @Max(3650, { message: 'EXPORT_RETRIEVAL_RETENTION_DAYS: must be between 1 and 3650' })
+  @IsInt({ message: 'EXPORT_RETRIEVAL_RETENTION_DAYS: must be a whole number' })
+  EXPORT_RETRIEVAL_RETENTION_DAYS: number = 30;
+
   /** A failed webhook delivery is retried after this many seconds, doubling with each failed attempt (at most an hour apart)… */
   @Transform(toInt)
   @Min(1, { message: 'WEBHOOK_RETRY_BASE_SECONDS: must be between 1 and 86400' })

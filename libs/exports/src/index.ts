@@ -1,7 +1,7 @@
 export { CsvExportService, ExportFilterError, MAX_EXPORT_PARTICIPANTS, exportDays, sendExport } from './csv/csv-export.service.js';
 export type { CsvExportFilter, CsvWriteOptions, PreparedExport } from './csv/csv-export.service.js';
 export { ExportAbortedError } from './csv/stream-writes.helpers.js';
-export { SftpDestinationForm } from './dto/export-forms.dto.js';
+export { RetrievalKeyForm, SftpDestinationForm } from './dto/export-forms.dto.js';
 export { EXPORT_ENTITIES } from './export.entities.js';
 export { ExportsModule } from './exports.module.js';
 export { ExportsPortalModule } from './exports-portal.module.js';
@@ -11,3 +11,7 @@ export type { DeliveryOutcome } from './sftp/sftp-delivery.service.js';
 export { SftpDestination } from './sftp/sftp-destination.entity.js';
 export { vetHost } from './sftp/host-guard.helpers.js';
 export { SftpDestinationsService } from './sftp/sftp-destinations.service.js';
+export { RetrievalRetentionService } from './sftp/retrieval-retention.service.js';
+export { SftpRetrievalKey } from './sftp/sftp-retrieval-key.entity.js';
+export { SftpRetrievalKeysService } from './sftp/sftp-retrieval-keys.service.js';
+export { SftpRetrievalServer } from './sftp/sftp-retrieval-server.service.js';

@@ -19,6 +19,7 @@ import { Migration20261206060000_count_originals } from './Migration202612060600
 import { Migration20261206081500_failures_classified } from './Migration20261206081500_failures_classified.js';
 import { Migration20261206110000_webhooks } from './Migration20261206110000_webhooks.js';
 import { Migration20261206130000_webhook_delivery_retention } from './Migration20261206130000_webhook_delivery_retention.js';
+import { Migration20261206140000_sftp_retrieval } from './Migration20261206140000_sftp_retrieval.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -43,4 +44,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206081500_failures_classified', class: Migration20261206081500_failures_classified },
   { name: 'Migration20261206110000_webhooks', class: Migration20261206110000_webhooks },
   { name: 'Migration20261206130000_webhook_delivery_retention', class: Migration20261206130000_webhook_delivery_retention },
+  { name: 'Migration20261206140000_sftp_retrieval', class: Migration20261206140000_sftp_retrieval },
 ];

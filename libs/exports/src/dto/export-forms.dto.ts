@@ -21,7 +21,12 @@ import { MAX_EXPORT_PARTICIPANTS } from '../csv/csv-export.service.js';
 import { isValidSchedule } from '../sftp/cron-schedule.rules.js';
 import { hasControlCharacters, isValidBaseDir } from '../sftp/delivery-layout.rules.js';
 import { FINGERPRINT_PATTERN, normalizeFingerprint } from '../sftp/host-key.rules.js';
-import { SFTP_AUTH_METHODS, type SftpAuthMethod } from '../sftp/sftp-destination.entity.js';
+import {
+  SFTP_AUTH_METHODS,
+  SFTP_DESTINATION_MODES,
+  type SftpAuthMethod,
+  type SftpDestinationMode,
+} from '../sftp/sftp-destination.entity.js';
 
 /** A submitted field that may be repeated (checkboxes, multi-selects) as a list of strings. */
 const list = ({ value }: { value: unknown }): string[] =>
@@ -84,20 +89,29 @@ export class DownloadForm extends BrowserForm {
   bom: boolean = false;
 }
 
-/** An SFTP destination. Secret fields left blank when editing keep the stored secret. */
+/**
+ * An SFTP destination. Secret fields left blank when editing keep the stored secret. A retrieval destination
+ * (files kept for partners to fetch from OpenDSP's SFTP server) needs no server, credentials or folder: only
+ * the user name partners sign in with.
+ */
 export class SftpDestinationForm extends BrowserForm {
+  @IsIn(SFTP_DESTINATION_MODES, { message: 'form.invalid' })
+  mode: SftpDestinationMode = 'push';
+
   @Transform(trimmed)
   @MaxLength(200, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
   name!: string;
 
   @Transform(trimmed)
+  @ValidateIf((form: SftpDestinationForm) => form.mode !== 'retrieval')
   @Matches(HOST_PATTERN, { message: 'sftp.host_invalid' })
   @MaxLength(253, { message: 'form.too_long' })
   @IsNotEmpty({ message: 'form.required' })
   host!: string;
 
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,5}$/.test(value.trim()) ? Number(value) : value))
+  @ValidateIf((form: SftpDestinationForm) => form.mode !== 'retrieval')
   @Max(65535, { message: 'sftp.port_invalid' })
   @Min(1, { message: 'sftp.port_invalid' })
   @IsInt({ message: 'sftp.port_invalid' })
@@ -157,4 +171,18 @@ export class SftpDestinationForm extends BrowserForm {
   @Transform(checkbox)
   @IsBoolean()
   enabled: boolean = false;
+}
+
+/** A partner's SSH public key for SFTP retrieval. */
+export class RetrievalKeyForm extends BrowserForm {
+  @Transform(trimmed)
+  @MaxLength(200, { message: 'form.too_long' })
+  @IsNotEmpty({ message: 'form.required' })
+  name!: string;
+
+  /** `ssh-ed25519 AAAA… comment` as `ssh-keygen` writes it; checked by the service. */
+  @Transform(trimmed)
+  @MaxLength(20_000, { message: 'form.too_long' })
+  @IsNotEmpty({ message: 'form.required' })
+  publicKey!: string;
 }

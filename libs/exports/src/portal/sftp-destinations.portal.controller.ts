@@ -14,16 +14,21 @@ import {
 import { DspConfig } from '@opendsp/config';
 import type { FieldErrors } from '@opendsp/i18n';
 import { EXPORT_KIND_NAMES } from '@opendsp/measurements';
-import { SftpDestinationForm } from '../dto/export-forms.dto.js';
+import { RetrievalKeyForm, SftpDestinationForm } from '../dto/export-forms.dto.js';
 import { deliveryFolder } from '../sftp/delivery-layout.rules.js';
 import type { SftpDestination } from '../sftp/sftp-destination.entity.js';
 import { SftpDestinationsService, type ConnectionTestResult } from '../sftp/sftp-destinations.service.js';
+import { SftpRetrievalKeysService } from '../sftp/sftp-retrieval-keys.service.js';
 
-/** Portal pages of SFTP destinations: list, create, edit, delete, test connection, deliver now, delivery history. */
+/**
+ * Portal pages of SFTP destinations: list, create, edit, delete, test connection, deliver now, delivery history,
+ * and a retrieval destination's partner keys (add, revoke).
+ */
 @PortalController('exports/sftp')
 export class SftpDestinationsPortalController {
   constructor(
     private readonly destinations: SftpDestinationsService,
+    private readonly retrievalKeys: SftpRetrievalKeysService,
     private readonly config: DspConfig,
   ) {}
 
@@ -48,7 +53,7 @@ export class SftpDestinationsPortalController {
     renderPage(
       res,
       'exports/sftp-form',
-      await this.formView({ port: '22', remoteBaseDir: '.', schedule: '0 3 * * *', enabled: 'on', authMethod: 'password' }),
+      await this.formView({ mode: 'push', port: '22', remoteBaseDir: '.', schedule: '0 3 * * *', enabled: 'on', authMethod: 'password' }),
     );
   }
 
@@ -78,6 +83,7 @@ export class SftpDestinationsPortalController {
       'exports/sftp-form',
       await this.formView(
         {
+          mode: destination.mode,
           name: destination.name,
           host: destination.host,
           port: String(destination.port),
@@ -132,6 +138,41 @@ export class SftpDestinationsPortalController {
     redirectTo(res, '/exports/sftp?notice=destination_deleted');
   }
 
+  @Post(':destinationId/keys')
+  @Access('sftp.manage')
+  @OnInvalidForm('exports/sftp-details', (controller: SftpDestinationsPortalController, req, form) =>
+    controller.detailsView(String(req.params.destinationId), { keyValues: { name: form.values.name }, keyErrors: form.errors }),
+  )
+  async addKey(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('destinationId') id: string,
+    @Body() form: RetrievalKeyForm,
+  ): Promise<void> {
+    const outcome = await this.retrievalKeys.add(id, form, actorOf(req));
+    // What was pasted is not shown again: a private key pasted by mistake stays out of the page.
+    if (!outcome.ok)
+      return renderPage(
+        res,
+        'exports/sftp-details',
+        await this.detailsView(id, { keyValues: { name: form.name }, keyErrors: outcome.errors }),
+        422,
+      );
+    redirectTo(res, `/exports/sftp/${id}?notice=retrieval_key_added#keys`);
+  }
+
+  @Post(':destinationId/keys/:keyId/revoke')
+  @Access('sftp.manage')
+  async revokeKey(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('destinationId') id: string,
+    @Param('keyId') keyId: string,
+  ): Promise<void> {
+    await this.retrievalKeys.revoke(id, keyId, actorOf(req));
+    redirectTo(res, `/exports/sftp/${id}?notice=retrieval_key_revoked#keys`);
+  }
+
   @Get(':destinationId/deliveries/:deliveryId')
   @Access('sftp.manage')
   async delivery(@Res() res: Response, @Param('destinationId') id: string, @Param('deliveryId') deliveryId: string): Promise<void> {
@@ -153,6 +194,7 @@ export class SftpDestinationsPortalController {
   private summary(destination: SftpDestination): Record<string, unknown> {
     return {
       id: destination.id,
+      mode: destination.mode,
       name: destination.name,
       host: destination.host,
       port: destination.port,
@@ -168,12 +210,25 @@ export class SftpDestinationsPortalController {
     };
   }
 
-  private async detailsView(id: string): Promise<Record<string, unknown>> {
+  private async detailsView(id: string, keyForm: { keyValues?: unknown; keyErrors?: FieldErrors } = {}): Promise<Record<string, unknown>> {
     const destination = await this.destinations.get(id);
     const deliveries = await this.destinations.history(destination);
     const groups = destination.groups.getItems().sort((a, b) => a.displayName.localeCompare(b.displayName));
+    const { serverPort, retentionDays } = this.config.exports.retrieval;
+    const retrieval =
+      destination.mode === 'retrieval'
+        ? {
+            serverPort,
+            host: new URL(this.config.http.publicBaseUrl).hostname,
+            retentionDays,
+            keys: await this.retrievalKeys.list(destination),
+          }
+        : null;
     return {
       title: 'sftp.details_title',
+      retrieval,
+      keyValues: keyForm.keyValues ?? {},
+      keyErrors: keyForm.keyErrors,
       sftpEnabled: this.sftpEnabled(),
       destination: {
         ...this.summary(destination),
@@ -207,6 +262,7 @@ export class SftpDestinationsPortalController {
     const chosenKinds = ([] as unknown[]).concat(submitted.kinds ?? []);
     const groups = await this.destinations.groupChoices();
     const authMethod = submitted.authMethod === 'private_key' ? 'private_key' : 'password';
+    const mode = submitted.mode === 'retrieval' ? 'retrieval' : 'push';
     return {
       title: destination ? 'sftp.edit_title' : 'sftp.new_title',
       action: destination ? `/exports/sftp/${destination.id}` : '/exports/sftp',
@@ -217,6 +273,8 @@ export class SftpDestinationsPortalController {
       timezone: this.config.environment.timezone,
       passwordStored: destination?.authMethod === 'password' && destination.passwordCiphertext !== null,
       privateKeyStored: destination?.authMethod === 'private_key' && destination.privateKeyCiphertext !== null,
+      modePush: mode === 'push',
+      modeRetrieval: mode === 'retrieval',
       authPassword: authMethod === 'password',
       authPrivateKey: authMethod === 'private_key',
       enabledChecked: submitted.enabled === 'on' || submitted.enabled === true || submitted.enabled === 'true',

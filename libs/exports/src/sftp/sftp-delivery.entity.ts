@@ -69,6 +69,10 @@ export class SftpDelivery {
   @Property({ type: 'timestamptz', nullable: true })
   finishedAt: Date | null = null;
 
+  /** Retrieval: when its files were removed after EXPORT_RETRIEVAL_RETENTION_DAYS. */
+  @Property({ type: 'timestamptz', nullable: true })
+  prunedAt: Date | null = null;
+
   /** What went wrong in the last attempt (no secrets: connection and SFTP errors only). */
   @Property({ type: 'text', nullable: true })
   error: string | null = null;

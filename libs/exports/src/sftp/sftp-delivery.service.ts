@@ -10,7 +10,8 @@ import { deliveryFileName, deliveryFolder, manifestPath, nextStamp, temporaryNam
 import { SftpDelivery, SftpDeliveryFile, type DeliveryUnit } from './sftp-delivery.entity.js';
 import { SftpDeliveryCursor, SftpDestination } from './sftp-destination.entity.js';
 import { SftpDestinationsService } from './sftp-destinations.service.js';
-import { SftpError, SftpSession, type RemoteFile } from './sftp-session.helpers.js';
+import { RetrievalFolder, retrievalFolderOf, type DeliveryFile, type DeliveryTarget } from './retrieval-folder.helpers.js';
+import { SftpError, SftpSession } from './sftp-session.helpers.js';
 
 export type DeliveryOutcome =
   | { status: 'busy' }
@@ -22,7 +23,7 @@ export type DeliveryOutcome =
 interface OpenFile {
   number: number;
   path: string;
-  remote: RemoteFile;
+  remote: DeliveryFile;
   rows: number;
   firstSeq: string;
   lastSeq: string;
@@ -30,11 +31,11 @@ interface OpenFile {
 
 /** Connects on first use, so a delivery without rows never touches the server. */
 class LazySession {
-  private session: Promise<SftpSession> | null = null;
+  private session: Promise<DeliveryTarget> | null = null;
 
-  constructor(private readonly open: () => Promise<SftpSession>) {}
+  constructor(private readonly open: () => Promise<DeliveryTarget>) {}
 
-  get(): Promise<SftpSession> {
+  get(): Promise<DeliveryTarget> {
     this.session ??= this.open();
     return this.session;
   }
@@ -200,7 +201,12 @@ export class SftpDeliveryService {
     }
     await em.flush();
 
-    const session = new LazySession(() => SftpSession.open(this.destinations.targetOf(destination)));
+    // A retrieval destination's files go to its folder under EXPORT_RETRIEVAL_DIR, the same way, for OpenDSP's SFTP server to serve.
+    const session = new LazySession(() =>
+      destination.mode === 'retrieval'
+        ? Promise.resolve(new RetrievalFolder(retrievalFolderOf(this.config.exports.retrieval.dir, destination.id)))
+        : SftpSession.open(this.destinations.targetOf(destination)),
+    );
     try {
       let capped = false;
       for (const unit of delivery.units) capped = (await this.deliverUnit(em, session, destination, delivery, unit)) || capped;

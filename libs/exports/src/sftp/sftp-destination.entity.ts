@@ -7,6 +7,13 @@ import type { ExportKind } from '@opendsp/measurements';
 export const SFTP_AUTH_METHODS = ['password', 'private_key'] as const;
 export type SftpAuthMethod = (typeof SFTP_AUTH_METHODS)[number];
 
+/**
+ * `push`: files are written to the partner's SFTP server; `retrieval`: into EXPORT_RETRIEVAL_DIR, where the
+ * partner fetches them from OpenDSP's own SFTP server, signing in with a registered key (SftpRetrievalKey).
+ */
+export const SFTP_DESTINATION_MODES = ['push', 'retrieval'] as const;
+export type SftpDestinationMode = (typeof SFTP_DESTINATION_MODES)[number];
+
 /** What the last scheduled or requested run of a destination came to. */
 export const SFTP_RUN_OUTCOMES = ['delivered', 'nothing_new', 'failed'] as const;
 export type SftpRunOutcome = (typeof SFTP_RUN_OUTCOMES)[number];
@@ -21,6 +28,9 @@ export class SftpDestination {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();
 
+  @Enum({ items: () => SFTP_DESTINATION_MODES, type: 'text' })
+  mode: SftpDestinationMode & Opt = 'push';
+
   /** The admins' name for it. */
   @Property({ type: 'text' })
   name: string;
@@ -31,6 +41,7 @@ export class SftpDestination {
   @Property({ type: 'integer' })
   port: number & Opt = 22;
 
+  /** Push: the user name on the partner's server. Retrieval: the user name partners sign in to OpenDSP's server with. */
   @Property({ type: 'text' })
   username: string;
 

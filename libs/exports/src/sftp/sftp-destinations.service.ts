@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -14,6 +15,7 @@ import { nextRunOf } from './cron-schedule.rules.js';
 import { SftpDelivery, SftpDeliveryFile } from './sftp-delivery.entity.js';
 import { SftpDestination } from './sftp-destination.entity.js';
 import { vetHost } from './host-guard.helpers.js';
+import { retrievalFolderOf } from './retrieval-folder.helpers.js';
 import { SftpError, SftpSession, type SftpProblem, type SftpTarget } from './sftp-session.helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -106,7 +108,7 @@ export class SftpDestinationsService {
   }
 
   async remove(id: string, actor: AuditActor): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
+    const mode = await this.em.fork().transactional(async (em) => {
       const destination = await this.get(id, em);
       this.audit.record(em, {
         action: 'sftp_destination.deleted',
@@ -115,7 +117,10 @@ export class SftpDestinationsService {
         detail: this.describe(destination),
       });
       em.remove(destination);
+      return destination.mode;
     });
+    // A retrieval destination's files go with it (its keys went with the row); nobody can fetch them any more.
+    if (mode === 'retrieval') await rm(retrievalFolderOf(this.config.exports.retrieval.dir, id), { recursive: true, force: true });
   }
 
   /** "Deliver now": the scheduler (in a worker process) picks it up on its next tick. */
@@ -137,6 +142,8 @@ export class SftpDestinationsService {
   /** Connects with the pinned host key, signs in, checks the base folder and writes and removes a probe file. */
   async testConnection(id: string, actor: AuditActor): Promise<ConnectionTestResult> {
     const destination = await this.get(id);
+    // A retrieval destination has no server of its own to test.
+    if (destination.mode === 'retrieval') throw new NotFoundException();
     const result = await this.probe(destination);
     await this.audit.recordNow({
       action: 'sftp_destination.tested',
@@ -199,6 +206,10 @@ export class SftpDestinationsService {
     const errors: FieldErrors = {};
     const groups = await em.find(ProgramGroup, { groupId: { $in: form.groupIds } });
     if (groups.length !== new Set(form.groupIds).size) errors.groupIds = 'sftp.groups_unknown';
+    // Its cursors and folders belong to one kind of target: a destination keeps the mode it was made with.
+    if (destination.mode !== form.mode && (await em.count(SftpDelivery, { destination: destination.id })) > 0)
+      errors.mode = 'sftp.mode_fixed';
+    if (form.mode === 'retrieval') return this.applyRetrieval(em, destination, form, groups, errors);
     if (!(await vetHost(form.host, this.config.exports.sftp.allowPrivateHosts)).allowed) errors.host = 'sftp.host_private';
     // Stored credentials belong to the server they were entered for: pointing the destination at another
     // host or port drops them unless they are entered again, so they are never sent to a server nobody typed
@@ -257,6 +268,41 @@ export class SftpDestinationsService {
     return null;
   }
 
+  /** A retrieval destination: no server or credentials; its user name is the one partners sign in with, unique among them. */
+  private async applyRetrieval(
+    em: EntityManager,
+    destination: SftpDestination,
+    form: SftpDestinationForm,
+    groups: ProgramGroup[],
+    errors: FieldErrors,
+  ): Promise<FieldErrors | null> {
+    if (await em.count(SftpDestination, { mode: 'retrieval', username: form.username, id: { $ne: destination.id } }))
+      errors.username = 'sftp.retrieval_username_taken';
+    if (Object.keys(errors).length > 0) return errors;
+    const scheduleChanged = destination.schedule !== form.schedule || !destination.nextRunAt;
+    Object.assign(destination, {
+      mode: 'retrieval',
+      name: form.name,
+      host: '',
+      port: 22,
+      username: form.username,
+      authMethod: 'password',
+      passwordCiphertext: null,
+      privateKeyCiphertext: null,
+      passphraseCiphertext: null,
+      hostKeyFingerprint: null,
+      remoteBaseDir: '.',
+      kinds: this.kindsOf(form),
+      schedule: form.schedule,
+      enabled: form.enabled,
+    });
+    destination.groups.set(groups);
+    if (scheduleChanged && !destination.runRequestedAt) {
+      destination.nextRunAt = nextRunOf(form.schedule, new Date(), this.config.environment.timezone);
+    }
+    return null;
+  }
+
   private kindsOf(form: SftpDestinationForm): SftpDestination['kinds'] {
     return EXPORT_KIND_NAMES.filter((kind) => form.kinds.includes(kind));
   }
@@ -271,6 +317,7 @@ export class SftpDestinationsService {
   /** What the audit log keeps of a destination: everything but its secrets. */
   private describe(destination: SftpDestination): Record<string, unknown> {
     return {
+      mode: destination.mode,
       name: destination.name,
       host: destination.host,
       port: destination.port,
