@@ -16,6 +16,6 @@ import { WEBHOOK_ENTITIES } from './webhook.entities.js';
 @Module({
   imports: [MikroOrmModule.forFeature(WEBHOOK_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule],
   providers: [WebhookEndpoints, WebhookDispatcher, WebhookDispatcherScheduler, WebhookEnrollmentListener],
-  exports: [WebhookEndpoints],
+  exports: [WebhookEndpoints, WebhookDispatcher],
 })
 export class WebhooksModule {}
