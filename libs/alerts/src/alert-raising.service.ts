@@ -32,7 +32,13 @@ export interface RaisedAlert extends AlertCandidate {
   raisedAt: Date;
 }
 
-type RuleRow = { group_id: string; bp_crisis_enabled: boolean; systolic_at_least: number; diastolic_at_least: number; afib_enabled: boolean };
+type RuleRow = {
+  group_id: string;
+  bp_crisis_enabled: boolean;
+  systolic_at_least: number;
+  diastolic_at_least: number;
+  afib_enabled: boolean;
+};
 
 /**
  * Raises alerts: from the readings a sync page landed (`onLanded`, a `ReadingsLanded` listener, inside the page's

@@ -6,7 +6,8 @@ import { ALERT_RULES, NOTE_MAX_LENGTH, type AlertRule } from '../alert-rules.cat
 /** An unticked checkbox is simply absent from the form. */
 const ticked = ({ value }: { value: unknown }): boolean => value === 'on' || value === 'true' || value === true;
 /** A whole number as typed; anything else stays as it is and fails `IsInt`. */
-const whole = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\s*\d{1,6}\s*$/.test(value) ? Number(value) : value);
+const whole = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\s*\d{1,6}\s*$/.test(value) ? Number(value) : value;
 const emptyIsAbsent = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
 /** The inbox's filters and page: `status` (open by default), a group's public ID, a rule, and the keyset cursor `after`. */

@@ -1,6 +1,15 @@
 import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Access, actorOf, noticeKey, OnInvalidForm, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
+import {
+  Access,
+  actorOf,
+  noticeKey,
+  OnInvalidForm,
+  PortalController,
+  redirectTo,
+  renderPage,
+  type PortalRequest,
+} from '@opendsp/admin-auth';
 import type { FieldErrors } from '@opendsp/i18n';
 import { AlertInbox } from '../alert-inbox.service.js';
 import { ALERT_RULES } from '../alert-rules.catalogue.js';
@@ -54,7 +63,12 @@ export class AlertsPortalController {
   @OnInvalidForm('alerts/alert', (controller: AlertsPortalController, req, form) =>
     controller.alertView(req, String(req.params.alertId), form.values, form.errors),
   )
-  async acknowledge(@Req() req: PortalRequest, @Res() res: Response, @Param('alertId') alertId: string, @Body() form: AcknowledgeAlertForm) {
+  async acknowledge(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('alertId') alertId: string,
+    @Body() form: AcknowledgeAlertForm,
+  ) {
     await this.inbox.acknowledge(req.portal.user!, alertId, form.note, actorOf(req));
     redirectTo(res, `/alerts/${alertId}?notice=saved`);
   }

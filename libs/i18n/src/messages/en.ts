@@ -1091,7 +1091,8 @@ export const en = {
   'alerts.lead': 'Readings and connections that need attention, from the rules each group switched on.',
   'alerts.alert_title': 'Alert',
   'alerts.rules_title': 'Alert rules',
-  'alerts.rules_lead': 'Each rule raises at most one open alert per participant; a new one only after it is acknowledged. Alerts reach the inbox, the group admins by e-mail and webhook endpoints subscribed to alert.raised.',
+  'alerts.rules_lead':
+    'Each rule raises at most one open alert per participant; a new one only after it is acknowledged. Alerts reach the inbox, the group admins by e-mail and webhook endpoints subscribed to alert.raised.',
   'alerts.status': 'Status',
   'alerts.status.open': 'Open',
   'alerts.status.acknowledged': 'Acknowledged',

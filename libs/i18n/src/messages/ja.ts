@@ -1095,7 +1095,8 @@ export const ja: Record<keyof typeof en, string> = {
   'alerts.lead': '各グループで有効にしたルールに基づく、対応が必要な測定値と接続です。',
   'alerts.alert_title': 'アラート',
   'alerts.rules_title': 'アラートルール',
-  'alerts.rules_lead': '各ルールは参加者ごとに未対応のアラートを1件まで作成し、確認済みになるまで新たには作成しません。アラートは受信箱、グループ管理者へのメール、alert.raised を購読するWebhookに届きます。',
+  'alerts.rules_lead':
+    '各ルールは参加者ごとに未対応のアラートを1件まで作成し、確認済みになるまで新たには作成しません。アラートは受信箱、グループ管理者へのメール、alert.raised を購読するWebhookに届きます。',
   'alerts.status': '状態',
   'alerts.status.open': '未対応',
   'alerts.status.acknowledged': '確認済み',
