@@ -4,10 +4,10 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261206140000_alerts extends Migration {
   override up(): void {
     this.addSql(
-      `create table "alert_rule_set" ("group_id" uuid not null, "bp_crisis_enabled" boolean not null, "systolic_at_least" int not null, "diastolic_at_least" int not null, "afib_enabled" boolean not null, "no_reading_enabled" boolean not null, "no_reading_days" int not null, "no_reading_min_readings" int not null, "reconnect_enabled" boolean not null, "updated_at" timestamptz not null, primary key ("group_id"));`,
+      `create table "alert_rule_set" ("group_id" uuid not null, "bp_crisis_enabled" boolean not null default false, "systolic_at_least" int not null default 180, "diastolic_at_least" int not null default 120, "afib_enabled" boolean not null default false, "no_reading_enabled" boolean not null default false, "no_reading_days" int not null default 7, "no_reading_min_readings" int not null default 8, "reconnect_enabled" boolean not null default false, "updated_at" timestamptz not null, primary key ("group_id"));`,
     );
     this.addSql(
-      `create table "alert" ("id" uuid not null, "group_id" uuid not null, "participant_id" uuid not null, "rule" text not null, "status" text not null, "raised_at" timestamptz not null, "reading_kind" text null, "reading_id" bigint null, "measured_at" timestamptz null, "detail" jsonb not null, "mailed_at" timestamptz null, "acknowledged_at" timestamptz null, "acknowledged_by" uuid null, "acknowledged_login" text null, "note" text null, primary key ("id"));`,
+      `create table "alert" ("id" uuid not null, "group_id" uuid not null, "participant_id" uuid not null, "rule" text not null, "status" text not null default 'open', "raised_at" timestamptz not null, "reading_kind" text null, "reading_id" bigint null, "measured_at" timestamptz null, "detail" jsonb not null, "mailed_at" timestamptz null, "acknowledged_at" timestamptz null, "acknowledged_by" uuid null, "acknowledged_login" text null, "note" text null, primary key ("id"));`,
     );
     this.addSql(
       `alter table "alert" add constraint "alert_rule_check" check ("rule" in ('bp_crisis', 'possible_afib', 'no_reading', 'reconnect_needed'));`,
