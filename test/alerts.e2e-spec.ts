@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -6,6 +7,7 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { AlertChecks } from '@opendsp/alerts';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
+import { OpenApiClient, type OpenApiDocument } from './support/openapi-client.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 
 interface Received {
@@ -197,7 +199,15 @@ describe('alerts', () => {
     const [{ ogsc_id: ogscId }] = await stack.sql<{ ogsc_id: string }>(`select ogsc_id from participant where id = $1`, [
       alice.participantId,
     ]);
-    for (const message of messages) new Webhook(secret).verify(message.body, message.headers);
+    // Signed, and shaped as the committed OpenAPI document's `webhooks` entry says.
+    const documented = new OpenApiClient(
+      JSON.parse(readFileSync(new URL('../docs/openapi.json', import.meta.url), 'utf8')) as OpenApiDocument,
+      '',
+    );
+    for (const message of messages) {
+      new Webhook(secret).verify(message.body, message.headers);
+      documented.checkWebhook('alert.raised', JSON.parse(message.body));
+    }
     const bodies = messages.map((message) => JSON.parse(message.body) as { type: string; data: Record<string, unknown> });
     expect(bodies.map((body) => body.data.alert_id).sort()).toEqual([crisis.id, afib.id].sort());
     const event = bodies.find((body) => body.data.alert_id === crisis.id)!;
