@@ -13,7 +13,9 @@ import { ALERT_RULES, ALERT_STATUSES, type AlertRule, type AlertStatus } from '.
   name: 'alert_open_unique',
   expression: `create unique index "alert_open_unique" on "alert" ("group_id", "participant_id", "rule") where "status" = 'open'`,
 })
+// The inbox, newest first: of some groups (a group admin's) and of all of them (everyone else).
 @Index({ name: 'alert_group_id_raised_at_id_index', properties: ['groupId', 'raisedAt', 'id'] })
+@Index({ name: 'alert_raised_at_id_index', properties: ['raisedAt', 'id'] })
 @Index({ name: 'alert_participant_id_rule_index', properties: ['participantId', 'rule'] })
 @Index({
   name: 'alert_unmailed_index',

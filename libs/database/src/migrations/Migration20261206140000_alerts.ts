@@ -15,6 +15,7 @@ export class Migration20261206140000_alerts extends Migration {
     this.addSql(`alter table "alert" add constraint "alert_status_check" check ("status" in ('open', 'acknowledged'));`);
     this.addSql(`create unique index "alert_open_unique" on "alert" ("group_id", "participant_id", "rule") where "status" = 'open';`);
     this.addSql(`create index "alert_group_id_raised_at_id_index" on "alert" ("group_id", "raised_at", "id");`);
+    this.addSql(`create index "alert_raised_at_id_index" on "alert" ("raised_at", "id");`);
     this.addSql(`create index "alert_participant_id_rule_index" on "alert" ("participant_id", "rule");`);
     this.addSql(`create index "alert_unmailed_index" on "alert" ("raised_at") where "mailed_at" is null;`);
     this.addSql(`create table "alert_cursor" ("name" text not null, "through_id" bigint not null, primary key ("name"));`);
