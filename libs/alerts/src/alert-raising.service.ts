@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupLookups } from '@opendsp/groups';
 import type { LandedPage } from '@opendsp/measurements';
-import { ConsentedParticipants } from '@opendsp/participants';
+import { ConsentedParticipants, consentedInGroupsSql } from '@opendsp/participants';
 import { WebhookDispatcher } from '@opendsp/webhooks';
 import type { AlertRule } from './alert-rules.catalogue.js';
 import {
@@ -38,6 +38,8 @@ type RuleRow = {
   systolic_at_least: number;
   diastolic_at_least: number;
   afib_enabled: boolean;
+  /** The rules with an open alert for the page's participant in this group: not raised again. */
+  open_rules: AlertRule[];
 };
 
 /**
@@ -58,35 +60,34 @@ export class AlertRaising {
   ) {}
 
   /**
-   * The readings-landed listener. Only blood pressure carries the reading rules; a page of it costs one
-   * statement when no group's rule is met by the page's highest values (the rule sets are read with the page's
-   * extremes as the condition), and nothing for other kinds.
+   * The readings-landed listener. Only blood pressure carries the reading rules, so other kinds cost nothing.
+   * A blood pressure page costs one statement unless it raises something: the rule sets of the participant's
+   * consented groups are read with the page's highest values and whether any reading is flagged as the
+   * condition, together with the rules already open for the participant in each group, so a page under every
+   * line, or one whose alerts are all open already, stops there. Only then are the alerts inserted.
    */
   async onLanded(em: EntityManager, page: LandedPage): Promise<void> {
     if (page.kind !== 'blood_pressure') return;
     const readings = page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row));
     const extremes = pageExtremes(readings);
+    // The rule sets of the participant's consented groups only (libs/participants' condition, as the API's
+    // reading pages use it), each with the rules already open for the participant there.
     const rules = await em.execute<RuleRow[]>(
-      `select group_id, bp_crisis_enabled, systolic_at_least, diastolic_at_least, afib_enabled from alert_rule_set
-        where (bp_crisis_enabled and (systolic_at_least <= ? or diastolic_at_least <= ?)) or (afib_enabled and ?)`,
-      [extremes.systolic, extremes.diastolic, extremes.afib],
-    );
-    if (rules.length === 0) return;
-    const consented = new Set(
-      await this.participants.consentedGroupsOf(
-        em,
-        page.participantId,
-        rules.map((rule) => rule.group_id),
-      ),
+      `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
+              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = ?::uuid and a.status = 'open') as open_rules
+         from alert_rule_set r
+        where ((r.bp_crisis_enabled and (r.systolic_at_least <= ? or r.diastolic_at_least <= ?)) or (r.afib_enabled and ?))
+          and ${consentedInGroupsSql('?::uuid', 'e.group_id = r.group_id')}`,
+      [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib, page.participantId],
     );
     const candidates: AlertCandidate[] = [];
     for (const row of rules) {
-      if (!consented.has(row.group_id)) continue;
+      const open = new Set(row.open_rules);
       const lines: BloodPressureRules = {
-        bpCrisisEnabled: row.bp_crisis_enabled,
+        bpCrisisEnabled: row.bp_crisis_enabled && !open.has('bp_crisis'),
         systolicAtLeast: row.systolic_at_least,
         diastolicAtLeast: row.diastolic_at_least,
-        afibEnabled: row.afib_enabled,
+        afibEnabled: row.afib_enabled && !open.has('possible_afib'),
       };
       const crisis = lines.bpCrisisEnabled ? newestMeeting(readings, (reading) => meetsCrisis(reading, lines)) : undefined;
       if (crisis)

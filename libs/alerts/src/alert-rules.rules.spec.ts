@@ -17,6 +17,7 @@ const reading = (
 ): BloodPressureFacts => ({
   id,
   measuredAt,
+  time: Date.parse(measuredAt),
   systolic,
   diastolic,
   possibleAfib,
@@ -35,7 +36,14 @@ describe('alert rules', () => {
   it("reads a landed row by the catalogue's column names; OMRON's zeros, stored as null, are no values", () => {
     expect(
       bloodPressureFacts('7', { measured_at: '2025-01-01T08:00:00.000Z', systolic_mmhg: null, diastolic_mmhg: null, possible_afib: true }),
-    ).toEqual({ id: '7', measuredAt: '2025-01-01T08:00:00.000Z', systolic: null, diastolic: null, possibleAfib: true });
+    ).toEqual({
+      id: '7',
+      measuredAt: '2025-01-01T08:00:00.000Z',
+      time: Date.parse('2025-01-01T08:00:00.000Z'),
+      systolic: null,
+      diastolic: null,
+      possibleAfib: true,
+    });
   });
 
   it("gives a page's highest values (for the one statement that reads the rule sets) and its newest reading that meets a rule", () => {

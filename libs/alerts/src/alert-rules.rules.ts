@@ -4,6 +4,8 @@ import { zonedDay } from '@opendsp/time-zone';
 export interface BloodPressureFacts {
   id: string;
   measuredAt: string;
+  /** `measuredAt` in epoch milliseconds, parsed once per reading. */
+  time: number;
   systolic: number | null;
   diastolic: number | null;
   possibleAfib: boolean;
@@ -24,6 +26,7 @@ export function bloodPressureFacts(id: string, row: Record<string, unknown>): Bl
   return {
     id,
     measuredAt: String(row.measured_at),
+    time: Date.parse(String(row.measured_at)),
     systolic: numberOrNull(row.systolic_mmhg),
     diastolic: numberOrNull(row.diastolic_mmhg),
     possibleAfib: row.possible_afib === true,
@@ -54,8 +57,7 @@ export function meetsCrisis(reading: BloodPressureFacts, rules: BloodPressureRul
 /** The newest of the readings that meet `predicate` (an alert links the latest one of a page); undefined: none. */
 export function newestMeeting(readings: readonly BloodPressureFacts[], predicate: (reading: BloodPressureFacts) => boolean) {
   let newest: BloodPressureFacts | undefined;
-  for (const reading of readings)
-    if (predicate(reading) && (!newest || Date.parse(reading.measuredAt) > Date.parse(newest.measuredAt))) newest = reading;
+  for (const reading of readings) if (predicate(reading) && (!newest || reading.time > newest.time)) newest = reading;
   return newest;
 }
 
