@@ -6,6 +6,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { AlertChecks } from '@opendsp/alerts';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
+import { WithdrawalService } from '@opendsp/participants';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { OpenApiClient, type OpenApiDocument } from './support/openapi-client.js';
 import { startSyncStack, waitFor, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
@@ -365,6 +366,21 @@ describe('alerts', () => {
     expect(ids(second.text)).toHaveLength(5);
     expect(new Set([...ids(first.text), ...ids(second.text)]).size).toBe(55);
     expect(second.text).not.toContain('id="next-page"');
+  });
+
+  it("deletes a participant's alerts in a group they withdraw from", async () => {
+    const [{ id: enrollmentId }] = await stack.sql<{ id: string }>(`select id from enrollment where participant_id = $1`, [
+      alice.participantId,
+    ]);
+    const [{ id: groupUuid }] = await stack.sql<{ id: string }>(`select id from program_group where group_id = $1`, [groupId]);
+    const inGroup = () => stack.sql(`select 1 from alert where participant_id = $1 and group_id = $2`, [alice.participantId, groupUuid]);
+    expect((await inGroup()).length).toBeGreaterThan(0);
+    await stack.platform
+      .get(WithdrawalService)
+      .withdraw(enrollmentId, { kind: 'admin', adminId: '00000000-0000-4000-8000-000000000001', login: 'alerts-partner' });
+    await waitFor('the alerts gone', async () => (await inGroup()).length === 0);
+    // The acknowledgement's audit row stays.
+    expect(await stack.sql(`select 1 from audit_event where action = 'alert.acknowledged'`)).not.toHaveLength(0);
   });
 
   // Last: a connection that needs reconnecting keeps sync from ever looking idle again.

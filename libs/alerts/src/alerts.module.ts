@@ -7,6 +7,7 @@ import { WebhooksModule } from '@opendsp/webhooks';
 import { AlertChecks } from './alert-checks.service.js';
 import { AlertRaising } from './alert-raising.service.js';
 import { ALERT_ENTITIES } from './alert.entities.js';
+import { AlertWithdrawalListener } from './alert-withdrawal.listener.js';
 import { AlertsScheduler } from './alerts.scheduler.js';
 
 /**
@@ -16,7 +17,7 @@ import { AlertsScheduler } from './alerts.scheduler.js';
  */
 @Module({
   imports: [MikroOrmModule.forFeature(ALERT_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule, WebhooksModule],
-  providers: [AlertRaising, AlertChecks, AlertsScheduler],
+  providers: [AlertRaising, AlertChecks, AlertsScheduler, AlertWithdrawalListener],
   exports: [AlertRaising, AlertChecks],
 })
 export class AlertsModule implements OnModuleInit {
