@@ -238,6 +238,7 @@ describe('alerts', () => {
     const [crisis] = await alertsOf(alice.participantId);
     const inbox = await groupAdmin.get('/alerts');
     expect(inbox.status).toBe(200);
+    expect(inbox.text).toContain('<strong id="open-count">2 open alerts</strong>');
     const link = new RegExp(`href="(/participants/[^"]+#reading-${crisis.reading_id})"`).exec(inbox.text)?.[1];
     expect(link).toBeDefined();
     const chart = await groupAdmin.get(unescaped(link!).split('#')[0]);

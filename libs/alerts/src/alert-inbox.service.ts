@@ -75,12 +75,18 @@ export class AlertInbox {
     private readonly config: DspConfig,
   ) {}
 
-  /** One page of alerts, newest first, with the cursor of the next page (keyset on raised_at, id). */
-  async page(user: PortalUser, filters: InboxFilters): Promise<{ alerts: AlertView[]; next: string | null; group: ProgramGroup | null }> {
+  /**
+   * One page of alerts, newest first, with the cursor of the next page (keyset on raised_at, id), and how many
+   * alerts are open in the page's groups.
+   */
+  async page(
+    user: PortalUser,
+    filters: InboxFilters,
+  ): Promise<{ alerts: AlertView[]; next: string | null; group: ProgramGroup | null; open: number }> {
     const em = this.em.fork();
     const group = filters.group ? await this.groups.visibleGroup(em, user, filters.group) : null;
     const scope = group ? [group.id] : await this.scopeOf(em, user);
-    if (scope && scope.length === 0) return { alerts: [], next: null, group };
+    if (scope && scope.length === 0) return { alerts: [], next: null, group, open: 0 };
     const where: string[] = [];
     const params: unknown[] = [];
     if (scope) {
@@ -110,14 +116,12 @@ export class AlertInbox {
       alerts: await this.views(em, shown),
       next: rows.length > INBOX_PAGE_SIZE && last ? encodeCursor([new Date(last.raised_at).toISOString(), last.id]) : null,
       group,
+      open: await this.openCount(em, scope),
     };
   }
 
-  /** Open alerts in the admin's groups (the navigation's count). */
-  async openCount(user: PortalUser): Promise<number> {
-    const em = this.em.fork();
-    const scope = await this.scopeOf(em, user);
-    if (scope && scope.length === 0) return 0;
+  /** Open alerts in the groups (null: all), through `alert_open_unique`. */
+  private async openCount(em: EntityManager, scope: string[] | null): Promise<number> {
     const [row] = await em.execute<{ count: string }[]>(
       `select count(*)::text as count from alert where status = 'open'${scope ? ' and group_id = any(?::uuid[])' : ''}`,
       scope ? [`{${scope.join(',')}}`] : [],

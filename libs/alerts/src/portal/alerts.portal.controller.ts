@@ -23,11 +23,12 @@ export class AlertsPortalController {
   @Get()
   @Access('participants.view')
   async list(@Req() req: PortalRequest, @Res() res: Response, @Query() query: AlertInboxQuery): Promise<void> {
-    const { alerts, next, group } = await this.inbox.page(req.portal.user!, query);
+    const { alerts, next, group, open } = await this.inbox.page(req.portal.user!, query);
     const filters = { status: query.status, group: query.group ?? '', rule: query.rule ?? '' };
     renderPage(res, 'alerts/inbox', {
       title: 'alerts.title',
       alerts,
+      open,
       group: group ? { groupId: group.groupId, displayName: group.displayName } : null,
       filters,
       rules: ALERT_RULES,
