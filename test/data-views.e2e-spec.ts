@@ -457,7 +457,7 @@ describe('portal data views', () => {
       expect(markers.map((marker) => marker['data-row'])).toEqual(afib.map((row) => row.id));
       expect(afib.every((row) => row.systolic_mmhg === null)).toBe(true);
       // The table marks them too, and the guideline bands are drawn.
-      expect((page.text.match(/<tr data-row="\d+" class="afib">/g) ?? []).length).toBe(afib.length);
+      expect((page.text.match(/<tr data-row="\d+" id="reading-\d+" class="afib">/g) ?? []).length).toBe(afib.length);
       expect(
         elements(bp, 'rect')
           .filter((rect) => rect.class === 'band')

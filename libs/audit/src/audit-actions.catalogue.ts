@@ -64,6 +64,8 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.enabled',
   'webhook_endpoint.disabled',
   'webhook_delivery.replayed',
+  'alert_rules.updated',
+  'alert.acknowledged',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

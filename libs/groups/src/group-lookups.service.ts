@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { GroupAdminMembership } from './group-admin-membership.entity.js';
 
 /** How a group is shown beside rows of another room: its public ID and its name. */
 export interface GroupLabel {
@@ -64,6 +65,12 @@ export class GroupLookups {
       [...(scope ? [[...scope]] : []), ...(page.after ? [page.after.name, page.after.id] : []), page.limit],
     );
     return rows.map((row) => ({ id: row.id, groupId: row.group_id, displayName: row.display_name }));
+  }
+
+  /** The e-mail addresses of the group's admins (group admins assigned to it whose accounts are not disabled). */
+  async adminEmailsOf(em: EntityManager, groupUuid: string): Promise<string[]> {
+    const memberships = await em.find(GroupAdminMembership, { group: groupUuid }, { populate: ['admin'] });
+    return memberships.filter((membership) => !membership.admin.disabledAt).map((membership) => membership.admin.email);
   }
 
   /** Row-locks the group for the rest of `em`'s transaction: changes that must stay unique within a group take turns. */

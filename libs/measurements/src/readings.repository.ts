@@ -639,6 +639,31 @@ export class ReadingsRepository {
     return row as Record<MeasurementKind, unknown>;
   }
 
+  /**
+   * How many readings (of every kind) each participant has measured in their window `[from, to]`: one statement,
+   * each count a range scan of the tables' (participant_id, measured_at) index (the alerts room's "used to
+   * measure" for a few silent participants; never a scan of the tables).
+   */
+  async countsMeasuredBetween(
+    em: EntityManager,
+    windows: readonly { participantId: string; from: Date; to: Date }[],
+  ): Promise<Map<string, number>> {
+    if (windows.length === 0) return new Map();
+    const rows = await em.execute<{ participant_id: string; count: string }[]>(
+      `select w.participant_id, (${MEASUREMENT_KIND_NAMES.map(
+        (kind) =>
+          `(select count(*) from "${tableOf(kind)}" r where r.participant_id = w.participant_id and r.measured_at between w.from_at and w.to_at)`,
+      ).join(' + ')})::text as count
+         from unnest(?::uuid[], ?::timestamptz[], ?::timestamptz[]) as w(participant_id, from_at, to_at)`,
+      [
+        `{${windows.map((w) => w.participantId).join(',')}}`,
+        `{${windows.map((w) => w.from.toISOString()).join(',')}}`,
+        `{${windows.map((w) => w.to.toISOString()).join(',')}}`,
+      ],
+    );
+    return new Map(rows.map((row) => [row.participant_id, Number(row.count)]));
+  }
+
   /** When the participant's newest reading (of any kind) was stored or last changed; null: none stored. */
   async lastStoredAt(em: EntityManager, participantId: string): Promise<Date | null> {
     const [row] = await em.getConnection().execute<{ at: Date | null }[]>(

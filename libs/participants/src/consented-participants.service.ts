@@ -118,6 +118,36 @@ export class ConsentedParticipants {
     return groups;
   }
 
+  /** Which of the groups the participant has a consented enrollment in (internal IDs). */
+  async consentedGroupsOf(em: EntityManager, participantId: string, groupIds: readonly string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await em.execute<{ group_id: string }[]>(
+      `select "group_id" from "enrollment" where "participant_id" = ? and "status" = 'consented' and "group_id" = any(?::uuid[])`,
+      [participantId, `{${groupIds.join(',')}}`],
+    );
+    return rows.map((row) => row.group_id);
+  }
+
+  /**
+   * The consented participants of a group whose last reading was measured in `[from, to)`: who fell silent in
+   * that span (the alerts room's "no reading" check), through the enrollments' reading times, oldest first.
+   */
+  async lastReadingBetween(
+    em: EntityManager,
+    groupId: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<{ participantId: string; lastReadingAt: Date }[]> {
+    const rows = await em.execute<{ participant_id: string; last_reading_at: Date | string }[]>(
+      `select "participant_id", "last_reading_at" from "enrollment"
+        where "group_id" = ? and "status" = 'consented' and "last_reading_at" >= ? and "last_reading_at" < ?
+        order by "last_reading_at", "participant_id" limit ?`,
+      [groupId, from, to, limit],
+    );
+    return rows.map((row) => ({ participantId: row.participant_id, lastReadingAt: new Date(row.last_reading_at) }));
+  }
+
   /** The OGSC IDs of the participants, by participant ID (participants that no longer exist are left out). */
   async ogscIds(em: EntityManager, participantIds: readonly string[]): Promise<Map<string, string>> {
     if (participantIds.length === 0) return new Map();

@@ -4,5 +4,6 @@ export const WEBHOOK_EVENT_TYPES = [
   'participant.consented',
   'participant.withdrawn',
   'connection.reconnect_needed',
+  'alert.raised',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -67,6 +67,31 @@ const DATA: Record<WebhookEventType, { summary: string; data: Schema }> = {
       },
     },
   },
+  'alert.raised': {
+    summary: 'One of a group’s alert rules was met for a participant (see docs/insights.md, Alerts)',
+    data: {
+      type: 'object',
+      required: ['alert_id', 'rule', 'group_id', 'ogsc_id', 'raised_at', 'measured_at', 'detail', 'portal_url'],
+      properties: {
+        alert_id: string('The alert’s ID, stable in the portal.', { format: 'uuid' }),
+        rule: string('The rule that was met.', { enum: ['bp_crisis', 'possible_afib', 'no_reading', 'reconnect_needed'] }),
+        group_id: string('The group’s public ID.'),
+        ogsc_id: OGSC_ID,
+        raised_at: instant('When the alert was raised.'),
+        measured_at: {
+          type: ['string', 'null'],
+          format: 'date-time',
+          description: 'The reading’s measurement time (for `no_reading`, the last reading’s); null for `reconnect_needed`.',
+        },
+        detail: {
+          type: 'object',
+          description:
+            'What met the rule: `systolic_mmhg`, `diastolic_mmhg`, `possible_afib` and the lines in force, or `silent_days` and `readings_before`.',
+        },
+        portal_url: string('The reading on the participant’s chart in the portal (or the participant’s page).', { format: 'uri' }),
+      },
+    },
+  },
 };
 
 const HEADERS = {

@@ -26,6 +26,6 @@ import { WEBHOOK_ENTITIES } from './webhook.entities.js';
     WebhookDeliveryPruner,
     WebhookDeliveryPruneScheduler,
   ],
-  exports: [WebhookEndpoints],
+  exports: [WebhookEndpoints, WebhookDispatcher],
 })
 export class WebhooksModule {}

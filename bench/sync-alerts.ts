@@ -1,0 +1,153 @@
+// What alerts add to the sync's write cost (issue 21 item 4): pages of 1,000 blood-pressure readings written the
+// way a pull writes them (one transaction per page: lockChangeSequence, ReadingWriter, commit), by a writer whose
+// ReadingsLanded has the alerts room's listener and by one without it (the baseline), in the same run on the same
+// database, page for page in turns so both meet the same state of the machine. The rules are realistic: 40 groups
+// with every rule on (crisis at 180/120, possible AFib), each participant consented in one of them, and about one
+// reading in nine over the line and one in 97 flagged, so every page reads the rules, finds its groups and tries to
+// raise (the first pages raise and queue webhook deliveries for an endpoint; later ones meet the open alerts); and
+// again with pages where no reading crosses a line (the common page: one statement).
+//
+//   npm run bench -- sync-alerts [pages per writer and case=100]   (needs DATABASE_URL)
+import 'reflect-metadata';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { AlertRaising } from '@opendsp/alerts';
+import { loadDspConfig } from '@opendsp/config';
+import { dspOrmConfig } from '@opendsp/database';
+import { ProgramGroup } from '@opendsp/groups';
+import { lockChangeSequence, ReadingsLanded, ReadingsRepository } from '@opendsp/measurements';
+import { ConsentedParticipants, Enrollment, Participant } from '@opendsp/participants';
+import { ReadingWriter } from '@opendsp/sync';
+import { OmronConnections } from '@opendsp/tokens';
+import { WebhookDispatcher } from '@opendsp/webhooks';
+import { createTestDatabase } from '../test/support/test-database.js';
+import { testDspEnv } from '../test/support/test-environment.js';
+import { printComparison } from './support/report.js';
+
+const PAGES = Number(process.argv[2] ?? 100);
+const PAGE_SIZE = 1000;
+const GROUPS = 40;
+if (!process.env.DATABASE_URL) {
+  console.error('Set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
+  process.exit(2);
+}
+
+/**
+ * `count` pages of a participant's readings as normalise.rules.ts makes them; `crossing`: about 1 in 9 at or over
+ * 180 systolic and 1 in 97 flagged possible AFib; otherwise none over the line or flagged (the common page).
+ */
+function pagesOf(first: number, count: number, crossing = true): Record<string, unknown>[][] {
+  const start = Date.UTC(2020, 0, 1);
+  return Array.from({ length: count }, (_, page) =>
+    Array.from({ length: PAGE_SIZE }, (_, index) => {
+      const n = first + page * PAGE_SIZE + index;
+      const at = new Date(start + n * 600_000);
+      return {
+        upstream_id: String(n),
+        measured_at: at.toISOString(),
+        local_time: new Date(at.getTime() + 32_400_000).toISOString().slice(0, 19),
+        utc_offset_seconds: 32_400,
+        device_type: 'OMRON HEM-7600T',
+        systolic_mmhg: 100 + (n % (crossing ? 90 : 60)),
+        diastolic_mmhg: 60 + (n % 40),
+        pulse_bpm: 50 + (n % 50),
+        possible_afib: crossing && n % 97 === 0,
+      };
+    }),
+  );
+}
+
+const database = await createTestDatabase();
+const config = loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url }));
+const orm = await MikroORM.init(dspOrmConfig({ ...database.settings, poolMax: 4 }));
+try {
+  const em = orm.em.fork();
+  const groups = Array.from({ length: GROUPS }, (_, index) => new ProgramGroup(`Bench group ${index}`));
+  const participants = Array.from({ length: 6 }, () => new Participant('omron_connect'));
+  em.persist([...groups, ...participants]);
+  participants.forEach((participant, index) => em.persist(new Enrollment(participant, groups[index * 7], 'consented')));
+  await em.flush();
+  await em.getConnection().execute(
+    `insert into alert_rule_set (group_id, bp_crisis_enabled, systolic_at_least, diastolic_at_least, afib_enabled, no_reading_enabled,
+       no_reading_days, no_reading_min_readings, reconnect_enabled, updated_at)
+     select id, true, 180, 120, true, true, 7, 8, true, now() from program_group`,
+  );
+  await em.getConnection().execute(
+    `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq,
+       connection_events_through_id, created_at, updated_at)
+     select gen_random_uuid(), 'https://partner.example/hooks', 'bench', '["alert.raised"]', jsonb_agg(id), 'unused', true, 0, 0, now(), now()
+       from program_group`,
+  );
+
+  const plain = new ReadingWriter();
+  const landed = new ReadingsLanded();
+  // emitWithin uses only the transaction it is given; the rest of the dispatcher is not needed here.
+  const dispatcher = new WebhookDispatcher(
+    orm.em as EntityManager,
+    config,
+    new ReadingsRepository(),
+    null as never,
+    new OmronConnections(),
+    new ConsentedParticipants(),
+  );
+  const raising = new AlertRaising(new ConsentedParticipants(), dispatcher, config);
+  landed.listen('alerts', (tx, page) => raising.onLanded(tx, page));
+  const alerting = new ReadingWriter(new ReadingsRepository(), new ConsentedParticipants(), landed);
+
+  const writePage = async (writer: ReadingWriter, participantId: string, rows: Record<string, unknown>[]) => {
+    const started = performance.now();
+    await orm.em.fork().transactional(async (tx: EntityManager) => {
+      await lockChangeSequence(tx);
+      await writer.write(tx, participantId, 'blood_pressure', rows as never);
+    });
+    return (performance.now() - started) / 1000;
+  };
+  // Warm up both (connections, plans, caches) on participants of their own, untimed.
+  for (const rows of pagesOf(1, 5)) {
+    await writePage(plain, participants[2].id, rows);
+    await writePage(alerting, participants[3].id, rows);
+  }
+  /** Writes the pages with and without the listener, in turns (who goes first alternates); returns both times. */
+  const compare = async (plainId: string, alertingId: string, crossing: boolean) => {
+    const baselinePages = pagesOf(1, PAGES, crossing);
+    const alertPages = pagesOf(1, PAGES, crossing);
+    let baseline = 0;
+    let withAlerts = 0;
+    for (let page = 0; page < PAGES; page++) {
+      if (page % 2 === 0) {
+        baseline += await writePage(plain, plainId, baselinePages[page]);
+        withAlerts += await writePage(alerting, alertingId, alertPages[page]);
+      } else {
+        withAlerts += await writePage(alerting, alertingId, alertPages[page]);
+        baseline += await writePage(plain, plainId, baselinePages[page]);
+      }
+    }
+    return { baseline, withAlerts };
+  };
+  const report = (title: string, { baseline, withAlerts }: { baseline: number; withAlerts: number }) => {
+    console.log(`\n${title}`);
+    printComparison(
+      'readings',
+      { label: 'writer with the alerts listener', count: PAGES * PAGE_SIZE, seconds: withAlerts },
+      { label: 'writer without listeners', count: PAGES * PAGE_SIZE, seconds: baseline },
+    );
+    console.log(`alerts overhead: ${(((withAlerts - baseline) / baseline) * 100).toFixed(1)}% of the write cost (goal: at most 10%)`);
+  };
+
+  const crossing = await compare(participants[0].id, participants[1].id, true);
+  const quiet = await compare(participants[4].id, participants[5].id, false);
+  const [{ alerts, deliveries }] = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ alerts: number; deliveries: number }[]>(
+      `select (select count(*)::int from alert) as alerts, (select count(*)::int from webhook_delivery) as deliveries`,
+    );
+  console.log(
+    `pages of ${PAGE_SIZE.toLocaleString('en-US')} blood-pressure readings, ${PAGES} per writer and case, one transaction each; ` +
+      `${GROUPS} groups with every alert rule on; ${alerts} alerts raised, ${deliveries} webhook deliveries queued`,
+  );
+  report('pages with readings over the line (the first raise; later ones find their alerts open in the same statement):', crossing);
+  report('pages with no reading over the line (one statement per page):', quiet);
+} finally {
+  await orm.close(true);
+  await database.drop();
+}

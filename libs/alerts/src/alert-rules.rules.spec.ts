@@ -1,0 +1,76 @@
+import {
+  alertChartPath,
+  bloodPressureFacts,
+  meetsCrisis,
+  newestMeeting,
+  pageExtremes,
+  type BloodPressureFacts,
+} from './alert-rules.rules.js';
+
+const lines = { bpCrisisEnabled: true, systolicAtLeast: 180, diastolicAtLeast: 120, afibEnabled: true };
+const reading = (
+  id: string,
+  measuredAt: string,
+  systolic: number | null,
+  diastolic: number | null,
+  possibleAfib = false,
+): BloodPressureFacts => ({
+  id,
+  measuredAt,
+  time: Date.parse(measuredAt),
+  systolic,
+  diastolic,
+  possibleAfib,
+});
+
+describe('alert rules', () => {
+  it('meets the crisis line at or above either value, judging a reading without one value by the other', () => {
+    expect(meetsCrisis(reading('1', '2025-01-01T00:00:00Z', 180, 80), lines)).toBe(true);
+    expect(meetsCrisis(reading('1', '2025-01-01T00:00:00Z', 179, 119), lines)).toBe(false);
+    expect(meetsCrisis(reading('1', '2025-01-01T00:00:00Z', 150, 120), lines)).toBe(true);
+    expect(meetsCrisis(reading('1', '2025-01-01T00:00:00Z', null, 121), lines)).toBe(true);
+    expect(meetsCrisis(reading('1', '2025-01-01T00:00:00Z', null, null, true), lines)).toBe(false);
+    expect(meetsCrisis(reading('1', '2025-01-01T00:00:00Z', 165, 90), { ...lines, systolicAtLeast: 160 })).toBe(true);
+  });
+
+  it("reads a landed row by the catalogue's column names; OMRON's zeros, stored as null, are no values", () => {
+    expect(
+      bloodPressureFacts('7', { measured_at: '2025-01-01T08:00:00.000Z', systolic_mmhg: null, diastolic_mmhg: null, possible_afib: true }),
+    ).toEqual({
+      id: '7',
+      measuredAt: '2025-01-01T08:00:00.000Z',
+      time: Date.parse('2025-01-01T08:00:00.000Z'),
+      systolic: null,
+      diastolic: null,
+      possibleAfib: true,
+    });
+  });
+
+  it("gives a page's highest values (for the one statement that reads the rule sets) and its newest reading that meets a rule", () => {
+    const page = [
+      reading('1', '2025-01-02T00:00:00Z', 185, 95),
+      reading('2', '2025-01-03T00:00:00Z', 150, 125),
+      reading('3', '2025-01-01T00:00:00Z', 200, 100),
+      reading('4', '2025-01-04T00:00:00Z', null, null, true),
+    ];
+    expect(pageExtremes(page)).toEqual({ systolic: 200, diastolic: 125, afib: true });
+    expect(pageExtremes([])).toEqual({ systolic: -1, diastolic: -1, afib: false });
+    expect(newestMeeting(page, (r) => meetsCrisis(r, lines))?.id).toBe('2');
+    expect(newestMeeting(page, (r) => r.possibleAfib)?.id).toBe('4');
+    expect(newestMeeting(page.slice(0, 0), (r) => r.possibleAfib)).toBeUndefined();
+  });
+
+  it("links to the 7-day period ending on the reading's day in the environment's time zone, anchored at its row", () => {
+    const at = new Date('2025-02-03T20:00:00Z');
+    expect(alertChartPath('OG-1', { kind: 'blood_pressure', id: '42', measuredAt: at }, 'Asia/Tokyo')).toBe(
+      '/participants/OG-1?days=7&end=2025-02-04#reading-42',
+    );
+    expect(alertChartPath('OG-1', { kind: 'blood_pressure', id: '42', measuredAt: at }, 'UTC')).toBe(
+      '/participants/OG-1?days=7&end=2025-02-03#reading-42',
+    );
+    expect(alertChartPath('OG-1', { kind: null, id: null, measuredAt: at }, 'UTC')).toBe(
+      '/participants/OG-1?days=7&end=2025-02-03#readings-heading',
+    );
+    expect(alertChartPath('OG-1', { kind: null, id: null, measuredAt: null }, 'UTC')).toBe('/participants/OG-1#connection-heading');
+  });
+});

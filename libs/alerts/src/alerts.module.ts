@@ -1,0 +1,32 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MeasurementsModule, ReadingsLanded } from '@opendsp/measurements';
+import { ParticipantsModule } from '@opendsp/participants';
+import { TokensModule } from '@opendsp/tokens';
+import { WebhooksModule } from '@opendsp/webhooks';
+import { AlertChecks } from './alert-checks.service.js';
+import { AlertRaising } from './alert-raising.service.js';
+import { ALERT_ENTITIES } from './alert.entities.js';
+import { AlertWithdrawalListener } from './alert-withdrawal.listener.js';
+import { AlertsScheduler } from './alerts.scheduler.js';
+
+/**
+ * Alerts: raised as readings land (a `ReadingsLanded` listener, in the sync writer's transaction), by the
+ * scheduled checks (silences, connections) and mailed from the alert rows. Loaded by every process role; the
+ * scheduler only ticks where ScheduleModule is loaded (worker roles).
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature(ALERT_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule, WebhooksModule],
+  providers: [AlertRaising, AlertChecks, AlertsScheduler, AlertWithdrawalListener],
+  exports: [AlertRaising, AlertChecks],
+})
+export class AlertsModule implements OnModuleInit {
+  constructor(
+    private readonly landed: ReadingsLanded,
+    private readonly raising: AlertRaising,
+  ) {}
+
+  onModuleInit(): void {
+    this.landed.listen('alerts', (em, page) => this.raising.onLanded(em, page));
+  }
+}
