@@ -24,7 +24,8 @@ export type PullOutcome =
 /**
  * Pages a background pull (a backfill, reconciliation) fetches per turn before it goes back in the queue behind
  * the others: backfills interleave across participants a few pages at a time, and a turn's job round trip
- * (a handful of statements) stays small beside its pages.
+ * (a handful of statements) stays small beside its pages. When no other pull waits for a slot at the end of a
+ * turn, the pull takes another turn at once, without that round trip.
  */
 export const BACKGROUND_TURN_PAGES = 5;
 
@@ -96,7 +97,7 @@ export class SyncPuller {
   async pull(
     participantId: string,
     kind: MeasurementKind,
-    options: { signal?: AbortSignal; shouldStop?: () => boolean; lane?: PullLane } = {},
+    options: { signal?: AbortSignal; shouldStop?: () => boolean; othersWaiting?: () => Promise<boolean>; lane?: PullLane } = {},
   ): Promise<PullOutcome> {
     const target = await this.target(participantId, kind);
     if ('skip' in target) {
@@ -106,7 +107,7 @@ export class SyncPuller {
     const plan = await this.begin(participantId, kind);
     const lane: PullLane = options.lane === 'background' || plan.since === null ? 'background' : 'fresh';
     // Pages this run may write before its turn ends (background pulls only).
-    const turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
+    let turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
     const type = MEASUREMENT_KINDS[kind].upstreamType;
     const { cursor } = plan;
     // Keys this pull has followed: one coming back, or a key on an empty page, ends the pull (OMRON has nothing
@@ -139,8 +140,14 @@ export class SyncPuller {
           nextKey = null;
         }
         // The turn's last page fetches nothing ahead: the next turn asks for it, and a page fetched for nobody would
-        // waste the upstream budget.
-        const lastOfTurn = pages + 1 >= turn;
+        // waste the upstream budget. With no other pull waiting for a slot, there is nobody to give the turn to: the
+        // pull goes on (fetching ahead as before) and asks again at the end of the next turn. Ending the turn
+        // anyway cost a job round trip and the pull's `begin`, with nothing fetched ahead (docs/sync.md).
+        let lastOfTurn = pages + 1 >= turn;
+        if (lastOfTurn && nextKey !== null && options.othersWaiting && !(await options.othersWaiting())) {
+          turn += BACKGROUND_TURN_PAGES;
+          lastOfTurn = false;
+        }
         if (nextKey !== null && !lastOfTurn) {
           followed.add(nextKey);
           next = this.fetch(target.connectionId, kind, plan.since, nextKey, signal, lane);
