@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
@@ -11,6 +11,7 @@ import { SyncScheduling } from '@opendsp/sync';
 import { MeasurementApiService } from '../apps/omron-sandbox/src/measurements/measurement-api.service.js';
 import { ALL_SCOPES, startSyncStack } from '../test/support/sync-stack.js';
 import { CLIENT_ID } from '../test/support/token-stack.js';
+import type { ReplayReply, ReplayRequest } from './support/replay-upstream.js';
 import { printComparison, timed } from './support/report.js';
 
 // `npm run bench -- sync-ingest [readings]` (default 100,000), on the PostgreSQL in DATABASE_URL.
@@ -18,7 +19,9 @@ import { printComparison, timed } from './support/report.js';
 // The platform's own share of a backfill, with the upstream's cost taken out: the sandbox renders every
 // measurement page once, before timing starts, and a local HTTP server replays those answers (spec-shaped JSON,
 // as the sandbox sends them) byte for byte to the platform's measurement requests, at no cost. Everything else
-// under OMRON_OAUTH_API_URL (the token exchange) is passed through to the sandbox. Timed: from the backfill
+// under OMRON_OAUTH_API_URL (the token exchange) is passed through to the sandbox. That server stands for OMRON, whose
+// work is not the platform's, so it runs in a child process of its own (`support/replay-upstream.ts`): in this
+// process it would compete with the platform for one event loop. Timed: from the backfill
 // request until every reading is stored (jobs, the upstream gate, HTTP, parsing, normalising, writing, cursor).
 // The baseline, in the same run on the same database, is a COPY of the same rows into the same tables (their
 // indexes, constraints and foreign keys included), as another participant's: the fastest any loader could write them.
@@ -38,51 +41,28 @@ const PAGE_SIZE = 1000;
 
 /** Pre-rendered answers, by `type:paginationKey` ('' for the first page). */
 const pages = new Map<string, string>();
-let sandboxUrl = '';
-let replayed = 0;
 
-const readBody = async (request: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-const replay = createServer((request, response) => {
-  void (async () => {
-    const body = await readBody(request);
-    if (request.method === 'POST' && request.url?.endsWith('/api/measurement')) {
-      const form = new URLSearchParams(body.toString());
-      const type = form.get('type') as MeasurementType;
-      const page = pages.get(`${type}:${form.get(PAGINATION_KEYS[type]) ?? ''}`);
-      if (!page) {
-        response.writeHead(404, { 'content-type': 'application/json' }).end('{"status":404,"reason":"no such page","errorCode":"BENCH"}');
-        return;
-      }
-      replayed++;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(page);
-      return;
-    }
-    // Anything else (the token exchange at enrolment) goes to the sandbox.
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
-    ) as Record<string, string>;
-    const answer = await fetch(`${sandboxUrl}${request.url}`, {
-      method: request.method,
-      headers,
-      body: body.length > 0 ? body : undefined,
-      redirect: 'manual',
-    });
-    response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
-  })().catch((error: Error) => response.writeHead(502).end(error.message));
+// The upstream replays from a process of its own, so its work never shares the platform's event loop.
+const upstream = fork(join(import.meta.dirname, 'support/replay-upstream.js'), [], { stdio: 'inherit' });
+const replies: ((reply: ReplayReply) => void)[] = [];
+const listening = new Promise<number>((resolve, reject) => {
+  upstream.once('error', reject);
+  upstream.once('message', (reply: ReplayReply) => resolve((reply as { port: number }).port));
 });
-await new Promise<void>((resolve) => replay.listen(0, '127.0.0.1', resolve));
-const replayUrl = `http://127.0.0.1:${(replay.address() as AddressInfo).port}`;
+const replayUrl = `http://127.0.0.1:${await listening}`;
+upstream.on('message', (reply: ReplayReply) => replies.shift()?.(reply));
+const ask = <R extends ReplayReply>(request: ReplayRequest): Promise<R> =>
+  new Promise<R>((resolve) => {
+    replies.push(resolve as (reply: ReplayReply) => void);
+    upstream.send(request);
+  });
 
 const stack = await startSyncStack(
   { LOG_LEVEL: 'silent' },
   { SYNC_PAGE_SIZE: String(PAGE_SIZE), LOG_LEVEL: 'silent', OMRON_OAUTH_API_URL: `${replayUrl}/stg` },
 );
-sandboxUrl = stack.sandbox.baseUrl;
 try {
+  await ask({ sandboxUrl: stack.sandbox.baseUrl });
   // Readings go in before the participant authorises the platform, so no notification starts a pull early.
   const email = 'bench@sandbox.test';
   const sandboxUser = await stack.sandbox.user(email);
@@ -118,6 +98,7 @@ try {
       key = answer.result.paginationKey[PAGINATION_KEYS[type]] ?? null;
     } while (key !== null);
   }
+  await ask({ pages: [...pages] });
 
   // Done when every kind's pull has finished: a cheap look at the ledger, where counting the rows so far would
   // load the database the sync is writing to.
@@ -141,6 +122,7 @@ try {
   });
   const count = await stored();
   if (count !== expected) throw new Error(`the sync stored ${count} readings, expected ${expected}`);
+  const { replayed } = await ask<{ replayed: number }>({ count: true });
   if (replayed < pages.size) throw new Error(`only ${replayed} of ${pages.size} pages were asked for`);
 
   const copy = await copyIntoTheSameTables(stack.database.settings.url, user.participantId, await stack.enroll('baseline@sandbox.test'));
@@ -156,7 +138,7 @@ try {
   );
 } finally {
   await stack.close();
-  replay.close();
+  upstream.disconnect();
 }
 
 /**

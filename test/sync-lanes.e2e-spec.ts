@@ -126,6 +126,29 @@ describe('sync lanes: fresh pulls first, fair backfills, a budget share kept for
         expect(await stack.stored(user.participantId, kind)).toEqual(await stack.groundTruth(user.sandboxUserId, kind));
   }, 120_000);
 
+  it('lets a backfill go on past its turn when no other pull waits for a worker, and none is fetched for nobody', async () => {
+    const [user] = backfilled;
+    const [{ started }] = await stack.sql<{ started: string }>(`select now()::text as started`);
+    const watch = stack.observeMeasurements();
+    try {
+      // One pull (6 pages, two turns' worth) and nothing else queued: at the end of its first turn nobody waits.
+      await stack.platform.get(SyncScheduling).requestPulls([{ participantId: user.participantId, kind: 'weight', full: true }]);
+      await stack.waitForIdle(120_000);
+    } finally {
+      watch.stop();
+    }
+    expect(watch.requests.filter((request) => request.sub === user.omronUserId).map((request) => request.query.type)).toEqual(
+      Array.from({ length: 6 }, () => 'weight'),
+    );
+    // One job ran it: the turn did not go back to the queue (and then to the same pull).
+    const jobs = await stack.sql<{ state: string }>(
+      `select state from pgboss.job where name = 'sync-pull' and data->>'participantId' = $1 and created_on >= $2::timestamptz`,
+      [user.participantId, started],
+    );
+    expect(jobs).toEqual([{ state: 'completed' }]);
+    expect(await stack.stored(user.participantId, 'weight')).toEqual(await stack.groundTruth(user.sandboxUserId, 'weight'));
+  }, 120_000);
+
   it('keeps the reserved share for notifications while backfills saturate theirs', async () => {
     // A budget small beside what the platform can do (one request every 300 ms, backfills one every 600 ms), so
     // who gets the slots is the gate's doing, not the machine's speed; put back once the notification's pull is done.

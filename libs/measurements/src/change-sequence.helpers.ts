@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executeBound } from './bound-statement.helpers.js';
 import { CHANGE_SEQUENCE } from './measurement-kinds.catalogue.js';
 
 /** SQL for the next change sequence number; only valid after `lockChangeSequence` in the same transaction. */
@@ -17,7 +18,8 @@ const FLOOR_BASE = `${FLOOR_TAG}::bigint << 48`;
 const LAST_DRAWN = `(select case when is_called then last_value else last_value - 1 end from ${CHANGE_SEQUENCE})`;
 
 /**
- * Call inside the transaction that inserts or changes readings, before it draws its first change sequence number.
+ * Call inside the transaction that inserts or changes readings, before it draws its first change sequence number;
+ * `alongside`, a statement of the caller's with `$n` parameters that draws none, runs in the same round trip.
  *
  * Sequence numbers are drawn when rows are written but become visible when the transaction commits, so a
  * change-feed reader that saw 105 (committed) while 101 was still in flight would skip 101 for ever. Writers used
@@ -26,10 +28,15 @@ const LAST_DRAWN = `(select case when is_called then last_value else last_value 
  * its floor (the last number drawn before it started), so writers never wait for each other; a reader asks
  * `changeHorizon` for the highest number below which nothing can still commit, and reads only up to it.
  */
-export async function lockChangeSequence(em: EntityManager): Promise<void> {
-  await em
-    .getConnection()
-    .execute(`select pg_advisory_xact_lock_shared((${FLOOR_BASE}) + ${LAST_DRAWN})`, [], 'all', em.getTransactionContext());
+export async function lockChangeSequence(em: EntityManager, alongside?: { sql: string; params: readonly unknown[] }): Promise<void> {
+  const lock = `select pg_advisory_xact_lock_shared((${FLOOR_BASE}) + ${LAST_DRAWN})`;
+  if (!alongside) {
+    await em.getConnection().execute(lock, [], 'all', em.getTransactionContext());
+    return;
+  }
+  // A caller's statement that draws no change sequence number (the sync's raw page insert), in the same round trip:
+  // a data-modifying CTE runs whether or not the query reads it. Its `$n` parameters are sent bound.
+  await executeBound(em, `with alongside as (${alongside.sql}) ${lock}`, alongside.params);
 }
 
 /**

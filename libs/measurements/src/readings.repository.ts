@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { consentedMembersSql, ogscIdSql } from '@opendsp/participants';
+import { arrayLiteral, executeBound } from './bound-statement.helpers.js';
 import { changeHorizon, NEXT_CHANGE_SEQ } from './change-sequence.helpers.js';
 import {
   copySupported,
@@ -146,6 +147,38 @@ function readingJsonSql(kind: MeasurementKind): string {
   return `json_build_object(${fields.map(([name, expression]) => `'${name}', ${expression}`).join(', ')})`;
 }
 
+/** Device types seen in a page, with the first and last measurement time of each, in device type order. */
+function devicesSeen(rows: readonly ReadingInput[]): { device_type: string; first: string; last: string }[] {
+  const devices = new Map<string, { device_type: string; first: string; last: string }>();
+  for (const row of rows) {
+    if (!row.device_type) continue;
+    const seen = devices.get(row.device_type);
+    if (!seen) devices.set(row.device_type, { device_type: row.device_type, first: row.measured_at, last: row.measured_at });
+    else {
+      if (row.measured_at < seen.first) seen.first = row.measured_at;
+      if (row.measured_at > seen.last) seen.last = row.measured_at;
+    }
+  }
+  // In one order for every writer: pages of several kinds of one participant are written at once, and rows
+  // locked in different orders could deadlock.
+  return [...devices.values()].sort((a, b) => (a.device_type < b.device_type ? -1 : a.device_type > b.device_type ? 1 : 0));
+}
+
+/**
+ * A CTE (for the page's upsert, whose `$1` is the participant) recording the devices `devices` (their JSON, as
+ * `devicesSeen` gives them) in `participant_device`: first and last sighting widened, untouched rows not rewritten.
+ */
+function recordDevicesCte(devices: string): string {
+  return `devices as (
+       insert into "participant_device" as d ("participant_id", "device_type", "first_seen_at", "last_seen_at")
+       select $1::uuid, i."device_type", i."first", i."last"
+         from jsonb_to_recordset(${devices}) as i("device_type" text, "first" timestamptz, "last" timestamptz)
+        order by i."device_type"
+       on conflict ("participant_id", "device_type") do update set
+         "first_seen_at" = least(d."first_seen_at", excluded."first_seen_at"), "last_seen_at" = greatest(d."last_seen_at", excluded."last_seen_at")
+       where excluded."first_seen_at" < d."first_seen_at" or excluded."last_seen_at" > d."last_seen_at")`;
+}
+
 function tableOf(kind: MeasurementKind): string {
   return MEASUREMENT_KINDS[kind].table;
 }
@@ -210,9 +243,10 @@ export class ReadingsRepository {
   // ── Writing (sync) ────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Upserts one participant's normalised readings of a kind, with a handful of statements whatever the
-   * page size (rows travel as one JSON document unpacked by `jsonb_to_recordset`). `rows` must have unique
-   * upstream ids: ON CONFLICT cannot touch the same row twice in one statement.
+   * Upserts one participant's normalised readings of a kind, with one statement whatever the page size (three
+   * more for activity's hours): rows travel as one array literal per column, unnested side by side, and the
+   * participant's devices are recorded in the same statement. `rows` must have unique upstream ids: ON CONFLICT
+   * cannot touch the same row twice in one statement.
    *
    * A reading is updated only when a value really differs (`IS DISTINCT FROM`), so replaying a page changes
    * nothing; every inserted or changed row gets a new `change_seq`. Activity days bring their hourly rows:
@@ -231,7 +265,6 @@ export class ReadingsRepository {
     const hourlyChanged = activity ? await this.daysWithChangedHours(em, participantId, activity) : [];
     const upserted = await this.upsert(em, participantId, kind, rows, hourlyChanged);
     if (activity) await this.replaceHours(em, activity, upserted);
-    await this.recordDevices(em, participantId, rows);
     const inserted = upserted.filter((row) => row.inserted).length;
     return { inserted, updated: upserted.length - inserted, written: upserted };
   }
@@ -247,21 +280,26 @@ export class ReadingsRepository {
     const names = columns.map(([name]) => quote(name));
     const compared = names.filter((name) => name !== '"upstream_id"');
     const changed = `(${compared.map((name) => `t.${name}`).join(', ')}) is distinct from (${compared.map((name) => `excluded.${name}`).join(', ')})`;
-    // One array per column ($2 onwards), unnested side by side into rows.
+    // One array per column ($2 onwards), unnested side by side into rows; each goes as its array literal's text.
     const arrays = columns.map(([, type], index) => `$${index + 2}::${type}[]`);
     const params: unknown[] = [
       participantId,
       ...columns.map(([name, type]) =>
-        rows.map((row) => {
-          const value = (row as unknown as Record<string, unknown>)[name] ?? null;
-          // A JSON value goes as its text: node-postgres would turn a list into a nested array.
-          return type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
-        }),
+        arrayLiteral(
+          rows.map((row) => {
+            const value = (row as unknown as Record<string, unknown>)[name] ?? null;
+            // A JSON value goes as its text: node-postgres would turn a list into a nested array.
+            return type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
+          }),
+        ),
       ),
     ];
     const hoursChanged = hourlyChanged.length > 0 ? ` or excluded."upstream_id" = any($${params.push(hourlyChanged)}::bigint[])` : '';
+    // The participant's devices, in the same statement (one round trip less per page).
+    const devices = devicesSeen(rows);
+    const withDevices = devices.length > 0 ? `with ${recordDevicesCte(`$${params.push(JSON.stringify(devices))}::jsonb`)}\n      ` : '';
     // Sequence numbers follow measurement time within a page (the subquery is sorted before they are drawn).
-    const sql = `insert into ${quote(tableOf(kind))} as t ("participant_id", ${names.join(', ')}, "change_seq", "created_at", "updated_at")
+    const sql = `${withDevices}insert into ${quote(tableOf(kind))} as t ("participant_id", ${names.join(', ')}, "change_seq", "created_at", "updated_at")
       select $1::uuid, ${names.map((name) => `i.${name}`).join(', ')}, ${NEXT_CHANGE_SEQ}, now(), now()
       from (select * from unnest(${arrays.join(', ')}) as r(${names.join(', ')}) order by r."measured_at", r."upstream_id") as i
       on conflict ("participant_id", "upstream_id") do update set
@@ -302,33 +340,6 @@ export class ReadingsRepository {
        select d."id", ${ACTIVITY_HOUR_COLUMNS.map(({ sqlType }, index) => `(h->>${index})::${sqlType}`).join(', ')}
        from jsonb_to_recordset($1::jsonb) as d("id" bigint, "hourly" jsonb), jsonb_array_elements(d."hourly") as h`,
       [JSON.stringify(days)],
-    );
-  }
-
-  /** Device types seen, with the first and last measurement time of each. */
-  private async recordDevices(em: EntityManager, participantId: string, rows: readonly ReadingInput[]): Promise<void> {
-    const devices = new Map<string, { device_type: string; first: string; last: string }>();
-    for (const row of rows) {
-      if (!row.device_type) continue;
-      const seen = devices.get(row.device_type);
-      if (!seen) devices.set(row.device_type, { device_type: row.device_type, first: row.measured_at, last: row.measured_at });
-      else {
-        if (row.measured_at < seen.first) seen.first = row.measured_at;
-        if (row.measured_at > seen.last) seen.last = row.measured_at;
-      }
-    }
-    if (devices.size === 0) return;
-    // In one order for every writer: pages of several kinds of one participant are written at once, and rows
-    // locked in different orders could deadlock.
-    const sorted = [...devices.values()].sort((a, b) => (a.device_type < b.device_type ? -1 : a.device_type > b.device_type ? 1 : 0));
-    await executeBound(
-      em,
-      `insert into "participant_device" as d ("participant_id", "device_type", "first_seen_at", "last_seen_at")
-       select $1::uuid, i."device_type", i."first", i."last" from jsonb_to_recordset($2::jsonb) as i("device_type" text, "first" timestamptz, "last" timestamptz)
-       on conflict ("participant_id", "device_type") do update set
-         "first_seen_at" = least(d."first_seen_at", excluded."first_seen_at"), "last_seen_at" = greatest(d."last_seen_at", excluded."last_seen_at")
-       where excluded."first_seen_at" < d."first_seen_at" or excluded."last_seen_at" > d."last_seen_at"`,
-      [participantId, JSON.stringify(sorted)],
     );
   }
 
@@ -753,23 +764,4 @@ function exportQuery(kind: ExportKind, timeZone: string, group: { groupUuid: str
     from ${from}
     join (${consentedMembersSql(`${literal(group.groupUuid)}::uuid`)}) m on m.participant_id = r.participant_id
     cross join (select ${literal(group.groupId)}::text as group_id) g`;
-}
-
-/** What MikroORM's Kysely (bound to the transaction, if any) takes to run one statement as it is. */
-interface BoundStatement {
-  sql: string;
-  parameters: readonly unknown[];
-  query: { kind: 'RawNode' };
-  queryId: { queryId: string };
-}
-
-/**
- * Runs a statement with `$n` bind parameters on the entity manager's connection (its transaction's, inside one).
- * `em.execute` inlines every parameter into the SQL text, and PostgreSQL then parses a page's values as one long
- * literal: sent as parameters, a page of 1,000 readings is written in about half the time (docs/sync.md).
- */
-async function executeBound<R>(em: EntityManager, sql: string, parameters: readonly unknown[]): Promise<R[]> {
-  const kysely = em.getKysely() as unknown as { executeQuery(query: BoundStatement): Promise<{ rows: R[] }> };
-  const result = await kysely.executeQuery({ sql, parameters, query: { kind: 'RawNode' }, queryId: { queryId: 'readings' } });
-  return result.rows;
 }

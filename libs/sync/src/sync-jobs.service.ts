@@ -145,6 +145,22 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
+   * Whether a pull other than `data`'s waits for a worker slot now (queued or retrying, due, any lane, and not held
+   * back by its own participant and kind's running pull): a background pull whose turn ends keeps going when nobody
+   * waits for one (`SyncPuller`).
+   */
+  async otherPullsWaiting(data: PullJobData): Promise<boolean> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `select exists (select 1 from ${JOB_SCHEMA}.job j
+         where j.name = $1 and j.state in ('created', 'retry') and j.start_after <= now() and j.singleton_key is distinct from $2
+           and not exists (select 1 from ${JOB_SCHEMA}.job a where a.name = j.name and a.singleton_key = j.singleton_key and a.state = 'active')
+       ) as waiting`,
+      [PULL_QUEUE, pullKey(data)],
+    );
+    return (rows[0] as { waiting: boolean }).waiting;
+  }
+
+  /**
    * Runs `handler` for pulls in this process (worker roles only): SYNC_WORKER_CONCURRENCY slots take the
    * highest-priority pull waiting, and one more slot takes only fresh pulls, so a notification never waits for a
    * backfill's turn to end.

@@ -24,7 +24,8 @@ export type PullOutcome =
 /**
  * Pages a background pull (a backfill, reconciliation) fetches per turn before it goes back in the queue behind
  * the others: backfills interleave across participants a few pages at a time, and a turn's job round trip
- * (a handful of statements) stays small beside its pages.
+ * (a handful of statements) stays small beside its pages. When no other pull waits for a slot at the end of a
+ * turn, the pull takes another turn at once, without that round trip.
  */
 export const BACKGROUND_TURN_PAGES = 5;
 
@@ -46,6 +47,8 @@ interface FetchedPage {
 
 /** zlib's gzip on libuv's thread pool, so compressing a page does not hold up the event loop. */
 const gzip = promisify(gzipCallback);
+/** zlib's fastest level (`zlib.constants.Z_BEST_SPEED`): raw pages are kept a few weeks and rarely read. */
+const RAW_PAGE_GZIP_LEVEL = 1;
 
 interface LedgerPullRow {
   requested_full: boolean;
@@ -96,7 +99,7 @@ export class SyncPuller {
   async pull(
     participantId: string,
     kind: MeasurementKind,
-    options: { signal?: AbortSignal; shouldStop?: () => boolean; lane?: PullLane } = {},
+    options: { signal?: AbortSignal; shouldStop?: () => boolean; othersWaiting?: () => Promise<boolean>; lane?: PullLane } = {},
   ): Promise<PullOutcome> {
     const target = await this.target(participantId, kind);
     if ('skip' in target) {
@@ -106,7 +109,7 @@ export class SyncPuller {
     const plan = await this.begin(participantId, kind);
     const lane: PullLane = options.lane === 'background' || plan.since === null ? 'background' : 'fresh';
     // Pages this run may write before its turn ends (background pulls only).
-    const turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
+    let turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
     const type = MEASUREMENT_KINDS[kind].upstreamType;
     const { cursor } = plan;
     // Keys this pull has followed: one coming back, or a key on an empty page, ends the pull (OMRON has nothing
@@ -139,8 +142,14 @@ export class SyncPuller {
           nextKey = null;
         }
         // The turn's last page fetches nothing ahead: the next turn asks for it, and a page fetched for nobody would
-        // waste the upstream budget.
-        const lastOfTurn = pages + 1 >= turn;
+        // waste the upstream budget. With no other pull waiting for a slot, there is nobody to give the turn to: the
+        // pull goes on (fetching ahead as before) and asks again at the end of the next turn. Ending the turn
+        // anyway cost a job round trip and the pull's `begin`, with nothing fetched ahead (docs/sync.md).
+        let lastOfTurn = pages + 1 >= turn;
+        if (lastOfTurn && nextKey !== null && options.othersWaiting && !(await options.othersWaiting())) {
+          turn += BACKGROUND_TURN_PAGES;
+          lastOfTurn = false;
+        }
         if (nextKey !== null && !lastOfTurn) {
           followed.add(nextKey);
           next = this.fetch(target.connectionId, kind, plan.since, nextKey, signal, lane);
@@ -180,7 +189,11 @@ export class SyncPuller {
     const page = await this.client.fetchPage(connectionId, { type, since, paginationKey: cursor }, signal, lane);
     const rows = normaliseResult(kind, page.result);
     // The answer as received, so a parser fix can be applied later without calling OMRON (RawPageReplay).
-    const raw = rows.length > 0 && this.config.sync.rawPageRetentionDays > 0 ? await gzip(JSON.stringify(page.result)) : null;
+    // gzip's fastest level: for a page of 1,000 readings, 3–5 ms instead of 9–10 ms at the default level, ~18 % larger.
+    const raw =
+      rows.length > 0 && this.config.sync.rawPageRetentionDays > 0
+        ? await gzip(JSON.stringify(page.result), { level: RAW_PAGE_GZIP_LEVEL })
+        : null;
     return { rows, nextKey: page.nextKey, raw };
   }
 
@@ -203,15 +216,16 @@ export class SyncPuller {
         // snapshot, so a page fetched before the withdrawal is never written after it.
         if (!(await this.participants.lockConsented(em, participantId)))
           throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
-        // The raw page draws no change sequence number.
-        if (page.raw) {
-          await em.execute(`insert into "sync_raw_page" ("participant_id", "kind", "body") values (?, ?, ?)`, [
-            participantId,
-            kind,
-            page.raw,
-          ]);
-        }
-        await lockChangeSequence(em);
+        // The raw page draws no change sequence number: it goes in the lock's round trip, its body as a bound parameter.
+        await lockChangeSequence(
+          em,
+          page.raw
+            ? {
+                sql: `insert into "sync_raw_page" ("participant_id", "kind", "body") values ($1, $2, $3)`,
+                params: [participantId, kind, page.raw],
+              }
+            : undefined,
+        );
         outcome = await this.writer.write(em, participantId, kind, rows);
       }
       const moved = await em.execute<{ id: string }[]>(

@@ -29,7 +29,12 @@ export class SyncWorkers implements OnApplicationBootstrap {
     const { participantId, kind } = job.data;
     const lane: PullLane = job.priority >= LANE_PRIORITY.fresh ? 'fresh' : 'background';
     try {
-      const outcome = await this.puller.pull(participantId, kind, { signal: job.signal, shouldStop: () => this.jobs.stopping, lane });
+      const outcome = await this.puller.pull(participantId, kind, {
+        signal: job.signal,
+        shouldStop: () => this.jobs.stopping,
+        othersWaiting: () => this.jobs.otherPullsWaiting(job.data),
+        lane,
+      });
       if (outcome.status === 'interrupted') await this.jobs.enqueuePulls([{ ...job.data, lane }]);
       // Behind every background pull already waiting (fairness). A notification for this participant and kind waits
       // its turn too: the whole history, read oldest first, must be pulled before its newest readings.

@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** What MikroORM's Kysely (bound to the transaction, if any) takes to run one statement as it is. */
+interface BoundStatement {
+  sql: string;
+  parameters: readonly unknown[];
+  query: { kind: 'RawNode' };
+  queryId: { queryId: string };
+}
+
+/**
+ * Runs a statement with `$n` bind parameters on the entity manager's connection (its transaction's, inside one).
+ * `em.execute` inlines every parameter into the SQL text, and PostgreSQL then parses a page's values as one long
+ * literal: sent as parameters, a page of 1,000 readings is written in about half the time (docs/sync.md).
+ */
+export async function executeBound<R>(em: EntityManager, sql: string, parameters: readonly unknown[]): Promise<R[]> {
+  const kysely = em.getKysely() as unknown as { executeQuery(query: BoundStatement): Promise<{ rows: R[] }> };
+  const result = await kysely.executeQuery({ sql, parameters, query: { kind: 'RawNode' }, queryId: { queryId: 'readings' } });
+  return result.rows;
+}
+
+/** An element that needs no quotes in an array literal: no braces, commas, quotes, backslashes or spaces. */
+const BARE = /^[0-9A-Za-z_.:+-]+$/;
+
+/**
+ * A column's values as one PostgreSQL array literal (`{1,2,NULL,"a b"}`), for a `$n::type[]` bind parameter.
+ * node-postgres makes the same text from a JS array, but quotes and escapes every string element with a regular
+ * expression each: for a page's IDs and timestamps that was about 4 ms of a page's CPU, this about 1 ms.
+ * Values are numbers, booleans, strings (a JSON value already as its text) or null.
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  let literal = '{';
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (index > 0) literal += ',';
+    if (value === null || value === undefined) literal += 'NULL';
+    else if (typeof value === 'number') literal += String(value);
+    else if (typeof value === 'boolean') literal += value ? 't' : 'f';
+    else {
+      const text = String(value);
+      literal += BARE.test(text) && text.toLowerCase() !== 'null' ? text : `"${text.replace(/[\\"]/g, '\\$&')}"`;
+    }
+  }
+  return `${literal}}`;
+}
