@@ -149,17 +149,11 @@ export class WebhookDispatcher {
 
   /**
    * Queues an event for every enabled endpoint subscribed to its type whose groups include `groupId` (the
-   * public ID); the delivery rows are the durable outbox from here on. Returns how many were queued.
-   */
-  async emit(type: WebhookEventType, groupId: string, data: Record<string, unknown>): Promise<number> {
-    return this.em.fork().transactional((em) => this.emitWithin(em, type, groupId, data));
-  }
-
-  /**
-   * `emit` inside the caller's transaction: the deliveries commit, or roll back, with the change they describe
-   * (a consent or a withdrawal, an alert raised while a page of readings is written). The endpoints are read
-   * `FOR KEY SHARE`: an endpoint deleted meanwhile is skipped (its deletion waits for this transaction), so
-   * the caller's change never fails on a vanished endpoint, and sending or editing endpoints is not held up.
+   * public ID), inside the caller's transaction: the deliveries commit, or roll back, with the change they
+   * describe (a consent or a withdrawal, an alert raised while a page of readings is written), and are the
+   * durable outbox from then on. The endpoints are read `FOR KEY SHARE`: an endpoint deleted meanwhile is
+   * skipped (its deletion waits for this transaction), so the caller's change never fails on a vanished
+   * endpoint, and sending or editing endpoints is not held up. Returns how many were queued.
    */
   async emitWithin(em: EntityManager, type: WebhookEventType, groupId: string, data: Record<string, unknown>): Promise<number> {
     const group = await em.findOne(ProgramGroup, { groupId }, { fields: ['id'] });
