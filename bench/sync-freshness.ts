@@ -9,18 +9,20 @@
 //   - the portal's participant page and dashboard p95 while it runs, against GET /health/ready sampled the same way.
 // The upstream budget is scaled so each run's backfill lasts about RUN_MINUTES at the budget's pace. The last line is
 // `p99 notification→queryable: N ms`, the worse of the two runs.
-// Processes, as deployed: this one runs the platform's web role (portal, API, notification receiver) and the portal
-// sampler; the workers are child processes; so are OMRON (the sandbox, which renders 1,000-reading pages for the
-// backfill: OMRON's work, on OMRON's hosts) and the people and partner system (readings uploaded, the API polled for
-// them). Setup uses an in-process sandbox; it is stopped and a sandbox process serves the same database, on the same
-// port, for the timed runs. (Before, one event loop held the sandbox, the web role and every client, and a portal
-// request waited behind the sandbox rendering a page.)
+// Processes, as deployed: this one runs the platform's web role (portal, API, notification receiver); the workers are
+// child processes; so, during the timed runs, are OMRON (the sandbox, which renders 1,000-reading pages for the
+// backfill: OMRON's work, on OMRON's hosts), the people and the partner system (readings uploaded, the API polled for
+// them) and the partner admin's browser (the portal sampler, which reads whole pages over HTTP). Setup uses an
+// in-process sandbox; it is stopped and a sandbox process serves the same database, on the same port, for the timed
+// runs. (Before, one event loop held the sandbox, the web role and every client, and a portal request waited behind
+// the sandbox rendering a page or a client parsing one.)
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { ApiClient, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
 import { MEASUREMENT_KINDS } from '@opendsp/measurements';
@@ -29,6 +31,7 @@ import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-cli
 import { startSyncStack, type EnrolledParticipant } from '../test/support/sync-stack.js';
 import { testSandboxEnv } from '../test/support/test-environment.js';
 import type { FreshnessPartnerSettings } from './support/notifying-partner-process.js';
+import type { PortalSamplerSettings } from './support/portal-sampler-process.js';
 
 const BACKFILLED = Number(process.argv[2] ?? 1000);
 if (!Number.isInteger(BACKFILLED) || BACKFILLED < 1)
@@ -179,6 +182,20 @@ try {
     users: notifying.map((user) => ({ sandboxUserId: user.sandboxUserId, ogscId: ogsc.get(user.participantId)! })),
   };
   const partner = await startChild('support/notifying-partner-process.js', {}, JSON.stringify(partnerSettings));
+  const samplerSettings: PortalSamplerSettings = {
+    platformUrl: stack.platformUrl,
+    cookie: [...portal.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+    pages: [
+      { label: 'GET /health/ready (baseline)', paths: ['/health/ready'] },
+      { label: 'dashboard', paths: ['/'] },
+      { label: 'participant page', paths: backfilled.map((user) => `/participants/${ogsc.get(user.participantId)}`) },
+    ],
+  };
+  const sampler = await startChild('support/portal-sampler-process.js', {}, JSON.stringify(samplerSettings));
+  // The bench's own question (is the backfill done?), on one connection for the whole run.
+  const progress = new pg.Client({ connectionString: stack.database.settings.url });
+  progress.on('error', () => undefined); // the database is dropped under it if the bench fails
+  await progress.connect();
   console.log(`set up in ${((performance.now() - setupStarted) / 1000).toFixed(0)} s\n`);
 
   const results: { workers: number; p99: number }[] = [];
@@ -198,8 +215,6 @@ try {
     const backfillSubs = new Set(backfilled.map((user) => user.omronUserId));
     omron.send('requests'); // from zero
     await omron.next();
-    const pageTimes = new Map<string, number[]>();
-    let done = false;
     const started = performance.now();
     const startedAt = new Date();
     await scheduling.requestPulls(
@@ -208,27 +223,15 @@ try {
 
     // Notifications at a steady pace, each followed through the API until its reading is there (the partner process).
     partner.send('start');
-    // The portal, one request at a time: the baseline and the two pages in turn.
-    const sampler = (async () => {
-      const paths: [string, () => string][] = [
-        ['GET /health/ready (baseline)', () => '/health/ready'],
-        ['dashboard', () => '/'],
-        ['participant page', () => `/participants/${ogsc.get(backfilled[Math.floor(Math.random() * BACKFILLED)].participantId)}`],
-      ];
-      while (!done) {
-        for (const [label, path] of paths) {
-          const begun = performance.now();
-          const response = await portal.get(path());
-          if (response.status !== 200) throw new Error(`${label} answered ${response.status}`);
-          pageTimes.set(label, [...(pageTimes.get(label) ?? []), performance.now() - begun]);
-        }
-      }
-    })();
+    // The portal, one request at a time: the baseline and the two pages in turn (the sampler process).
+    sampler.send('start');
 
     // Done when every backfilled pull has succeeded since the start.
     const ids = backfilled.map((user) => user.participantId);
     for (;;) {
-      const [row] = await stack.sql<{ done: number }>(
+      const {
+        rows: [row],
+      } = await progress.query<{ done: number }>(
         `select count(*)::int as done from sync_ledger where participant_id = any($1::uuid[]) and last_pull_succeeded_at >= $2 and pull_started_at is null`,
         [ids, startedAt],
       );
@@ -236,10 +239,10 @@ try {
       await sleep(250);
     }
     const seconds = (performance.now() - started) / 1000;
-    done = true;
     partner.send('stop');
+    sampler.send('stop');
     const latencies = JSON.parse(await partner.next()) as number[];
-    await sampler;
+    const pageTimes = new Map(Object.entries(JSON.parse(await sampler.next()) as Record<string, number[]>));
     omron.send('requests');
     const requests = Object.entries(JSON.parse(await omron.next()) as Record<string, number>);
     const backfillRequests = requests.reduce((sum, [sub, count]) => sum + (backfillSubs.has(sub) ? count : 0), 0);
@@ -264,14 +267,19 @@ try {
         [...times].sort((a, b) => a - b),
         95,
       );
+      const p50 = at(
+        [...times].sort((a, b) => a - b),
+        50,
+      );
       console.log(
-        `  ${label.padEnd(30)} p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
+        `  ${label.padEnd(30)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
       );
     }
     console.log('');
     return at(sorted, 99);
   }
 
+  await progress.end();
   console.log(`p99 notification→queryable: ${Math.round(Math.max(...results.map((result) => result.p99)))} ms`);
 } finally {
   for (const child of children) child.stdin?.end();
