@@ -13,14 +13,17 @@ import { performance } from 'node:perf_hooks';
 export interface FreshnessPartnerSettings {
   sandboxUrl: string;
   platformUrl: string;
-  /** An API access token with `measurements:read`. */
-  token: string;
+  /** An API client with `measurements:read`: the process gets its own tokens, and a new one when one expires. */
+  clientId: string;
+  clientSecret: string;
   perSecond: number;
   users: { sandboxUserId: string; ogscId: string }[];
 }
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const settings = JSON.parse((await lines.next()).value as string) as FreshnessPartnerSettings;
+let token = accessToken();
+await token;
 console.log('ready');
 
 let running: { done: boolean; loop: Promise<void>; pending: Promise<void>[]; latencies: number[] } | null = null;
@@ -67,12 +70,33 @@ async function takeAndFollow(user: { sandboxUserId: string; ogscId: string }, in
   if (!response.ok) throw new Error(`reading refused: ${response.status} ${await response.text()}`);
   const url = `${settings.platformUrl}/api/v1/participants/${user.ogscId}/measurements/blood_pressure?from=${encodeURIComponent(from.toISOString())}&limit=1`;
   for (;;) {
-    const answer = await fetch(url, { headers: { Authorization: `Bearer ${settings.token}` } });
+    const used = token;
+    const answer = await fetch(url, { headers: { Authorization: `Bearer ${await used}` } });
+    if (answer.status === 401) {
+      // Expired (a long run outlasts a token): one new token for every request that finds out.
+      await answer.arrayBuffer();
+      if (token === used) token = accessToken();
+      continue;
+    }
     if (!answer.ok) throw new Error(`API answered ${answer.status}: ${await answer.text()}`);
     if (((await answer.json()) as { data: unknown[] }).data.length > 0) break;
     await sleep(50);
   }
   into.push(performance.now() - begun);
+}
+
+/** A client-credentials access token from the platform's token endpoint. */
+async function accessToken(): Promise<string> {
+  const response = await fetch(`${settings.platformUrl}/api/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  if (!response.ok) throw new Error(`token refused: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 function sleep(ms: number): Promise<void> {
