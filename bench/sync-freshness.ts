@@ -8,20 +8,30 @@
 //     notifications (SYNC_NOTIFICATION_BUDGET_SHARE);
 //   - the portal's participant page and dashboard p95 while it runs, against GET /health/ready sampled the same way.
 // The upstream budget is scaled so each run's backfill lasts about RUN_MINUTES at the budget's pace. The last line is
-// `p99 notification→queryable: N ms`, the worse of the two runs. This process runs the sandbox, the platform's web role
-// and the bench's clients; the workers are child processes.
+// `p99 notification→queryable: N ms`, the worse of the two runs.
+// Processes, as deployed: this one runs the platform's web role (portal, API, notification receiver); the workers are
+// child processes; so, during the timed runs, are OMRON (the sandbox, which renders 1,000-reading pages for the
+// backfill: OMRON's work, on OMRON's hosts), the people and the partner system (readings uploaded, the API polled for
+// them) and the partner admin's browser (the portal sampler, which reads whole pages over HTTP). Setup uses an
+// in-process sandbox; it is stopped and a sandbox process serves the same database, on the same port, for the timed
+// runs. (Before, one event loop held the sandbox, the web role and every client, and a portal request waited behind
+// the sandbox rendering a page or a client parsing one.)
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { ApiClient, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
 import { MEASUREMENT_KINDS } from '@opendsp/measurements';
 import { SyncScheduling } from '@opendsp/sync';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSyncStack, type EnrolledParticipant } from '../test/support/sync-stack.js';
+import { testSandboxEnv } from '../test/support/test-environment.js';
+import type { FreshnessPartnerSettings } from './support/notifying-partner-process.js';
+import type { PortalSamplerSettings } from './support/portal-sampler-process.js';
 
 const BACKFILLED = Number(process.argv[2] ?? 1000);
 if (!Number.isInteger(BACKFILLED) || BACKFILLED < 1)
@@ -49,21 +59,38 @@ const stack = await startSyncStack(
     SYNC_UPSTREAM_REQUESTS_PER_MINUTE: String(BUDGET),
     SYNC_NOTIFICATION_BUDGET_SHARE: String(SHARE),
     API_RATE_LIMIT_PER_MINUTE: '1000000',
-    // This process serves HTTP (the API, the portal, the notification receiver) beside the sandbox and the bench's
-    // own clients; the pulls run in separate worker processes, as deployed.
+    // This process serves HTTP (the API, the portal, the notification receiver); the pulls run in separate worker
+    // processes, as deployed, and OMRON and the partner's clients in processes of their own during the timed runs.
     PROCESS_ROLE: 'web',
   },
 );
 const children: ReturnType<typeof spawn>[] = [];
-/** Starts one more worker process (PROCESS_ROLE=worker) against the same database. */
-async function startWorker(): Promise<void> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../test/support/sync-worker-process.js')], {
-    env: { ...process.env, ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' },
+/** A child process that talks in lines: its stdin, and its stdout's next line. */
+interface LineProcess {
+  send(line: string): void;
+  next(): Promise<string>;
+}
+/** Starts a child process running `script` (compiled, relative to this file) and waits for its "ready". */
+async function startChild(script: string, env: Record<string, string | undefined>, firstLine?: string): Promise<LineProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(import.meta.dirname, script)], {
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   children.push(child);
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  if ((await lines.next()).value !== 'ready') throw new Error('a worker process did not start');
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`${script} ended`);
+    return line.value as string;
+  };
+  const send = (line: string) => void child.stdin!.write(`${line}\n`);
+  if (firstLine !== undefined) send(firstLine);
+  if ((await next()) !== 'ready') throw new Error(`${script} did not start`);
+  return { send, next };
+}
+/** Starts one more worker process (PROCESS_ROLE=worker) against the same database. */
+async function startWorker(): Promise<void> {
+  await startChild('../test/support/sync-worker-process.js', { ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' });
 }
 try {
   await startWorker();
@@ -125,15 +152,42 @@ try {
   await em.flush();
   const portal = new PortalTestClient(stack.platform.getHttpServer());
   if ((await portal.signIn('bench-partner', PASSWORD)).status !== 303) throw new Error('portal sign-in failed');
-  const tokenResponse = await fetch(`${stack.platformUrl}/api/v1/oauth/token`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${apiClient.clientId}:${secret}`).toString('base64')}`,
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
+
+  // OMRON moves to a process of its own for the timed runs: the same database, port and public URL (the tokens' issuer).
+  await stack.sandbox.stop();
+  const omron = await startChild('support/sandbox-process.js', {
+    ...testSandboxEnv({
+      DATABASE_URL: stack.sandboxDatabase.settings.url,
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_PORT: new URL(stack.sandbox.baseUrl).port,
+      SANDBOX_PUBLIC_URL: stack.sandbox.baseUrl,
+      SANDBOX_RATE_LIMIT_PER_MINUTE: '1000000',
+      SANDBOX_NOTIFICATION_RETRY_SECONDS: '1,2,5',
+    }),
   });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const partnerSettings: FreshnessPartnerSettings = {
+    sandboxUrl: stack.sandbox.baseUrl,
+    platformUrl: stack.platformUrl,
+    clientId: apiClient.clientId,
+    clientSecret: secret,
+    perSecond: NOTIFY_PER_SECOND,
+    users: notifying.map((user) => ({ sandboxUserId: user.sandboxUserId, ogscId: ogsc.get(user.participantId)! })),
+  };
+  const partner = await startChild('support/notifying-partner-process.js', {}, JSON.stringify(partnerSettings));
+  const samplerSettings: PortalSamplerSettings = {
+    platformUrl: stack.platformUrl,
+    cookie: [...portal.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+    pages: [
+      { label: 'GET /health/ready (baseline)', paths: ['/health/ready'] },
+      { label: 'dashboard', paths: ['/'] },
+      { label: 'participant page', paths: backfilled.map((user) => `/participants/${ogsc.get(user.participantId)}`) },
+    ],
+  };
+  const sampler = await startChild('support/portal-sampler-process.js', {}, JSON.stringify(samplerSettings));
+  // The bench's own question (is the backfill done?), on one connection for the whole run.
+  const progress = new pg.Client({ connectionString: stack.database.settings.url });
+  progress.on('error', () => undefined); // the database is dropped under it if the bench fails
+  await progress.connect();
   console.log(`set up in ${((performance.now() - setupStarted) / 1000).toFixed(0)} s\n`);
 
   const results: { workers: number; p99: number }[] = [];
@@ -151,48 +205,25 @@ try {
 
   async function run(workers: number): Promise<number> {
     const backfillSubs = new Set(backfilled.map((user) => user.omronUserId));
-    const watch = stack.observeMeasurements();
-    const latencies: number[] = [];
-    const pageTimes = new Map<string, number[]>();
-    let done = false;
+    omron.send('requests'); // from zero
+    await omron.next();
     const started = performance.now();
     const startedAt = new Date();
     await scheduling.requestPulls(
       backfilled.flatMap((user) => KINDS.map((kind) => ({ participantId: user.participantId, kind, full: true }))),
     );
 
-    // Notifications at a steady pace, each followed through the API until its reading is there.
-    const pending: Promise<void>[] = [];
-    const notifier = (async () => {
-      for (let index = 0; !done; index++) {
-        const due = started + (index * 1000) / NOTIFY_PER_SECOND;
-        await sleep(due - performance.now());
-        if (done) break;
-        const user = notifying[index % NOTIFYING];
-        pending.push(notifyAndFollow(user, latencies));
-      }
-    })();
-    // The portal, one request at a time: the baseline and the two pages in turn.
-    const sampler = (async () => {
-      const paths: [string, () => string][] = [
-        ['GET /health/ready (baseline)', () => '/health/ready'],
-        ['dashboard', () => '/'],
-        ['participant page', () => `/participants/${ogsc.get(backfilled[Math.floor(Math.random() * BACKFILLED)].participantId)}`],
-      ];
-      while (!done) {
-        for (const [label, path] of paths) {
-          const begun = performance.now();
-          const response = await portal.get(path());
-          if (response.status !== 200) throw new Error(`${label} answered ${response.status}`);
-          pageTimes.set(label, [...(pageTimes.get(label) ?? []), performance.now() - begun]);
-        }
-      }
-    })();
+    // Notifications at a steady pace, each followed through the API until its reading is there (the partner process).
+    partner.send('start');
+    // The portal, one request at a time: the baseline and the two pages in turn (the sampler process).
+    sampler.send('start');
 
     // Done when every backfilled pull has succeeded since the start.
     const ids = backfilled.map((user) => user.participantId);
     for (;;) {
-      const [row] = await stack.sql<{ done: number }>(
+      const {
+        rows: [row],
+      } = await progress.query<{ done: number }>(
         `select count(*)::int as done from sync_ledger where participant_id = any($1::uuid[]) and last_pull_succeeded_at >= $2 and pull_started_at is null`,
         [ids, startedAt],
       );
@@ -200,13 +231,14 @@ try {
       await sleep(250);
     }
     const seconds = (performance.now() - started) / 1000;
-    done = true;
-    await notifier;
-    await sampler;
-    await Promise.all(pending);
-    watch.stop();
-    const backfillRequests = watch.requests.filter((request) => backfillSubs.has(request.sub)).length;
-    const freshRequests = watch.requests.length - backfillRequests;
+    partner.send('stop');
+    sampler.send('stop');
+    const latencies = JSON.parse(await partner.next()) as number[];
+    const pageTimes = new Map(Object.entries(JSON.parse(await sampler.next()) as Record<string, number[]>));
+    omron.send('requests');
+    const requests = Object.entries(JSON.parse(await omron.next()) as Record<string, number>);
+    const backfillRequests = requests.reduce((sum, [sub, count]) => sum + (backfillSubs.has(sub) ? count : 0), 0);
+    const freshRequests = requests.reduce((sum, [, count]) => sum + count, 0) - backfillRequests;
     const budget = (BUDGET / 60) * seconds;
 
     const sorted = latencies.sort((a, b) => a - b);
@@ -227,37 +259,19 @@ try {
         [...times].sort((a, b) => a - b),
         95,
       );
+      const p50 = at(
+        [...times].sort((a, b) => a - b),
+        50,
+      );
       console.log(
-        `  ${label.padEnd(30)} p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
+        `  ${label.padEnd(30)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
       );
     }
     console.log('');
     return at(sorted, 99);
   }
 
-  /** One reading taken now by `user`: uploaded to the sandbox (which notifies), then polled for through the API. */
-  async function notifyAndFollow(user: EnrolledParticipant, into: number[]): Promise<void> {
-    const taken = new Date();
-    const from = new Date(taken.getTime() - 2000);
-    const begun = performance.now();
-    const response = await stack.sandboxAdmin('POST', `/admin/users/${user.sandboxUserId}/readings/generate`, {
-      type: 'bloodpressure',
-      from: from.toISOString(),
-      to: taken.toISOString(),
-      count: 1,
-      seed: Math.floor(Math.random() * 1e9),
-    });
-    if (!response.ok) throw new Error(`reading refused: ${response.status} ${await response.text()}`);
-    const url = `${stack.platformUrl}/api/v1/participants/${ogsc.get(user.participantId)}/measurements/blood_pressure?from=${encodeURIComponent(from.toISOString())}&limit=1`;
-    for (;;) {
-      const answer = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-      if (!answer.ok) throw new Error(`API answered ${answer.status}: ${await answer.text()}`);
-      if (((await answer.json()) as { data: unknown[] }).data.length > 0) break;
-      await sleep(50);
-    }
-    into.push(performance.now() - begun);
-  }
-
+  await progress.end();
   console.log(`p99 notification→queryable: ${Math.round(Math.max(...results.map((result) => result.p99)))} ms`);
 } finally {
   for (const child of children) child.stdin?.end();

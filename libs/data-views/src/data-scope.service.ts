@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
-import { GroupsService, ProgramGroup } from '@opendsp/groups';
+import { GroupLookups, GroupsService, ProgramGroup, type GroupLabel } from '@opendsp/groups';
 import type { SyncScope } from '@opendsp/sync';
 
 /**
@@ -11,6 +11,9 @@ import type { SyncScope } from '@opendsp/sync';
  */
 @Injectable()
 export class DataScope {
+  /** The groups room's lookups: stateless, so this service keeps its own (as DashboardSnapshots does). */
+  private readonly lookups = new GroupLookups();
+
   constructor(
     private readonly groups: GroupsService,
     private readonly em: EntityManager,
@@ -37,14 +40,17 @@ export class DataScope {
     return this.groups.visibleGroup(this.em.fork(), user, groupId);
   }
 
-  /** How many of the scope's groups are active, and the first 500 of them by name. */
-  async activeGroups(scope: SyncScope): Promise<{ count: number; first: ProgramGroup[] }> {
-    const where = scope.groupIds === null ? { archivedAt: null } : { id: { $in: scope.groupIds }, archivedAt: null };
-    const [count, first] = await Promise.all([
-      this.em.fork().count(ProgramGroup, where),
-      this.em.fork().find(ProgramGroup, where, { orderBy: { displayName: 'asc' }, limit: 500 }),
+  /**
+   * How many of the scope's groups are active, and the first 500 of them by name: plain rows from the groups room's
+   * lookups, side by side (no entities to build on every dashboard view).
+   */
+  async activeGroups(scope: SyncScope): Promise<{ count: number; first: ({ id: string } & GroupLabel)[] }> {
+    const em = this.em.fork();
+    const [ids, first] = await Promise.all([
+      this.lookups.activeIds(em, scope.groupIds),
+      this.lookups.activePage(em, scope.groupIds, { limit: 500 }),
     ]);
-    return { count, first };
+    return { count: ids.length, first };
   }
 
   /** The user's scope, read outside any transaction. */

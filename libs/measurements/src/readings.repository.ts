@@ -542,11 +542,16 @@ export class ReadingsRepository {
     };
   }
 
-  /** Rows `(kind, stored)`: how many readings of each kind a participant has, every kind in catalogue order. */
+  /**
+   * Rows `(kind, stored)`: how many readings of each kind a participant has, every kind in catalogue order. Each count
+   * is a scalar subquery (an InitPlan run by the backend itself): written as a union of six aggregates, PostgreSQL
+   * planned a Parallel Append with two workers on large reading tables without statistics yet (a launch day's
+   * backfill), and launching them cost 40–50 ms against 1–7 ms for the counts (measured during `sync-freshness 1000`).
+   */
   storedCountsSql(participantId: string): SqlFragment {
     return {
       sql: MEASUREMENT_KIND_NAMES.map(
-        (kind) => `select '${kind}'::text as kind, count(*)::int as stored from "${tableOf(kind)}" where "participant_id" = ?`,
+        (kind) => `select '${kind}'::text as kind, (select count(*) from "${tableOf(kind)}" where "participant_id" = ?)::int as stored`,
       ).join(' union all '),
       params: MEASUREMENT_KIND_NAMES.map(() => participantId),
     };

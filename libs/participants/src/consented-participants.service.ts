@@ -148,6 +148,31 @@ export class ConsentedParticipants {
     return rows.map((row) => ({ participantId: row.participant_id, lastReadingAt: new Date(row.last_reading_at) }));
   }
 
+  /**
+   * Another room's per-participant figures added up by group: `rows` is SQL giving a `participant_id` and the
+   * `columns` (several rows of one participant are fine); each row counts in every one of `groupIds` its
+   * participant is enrolled in (in any status). One statement, one row per group back, whatever the number of
+   * participants (a launch day's thousands of queued pulls). Groups without rows are left out.
+   */
+  async sumsByGroup<C extends string>(
+    em: EntityManager,
+    rows: { sql: string; params: unknown[] },
+    columns: readonly C[],
+    groupIds: readonly string[],
+  ): Promise<Map<string, Record<C, number>>> {
+    if (groupIds.length === 0) return new Map();
+    const sums = await em.execute<Record<string, string>[]>(
+      `select e."group_id", ${columns.map((column) => `coalesce(sum(r."${column}"), 0)::bigint as "${column}"`).join(', ')}
+         from (${rows.sql}) r join "enrollment" e on e."participant_id" = r."participant_id"
+        where e."group_id" = any(?::uuid[])
+        group by e."group_id"`,
+      [...rows.params, `{${groupIds.join(',')}}`],
+    );
+    return new Map(
+      sums.map((row) => [row.group_id, Object.fromEntries(columns.map((column) => [column, Number(row[column])])) as Record<C, number>]),
+    );
+  }
+
   /** The OGSC IDs of the participants, by participant ID (participants that no longer exist are left out). */
   async ogscIds(em: EntityManager, participantIds: readonly string[]): Promise<Map<string, string>> {
     if (participantIds.length === 0) return new Map();

@@ -27,11 +27,26 @@ export function labelFormatter(lang: ChartLanguage, timeZone: string, kind: 'day
   return formatter;
 }
 
+/** Ticks already worked out, by period, zone and language: a participant page draws up to eight charts of one period. */
+const tickCache = new Map<string, readonly TimeTick[]>();
+const TICK_CACHE_SIZE = 500;
+
 /**
  * Ticks for a time axis from `from` to `to`, at midnights (or month starts, or hours) of the given zone,
- * so the grid lines fall where the reader's calendar turns.
+ * so the grid lines fall where the reader's calendar turns. The same period gives the same ticks, so they are
+ * kept (a bounded cache, emptied when full): each costs a few dozen time-zone conversions.
  */
 export function timeTicks(from: Date, to: Date, timeZone: string, lang: ChartLanguage): TimeTick[] {
+  const key = `${from.getTime()}|${to.getTime()}|${timeZone}|${lang}`;
+  let ticks = tickCache.get(key);
+  if (!ticks) {
+    if (tickCache.size >= TICK_CACHE_SIZE) tickCache.clear();
+    tickCache.set(key, (ticks = computeTicks(from, to, timeZone, lang)));
+  }
+  return ticks.map((tick) => ({ at: new Date(tick.at), label: tick.label }));
+}
+
+function computeTicks(from: Date, to: Date, timeZone: string, lang: ChartLanguage): TimeTick[] {
   const spanDays = (to.getTime() - from.getTime()) / 86_400_000;
   const inside = (at: Date) => at.getTime() >= from.getTime() && at.getTime() <= to.getTime();
   const ticks: TimeTick[] = [];

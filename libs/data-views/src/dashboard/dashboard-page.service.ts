@@ -65,17 +65,21 @@ export class DashboardPage {
       after = { name: parts[0], id: parts[1] };
     }
 
-    const focus = groupParam ? await this.scope.visibleGroup(user, groupParam) : null;
-    const scope = await this.scope.ofUser(user);
+    const [focus, scope] = await Promise.all([groupParam ? this.scope.visibleGroup(user, groupParam) : null, this.scope.ofUser(user)]);
     const groupIds = focus ? [focus.id] : scope.groupIds;
-    // Independent reads, side by side (each on its own fork of the entity manager).
-    const [figures, overview, { count: activeGroups, first: groupChoices }, admins] = await Promise.all([
-      this.snapshots.dashboard(groupIds, { after, limit: GROUPS_PER_PAGE }),
+    // Independent reads, side by side (each on its own fork of the entity manager); the page's per-group sync
+    // figures follow the snapshot's page of groups in the same chain, so the page waits for the slowest chain only.
+    const [[figures, perGroupSync], overview, { count: activeGroups, first: groupChoices }, admins] = await Promise.all([
+      this.snapshots
+        .dashboard(groupIds, { after, limit: GROUPS_PER_PAGE })
+        .then(
+          async (found) =>
+            [found, found.groups.length ? await this.sync.groupFigures(found.groups.map((group) => group.groupInternalId)) : null] as const,
+        ),
       this.sync.overview(focus ? { groupIds: [focus.id] } : scope),
       this.scope.activeGroups(scope),
       roleHas(user.role, 'admins.manage') ? this.accounts.activeCount() : 0,
     ]);
-    const perGroupSync = figures.groups.length ? await this.sync.groupFigures(figures.groups.map((group) => group.groupInternalId)) : null;
     const links = figureLinks(focus?.groupId);
     const label = (field: string) => translate(lang, `funnel.${field}`);
     const total: FunnelFigures = figures.total;

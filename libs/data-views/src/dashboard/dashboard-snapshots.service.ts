@@ -166,24 +166,27 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
   }> {
     const total = Object.fromEntries(FUNNEL_FIELDS.map((field) => [field, 0])) as FunnelFigures;
     if (groupIds !== null && groupIds.length === 0) return { total, computedAt: null, groups: [], nextAfter: null, missing: false };
-    // Which groups are active, their names and their order are the groups room's; the figures are this room's.
+    // Which groups are active, their names and their order are the groups room's; the figures are this room's. All
+    // three side by side, one round trip: the scope's snapshot rows (one per group) are few, and are added up here.
     const em = this.em.fork();
-    const [activeIds, pageGroups] = await Promise.all([
+    const [activeIds, pageGroups, snapshots] = await Promise.all([
       this.groups.activeIds(em, groupIds),
       this.groups.activePage(em, groupIds, { after: page.after, limit: page.limit + 1 }),
+      em
+        .getConnection()
+        .execute<Record<string, unknown>[]>(
+          `select s.* from group_dashboard_snapshot s${groupIds === null ? '' : ' where s.group_id = any(?::uuid[])'}`,
+          groupIds === null ? [] : [`{${groupIds.join(',')}}`],
+        ),
     ]);
-    const connection = em.getConnection();
-    const [[sums], snapshots] = await Promise.all([
-      connection.execute<Record<string, unknown>[]>(
-        `select ${FUNNEL_FIELDS.map((field) => `coalesce(sum(s.${COLUMNS[field]}), 0) as ${COLUMNS[field]}`).join(', ')},
-              min(s.computed_at) as computed_at
-         from group_dashboard_snapshot s where s.group_id = any(?::uuid[])`,
-        [`{${activeIds.join(',')}}`],
-      ),
-      connection.execute<Record<string, unknown>[]>(`select s.* from group_dashboard_snapshot s where s.group_id = any(?::uuid[])`, [
-        `{${pageGroups.map((group) => group.id).join(',')}}`,
-      ]),
-    ]);
+    const active = new Set(activeIds);
+    let computedAt: Date | null = null;
+    for (const row of snapshots) {
+      if (!active.has(String(row.group_id))) continue;
+      for (const field of FUNNEL_FIELDS) total[field] += Number(row[COLUMNS[field]]);
+      const at = new Date(row.computed_at as string | Date);
+      if (!computedAt || at < computedAt) computedAt = at;
+    }
     const snapshotOf = new Map(snapshots.map((row) => [String(row.group_id), row]));
     const rows = pageGroups.map((group) => ({
       ...(snapshotOf.get(group.id) ?? { computed_at: null }),
@@ -191,12 +194,11 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
       public_group_id: group.groupId,
       display_name: group.displayName,
     })) as Record<string, unknown>[];
-    for (const field of FUNNEL_FIELDS) total[field] = Number(sums[COLUMNS[field]]);
     const shown = rows.slice(0, page.limit);
     const last = shown.at(-1);
     return {
       total,
-      computedAt: sums.computed_at ? new Date(sums.computed_at as string | Date) : null,
+      computedAt,
       missing: shown.some((row) => row.computed_at === null),
       nextAfter: rows.length > page.limit && last ? { name: String(last.display_name), id: String(last.group_internal_id) } : null,
       groups: shown.map((row) => ({

@@ -86,25 +86,37 @@ export class ParticipantPage {
     const context: ChartContext = { lang, timeZone, window };
     const id = participant.ogscId;
 
-    const [details, latest, bloodPressure, weight, activity, temperature, oxygen, ecg, ledger] = await Promise.all([
+    // Independent reads, side by side; the chosen day's hours and the chosen recording's waveform follow their
+    // period's rows in the same chain, so the page waits for the slowest chain, not for two rounds of queries.
+    const [
+      details,
+      latest,
+      bloodPressure,
+      weight,
+      [activity, selectedActivity, hours],
+      temperature,
+      oxygen,
+      [ecg, selectedEcg, waveform],
+      ledger,
+    ] = await Promise.all([
       this.records.details(participant),
       this.readings.latest(participantId),
       this.readings.bloodPressure(participantId, window),
       this.readings.weight(participantId, window),
-      this.readings.activity(participantId, window),
+      this.readings.activity(participantId, window).then(async (found) => {
+        const selected = found.rows.find((row) => row.day === period.day) ?? found.rows.at(-1) ?? null;
+        return [found, selected, selected ? await this.readings.activityHours(participantId, selected.id) : []] as const;
+      }),
       this.readings.temperature(participantId, window),
       this.readings.oxygen(participantId, window),
-      this.readings.ecg(participantId, window),
+      this.readings.ecg(participantId, window).then(async (found) => {
+        const selected = found.rows.find((row) => row.id === period.ecg) ?? found.rows.at(-1) ?? null;
+        return [found, selected, selected ? await this.readings.ecgWaveform(participantId, selected.id) : null] as const;
+      }),
       this.sync.ledger(participantId),
     ]);
 
     const record = { participant, enrollments: this.records.withStale(enrollments), ...details };
-    const selectedActivity = activity.rows.find((row) => row.day === period.day) ?? activity.rows.at(-1) ?? null;
-    const selectedEcg = ecg.rows.find((row) => row.id === period.ecg) ?? ecg.rows.at(-1) ?? null;
-    const [hours, waveform] = await Promise.all([
-      selectedActivity ? this.readings.activityHours(participantId, selectedActivity.id) : [],
-      selectedEcg ? this.readings.ecgWaveform(participantId, selectedEcg.id) : null,
-    ]);
 
     const newest = MEASUREMENT_KIND_NAMES.map((kind) => latest[kind]).filter((at): at is Date => at !== null);
     const latestOverall = newest.length ? new Date(Math.max(...newest.map((at) => at.getTime()))) : null;

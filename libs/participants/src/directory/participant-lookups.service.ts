@@ -63,12 +63,15 @@ export class ParticipantLookups {
     ogscId: string,
     groupIds: readonly string[] | null,
   ): Promise<{ participant: Participant; enrollments: Enrollment[] } | null> {
-    const participant = await em.findOne(Participant, { ogscId });
+    // Both by the OGSC ID, side by side: a portal page waits for one round trip, not two.
+    const [participant, enrollments] = await Promise.all([
+      em.findOne(Participant, { ogscId }),
+      em.find(Enrollment, groupIds === null ? { participant: { ogscId } } : { participant: { ogscId }, group: { $in: [...groupIds] } }, {
+        populate: ['group'],
+        orderBy: { createdAt: 'asc' },
+      }),
+    ]);
     if (!participant) return null;
-    const enrollments = await em.find(Enrollment, groupIds === null ? { participant } : { participant, group: { $in: [...groupIds] } }, {
-      populate: ['group'],
-      orderBy: { createdAt: 'asc' },
-    });
     return { participant, enrollments };
   }
 
