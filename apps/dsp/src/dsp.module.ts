@@ -11,6 +11,7 @@ import { DashboardSnapshotsModule } from '@opendsp/data-views';
 import { DspDatabaseModule } from '@opendsp/database';
 import { ExportsModule } from '@opendsp/exports';
 import { WebhooksModule } from '@opendsp/webhooks';
+import { InsightsModule } from '@opendsp/insights';
 import { HealthModule } from '@opendsp/health';
 import { requestValidationPipe } from '@opendsp/i18n';
 import { loggingModule } from '@opendsp/logging';
@@ -48,6 +49,7 @@ export class DspModule {
         DashboardSnapshotsModule,
         ExportsModule,
         WebhooksModule,
+        InsightsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
         // Without `api` among the environment's data transfer methods, /api/v1 answers 404 problems.

@@ -56,6 +56,8 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.enabled',
   'webhook_endpoint.disabled',
   'webhook_delivery.replayed',
+  'group.bp_thresholds_changed',
+  'adherence.exported',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -6,6 +6,7 @@ import { ConsentFlow, ConsentLinkOpen, ParticipantSession } from '@opendsp/conse
 import { GroupDashboardSnapshot } from '@opendsp/data-views';
 import { EXPORT_ENTITIES } from '@opendsp/exports';
 import { WEBHOOK_ENTITIES } from '@opendsp/webhooks';
+import { INSIGHTS_ENTITIES } from '@opendsp/insights';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -43,5 +44,6 @@ export const DSP_ENTITIES = [
   GroupDashboardSnapshot,
   ...EXPORT_ENTITIES,
   ...WEBHOOK_ENTITIES,
+  ...INSIGHTS_ENTITIES,
   OperationsFact,
 ];

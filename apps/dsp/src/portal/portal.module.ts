@@ -6,6 +6,7 @@ import { ExportsPortalModule } from '@opendsp/exports';
 import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
 import { WebhooksPortalModule } from '@opendsp/webhooks';
+import { InsightsPortalModule } from '@opendsp/insights';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
 import { DevModule } from '../dev/dev.module.js';
@@ -25,6 +26,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     DataViewsModule,
     ExportsPortalModule,
     WebhooksPortalModule,
+    InsightsPortalModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })

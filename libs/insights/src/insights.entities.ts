@@ -1,0 +1,4 @@
+import { GroupBpTargets } from './group-bp-targets.entity.js';
+import { ParticipantReadingDay } from './participant-reading-day.entity.js';
+
+export const INSIGHTS_ENTITIES = [ParticipantReadingDay, GroupBpTargets];
