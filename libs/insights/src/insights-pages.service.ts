@@ -131,10 +131,11 @@ export class InsightsPages {
   async controlParticipants(
     user: PortalUser,
     groupId: string,
-    query: { month: string; band: ControlBand; after?: string },
+    criteria: { month?: string; band: ControlBand; after?: string },
   ): Promise<Record<string, unknown>> {
     const group = await this.visible(user, groupId);
     const today = this.adherence.today();
+    const query = { ...criteria, month: criteria.month ?? today.slice(0, 7) };
     // Months after this one have no window yet.
     if (`${query.month}-01` > today) throw new BadRequestException('a month after this one');
     const thresholds = await this.control.thresholds(group.id);

@@ -1,4 +1,4 @@
-import { Body, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import {
   Access,
@@ -12,12 +12,14 @@ import {
 } from '@opendsp/admin-auth';
 import { InsightsPages } from '../insights-pages.service.js';
 import { AdherenceQuery, ControlListQuery, ThresholdsForm } from './dto/insights-queries.dto.js';
+import { InsightsGroupGuard } from './group-visible.guard.js';
 
 /**
  * A group's adherence list (and its CSV), its blood-pressure control page with the thresholds form, and the
  * participants each control figure counts. Group admins see only their groups (404 otherwise).
  */
 @PortalController('groups')
+@UseGuards(InsightsGroupGuard)
 export class InsightsPortalController {
   constructor(private readonly pages: InsightsPages) {}
 

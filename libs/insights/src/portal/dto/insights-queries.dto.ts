@@ -27,13 +27,17 @@ export class AdherenceQuery extends BrowserForm {
   after?: string;
 }
 
-/** Which participants a control figure counts: a month (`YYYY-MM`) and a band. */
+/** Which participants a control figure counts: a month (`YYYY-MM`, default this one) and a band (default everyone measured). */
 export class ControlListQuery extends BrowserForm {
+  @Transform(emptyIsAbsent)
+  @IsOptional()
   @Matches(/^\d{4}-(0[1-9]|1[0-2])$/)
-  month!: string;
+  month?: string;
 
+  @Transform(emptyIsAbsent)
+  @IsOptional()
   @IsIn(CONTROL_BANDS)
-  band!: ControlBand;
+  band: ControlBand = 'measured';
 
   @Transform(emptyIsAbsent)
   @IsOptional()
