@@ -170,6 +170,18 @@ describe('program insights: adherence and blood-pressure control', () => {
       ]);
     });
 
+    it('commits or rolls back with the page that landed', async () => {
+      const person = await participant(theirs);
+      await expect(
+        em.fork().transactional(async (tx) => {
+          await lockChangeSequence(tx);
+          await writer.write(tx, person.id, 'weight', [row({ kind: 'weight', upstreamId: 9101, at: tokyoNoon('2026-11-03') })] as never);
+          throw new Error('the page failed after the write');
+        }),
+      ).rejects.toThrow('the page failed');
+      expect(await days(person)).toEqual([]);
+    });
+
     it('forgets a participant whose readings a withdrawal deleted, in the same transaction', async () => {
       const person = await participant(theirs);
       await land(person, [{ kind: 'weight', at: tokyoNoon('2026-11-02') }]);

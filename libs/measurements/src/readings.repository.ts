@@ -545,39 +545,25 @@ export class ReadingsRepository {
    * Rows `(day, readings, bp_readings, systolic_sum, diastolic_sum)` of one participant, one per local day (the
    * date of `local_time`, the participant's wall clock as OMRON sent it) that has any: `readings` counts the
    * readings of the `counted` kinds, the other three the blood-pressure readings with values (possible-AFib
-   * readings come without) and their sums. `days` (`YYYY-MM-DD`) narrows it to those days; null: every day.
-   * For a room that keeps a per-day summary (libs/insights); the (participant_id, measured_at) indexes find the
-   * rows, bounded by the days widened by a day each way (no UTC offset is larger).
+   * readings come without) and their sums. For a room that keeps a per-day summary (libs/insights), through the
+   * (participant_id, measured_at) indexes.
    */
-  dailySummarySql(participantId: string, days: readonly string[] | null, counted: readonly MeasurementKind[]): SqlFragment {
-    const sorted = days ? [...days].sort() : null;
-    if (sorted?.length === 0)
-      return {
-        sql: `select null::date as day, 0 as readings, 0 as bp_readings, 0::bigint as systolic_sum, 0::bigint as diastolic_sum where false`,
-        params: [],
-      };
+  dailySummarySql(participantId: string, counted: readonly MeasurementKind[]): SqlFragment {
     const kinds = MEASUREMENT_KIND_NAMES.filter((kind) => counted.includes(kind) || kind === 'blood_pressure');
-    const params: unknown[] = [];
     const parts = kinds.map((kind) => {
-      params.push(participantId);
-      let where = `r."participant_id" = ?::uuid`;
-      if (sorted) {
-        where += ` and r."measured_at" >= ?::date - 1 and r."measured_at" < ?::date + 2 and left(r."local_time", 10) in (${sorted.map(() => '?').join(', ')})`;
-        params.push(sorted[0], sorted[sorted.length - 1], ...sorted);
-      }
       const readings = counted.includes(kind) ? 'count(*)' : '0';
       const bp =
         kind === 'blood_pressure'
           ? `count(r."systolic_mmhg" + r."diastolic_mmhg"), coalesce(sum(r."systolic_mmhg") filter (where r."diastolic_mmhg" is not null), 0), coalesce(sum(r."diastolic_mmhg") filter (where r."systolic_mmhg" is not null), 0)`
           : '0, 0, 0';
-      return `select left(r."local_time", 10) as day, ${readings} as readings, ${bp} from "${tableOf(kind)}" r where ${where} group by 1`;
+      return `(select left(r."local_time", 10) as day, ${readings} as readings, ${bp} from "${tableOf(kind)}" r where r."participant_id" = ?::uuid group by 1)`;
     });
     return {
       sql: `select d.day::date as day, sum(d.readings)::int as readings, sum(d.bp_readings)::int as bp_readings,
               sum(d.systolic_sum)::bigint as systolic_sum, sum(d.diastolic_sum)::bigint as diastolic_sum
-            from (${parts.map((part) => `(${part})`).join(' union all ')}) as d(day, readings, bp_readings, systolic_sum, diastolic_sum)
+            from (${parts.join(' union all ')}) as d(day, readings, bp_readings, systolic_sum, diastolic_sum)
             group by d.day`,
-      params,
+      params: kinds.map(() => participantId),
     };
   }
 
