@@ -3,7 +3,7 @@ import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { ApiClient, ApiClientGroup, formatScopes, hashCredential, newClientSecret, type ApiScope } from '@opendsp/api';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
-import { AdherenceService, BpControlService } from '@opendsp/insights';
+import { AdherenceService, BpControlService, ReadingDays } from '@opendsp/insights';
 import { lockChangeSequence, type MeasurementKind } from '@opendsp/measurements';
 import { Enrollment, Participant, WithdrawalService } from '@opendsp/participants';
 import { ReadingWriter } from '@opendsp/sync';
@@ -545,5 +545,20 @@ describe('program insights: adherence and blood-pressure control', () => {
       });
       expect(tuned.at(-1)).toMatchObject({ measured: 4, underTarget: 2, underHedis: 3 });
     });
+  });
+
+  it('keeps, page by page, the same summary a rebuild from every reading makes', async () => {
+    const all = () =>
+      portal.sql(
+        `select participant_id, to_char(day, 'YYYY-MM-DD') as day, readings, bp_readings, systolic_sum::text, diastolic_sum::text
+           from participant_reading_day order by participant_id, day`,
+      );
+    const kept = await all();
+    expect(kept.length).toBeGreaterThan(40);
+    await em.fork().transactional(async (tx) => {
+      await lockChangeSequence(tx);
+      await portal.app.get(ReadingDays, { strict: false }).rebuildAll(tx);
+    });
+    expect(await all()).toEqual(kept);
   });
 });

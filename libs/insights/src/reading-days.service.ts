@@ -84,14 +84,27 @@ export class ReadingDays implements OnModuleInit {
     );
   }
 
-  /** Recomputes every day of a participant from their readings (also the one-off repair after a bulk change). */
+  /** Recomputes every day of a participant from their readings. */
   async recompute(em: EntityManager, participantId: string): Promise<void> {
-    const summary = this.readings.dailySummarySql(participantId, ADHERENCE_KINDS);
     await em.execute(`delete from "participant_reading_day" where "participant_id" = ?`, [participantId]);
+    await this.fill(em, participantId);
+  }
+
+  /**
+   * Rebuilds the whole summary from the readings (a repair, or a database seeded without the sync's writer);
+   * run it in a transaction that also holds the change-sequence lock, so no page lands meanwhile.
+   */
+  async rebuildAll(em: EntityManager): Promise<void> {
+    await em.execute(`delete from "participant_reading_day"`);
+    await this.fill(em, null);
+  }
+
+  private async fill(em: EntityManager, participantId: string | null): Promise<void> {
+    const summary = this.readings.dailySummarySql(participantId, ADHERENCE_KINDS);
     await em.execute(
       `insert into "participant_reading_day" ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
-       select ?::uuid, s.day, s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum from (${summary.sql}) s`,
-      [participantId, ...summary.params],
+       select s.participant_id, s.day, s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum from (${summary.sql}) s`,
+      summary.params,
     );
   }
 
