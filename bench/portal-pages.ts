@@ -5,6 +5,7 @@
 //   --scale f   seed f × the full size (participants and readings), for a quick look
 //   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again
 //   --keep      leave the scratch database for a later `--reuse`
+//   --name db   the scratch database's name (default opendsp_bench_portal_pages), so two runs need not share one
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -29,7 +30,7 @@ const keep = args.includes('--keep') || reuse;
 const SAMPLES = 100;
 const PASSWORD = 'portal pages bench passphrase';
 const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = 'opendsp_bench_portal_pages';
+const name = args.includes('--name') ? args[args.indexOf('--name') + 1] : 'opendsp_bench_portal_pages';
 const settings = { url: databaseUrl(server, name), poolMax: 10 };
 
 const shape = {

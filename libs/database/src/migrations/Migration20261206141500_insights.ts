@@ -26,7 +26,7 @@ function backfill(): string {
  * control read, filled once from the readings already stored (the sync keeps it from then on), and the groups'
  * blood-pressure thresholds.
  */
-export class Migration20261206130000_insights extends Migration {
+export class Migration20261206141500_insights extends Migration {
   override up(): void {
     this.addSql(
       `create table "participant_reading_day" ("participant_id" uuid not null, "day" date not null, "readings" int not null, "bp_readings" int not null, "systolic_sum" bigint not null, "diastolic_sum" bigint not null, primary key ("participant_id", "day"));`,
