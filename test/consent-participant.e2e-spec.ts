@@ -1,6 +1,7 @@
 import { AuditLog } from '@opendsp/audit';
 import { SecretBox } from '@opendsp/crypto';
 import {
+  EnrollmentChangesPort,
   EnrollmentEvents,
   EnrollmentNotFoundError,
   ParticipantReadingsPort,
@@ -178,6 +179,7 @@ describe('participant page: status, readings, reconnect, withdrawal', () => {
       { ...stack.config, withdrawal: { keepsData: true } },
       stack.platform.get(EnrollmentEvents),
       stack.platform.get(ParticipantReadingsPort),
+      stack.platform.get(EnrollmentChangesPort),
     );
     const adminId = '00000000-0000-4000-8000-000000000001';
     await expect(keeping.withdraw(id, { kind: 'participant', participantId: adminId })).rejects.toThrow(EnrollmentNotFoundError);

@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { EnrollmentEvents, WithdrawalService } from '@opendsp/participants';
+import { ConsentRecords, WithdrawalService } from '@opendsp/participants';
 import { SyncScheduling } from '@opendsp/sync';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { OpenApiClient, type OpenApiDocument } from './support/openapi-client.js';
@@ -324,17 +325,14 @@ describe('signed webhooks', () => {
       `select p.ogsc_id, e.id as enrollment_id from participant p join enrollment e on e.participant_id = p.id where p.id = $1`,
       [user.participantId],
     );
-    // The consent flow announces a consent this way once its transaction has committed (libs/consent).
-    await stack.platform.get(EnrollmentEvents).emit('consentAccepted', {
+    // The consent flow records a consent this way (libs/consent); the event is queued in the same transaction.
+    const [{ id: groupRowId }] = await stack.sql<{ id: string }>(`select id from program_group where group_id = $1`, [groupId]);
+    await stack.platform
+      .get(ConsentRecords)
+      .consent(user.participantId, { id: groupRowId, groupId }, ['bloodpressure'], new Date(), '203.0.113.9');
+    const [{ consented_at: consentedAt }] = await stack.sql<{ consented_at: Date }>(`select consented_at from enrollment where id = $1`, [
       enrollmentId,
-      participantId: user.participantId,
-      ogscId,
-      groupId,
-      omronUserId: user.omronUserId,
-      connectionId: user.connection.id,
-      scopes: ['bloodpressure'],
-      at: new Date('2026-12-01T00:00:00Z'),
-    });
+    ]);
     const withdrawal = await stack.platform
       .get(WithdrawalService)
       .withdraw(enrollmentId, { kind: 'admin', adminId: '00000000-0000-4000-8000-000000000001', login: 'hooks-admin' });
@@ -347,7 +345,7 @@ describe('signed webhooks', () => {
       ogsc_id: ogscId,
       group_id: groupId,
       scopes: ['bloodpressure'],
-      consented_at: '2026-12-01T00:00:00.000Z',
+      consented_at: consentedAt.toISOString(),
     });
     expect(bodies.find((body) => body.type === 'participant.withdrawn')!.data).toEqual(
       expect.objectContaining({ ogsc_id: ogscId, group_id: groupId, by: 'admin' }),
@@ -411,6 +409,10 @@ describe('signed webhooks', () => {
       settings.maxPayloadBytes = limit;
     }
   }, 180_000);
+
+  it('runs the dispatcher and the delivery log pruning on the worker schedule', () => {
+    expect(stack.platform.get(SchedulerRegistry).getIntervals()).toEqual(expect.arrayContaining(['webhooks', 'webhook-delivery-prune']));
+  });
 
   it('sent only bodies that match the events the OpenAPI document describes under webhooks', () => {
     const documented = new OpenApiClient(

@@ -37,6 +37,7 @@ export const NOTICES = [
   'delivery_requested',
   'endpoint_enabled',
   'endpoint_disabled',
+  'endpoint_deleted',
   'delivery_replayed',
 ] as const;
 

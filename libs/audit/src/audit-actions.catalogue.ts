@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = [
   'sftp_destination.tested',
   'sftp_destination.delivery_requested',
   'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.deleted',
   'webhook_endpoint.secret_rotated',
   'webhook_endpoint.enabled',
   'webhook_endpoint.disabled',

@@ -128,6 +128,8 @@ export class DspConfig {
     giveUpSeconds: number;
     timeoutSeconds: number;
     maxPayloadBytes: number;
+    /** WEBHOOK_DELIVERY_RETENTION_DAYS: how long delivered and failed messages stay in the delivery log. */
+    deliveryRetentionDays: number;
   };
   /** CSV exports and SFTP delivery. */
   readonly exports: {
@@ -236,6 +238,7 @@ export class DspConfig {
       giveUpSeconds: env.WEBHOOK_GIVE_UP_SECONDS,
       timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
       maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
+      deliveryRetentionDays: env.WEBHOOK_DELIVERY_RETENTION_DAYS,
     };
     this.exports = {
       partnerId: env.EXPORT_PARTNER_ID ?? env.DSP_ENVIRONMENT_ID,

@@ -572,6 +572,13 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'WEBHOOK_MAX_PAYLOAD_BYTES: must be a whole number' })
   WEBHOOK_MAX_PAYLOAD_BYTES: number = 262144;
 
+  /** Delivered and failed webhook messages are deleted from the delivery log this many days after their last attempt. */
+  @Transform(toInt)
+  @Min(1, { message: 'WEBHOOK_DELIVERY_RETENTION_DAYS: must be between 1 and 3650' })
+  @Max(3650, { message: 'WEBHOOK_DELIVERY_RETENTION_DAYS: must be between 1 and 3650' })
+  @IsInt({ message: 'WEBHOOK_DELIVERY_RETENTION_DAYS: must be a whole number' })
+  WEBHOOK_DELIVERY_RETENTION_DAYS: number = 30;
+
   /** Sender of the platform's mail. */
   @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM: must be an e-mail address, optionally as "Name <address>"' })
   MAIL_FROM: string = 'OpenDSP <no-reply@localhost>';

@@ -3,6 +3,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
+import { EnrollmentChangesPort } from './enrollment-changes.port.js';
 import { Enrollment } from './enrollment.entity.js';
 import { generateOgscId } from './ogsc-id.rules.js';
 import { Participant } from './participant.entity.js';
@@ -28,6 +29,7 @@ export class ConsentRecords {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditLog,
+    private readonly changes: EnrollmentChangesPort,
   ) {}
 
   /** The participant with this ID; null when there is none. */
@@ -82,7 +84,9 @@ export class ConsentRecords {
 
   /**
    * Records consent to the data scopes on the participant's enrollment in the group (created when missing),
-   * with its audit row; `linkOpenedAt` fills a link opening not recorded yet.
+   * with its audit row and what `EnrollmentChangesPort`'s listeners write (webhook deliveries), all in one
+   * transaction; `linkOpenedAt` fills a link opening not recorded yet. The only path by which an enrollment
+   * becomes `consented`.
    */
   consent(participantId: string, group: ConsentGroup, scopes: string[], linkOpenedAt: Date, ip: string | null): Promise<Enrollment> {
     return this.em.fork().transactional(async (em) => {
@@ -111,6 +115,15 @@ export class ConsentRecords {
         actor: participantActor(enrollment.participant, ip),
         target: { type: 'participant', id: enrollment.participant.ogscId },
         detail: { groupId: group.groupId, scopes },
+      });
+      await this.changes.notify(em, {
+        kind: 'consented',
+        enrollmentId: enrollment.id,
+        participantId,
+        ogscId: enrollment.participant.ogscId,
+        groupId: group.groupId,
+        scopes,
+        at: enrollment.consentedAt!,
       });
       return enrollment;
     });

@@ -48,7 +48,8 @@ type Listener<T> = (event: T) => unknown;
  * A plain callback registry: subscribe in `onModuleInit`, get an unsubscribe function back. Listeners run
  * after the change is committed, one after another; a listener that throws is logged and does not undo the
  * change or stop the others, so whoever subscribes must also be able to catch up on its own (e.g. by looking
- * for consented enrollments without readings).
+ * for consented enrollments without readings). What must not be lost with a crash between the commit and the
+ * listener belongs in `EnrollmentChangesPort` instead, inside the change's transaction (webhook deliveries).
  */
 @Injectable()
 export class EnrollmentEvents {

@@ -37,6 +37,8 @@ export { EnrollmentEvents } from './enrollment-events.service.js';
 export type { ConnectionRestored, ConsentAccepted, EnrollmentWithdrawn } from './enrollment-events.service.js';
 export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service.js';
 export { ParticipantReadingsPort } from './participant-readings.port.js';
+export { EnrollmentChangesPort } from './enrollment-changes.port.js';
+export type { EnrollmentChange } from './enrollment-changes.port.js';
 export { ConsentedParticipants, consentedInGroupsSql, consentedMembersSql, ogscIdSql } from './consented-participants.service.js';
 export { ConsentRecords, participantActor } from './consent-records.service.js';
 export { ConsentActivityPort } from './consent-activity.port.js';

@@ -13,6 +13,7 @@ import { ConsentActivityPort } from './consent-activity.port.js';
 import { ConsentRecords } from './consent-records.service.js';
 import { ConsentedParticipants } from './consented-participants.service.js';
 import { Enrollment } from './enrollment.entity.js';
+import { EnrollmentChangesPort } from './enrollment-changes.port.js';
 import { EnrollmentEvents } from './enrollment-events.service.js';
 import { Participant } from './participant.entity.js';
 import { ParticipantReadingsPort } from './participant-readings.port.js';
@@ -39,6 +40,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ConsentLinks,
     ConsentInvitations,
     EnrollmentEvents,
+    EnrollmentChangesPort,
     ParticipantReadingsPort,
     WithdrawalService,
     ConsentedParticipants,
@@ -57,6 +59,7 @@ import { WithdrawalService } from './withdrawal.service.js';
     ConsentLinks,
     ConsentInvitations,
     EnrollmentEvents,
+    EnrollmentChangesPort,
     ParticipantReadingsPort,
     WithdrawalService,
     ConsentedParticipants,

@@ -5,6 +5,7 @@ import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { OmronConnection, OmronTokens } from '@opendsp/tokens';
 import { Enrollment } from './enrollment.entity.js';
+import { EnrollmentChangesPort } from './enrollment-changes.port.js';
 import { EnrollmentEvents } from './enrollment-events.service.js';
 import { Participant } from './participant.entity.js';
 import { ParticipantReadingsPort } from './participant-readings.port.js';
@@ -32,7 +33,8 @@ export class EnrollmentNotFoundError extends Error {
  * Ends a participant's membership of a group, for the participant page and the admin side alike.
  *
  * When no other consented enrollment of the person is left: their readings are deleted (unless
- * WITHDRAWAL_KEEPS_DATA) in the same transaction as the status change and its audit event, and after the
+ * WITHDRAWAL_KEEPS_DATA) in the same transaction as the status change, its audit event and what
+ * `EnrollmentChangesPort`'s listeners write (webhook deliveries), and after the
  * commit their OMRON tokens are revoked upstream and wiped (`OmronTokens.withdraw`), so sync can fetch
  * nothing more. With another group still consented, the data and the connection stay: they serve that group.
  * Withdrawals of one person take turns on the participant's row lock, so of two at once the second always
@@ -47,6 +49,7 @@ export class WithdrawalService {
     private readonly config: DspConfig,
     private readonly events: EnrollmentEvents,
     private readonly readings: ParticipantReadingsPort,
+    private readonly changes: EnrollmentChangesPort,
   ) {}
 
   /** An admin ends a participant's consent for a group (404 when the group has no such participant). */
@@ -90,6 +93,18 @@ export class WithdrawalService {
           dataKept: lastConsent && this.config.withdrawal.keepsData,
           tokensRevoked: outcome.connectionId !== null,
         },
+      });
+      // Webhook deliveries and the like commit with the withdrawal (the tokens are revoked after the commit).
+      await this.changes.notify(em, {
+        kind: 'withdrawn',
+        enrollmentId,
+        participantId: participant.id,
+        ogscId: participant.ogscId,
+        groupId: enrollment.group.groupId,
+        by: byLabel,
+        tokensRevoked: outcome.connectionId !== null,
+        readingsDeleted: outcome.readingsDeleted,
+        at: now,
       });
       return { ...outcome, alreadyWithdrawn: false };
     });

@@ -15,6 +15,11 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 @Entity({ tableName: 'webhook_delivery' })
 @Index({ name: 'webhook_delivery_status_next_attempt_at_index', properties: ['status', 'nextAttemptAt'] })
 @Index({ name: 'webhook_delivery_endpoint_id_created_at_index', properties: ['endpoint', 'createdAt'] })
+/** Finished messages by their last attempt, for the retention's pruning. */
+@Index({
+  name: 'webhook_delivery_finished_last_attempt_at_index',
+  expression: `create index "webhook_delivery_finished_last_attempt_at_index" on "webhook_delivery" ("last_attempt_at") where "status" <> 'pending'`,
+})
 export class WebhookDelivery {
   /** `msg_` and a random ID. */
   @PrimaryKey({ type: 'text' })

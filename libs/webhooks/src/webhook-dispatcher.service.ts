@@ -157,21 +157,21 @@ export class WebhookDispatcher {
 
   /**
    * `emit` inside the caller's transaction: the deliveries commit, or roll back, with the change they describe
-   * (an alert raised while a page of readings is written, for example).
+   * (a consent or a withdrawal, an alert raised while a page of readings is written). The endpoints are read
+   * `FOR KEY SHARE`: an endpoint deleted meanwhile is skipped (its deletion waits for this transaction), so
+   * the caller's change never fails on a vanished endpoint, and sending or editing endpoints is not held up.
    */
   async emitWithin(em: EntityManager, type: WebhookEventType, groupId: string, data: Record<string, unknown>): Promise<number> {
     const group = await em.findOne(ProgramGroup, { groupId }, { fields: ['id'] });
     if (!group) return 0;
-    const endpoints = await em.find(WebhookEndpoint, { enabled: true });
+    const endpoints = await em.execute<{ id: string }[]>(
+      `select id from webhook_endpoint where enabled and event_types @> ?::jsonb and group_ids @> ?::jsonb order by id for key share`,
+      [JSON.stringify([type]), JSON.stringify([group.id])],
+    );
     const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
-    let queued = 0;
-    for (const endpoint of endpoints) {
-      if (!endpoint.eventTypes.includes(type) || !endpoint.groupIds.includes(group.id)) continue;
-      em.persist(new WebhookDelivery(newMessageId(), endpoint, type, body));
-      queued++;
-    }
+    for (const { id } of endpoints) em.persist(new WebhookDelivery(newMessageId(), em.getReference(WebhookEndpoint, id), type, body));
     await em.flush();
-    return queued;
+    return endpoints.length;
   }
 
   /** Claims up to CLAIM_BATCH due deliveries and sends each once; returns how many it claimed. */

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
@@ -24,7 +25,7 @@ const secretAt = (endpoint: WebhookEndpoint, column: 'secret_ciphertext' | 'prev
   rowId: endpoint.id,
 });
 
-/** What an admin gives for a new endpoint; groups by their public IDs. */
+/** What an admin gives for a new endpoint, or an endpoint's new settings; groups by their public IDs. */
 export interface WebhookEndpointInput {
   url: string;
   description?: string;
@@ -32,8 +33,10 @@ export interface WebhookEndpointInput {
   groupIds: string[];
 }
 
+type EndpointOutcome = { ok: true; endpoint: WebhookEndpoint } | { ok: false; errors: Record<string, string> };
+
 /**
- * Webhook endpoints and their delivery log: registering, rotating secrets, switching on and off, replaying.
+ * Webhook endpoints and their delivery log: registering, editing, deleting, rotating secrets, switching on and off, replaying.
  * Every admin action writes its audit row in the transaction that makes the change; secrets are never audited.
  */
 @Injectable()
@@ -85,6 +88,83 @@ export class WebhookEndpoints {
       });
       return { ok: true as const, endpoint, secret };
     });
+  }
+
+  /**
+   * Changes an endpoint's URL (checked as at creation), description, event types and groups; the secret and the
+   * waiting deliveries stay (they go to the new URL). An event type it newly subscribes to starts from now, as
+   * for a new endpoint: readings or connection changes from before are not sent. Readings not yet turned into
+   * events follow the new groups. 404 for an unknown endpoint; errors for the form otherwise, changing nothing.
+   */
+  async update(endpointId: string, input: WebhookEndpointInput, actor: AuditActor): Promise<EndpointOutcome> {
+    await this.get(endpointId);
+    if (!(await this.allowedUrl(input.url))) return { ok: false, errors: { url: 'webhooks.url_private' } };
+    const through = await this.readings.committedChangeSeq(this.em.fork());
+    const connectionEventsThroughId = await this.connections.lastTransitionId(this.em.fork());
+    return this.em.fork().transactional(async (em) => {
+      // Locked: the dispatcher moves the cursors under the same lock (it skips the endpoint meanwhile).
+      const endpoint = await this.get(endpointId, em, LockMode.PESSIMISTIC_WRITE);
+      const groups = await em.find(ProgramGroup, { groupId: { $in: input.groupIds } });
+      if (groups.length !== new Set(input.groupIds).size) return { ok: false as const, errors: { groupIds: 'webhooks.groups_unknown' } };
+      const before = await this.describe(em, endpoint);
+      const newly = (type: WebhookEventType) => input.eventTypes.includes(type) && !endpoint.eventTypes.includes(type);
+      if (newly('readings.changed')) endpoint.readingsThroughSeq = through;
+      if (newly('connection.reconnect_needed')) endpoint.connectionEventsThroughId = connectionEventsThroughId;
+      Object.assign(endpoint, {
+        url: input.url,
+        description: input.description ?? '',
+        eventTypes: [...new Set(input.eventTypes)],
+        groupIds: groups.map((group) => group.id),
+      });
+      this.audit.record(em, {
+        action: 'webhook_endpoint.updated',
+        actor,
+        target: { type: 'webhook_endpoint', id: endpoint.id },
+        detail: { before, after: await this.describe(em, endpoint) },
+      });
+      return { ok: true as const, endpoint };
+    });
+  }
+
+  /**
+   * Deletes an endpoint with its delivery log: nothing more is made or sent for it (an attempt already under
+   * way finishes). The audit row keeps what it was and how many messages went with it, waiting ones included.
+   */
+  async remove(endpointId: string, actor: AuditActor): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      // Waits for a dispatcher pass or an event being queued for it to commit, so nothing is left half made.
+      const endpoint = await this.get(endpointId, em, LockMode.PESSIMISTIC_WRITE);
+      const log = await this.logSize(endpoint.id, em);
+      this.audit.record(em, {
+        action: 'webhook_endpoint.deleted',
+        actor,
+        target: { type: 'webhook_endpoint', id: endpoint.id },
+        detail: { ...(await this.describe(em, endpoint)), deliveriesDeleted: log.deliveries, pendingDropped: log.pending },
+      });
+      // The delivery log goes with it (`on delete cascade`).
+      em.remove(endpoint);
+    });
+  }
+
+  /** How many messages an endpoint's delivery log holds, and how many of them wait to be sent. */
+  async logSize(endpointId: string, em = this.em.fork()): Promise<{ deliveries: number; pending: number }> {
+    const [log] = await em.execute<{ deliveries: number; pending: number }[]>(
+      `select count(*)::int as deliveries, (count(*) filter (where status = 'pending'))::int as pending
+         from webhook_delivery where endpoint_id = ?`,
+      [endpointId],
+    );
+    return log;
+  }
+
+  /** What the audit log keeps of an endpoint's settings (never its secrets); groups by their public IDs. */
+  private async describe(em: EntityManager, endpoint: WebhookEndpoint): Promise<Record<string, unknown>> {
+    const groups = await em.find(ProgramGroup, { id: { $in: endpoint.groupIds } }, { fields: ['groupId'], orderBy: { groupId: 'asc' } });
+    return {
+      url: endpoint.url,
+      description: endpoint.description,
+      eventTypes: endpoint.eventTypes,
+      groupIds: groups.map((group) => group.groupId),
+    };
   }
 
   /** A new secret, returned this once; the old one keeps signing alongside it for `ROTATION_OVERLAP_MS`. */
@@ -141,8 +221,8 @@ export class WebhookEndpoints {
   }
 
   /** The endpoint; 404 for an unknown or malformed ID. */
-  async get(endpointId: string, em = this.em.fork()): Promise<WebhookEndpoint> {
-    const endpoint = UUID.test(endpointId) ? await em.findOne(WebhookEndpoint, endpointId) : null;
+  async get(endpointId: string, em = this.em.fork(), lockMode?: LockMode): Promise<WebhookEndpoint> {
+    const endpoint = UUID.test(endpointId) ? await em.findOne(WebhookEndpoint, endpointId, lockMode ? { lockMode } : {}) : null;
     if (!endpoint) throw new NotFoundException();
     return endpoint;
   }
@@ -152,9 +232,15 @@ export class WebhookEndpoints {
     return this.em.fork().find(ProgramGroup, { id: { $in: endpoint.groupIds } }, { orderBy: { displayName: 'asc' } });
   }
 
-  /** Groups an endpoint may be given. */
-  groupChoices(): Promise<ProgramGroup[]> {
-    return this.em.fork().find(ProgramGroup, { archivedAt: null }, { orderBy: { displayName: 'asc', groupId: 'asc' }, limit: 1000 });
+  /** Groups an endpoint may be given: the active ones, and those it has already (archived or not). */
+  groupChoices(endpoint?: WebhookEndpoint): Promise<ProgramGroup[]> {
+    return this.em
+      .fork()
+      .find(
+        ProgramGroup,
+        { $or: [{ archivedAt: null }, { id: { $in: endpoint?.groupIds ?? [] } }] },
+        { orderBy: { displayName: 'asc', groupId: 'asc' }, limit: 1000 },
+      );
   }
 
   /** The endpoint's newest deliveries first. */

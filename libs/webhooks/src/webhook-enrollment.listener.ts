@@ -1,44 +1,45 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EnrollmentEvents } from '@opendsp/participants';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EnrollmentChangesPort, type EnrollmentChange } from '@opendsp/participants';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
 
 /**
- * Turns the participants room's enrollment events into `participant.consented` and `participant.withdrawn`
- * webhooks. The events come after the owner's commit, in the process that made the change; the deliveries
- * written here are durable from then on.
+ * Turns consents and withdrawals into `participant.consented` and `participant.withdrawn` deliveries inside the
+ * transaction that records them (participants' `EnrollmentChangesPort`): the deliveries commit, or roll back,
+ * with the change, so a crash or restart can neither lose an event nor announce a change that did not happen.
  */
 @Injectable()
 export class WebhookEnrollmentListener implements OnModuleInit, OnModuleDestroy {
-  private readonly unsubscribe: (() => void)[] = [];
+  private stop: (() => void) | null = null;
 
   constructor(
-    private readonly events: EnrollmentEvents,
+    private readonly changes: EnrollmentChangesPort,
     private readonly dispatcher: WebhookDispatcher,
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe.push(
-      this.events.onConsentAccepted((event) =>
-        this.dispatcher.emit('participant.consented', event.groupId, {
-          ogsc_id: event.ogscId,
-          group_id: event.groupId,
-          scopes: event.scopes,
-          consented_at: event.at.toISOString(),
-        }),
-      ),
-      this.events.onWithdrawn((event) =>
-        this.dispatcher.emit('participant.withdrawn', event.groupId, {
-          ogsc_id: event.ogscId,
-          group_id: event.groupId,
-          by: event.by.startsWith('admin:') ? 'admin' : 'participant',
-          readings_deleted: event.readingsDeleted,
-          withdrawn_at: event.at.toISOString(),
-        }),
-      ),
-    );
+    this.stop = this.changes.listen('webhooks', (em, change) => this.queue(em, change));
   }
 
   onModuleDestroy(): void {
-    for (const stop of this.unsubscribe.splice(0)) stop();
+    this.stop?.();
+    this.stop = null;
+  }
+
+  private queue(em: EntityManager, change: EnrollmentChange): Promise<number> {
+    if (change.kind === 'consented')
+      return this.dispatcher.emitWithin(em, 'participant.consented', change.groupId, {
+        ogsc_id: change.ogscId,
+        group_id: change.groupId,
+        scopes: change.scopes,
+        consented_at: change.at.toISOString(),
+      });
+    return this.dispatcher.emitWithin(em, 'participant.withdrawn', change.groupId, {
+      ogsc_id: change.ogscId,
+      group_id: change.groupId,
+      by: change.by.startsWith('admin:') ? 'admin' : 'participant',
+      readings_deleted: change.readingsDeleted,
+      withdrawn_at: change.at.toISOString(),
+    });
   }
 }

@@ -18,6 +18,7 @@ import { Migration20261206050000_operations_facts } from './Migration20261206050
 import { Migration20261206060000_count_originals } from './Migration20261206060000_count_originals.js';
 import { Migration20261206081500_failures_classified } from './Migration20261206081500_failures_classified.js';
 import { Migration20261206110000_webhooks } from './Migration20261206110000_webhooks.js';
+import { Migration20261206130000_webhook_delivery_retention } from './Migration20261206130000_webhook_delivery_retention.js';
 import { Migration20261206141500_insights } from './Migration20261206141500_insights.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
@@ -42,5 +43,6 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206060000_count_originals', class: Migration20261206060000_count_originals },
   { name: 'Migration20261206081500_failures_classified', class: Migration20261206081500_failures_classified },
   { name: 'Migration20261206110000_webhooks', class: Migration20261206110000_webhooks },
+  { name: 'Migration20261206130000_webhook_delivery_retention', class: Migration20261206130000_webhook_delivery_retention },
   { name: 'Migration20261206141500_insights', class: Migration20261206141500_insights },
 ];

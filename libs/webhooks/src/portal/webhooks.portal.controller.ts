@@ -9,6 +9,7 @@ import {
   redirectTo,
   renderPage,
   type PortalRequest,
+  type SubmittedForm,
 } from '@opendsp/admin-auth';
 import type { FieldErrors } from '@opendsp/i18n';
 import { WebhookEndpointForm } from '../dto/webhook-endpoint-forms.dto.js';
@@ -16,7 +17,10 @@ import type { WebhookEndpoint } from '../webhook-endpoint.entity.js';
 import { WebhookEndpoints } from '../webhook-endpoints.service.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.catalogue.js';
 
-/** Portal pages of webhook endpoints: list (with alerts), add, secret shown once, rotate, switch off and on, delivery log, replay. */
+/**
+ * Portal pages of webhook endpoints: list (with alerts), add, secret shown once, edit, delete, rotate, switch off
+ * and on, delivery log, replay.
+ */
 @PortalController('webhooks')
 export class WebhooksPortalController {
   constructor(private readonly endpoints: WebhookEndpoints) {}
@@ -69,6 +73,50 @@ export class WebhooksPortalController {
       })),
       notice: noticeKey(notice),
     });
+  }
+
+  @Get(':endpointId/edit')
+  @Access('webhooks.manage')
+  async editPage(@Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    const endpoint = await this.endpoints.get(id);
+    const groups = await this.endpoints.groupsOf(endpoint);
+    const values = {
+      url: endpoint.url,
+      description: endpoint.description,
+      eventTypes: endpoint.eventTypes,
+      groupIds: groups.map((group) => group.groupId),
+    };
+    renderPage(res, 'webhooks/form', await this.formView(values, undefined, endpoint));
+  }
+
+  @Post(':endpointId')
+  @Access('webhooks.manage')
+  @OnInvalidForm('webhooks/form', (controller: WebhooksPortalController, req, form) => controller.editErrorsView(req, form))
+  async update(
+    @Req() req: PortalRequest,
+    @Res() res: Response,
+    @Param('endpointId') id: string,
+    @Body() form: WebhookEndpointForm,
+  ): Promise<void> {
+    const updated = await this.endpoints.update(id, form, actorOf(req));
+    if (!updated.ok)
+      return renderPage(res, 'webhooks/form', await this.formView(req.body, updated.errors, await this.endpoints.get(id)), 422);
+    redirectTo(res, `/webhooks/${id}?notice=saved`);
+  }
+
+  @Get(':endpointId/delete')
+  @Access('webhooks.manage')
+  async deletePage(@Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    const endpoint = await this.endpoints.get(id);
+    const log = await this.endpoints.logSize(endpoint.id);
+    renderPage(res, 'webhooks/delete', { title: 'webhooks.delete_title', endpoint: this.summary(endpoint), log });
+  }
+
+  @Post(':endpointId/delete')
+  @Access('webhooks.manage')
+  async remove(@Req() req: PortalRequest, @Res() res: Response, @Param('endpointId') id: string): Promise<void> {
+    await this.endpoints.remove(id, actorOf(req));
+    redirectTo(res, '/webhooks?notice=endpoint_deleted');
   }
 
   @Post(':endpointId/rotate')
@@ -125,13 +173,22 @@ export class WebhooksPortalController {
     };
   }
 
-  async formView(values: unknown, errors?: FieldErrors): Promise<Record<string, unknown>> {
+  /** The edit form again (404 for an unknown endpoint), with what was typed and each field's error. */
+  async editErrorsView(req: PortalRequest, { values, errors }: SubmittedForm): Promise<Record<string, unknown>> {
+    return this.formView(values, errors, await this.endpoints.get(String(req.params.endpointId)));
+  }
+
+  /** The form for a new endpoint, or for editing `endpoint`. */
+  async formView(values: unknown, errors?: FieldErrors, endpoint?: WebhookEndpoint): Promise<Record<string, unknown>> {
     const submitted = (values && typeof values === 'object' ? values : {}) as Record<string, unknown>;
     const chosenTypes = ([] as unknown[]).concat(submitted.eventTypes ?? []);
     const chosenGroups = ([] as unknown[]).concat(submitted.groupIds ?? []);
-    const groups = await this.endpoints.groupChoices();
+    const groups = await this.endpoints.groupChoices(endpoint);
     return {
-      title: 'webhooks.new_title',
+      title: endpoint ? 'webhooks.edit_title' : 'webhooks.new_title',
+      action: endpoint ? `/webhooks/${endpoint.id}` : '/webhooks',
+      cancel: endpoint ? `/webhooks/${endpoint.id}` : '/webhooks',
+      submit: endpoint ? 'form.save' : 'webhooks.create',
       values: {
         url: typeof submitted.url === 'string' ? submitted.url : '',
         description: typeof submitted.description === 'string' ? submitted.description : '',
