@@ -106,6 +106,7 @@ if (Number(summary.rows) === 0) {
         await app.get(ReadingDays, { strict: false }).rebuildAll(tx);
       }),
   );
+  await adminQuery(settings.url, `vacuum analyze participant_reading_day`);
   console.log(`insights summary rebuilt from every reading in ${rebuilt.seconds.toFixed(0)} s`);
 }
 const [days] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_day`);

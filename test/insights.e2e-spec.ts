@@ -501,8 +501,10 @@ describe('program insights: adherence and blood-pressure control', () => {
           },
         },
       ]);
-      // With 155/100, the 150/95 participant is under target too.
+      // With 155/100, the 150/95 participant is under target too: on the group page's figures (computed again for
+      // the new thresholds) and in the list they open.
       const month = t.slice(0, 7);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}`)).text).toMatch(/<dd><a href="[^"]+" data-band="target">2<\/a>/);
       const list = await groupAdmin.get(`/groups/${mine.groupId}/blood-pressure/participants?month=${month}&band=target`);
       expect([...list.text.matchAll(/<tr data-ogsc-id="([^"]+)"/g)].map((match) => match[1]).sort()).toEqual(
         [ogsc.steady, ogsc.high].sort(),
@@ -544,6 +546,29 @@ describe('program insights: adherence and blood-pressure control', () => {
         hedis: { systolic: 136, diastolic: 86 },
       });
       expect(tuned.at(-1)).toMatchObject({ measured: 4, underTarget: 2, underHedis: 3 });
+    });
+
+    it('keeps a computed trend for ten minutes of the same day and thresholds, then computes it again', async () => {
+      const control = portal.app.get(BpControlService, { strict: false });
+      const thresholds = await control.thresholds(clinic.id);
+      const at = new Date('2026-11-20T03:00:00Z');
+      const first = await control.cachedTrend(clinic.id, TODAY, thresholds, at);
+      expect(first.months.at(-1)).toMatchObject({ measured: 4 });
+      const newcomer = await participant(clinic);
+      await land(newcomer, [{ kind: 'blood_pressure', at: tokyoNoon('2026-11-18'), systolic: 118, diastolic: 70 }]);
+      const kept = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 9 * 60_000));
+      expect(kept.computedAt).toEqual(at);
+      expect(kept.months.at(-1)).toMatchObject({ measured: 4 });
+      const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 11 * 60_000));
+      expect(fresh.months.at(-1)).toMatchObject({ measured: 5, underTarget: 2 });
+      // Other thresholds are other figures, computed at once.
+      const other = await control.cachedTrend(
+        clinic.id,
+        TODAY,
+        { ...thresholds, target: { systolic: 100, diastolic: 60 } },
+        new Date(at.getTime() + 12 * 60_000),
+      );
+      expect(other.months.at(-1)).toMatchObject({ measured: 5, underTarget: 0 });
     });
   });
 

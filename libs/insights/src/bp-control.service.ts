@@ -5,6 +5,10 @@ import { encodeCursor, parseCursor } from '@opendsp/pagination';
 import { consentedMembersSql } from '@opendsp/participants';
 import { isUnder, monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
 import { DEFAULT_HEDIS, DEFAULT_TARGET, GroupBpTargets } from './group-bp-targets.entity.js';
+import { GroupBpTrend } from './group-bp-trend.entity.js';
+
+/** How long a group's computed trend is shown before a view recomputes it. */
+export const TREND_FRESH_MS = 10 * 60_000;
 
 export interface GroupThresholds {
   /** ACC/AHA 2017 (default 130/80). */
@@ -80,6 +84,8 @@ export class BpControlService {
         row.hedisDiastolic = thresholds.hedis.diastolic;
         row.updatedAt = new Date();
       }
+      // The figures counted against the old thresholds go with them.
+      await em.nativeDelete(GroupBpTrend, { groupId: group.id });
       this.audit.record(em, {
         action: 'group.bp_thresholds_changed',
         actor,
@@ -87,6 +93,31 @@ export class BpControlService {
         detail: { before, after: thresholds },
       });
     });
+  }
+
+  /**
+   * The trend as last computed for this group, today and these thresholds, when younger than `TREND_FRESH_MS`;
+   * otherwise computed now and kept. A year of a large group's summary rows takes longer than a page may, and
+   * past months change only when late readings arrive. Says when the figures were computed.
+   */
+  async cachedTrend(
+    groupUuid: string,
+    today: string,
+    thresholds: GroupThresholds,
+    now = new Date(),
+  ): Promise<{ months: ControlFigures[]; computedAt: Date }> {
+    const em = this.em.fork();
+    const kept = await em.findOne(GroupBpTrend, { groupId: groupUuid });
+    if (
+      kept &&
+      kept.today === today &&
+      sameThresholds(kept.thresholds as GroupThresholds, thresholds) &&
+      now.getTime() - kept.computedAt.getTime() < TREND_FRESH_MS
+    )
+      return { months: kept.months as ControlFigures[], computedAt: kept.computedAt };
+    const months = await this.trend(groupUuid, today, thresholds);
+    await em.upsert(GroupBpTrend, { groupId: groupUuid, computedAt: now, today, thresholds, months });
+    return { months, computedAt: now };
   }
 
   /** The figures of each of the last months, oldest first (the current month's window ends today). */
@@ -200,4 +231,14 @@ function inBand(mean: { systolic: number; diastolic: number }, band: ControlBand
     case 'uncontrolled':
       return !isUnder(mean, thresholds.hedis);
   }
+}
+
+/** jsonb keeps keys in its own order, so the stored thresholds are compared value by value. */
+function sameThresholds(a: GroupThresholds, b: GroupThresholds): boolean {
+  return (
+    a.target.systolic === b.target.systolic &&
+    a.target.diastolic === b.target.diastolic &&
+    a.hedis.systolic === b.hedis.systolic &&
+    a.hedis.diastolic === b.hedis.diastolic
+  );
 }

@@ -92,7 +92,7 @@ export class InsightsPages {
   async controlView(group: ProgramGroup, lang: Language): Promise<Record<string, unknown>> {
     const thresholds = await this.control.thresholds(group.id);
     const today = this.adherence.today();
-    const trend = await this.control.trend(group.id, today, thresholds);
+    const { months: trend, computedAt } = await this.control.cachedTrend(group.id, today, thresholds);
     const list = (month: string, band: ControlBand) =>
       `/groups/${group.groupId}/blood-pressure/participants?${new URLSearchParams({ month, band })}`;
     const months = trend.map((point) => ({
@@ -112,7 +112,7 @@ export class InsightsPages {
       target: translate(lang, 'control.under_target'),
       hedis: translate(lang, 'control.under_hedis'),
     });
-    return { thresholds, today, current: months.at(-1), months: [...months].reverse(), chart };
+    return { thresholds, today, computedAt, current: months.at(-1), months: [...months].reverse(), chart };
   }
 
   async controlPage(user: PortalUser, groupId: string, lang: Language, errors?: object, values?: object): Promise<Record<string, unknown>> {

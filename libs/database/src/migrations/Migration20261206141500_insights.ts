@@ -24,7 +24,7 @@ function backfill(): string {
 /**
  * Issue 21: program insights (libs/insights): the per-participant-day summary adherence and blood-pressure
  * control read, filled once from the readings already stored (the sync keeps it from then on), and the groups'
- * blood-pressure thresholds.
+ * blood-pressure thresholds and their last computed monthly trend.
  */
 export class Migration20261206141500_insights extends Migration {
   override up(): void {
@@ -34,10 +34,14 @@ export class Migration20261206141500_insights extends Migration {
     this.addSql(
       `create table "group_bp_targets" ("group_id" uuid not null, "target_systolic" int not null, "target_diastolic" int not null, "hedis_systolic" int not null, "hedis_diastolic" int not null, "updated_at" timestamptz not null default now(), primary key ("group_id"));`,
     );
+    this.addSql(
+      `create table "group_bp_trend" ("group_id" uuid not null, "computed_at" timestamptz not null, "today" text not null, "thresholds" jsonb not null, "months" jsonb not null, primary key ("group_id"));`,
+    );
     this.addSql(backfill());
   }
 
   override down(): void {
+    this.addSql(`drop table if exists "group_bp_trend";`);
     this.addSql(`drop table if exists "group_bp_targets";`);
     this.addSql(`drop table if exists "participant_reading_day";`);
   }

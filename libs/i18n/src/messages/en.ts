@@ -1142,6 +1142,7 @@ export const en = {
   'control.band_uncontrolled': 'Mean not under {hedis}',
   'control.mean': 'Mean (mmHg)',
   'control.readings': 'Readings',
+  'control.computed': 'Figures computed',
   'control.none': 'Nobody in this figure.',
   'insights.threshold_invalid': 'Enter a whole number of mmHg in the allowed range.',
 };

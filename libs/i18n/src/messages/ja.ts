@@ -1144,6 +1144,7 @@ export const ja: Record<keyof typeof en, string> = {
   'control.band_uncontrolled': '平均が{hedis}以上',
   'control.mean': '平均（mmHg）',
   'control.readings': '測定回数',
+  'control.computed': '集計日時',
   'control.none': '該当者はいません。',
   'insights.threshold_invalid': '許容範囲内のmmHgを整数で入力してください。',
 };
