@@ -24,7 +24,8 @@ interface DayIncrement {
  *   another day, which the page no longer says: all of the participant's days are recomputed from the readings
  *   through `ReadingsRepository.dailySummarySql` (rare: OMRON re-sends readings unchanged, and unchanged ones do
  *   not land). A concurrent page's increment either commits before the recompute's statements start (and is in
- *   their snapshot) or waits on the recomputed rows and adds to them.
+ *   their snapshot) or waits on the recomputed rows and adds to them. Two recomputes of one participant take
+ *   turns on a transaction-scoped advisory lock, so the second deletes the rows the first inserted.
  *
  * A withdrawal that deletes the readings deletes the days in the same transaction, through the participants
  * room's `ParticipantReadingsPort`.
@@ -86,6 +87,7 @@ export class ReadingDays implements OnModuleInit {
 
   /** Recomputes every day of a participant from their readings. */
   async recompute(em: EntityManager, participantId: string): Promise<void> {
+    await em.execute(`select pg_advisory_xact_lock(hashtextextended('participant_reading_day:' || ?, 0))`, [participantId]);
     await em.execute(`delete from "participant_reading_day" where "participant_id" = ?`, [participantId]);
     await this.fill(em, participantId);
   }
