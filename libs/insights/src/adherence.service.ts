@@ -113,10 +113,10 @@ export class AdherenceService {
     const startParams = period === 'calendar' ? [month.start] : [today, today];
     const end = period === 'calendar' ? `?::date` : `p.period_start + ${ROLLING_PERIOD_DAYS - 1}`;
     const endParams = period === 'calendar' ? [month.end] : [];
+    // Every summary row has a counting reading (blood pressure, the only kind with sums, counts too), so a row is a
+    // counted day and these lookups stay on the primary key's index.
     const firstDay =
-      period === 'calendar'
-        ? 'null::date'
-        : `(select min(d.day) from participant_reading_day d where d.participant_id = m.participant_id and d.readings > 0)`;
+      period === 'calendar' ? 'null::date' : `(select min(d.day) from participant_reading_day d where d.participant_id = m.participant_id)`;
     const needed = `greatest(0, ${ADHERENCE_THRESHOLD_DAYS} - r.days)`;
     const rows = await this.em.fork().execute<
       {
@@ -135,9 +135,9 @@ export class AdherenceService {
        q as (select p.*, ${end} as period_end from p),
        r as (select q.*,
                (select count(*) from participant_reading_day d
-                 where d.participant_id = q.participant_id and d.readings > 0 and d.day between q.period_start and q.period_end)::int as days,
+                 where d.participant_id = q.participant_id and d.day between q.period_start and q.period_end)::int as days,
                exists (select 1 from participant_reading_day d
-                 where d.participant_id = q.participant_id and d.day = ?::date and d.readings > 0) as today_counted
+                 where d.participant_id = q.participant_id and d.day = ?::date) as today_counted
              from q)
        select r.participant_id, r.ogsc_id, r.internal_customer_id, to_char(r.period_start, 'YYYY-MM-DD') as period_start,
               to_char(r.period_end, 'YYYY-MM-DD') as period_end, r.days, r.today_counted
