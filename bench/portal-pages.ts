@@ -5,6 +5,7 @@
 //   --scale f   seed f × the full size (participants and readings), for a quick look
 //   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again
 //   --keep      leave the scratch database for a later `--reuse`
+//   --name db   the scratch database's name (default opendsp_bench_portal_pages), so two runs need not share one
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -12,6 +13,8 @@ import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
 import { loadDspConfig } from '@opendsp/config';
 import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@opendsp/data-views';
 import { dspOrmConfig } from '@opendsp/database';
+import { ReadingDays } from '@opendsp/insights';
+import { lockChangeSequence } from '@opendsp/measurements';
 import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
@@ -27,7 +30,7 @@ const keep = args.includes('--keep') || reuse;
 const SAMPLES = 100;
 const PASSWORD = 'portal pages bench passphrase';
 const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = 'opendsp_bench_portal_pages';
+const name = args.includes('--name') ? args[args.indexOf('--name') + 1] : 'opendsp_bench_portal_pages';
 const settings = { url: databaseUrl(server, name), poolMax: 10 };
 
 const shape = {
@@ -89,6 +92,25 @@ const signIn = async (login: string) => {
 };
 const admin = await signIn('bench-partner');
 const scoped = await signIn('bench-group');
+
+// libs/insights' per-participant-day summary: the migration fills it from the readings stored when it runs, and the
+// sync's writer keeps it; the seed writes readings with SQL after migrating, so it is rebuilt here once.
+const [summary] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_day`);
+if (Number(summary.rows) === 0) {
+  const rebuilt = await timed(() =>
+    app
+      .get(MikroORM)
+      .em.fork()
+      .transactional(async (tx) => {
+        await lockChangeSequence(tx);
+        await app.get(ReadingDays, { strict: false }).rebuildAll(tx);
+      }),
+  );
+  await adminQuery(settings.url, `vacuum analyze participant_reading_day`);
+  console.log(`insights summary rebuilt from every reading in ${rebuilt.seconds.toFixed(0)} s`);
+}
+const [days] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_day`);
+console.log(`insights summary: ${Number(days.rows).toLocaleString('en-US')} participant-days`);
 
 const refresh = await timed(() => app.get(DashboardSnapshots).refresh());
 console.log(`dashboard snapshot refresh (every group: funnel + readings received in 7 days): ${(refresh.seconds * 1000).toFixed(0)} ms`);
@@ -169,6 +191,12 @@ const pages: [string, PortalTestClient, string[]][] = [
   ['participant page, 365 days', admin, detail.map((id) => `/participants/${id}?days=365`)],
   ['participant page, group admin', scoped, detail.slice(0, 1).map((id) => `/participants/${id}`)],
   ['sync page', admin, ['/sync']],
+  ['group page (enrollment and blood-pressure control panels)', admin, [`/groups/${groupId}`]],
+  ['adherence, calendar month, most needed first', admin, [`/groups/${groupId}/adherence`]],
+  ['adherence, rolling 30 days, fewest needed first', admin, [`/groups/${groupId}/adherence?period=rolling&order=needed_asc`]],
+  ['adherence, group admin', scoped, [`/groups/${groupId}/adherence`]],
+  ['blood-pressure control page (12-month trend)', admin, [`/groups/${groupId}/blood-pressure`]],
+  ['blood-pressure control, participants under target', admin, [`/groups/${groupId}/blood-pressure/participants?band=target`]],
 ];
 const results: Result[] = [];
 for (const [label, client, paths] of pages) {

@@ -117,6 +117,14 @@ const ENDPOINTS: Endpoint[] = [
     targeted: true,
     status: 200,
   },
+  {
+    name: 'adherence',
+    scope: 'insights:read',
+    method: 'get',
+    path: (g) => `/api/v1/groups/${g.groupId}/adherence`,
+    targeted: true,
+    status: 200,
+  },
   { name: 'change feed', scope: 'measurements:read', method: 'get', path: () => '/api/v1/changes', targeted: false, status: 200 },
   {
     name: 'change feed of group',

@@ -67,6 +67,7 @@ describe('OpenAPI document', () => {
       'getConsentLinkQr',
       'getGroup',
       'getParticipant',
+      'listAdherence',
       'listChanges',
       'listDevices',
       'listGroups',

@@ -12,6 +12,7 @@ import { DspDatabaseModule } from '@opendsp/database';
 import { ExportsModule } from '@opendsp/exports';
 import { WebhooksModule } from '@opendsp/webhooks';
 import { AlertsModule } from '@opendsp/alerts';
+import { InsightsModule } from '@opendsp/insights';
 import { HealthModule } from '@opendsp/health';
 import { requestValidationPipe } from '@opendsp/i18n';
 import { loggingModule } from '@opendsp/logging';
@@ -50,6 +51,7 @@ export class DspModule {
         ExportsModule,
         WebhooksModule,
         AlertsModule,
+        InsightsModule,
         ...(servesWeb ? [PortalModule] : []),
         ...(servesWeb ? [ConsentModule] : []),
         // Without `api` among the environment's data transfer methods, /api/v1 answers 404 problems.

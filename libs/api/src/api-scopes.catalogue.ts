@@ -7,6 +7,7 @@ export const API_SCOPES = {
   'measurements:read': 'Read measurements of participants and the change feed',
   'participants:write': 'Create pre-created participants and set internal customer IDs',
   'exports:read': "Download the portal's CSV exports of a group's readings (/api/v1/exports)",
+  'insights:read': "Read a group's remote-monitoring adherence (/api/v1/groups/{groupId}/adherence)",
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

@@ -12,6 +12,9 @@ import { ApiClientsService } from './clients/api-clients.service.js';
 import { ChangesApiController } from './controllers/changes.api.controller.js';
 import { ExportsApiController } from './controllers/exports.api.controller.js';
 import { ExportsApiService } from './data/exports-api.service.js';
+import { AdherenceApiController } from './controllers/adherence.api.controller.js';
+import { AdherenceApiService } from './data/adherence-api.service.js';
+import { InsightsModule } from '@opendsp/insights';
 import { GroupsApiController } from './controllers/groups.api.controller.js';
 import { OAuthTokenController } from './controllers/oauth-token.controller.js';
 import { ParticipantsApiController } from './controllers/participants.api.controller.js';
@@ -34,6 +37,7 @@ export const API_CONTROLLERS = [
   FhirApiController,
   ChangesApiController,
   ExportsApiController,
+  AdherenceApiController,
 ];
 
 /**
@@ -50,6 +54,7 @@ export const API_CONTROLLERS = [
     MeasurementsModule,
     TokensModule,
     ExportsModule,
+    InsightsModule,
   ],
   controllers: [...API_CONTROLLERS, ApiClientsPortalController],
   providers: [
@@ -62,6 +67,7 @@ export const API_CONTROLLERS = [
     ReadingsApiService,
     FhirApiService,
     ExportsApiService,
+    AdherenceApiService,
     { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
     { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
   ],

@@ -66,6 +66,8 @@ export const AUDIT_ACTIONS = [
   'webhook_delivery.replayed',
   'alert_rules.updated',
   'alert.acknowledged',
+  'group.bp_thresholds_changed',
+  'adherence.exported',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -7,6 +7,7 @@ import { GroupDashboardSnapshot } from '@opendsp/data-views';
 import { EXPORT_ENTITIES } from '@opendsp/exports';
 import { WEBHOOK_ENTITIES } from '@opendsp/webhooks';
 import { ALERT_ENTITIES } from '@opendsp/alerts';
+import { INSIGHTS_ENTITIES } from '@opendsp/insights';
 import { GroupAdminMembership, GroupRedirectUrl, ProgramGroup } from '@opendsp/groups';
 import { OutboxMail } from '@opendsp/mail';
 import { READING_ENTITIES } from '@opendsp/measurements';
@@ -45,5 +46,6 @@ export const DSP_ENTITIES = [
   ...EXPORT_ENTITIES,
   ...WEBHOOK_ENTITIES,
   ...ALERT_ENTITIES,
+  ...INSIGHTS_ENTITIES,
   OperationsFact,
 ];

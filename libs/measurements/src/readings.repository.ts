@@ -557,6 +557,34 @@ export class ReadingsRepository {
     };
   }
 
+  /**
+   * Rows `(participant_id, day, readings, bp_readings, systolic_sum, diastolic_sum)`, one per participant and
+   * local day (the date of `local_time`, the participant's wall clock as OMRON sent it) that has any: `readings`
+   * counts the readings of the `counted` kinds, the other three the blood-pressure readings with values
+   * (possible-AFib readings come without) and their sums. One participant's (through the (participant_id,
+   * measured_at) indexes), or everyone's with null (a rebuild). For a room that keeps a per-day summary
+   * (libs/insights).
+   */
+  dailySummarySql(participantId: string | null, counted: readonly MeasurementKind[]): SqlFragment {
+    const kinds = MEASUREMENT_KIND_NAMES.filter((kind) => counted.includes(kind) || kind === 'blood_pressure');
+    const parts = kinds.map((kind) => {
+      const readings = counted.includes(kind) ? 'count(*)' : '0';
+      const bp =
+        kind === 'blood_pressure'
+          ? `count(r."systolic_mmhg" + r."diastolic_mmhg"), coalesce(sum(r."systolic_mmhg") filter (where r."diastolic_mmhg" is not null), 0), coalesce(sum(r."diastolic_mmhg") filter (where r."systolic_mmhg" is not null), 0)`
+          : '0, 0, 0';
+      const where = participantId === null ? '' : ` where r."participant_id" = ?::uuid`;
+      return `(select r."participant_id", left(r."local_time", 10) as day, ${readings} as readings, ${bp} from "${tableOf(kind)}" r${where} group by 1, 2)`;
+    });
+    return {
+      sql: `select d.participant_id, d.day::date as day, sum(d.readings)::int as readings, sum(d.bp_readings)::int as bp_readings,
+              sum(d.systolic_sum)::bigint as systolic_sum, sum(d.diastolic_sum)::bigint as diastolic_sum
+            from (${parts.join(' union all ')}) as d(participant_id, day, readings, bp_readings, systolic_sum, diastolic_sum)
+            group by d.participant_id, d.day`,
+      params: participantId === null ? [] : kinds.map(() => participantId),
+    };
+  }
+
   // ── CSV exports ───────────────────────────────────────────────────────────────────────────────────
 
   /**

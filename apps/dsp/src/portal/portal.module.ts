@@ -7,6 +7,7 @@ import { GroupsModule } from '@opendsp/groups';
 import { ParticipantsPortalModule } from '@opendsp/participants';
 import { WebhooksPortalModule } from '@opendsp/webhooks';
 import { AlertsPortalModule } from '@opendsp/alerts';
+import { InsightsPortalModule } from '@opendsp/insights';
 import { AdminsModule } from '../admins/admins.module.js';
 import { AuditPageModule } from '../audit/audit-page.module.js';
 import { DevModule } from '../dev/dev.module.js';
@@ -27,6 +28,7 @@ import { PortalExceptionFilter } from './portal-exception.filter.js';
     ExportsPortalModule,
     WebhooksPortalModule,
     AlertsPortalModule,
+    InsightsPortalModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: PortalExceptionFilter }],
 })

@@ -13,6 +13,7 @@ import { ParticipantsApiService } from '../data/participants-api.service.js';
 import { ReadingsApiService } from '../data/readings-api.service.js';
 import { FhirApiService } from '../fhir/fhir-api.service.js';
 import { ExportsApiService } from '../data/exports-api.service.js';
+import { AdherenceApiService } from '../data/adherence-api.service.js';
 
 export const API_DOCS_PATH = 'api/v1/docs';
 export const API_DOCUMENT_PATH = 'api/v1/openapi.json';
@@ -66,6 +67,7 @@ function withWebhooks(document: OpenAPIObject): OpenAPIObject {
     ReadingsApiService,
     FhirApiService,
     ExportsApiService,
+    AdherenceApiService,
   ].map((provide) => ({
     provide,
     useValue: {},

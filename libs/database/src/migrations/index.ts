@@ -20,6 +20,7 @@ import { Migration20261206081500_failures_classified } from './Migration20261206
 import { Migration20261206110000_webhooks } from './Migration20261206110000_webhooks.js';
 import { Migration20261206130000_webhook_delivery_retention } from './Migration20261206130000_webhook_delivery_retention.js';
 import { Migration20261206140000_sftp_retrieval } from './Migration20261206140000_sftp_retrieval.js';
+import { Migration20261206141500_insights } from './Migration20261206141500_insights.js';
 import { Migration20261206143000_alerts } from './Migration20261206143000_alerts.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
@@ -46,5 +47,6 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206110000_webhooks', class: Migration20261206110000_webhooks },
   { name: 'Migration20261206130000_webhook_delivery_retention', class: Migration20261206130000_webhook_delivery_retention },
   { name: 'Migration20261206140000_sftp_retrieval', class: Migration20261206140000_sftp_retrieval },
+  { name: 'Migration20261206141500_insights', class: Migration20261206141500_insights },
   { name: 'Migration20261206143000_alerts', class: Migration20261206143000_alerts },
 ];

@@ -1,0 +1,244 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditLog, type AuditActor } from '@opendsp/audit';
+import { encodeCursor, parseCursor } from '@opendsp/pagination';
+import { consentedMembersSql } from '@opendsp/participants';
+import { isUnder, monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
+import { DEFAULT_HEDIS, DEFAULT_TARGET, GroupBpTargets } from './group-bp-targets.entity.js';
+import { GroupBpTrend } from './group-bp-trend.entity.js';
+
+/** How long a group's computed trend is shown before a view recomputes it. */
+export const TREND_FRESH_MS = 10 * 60_000;
+
+export interface GroupThresholds {
+  /** ACC/AHA 2017 (default 130/80). */
+  target: BpThreshold;
+  /** HEDIS CBP (default 140/90). */
+  hedis: BpThreshold;
+}
+
+/** A month's figures: participants with a blood-pressure reading in its window, and how many are under each threshold. */
+export interface ControlFigures extends MonthWindow {
+  measured: number;
+  underTarget: number;
+  underHedis: number;
+}
+
+export interface ControlledParticipant {
+  ogscId: string;
+  internalCustomerId: string | null;
+  systolic: number;
+  diastolic: number;
+  readings: number;
+}
+
+const OGSC = /^OG-[0-9A-HJKMNP-TV-Z]{24}$/;
+
+/** A cursor that is not one of this list's. */
+export class ControlCursorError extends Error {
+  constructor() {
+    super('not a control list cursor');
+  }
+}
+
+/**
+ * Blood-pressure control of a group's consented participants (docs/insights.md): each participant's mean of
+ * their readings in the 30 days up to a day, from `participant_reading_day`'s sums, and the share under the
+ * group's two thresholds, for the current month and as a monthly trend. Each participant's days are found
+ * through the summary's primary key (a lateral lookup per member), never by scanning it.
+ */
+@Injectable()
+export class BpControlService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async thresholds(groupUuid: string, em: EntityManager = this.em.fork()): Promise<GroupThresholds> {
+    const row = await em.findOne(GroupBpTargets, { groupId: groupUuid });
+    return row
+      ? {
+          target: { systolic: row.targetSystolic, diastolic: row.targetDiastolic },
+          hedis: { systolic: row.hedisSystolic, diastolic: row.hedisDiastolic },
+        }
+      : { target: { ...DEFAULT_TARGET }, hedis: { ...DEFAULT_HEDIS } };
+  }
+
+  /** Sets the group's thresholds; audited (before and after) in the same transaction. */
+  async setThresholds(group: { id: string; groupId: string }, thresholds: GroupThresholds, actor: AuditActor): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const before = await this.thresholds(group.id, em);
+      const row = await em.findOne(GroupBpTargets, { groupId: group.id });
+      if (!row) {
+        em.create(GroupBpTargets, {
+          groupId: group.id,
+          targetSystolic: thresholds.target.systolic,
+          targetDiastolic: thresholds.target.diastolic,
+          hedisSystolic: thresholds.hedis.systolic,
+          hedisDiastolic: thresholds.hedis.diastolic,
+        });
+      } else {
+        row.targetSystolic = thresholds.target.systolic;
+        row.targetDiastolic = thresholds.target.diastolic;
+        row.hedisSystolic = thresholds.hedis.systolic;
+        row.hedisDiastolic = thresholds.hedis.diastolic;
+        row.updatedAt = new Date();
+      }
+      // The figures counted against the old thresholds go with them.
+      await em.nativeDelete(GroupBpTrend, { groupId: group.id });
+      this.audit.record(em, {
+        action: 'group.bp_thresholds_changed',
+        actor,
+        target: { type: 'group', id: group.groupId },
+        detail: { before, after: thresholds },
+      });
+    });
+  }
+
+  /**
+   * The trend as last computed for this group, today and these thresholds, when younger than `TREND_FRESH_MS`;
+   * otherwise computed now and kept. A year of a large group's summary rows takes longer than a page may, and
+   * past months change only when late readings arrive. Says when the figures were computed.
+   */
+  async cachedTrend(
+    groupUuid: string,
+    today: string,
+    thresholds: GroupThresholds,
+    now = new Date(),
+  ): Promise<{ months: ControlFigures[]; computedAt: Date }> {
+    const em = this.em.fork();
+    const kept = await em.findOne(GroupBpTrend, { groupId: groupUuid });
+    if (
+      kept &&
+      kept.today === today &&
+      sameThresholds(kept.thresholds as GroupThresholds, thresholds) &&
+      now.getTime() - kept.computedAt.getTime() < TREND_FRESH_MS
+    )
+      return { months: kept.months as ControlFigures[], computedAt: kept.computedAt };
+    const months = await this.trend(groupUuid, today, thresholds);
+    await em.upsert(GroupBpTrend, { groupId: groupUuid, computedAt: now, today, thresholds, months });
+    return { months, computedAt: now };
+  }
+
+  /** The figures of each of the last months, oldest first (the current month's window ends today). */
+  async trend(groupUuid: string, today: string, thresholds: GroupThresholds): Promise<ControlFigures[]> {
+    const windows = trendMonths(today);
+    const params: unknown[] = [];
+    const values = windows
+      .map((window) => {
+        params.push(window.month, window.from, window.to);
+        return `(?::text, ?::date, ?::date)`;
+      })
+      .join(', ');
+    const rows = await this.em.fork().execute<{ month: string; measured: number; under_target: number; under_hedis: number }[]>(
+      `with m as (${consentedMembersSql('?::uuid')}),
+       w(month, from_day, to_day) as (values ${values}),
+       d as (select m.participant_id, x.day, x.bp_readings, x.systolic_sum, x.diastolic_sum
+               from m cross join lateral (
+                 select day, bp_readings, systolic_sum, diastolic_sum from participant_reading_day
+                  where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x),
+       s as (select w.month, d.participant_id,
+                    sum(d.systolic_sum)::numeric / sum(d.bp_readings) as systolic, sum(d.diastolic_sum)::numeric / sum(d.bp_readings) as diastolic
+               from w join d on d.day between w.from_day and w.to_day group by w.month, d.participant_id)
+       select month, count(*)::int as measured,
+              count(*) filter (where systolic < ? and diastolic < ?)::int as under_target,
+              count(*) filter (where systolic < ? and diastolic < ?)::int as under_hedis
+         from s group by month`,
+      [
+        groupUuid,
+        ...params,
+        windows[0].from,
+        windows.at(-1)!.to,
+        thresholds.target.systolic,
+        thresholds.target.diastolic,
+        thresholds.hedis.systolic,
+        thresholds.hedis.diastolic,
+      ],
+    );
+    const byMonth = new Map(rows.map((row) => [row.month, row]));
+    return windows.map((window) => {
+      const row = byMonth.get(window.month);
+      return {
+        ...window,
+        measured: Number(row?.measured ?? 0),
+        underTarget: Number(row?.under_target ?? 0),
+        underHedis: Number(row?.under_hedis ?? 0),
+      };
+    });
+  }
+
+  /**
+   * The participants a month's figure counts, by OGSC ID, 50 at a time: everyone measured in its window, those
+   * under the target or HEDIS threshold, or those under neither (not controlled by HEDIS's measure).
+   */
+  async participants(
+    groupUuid: string,
+    month: string,
+    band: ControlBand,
+    today: string,
+    thresholds: GroupThresholds,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ window: MonthWindow; rows: ControlledParticipant[]; nextAfter: string | null }> {
+    let afterId: string | undefined;
+    if (after !== undefined) {
+      const parts = parseCursor(after, [OGSC]);
+      if (!parts) throw new ControlCursorError();
+      afterId = parts[0];
+    }
+    const window = monthWindow(month, today);
+    const rows = await this.em
+      .fork()
+      .execute<{ ogsc_id: string; internal_customer_id: string | null; systolic: string; diastolic: string; readings: number }[]>(
+        `with m as (${consentedMembersSql('?::uuid')})
+       select m.ogsc_id, m.internal_customer_id, x.systolic, x.diastolic, x.readings
+         from m cross join lateral (
+           select sum(systolic_sum)::numeric / sum(bp_readings) as systolic, sum(diastolic_sum)::numeric / sum(bp_readings) as diastolic,
+                  sum(bp_readings)::int as readings
+             from participant_reading_day
+            where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x
+        where x.readings > 0 ${afterId ? 'and m.ogsc_id > ?' : ''}
+        order by m.ogsc_id`,
+        [groupUuid, window.from, window.to, ...(afterId ? [afterId] : [])],
+      );
+    const chosen = rows
+      .map((row) => ({
+        ogscId: row.ogsc_id,
+        internalCustomerId: row.internal_customer_id,
+        systolic: Number(row.systolic),
+        diastolic: Number(row.diastolic),
+        readings: Number(row.readings),
+      }))
+      .filter((row) => inBand(row, band, thresholds))
+      .slice(0, limit + 1);
+    const shown = chosen.slice(0, limit);
+    return {
+      window,
+      rows: shown,
+      nextAfter: chosen.length > limit ? encodeCursor([shown.at(-1)!.ogscId]) : null,
+    };
+  }
+}
+
+function inBand(mean: { systolic: number; diastolic: number }, band: ControlBand, thresholds: GroupThresholds): boolean {
+  switch (band) {
+    case 'measured':
+      return true;
+    case 'target':
+      return isUnder(mean, thresholds.target);
+    case 'hedis':
+      return isUnder(mean, thresholds.hedis);
+    case 'uncontrolled':
+      return !isUnder(mean, thresholds.hedis);
+  }
+}
+
+/** jsonb keeps keys in its own order, so the stored thresholds are compared value by value. */
+function sameThresholds(a: GroupThresholds, b: GroupThresholds): boolean {
+  return (
+    a.target.systolic === b.target.systolic &&
+    a.target.diastolic === b.target.diastolic &&
+    a.hedis.systolic === b.hedis.systolic &&
+    a.hedis.diastolic === b.hedis.diastolic
+  );
+}

@@ -1,0 +1,5 @@
+import { GroupBpTargets } from './group-bp-targets.entity.js';
+import { GroupBpTrend } from './group-bp-trend.entity.js';
+import { ParticipantReadingDay } from './participant-reading-day.entity.js';
+
+export const INSIGHTS_ENTITIES = [ParticipantReadingDay, GroupBpTargets, GroupBpTrend];

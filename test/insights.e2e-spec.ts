@@ -1,0 +1,589 @@
+import request from 'supertest';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { ApiClient, ApiClientGroup, formatScopes, hashCredential, newClientSecret, type ApiScope } from '@opendsp/api';
+import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
+import { AdherenceService, BpControlService, ReadingDays } from '@opendsp/insights';
+import { lockChangeSequence, type MeasurementKind } from '@opendsp/measurements';
+import { Enrollment, Participant, WithdrawalService } from '@opendsp/participants';
+import { ReadingWriter } from '@opendsp/sync';
+import { addDays, zonedDay } from '@opendsp/time-zone';
+import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
+import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
+
+const PASSWORD = 'portal password for insights tests';
+const TOKYO = 32_400;
+
+interface Reading {
+  kind: MeasurementKind;
+  upstreamId: number;
+  /** ISO 8601 UTC. */
+  at: string;
+  offset?: number;
+  systolic?: number | null;
+  diastolic?: number | null;
+}
+
+/** A reading as normalise.rules.ts makes it, for the sync's own writer. */
+function row(reading: Reading): Record<string, unknown> {
+  const offset = reading.offset ?? TOKYO;
+  const measured = new Date(reading.at);
+  const common = {
+    upstream_id: String(reading.upstreamId),
+    measured_at: measured.toISOString(),
+    local_time: new Date(measured.getTime() + offset * 1000).toISOString().slice(0, 19),
+    utc_offset_seconds: offset,
+    device_type: 'OMRON TEST-1',
+  };
+  switch (reading.kind) {
+    case 'blood_pressure':
+      return {
+        ...common,
+        systolic_mmhg: reading.systolic === undefined ? 120 : reading.systolic,
+        diastolic_mmhg: reading.diastolic === undefined ? 75 : reading.diastolic,
+        pulse_bpm: 64,
+        possible_afib: reading.systolic === null,
+      };
+    case 'weight':
+      return {
+        ...common,
+        upstream_id_ext: null,
+        weight_kg: 60,
+        weight_original: 60,
+        weight_unit: 'kg',
+        bmi: 22.1,
+        body_fat_percent: null,
+        skeletal_muscle_percent: null,
+        visceral_fat_level: null,
+        resting_metabolism_kcal: null,
+      };
+    case 'activity':
+      return {
+        ...common,
+        steps: 4000,
+        aerobic_steps: 100,
+        calories_kcal: 200,
+        distance_km: 1.5,
+        distance_original: 1.5,
+        distance_unit: 'km',
+        hourly: null,
+      };
+    default:
+      throw new Error(`no test row for ${reading.kind}`);
+  }
+}
+
+/** Noon in Tokyo of a day, as UTC. */
+const tokyoNoon = (day: string): string => `${day}T03:00:00.000Z`;
+
+describe('program insights: adherence and blood-pressure control', () => {
+  let portal: SignedInPortal;
+  let em: EntityManager;
+  let writer: ReadingWriter;
+  let adherence: AdherenceService;
+  let mine: ProgramGroup;
+  let theirs: ProgramGroup;
+  let groupAdmin: PortalTestClient;
+  let upstream = 1;
+
+  /** Writes one page per participant and kind through the sync's writer, in its transaction, as a pull does. */
+  async function land(participant: Participant, readings: Omit<Reading, 'upstreamId'>[] | Reading[]): Promise<void> {
+    const byKind = new Map<MeasurementKind, Reading[]>();
+    for (const reading of readings) {
+      const full = { upstreamId: (reading as Reading).upstreamId ?? upstream++, ...reading } as Reading;
+      byKind.set(full.kind, [...(byKind.get(full.kind) ?? []), full]);
+    }
+    for (const [kind, rows] of byKind) {
+      await em.fork().transactional(async (tx) => {
+        await lockChangeSequence(tx);
+        await writer.write(tx, participant.id, kind, rows.map(row) as never);
+      });
+    }
+  }
+
+  async function participant(group: ProgramGroup, customerId: string | null = null): Promise<Participant> {
+    const fork = em.fork();
+    const person = new Participant('omron_connect');
+    const enrollment = new Enrollment(person, fork.getReference(ProgramGroup, group.id), 'consented');
+    enrollment.consentedAt = new Date();
+    enrollment.consentedScopes = 'bloodpressure weight';
+    enrollment.internalCustomerId = customerId;
+    fork.persist([person, enrollment]);
+    await fork.flush();
+    return person;
+  }
+
+  const days = async (person: Participant) =>
+    (await portal.sql(
+      `select to_char(day, 'YYYY-MM-DD') as day, readings, bp_readings, systolic_sum::int as systolic_sum, diastolic_sum::int as diastolic_sum
+         from participant_reading_day where participant_id = $1 order by day`,
+      [person.id],
+    )) as { day: string; readings: number; bp_readings: number; systolic_sum: number; diastolic_sum: number }[];
+
+  const today = () => zonedDay(new Date(), 'Asia/Tokyo');
+
+  beforeAll(async () => {
+    portal = await startSignedInPortal('insights-admin', PASSWORD, { DSP_DATA_TRANSFER_METHODS: 'api,csv' });
+    em = portal.app.get(MikroORM).em.fork();
+    writer = portal.app.get(ReadingWriter, { strict: false });
+    adherence = portal.app.get(AdherenceService, { strict: false });
+    mine = new ProgramGroup('Hypertension clinic');
+    theirs = new ProgramGroup('Wellness plan');
+    const admin = new AdminAccount('insights-group-admin', 'Group admin', 'ga@example.test', 'group-admin');
+    admin.passwordHash = await PasswordHasher.hash(PASSWORD);
+    em.persist([mine, theirs, admin, new GroupAdminMembership(admin, mine)]);
+    await em.flush();
+    groupAdmin = new PortalTestClient(portal.server);
+    expect((await groupAdmin.signIn('insights-group-admin', PASSWORD)).status).toBe(303);
+    await groupAdmin.get('/');
+  }, 60_000);
+  afterAll(() => portal?.close());
+
+  describe('the per-day summary', () => {
+    it("counts readings on the participant's local day, once however often a page is re-sent, and follows a changed reading", async () => {
+      const person = await participant(theirs);
+      // 20:00 UTC in Tokyo (+09:00) is the next morning; 02:00 UTC in New York (-05:00) is the evening before.
+      await land(person, [
+        { kind: 'blood_pressure', upstreamId: 9001, at: '2026-11-10T20:00:00.000Z', systolic: 150, diastolic: 95 },
+        { kind: 'blood_pressure', upstreamId: 9002, at: '2026-11-11T02:00:00.000Z', offset: -18_000, systolic: 130, diastolic: 85 },
+        { kind: 'weight', upstreamId: 9003, at: '2026-11-11T01:00:00.000Z' },
+        // Possible AFib: counted as a day's reading, without values for the mean.
+        { kind: 'blood_pressure', upstreamId: 9004, at: '2026-11-11T03:00:00.000Z', systolic: null, diastolic: null },
+        // Steps do not count.
+        { kind: 'activity', upstreamId: 9005, at: '2026-11-13T03:00:00.000Z' },
+      ]);
+      expect(await days(person)).toEqual([
+        { day: '2026-11-10', readings: 1, bp_readings: 1, systolic_sum: 130, diastolic_sum: 85 },
+        { day: '2026-11-11', readings: 3, bp_readings: 1, systolic_sum: 150, diastolic_sum: 95 },
+      ]);
+
+      // The same page again changes nothing.
+      await land(person, [{ kind: 'blood_pressure', upstreamId: 9001, at: '2026-11-10T20:00:00.000Z', systolic: 150, diastolic: 95 }]);
+      expect((await days(person))[1]).toEqual({ day: '2026-11-11', readings: 3, bp_readings: 1, systolic_sum: 150, diastolic_sum: 95 });
+
+      // A changed reading that moved to another day leaves its old day and lands on the new one with its new values.
+      await land(person, [{ kind: 'blood_pressure', upstreamId: 9001, at: '2026-11-12T03:00:00.000Z', systolic: 140, diastolic: 90 }]);
+      expect(await days(person)).toEqual([
+        { day: '2026-11-10', readings: 1, bp_readings: 1, systolic_sum: 130, diastolic_sum: 85 },
+        { day: '2026-11-11', readings: 2, bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+        { day: '2026-11-12', readings: 1, bp_readings: 1, systolic_sum: 140, diastolic_sum: 90 },
+      ]);
+    });
+
+    it('commits or rolls back with the page that landed', async () => {
+      const person = await participant(theirs);
+      await expect(
+        em.fork().transactional(async (tx) => {
+          await lockChangeSequence(tx);
+          await writer.write(tx, person.id, 'weight', [row({ kind: 'weight', upstreamId: 9101, at: tokyoNoon('2026-11-03') })] as never);
+          throw new Error('the page failed after the write');
+        }),
+      ).rejects.toThrow('the page failed');
+      expect(await days(person)).toEqual([]);
+    });
+
+    it('forgets a participant whose readings a withdrawal deleted, in the same transaction', async () => {
+      const person = await participant(theirs);
+      await land(person, [{ kind: 'weight', at: tokyoNoon('2026-11-02') }]);
+      expect(await days(person)).toHaveLength(1);
+      const [{ ogsc_id }] = (await portal.sql(`select ogsc_id from participant where id = $1`, [person.id])) as { ogsc_id: string }[];
+      await portal.app
+        .get(WithdrawalService, { strict: false })
+        .withdrawFromGroup(theirs.groupId, ogsc_id, { kind: 'participant', participantId: person.id });
+      expect(await portal.sql(`select count(*)::int as n from weight_reading where participant_id = $1`, [person.id])).toEqual([{ n: 0 }]);
+      expect(await days(person)).toEqual([]);
+    });
+  });
+
+  describe('adherence', () => {
+    let clinic: ProgramGroup;
+    const people: Record<string, Participant> = {};
+    const ogsc: Record<string, string> = {};
+    const nov = (day: number) => tokyoNoon(`2026-11-${String(day).padStart(2, '0')}`);
+    const TODAY = '2026-11-20';
+
+    beforeAll(async () => {
+      clinic = new ProgramGroup('Adherence clinic');
+      await em.fork().persist(clinic).flush();
+      const plan: Record<string, string[]> = {
+        met: Array.from({ length: 16 }, (_, index) => nov(index + 1)),
+        // 5 days: 11 more needed, the last chance is the 20th, today, not yet measured.
+        lastChanceToday: [1, 2, 3, 4, 5].map(nov),
+        // The same 5 days, today among them: the 11 still needed no longer fit into the 10 days left.
+        measuredToday: [1, 2, 3, 4, 20].map(nov),
+        farBehind: [1, 2].map(nov),
+        never: [],
+        // Since 25 October: its rolling period is 25 October to 23 November.
+        rolling: [...[25, 26, 27, 28, 29, 30, 31].map((day) => tokyoNoon(`2026-10-${day}`)), ...[5, 6, 7].map(nov)],
+      };
+      for (const [name, times] of Object.entries(plan)) {
+        people[name] = await participant(clinic, `CUST-${name}`);
+        // Two readings on one day count one day.
+        await land(people[name], [
+          ...times.map((at) => ({ kind: 'weight' as const, at })),
+          ...times.slice(0, 1).map((at) => ({ kind: 'blood_pressure' as const, at })),
+        ]);
+        const [{ ogsc_id }] = (await portal.sql(`select ogsc_id from participant where id = $1`, [people[name].id])) as {
+          ogsc_id: string;
+        }[];
+        ogsc[name] = ogsc_id;
+      }
+    });
+
+    const byName = (rows: { ogscId: string }[]) => {
+      const names = Object.fromEntries(Object.entries(ogsc).map(([name, id]) => [id, name]));
+      return Object.fromEntries(rows.map((row) => [names[row.ogscId], row]));
+    };
+
+    it('counts the days of the calendar month and marks the 16-day threshold and the last day it can be met', async () => {
+      const page = await adherence.page(clinic.id, { period: 'calendar', order: 'needed_asc', limit: 50, today: TODAY });
+      const rows = byName(page.rows);
+      expect(rows.met).toMatchObject({
+        periodStart: '2026-11-01',
+        periodEnd: '2026-11-30',
+        days: 16,
+        needed: 0,
+        met: true,
+        lastChanceDay: null,
+      });
+      expect(rows.lastChanceToday).toMatchObject({ days: 5, needed: 11, met: false, reachable: true, lastChanceDay: '2026-11-20' });
+      expect(rows.measuredToday).toMatchObject({ days: 5, needed: 11, met: false, reachable: false, lastChanceDay: '2026-11-20' });
+      expect(rows.farBehind).toMatchObject({ days: 2, needed: 14, reachable: false, lastChanceDay: '2026-11-17' });
+      expect(rows.never).toMatchObject({ days: 0, needed: 16, reachable: false });
+      expect(rows.rolling).toMatchObject({ periodStart: '2026-11-01', days: 3, needed: 13 });
+      // A day earlier, the participant who has not measured today still had the 20th ahead.
+      const before = byName(
+        (await adherence.page(clinic.id, { period: 'calendar', order: 'needed_asc', limit: 50, today: '2026-11-12' })).rows,
+      );
+      expect(before.farBehind).toMatchObject({ reachable: true, lastChanceDay: '2026-11-17' });
+    });
+
+    it('counts rolling 30-day periods from the first reading day', async () => {
+      const rows = byName((await adherence.page(clinic.id, { period: 'rolling', order: 'needed_asc', limit: 50, today: TODAY })).rows);
+      expect(rows.rolling).toMatchObject({
+        periodStart: '2026-10-25',
+        periodEnd: '2026-11-23',
+        days: 10,
+        needed: 6,
+        lastChanceDay: '2026-11-18',
+        reachable: false,
+      });
+      // Not measured yet: the period would start today.
+      expect(rows.never).toMatchObject({
+        periodStart: TODAY,
+        periodEnd: '2026-12-19',
+        needed: 16,
+        reachable: true,
+        lastChanceDay: '2026-12-04',
+      });
+      // First day 1 November, today the 20th: the first period, 1–30 November.
+      expect(rows.met).toMatchObject({ periodStart: '2026-11-01', periodEnd: '2026-11-30', days: 16 });
+      // 1 December starts the second.
+      const later = byName(
+        (await adherence.page(clinic.id, { period: 'rolling', order: 'needed_asc', limit: 50, today: '2026-12-01' })).rows,
+      );
+      expect(later.met).toMatchObject({ periodStart: '2026-12-01', periodEnd: '2026-12-30', days: 0, needed: 16 });
+    });
+
+    it('sorts by days still needed either way, a page at a time, without losing or repeating anyone', async () => {
+      for (const order of ['needed_asc', 'needed_desc'] as const) {
+        const all = (await adherence.page(clinic.id, { period: 'calendar', order, limit: 50, today: TODAY })).rows;
+        const needed = all.map((row) => row.needed);
+        expect(needed).toEqual([...needed].sort((a, b) => (order === 'needed_asc' ? a - b : b - a)));
+        const paged: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await adherence.page(clinic.id, { period: 'calendar', order, limit: 2, after, today: TODAY });
+          paged.push(...page.rows.map((row) => row.ogscId));
+          after = page.nextAfter ?? undefined;
+        } while (after);
+        expect(paged).toEqual(all.map((row) => row.ogscId));
+      }
+    });
+  });
+
+  describe('pages, CSV and API of a group', () => {
+    const ogsc: Record<string, string> = {};
+    let t: string;
+
+    async function apiClient(scopes: ApiScope[], groups: ProgramGroup[]): Promise<string> {
+      const fork = em.fork();
+      const secret = newClientSecret();
+      const client = new ApiClient({
+        name: `client ${scopes.join(' ')}`,
+        scopes: formatScopes(scopes),
+        allGroups: false,
+        secretHash: hashCredential(secret),
+      });
+      fork.persist(client);
+      for (const group of groups) fork.persist(new ApiClientGroup(client, fork.getReference(ProgramGroup, group.id)));
+      await fork.flush();
+      const res = await request(portal.server)
+        .post('/api/v1/oauth/token')
+        .auth(client.clientId, secret)
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expect(res.status).toBe(200);
+      return res.body.access_token as string;
+    }
+
+    beforeAll(async () => {
+      t = today();
+      const plan: Record<string, Omit<Reading, 'upstreamId'>[]> = {
+        steady: [
+          ...[1, 2, 3].map((back) => ({ kind: 'weight' as const, at: tokyoNoon(addDays(t, -back)) })),
+          ...[1, 2].map((back) => ({ kind: 'blood_pressure' as const, at: tokyoNoon(addDays(t, -back)), systolic: 118, diastolic: 72 })),
+        ],
+        high: [{ kind: 'blood_pressure', at: tokyoNoon(addDays(t, -1)), systolic: 150, diastolic: 95 }],
+        silent: [],
+      };
+      for (const [name, readings] of Object.entries(plan)) {
+        const person = await participant(mine, `CUST-${name}`);
+        await land(person, readings);
+        ogsc[name] = ((await portal.sql(`select ogsc_id from participant where id = $1`, [person.id])) as { ogsc_id: string }[])[0].ogsc_id;
+      }
+    });
+
+    it('lists adherence on the portal, most days still needed first, and refuses another group and bad input', async () => {
+      const page = await groupAdmin.get(`/groups/${mine.groupId}/adherence?period=rolling`);
+      expect(page.status).toBe(200);
+      const rows = [
+        ...page.text.matchAll(/data-ogsc-id="([^"]+)" data-days="(\d+)" data-needed="(\d+)"[^>]*data-last-chance="([^"]*)"/g),
+      ].map(([, id, days, needed, last]) => ({ id, days: Number(days), needed: Number(needed), last }));
+      expect(rows).toEqual([
+        { id: ogsc.silent, days: 0, needed: 16, last: addDays(t, 14) },
+        { id: ogsc.high, days: 1, needed: 15, last: addDays(t, 14) },
+        { id: ogsc.steady, days: 3, needed: 13, last: addDays(t, 14) },
+      ]);
+      expect((await groupAdmin.get(`/groups/${theirs.groupId}/adherence`)).status).toBe(404);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}/adherence?period=weekly`)).status).toBe(400);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}/adherence?after=16~nobody`)).status).toBe(400);
+    });
+
+    it('downloads the list as CSV, audited', async () => {
+      const res = await groupAdmin.get(`/groups/${mine.groupId}/adherence.csv?period=rolling&order=needed_asc`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/csv/);
+      expect(res.headers['content-disposition']).toContain(`adherence-${mine.groupId}-rolling-`);
+      const lines = res.text.trim().split('\n');
+      expect(lines[0]).toBe(
+        'ogsc_id,internal_customer_id,period,period_start,period_end,days_with_readings,threshold_days,days_still_needed,threshold_met,can_still_be_met,last_day_to_meet',
+      );
+      expect(lines.slice(1)).toEqual([
+        `${ogsc.steady},CUST-steady,rolling,${addDays(t, -3)},${addDays(t, 26)},3,16,13,false,true,${addDays(t, 14)}`,
+        `${ogsc.high},CUST-high,rolling,${addDays(t, -1)},${addDays(t, 28)},1,16,15,false,true,${addDays(t, 14)}`,
+        `${ogsc.silent},CUST-silent,rolling,${t},${addDays(t, 29)},0,16,16,false,true,${addDays(t, 14)}`,
+      ]);
+      const audit = (await portal.sql(`select target_id, detail from audit_event where action = 'adherence.exported'`)) as {
+        target_id: string;
+        detail: Record<string, unknown>;
+      }[];
+      expect(audit).toEqual([{ target_id: mine.groupId, detail: expect.objectContaining({ period: 'rolling', rows: 3 }) }]);
+      expect((await groupAdmin.get(`/groups/${theirs.groupId}/adherence.csv`)).status).toBe(404);
+    });
+
+    it('answers the API with the insights:read scope, for the client’s groups only', async () => {
+      const token = await apiClient(['insights:read'], [mine]);
+      const first = await request(portal.server)
+        .get(`/api/v1/groups/${mine.groupId}/adherence?period=rolling&order=needed_asc&limit=2`)
+        .auth(token, { type: 'bearer' });
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ today: t, period: 'rolling' });
+      expect(first.body.data).toEqual([
+        {
+          ogscId: ogsc.steady,
+          internalCustomerId: 'CUST-steady',
+          periodStart: addDays(t, -3),
+          periodEnd: addDays(t, 26),
+          daysWithReadings: 3,
+          thresholdDays: 16,
+          daysStillNeeded: 13,
+          thresholdMet: false,
+          canStillBeMet: true,
+          lastDayToMeet: addDays(t, 14),
+        },
+        expect.objectContaining({ ogscId: ogsc.high, daysStillNeeded: 15 }),
+      ]);
+      const second = await request(portal.server)
+        .get(`/api/v1/groups/${mine.groupId}/adherence?period=rolling&order=needed_asc&limit=2&cursor=${first.body.nextCursor}`)
+        .auth(token, { type: 'bearer' });
+      expect(second.body.data.map((row: { ogscId: string }) => row.ogscId)).toEqual([ogsc.silent]);
+      expect(second.body.nextCursor).toBeNull();
+
+      const other = await request(portal.server).get(`/api/v1/groups/${theirs.groupId}/adherence`).auth(token, { type: 'bearer' });
+      expect(other.status).toBe(404);
+      expect(other.body.code).toBe('group_not_found');
+      const badCursor = await request(portal.server)
+        .get(`/api/v1/groups/${mine.groupId}/adherence?cursor=abc`)
+        .auth(token, { type: 'bearer' });
+      expect(badCursor.status).toBe(400);
+      expect(badCursor.body.code).toBe('validation_failed');
+      const badPeriod = await request(portal.server)
+        .get(`/api/v1/groups/${mine.groupId}/adherence?period=weekly`)
+        .auth(token, { type: 'bearer' });
+      expect(badPeriod.status).toBe(400);
+
+      const withoutScope = await apiClient(['participants:read'], [mine]);
+      const refused = await request(portal.server).get(`/api/v1/groups/${mine.groupId}/adherence`).auth(withoutScope, { type: 'bearer' });
+      expect(refused.status).toBe(403);
+    });
+
+    it('shows blood-pressure control on the group page, each number linking to the participants it counts', async () => {
+      const groupPage = await groupAdmin.get(`/groups/${mine.groupId}`);
+      expect(groupPage.status).toBe(200);
+      expect(groupPage.text).toContain('id="blood-pressure-control"');
+      const month = t.slice(0, 7);
+      expect(groupPage.text).toMatch(new RegExp(`<circle data-month="${month}" data-band="target" data-value="50" data-count="1"`));
+      const link = (band: string) => new RegExp(`<dd><a href="([^"]+)" data-band="${band}">(\\d+)<`).exec(groupPage.text);
+      const listed = async (band: string) => {
+        const found = link(band);
+        expect(found).not.toBeNull();
+        const href = found![1].replaceAll('&amp;', '&').replaceAll('&#x3D;', '=');
+        expect(href).toBe(`/groups/${mine.groupId}/blood-pressure/participants?month=${month}&band=${band}`);
+        const list = await groupAdmin.get(href);
+        expect(list.status).toBe(200);
+        const ids = [...list.text.matchAll(/<tr data-ogsc-id="([^"]+)"/g)].map((match) => match[1]);
+        expect(ids).toHaveLength(Number(found![2]));
+        return ids.sort();
+      };
+      expect(await listed('measured')).toEqual([ogsc.steady, ogsc.high].sort());
+      expect(await listed('target')).toEqual([ogsc.steady]);
+      expect(await listed('hedis')).toEqual([ogsc.steady]);
+
+      const control = await groupAdmin.get(`/groups/${mine.groupId}/blood-pressure`);
+      expect(control.status).toBe(200);
+      expect(control.text).toMatch(/<tr data-month="[^"]+">[\s\S]*?data-band="uncontrolled" data-count="1"/);
+      expect((await groupAdmin.get(`/groups/${theirs.groupId}/blood-pressure`)).status).toBe(404);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}/blood-pressure/participants?month=2026-13&band=target`)).status).toBe(400);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}/blood-pressure/participants?month=${month}&band=everyone`)).status).toBe(400);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}/blood-pressure/participants?month=2999-01&band=target`)).status).toBe(400);
+    });
+
+    it('changes the thresholds per group, audited, and refuses bad values changing nothing', async () => {
+      const bad = await groupAdmin.post(`/groups/${mine.groupId}/blood-pressure/thresholds`, {
+        targetSystolic: 'abc',
+        targetDiastolic: '80',
+        hedisSystolic: '140',
+        hedisDiastolic: '90',
+      });
+      expect(bad.status).toBe(422);
+      expect(await portal.sql(`select count(*)::int as n from group_bp_targets`)).toEqual([{ n: 0 }]);
+      expect(
+        (
+          await groupAdmin.post(`/groups/${theirs.groupId}/blood-pressure/thresholds`, {
+            targetSystolic: '155',
+            targetDiastolic: '100',
+            hedisSystolic: '160',
+            hedisDiastolic: '100',
+          })
+        ).status,
+      ).toBe(404);
+      expect(await portal.sql(`select count(*)::int as n from group_bp_targets`)).toEqual([{ n: 0 }]);
+
+      const saved = await groupAdmin.post(`/groups/${mine.groupId}/blood-pressure/thresholds`, {
+        targetSystolic: '155',
+        targetDiastolic: '100',
+        hedisSystolic: '160',
+        hedisDiastolic: '100',
+      });
+      expect(saved.status).toBe(303);
+      expect(saved.headers.location).toBe(`/groups/${mine.groupId}/blood-pressure?notice=saved`);
+      const audit = (await portal.sql(`select target_id, detail from audit_event where action = 'group.bp_thresholds_changed'`)) as {
+        target_id: string;
+        detail: { before: unknown; after: unknown };
+      }[];
+      expect(audit).toEqual([
+        {
+          target_id: mine.groupId,
+          detail: {
+            before: { target: { systolic: 130, diastolic: 80 }, hedis: { systolic: 140, diastolic: 90 } },
+            after: { target: { systolic: 155, diastolic: 100 }, hedis: { systolic: 160, diastolic: 100 } },
+          },
+        },
+      ]);
+      // With 155/100, the 150/95 participant is under target too: on the group page's figures (computed again for
+      // the new thresholds) and in the list they open.
+      const month = t.slice(0, 7);
+      expect((await groupAdmin.get(`/groups/${mine.groupId}`)).text).toMatch(/<dd><a href="[^"]+" data-band="target">2<\/a>/);
+      const list = await groupAdmin.get(`/groups/${mine.groupId}/blood-pressure/participants?month=${month}&band=target`);
+      expect([...list.text.matchAll(/<tr data-ogsc-id="([^"]+)"/g)].map((match) => match[1]).sort()).toEqual(
+        [ogsc.steady, ogsc.high].sort(),
+      );
+    });
+  });
+
+  describe('blood-pressure control', () => {
+    let clinic: ProgramGroup;
+    const TODAY = '2026-11-20';
+
+    beforeAll(async () => {
+      clinic = new ProgramGroup('Control clinic');
+      await em.fork().persist(clinic).flush();
+      const bp = (day: string, systolic: number, diastolic: number) => ({
+        kind: 'blood_pressure' as const,
+        at: tokyoNoon(day),
+        systolic,
+        diastolic,
+      });
+      // Means over 22 October – 20 November: 120/75, 135/85, 150/95, 128/82.
+      await land(await participant(clinic), [bp('2026-10-05', 160, 100), bp('2026-11-10', 110, 70), bp('2026-11-11', 130, 80)]);
+      await land(await participant(clinic), [bp('2026-10-25', 135, 85)]);
+      await land(await participant(clinic), [bp('2026-11-01', 140, 90), bp('2026-11-02', 160, 100)]);
+      await land(await participant(clinic), [bp('2026-11-19', 128, 82)]);
+    });
+
+    it('counts means under each threshold by month, the current month up to today', async () => {
+      const control = portal.app.get(BpControlService, { strict: false });
+      const trend = await control.trend(clinic.id, TODAY, await control.thresholds(clinic.id));
+      expect(trend).toHaveLength(12);
+      expect(trend.at(-1)).toEqual({ month: '2026-11', from: '2026-10-22', to: TODAY, measured: 4, underTarget: 1, underHedis: 3 });
+      // October: 2–31 October; only the first participant's 5 October reading (160/100) and the second's.
+      expect(trend.at(-2)).toEqual({ month: '2026-10', from: '2026-10-02', to: '2026-10-31', measured: 2, underTarget: 0, underHedis: 1 });
+      expect(trend[0]).toMatchObject({ month: '2025-12', measured: 0 });
+
+      const tuned = await control.trend(clinic.id, TODAY, {
+        target: { systolic: 130, diastolic: 85 },
+        hedis: { systolic: 136, diastolic: 86 },
+      });
+      expect(tuned.at(-1)).toMatchObject({ measured: 4, underTarget: 2, underHedis: 3 });
+    });
+
+    it('keeps a computed trend for ten minutes of the same day and thresholds, then computes it again', async () => {
+      const control = portal.app.get(BpControlService, { strict: false });
+      const thresholds = await control.thresholds(clinic.id);
+      const at = new Date('2026-11-20T03:00:00Z');
+      const first = await control.cachedTrend(clinic.id, TODAY, thresholds, at);
+      expect(first.months.at(-1)).toMatchObject({ measured: 4 });
+      const newcomer = await participant(clinic);
+      await land(newcomer, [{ kind: 'blood_pressure', at: tokyoNoon('2026-11-18'), systolic: 118, diastolic: 70 }]);
+      const kept = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 9 * 60_000));
+      expect(kept.computedAt).toEqual(at);
+      expect(kept.months.at(-1)).toMatchObject({ measured: 4 });
+      const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 11 * 60_000));
+      expect(fresh.months.at(-1)).toMatchObject({ measured: 5, underTarget: 2 });
+      // Other thresholds are other figures, computed at once.
+      const other = await control.cachedTrend(
+        clinic.id,
+        TODAY,
+        { ...thresholds, target: { systolic: 100, diastolic: 60 } },
+        new Date(at.getTime() + 12 * 60_000),
+      );
+      expect(other.months.at(-1)).toMatchObject({ measured: 5, underTarget: 0 });
+    });
+  });
+
+  it('keeps, page by page, the same summary a rebuild from every reading makes', async () => {
+    const all = () =>
+      portal.sql(
+        `select participant_id, to_char(day, 'YYYY-MM-DD') as day, readings, bp_readings, systolic_sum::text, diastolic_sum::text
+           from participant_reading_day order by participant_id, day`,
+      );
+    const kept = await all();
+    expect(kept.length).toBeGreaterThan(40);
+    await em.fork().transactional(async (tx) => {
+      await lockChangeSequence(tx);
+      await portal.app.get(ReadingDays, { strict: false }).rebuildAll(tx);
+    });
+    expect(await all()).toEqual(kept);
+  });
+});
