@@ -23,6 +23,8 @@ const DESTINATION = '00000000-0000-4000-8000-00000000000d';
 const DELIVERY = '00000000-0000-4000-8000-00000000000e';
 // A webhook endpoint and one delivery of it (the delivery shares DELIVERY's ID: routes name both `:deliveryId`).
 const WEBHOOK_ENDPOINT = '00000000-0000-4000-8000-00000000000f';
+// A partner key of DESTINATION, for /exports/sftp/:destinationId/keys/:keyId/revoke.
+const RETRIEVAL_KEY = '00000000-0000-4000-8000-000000000010';
 
 describe('portal authorisation (route table × role)', () => {
   let database: TestDatabase;
@@ -35,6 +37,8 @@ describe('portal authorisation (route table × role)', () => {
   // A participant in each group, for the routes under /groups/:groupId/participants/:ogscId.
   const participants = new Map<ProgramGroup, Participant>();
   const DEAD_LETTER = new Map<ProgramGroup, string>();
+  // An open alert of each group's participant, for /alerts/:alertId and its acknowledgement.
+  const ALERT = new Map<ProgramGroup, string>();
   let apiClient: ApiClient;
   const clients = new Map<AdminRole, PortalTestClient>();
   // One connection for the whole file: the matrix puts its fixtures back hundreds of times.
@@ -59,9 +63,9 @@ describe('portal authorisation (route table × role)', () => {
     );
     await sql(`update api_client set disabled_at = null where id = $1`, [apiClient.id]);
     await sql(
-      `insert into sftp_destination (id, name, host, port, username, auth_method, remote_base_dir, kinds, schedule, enabled,
+      `insert into sftp_destination (id, name, mode, host, port, username, auth_method, remote_base_dir, kinds, schedule, enabled,
          consecutive_failures, created_at, updated_at)
-       values ($1, 'Fixture', '127.0.0.1', 1, 'fixture', 'password', '.', '["blood_pressure"]', '0 3 * * *', false, 0, now(), now())
+       values ($1, 'Fixture', 'push', '127.0.0.1', 1, 'fixture', 'password', '.', '["blood_pressure"]', '0 3 * * *', false, 0, now(), now())
        on conflict (id) do nothing`,
       [DESTINATION],
     );
@@ -90,6 +94,20 @@ describe('portal authorisation (route table × role)', () => {
        on conflict (id) do update set status = 'succeeded', next_attempt_at = null`,
       [DELIVERY, WEBHOOK_ENDPOINT],
     );
+    await sql(
+      `insert into sftp_retrieval_key (id, destination_id, name, public_key, fingerprint, key_type, created_at)
+       values ($1, $2, 'Fixture key', 'ssh-ed25519 AAAA fixture', 'SHA256:fixture', 'ssh-ed25519', now())
+       on conflict (id) do update set revoked_at = null`,
+      [RETRIEVAL_KEY, DESTINATION],
+    );
+    for (const group of [groupA, groupB]) {
+      await sql(
+        `insert into alert (id, group_id, participant_id, rule, status, raised_at, detail)
+         values ($1, $2, $3, 'reconnect_needed', 'open', now(), '{}')
+         on conflict (id) do update set status = 'open', acknowledged_at = null, acknowledged_by = null, acknowledged_login = null, note = null`,
+        [ALERT.get(group), group.id, participants.get(group)!.id],
+      );
+    }
   }
 
   function concrete(route: PortalRoute, group: ProgramGroup, urlId: string): string {
@@ -103,6 +121,8 @@ describe('portal authorisation (route table × role)', () => {
       .replace(':endpointId', WEBHOOK_ENDPOINT)
       .replace(':deliveryId', DELIVERY)
       .replace(':deadLetterId', DEAD_LETTER.get(group)!)
+      .replace(':alertId', ALERT.get(group)!)
+      .replace(':keyId', RETRIEVAL_KEY)
       .replace(':token', 'x'.repeat(43));
   }
 
@@ -147,6 +167,7 @@ describe('portal authorisation (route table × role)', () => {
     await em.flush();
     await orm.close(true);
     DEAD_LETTER.set(groupA, '900001').set(groupB, '900002');
+    ALERT.set(groupA, '00000000-0000-4000-8000-0000000000a1').set(groupB, '00000000-0000-4000-8000-0000000000b1');
     await resetFixtures();
 
     for (const role of ADMIN_ROLES) {
