@@ -6,3 +6,4 @@ export type { GroupLabel } from './group-lookups.service.js';
 export { GroupsModule } from './groups.module.js';
 export { GroupsService, platformResultUrl } from './groups.service.js';
 export { GroupRedirectUrl, ProgramGroup } from './program-group.entity.js';
+export { GroupVisibleGuard } from './group-visible.guard.js';

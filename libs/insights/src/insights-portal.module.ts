@@ -1,18 +1,17 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { GroupPagePanels, GroupsModule } from '@opendsp/groups';
+import { GroupPagePanels, GroupsModule, GroupVisibleGuard } from '@opendsp/groups';
 import { ViewsFolder } from '@opendsp/views';
 import { InsightsModule } from './insights.module.js';
 import { InsightsPages } from './insights-pages.service.js';
 import { GroupInsightsPanel } from './portal/group-insights-panel.service.js';
 import { InsightsPortalController } from './portal/insights.portal.controller.js';
-import { InsightsGroupGuard } from './portal/group-visible.guard.js';
 
 /** The insights room's portal pages and its panel on the group page; loaded with the portal, in web roles only. */
 @ViewsFolder(import.meta.url)
 @Module({
   imports: [InsightsModule, GroupsModule],
   controllers: [InsightsPortalController],
-  providers: [InsightsPages, GroupInsightsPanel, InsightsGroupGuard],
+  providers: [InsightsPages, GroupInsightsPanel, GroupVisibleGuard],
 })
 export class InsightsPortalModule implements OnModuleInit {
   constructor(

@@ -10,16 +10,16 @@ import {
   renderPage,
   type PortalRequest,
 } from '@opendsp/admin-auth';
+import { GroupVisibleGuard } from '@opendsp/groups';
 import { InsightsPages } from '../insights-pages.service.js';
 import { AdherenceQuery, ControlListQuery, ThresholdsForm } from './dto/insights-queries.dto.js';
-import { InsightsGroupGuard } from './group-visible.guard.js';
 
 /**
  * A group's adherence list (and its CSV), its blood-pressure control page with the thresholds form, and the
  * participants each control figure counts. Group admins see only their groups (404 otherwise).
  */
 @PortalController('groups')
-@UseGuards(InsightsGroupGuard)
+@UseGuards(GroupVisibleGuard)
 export class InsightsPortalController {
   constructor(private readonly pages: InsightsPages) {}
 

@@ -1,3 +1,4 @@
+import { GroupVisibleGuard } from '@opendsp/groups';
 import { Body, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import {
@@ -17,7 +18,6 @@ import { ConsentLinks, type ConsentLinkOutcome } from '../consent-links/consent-
 import { consentQrPng, consentQrSvg } from '../consent-links/consent-qr.helpers.js';
 import { ConsentLinkQuery } from './dto/consent-link-query.dto.js';
 import { InvitationForm } from './dto/participant-forms.dto.js';
-import { GroupVisibleGuard } from './group-visible.guard.js';
 
 const NOTICES = ['invitations_sent'] as const;
 

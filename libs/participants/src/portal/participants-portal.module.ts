@@ -1,11 +1,10 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
-import { GroupPagePanels, GroupsModule } from '@opendsp/groups';
+import { GroupPagePanels, GroupsModule, GroupVisibleGuard } from '@opendsp/groups';
 import { ViewsFolder } from '@opendsp/views';
 import { ParticipantsModule } from '../participants.module.js';
 import { ConsentLinksPortalController } from './consent-links.portal.controller.js';
 import { CsvUploadMiddleware } from './csv-upload.middleware.js';
 import { GroupEnrollmentPanel } from './group-enrollment-panel.service.js';
-import { GroupVisibleGuard } from './group-visible.guard.js';
 import { ParticipantsPortalController } from './participants.portal.controller.js';
 
 /** The portal pages of participants and consent links, and their panel on the group page (web processes only). */

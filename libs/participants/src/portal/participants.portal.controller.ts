@@ -1,3 +1,4 @@
+import { GroupVisibleGuard } from '@opendsp/groups';
 import { Body, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
@@ -19,7 +20,6 @@ import {
 } from '../provisioning/provisioning-csv.parser.js';
 import type { CsvUploadRequest } from './csv-upload.middleware.js';
 import { CustomerIdForm, MAX_FORM_ACCOUNTS, ProvisionForm } from './dto/participant-forms.dto.js';
-import { GroupVisibleGuard } from './group-visible.guard.js';
 import { WithdrawalService } from '../withdrawal.service.js';
 
 const PAGE_SIZE = 50;
