@@ -21,39 +21,17 @@ import { OmronConnections } from '@opendsp/tokens';
 import { WebhookDispatcher } from '@opendsp/webhooks';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
+import { bloodPressurePages, PAGE_SIZE } from './support/blood-pressure-pages.js';
 import { printComparison } from './support/report.js';
 
 const PAGES = Number(process.argv[2] ?? 100);
-const PAGE_SIZE = 1000;
 const GROUPS = 40;
+/** Pages with readings over the line and flagged (`crossing`), or none (the common page). */
+const pagesOf = (first: number, count: number, crossing = true) =>
+  bloodPressurePages(first, count, crossing ? { systolicSpread: 90 } : { afibEvery: 0 });
 if (!process.env.DATABASE_URL) {
   console.error('Set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
   process.exit(2);
-}
-
-/**
- * `count` pages of a participant's readings as normalise.rules.ts makes them; `crossing`: about 1 in 9 at or over
- * 180 systolic and 1 in 97 flagged possible AFib; otherwise none over the line or flagged (the common page).
- */
-function pagesOf(first: number, count: number, crossing = true): Record<string, unknown>[][] {
-  const start = Date.UTC(2020, 0, 1);
-  return Array.from({ length: count }, (_, page) =>
-    Array.from({ length: PAGE_SIZE }, (_, index) => {
-      const n = first + page * PAGE_SIZE + index;
-      const at = new Date(start + n * 600_000);
-      return {
-        upstream_id: String(n),
-        measured_at: at.toISOString(),
-        local_time: new Date(at.getTime() + 32_400_000).toISOString().slice(0, 19),
-        utc_offset_seconds: 32_400,
-        device_type: 'OMRON HEM-7600T',
-        systolic_mmhg: 100 + (n % (crossing ? 90 : 60)),
-        diastolic_mmhg: 60 + (n % 40),
-        pulse_bpm: 50 + (n % 50),
-        possible_afib: crossing && n % 97 === 0,
-      };
-    }),
-  );
 }
 
 const database = await createTestDatabase();

@@ -12,35 +12,13 @@ import { lockChangeSequence } from '@opendsp/measurements';
 import { Participant } from '@opendsp/participants';
 import { ReadingWriter } from '@opendsp/sync';
 import { createTestDatabase } from '../test/support/test-database.js';
+import { bloodPressurePages as pagesOf, PAGE_SIZE } from './support/blood-pressure-pages.js';
 import { printComparison, timed } from './support/report.js';
 
 const PAGES = Number(process.argv[2] ?? 40);
-const PAGE_SIZE = 1000;
 if (!process.env.DATABASE_URL) {
   console.error('Set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
   process.exit(2);
-}
-
-/** `count` pages of a participant's readings as normalise.rules.ts makes them, upstream IDs from `first`. */
-function pagesOf(first: number, count: number): Record<string, unknown>[][] {
-  const start = Date.UTC(2020, 0, 1);
-  return Array.from({ length: count }, (_, page) =>
-    Array.from({ length: PAGE_SIZE }, (_, index) => {
-      const n = first + page * PAGE_SIZE + index;
-      const at = new Date(start + n * 600_000);
-      return {
-        upstream_id: String(n),
-        measured_at: at.toISOString(),
-        local_time: new Date(at.getTime() + 32_400_000).toISOString().slice(0, 19),
-        utc_offset_seconds: 32_400,
-        device_type: 'OMRON HEM-7600T',
-        systolic_mmhg: 100 + (n % 60),
-        diastolic_mmhg: 60 + (n % 40),
-        pulse_bpm: 50 + (n % 50),
-        possible_afib: n % 97 === 0,
-      };
-    }),
-  );
 }
 
 const database = await createTestDatabase();
