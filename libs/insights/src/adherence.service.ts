@@ -117,6 +117,9 @@ export class AdherenceService {
     // counted day and these lookups stay on the primary key's index.
     const firstDay =
       period === 'calendar' ? 'null::date' : `(select min(d.day) from participant_reading_day d where d.participant_id = m.participant_id)`;
+    // Materialized for the rolling period: inlined, every use of `first_day` below (the period's start three
+    // times, its end, the count's bounds, the output) would repeat its subquery, four index lookups per
+    // participant instead of one (EXPLAIN ANALYZE, 5,000 participants: 290 → 150 ms).
     const needed = `greatest(0, ${ADHERENCE_THRESHOLD_DAYS} - r.days)`;
     const rows = await this.em.fork().execute<
       {
@@ -130,7 +133,7 @@ export class AdherenceService {
       }[]
     >(
       `with m as (${consentedMembersSql('?::uuid')}),
-       f as (select m.participant_id, m.ogsc_id, m.internal_customer_id, ${firstDay} as first_day from m),
+       f as ${period === 'calendar' ? '' : 'materialized '}(select m.participant_id, m.ogsc_id, m.internal_customer_id, ${firstDay} as first_day from m),
        p as (select f.*, ${start} as period_start from f),
        q as (select p.*, ${end} as period_end from p),
        r as (select q.*,

@@ -22,6 +22,7 @@ import { Migration20261206130000_webhook_delivery_retention } from './Migration2
 import { Migration20261206140000_sftp_retrieval } from './Migration20261206140000_sftp_retrieval.js';
 import { Migration20261206141500_insights } from './Migration20261206141500_insights.js';
 import { Migration20261206143000_alerts } from './Migration20261206143000_alerts.js';
+import { Migration20261206150000_reading_day_fillfactor } from './Migration20261206150000_reading_day_fillfactor.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -49,4 +50,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206140000_sftp_retrieval', class: Migration20261206140000_sftp_retrieval },
   { name: 'Migration20261206141500_insights', class: Migration20261206141500_insights },
   { name: 'Migration20261206143000_alerts', class: Migration20261206143000_alerts },
+  { name: 'Migration20261206150000_reading_day_fillfactor', class: Migration20261206150000_reading_day_fillfactor },
 ];
