@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ReadingsLanded, ReadingsRepository, type LandedPage } from '@opendsp/measurements';
+import { executeBound, ReadingsLanded, ReadingsRepository, type LandedPage } from '@opendsp/measurements';
 import { ParticipantReadingsPort } from '@opendsp/participants';
 import { ADHERENCE_KINDS } from './adherence.rules.js';
 
@@ -113,17 +113,4 @@ export class ReadingDays implements OnModuleInit {
   async forget(em: EntityManager, participantId: string): Promise<void> {
     await em.execute(`delete from "participant_reading_day" where "participant_id" = ?`, [participantId]);
   }
-}
-
-/** Runs a statement with `$n` bind parameters on the entity manager's connection (its transaction's, inside one). */
-async function executeBound(em: EntityManager, sql: string, parameters: readonly unknown[]): Promise<void> {
-  const kysely = em.getKysely() as unknown as {
-    executeQuery(query: {
-      sql: string;
-      parameters: readonly unknown[];
-      query: { kind: 'RawNode' };
-      queryId: { queryId: string };
-    }): Promise<unknown>;
-  };
-  await kysely.executeQuery({ sql, parameters, query: { kind: 'RawNode' }, queryId: { queryId: 'reading-days' } });
 }
