@@ -40,6 +40,18 @@ export const API_CONTROLLERS = [
   AdherenceApiController,
 ];
 
+/** What those controllers inject from this module (the OpenAPI document stands them in without a database). */
+export const API_CONTROLLER_SERVICES = [
+  ApiTokensService,
+  ApiRateLimiter,
+  GroupsApiService,
+  ParticipantsApiService,
+  ReadingsApiService,
+  FhirApiService,
+  ExportsApiService,
+  AdherenceApiService,
+];
+
 /**
  * The REST API for partner systems under /api/v1 and the portal pages of its clients. Served by the web
  * roles. Provisioning and internal customer IDs come through ports (see `integrations/`) so the enrollment
@@ -59,15 +71,8 @@ export const API_CONTROLLERS = [
   controllers: [...API_CONTROLLERS, ApiClientsPortalController],
   providers: [
     ApiClientsService,
-    ApiTokensService,
-    ApiRateLimiter,
     ApiAuthGuard,
-    GroupsApiService,
-    ParticipantsApiService,
-    ReadingsApiService,
-    FhirApiService,
-    ExportsApiService,
-    AdherenceApiService,
+    ...API_CONTROLLER_SERVICES,
     { provide: PARTICIPANT_PROVISIONING, useClass: ParticipantProvisioningAdapter },
     { provide: INTERNAL_CUSTOMER_ID_SETTER, useClass: InternalCustomerIdAdapter },
   ],

@@ -3,17 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { API_CONTROLLERS, ApiModule } from '../api.module.js';
+import { API_CONTROLLER_SERVICES, API_CONTROLLERS, ApiModule } from '../api.module.js';
 import { webhooksOpenApi } from '@opendsp/webhooks';
 import { API_SCOPES } from '../api-scopes.catalogue.js';
-import { ApiRateLimiter } from '../auth/api-rate-limiter.service.js';
-import { ApiTokensService } from '../auth/api-tokens.service.js';
-import { GroupsApiService } from '../data/groups-api.service.js';
-import { ParticipantsApiService } from '../data/participants-api.service.js';
-import { ReadingsApiService } from '../data/readings-api.service.js';
-import { FhirApiService } from '../fhir/fhir-api.service.js';
-import { ExportsApiService } from '../data/exports-api.service.js';
-import { AdherenceApiService } from '../data/adherence-api.service.js';
 
 export const API_DOCS_PATH = 'api/v1/docs';
 export const API_DOCUMENT_PATH = 'api/v1/openapi.json';
@@ -59,16 +51,7 @@ function withWebhooks(document: OpenAPIObject): OpenAPIObject {
  */
 @Module({
   controllers: API_CONTROLLERS,
-  providers: [
-    ApiTokensService,
-    ApiRateLimiter,
-    GroupsApiService,
-    ParticipantsApiService,
-    ReadingsApiService,
-    FhirApiService,
-    ExportsApiService,
-    AdherenceApiService,
-  ].map((provide) => ({
+  providers: API_CONTROLLER_SERVICES.map((provide) => ({
     provide,
     useValue: {},
   })),
