@@ -69,7 +69,9 @@ describe('a worker killed with SIGKILL at random points during a large sync', ()
         if (Date.now() > deadline) throw new Error(`no progress in round ${round}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      const afterMs = Math.floor(Math.random() * 1000);
+      // Within 300 ms: the writer stores a 1,000-reading page in well under that, so a later kill could find the
+      // whole backfill done and leave no work for the next rounds.
+      const afterMs = Math.floor(Math.random() * 300);
       await new Promise((resolve) => setTimeout(resolve, afterMs));
       worker.kill('SIGKILL');
       await new Promise((resolve) => worker!.once('exit', resolve));
