@@ -108,6 +108,7 @@ export class DspConfig {
     jobRetryDelaySeconds: number;
     jobHeartbeatSeconds: number;
     jobSuperviseSeconds: number;
+    jobPollSeconds: number;
   };
   /** The Notification URI's receiver. */
   readonly notifications: {
@@ -234,6 +235,7 @@ export class DspConfig {
       jobRetryDelaySeconds: env.SYNC_JOB_RETRY_DELAY_SECONDS,
       jobHeartbeatSeconds: env.SYNC_JOB_HEARTBEAT_SECONDS,
       jobSuperviseSeconds: env.SYNC_JOB_SUPERVISE_SECONDS,
+      jobPollSeconds: env.SYNC_JOB_POLL_SECONDS,
     };
     this.notifications = {
       maxBodyBytes: env.NOTIFICATION_MAX_BODY_BYTES,

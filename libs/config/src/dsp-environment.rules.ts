@@ -440,6 +440,16 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsInt({ message: 'SYNC_JOB_SUPERVISE_SECONDS: must be a whole number' })
   SYNC_JOB_SUPERVISE_SECONDS: number = 60;
 
+  /**
+   * How often an idle worker slot asks the queue for a pull that came due without a notification (a retry, a
+   * deferred pull). A slot that has just run a pull asks again at once; a queued pull wakes idle slots at once.
+   */
+  @Transform(toInt)
+  @Min(1, { message: 'SYNC_JOB_POLL_SECONDS: must be between 1 and 60' })
+  @Max(60, { message: 'SYNC_JOB_POLL_SECONDS: must be between 1 and 60' })
+  @IsInt({ message: 'SYNC_JOB_POLL_SECONDS: must be a whole number' })
+  SYNC_JOB_POLL_SECONDS: number = 1;
+
   /** Largest notification body accepted, in bytes (OMRON's `{id, timestamp, type}` is well under 1 KB). */
   @Transform(toInt)
   @Min(256, { message: 'NOTIFICATION_MAX_BODY_BYTES: must be between 256 and 65536' })

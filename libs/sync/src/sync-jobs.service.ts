@@ -167,18 +167,43 @@ export class SyncJobs implements OnModuleInit, BeforeApplicationShutdown {
    */
   async workPulls(handler: (job: JobWithMetadata<PullJobData>) => Promise<void>): Promise<void> {
     if (!this.roles.worker) throw new Error('pulls run in worker processes only');
-    // Retries and deferred pulls come due without a notification: keep polling each second, also with LISTEN on.
-    const polling = { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, batchSize: 1, includeMetadata: true as const };
-    await this.boss.work<PullJobData, void, typeof polling & { localConcurrency: number }>(
+    // Retries and deferred pulls come due without a notification: keep polling (each second by default), also with
+    // LISTEN on.
+    const seconds = this.config.sync.jobPollSeconds;
+    const polling = {
+      pollingIntervalSeconds: seconds,
+      notifyPollingIntervalSeconds: seconds,
+      batchSize: 1,
+      includeMetadata: true as const,
+    };
+    const anySlots: { workId?: string } = {};
+    anySlots.workId = await this.boss.work<PullJobData, void, typeof polling & { localConcurrency: number }>(
       PULL_QUEUE,
       { ...polling, localConcurrency: this.config.sync.workerConcurrency },
-      async ([job]) => handler(job),
+      async ([job]) => this.runThenFetchAgain(anySlots.workId, () => handler(job)),
     );
-    await this.boss.work<PullJobData, void, typeof polling & { localConcurrency: number; minPriority: number }>(
+    const freshSlots: { workId?: string } = {};
+    freshSlots.workId = await this.boss.work<PullJobData, void, typeof polling & { localConcurrency: number; minPriority: number }>(
       PULL_QUEUE,
       { ...polling, localConcurrency: FRESH_SLOTS, minPriority: LANE_PRIORITY.fresh },
-      async ([job]) => handler(job),
+      async ([job]) => this.runThenFetchAgain(freshSlots.workId, () => handler(job)),
     );
+  }
+
+  /**
+   * Runs a pull, then has its slot look for the next one at once. pg-boss's loop waits out the rest of the polling
+   * interval after a job shorter than it (a pull of one or two pages often is), so a slot would idle for most of a
+   * second between pulls while hundreds wait: one worker process ran about 4 pulls a second whatever its slots could
+   * do (docs/sync.md, "freshness"). `notifyWorker` skips that wait for the next round of every slot of `workId` that
+   * holds a pull now, this one included; a slot with nothing to do still waits, and is woken by a queued pull.
+   */
+  private async runThenFetchAgain(workId: string | undefined, pull: () => Promise<void>): Promise<void> {
+    try {
+      await pull();
+    } finally {
+      for (const slot of this.boss.getWipData())
+        if (slot.workId === workId && slot.count > 0 && !this.stopping) this.boss.notifyWorker(slot.id);
+    }
   }
 
   /** Runs `handler` for dead-lettered pulls (worker roles only). */

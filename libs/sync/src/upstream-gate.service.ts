@@ -4,9 +4,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { UpstreamDeferredError } from './sync.errors.js';
 
-interface SlotRow {
-  wait_ms: number | string;
-  consecutive_failures: number;
+interface ReservedRow {
+  blocked_ms: number | string;
+  reason: 'retry-after' | 'circuit' | null;
+  /** null: nothing was reserved (blocked for longer than a worker waits inline). */
+  wait_ms: number | string | null;
+  consecutive_failures: number | null;
 }
 
 interface BlockRow {
@@ -54,24 +57,14 @@ export class UpstreamGate {
   async acquire(endpoint: string, signal?: AbortSignal, lane: 'fresh' | 'background' = 'fresh'): Promise<void> {
     await this.ensureRow(endpoint);
     if (lane === 'background' && this.config.sync.notificationBudgetShare > 0) {
-      await this.throwIfBlockedLong(endpoint);
       const background = backgroundLane(endpoint);
       await this.ensureRow(background);
-      await this.waitForSlot(background, this.spacingSeconds() / (1 - this.config.sync.notificationBudgetShare), signal);
+      await this.reserve(background, endpoint, this.spacingSeconds() / (1 - this.config.sync.notificationBudgetShare), signal);
     }
     for (;;) {
-      await this.throwIfBlockedLong(endpoint);
-      const [slot] = await this.em.fork().execute<SlotRow[]>(
-        `update "sync_upstream_state" set "next_slot_at" = greatest("next_slot_at", clock_timestamp(), "blocked_until", "circuit_open_until")
-             + make_interval(secs => ?)
-         where "endpoint" = ?
-         returning extract(epoch from ("next_slot_at" - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms, "consecutive_failures"`,
-        [this.spacingSeconds(), endpoint, this.spacingSeconds()],
-      );
-      this.failuresSeen.set(endpoint, slot.consecutive_failures);
-      const waitMs = Number(slot.wait_ms);
-      if (waitMs > 0) await sleep(waitMs, undefined, { signal });
-      // Someone may have been told to wait (429) or opened the circuit after this slot was reserved.
+      // A slot taken without waiting was reserved past any block then; after a wait, someone may have been told to
+      // wait (429) or opened the circuit since.
+      if (!(await this.reserve(endpoint, endpoint, this.spacingSeconds(), signal))) return;
       const [block] = await this.blockOf(endpoint);
       if (Number(block.blocked_ms) <= 0) return;
     }
@@ -139,16 +132,39 @@ export class UpstreamGate {
     this.failuresSeen.set(endpoint, 0);
   }
 
-  /** Reserves the next slot of a lane row that only spaces requests (no blocks, no breaker) and sleeps until it. */
-  private async waitForSlot(row: string, spacingSeconds: number, signal?: AbortSignal): Promise<void> {
-    const [slot] = await this.em.fork().execute<{ wait_ms: number | string }[]>(
-      `update "sync_upstream_state" set "next_slot_at" = greatest("next_slot_at", clock_timestamp()) + make_interval(secs => ?)
-       where "endpoint" = ?
-       returning extract(epoch from ("next_slot_at" - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms`,
-      [spacingSeconds, row, spacingSeconds],
+  /**
+   * In one statement: throws UpstreamDeferredError, reserving nothing, when `endpoint` is blocked (Retry-After, an
+   * open circuit) for longer than a worker waits inline; otherwise reserves the next slot of `row` (the endpoint's
+   * own row: past any block; a lane row only spaces requests) and sleeps until it. Returns whether it slept. It used to
+   * take three round trips per row (look at the block, reserve, look again), five for a background request.
+   */
+  private async reserve(row: string, endpoint: string, spacingSeconds: number, signal?: AbortSignal): Promise<boolean> {
+    const own = row === endpoint;
+    const [slot] = await this.em.fork().execute<ReservedRow[]>(
+      `with "block" as (
+         select extract(epoch from (greatest(clock_timestamp(), "blocked_until", "circuit_open_until") - clock_timestamp())) * 1000 as blocked_ms,
+                case when "circuit_open_until" > clock_timestamp() then 'circuit' when "blocked_until" > clock_timestamp() then 'retry-after' end as reason
+         from "sync_upstream_state" where "endpoint" = ?
+       ), "slot" as (
+         update "sync_upstream_state"
+         set "next_slot_at" = greatest("next_slot_at", clock_timestamp()${own ? ', "blocked_until", "circuit_open_until"' : ''}) + make_interval(secs => ?)
+         where "endpoint" = ? and (select blocked_ms from "block") <= ?
+         returning extract(epoch from ("next_slot_at" - make_interval(secs => ?) - clock_timestamp())) * 1000 as wait_ms, "consecutive_failures"
+       )
+       select "block".blocked_ms, "block".reason, "slot".wait_ms, "slot".consecutive_failures from "block" left join "slot" on true`,
+      [endpoint, spacingSeconds, row, this.config.sync.maxInlineWaitSeconds * 1000, spacingSeconds],
     );
+    // A block longer than SYNC_MAX_INLINE_WAIT_SECONDS is not waited out by a worker: the pull is deferred instead.
+    if (slot.wait_ms === null) {
+      throw new UpstreamDeferredError(
+        new Date(Date.now() + Number(slot.blocked_ms)),
+        slot.reason === 'circuit' ? 'OMRON is failing (circuit breaker open)' : 'OMRON asked to wait (Retry-After)',
+      );
+    }
+    if (own) this.failuresSeen.set(endpoint, Number(slot.consecutive_failures));
     const waitMs = Number(slot.wait_ms);
     if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+    return waitMs > 0;
   }
 
   private spacingSeconds(): number {
@@ -162,18 +178,6 @@ export class UpstreamGate {
        from "sync_upstream_state" where "endpoint" = ?`,
       [endpoint],
     );
-  }
-
-  private async throwIfBlockedLong(endpoint: string): Promise<void> {
-    const [block] = await this.blockOf(endpoint);
-    const blockedMs = Number(block.blocked_ms);
-    // A block longer than SYNC_MAX_INLINE_WAIT_SECONDS is not waited out by a worker: the pull is deferred instead.
-    if (blockedMs > this.config.sync.maxInlineWaitSeconds * 1000) {
-      throw new UpstreamDeferredError(
-        new Date(Date.now() + blockedMs),
-        block.reason === 'circuit' ? 'OMRON is failing (circuit breaker open)' : 'OMRON asked to wait (Retry-After)',
-      );
-    }
   }
 
   private async ensureRow(endpoint: string): Promise<void> {
