@@ -18,7 +18,10 @@
 // the sandbox rendering a page or a client parsing one.)
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -31,7 +34,7 @@ import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-cli
 import { startSyncStack, type EnrolledParticipant } from '../test/support/sync-stack.js';
 import { testSandboxEnv } from '../test/support/test-environment.js';
 import type { FreshnessPartnerSettings } from './support/notifying-partner-process.js';
-import type { PortalSamplerSettings } from './support/portal-sampler-process.js';
+import type { PortalSamplerSettings, PortalSamples } from './support/portal-sampler-process.js';
 
 const BACKFILLED = Number(process.argv[2] ?? 1000);
 if (!Number.isInteger(BACKFILLED) || BACKFILLED < 1)
@@ -90,13 +93,20 @@ async function startChild(script: string, env: Record<string, string | undefined
 }
 /** Starts one more worker process (PROCESS_ROLE=worker) against the same database. */
 async function startWorker(): Promise<void> {
-  await startChild('../test/support/sync-worker-process.js', { ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' });
+  await startChild('../test/support/sync-worker-process.js', {
+    ...stack.platformEnv,
+    PROCESS_ROLE: 'worker',
+    LOG_LEVEL: 'silent',
+    // The platform's default (10) unless the bench is run with WORKER_NICE=… (0: the workers' priority unchanged).
+    WORKER_NICE: process.env.WORKER_NICE,
+  });
 }
 try {
   await startWorker();
   console.log(
     `sync freshness: ${BACKFILLED.toLocaleString('en-US')} participants consent at once (about two years each), ` +
-      `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications`,
+      `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications; ` +
+      `workers at WORKER_NICE=${process.env.WORKER_NICE ?? '10 (default)'}`,
   );
   // Readings go in before each participant authorises the platform, so no notification starts a pull early.
   const load = async (email: string, readings: [type: string, from: string, to: string, count: number][]): Promise<EnrolledParticipant> => {
@@ -217,6 +227,7 @@ try {
     partner.send('start');
     // The portal, one request at a time: the baseline and the two pages in turn (the sampler process).
     sampler.send('start');
+    const profile = await startWebProfile();
 
     // Done when every backfilled pull has succeeded since the start.
     const ids = backfilled.map((user) => user.participantId);
@@ -233,8 +244,10 @@ try {
     const seconds = (performance.now() - started) / 1000;
     partner.send('stop');
     sampler.send('stop');
+    await profile?.(`web-${workers}-worker${workers > 1 ? 's' : ''}.cpuprofile`);
     const latencies = JSON.parse(await partner.next()) as number[];
-    const pageTimes = new Map(Object.entries(JSON.parse(await sampler.next()) as Record<string, number[]>));
+    const samples = JSON.parse(await sampler.next()) as PortalSamples;
+    const pageTimes = new Map(Object.entries(samples.times));
     omron.send('requests');
     const requests = Object.entries(JSON.parse(await omron.next()) as Record<string, number>);
     const backfillRequests = requests.reduce((sum, [sub, count]) => sum + (backfillSubs.has(sub) ? count : 0), 0);
@@ -255,18 +268,16 @@ try {
       95,
     );
     for (const [label, times] of pageTimes) {
-      const p95 = at(
-        [...times].sort((a, b) => a - b),
-        95,
-      );
-      const p50 = at(
-        [...times].sort((a, b) => a - b),
-        50,
-      );
+      const sortedTimes = [...times].sort((a, b) => a - b);
+      const p95 = at(sortedTimes, 95);
+      const failed = samples.failed[label]?.length ? `, ${samples.failed[label].length} answered 503` : '';
       console.log(
-        `  ${label.padEnd(30)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
+        `  ${label.padEnd(30)} p50 ${at(sortedTimes, 50).toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  ` +
+          `(${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples${failed})`,
       );
     }
+    const [load1, load5] = loadavg();
+    console.log(`  machine: load average ${load1.toFixed(1)} (1 min), ${load5.toFixed(1)} (5 min) at the end; ${cpus().length} cores`);
     console.log('');
     return at(sorted, 99);
   }
@@ -279,6 +290,25 @@ try {
     children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(null)))),
   );
   await stack.close();
+}
+
+/**
+ * With BENCH_CPU_PROFILE=<folder>, samples this process (the web role) from now until the returned function writes
+ * the profile there (open it in Chrome's DevTools or speedscope): where the portal's and the API's milliseconds go.
+ */
+async function startWebProfile(): Promise<((file: string) => Promise<void>) | undefined> {
+  const folder = process.env.BENCH_CPU_PROFILE;
+  if (!folder) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(folder, file), JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 function sleep(ms: number): Promise<void> {
