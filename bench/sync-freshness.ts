@@ -9,6 +9,9 @@
 //   - the portal's participant page and dashboard p95 while it runs, against GET /health/ready sampled the same way.
 // The upstream budget is scaled so each run's backfill lasts about RUN_MINUTES at the budget's pace. The last line is
 // `p99 notification→queryable: N ms`, the worse of the two runs.
+// The worker processes run at the platform's default WORKER_NICE (10) unless the bench is run with WORKER_NICE=…;
+// every other process, the sandbox (OMRON) included, at the priority the bench was started with.
+// BENCH_CPU_PROFILE=<folder> writes the web role's CPU profile of each timed run there.
 // Processes, as deployed: this one runs the platform's web role (portal, API, notification receiver); the workers are
 // child processes; so, during the timed runs, are OMRON (the sandbox, which renders 1,000-reading pages for the
 // backfill: OMRON's work, on OMRON's hosts), the people and the partner system (readings uploaded, the API polled for
