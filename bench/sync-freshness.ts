@@ -9,7 +9,7 @@
 //   - the portal's participant page and dashboard p95 while it runs, against GET /health/ready sampled the same way.
 // The upstream budget is scaled so each run's backfill lasts about RUN_MINUTES at the budget's pace. The last line is
 // `p99 notification→queryable: N ms`, the worse of the two runs.
-// The worker processes run at the platform's default WORKER_NICE (10) unless the bench is run with WORKER_NICE=…;
+// The worker processes run at the platform's default WORKER_NICE (0) unless the bench is run with WORKER_NICE=…;
 // every other process, the sandbox (OMRON) included, at the priority the bench was started with.
 // BENCH_CPU_PROFILE=<folder> writes the web role's CPU profile of each timed run there.
 // Processes, as deployed: this one runs the platform's web role (portal, API, notification receiver); the workers are
@@ -100,7 +100,7 @@ async function startWorker(): Promise<void> {
     ...stack.platformEnv,
     PROCESS_ROLE: 'worker',
     LOG_LEVEL: 'silent',
-    // The platform's default (10) unless the bench is run with WORKER_NICE=… (0: the workers' priority unchanged).
+    // The platform's default (0: unchanged) unless the bench is run with WORKER_NICE=….
     WORKER_NICE: process.env.WORKER_NICE,
   });
 }
@@ -109,7 +109,7 @@ try {
   console.log(
     `sync freshness: ${BACKFILLED.toLocaleString('en-US')} participants consent at once (about two years each), ` +
       `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications; ` +
-      `workers at WORKER_NICE=${process.env.WORKER_NICE ?? '10 (default)'}`,
+      `workers at WORKER_NICE=${process.env.WORKER_NICE ?? '0 (default)'}`,
   );
   // Readings go in before each participant authorises the platform, so no notification starts a pull early.
   const load = async (email: string, readings: [type: string, from: string, to: string, count: number][]): Promise<EnrolledParticipant> => {

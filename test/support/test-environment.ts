@@ -27,9 +27,6 @@ export function testDspEnv(overrides: Record<string, string | undefined> = {}): 
     ENCRYPTION_ACTIVE_KEY_ID: 'test-key',
     // A test file drives many consent flows from 127.0.0.1 within a minute; the limit has its own test.
     CONSENT_RATE_LIMIT_PER_MINUTE: '1000000',
-    // A worker role built inside a test's process would lower the test runner for the rest of its run (niceness
-    // only goes up); the priority has its own test (test/worker-priority.e2e-spec.ts).
-    WORKER_NICE: '0',
     ...overrides,
   };
 }

