@@ -18,6 +18,10 @@
 // docs/sync.md, "freshness"): 2.8 cores for the backfill alone, before the notifications, the API and the portal.
 // 5 minutes is 10 pages a second, about 1.1 cores. Any scaled budget is far above OMRON's real one (50 requests a
 // minute). The goal's share (80 % of the part not kept for notifications) and p99 are judged against this budget.
+//
+// The worker processes run at the platform's default WORKER_NICE (0) unless the bench is run with WORKER_NICE=…;
+// every other process, the sandbox (OMRON) included, at the priority the bench was started with.
+// BENCH_CPU_PROFILE=<folder> writes the web role's CPU profile of each timed run there.
 // Processes, as deployed: this one runs the platform's web role (portal, API, notification receiver); the workers are
 // child processes; so, during the timed runs, are OMRON (the sandbox, which renders 1,000-reading pages for the
 // backfill: OMRON's work, on OMRON's hosts), the people and the partner system (readings uploaded, the API polled for
@@ -27,7 +31,10 @@
 // the sandbox rendering a page or a client parsing one.)
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -41,7 +48,7 @@ import { startSyncStack, type EnrolledParticipant } from '../test/support/sync-s
 import { testSandboxEnv } from '../test/support/test-environment.js';
 import { CpuAccount } from './support/cpu-accounting.js';
 import type { FreshnessPartnerSettings } from './support/notifying-partner-process.js';
-import type { PortalSamplerSettings } from './support/portal-sampler-process.js';
+import type { PortalSamplerSettings, PortalSamples } from './support/portal-sampler-process.js';
 
 const BACKFILLED = Number(process.argv[2] ?? 1000);
 if (!Number.isInteger(BACKFILLED) || BACKFILLED < 1)
@@ -115,7 +122,13 @@ const workerPids: number[] = [];
 async function startWorker(): Promise<void> {
   const worker = await startChild(
     '../test/support/sync-worker-process.js',
-    { ...stack.platformEnv, PROCESS_ROLE: 'worker', LOG_LEVEL: 'silent' },
+    {
+      ...stack.platformEnv,
+      PROCESS_ROLE: 'worker',
+      LOG_LEVEL: 'silent',
+      // The platform's default (0: unchanged) unless the bench is run with WORKER_NICE=….
+      WORKER_NICE: process.env.WORKER_NICE,
+    },
     undefined,
     WORKER_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${WORKER_PROFILE_DIR}`] : [],
   );
@@ -125,7 +138,8 @@ try {
   await startWorker();
   console.log(
     `sync freshness: ${BACKFILLED.toLocaleString('en-US')} participants consent at once (about two years each), ` +
-      `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications`,
+      `${NOTIFYING} others notify ${NOTIFY_PER_SECOND}/s; budget ${BUDGET}/min, ${SHARE * 100}% kept for notifications; ` +
+      `workers at WORKER_NICE=${process.env.WORKER_NICE ?? '0 (default)'}`,
   );
   // Readings go in before each participant authorises the platform, so no notification starts a pull early.
   const load = async (email: string, readings: [type: string, from: string, to: string, count: number][]): Promise<EnrolledParticipant> => {
@@ -254,6 +268,7 @@ try {
     partner.send('start');
     // The portal, one request at a time: the baseline and the two pages in turn (the sampler process).
     sampler.send('start');
+    const profile = await startWebProfile();
 
     // Done when every backfilled pull has succeeded since the start. Each look also counts the pulls running and the
     // pulls waiting for a worker slot (due, not held back by their own running pull), to tell idle slots from a busy
@@ -281,8 +296,10 @@ try {
     const cpuUsed = await cpu.stop();
     partner.send('stop');
     sampler.send('stop');
+    await profile?.(`web-${workers}-worker${workers > 1 ? 's' : ''}.cpuprofile`);
     const latencies = JSON.parse(await partner.next()) as number[];
-    const pageTimes = new Map(Object.entries(JSON.parse(await sampler.next()) as Record<string, number[]>));
+    const samples = JSON.parse(await sampler.next()) as PortalSamples;
+    const pageTimes = new Map(Object.entries(samples.times));
     omron.send('requests');
     const requests = Object.entries(JSON.parse(await omron.next()) as Record<string, number>);
     const backfillRequests = requests.reduce((sum, [sub, count]) => sum + (backfillSubs.has(sub) ? count : 0), 0);
@@ -308,18 +325,16 @@ try {
       95,
     );
     for (const [label, times] of pageTimes) {
-      const p95 = at(
-        [...times].sort((a, b) => a - b),
-        95,
-      );
-      const p50 = at(
-        [...times].sort((a, b) => a - b),
-        50,
-      );
+      const sortedTimes = [...times].sort((a, b) => a - b);
+      const p95 = at(sortedTimes, 95);
+      const failed = samples.failed[label]?.length ? `, ${samples.failed[label].length} answered 503` : '';
       console.log(
-        `  ${label.padEnd(30)} p50 ${p50.toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  (${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples)`,
+        `  ${label.padEnd(30)} p50 ${at(sortedTimes, 50).toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  ` +
+          `(${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples${failed})`,
       );
     }
+    const [load1, load5] = loadavg();
+    console.log(`  machine: load average ${load1.toFixed(1)} (1 min), ${load5.toFixed(1)} (5 min) at the end; ${cpus().length} cores`);
     console.log('');
     return at(sorted, 99);
   }
@@ -354,6 +369,25 @@ function printCpu(used: Awaited<ReturnType<CpuAccount['stop']>>, pages: number, 
     `    at ${perPage(counted)} of CPU per page, ${cores.toFixed(1)} cores with nothing else running serve at most ${(cores / Math.max(counted / Math.max(1, pages), 1e-9)).toFixed(1)} backfill pages/s; ` +
       `the budget's backfill share allows ${((BUDGET * (1 - SHARE)) / 60).toFixed(1)}/s`,
   );
+}
+
+/**
+ * With BENCH_CPU_PROFILE=<folder>, samples this process (the web role) from now until the returned function writes
+ * the profile there (open it in Chrome's DevTools or speedscope): where the portal's and the API's milliseconds go.
+ */
+async function startWebProfile(): Promise<((file: string) => Promise<void>) | undefined> {
+  const folder = process.env.BENCH_CPU_PROFILE;
+  if (!folder) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(folder, file), JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,7 +5,7 @@ import { SandboxModule } from './sandbox.module.js';
 
 /** Builds the sandbox app without listening. */
 export function createSandboxApp(config: SandboxConfig, options: WebAppOptions = {}): Promise<NestExpressApplication> {
-  return createWebApp(SandboxModule.forRoot(config), import.meta.url, options);
+  return createWebApp(SandboxModule.forRoot(config), import.meta.url, { ...options, cacheViews: config.nodeEnv !== 'development' });
 }
 
 /** Builds the sandbox app and listens on the configured host and port. */

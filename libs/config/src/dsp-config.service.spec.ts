@@ -31,6 +31,8 @@ describe('loadDspConfig', () => {
     });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, publicBaseUrl: 'http://127.0.0.1:3000' });
     expect(config.processRole).toBe('all');
+    expect(config.workerNice).toBe(0);
+    expect(loadDspConfig(testDspEnv({ WORKER_NICE: '10' })).workerNice).toBe(10);
     expect(config.api).toEqual({ accessTokenTtlSeconds: 900, rateLimitPerMinute: 600 });
   });
 
@@ -87,6 +89,10 @@ describe('loadDspConfig', () => {
     ['PUBLIC_BASE_URL', 'example.com', 'PUBLIC_BASE_URL: must be an absolute http(s) URL'],
     ['PORT', '80a', 'PORT: must be a port number'],
     ['PROCESS_ROLE', 'scheduler', 'PROCESS_ROLE: must be one of web, worker, all'],
+    ['WORKER_NICE', '-5', 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)'],
+    ['WORKER_NICE', '20', 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)'],
+    ['WORKER_NICE', 'low', 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)'],
+    ['WORKER_NICE', '2.5', 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)'],
     ['OMRON_CLIENT_SECRET', 'short', 'OMRON_CLIENT_SECRET: too short to be a real secret'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
     ['DATABASE_POOL_MAX', '0', 'DATABASE_POOL_MAX: must be between 1 and 100'],

@@ -43,6 +43,8 @@ export interface DspEnvironmentFacts {
 export class DspConfig {
   readonly nodeEnv: NodeEnv;
   readonly processRole: ProcessRole;
+  /** WORKER_NICE: added to a worker process's niceness at start (0: unchanged). */
+  readonly workerNice: number;
   readonly http: { host: string; port: number; publicBaseUrl: string };
   readonly log: { level: LogLevel; pretty: boolean };
   readonly database: DatabaseSettings;
@@ -162,6 +164,7 @@ export class DspConfig {
   constructor(env: DspEnvironment, databaseUrl: string) {
     this.nodeEnv = env.NODE_ENV;
     this.processRole = env.PROCESS_ROLE;
+    this.workerNice = env.WORKER_NICE;
     this.http = { host: env.HOST, port: env.PORT, publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/+$/, '') };
     this.log = { level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' };
     this.database = { url: databaseUrl, poolMax: env.DATABASE_POOL_MAX };

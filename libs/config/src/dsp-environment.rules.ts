@@ -50,6 +50,17 @@ export class DspEnvironment extends DatabaseEnvironment {
   @IsIn(PROCESS_ROLES, oneOf('PROCESS_ROLE', PROCESS_ROLES))
   PROCESS_ROLE: ProcessRole = 'all';
 
+  /**
+   * How much lower a PROCESS_ROLE=worker process runs than it was started (added to its niceness, as `nice -n`,
+   * up to 19): its work is throughput, the web role's is latency. 0 (the default) leaves it alone; web and all are
+   * never lowered. Off by default: on a host kept busy by other work, a niced worker was starved (docs/sync.md).
+   */
+  @Transform(toInt)
+  @Min(0, { message: 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)' })
+  @Max(19, { message: 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)' })
+  @IsInt({ message: 'WORKER_NICE: must be a whole number from 0 (unchanged) to 19 (lowest CPU priority)' })
+  WORKER_NICE: number = 0;
+
   @Matches(HOST_PATTERN, { message: 'HOST: must be an IP address or host name to listen on' })
   HOST: string = '127.0.0.1';
 

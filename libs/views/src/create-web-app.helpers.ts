@@ -21,7 +21,10 @@ export interface WebAppOptions {
 export async function createWebApp(
   module: DynamicModule,
   appFileUrl: string,
-  options: WebAppOptions = {},
+  options: WebAppOptions & {
+    /** Keep compiled templates (all but NODE_ENV=development, where they are edited while the app runs). */
+    cacheViews: boolean;
+  },
 ): Promise<NestExpressApplication> {
   const here = (path: string): string => fileURLToPath(new URL(path, appFileUrl));
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, abortOnError: false });
@@ -29,5 +32,9 @@ export async function createWebApp(
   app.disable('x-powered-by');
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   await configureViews(app, { views: [here('./views'), ...declaredViewsFolders(app)], public: here('./public') }, options.helpers);
+  // Express keeps compiled templates only when process.env.NODE_ENV is "production", which the platform's config
+  // (NODE_ENV defaults to production there) does not require: said here, from the validated config. Without the
+  // cache each page reads and compiles its template and the layout again.
+  app.set('view cache', options.cacheViews);
   return app;
 }
