@@ -446,6 +446,23 @@ describe('alerts', () => {
     expect(ids(second.text)).toHaveLength(5);
     expect(new Set([...ids(first.text), ...ids(second.text)]).size).toBe(55);
     expect(second.text).not.toContain('id="next-page"');
+
+    // The navigation's badge stops counting at 99: a backlog says "99+", and costs what a hundred alerts do.
+    const navCount = async () =>
+      /id="nav-open-alerts"[^>]*><span aria-hidden="true">([^<]+)<\/span>/.exec((await otherAdmin.get('/')).text)?.[1];
+    await stack.sql(
+      `insert into alert (id, group_id, participant_id, rule, status, raised_at, detail)
+       select gen_random_uuid(), $1, gen_random_uuid(), 'no_reading', 'open', now(), '{}' from generate_series(1, 99)`,
+      [otherUuid],
+    );
+    expect(await navCount()).toBe('99');
+    await stack.sql(
+      `insert into alert (id, group_id, participant_id, rule, status, raised_at, detail) values (gen_random_uuid(), $1, gen_random_uuid(), 'no_reading', 'open', now(), '{}')`,
+      [otherUuid],
+    );
+    expect(await navCount()).toBe('99+');
+    await stack.sql(`delete from alert where group_id = $1 and status = 'open'`, [otherUuid]);
+    expect(await navCount()).toBeUndefined();
   });
 
   it("deletes a participant's alerts in a group they withdraw from", async () => {

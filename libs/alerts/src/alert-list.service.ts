@@ -134,16 +134,19 @@ export class AlertList {
   }
 
   /**
-   * Open alerts an admin may see, in one statement for every portal page's navigation: a group admin's groups'
-   * (`groupAdminId`), or every group's (null). An index-only count on `alert_open_unique`, whose rows are the open
-   * alerts only.
+   * Open alerts an admin may see, up to `cap` (a badge says "99+" beyond), in one statement for every portal page's
+   * navigation: a group admin's groups' (`groupAdminId`), or every group's (null). An index-only scan of
+   * `alert_open_unique`, whose rows are the open alerts only, that stops after `cap` + 1 entries, so a backlog of
+   * thousands costs what a hundred do.
    */
-  async openCountForAdmin(groupAdminId: string | null): Promise<number> {
+  async openCountForAdmin(groupAdminId: string | null, cap: number): Promise<number> {
     const [row] = await this.em
       .fork()
       .execute<{ count: string }[]>(
-        `select count(*)::text as count from alert where status = 'open'${groupAdminId ? ` and group_id in (${adminGroupIdsSql('?::uuid')})` : ''}`,
-        groupAdminId ? [groupAdminId] : [],
+        `select count(*)::text as count from (select 1 from alert where status = 'open'${
+          groupAdminId ? ` and group_id in (${adminGroupIdsSql('?::uuid')})` : ''
+        } limit ?) open`,
+        [...(groupAdminId ? [groupAdminId] : []), cap + 1],
       );
     return Number(row.count);
   }

@@ -4,11 +4,14 @@ import type { Observable } from 'rxjs';
 import { roleHas, type PortalRequest } from '@opendsp/admin-auth';
 import { AlertList } from '../alert-list.service.js';
 
+/** The highest count the badge shows; beyond it says "99+" (and the statement stops counting). */
+const NAV_COUNT_CAP = 99;
+
 /**
  * The open-alert count on the navigation's Alerts item, for every portal page a signed-in admin who may see alerts
  * opens: what they may see (a group admin their groups' alerts, everyone else all). It is counted only when the
  * response renders a page (redirects, downloads, images and the REST API pay nothing), in one statement
- * (`AlertList.openCountForAdmin`). A failed count leaves the badge out rather than failing the page.
+ * (`AlertList.openCountForAdmin`, which stops at 100). A failed count leaves the badge out rather than failing the page.
  */
 @Injectable()
 export class OpenAlertsCountInterceptor implements NestInterceptor {
@@ -24,9 +27,9 @@ export class OpenAlertsCountInterceptor implements NestInterceptor {
     const res = context.switchToHttp().getResponse<Response>();
     const render = res.render.bind(res);
     res.render = ((view: string, options?: object, callback?: (error: Error, html: string) => void) => {
-      this.list.openCountForAdmin(user.role === 'group-admin' ? user.id : null).then(
+      this.list.openCountForAdmin(user.role === 'group-admin' ? user.id : null, NAV_COUNT_CAP).then(
         (count) => {
-          res.locals.openAlerts = count;
+          res.locals.openAlerts = count > NAV_COUNT_CAP ? `${NAV_COUNT_CAP}+` : count;
           render(view, options, callback);
         },
         (error: unknown) => {
