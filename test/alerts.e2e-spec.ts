@@ -234,11 +234,49 @@ describe('alerts', () => {
     expect(await stack.sql(`select 1 from alert where mailed_at is null`)).toHaveLength(0);
   }, 120_000);
 
+  it("e-mails each admin in their portal language, else in DSP_LANGUAGE's", async () => {
+    const em = stack.platform.get(MikroORM).em.fork();
+    const japanese = new AdminAccount('alerts-ja-admin', 'alerts-ja-admin', 'alerts-ja-admin@example.test', 'group-admin');
+    japanese.passwordHash = await PasswordHasher.hash(PASSWORD);
+    japanese.language = 'ja';
+    const group = (await em.findOne(ProgramGroup, { groupId }))!;
+    em.persist([japanese, new GroupAdminMembership(japanese, group)]);
+    await em.flush();
+    const [{ id: alertId }] = await stack.sql<{ id: string }>(
+      `insert into alert (id, group_id, participant_id, rule, status, raised_at, measured_at, detail)
+       values (gen_random_uuid(), $1, $2, 'no_reading', 'acknowledged', now(), '2025-01-10T08:00:00Z', '{"silent_days": 9}') returning id`,
+      [group.id, alice.participantId],
+    );
+    await stack.platform.get(AlertChecks).mailPending();
+    const mails = await stack.sql<{ to_address: string; subject: string; text_body: string }>(
+      `select to_address, subject, text_body from mail_outbox where text_body like $1 order by to_address`,
+      [`%/alerts/${alertId}%`],
+    );
+    expect(mails.map((mail) => [mail.to_address, mail.subject])).toEqual([
+      ['alerts-group-admin@example.test', '[OpenDSP] No readings from a participant who used to measure — Sync test group'],
+      ['alerts-ja-admin@example.test', '[OpenDSP] 測定していた参加者からの測定値が届いていません — Sync test group'],
+    ]);
+    expect(mails[0].text_body).toContain('Measured: 2025-01-10 ');
+    expect(mails[0].text_body).toContain('silent_days: 9');
+    expect(mails[1].text_body).toContain('測定日時：2025/01/10 ');
+    expect(mails[1].text_body).toContain('参加者のグラフ：');
+    expect(mails[1].text_body).not.toContain('Participant:');
+    await stack.sql(`delete from alert where id = $1`, [alertId]);
+    await stack.sql(`delete from group_admin_membership where admin_id = $1`, [japanese.id]);
+  });
+
   it('links each alert to its reading on the participant chart, highlighted', async () => {
     const [crisis] = await alertsOf(alice.participantId);
     const inbox = await groupAdmin.get('/alerts');
     expect(inbox.status).toBe(200);
     expect(inbox.text).toContain('<strong id="open-count">2 open alerts</strong>');
+    // The navigation counts the open alerts the admin may see, on every page: the group's for its admin and a
+    // partner admin, none for another group's admin.
+    const navCount = (html: string) => /id="nav-open-alerts"[^>]*><span aria-hidden="true">(\d+)<\/span>/.exec(html)?.[1];
+    expect(navCount(inbox.text)).toBe('2');
+    expect(navCount((await groupAdmin.get('/groups')).text)).toBe('2');
+    expect(navCount((await partner.get('/')).text)).toBe('2');
+    expect((await otherAdmin.get('/')).text).not.toContain('id="nav-open-alerts"');
     const link = new RegExp(`href="(/participants/[^"]+#reading-${crisis.reading_id})"`).exec(inbox.text)?.[1];
     expect(link).toBeDefined();
     const chart = await groupAdmin.get(unescaped(link!).split('#')[0]);
@@ -351,6 +389,47 @@ describe('alerts', () => {
     expect(await noReading()).toHaveLength(1);
   }, 240_000);
 
+  it('resolves a silence when a reading measured after it lands, keeps its history, and raises the next silence anew', async () => {
+    const fay = await stack.enroll('fay@sandbox.test');
+    await upload(
+      fay,
+      [1, 2, 3, 4, 5].map((day) => ({ at: `2024-08-0${day}T08:00:00Z`, systolic: 125, diastolic: 80 })),
+    );
+    const checks = stack.platform.get(AlertChecks);
+    const silences = async () => (await alertsOf(fay.participantId)).filter((alert) => alert.rule === 'no_reading');
+    await checks.checkSilences(new Date('2024-08-20T08:00:00Z'));
+    const [alert] = await silences();
+    expect(alert).toMatchObject({ status: 'open' });
+    // A backfilled reading from before the silence does not end it.
+    await upload(fay, [{ at: '2024-07-01T08:00:00Z', systolic: 125, diastolic: 80 }]);
+    expect((await silences()).map((row) => row.status)).toEqual(['open']);
+
+    await upload(fay, [{ at: '2024-08-21T08:00:00Z', systolic: 126, diastolic: 81 }]);
+    const [resolved] = await stack.sql<{ status: string; resolution: string; resolved_at: Date | null; acknowledged_login: string | null }>(
+      `select status, resolution, resolved_at, acknowledged_login from alert where id = $1`,
+      [alert.id],
+    );
+    expect(resolved).toMatchObject({ status: 'resolved', resolution: 'new_reading', acknowledged_login: null });
+    expect(resolved.resolved_at).not.toBeNull();
+    // Off the open list, on the resolved one, attributed to the platform; nobody can acknowledge it any more.
+    expect((await groupAdmin.get('/alerts')).text).not.toContain(alert.id);
+    expect((await groupAdmin.get('/alerts?status=resolved')).text).toContain(alert.id);
+    const page = await groupAdmin.get(`/alerts/${alert.id}`);
+    expect(page.text).toContain('Resolved by the platform');
+    expect(page.text).toContain('A reading measured after the silence arrived.');
+    expect(page.text).not.toContain('id="acknowledge"');
+    expect((await groupAdmin.post(`/alerts/${alert.id}/acknowledge`, { note: 'Late.' })).status).toBe(409);
+
+    // The next silence is a new alert; the resolved one stays as it was.
+    await checks.checkSilences(new Date('2024-09-05T08:00:00Z'));
+    const after = await silences();
+    expect(after.map((row) => [row.id === alert.id, row.status])).toEqual([
+      [true, 'resolved'],
+      [false, 'open'],
+    ]);
+    expect(new Date(after[1].measured_at!).toISOString()).toBe('2024-08-21T08:00:00.000Z');
+  }, 240_000);
+
   it('pages the inbox with a keyset cursor', async () => {
     const [{ id: otherUuid }] = await stack.sql<{ id: string }>(`select id from program_group where group_id = $1`, [otherGroupId]);
     await stack.sql(
@@ -367,6 +446,23 @@ describe('alerts', () => {
     expect(ids(second.text)).toHaveLength(5);
     expect(new Set([...ids(first.text), ...ids(second.text)]).size).toBe(55);
     expect(second.text).not.toContain('id="next-page"');
+
+    // The navigation's badge stops counting at 99: a backlog says "99+", and costs what a hundred alerts do.
+    const navCount = async () =>
+      /id="nav-open-alerts"[^>]*><span aria-hidden="true">([^<]+)<\/span>/.exec((await otherAdmin.get('/')).text)?.[1];
+    await stack.sql(
+      `insert into alert (id, group_id, participant_id, rule, status, raised_at, detail)
+       select gen_random_uuid(), $1, gen_random_uuid(), 'no_reading', 'open', now(), '{}' from generate_series(1, 99)`,
+      [otherUuid],
+    );
+    expect(await navCount()).toBe('99');
+    await stack.sql(
+      `insert into alert (id, group_id, participant_id, rule, status, raised_at, detail) values (gen_random_uuid(), $1, gen_random_uuid(), 'no_reading', 'open', now(), '{}')`,
+      [otherUuid],
+    );
+    expect(await navCount()).toBe('99+');
+    await stack.sql(`delete from alert where group_id = $1 and status = 'open'`, [otherUuid]);
+    expect(await navCount()).toBeUndefined();
   });
 
   it("deletes a participant's alerts in a group they withdraw from", async () => {
@@ -400,5 +496,15 @@ describe('alerts', () => {
     expect(alert).toMatchObject({ rule: 'reconnect_needed', status: 'open', reading_id: null, detail: { reason: 'invalid_grant' } });
     await checks.followConnections();
     expect(await alertsOf(erin.participantId)).toHaveLength(1);
+
+    // Erin authorises the platform again: the follower resolves the alert as the platform.
+    await stack.connectUser('erin@sandbox.test');
+    await checks.followConnections();
+    const [resolved] = await stack.sql<{ status: string; resolution: string; acknowledged_login: string | null }>(
+      `select status, resolution, acknowledged_login from alert where id = $1`,
+      [alert.id],
+    );
+    expect(resolved).toEqual({ status: 'resolved', resolution: 'reconnected', acknowledged_login: null });
+    expect((await groupAdmin.get(`/alerts/${alert.id}`)).text).toContain('The participant connected OMRON again.');
   }, 120_000);
 });

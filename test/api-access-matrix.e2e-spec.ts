@@ -125,6 +125,14 @@ const ENDPOINTS: Endpoint[] = [
     targeted: true,
     status: 200,
   },
+  {
+    name: 'alerts',
+    scope: 'alerts:read',
+    method: 'get',
+    path: (g) => `/api/v1/groups/${g.groupId}/alerts?state=all`,
+    targeted: true,
+    status: 200,
+  },
   { name: 'change feed', scope: 'measurements:read', method: 'get', path: () => '/api/v1/changes', targeted: false, status: 200 },
   {
     name: 'change feed of group',

@@ -60,6 +60,7 @@ describe('OpenAPI document', () => {
       Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
     );
     expect(operations.map(({ operation }) => operation.operationId).sort()).toEqual([
+      'acknowledgeAlert',
       'createParticipants',
       'createToken',
       'downloadExport',
@@ -68,6 +69,7 @@ describe('OpenAPI document', () => {
       'getGroup',
       'getParticipant',
       'listAdherence',
+      'listAlerts',
       'listChanges',
       'listDevices',
       'listGroups',

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupLookups } from '@opendsp/groups';
+import { isLanguage } from '@opendsp/i18n';
 import { Mailer } from '@opendsp/mail';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
@@ -9,6 +10,7 @@ import { OmronConnections } from '@opendsp/tokens';
 import { AlertRaising, type AlertCandidate } from './alert-raising.service.js';
 import { NO_READING_LOOKBACK_DAYS, USED_TO_MEASURE_WINDOW_DAYS, type AlertRule } from './alert-rules.catalogue.js';
 import { alertChartPath } from './alert-rules.rules.js';
+import { alertMail } from './alert-mail.rules.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Silent participants one group's check looks at per pass. */
@@ -19,20 +21,13 @@ const CONNECTION_BATCH = 500;
 const MAIL_BATCH = 50;
 const RECONNECT_CURSOR = 'reconnect';
 
-const SUBJECTS: Record<AlertRule, string> = {
-  bp_crisis: 'Blood pressure at or above the crisis line',
-  possible_afib: 'Possible AFib flagged by the monitor',
-  no_reading: 'No readings from a participant who used to measure',
-  reconnect_needed: 'A participant’s OMRON connection needs reconnecting',
-};
-
 /**
  * The alerts that cannot come from landed readings, and the e-mail of every alert:
  * - `checkSilences(now)`: "no reading for N days from a participant who used to measure", through the
  *   enrollments' last-reading times (libs/participants) and, for the few silent ones, a count of their readings
  *   in the 30 days before their last (libs/measurements' index range counts);
  * - `followConnections()`: libs/tokens' connection changes into `reconnect_needed`, after a cursor;
- * - `mailPending()`: each raised alert once to its group's admins, through the Mailer.
+ * - `mailPending()`: each raised alert once to its group's admins, through the Mailer, in each admin's language.
  * Worker processes run them on a schedule (`AlertsScheduler`); each is safe to run in several at once.
  */
 @Injectable()
@@ -114,9 +109,11 @@ export class AlertChecks {
   }
 
   /**
-   * Raises `reconnect_needed` for each connection change into that state after the cursor, in every group with
-   * the rule on that the participant consented to. The first pass starts the cursor at the newest change (older
-   * changes are not alerted). Returns how many were raised.
+   * Follows libs/tokens' connection changes after the cursor, oldest first: a change into `reconnect_needed`
+   * raises that alert in every group with the rule on that the participant consented to; a change into `active`
+   * (the participant authorised the platform again) resolves their open `reconnect_needed` alerts. Both happen in
+   * the transaction that moves the cursor, so each change is acted on once. The first pass starts the cursor at the
+   * newest change (older changes are not alerted). Returns how many alerts were raised.
    */
   async followConnections(): Promise<number> {
     return this.em.fork().transactional(async (em) => {
@@ -131,17 +128,31 @@ export class AlertChecks {
         ]);
         return 0;
       }
-      const changes = await this.connections.transitionsTo(em, 'reconnect_needed', cursor.through_id, CONNECTION_BATCH);
+      const changes = await this.connections.transitionsTo(em, ['reconnect_needed', 'active'], cursor.through_id, CONNECTION_BATCH);
       if (changes.length === 0) return 0;
       const ruleGroups = (await em.execute<{ group_id: string }[]>(`select group_id from alert_rule_set where reconnect_enabled`)).map(
         (row) => row.group_id,
       );
-      const candidates: AlertCandidate[] = [];
-      for (const change of ruleGroups.length > 0 ? changes : []) {
+      let raised = 0;
+      let pending: AlertCandidate[] = [];
+      // Raises what is pending before a reconnection is acted on, so a need and its end in one batch keep their order.
+      const raisePending = async () => {
+        // One change per participant and group is enough: several in a batch would only conflict with each other.
+        const unique = [...new Map(pending.map((candidate) => [`${candidate.groupId}/${candidate.participantId}`, candidate])).values()];
+        raised += (await this.raising.raise(em, unique)).length;
+        pending = [];
+      };
+      for (const change of changes) {
+        if (change.toState === 'reconnect_needed' && ruleGroups.length === 0) continue;
         const participant = await this.participants.withOmronUser(em, change.omronUserId);
         if (!participant) continue;
+        if (change.toState === 'active') {
+          await raisePending();
+          await this.raising.resolveReconnected(em, participant.id, new Date(change.occurredAt));
+          continue;
+        }
         for (const groupId of await this.participants.consentedGroupsOf(em, participant.id, ruleGroups))
-          candidates.push({
+          pending.push({
             groupId,
             participantId: participant.id,
             rule: 'reconnect_needed',
@@ -151,11 +162,9 @@ export class AlertChecks {
             detail: { reason: change.reason, occurred_at: new Date(change.occurredAt).toISOString() },
           });
       }
-      // One change per participant and group is enough: several in a batch would only conflict with each other.
-      const unique = [...new Map(candidates.map((candidate) => [`${candidate.groupId}/${candidate.participantId}`, candidate])).values()];
-      const raised = await this.raising.raise(em, unique);
+      await raisePending();
       await em.execute(`update alert_cursor set through_id = ? where name = ?`, [changes.at(-1)!.id, RECONNECT_CURSOR]);
-      return raised.length;
+      return raised;
     });
   }
 
@@ -191,28 +200,31 @@ export class AlertChecks {
         em,
         alerts.map((alert) => alert.participant_id),
       );
-      const admins = new Map<string, string[]>();
+      const admins = new Map<string, { email: string; language: string | null }[]>();
       for (const alert of alerts) {
-        if (!admins.has(alert.group_id)) admins.set(alert.group_id, await this.groups.adminEmailsOf(em, alert.group_id));
+        if (!admins.has(alert.group_id)) admins.set(alert.group_id, await this.groups.adminRecipientsOf(em, alert.group_id));
         const group = labels.get(alert.group_id);
         const ogscId = ogscIds.get(alert.participant_id);
         if (!group || !ogscId) continue;
         const measuredAt = alert.measured_at ? new Date(alert.measured_at) : null;
-        const link =
+        const chartUrl =
           this.config.http.publicBaseUrl +
           alertChartPath(ogscId, { kind: alert.reading_kind, id: alert.reading_id, measuredAt }, this.config.environment.timezone);
-        const facts = Object.entries(alert.detail)
-          .map(([name, value]) => `  ${name}: ${value === null ? '—' : String(value)}`)
-          .join('\n');
-        for (const to of admins.get(alert.group_id)!)
+        for (const admin of admins.get(alert.group_id)!) {
+          const language = isLanguage(admin.language) ? admin.language : this.config.environment.language;
           await this.mailer.send({
-            to,
-            subject: `[OpenDSP] ${SUBJECTS[alert.rule]} — ${group.displayName}`,
-            text:
-              `${SUBJECTS[alert.rule]}.\n\nGroup: ${group.displayName} (${group.groupId})\nParticipant: ${ogscId}\n` +
-              `${measuredAt ? `Measured: ${measuredAt.toISOString()}\n` : ''}${facts}\n\nOn the participant's chart: ${link}\n` +
-              `Inbox: ${this.config.http.publicBaseUrl}/alerts/${alert.id}\n`,
+            to: admin.email,
+            ...alertMail(language, this.config.environment.timezone, {
+              rule: alert.rule,
+              group,
+              ogscId,
+              measuredAt,
+              detail: alert.detail,
+              chartUrl,
+              inboxUrl: `${this.config.http.publicBaseUrl}/alerts/${alert.id}`,
+            }),
           });
+        }
       }
       await em.execute(`update alert set mailed_at = now() where id = any(?::uuid[])`, [`{${alerts.map((alert) => alert.id).join(',')}}`]);
       this.logger.log({ alerts: alerts.length }, 'alert e-mail sent');

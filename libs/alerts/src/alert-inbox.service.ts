@@ -5,9 +5,10 @@ import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { DspConfig } from '@opendsp/config';
 import { GroupLookups, GroupsService, type ProgramGroup } from '@opendsp/groups';
 import { ConsentedParticipants } from '@opendsp/participants';
-import { encodeCursor, parseCreatedAtCursor, UUID } from '@opendsp/pagination';
+import { encodeCursor, parseCreatedAtCursor } from '@opendsp/pagination';
+import { AlertList, AlertNotFoundError, AlertNotOpenError, type AlertRecord } from './alert-list.service.js';
 import { AlertRuleSet } from './alert-rule-set.entity.js';
-import type { AlertRule, AlertStatus } from './alert-rules.catalogue.js';
+import type { AlertResolution, AlertRule, AlertStatus } from './alert-rules.catalogue.js';
 import { alertChartPath } from './alert-rules.rules.js';
 import { Alert } from './alert.entity.js';
 import type { AlertRulesForm } from './dto/alert-forms.dto.js';
@@ -16,7 +17,7 @@ import type { AlertRulesForm } from './dto/alert-forms.dto.js';
 export const INBOX_PAGE_SIZE = 50;
 
 export interface InboxFilters {
-  status: 'open' | 'acknowledged' | 'all';
+  status: AlertStatus | 'all';
   group?: string;
   rule?: AlertRule;
   after?: string;
@@ -36,26 +37,9 @@ export interface AlertView {
   acknowledgedAt: Date | null;
   acknowledgedLogin: string | null;
   note: string | null;
+  resolvedAt: Date | null;
+  resolution: AlertResolution | null;
 }
-
-type AlertRow = {
-  id: string;
-  group_id: string;
-  participant_id: string;
-  rule: AlertRule;
-  status: AlertStatus;
-  raised_at: Date;
-  reading_kind: string | null;
-  reading_id: string | null;
-  measured_at: Date | null;
-  detail: Record<string, unknown>;
-  acknowledged_at: Date | null;
-  acknowledged_login: string | null;
-  note: string | null;
-};
-
-const COLUMNS = `id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id::text, measured_at, detail,
-  acknowledged_at, acknowledged_login, note`;
 
 /**
  * The portal's side of alerts: the inbox of the admin's groups (a group admin sees their groups', everyone else
@@ -71,6 +55,7 @@ export class AlertInbox {
     private readonly em: EntityManager,
     private readonly groups: GroupsService,
     private readonly participants: ConsentedParticipants,
+    private readonly list: AlertList,
     private readonly audit: AuditLog,
     private readonly config: DspConfig,
   ) {}
@@ -86,77 +71,41 @@ export class AlertInbox {
     const em = this.em.fork();
     const group = filters.group ? await this.groups.visibleGroup(em, user, filters.group) : null;
     const scope = group ? [group.id] : await this.scopeOf(em, user);
-    if (scope && scope.length === 0) return { alerts: [], next: null, group, open: 0 };
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (scope) {
-      where.push('group_id = any(?::uuid[])');
-      params.push(`{${scope.join(',')}}`);
-    }
-    if (filters.status !== 'all') {
-      where.push('status = ?');
-      params.push(filters.status);
-    }
-    if (filters.rule) {
-      where.push('rule = ?');
-      params.push(filters.rule);
-    }
     const cursor = parseCreatedAtCursor(filters.after);
-    if (cursor) {
-      where.push('(raised_at, id) < (?::timestamptz, ?::uuid)');
-      params.push(cursor.createdAt.toISOString(), cursor.id);
-    }
-    const rows = await em.execute<AlertRow[]>(
-      `select ${COLUMNS} from alert ${where.length ? `where ${where.join(' and ')}` : ''} order by raised_at desc, id desc limit ?`,
-      [...params, INBOX_PAGE_SIZE + 1],
-    );
-    const shown = rows.slice(0, INBOX_PAGE_SIZE);
-    const last = shown.at(-1);
+    const { alerts, next } = await this.list.page(scope, {
+      status: filters.status,
+      rule: filters.rule,
+      after: cursor ? { raisedAt: cursor.createdAt, id: cursor.id } : undefined,
+      limit: INBOX_PAGE_SIZE,
+    });
     return {
-      alerts: await this.views(em, shown),
-      next: rows.length > INBOX_PAGE_SIZE && last ? encodeCursor([new Date(last.raised_at).toISOString(), last.id]) : null,
+      alerts: await this.views(em, alerts),
+      next: next ? encodeCursor([next.raisedAt.toISOString(), next.id]) : null,
       group,
-      open: await this.openCount(em, scope),
+      open: await this.list.openCount(scope),
     };
-  }
-
-  /** Open alerts in the groups (null: all), through `alert_open_unique`. */
-  private async openCount(em: EntityManager, scope: string[] | null): Promise<number> {
-    const [row] = await em.execute<{ count: string }[]>(
-      `select count(*)::text as count from alert where status = 'open'${scope ? ' and group_id = any(?::uuid[])' : ''}`,
-      scope ? [`{${scope.join(',')}}`] : [],
-    );
-    return Number(row.count);
   }
 
   /** One alert the admin may see; 404 otherwise. */
   async get(user: PortalUser, alertId: string): Promise<AlertView> {
     const em = this.em.fork();
-    const row = await this.visibleRow(em, user, alertId, false);
-    return (await this.views(em, [row]))[0];
+    const alert = await notFoundAs404(this.list.get(await this.scopeOf(em, user), alertId));
+    return (await this.views(em, [alert]))[0];
   }
 
   /**
    * Acknowledges an open alert with a note, audited in the same transaction. 404 for an alert the admin may not
-   * see; 409 for one already acknowledged (its note stays).
+   * see; 409 for one already acknowledged or resolved (its note stays).
    */
   async acknowledge(user: PortalUser, alertId: string, note: string, actor: AuditActor): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
-      const row = await this.visibleRow(em, user, alertId, true);
-      if (row.status !== 'open') throw new ConflictException('This alert was already acknowledged.');
-      await em.nativeUpdate(
-        Alert,
-        { id: row.id },
-        { status: 'acknowledged', acknowledgedAt: new Date(), acknowledgedBy: user.id, acknowledgedLogin: user.loginId, note },
-      );
-      const group = (await this.groupLookups.labelsOf(em, [row.group_id])).get(row.group_id);
-      this.audit.record(em, {
-        action: 'alert.acknowledged',
-        actor,
-        target: { type: 'alert', id: row.id },
-        detail: { rule: row.rule, group_id: group?.groupId ?? null, note_length: note.length },
-      });
-    });
+    const scope = await this.scopeOf(this.em.fork(), user);
+    try {
+      await this.list.acknowledge(scope, alertId, note, { adminId: user.id, login: user.loginId }, actor);
+    } catch (error) {
+      if (error instanceof AlertNotOpenError) throw new ConflictException(`This alert was already ${error.status}.`);
+      if (error instanceof AlertNotFoundError) throw new NotFoundException();
+      throw error;
+    }
   }
 
   /** A group's rules (the defaults when nobody set them yet). */
@@ -205,44 +154,50 @@ export class AlertInbox {
     return user.role === 'group-admin' ? this.groups.groupIdsOf(em, user.id) : null;
   }
 
-  private async visibleRow(em: EntityManager, user: PortalUser, alertId: string, lock: boolean): Promise<AlertRow> {
-    if (!UUID.test(alertId)) throw new NotFoundException();
-    const [row] = await em.execute<AlertRow[]>(`select ${COLUMNS} from alert where id = ?${lock ? ' for update' : ''}`, [alertId]);
-    if (!row) throw new NotFoundException();
-    const scope = await this.scopeOf(em, user);
-    if (scope && !scope.includes(row.group_id)) throw new NotFoundException();
-    return row;
-  }
-
-  private async views(em: EntityManager, rows: readonly AlertRow[]): Promise<AlertView[]> {
+  private async views(em: EntityManager, alerts: readonly AlertRecord[]): Promise<AlertView[]> {
     const labels = await this.groupLookups.labelsOf(
       em,
-      rows.map((row) => row.group_id),
+      alerts.map((alert) => alert.groupId),
     );
     const ogscIds = await this.participants.ogscIds(
       em,
-      rows.map((row) => row.participant_id),
+      alerts.map((alert) => alert.participantId),
     );
-    return rows.map((row) => {
-      const ogscId = ogscIds.get(row.participant_id) ?? null;
-      const measuredAt = row.measured_at ? new Date(row.measured_at) : null;
+    return alerts.map((alert) => {
+      const ogscId = ogscIds.get(alert.participantId) ?? null;
       return {
-        id: row.id,
-        rule: row.rule,
-        status: row.status,
-        raisedAt: new Date(row.raised_at),
-        measuredAt,
-        detail: row.detail,
-        group: labels.get(row.group_id) ?? null,
+        id: alert.id,
+        rule: alert.rule,
+        status: alert.status,
+        raisedAt: alert.raisedAt,
+        measuredAt: alert.measuredAt,
+        detail: alert.detail,
+        group: labels.get(alert.groupId) ?? null,
         ogscId,
         chartUrl: ogscId
-          ? alertChartPath(ogscId, { kind: row.reading_kind, id: row.reading_id, measuredAt }, this.config.environment.timezone)
+          ? alertChartPath(
+              ogscId,
+              { kind: alert.readingKind, id: alert.readingId, measuredAt: alert.measuredAt },
+              this.config.environment.timezone,
+            )
           : null,
-        acknowledgedAt: row.acknowledged_at,
-        acknowledgedLogin: row.acknowledged_login,
-        note: row.note,
+        acknowledgedAt: alert.acknowledgedAt,
+        acknowledgedLogin: alert.acknowledgedLogin,
+        note: alert.note,
+        resolvedAt: alert.resolvedAt,
+        resolution: alert.resolution,
       };
     });
+  }
+}
+
+/** The list's "not yours or not there" as the portal's 404. */
+async function notFoundAs404<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof AlertNotFoundError) throw new NotFoundException();
+    throw error;
   }
 }
 

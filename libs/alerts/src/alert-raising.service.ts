@@ -15,6 +15,11 @@ import {
   type BloodPressureRules,
 } from './alert-rules.rules.js';
 
+/** The newest of the readings' measurement times, as ISO 8601. */
+function newestMeasuredAt(times: readonly string[]): string {
+  return new Date(Math.max(...times.map((time) => Date.parse(time)))).toISOString();
+}
+
 /** An alert to raise unless one is open for its group, participant and rule. */
 export interface AlertCandidate {
   groupId: string;
@@ -60,25 +65,37 @@ export class AlertRaising {
   ) {}
 
   /**
-   * The readings-landed listener. Only blood pressure carries the reading rules, so other kinds cost nothing.
-   * A blood pressure page costs one statement unless it raises something: the rule sets of the participant's
-   * consented groups are read with the page's highest values and whether any reading is flagged as the
-   * condition, together with the rules already open for the participant in each group, so a page under every
-   * line, or one whose alerts are all open already, stops there. Only then are the alerts inserted.
+   * The readings-landed listener. A page of any kind ends the participant's silences: their open `no_reading`
+   * alerts about a last reading older than the page's newest are resolved (`new_reading`), in the page's
+   * transaction. Only blood pressure carries the reading rules; a page of another kind costs that one update.
+   * A blood pressure page costs one statement unless it raises something: the update runs as its first part, and
+   * the rule sets of the participant's consented groups are read with the page's highest values and whether any
+   * reading is flagged as the condition, together with the rules already open for the participant in each group,
+   * so a page under every line, or one whose alerts are all open already, stops there. Only then are the alerts
+   * inserted.
    */
   async onLanded(em: EntityManager, page: LandedPage): Promise<void> {
-    if (page.kind !== 'blood_pressure') return;
+    const newest = newestMeasuredAt(page.readings.map((reading) => String(reading.row.measured_at)));
+    // A backfilled older reading does not end a silence that began after it.
+    const resolveSilences = `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
+       where participant_id = ?::uuid and rule = 'no_reading' and status = 'open' and measured_at < ?::timestamptz`;
+    if (page.kind !== 'blood_pressure') {
+      await em.execute(resolveSilences, [page.participantId, newest]);
+      return;
+    }
     const readings = page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row));
     const extremes = pageExtremes(readings);
     // The rule sets of the participant's consented groups only (libs/participants' condition, as the API's
-    // reading pages use it), each with the rules already open for the participant there.
+    // reading pages use it), each with the rules already open for the participant there. The update is a
+    // data-modifying CTE: it runs whether or not the select finds a rule set.
     const rules = await em.execute<RuleRow[]>(
-      `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
+      `with resolved as (${resolveSilences} returning id)
+       select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
               array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = ?::uuid and a.status = 'open') as open_rules
          from alert_rule_set r
         where ((r.bp_crisis_enabled and (r.systolic_at_least <= ? or r.diastolic_at_least <= ?)) or (r.afib_enabled and ?))
           and ${consentedInGroupsSql('?::uuid', 'e.group_id = r.group_id')}`,
-      [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib, page.participantId],
+      [page.participantId, newest, page.participantId, extremes.systolic, extremes.diastolic, extremes.afib, page.participantId],
     );
     const candidates: AlertCandidate[] = [];
     for (const row of rules) {
@@ -185,6 +202,19 @@ export class AlertRaising {
       });
     }
     this.logger.log({ alerts: raised.map((alert) => ({ id: alert.id, rule: alert.rule })) }, 'alerts raised');
+  }
+
+  /**
+   * Resolves the open `reconnect_needed` alerts of a participant whose connection is usable again, in `em`'s
+   * transaction (the connection follower's). Returns how many.
+   */
+  async resolveReconnected(em: EntityManager, participantId: string, at: Date): Promise<number> {
+    const rows = await em.execute<{ id: string }[]>(
+      `update alert set status = 'resolved', resolved_at = ?::timestamptz, resolution = 'reconnected'
+        where participant_id = ?::uuid and rule = 'reconnect_needed' and status = 'open' returning id`,
+      [at.toISOString(), participantId],
+    );
+    return rows.length;
   }
 
   private readingOf(alert: AlertCandidate) {

@@ -9,8 +9,22 @@
 export const ALERT_RULES = ['bp_crisis', 'possible_afib', 'no_reading', 'reconnect_needed'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
-export const ALERT_STATUSES = ['open', 'acknowledged'] as const;
+/**
+ * - `open`: needs someone's attention;
+ * - `acknowledged`: staff looked at it and left a note;
+ * - `resolved`: the platform saw its cause end (`ALERT_RESOLUTIONS`) before anyone acknowledged it.
+ */
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/**
+ * Why the platform resolved an alert. Only the rules about a state resolve by themselves; `bp_crisis` and
+ * `possible_afib` are about one reading, which a later reading does not undo, so they stay open until acknowledged.
+ * - `new_reading`: a `no_reading` alert's participant sent a reading measured after the silence began;
+ * - `reconnected`: a `reconnect_needed` alert's participant authorised the platform again.
+ */
+export const ALERT_RESOLUTIONS = ['new_reading', 'reconnected'] as const;
+export type AlertResolution = (typeof ALERT_RESOLUTIONS)[number];
 
 /** A group's rules before anyone tuned them: all off; the lines are ACC/AHA 2017's and the platform's. */
 export const DEFAULT_ALERT_RULES = {

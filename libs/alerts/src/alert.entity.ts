@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Opt } from '@mikro-orm/core';
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { ALERT_RULES, ALERT_STATUSES, type AlertRule, type AlertStatus } from './alert-rules.catalogue.js';
+import {
+  ALERT_RESOLUTIONS,
+  ALERT_RULES,
+  ALERT_STATUSES,
+  type AlertResolution,
+  type AlertRule,
+  type AlertStatus,
+} from './alert-rules.catalogue.js';
 
 /**
  * One alert: a participant of a group met one of the group's rules. At most one is open per group, participant
  * and rule (`alert_open_unique`): raising it again while it is open does nothing, and only a later event (a
- * reading, a silence, a connection change) after its acknowledgement raises a new one.
+ * reading, a silence, a connection change) after its acknowledgement or resolution raises a new one.
  */
 @Entity({ tableName: 'alert' })
 @Index({
@@ -71,6 +78,13 @@ export class Alert {
 
   @Property({ type: 'text', nullable: true })
   note: string | null = null;
+
+  /** When the platform resolved the alert, its cause gone (status `resolved`); nobody acknowledged it. */
+  @Property({ type: 'timestamptz', nullable: true })
+  resolvedAt: Date | null = null;
+
+  @Enum({ items: () => ALERT_RESOLUTIONS, type: 'text', nullable: true })
+  resolution: AlertResolution | null = null;
 
   constructor(groupId: string, participantId: string, rule: AlertRule) {
     this.groupId = groupId;

@@ -5,6 +5,7 @@ import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { WebhooksModule } from '@opendsp/webhooks';
 import { AlertChecks } from './alert-checks.service.js';
+import { AlertList } from './alert-list.service.js';
 import { AlertRaising } from './alert-raising.service.js';
 import { ALERT_ENTITIES } from './alert.entities.js';
 import { AlertWithdrawalListener } from './alert-withdrawal.listener.js';
@@ -12,13 +13,14 @@ import { AlertsScheduler } from './alerts.scheduler.js';
 
 /**
  * Alerts: raised as readings land (a `ReadingsLanded` listener, in the sync writer's transaction), by the
- * scheduled checks (silences, connections) and mailed from the alert rows. Loaded by every process role; the
+ * scheduled checks (silences, connections), resolved when their cause ends, mailed from the alert rows, and
+ * listed (`AlertList`) for the portal's inbox and the REST API. Loaded by every process role; the
  * scheduler only ticks where ScheduleModule is loaded (worker roles).
  */
 @Module({
   imports: [MikroOrmModule.forFeature(ALERT_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule, WebhooksModule],
-  providers: [AlertRaising, AlertChecks, AlertsScheduler, AlertWithdrawalListener],
-  exports: [AlertRaising, AlertChecks],
+  providers: [AlertRaising, AlertChecks, AlertList, AlertsScheduler, AlertWithdrawalListener],
+  exports: [AlertRaising, AlertChecks, AlertList],
 })
 export class AlertsModule implements OnModuleInit {
   constructor(

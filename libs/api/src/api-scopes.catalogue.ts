@@ -8,6 +8,8 @@ export const API_SCOPES = {
   'participants:write': 'Create pre-created participants and set internal customer IDs',
   'exports:read': "Download the portal's CSV exports of a group's readings (/api/v1/exports)",
   'insights:read': "Read a group's remote-monitoring adherence (/api/v1/groups/{groupId}/adherence)",
+  'alerts:read': "Read a group's alerts (/api/v1/groups/{groupId}/alerts)",
+  'alerts:write': "Acknowledge a group's alerts with a note (/api/v1/groups/{groupId}/alerts/{alertId}/acknowledge)",
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

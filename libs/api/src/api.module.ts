@@ -14,6 +14,9 @@ import { ExportsApiController } from './controllers/exports.api.controller.js';
 import { ExportsApiService } from './data/exports-api.service.js';
 import { AdherenceApiController } from './controllers/adherence.api.controller.js';
 import { AdherenceApiService } from './data/adherence-api.service.js';
+import { AlertsApiController } from './controllers/alerts.api.controller.js';
+import { AlertsApiService } from './data/alerts-api.service.js';
+import { AlertsModule } from '@opendsp/alerts';
 import { InsightsModule } from '@opendsp/insights';
 import { GroupsApiController } from './controllers/groups.api.controller.js';
 import { OAuthTokenController } from './controllers/oauth-token.controller.js';
@@ -38,6 +41,7 @@ export const API_CONTROLLERS = [
   ChangesApiController,
   ExportsApiController,
   AdherenceApiController,
+  AlertsApiController,
 ];
 
 /** What those controllers inject from this module (the OpenAPI document stands them in without a database). */
@@ -50,6 +54,7 @@ export const API_CONTROLLER_SERVICES = [
   FhirApiService,
   ExportsApiService,
   AdherenceApiService,
+  AlertsApiService,
 ];
 
 /**
@@ -67,6 +72,7 @@ export const API_CONTROLLER_SERVICES = [
     TokensModule,
     ExportsModule,
     InsightsModule,
+    AlertsModule,
   ],
   controllers: [...API_CONTROLLERS, ApiClientsPortalController],
   providers: [

@@ -9,6 +9,14 @@ export interface GroupLabel {
 }
 
 /**
+ * SQL for another room's statement that must stay one statement (a count on every portal page): the internal IDs
+ * of the groups the admin in `adminParam` (a placeholder or column of type uuid) is assigned to.
+ */
+export function adminGroupIdsSql(adminParam: string): string {
+  return `select m.group_id from group_admin_membership m where m.admin_id = ${adminParam}`;
+}
+
+/**
  * What other rooms ask of groups without SQL on `program_group`: the labels of the groups their rows name (the
  * participant lists) and a group's row lock. Stateless: each runs on the entity manager it is given, so a
  * caller's transaction covers it, and a service built by hand can make its own.
@@ -67,10 +75,15 @@ export class GroupLookups {
     return rows.map((row) => ({ id: row.id, groupId: row.group_id, displayName: row.display_name }));
   }
 
-  /** The e-mail addresses of the group's admins (group admins assigned to it whose accounts are not disabled). */
-  async adminEmailsOf(em: EntityManager, groupUuid: string): Promise<string[]> {
+  /**
+   * The group's admins to write to (group admins assigned to it whose accounts are not disabled): each one's
+   * e-mail address and portal language (null: they follow DSP_LANGUAGE).
+   */
+  async adminRecipientsOf(em: EntityManager, groupUuid: string): Promise<{ email: string; language: string | null }[]> {
     const memberships = await em.find(GroupAdminMembership, { group: groupUuid }, { populate: ['admin'] });
-    return memberships.filter((membership) => !membership.admin.disabledAt).map((membership) => membership.admin.email);
+    return memberships
+      .filter((membership) => !membership.admin.disabledAt)
+      .map((membership) => ({ email: membership.admin.email, language: membership.admin.language }));
   }
 
   /** Row-locks the group for the rest of `em`'s transaction: changes that must stay unique within a group take turns. */

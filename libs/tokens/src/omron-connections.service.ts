@@ -47,18 +47,22 @@ export class OmronConnections {
     return row.id;
   }
 
-  /** State changes into `state` after the change `afterId`, oldest first (at most `limit`), with their OMRON user. */
+  /**
+   * State changes into `state` (or any of the states) after the change `afterId`, oldest first (at most `limit`),
+   * with their OMRON user and the state each went into.
+   */
   transitionsTo(
     em: EntityManager,
-    state: ConnectionState,
+    state: ConnectionState | readonly ConnectionState[],
     afterId: string,
     limit: number,
-  ): Promise<{ id: string; omronUserId: string; reason: string | null; occurredAt: Date }[]> {
+  ): Promise<{ id: string; omronUserId: string; toState: ConnectionState; reason: string | null; occurredAt: Date }[]> {
+    const states = typeof state === 'string' ? [state] : state;
     return em.execute(
-      `select e."id"::text as "id", c."omron_user_id" as "omronUserId", e."reason", e."occurred_at" as "occurredAt"
+      `select e."id"::text as "id", c."omron_user_id" as "omronUserId", e."to_state" as "toState", e."reason", e."occurred_at" as "occurredAt"
          from "omron_connection_event" e join "omron_connection" c on c."id" = e."connection_id"
-        where e."id" > ?::bigint and e."to_state" = ? order by e."id" limit ?`,
-      [afterId, state, limit],
+        where e."id" > ?::bigint and e."to_state" = any(?::text[]) order by e."id" limit ?`,
+      [afterId, `{${states.join(',')}}`, limit],
     );
   }
 

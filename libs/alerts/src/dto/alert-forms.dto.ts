@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BrowserForm, trimmed } from '@opendsp/i18n';
-import { ALERT_RULES, NOTE_MAX_LENGTH, type AlertRule } from '../alert-rules.catalogue.js';
+import { ALERT_RULES, ALERT_STATUSES, NOTE_MAX_LENGTH, type AlertRule, type AlertStatus } from '../alert-rules.catalogue.js';
 
 /** An unticked checkbox is simply absent from the form. */
 const ticked = ({ value }: { value: unknown }): boolean => value === 'on' || value === 'true' || value === true;
@@ -13,8 +13,8 @@ const emptyIsAbsent = ({ value }: { value: unknown }): unknown => (value === '' 
 /** The inbox's filters and page: `status` (open by default), a group's public ID, a rule, and the keyset cursor `after`. */
 export class AlertInboxQuery extends BrowserForm {
   @Transform(({ value }) => (value === undefined || value === '' ? 'open' : value))
-  @IsIn(['open', 'acknowledged', 'all'])
-  status: 'open' | 'acknowledged' | 'all' = 'open';
+  @IsIn([...ALERT_STATUSES, 'all'])
+  status: AlertStatus | 'all' = 'open';
 
   @Transform(emptyIsAbsent)
   @IsOptional()

@@ -12,7 +12,7 @@ import {
 } from '@opendsp/admin-auth';
 import type { FieldErrors } from '@opendsp/i18n';
 import { AlertInbox } from '../alert-inbox.service.js';
-import { ALERT_RULES } from '../alert-rules.catalogue.js';
+import { ALERT_RULES, ALERT_STATUSES } from '../alert-rules.catalogue.js';
 import { AcknowledgeAlertForm, AlertInboxQuery, AlertRulesForm } from '../dto/alert-forms.dto.js';
 
 /** The alerts inbox, one alert with its acknowledgement, and a group's alert rules. */
@@ -32,7 +32,7 @@ export class AlertsPortalController {
       group: group ? { groupId: group.groupId, displayName: group.displayName } : null,
       filters,
       rules: ALERT_RULES,
-      statuses: ['open', 'acknowledged', 'all'],
+      statuses: [...ALERT_STATUSES, 'all'],
       nextQuery: next ? new URLSearchParams({ ...filters, after: next }).toString() : null,
     });
   }
