@@ -117,6 +117,25 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     expect(times.first).toEqual(times.min);
     expect(times.last).toEqual(times.max);
 
+    // The backfill's pages only noted the participant; the pulls' ends counted every local day once (libs/insights).
+    const summary = (from: string) =>
+      stack.sql<{ day: string; readings: number }>(
+        `select to_char(day, 'YYYY-MM-DD') as day, readings from ${from} where participant_id = $1 order by day`,
+        [user.participantId],
+      );
+    const counted = await summary(
+      `(select participant_id, left(local_time, 10)::date as day, count(*)::int as readings
+          from (select participant_id, local_time from blood_pressure_reading union all select participant_id, local_time from weight_reading
+                union all select participant_id, local_time from temperature_reading union all select participant_id, local_time from oxygen_reading
+                union all select participant_id, local_time from ecg_reading) r
+         group by 1, 2) d`,
+    );
+    expect(counted.length).toBeGreaterThan(100);
+    expect(await summary('participant_reading_day')).toEqual(counted);
+    expect(
+      await stack.sql(`select participant_id from participant_reading_day_recount where participant_id = $1`, [user.participantId]),
+    ).toEqual([]);
+
     // The ledger says so.
     const ledger = await stack.platform.get(SyncStatusService).ledger(user.participantId);
     expect(ledger.map((entry) => entry.kind).sort()).toEqual([...MEASUREMENT_KIND_NAMES].sort());
