@@ -189,30 +189,36 @@ try {
     finish: number;
   }
   const order = (turn: number): Side[] => (turn % 2 === 0 ? ['baseline', 'derived'] : ['derived', 'baseline']);
-  const runBackfills = async (title: string, lane: LandingLane, firstIndex: number): Promise<Case> => {
-    const result: Case = { title, pages: BACKFILLS * BACKFILL_PAGES, baseline: 0, derived: 0, alerts: 0, adherence: 0, finish: 0 };
-    const before = { ...spent };
-    for (let index = 0; index < BACKFILLS; index++) {
+  const backfillCase = (title: string): Case => ({
+    title,
+    pages: BACKFILLS * BACKFILL_PAGES,
+    baseline: 0,
+    derived: 0,
+    alerts: 0,
+    adherence: 0,
+    finish: 0,
+  });
+  const deferred = backfillCase(
+    `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's end included)`,
+  );
+  const pageByPage = backfillCase(`backfill pages counted page by page (the same pages in the fresh lane, as before; for comparison)`);
+  // Both backfill cases in turns too (which goes first alternates), so neither gets a quieter stretch of the run.
+  for (let index = 0; index < BACKFILLS; index++) {
+    const cases = [
+      { result: deferred, lane: 'background' as const, participant: index },
+      { result: pageByPage, lane: 'fresh' as const, participant: BACKFILLS + index },
+    ];
+    for (const { result, lane, participant } of index % 2 === 0 ? cases : cases.reverse()) {
+      const before = { ...spent };
       for (const side of order(index)) {
-        const { pages, finish } = await backfill(side, firstIndex + index, lane);
+        const { pages, finish } = await backfill(side, participant, lane);
         result[side] += pages + finish;
         if (side === 'derived') result.finish += finish;
       }
+      result.alerts += spent.alerts - before.alerts;
+      result.adherence += spent.adherence - before.adherence;
     }
-    result.alerts = spent.alerts - before.alerts;
-    result.adherence = spent.adherence - before.adherence;
-    return result;
-  };
-  const deferred = await runBackfills(
-    `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's end included)`,
-    'background',
-    0,
-  );
-  const pageByPage = await runBackfills(
-    `backfill pages counted page by page (the same pages in the fresh lane, as before; for comparison)`,
-    'fresh',
-    BACKFILLS,
-  );
+  }
   const live: Case = {
     title: `live pages (${LIVE_PAGE_SIZE} readings, 1 day; fresh lane)`,
     pages: LIVE_PAGES,
