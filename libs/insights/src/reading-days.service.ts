@@ -113,15 +113,23 @@ export class ReadingDays implements OnModuleInit {
 
   /** A background pull finished: recounts the participant's days if one of its pages (or an earlier pull's) left a note. */
   async pullFinished(em: EntityManager, participantId: string): Promise<void> {
-    const noted = await em.execute<unknown[]>(`delete from "participant_reading_day_recount" where "participant_id" = ? returning 1`, [
-      participantId,
-    ]);
-    if (noted.length > 0) await this.recompute(em, participantId);
+    // The note and the participant's lock in one round trip (the lock is cheap when nothing was noted).
+    const [{ noted }] = await em.execute<{ noted: number }[]>(
+      `with noted as (delete from "participant_reading_day_recount" where "participant_id" = ? returning 1)
+       select (select count(*) from noted)::int as noted, pg_advisory_xact_lock(${LOCK_KEY('?::uuid')})::text as locked`,
+      [participantId, participantId],
+    );
+    if (noted > 0) await this.recount(em, participantId);
   }
 
   /** Recomputes every day of a participant from their readings. */
   async recompute(em: EntityManager, participantId: string): Promise<void> {
     await em.execute(`select pg_advisory_xact_lock(${LOCK_KEY('?::uuid')})`, [participantId]);
+    await this.recount(em, participantId);
+  }
+
+  /** Replaces the participant's days with a count of their readings; the caller holds the participant's lock. */
+  private async recount(em: EntityManager, participantId: string): Promise<void> {
     await em.execute(`delete from "participant_reading_day" where "participant_id" = ?`, [participantId]);
     await this.fill(em, participantId);
   }
