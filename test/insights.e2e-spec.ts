@@ -195,6 +195,114 @@ describe('program insights: adherence and blood-pressure control', () => {
     });
   });
 
+  describe("a backfill's days", () => {
+    /** One background page (a backfill's or reconciliation's) in its own transaction, as the puller writes it. */
+    const background = (person: Participant, kind: MeasurementKind, readings: Reading[], fail = false) =>
+      em.fork().transactional(async (tx) => {
+        await lockChangeSequence(tx);
+        await writer.write(tx, person.id, kind, readings.map(row) as never, 'background');
+        if (fail) throw new Error('the page failed after the write');
+      });
+    /** The transaction that finishes a background pull. */
+    const finish = (person: Participant, kind: MeasurementKind, fail = false) =>
+      em.fork().transactional(async (tx) => {
+        await writer.pullFinished(tx, person.id, kind);
+        if (fail) throw new Error('the ledger refused the finish');
+      });
+    const noted = async (person: Participant) =>
+      (await portal.sql(`select count(*)::int as n from participant_reading_day_recount where participant_id = $1`, [person.id]))[0];
+    const bp = (upstreamId: number, day: string, systolic: number): Reading => ({
+      kind: 'blood_pressure',
+      upstreamId,
+      at: tokyoNoon(day),
+      systolic,
+      diastolic: 80,
+    });
+
+    it('counts nothing page by page, then every day once the pull finishes, with a live page that landed meanwhile', async () => {
+      const person = await participant(theirs);
+      await background(person, 'blood_pressure', [bp(9201, '2026-10-01', 120), bp(9202, '2026-10-02', 130)]);
+      await background(person, 'weight', [{ kind: 'weight', upstreamId: 9203, at: tokyoNoon('2026-10-02') }]);
+      // The backfill's days lag until its pull finishes; the participant is noted once.
+      expect(await days(person)).toEqual([]);
+      expect(await noted(person)).toEqual({ n: 1 });
+
+      // A notification's page during the backfill counts at once: a day the backfill also has, and a new one.
+      await land(person, [bp(9204, '2026-10-02', 140), bp(9205, '2026-10-03', 150)]);
+      expect(await days(person)).toEqual([
+        { day: '2026-10-02', readings: 1, bp_readings: 1, systolic_sum: 140, diastolic_sum: 80 },
+        { day: '2026-10-03', readings: 1, bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
+      ]);
+
+      await background(person, 'blood_pressure', [bp(9206, '2026-10-03', 160)]);
+      await finish(person, 'blood_pressure');
+      // Every reading once: the live page's are not counted twice, the backfill's not lost.
+      expect(await days(person)).toEqual([
+        { day: '2026-10-01', readings: 1, bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-10-02', readings: 3, bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
+        { day: '2026-10-03', readings: 2, bp_readings: 2, systolic_sum: 310, diastolic_sum: 160 },
+      ]);
+      expect(await noted(person)).toEqual({ n: 0 });
+
+      // A live page after the finish adds to the recounted days; the weight pull's own finish has nothing left to do.
+      await land(person, [bp(9207, '2026-10-01', 100)]);
+      await finish(person, 'weight');
+      expect((await days(person))[0]).toEqual({ day: '2026-10-01', readings: 2, bp_readings: 2, systolic_sum: 220, diastolic_sum: 160 });
+    });
+
+    it('counts a backfill that failed half way and was retried once, when the retry finishes', async () => {
+      const person = await participant(theirs);
+      await background(person, 'blood_pressure', [bp(9301, '2026-09-01', 120)]);
+      // The second page fails after its write: it rolls back, its readings and all.
+      await expect(background(person, 'blood_pressure', [bp(9302, '2026-09-02', 130)], true)).rejects.toThrow('the page failed');
+      // The retry resumes after the first page (re-reading the page before it is harmless: nothing lands again).
+      await background(person, 'blood_pressure', [bp(9301, '2026-09-01', 120)]);
+      await background(person, 'blood_pressure', [bp(9302, '2026-09-02', 130), bp(9303, '2026-09-02', 140)]);
+      // Its finish fails too (the ledger's update refused it): the note stays for the next finish.
+      await expect(finish(person, 'blood_pressure', true)).rejects.toThrow('the ledger refused');
+      expect(await days(person)).toEqual([]);
+      expect(await noted(person)).toEqual({ n: 1 });
+      await finish(person, 'blood_pressure');
+      expect(await days(person)).toEqual([
+        { day: '2026-09-01', readings: 1, bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-09-02', readings: 2, bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
+      ]);
+    });
+
+    it('recounts after a live page that was still open when the pull finished, without losing or doubling it', async () => {
+      const person = await participant(theirs);
+      await background(person, 'blood_pressure', [bp(9401, '2026-08-01', 120)]);
+      // A live page of a day the summary does not have yet, its transaction still open when the finish starts.
+      let commitLivePage!: () => void;
+      const liveWritten = new Promise<void>((resolve) => {
+        const held = new Promise<void>((release) => (commitLivePage = release));
+        void em.fork().transactional(async (tx) => {
+          await lockChangeSequence(tx);
+          await writer.write(tx, person.id, 'weight', [row({ kind: 'weight', upstreamId: 9402, at: tokyoNoon('2026-08-02') })] as never);
+          resolve();
+          await held;
+        });
+      });
+      await liveWritten;
+      const finished = finish(person, 'blood_pressure');
+      // The finish waits for the live page (the participant's days' lock), whatever the order of their statements.
+      for (;;) {
+        const [{ waiting }] = (await portal.sql(
+          `select count(*)::int as waiting from pg_locks
+            where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
+        )) as { waiting: number }[];
+        if (waiting > 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      commitLivePage();
+      await finished;
+      expect(await days(person)).toEqual([
+        { day: '2026-08-01', readings: 1, bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-08-02', readings: 1, bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+      ]);
+    });
+  });
+
   describe('adherence', () => {
     let clinic: ProgramGroup;
     const people: Record<string, Participant> = {};

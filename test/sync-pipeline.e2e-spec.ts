@@ -16,6 +16,27 @@ async function loadEveryKind(stack: SyncStack, user: EnrolledParticipant, seed: 
   await stack.generate(user.sandboxUserId, { ...range, type: 'ecg', count: 30 });
 }
 
+/** libs/insights' per-day summary of the participant equals a count of their readings, and no recount is pending. */
+async function expectDaysCounted(stack: SyncStack, user: EnrolledParticipant): Promise<void> {
+  const summary = (from: string) =>
+    stack.sql<{ day: string; readings: number }>(
+      `select to_char(day, 'YYYY-MM-DD') as day, readings from ${from} where participant_id = $1 order by day`,
+      [user.participantId],
+    );
+  const counted = await summary(
+    `(select participant_id, left(local_time, 10)::date as day, count(*)::int as readings
+        from (select participant_id, local_time from blood_pressure_reading union all select participant_id, local_time from weight_reading
+              union all select participant_id, local_time from temperature_reading union all select participant_id, local_time from oxygen_reading
+              union all select participant_id, local_time from ecg_reading) r
+       group by 1, 2) d`,
+  );
+  expect(counted.length).toBeGreaterThan(100);
+  expect(await summary('participant_reading_day')).toEqual(counted);
+  expect(
+    await stack.sql(`select participant_id from participant_reading_day_recount where participant_id = $1`, [user.participantId]),
+  ).toEqual([]);
+}
+
 async function expectEqualToGroundTruth(
   stack: SyncStack,
   user: EnrolledParticipant,
@@ -116,6 +137,9 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
     );
     expect(times.first).toEqual(times.min);
     expect(times.last).toEqual(times.max);
+
+    // The backfill's pages only noted the participant; the pulls' ends counted every local day once (libs/insights).
+    await expectDaysCounted(stack, user);
 
     // The ledger says so.
     const ledger = await stack.platform.get(SyncStatusService).ledger(user.participantId);
@@ -268,6 +292,9 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
       await stack.sandboxAdmin('DELETE', '/admin/faults');
     }
     await expectEqualToGroundTruth(stack, user);
+    // Its pulls failed and were retried many times, and the readings were deleted behind the summary's back before
+    // it: the pulls' ends recounted the days from the readings.
+    await expectDaysCounted(stack, user);
   }, 300_000);
 
   it('converts lb, °F and miles, keeping the values as sent, and reads offsets given in seconds', async () => {

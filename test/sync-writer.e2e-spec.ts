@@ -218,7 +218,7 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
 
     await writeWith(listening, [reading(7100001, 120), reading(7100002, 181)]);
     expect(pages).toHaveLength(1);
-    expect(pages[0]).toMatchObject({ participantId, kind: 'blood_pressure' });
+    expect(pages[0]).toMatchObject({ participantId, kind: 'blood_pressure', lane: 'fresh' });
     expect(pages[0].readings.map((r) => [r.row.upstream_id, r.inserted, r.row.systolic_mmhg])).toEqual(
       expect.arrayContaining([
         ['7100001', true, 120],

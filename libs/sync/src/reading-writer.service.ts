@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ReadingsLanded, ReadingsRepository, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
+import { ReadingsLanded, ReadingsRepository, type LandingLane, type MeasurementKind, type WriteOutcome } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
 import type { ReadingRow } from './normalise.rules.js';
 
@@ -12,7 +12,8 @@ export type { WriteOutcome };
  * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then the
  * participant's enrollments get their first/last reading times, through libs/participants, and the rooms that
  * listen to `ReadingsLanded` (alerts, adherence) see the readings the page inserted or changed, in the same
- * transaction.
+ * transaction. A background pull's pages say so (`lane`), and the pull's end is announced with `pullFinished`,
+ * so those rooms may do a backfill's work once instead of page by page.
  *
  * Must run inside the caller's transaction, after `lockChangeSequence(em)`.
  */
@@ -25,7 +26,14 @@ export class ReadingWriter {
     private readonly landed: ReadingsLanded = new ReadingsLanded(),
   ) {}
 
-  async write(em: EntityManager, participantId: string, kind: MeasurementKind, rows: readonly ReadingRow[]): Promise<WriteOutcome> {
+  /** `lane`: `background` for the pages of a backfill or reconciliation pull (which must end with `pullFinished`). */
+  async write(
+    em: EntityManager,
+    participantId: string,
+    kind: MeasurementKind,
+    rows: readonly ReadingRow[],
+    lane: LandingLane = 'fresh',
+  ): Promise<WriteOutcome> {
     // One row per upstream id (the last wins): ON CONFLICT cannot touch the same row twice in one statement.
     const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
     if (unique.length === 0) return { inserted: 0, updated: 0 };
@@ -38,9 +46,14 @@ export class ReadingWriter {
         inserted: isNew,
         row: byUpstreamId.get(upstream_id)!,
       }));
-      await this.landed.notify(em, { participantId, kind, readings });
+      await this.landed.notify(em, { participantId, kind, lane, readings });
     }
     return { inserted, updated };
+  }
+
+  /** A background pull has written its last page: the listeners' deferred work, in the caller's transaction. */
+  async pullFinished(em: EntityManager, participantId: string, kind: MeasurementKind): Promise<void> {
+    await this.landed.pullFinished(em, { participantId, kind });
   }
 
   /** The measurement times of the participant's first and last readings, on each group they consented to. */

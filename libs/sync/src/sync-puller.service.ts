@@ -157,7 +157,7 @@ export class SyncPuller {
           next.catch(() => undefined);
           pending = next;
         }
-        changed += await this.writePage(participantId, kind, plan.token, page, nextKey);
+        changed += await this.writePage(participantId, kind, plan.token, page, nextKey, lane);
         pages++;
         readings += rows.length;
         if (nextKey === null) break;
@@ -172,7 +172,7 @@ export class SyncPuller {
       }
     }
     if (note) this.logger.warn(`${kind} pull of ${participantId}: ${note}`);
-    await this.finish(participantId, kind, plan.token, note);
+    await this.finish(participantId, kind, plan.token, note, lane);
     return { status: 'completed', pages, readings, changed };
   }
 
@@ -207,6 +207,7 @@ export class SyncPuller {
     token: string,
     page: FetchedPage,
     nextKey: string | null,
+    lane: PullLane,
   ): Promise<number> {
     const { rows } = page;
     return this.em.fork().transactional(async (em) => {
@@ -226,7 +227,7 @@ export class SyncPuller {
               }
             : undefined,
         );
-        outcome = await this.writer.write(em, participantId, kind, rows);
+        outcome = await this.writer.write(em, participantId, kind, rows, lane);
       }
       const moved = await em.execute<{ id: string }[]>(
         `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
@@ -319,8 +320,15 @@ export class SyncPuller {
     });
   }
 
-  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null = null): Promise<void> {
+  /**
+   * Ends the pull in the ledger. A background pull's end also runs the readings-landed listeners' deferred work
+   * (`ReadingWriter.pullFinished`) in the same transaction: it commits with the ledger's "done", or the pull fails
+   * and is retried like a failed page.
+   */
+  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null, lane: PullLane): Promise<void> {
     await this.em.fork().transactional(async (em) => {
+      // Before the ledger's row: a page takes the listeners' locks before it moves its cursor, so the same order here.
+      if (lane === 'background') await this.writer.pullFinished(em, participantId, kind);
       const done = await em.execute<{ id: string }[]>(
         `update "sync_ledger" set "last_pull_started_at" = "pull_started_at", "last_pull_succeeded_at" = now(),
            "last_pull_readings" = "pull_readings", "last_pull_changed" = "pull_changed",

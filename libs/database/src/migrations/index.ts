@@ -23,6 +23,7 @@ import { Migration20261206140000_sftp_retrieval } from './Migration2026120614000
 import { Migration20261206141500_insights } from './Migration20261206141500_insights.js';
 import { Migration20261206143000_alerts } from './Migration20261206143000_alerts.js';
 import { Migration20261206150000_reading_day_fillfactor } from './Migration20261206150000_reading_day_fillfactor.js';
+import { Migration20261206170100_reading_day_recount } from './Migration20261206170100_reading_day_recount.js';
 import { Migration20261206170500_alert_resolution } from './Migration20261206170500_alert_resolution.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
@@ -52,5 +53,6 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206141500_insights', class: Migration20261206141500_insights },
   { name: 'Migration20261206143000_alerts', class: Migration20261206143000_alerts },
   { name: 'Migration20261206150000_reading_day_fillfactor', class: Migration20261206150000_reading_day_fillfactor },
+  { name: 'Migration20261206170100_reading_day_recount', class: Migration20261206170100_reading_day_recount },
   { name: 'Migration20261206170500_alert_resolution', class: Migration20261206170500_alert_resolution },
 ];

@@ -1,0 +1,269 @@
+// Issue 21 item 4's goal as the issue states it: what alerts and adherence together add to the sync's write cost.
+// The same blood-pressure pages written the way a pull writes them (one transaction per page: lockChangeSequence,
+// ReadingWriter, commit), by a writer without readings-landed listeners (the baseline) and by one with both
+// derived rooms' listeners as their modules register them (libs/alerts' AlertRaising with every rule on in 40
+// groups, as bench/sync-alerts.ts sets them up; libs/insights' ReadingDays), in the same run on the same database,
+// interleaved (who goes first alternates) so both sides meet the same state of the machine.
+//
+// - backfill: a new participant's whole history, `pages per backfill` pages of 1,000 readings two a day (500
+//   local days a page), written in the background lane, then the transaction that finishes the pull (where
+//   ReadingDays recounts the days the pages only noted). The finish is timed on both sides and counted in the
+//   cost per page: moving work out of the page does not make it free.
+// - backfill, counted page by page: the same pages written in the fresh lane, the way every page was counted before
+//   the backfill's count moved to the pull's end (for comparison, not the goal).
+// - live: a notification's page of 2 readings (morning and evening, one local day), fresh lane, counted at once.
+//
+// About one reading in nine crosses the crisis line and one in 97 is flagged possible AFib, so alerts read the
+// rules, find the groups and raise (the first pages) or find their alerts open (later ones).
+//
+//   npm run bench -- sync-derived [backfills per side=20] [pages per backfill=2] [live pages per side=300]
+//   (needs DATABASE_URL)
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '@nestjs/common';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { AlertRaising } from '@opendsp/alerts';
+import { loadDspConfig } from '@opendsp/config';
+import { dspOrmConfig } from '@opendsp/database';
+import { ProgramGroup } from '@opendsp/groups';
+import { ReadingDays } from '@opendsp/insights';
+import { lockChangeSequence, ReadingsLanded, ReadingsRepository, type LandingLane } from '@opendsp/measurements';
+import { ConsentedParticipants, Enrollment, Participant, ParticipantReadingsPort } from '@opendsp/participants';
+import { ReadingWriter } from '@opendsp/sync';
+import { OmronConnections } from '@opendsp/tokens';
+import { WebhookDispatcher } from '@opendsp/webhooks';
+import { createTestDatabase } from '../test/support/test-database.js';
+import { testDspEnv } from '../test/support/test-environment.js';
+
+const BACKFILLS = Number(process.argv[2] ?? 20);
+const BACKFILL_PAGES = Number(process.argv[3] ?? 2);
+const LIVE_PAGES = Number(process.argv[4] ?? 300);
+const BACKFILL_PAGE_SIZE = 1000;
+const LIVE_PAGE_SIZE = 2;
+const GROUPS = 40;
+if (!process.env.DATABASE_URL) {
+  console.error('Set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
+  process.exit(2);
+}
+
+/**
+ * `size` blood-pressure readings from the `first`-th on, two a day (07:00 and 19:00 in Tokyo), as normalise.rules.ts
+ * makes them; systolic 100 to 189 (about one in nine at or over 180), every 97th flagged possible AFib.
+ */
+function bloodPressure(first: number, size: number): Record<string, unknown>[] {
+  const start = Date.UTC(2020, 0, 1, 22);
+  return Array.from({ length: size }, (_, index) => {
+    const n = first + index;
+    const at = new Date(start + n * 43_200_000);
+    return {
+      upstream_id: String(n + 1),
+      measured_at: at.toISOString(),
+      local_time: new Date(at.getTime() + 32_400_000).toISOString().slice(0, 19),
+      utc_offset_seconds: 32_400,
+      device_type: 'OMRON HEM-7600T',
+      systolic_mmhg: 100 + (n % 90),
+      diastolic_mmhg: 60 + (n % 40),
+      pulse_bpm: 50 + (n % 50),
+      possible_afib: n % 97 === 0,
+    };
+  });
+}
+
+// Nest's console logger would print each raised alert to this terminal; the app logs through pino.
+Logger.overrideLogger(['error', 'warn']);
+const database = await createTestDatabase();
+const config = loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url }));
+const orm = await MikroORM.init(dspOrmConfig({ ...database.settings, poolMax: 4 }));
+try {
+  const em = orm.em.fork();
+  const groups = Array.from({ length: GROUPS }, (_, index) => new ProgramGroup(`Bench group ${index}`));
+  // Per side: one participant per backfill in each backfill case, one for live pages, one to warm up.
+  const perSide = 2 * BACKFILLS + 2;
+  const participants = Array.from({ length: 2 * perSide }, () => new Participant('omron_connect'));
+  em.persist([...groups, ...participants]);
+  participants.forEach((participant, index) => em.persist(new Enrollment(participant, groups[index % GROUPS], 'consented')));
+  await em.flush();
+  await em.getConnection().execute(
+    `insert into alert_rule_set (group_id, bp_crisis_enabled, systolic_at_least, diastolic_at_least, afib_enabled, no_reading_enabled,
+       no_reading_days, no_reading_min_readings, reconnect_enabled, updated_at)
+     select id, true, 180, 120, true, true, 7, 8, true, now() from program_group`,
+  );
+  await em.getConnection().execute(
+    `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq,
+       connection_events_through_id, created_at, updated_at)
+     select gen_random_uuid(), 'https://partner.example/hooks', 'bench', '["alert.raised"]', jsonb_agg(id), 'unused', true, 0, 0, now(), now()
+       from program_group`,
+  );
+
+  const readings = new ReadingsRepository();
+  const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
+  const landed = new ReadingsLanded();
+  // emitWithin uses only the transaction it is given; the rest of the dispatcher is not needed here.
+  const dispatcher = new WebhookDispatcher(
+    orm.em as EntityManager,
+    config,
+    readings,
+    null as never,
+    new OmronConnections(),
+    new ConsentedParticipants(),
+  );
+  const raising = new AlertRaising(new ConsentedParticipants(), dispatcher, config);
+  // As AlertsModule and InsightsModule register them (alerts first, as DspModule imports them), each timed.
+  const spent = { alerts: 0, adherence: 0 };
+  const timedBy =
+    <A extends unknown[]>(room: keyof typeof spent, work: (...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      const started = performance.now();
+      await work(...args);
+      spent[room] += performance.now() - started;
+    };
+  landed.listen(
+    'alerts',
+    timedBy('alerts', (tx: EntityManager, page) => raising.onLanded(tx, page)),
+  );
+  const readingDays = new ReadingDays(landed, readings, new ParticipantReadingsPort());
+  landed.listen(
+    'insights.reading-days',
+    timedBy('adherence', (tx: EntityManager, page) => readingDays.pageLanded(tx, page)),
+  );
+  landed.listenPullFinished(
+    'insights.reading-days',
+    timedBy('adherence', (tx: EntityManager, pull) => readingDays.pullFinished(tx, pull.participantId)),
+  );
+  const derived = new ReadingWriter(readings, new ConsentedParticipants(), landed);
+
+  type Side = 'baseline' | 'derived';
+  const writerOf = (side: Side) => (side === 'baseline' ? plain : derived);
+  const participantOf = (side: Side, index: number) => participants[(side === 'baseline' ? 0 : perSide) + index].id;
+  const writePage = async (writer: ReadingWriter, participantId: string, rows: Record<string, unknown>[], lane: LandingLane) => {
+    const started = performance.now();
+    await orm.em.fork().transactional(async (tx: EntityManager) => {
+      await lockChangeSequence(tx);
+      await writer.write(tx, participantId, 'blood_pressure', rows as never, lane);
+    });
+    return performance.now() - started;
+  };
+  /** The transaction that ends a background pull: the ledger's update (a stand-in statement) and the deferred work. */
+  const finishPull = async (writer: ReadingWriter, participantId: string) => {
+    const started = performance.now();
+    await orm.em.fork().transactional(async (tx: EntityManager) => {
+      await writer.pullFinished(tx, participantId, 'blood_pressure');
+      await tx.execute(`select 1`);
+    });
+    return performance.now() - started;
+  };
+  /** One backfill of a new participant: its pages, then (background lane) the pull's end; returns its page and finish ms. */
+  const backfill = async (side: Side, index: number, lane: LandingLane) => {
+    const participantId = participantOf(side, index);
+    let pages = 0;
+    for (let page = 0; page < BACKFILL_PAGES; page++)
+      pages += await writePage(writerOf(side), participantId, bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE), lane);
+    const finish = lane === 'background' ? await finishPull(writerOf(side), participantId) : 0;
+    return { pages, finish };
+  };
+
+  // Warm up both sides (connections, plans, caches) on participants of their own, untimed.
+  const warm = 2 * BACKFILLS + 1;
+  for (const side of ['baseline', 'derived'] as const) {
+    for (let page = 0; page < 3; page++) {
+      await writePage(
+        writerOf(side),
+        participantOf(side, warm),
+        bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE),
+        'background',
+      );
+      await writePage(writerOf(side), participantOf(side, warm), bloodPressure(10_000 + page * 2, LIVE_PAGE_SIZE), 'fresh');
+    }
+    await finishPull(writerOf(side), participantOf(side, warm));
+  }
+
+  interface Case {
+    title: string;
+    pages: number;
+    baseline: number;
+    derived: number;
+    /** The listeners' own time (included in `derived`). */
+    alerts: number;
+    adherence: number;
+    /** The derived side's time in the pulls' finishing transactions (included in `derived`). */
+    finish: number;
+  }
+  const order = (turn: number): Side[] => (turn % 2 === 0 ? ['baseline', 'derived'] : ['derived', 'baseline']);
+  const backfillCase = (title: string): Case => ({
+    title,
+    pages: BACKFILLS * BACKFILL_PAGES,
+    baseline: 0,
+    derived: 0,
+    alerts: 0,
+    adherence: 0,
+    finish: 0,
+  });
+  const deferred = backfillCase(
+    `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's end included)`,
+  );
+  const pageByPage = backfillCase(`backfill pages counted page by page (the same pages in the fresh lane, as before; for comparison)`);
+  // Both backfill cases in turns too (which goes first alternates), so neither gets a quieter stretch of the run.
+  for (let index = 0; index < BACKFILLS; index++) {
+    const cases = [
+      { result: deferred, lane: 'background' as const, participant: index },
+      { result: pageByPage, lane: 'fresh' as const, participant: BACKFILLS + index },
+    ];
+    for (const { result, lane, participant } of index % 2 === 0 ? cases : cases.reverse()) {
+      const before = { ...spent };
+      for (const side of order(index)) {
+        const { pages, finish } = await backfill(side, participant, lane);
+        result[side] += pages + finish;
+        if (side === 'derived') result.finish += finish;
+      }
+      result.alerts += spent.alerts - before.alerts;
+      result.adherence += spent.adherence - before.adherence;
+    }
+  }
+  const live: Case = {
+    title: `live pages (${LIVE_PAGE_SIZE} readings, 1 day; fresh lane)`,
+    pages: LIVE_PAGES,
+    baseline: 0,
+    derived: 0,
+    alerts: 0,
+    adherence: 0,
+    finish: 0,
+  };
+  const beforeLive = { ...spent };
+  const liveIndex = 2 * BACKFILLS;
+  for (let page = 0; page < LIVE_PAGES; page++) {
+    const rows = bloodPressure(page * LIVE_PAGE_SIZE, LIVE_PAGE_SIZE);
+    for (const side of order(page)) live[side] += await writePage(writerOf(side), participantOf(side, liveIndex), rows, 'fresh');
+  }
+  live.alerts = spent.alerts - beforeLive.alerts;
+  live.adherence = spent.adherence - beforeLive.adherence;
+
+  const [counts] = await orm.em.fork().execute<{ alerts: number; deliveries: number; days: number; pending: number }[]>(
+    `select (select count(*)::int from alert) as alerts, (select count(*)::int from webhook_delivery) as deliveries,
+            (select count(*)::int from participant_reading_day) as days, (select count(*)::int from participant_reading_day_recount) as pending`,
+  );
+  console.log(
+    `${GROUPS} groups with every alert rule on; ${counts.alerts} alerts raised, ${counts.deliveries} webhook deliveries queued; ` +
+      `${counts.days.toLocaleString('en-US')} summary rows, ${counts.pending} recounts left pending (must be 0)`,
+  );
+  const overhead = (c: Case) => ((c.derived - c.baseline) / c.baseline) * 100;
+  for (const c of [deferred, pageByPage, live]) {
+    console.log(`\n${c.title}, ${c.pages} pages per side:`);
+    console.log(`  without listeners:        ${(c.baseline / c.pages).toFixed(2)} ms/page`);
+    console.log(
+      `  with alerts and adherence: ${(c.derived / c.pages).toFixed(2)} ms/page` +
+        (c.finish > 0 ? ` (of which the pulls' end ${(c.finish / c.pages).toFixed(2)} ms/page)` : ''),
+    );
+    console.log(
+      `  the listeners' own time: alerts ${(c.alerts / c.pages).toFixed(2)} ms/page, adherence ${(c.adherence / c.pages).toFixed(2)} ms/page`,
+    );
+    console.log(`  overhead: ${overhead(c) >= 0 ? '+' : ''}${overhead(c).toFixed(1)} %`);
+  }
+  const worst = [deferred, live].reduce((a, b) => (overhead(b) > overhead(a) ? b : a));
+  console.log(
+    `\nworst case of the goal's two (backfill, live): ${worst === live ? 'live' : 'backfill'} pages, ` +
+      `${overhead(worst) >= 0 ? '+' : ''}${overhead(worst).toFixed(1)} % (goal: at most +10 %)`,
+  );
+} finally {
+  await orm.close(true);
+  await database.drop();
+}
