@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { encodeCursor, parseCursor } from '@opendsp/pagination';
 import { consentedMembersSql } from '@opendsp/participants';
-import { isUnder, monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
+import { monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
 import { DEFAULT_HEDIS, DEFAULT_TARGET, GroupBpTargets } from './group-bp-targets.entity.js';
 import { GroupBpTrend } from './group-bp-trend.entity.js';
 
@@ -187,30 +187,31 @@ export class BpControlService {
       afterId = parts[0];
     }
     const window = monthWindow(month, today);
+    const band_ = bandSql(band, thresholds);
+    // The band and the page's limit are conditions of the statement: it walks the members in OGSC ID order and
+    // stops at the page's last match, so a page computes the means of the members up to it, not of the group.
     const rows = await this.em
       .fork()
-      .execute<{ ogsc_id: string; internal_customer_id: string | null; systolic: string; diastolic: string; readings: number }[]>(
-        `with m as (${consentedMembersSql('?::uuid')})
-       select m.ogsc_id, m.internal_customer_id, x.systolic, x.diastolic, x.readings
-         from m cross join lateral (
-           select sum(systolic_sum)::numeric / sum(bp_readings) as systolic, sum(diastolic_sum)::numeric / sum(bp_readings) as diastolic,
-                  sum(bp_readings)::int as readings
+      .execute<{ ogsc_id: string; internal_customer_id: string | null; systolic_sum: string; diastolic_sum: string; readings: number }[]>(
+        `select m.ogsc_id, m.internal_customer_id, x.systolic_sum, x.diastolic_sum, x.readings
+         from (select * from (${consentedMembersSql('?::uuid')}) members ${afterId ? 'where members.ogsc_id > ?' : ''}
+                order by members.ogsc_id offset 0) m
+         cross join lateral (
+           select sum(systolic_sum) as systolic_sum, sum(diastolic_sum) as diastolic_sum, sum(bp_readings)::int as readings
              from participant_reading_day
             where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x
-        where x.readings > 0 ${afterId ? 'and m.ogsc_id > ?' : ''}
-        order by m.ogsc_id`,
-        [groupUuid, window.from, window.to, ...(afterId ? [afterId] : [])],
+        where x.readings > 0 and ${band_.sql}
+        order by m.ogsc_id
+        limit ?`,
+        [groupUuid, ...(afterId ? [afterId] : []), window.from, window.to, ...band_.params, limit + 1],
       );
-    const chosen = rows
-      .map((row) => ({
-        ogscId: row.ogsc_id,
-        internalCustomerId: row.internal_customer_id,
-        systolic: Number(row.systolic),
-        diastolic: Number(row.diastolic),
-        readings: Number(row.readings),
-      }))
-      .filter((row) => inBand(row, band, thresholds))
-      .slice(0, limit + 1);
+    const chosen = rows.map((row) => ({
+      ogscId: row.ogsc_id,
+      internalCustomerId: row.internal_customer_id,
+      systolic: Number(row.systolic_sum) / row.readings,
+      diastolic: Number(row.diastolic_sum) / row.readings,
+      readings: Number(row.readings),
+    }));
     const shown = chosen.slice(0, limit);
     return {
       window,
@@ -220,16 +221,26 @@ export class BpControlService {
   }
 }
 
-function inBand(mean: { systolic: number; diastolic: number }, band: ControlBand, thresholds: GroupThresholds): boolean {
+/**
+ * A band as a condition on a member's sums (`x`): under a threshold when both means are strictly below it,
+ * compared as `sum < threshold × readings` so the integers decide exactly, as `isUnder` does on the means.
+ */
+function bandSql(band: ControlBand, thresholds: GroupThresholds): { sql: string; params: number[] } {
+  const under = (threshold: BpThreshold) => ({
+    sql: '(x.systolic_sum < ? * x.readings and x.diastolic_sum < ? * x.readings)',
+    params: [threshold.systolic, threshold.diastolic],
+  });
   switch (band) {
     case 'measured':
-      return true;
+      return { sql: 'true', params: [] };
     case 'target':
-      return isUnder(mean, thresholds.target);
+      return under(thresholds.target);
     case 'hedis':
-      return isUnder(mean, thresholds.hedis);
-    case 'uncontrolled':
-      return !isUnder(mean, thresholds.hedis);
+      return under(thresholds.hedis);
+    case 'uncontrolled': {
+      const hedis = under(thresholds.hedis);
+      return { sql: `not ${hedis.sql}`, params: hedis.params };
+    }
   }
 }
 
