@@ -6,6 +6,7 @@
 //   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again
 //   --keep      leave the scratch database for a later `--reuse`
 //   --name db   the scratch database's name (default opendsp_bench_portal_pages), so two runs need not share one
+//   --samples n requests per page (default 100)
 //   --only a,b  time only the pages whose label contains one of these (e.g. `--only insights`), and skip the list's plans
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +19,7 @@ import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@o
 import { dspOrmConfig } from '@opendsp/database';
 import { ReadingDays } from '@opendsp/insights';
 import { lockChangeSequence } from '@opendsp/measurements';
-import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
+import { GroupAdminMembership, GroupPagePanels, ProgramGroup, type GroupPagePanel } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { adminQuery, databaseUrl, migrateEverything } from '../test/support/test-database.js';
@@ -30,7 +31,7 @@ const args = process.argv.slice(2);
 const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
 const reuse = args.includes('--reuse');
 const keep = args.includes('--keep') || reuse;
-const SAMPLES = 100;
+const SAMPLES = args.includes('--samples') ? Number(args[args.indexOf('--samples') + 1]) : 100;
 const PASSWORD = 'portal pages bench passphrase';
 const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = args.includes('--name') ? args[args.indexOf('--name') + 1] : 'opendsp_bench_portal_pages';
@@ -269,6 +270,27 @@ for (const [label, client, paths] of pages) {
     // The group admin sees only group 3; a detail participant elsewhere is a 404, which is right.
     if (label.includes('group admin') && String(error).includes('404')) continue;
     throw error;
+  }
+}
+
+// The group page's panels one by one (each room's `load`, without HTTP or rendering), so its time can be told apart.
+if (!only || only.some((part) => 'insights: group page'.includes(part))) {
+  const shown = await app.get(MikroORM).em.fork().findOneOrFail(ProgramGroup, { groupId });
+  // The panels are the page's private list; a benchmark may look.
+  for (const panel of (app.get(GroupPagePanels) as unknown as { panels: GroupPagePanel[] }).panels) {
+    const times: number[] = [];
+    for (let index = 0; index < SAMPLES + 3; index++) {
+      const started = performance.now();
+      await panel.load(shown);
+      if (index >= 3) times.push(performance.now() - started);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    results.push({
+      label: `  group page panel ${panel.partial} (load only)`,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      total: times.reduce((sum, ms) => sum + ms, 0),
+    });
   }
 }
 
