@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { encodeCursor, parseCursor } from '@opendsp/pagination';
@@ -48,11 +48,18 @@ export class ControlCursorError extends Error {
  * through the summary's primary key (a lateral lookup per member), never by scanning it.
  */
 @Injectable()
-export class BpControlService {
+export class BpControlService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(BpControlService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditLog,
   ) {}
+
+  /** A refresh still running finishes before the database connections close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.refreshing.values());
+  }
 
   async thresholds(groupUuid: string, em: EntityManager = this.em.fork()): Promise<GroupThresholds> {
     const row = await em.findOne(GroupBpTargets, { groupId: groupUuid });
@@ -96,9 +103,13 @@ export class BpControlService {
   }
 
   /**
-   * The trend as last computed for this group, today and these thresholds, when younger than `TREND_FRESH_MS`;
-   * otherwise computed now and kept. A year of a large group's summary rows takes longer than a page may, and
-   * past months change only when late readings arrive. Says when the figures were computed.
+   * The trend as last computed for this group, today and these thresholds. A year of a large group's summary rows
+   * takes longer than a page may (seconds at 5,000 members), and past months change only when late readings
+   * arrive, so the figures are kept (`group_bp_trend`) and the page says when they were computed:
+   * - none kept, or kept for another day or other thresholds: computed now, in the view, and kept;
+   * - kept and older than `TREND_FRESH_MS`: shown as they are while one refresh per group and process computes
+   *   them again after the view (`refreshing` holds it until it is kept), so no view waits for a year's rows
+   *   only because ten minutes passed.
    */
   async cachedTrend(
     groupUuid: string,
@@ -108,16 +119,28 @@ export class BpControlService {
   ): Promise<{ months: ControlFigures[]; computedAt: Date }> {
     const em = this.em.fork();
     const kept = await em.findOne(GroupBpTrend, { groupId: groupUuid });
-    if (
-      kept &&
-      kept.today === today &&
-      sameThresholds(kept.thresholds as GroupThresholds, thresholds) &&
-      now.getTime() - kept.computedAt.getTime() < TREND_FRESH_MS
-    )
+    if (kept && kept.today === today && sameThresholds(kept.thresholds as GroupThresholds, thresholds)) {
+      if (now.getTime() - kept.computedAt.getTime() >= TREND_FRESH_MS && !this.refreshing.has(groupUuid)) {
+        const refresh = this.keepTrend(groupUuid, today, thresholds, now)
+          .catch((error: unknown) => this.logger.error({ err: error, groupId: groupUuid }, 'blood-pressure trend could not be refreshed'))
+          .finally(() => this.refreshing.delete(groupUuid));
+        this.refreshing.set(
+          groupUuid,
+          refresh.then(() => undefined),
+        );
+      }
       return { months: kept.months as ControlFigures[], computedAt: kept.computedAt };
+    }
+    return { months: await this.keepTrend(groupUuid, today, thresholds, now), computedAt: now };
+  }
+
+  /** The refreshes running in this process, by group (tests and shutdown wait on them). */
+  readonly refreshing = new Map<string, Promise<void>>();
+
+  private async keepTrend(groupUuid: string, today: string, thresholds: GroupThresholds, now: Date): Promise<ControlFigures[]> {
     const months = await this.trend(groupUuid, today, thresholds);
-    await em.upsert(GroupBpTrend, { groupId: groupUuid, computedAt: now, today, thresholds, months });
-    return { months, computedAt: now };
+    await this.em.fork().upsert(GroupBpTrend, { groupId: groupUuid, computedAt: now, today, thresholds, months });
+    return months;
   }
 
   /** The figures of each of the last months, oldest first (the current month's window ends today). */
