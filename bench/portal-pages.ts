@@ -6,16 +6,20 @@
 //   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again
 //   --keep      leave the scratch database for a later `--reuse`
 //   --name db   the scratch database's name (default opendsp_bench_portal_pages), so two runs need not share one
+//   --samples n requests per page (default 100)
+//   --only a,b  time only the pages whose label contains one of these (e.g. `--only insights`), and skip the list's plans
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/postgresql';
+import request from 'supertest';
 import { AdminAccount, PasswordHasher } from '@opendsp/admin-auth';
+import { ApiClient, ApiClientGroup, formatScopes, hashCredential, newClientSecret } from '@opendsp/api';
 import { loadDspConfig } from '@opendsp/config';
 import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@opendsp/data-views';
 import { dspOrmConfig } from '@opendsp/database';
 import { ReadingDays } from '@opendsp/insights';
 import { lockChangeSequence } from '@opendsp/measurements';
-import { GroupAdminMembership, ProgramGroup } from '@opendsp/groups';
+import { GroupAdminMembership, GroupPagePanels, ProgramGroup, type GroupPagePanel } from '@opendsp/groups';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { adminQuery, databaseUrl, migrateEverything } from '../test/support/test-database.js';
@@ -27,10 +31,11 @@ const args = process.argv.slice(2);
 const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
 const reuse = args.includes('--reuse');
 const keep = args.includes('--keep') || reuse;
-const SAMPLES = 100;
+const SAMPLES = args.includes('--samples') ? Number(args[args.indexOf('--samples') + 1]) : 100;
 const PASSWORD = 'portal pages bench passphrase';
 const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = args.includes('--name') ? args[args.indexOf('--name') + 1] : 'opendsp_bench_portal_pages';
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const settings = { url: databaseUrl(server, name), poolMax: 10 };
 
 const shape = {
@@ -75,14 +80,29 @@ const groupAdmin = Object.assign(new AdminAccount('bench-group', 'Bench group ad
 });
 const group = await em.findOneOrFail(ProgramGroup, { groupId: scaleGroupId(3) });
 em.persist([partner, groupAdmin, new GroupAdminMembership(groupAdmin, group)]);
+// An API client of the same group, for the REST API's adherence list (the portal list's statement).
+await em.nativeDelete(ApiClient, { name: 'bench insights client' });
+const apiSecret = newClientSecret();
+const apiClient = new ApiClient({
+  name: 'bench insights client',
+  scopes: formatScopes(['insights:read']),
+  allGroups: false,
+  secretHash: hashCredential(apiSecret),
+});
+em.persist([apiClient, new ApiClientGroup(apiClient, group)]);
 await em.flush();
 await orm.close(true);
 
 // As deployed (the Dockerfile sets it): Express caches compiled views only in production.
 process.env.NODE_ENV = 'production';
-const app = await createDspApp(loadDspConfig(testDspEnv({ DATABASE_URL: settings.url, DSP_LANGUAGE: 'en', DATABASE_POOL_MAX: '10' })), {
-  shutdownHooks: false,
-});
+const app = await createDspApp(
+  loadDspConfig(
+    testDspEnv({ DATABASE_URL: settings.url, DSP_LANGUAGE: 'en', DATABASE_POOL_MAX: '10', API_RATE_LIMIT_PER_MINUTE: '1000000' }),
+  ),
+  {
+    shutdownHooks: false,
+  },
+);
 await app.init();
 const http = app.getHttpServer() as Server;
 const signIn = async (login: string) => {
@@ -92,6 +112,19 @@ const signIn = async (login: string) => {
 };
 const admin = await signIn('bench-partner');
 const scoped = await signIn('bench-group');
+const token = await request(http)
+  .post('/api/v1/oauth/token')
+  .auth(apiClient.clientId, apiSecret)
+  .type('form')
+  .send({ grant_type: 'client_credentials' });
+if (token.status !== 200) throw new Error(`API token: ${token.status}`);
+/** The REST API as a partner system calls it: the bearer token, no cookies. */
+const api: Client = {
+  get: (path) =>
+    request(http)
+      .get(path)
+      .auth(token.body.access_token as string, { type: 'bearer' }),
+};
 
 // libs/insights' per-participant-day summary: the migration fills it from the readings stored when it runs, and the
 // sync's writer keeps it; the seed writes readings with SQL after migrating, so it is rebuilt here once.
@@ -146,7 +179,10 @@ interface Result {
   p95: number;
   total: number;
 }
-async function measure(label: string, client: PortalTestClient, paths: string[]): Promise<Result> {
+interface Client {
+  get(path: string): PromiseLike<{ status: number; text: string }>;
+}
+async function measure(label: string, client: Client, paths: string[]): Promise<Result> {
   for (const path of paths.slice(0, 3)) {
     const warm = await client.get(path);
     if (warm.status !== 200) throw new Error(`${label}: ${path} answered ${warm.status}`);
@@ -165,7 +201,19 @@ async function measure(label: string, client: PortalTestClient, paths: string[])
 
 const baseline = await measure('GET /health/ready (baseline: HTTP + one query)', admin, ['/health/ready']);
 const groupId = scaleGroupId(3);
-const pages: [string, PortalTestClient, string[]][] = [
+/** A keyset page a few pages into a list, following its `rel="next"` links (the last page of a shorter list). */
+const nextPages = async (path: string, count: number) => {
+  for (let page = 0; page < count; page++) {
+    const next = /<a href="([^"]+)" rel="next">/.exec((await admin.get(path)).text)?.[1];
+    if (!next) break;
+    path = next.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+  }
+  return path;
+};
+const thisMonth = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 7); // DSP_TIMEZONE is Asia/Tokyo
+const lastMonth = new Date(Date.UTC(Number(thisMonth.slice(0, 4)), Number(thisMonth.slice(5, 7)) - 2, 1)).toISOString().slice(0, 7);
+const control = (query: string) => `/groups/${groupId}/blood-pressure/participants?${query}`;
+const pages: [string, Client, string[]][] = [
   ['dashboard, partner admin (20 groups)', admin, ['/']],
   ['dashboard, one group', admin, [`/?group=${groupId}`]],
   ['dashboard, group admin', scoped, ['/']],
@@ -191,21 +239,58 @@ const pages: [string, PortalTestClient, string[]][] = [
   ['participant page, 365 days', admin, detail.map((id) => `/participants/${id}?days=365`)],
   ['participant page, group admin', scoped, detail.slice(0, 1).map((id) => `/participants/${id}`)],
   ['sync page', admin, ['/sync']],
-  ['group page (enrollment and blood-pressure control panels)', admin, [`/groups/${groupId}`]],
-  ['adherence, calendar month, most needed first', admin, [`/groups/${groupId}/adherence`]],
-  ['adherence, rolling 30 days, fewest needed first', admin, [`/groups/${groupId}/adherence?period=rolling&order=needed_asc`]],
-  ['adherence, group admin', scoped, [`/groups/${groupId}/adherence`]],
-  ['blood-pressure control page (12-month trend)', admin, [`/groups/${groupId}/blood-pressure`]],
-  ['blood-pressure control, participants under target', admin, [`/groups/${groupId}/blood-pressure/participants?band=target`]],
+  // libs/insights: every page of its portal controller, the group page's panel and the REST API's list.
+  ['insights: group page (enrollment, alerts and blood-pressure control panels)', admin, [`/groups/${groupId}`]],
+  ['insights: group page, group admin', scoped, [`/groups/${groupId}`]],
+  ['insights: adherence, calendar month, most needed first', admin, [`/groups/${groupId}/adherence`]],
+  ['insights: adherence, calendar month, fewest needed first', admin, [`/groups/${groupId}/adherence?period=calendar&order=needed_asc`]],
+  ['insights: adherence, rolling 30 days, most needed first', admin, [`/groups/${groupId}/adherence?period=rolling&order=needed_desc`]],
+  ['insights: adherence, rolling 30 days, fewest needed first', admin, [`/groups/${groupId}/adherence?period=rolling&order=needed_asc`]],
+  ['insights: adherence, rolling, page 4', admin, [await nextPages(`/groups/${groupId}/adherence?period=rolling&order=needed_asc`, 3)]],
+  ['insights: adherence, group admin', scoped, [`/groups/${groupId}/adherence`]],
+  ['insights: adherence CSV download (every member), calendar', admin, [`/groups/${groupId}/adherence.csv?period=calendar`]],
+  ['insights: adherence CSV download (every member), rolling', admin, [`/groups/${groupId}/adherence.csv?period=rolling`]],
+  ['insights: API adherence, calendar, 100 rows', api, [`/api/v1/groups/${groupId}/adherence?period=calendar`]],
+  ['insights: API adherence, rolling, 1,000 rows', api, [`/api/v1/groups/${groupId}/adherence?period=rolling&limit=1000`]],
+  ['insights: blood-pressure control page (12-month trend)', admin, [`/groups/${groupId}/blood-pressure`]],
+  ['insights: control, participants measured', admin, [control(`month=${thisMonth}&band=measured`)]],
+  ['insights: control, participants under target', admin, [control(`month=${thisMonth}&band=target`)]],
+  ['insights: control, participants under HEDIS', admin, [control(`month=${thisMonth}&band=hedis`)]],
+  ['insights: control, participants over HEDIS (uncontrolled)', admin, [control(`month=${thisMonth}&band=uncontrolled`)]],
+  ['insights: control, under target, last month', admin, [control(`month=${lastMonth}&band=target`)]],
+  ['insights: control, under target, page 4', admin, [await nextPages(control(`month=${thisMonth}&band=target`), 3)]],
+  ['insights: control, uncontrolled, group admin', scoped, [control(`month=${thisMonth}&band=uncontrolled`)]],
 ];
 const results: Result[] = [];
 for (const [label, client, paths] of pages) {
+  if (only && !only.some((part) => label.includes(part))) continue;
   try {
     results.push(await measure(label, client, paths));
   } catch (error) {
     // The group admin sees only group 3; a detail participant elsewhere is a 404, which is right.
     if (label.includes('group admin') && String(error).includes('404')) continue;
     throw error;
+  }
+}
+
+// The group page's panels one by one (each room's `load`, without HTTP or rendering), so its time can be told apart.
+if (!only || only.some((part) => 'insights: group page'.includes(part))) {
+  const shown = await app.get(MikroORM).em.fork().findOneOrFail(ProgramGroup, { groupId });
+  // The panels are the page's private list; a benchmark may look.
+  for (const panel of (app.get(GroupPagePanels) as unknown as { panels: GroupPagePanel[] }).panels) {
+    const times: number[] = [];
+    for (let index = 0; index < SAMPLES + 3; index++) {
+      const started = performance.now();
+      await panel.load(shown);
+      if (index >= 3) times.push(performance.now() - started);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    results.push({
+      label: `  group page panel ${panel.partial} (load only)`,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      total: times.reduce((sum, ms) => sum + ms, 0),
+    });
   }
 }
 
@@ -223,19 +308,21 @@ printComparison(
 );
 
 // The plans of the list's statements, as the page runs them (the same SQL, from ParticipantList.query).
-console.log('\nquery plans of the participant list (index use):');
+if (!only) console.log('\nquery plans of the participant list (index use):');
 const list = app.get(ParticipantList);
 const user = { id: partner.id, loginId: 'bench-partner', displayName: 'Bench', role: 'partner-admin' as const };
-for (const query of [
-  '',
-  'sort=last_reading',
-  'consent=consented&reading=stale&sort=quiet',
-  'connection=reconnect_needed',
-  `group=${groupId}&sort=last_reading`,
-  'q=CUST-0050000',
-  `q=${scaleOgscId(12345).slice(0, 9)}`,
-  'sort=ogsc_id',
-]) {
+for (const query of only
+  ? []
+  : [
+      '',
+      'sort=last_reading',
+      'consent=consented&reading=stale&sort=quiet',
+      'connection=reconnect_needed',
+      `group=${groupId}&sort=last_reading`,
+      'q=CUST-0050000',
+      `q=${scaleOgscId(12345).slice(0, 9)}`,
+      'sort=ogsc_id',
+    ]) {
   const parsed = parseParticipantFilters(Object.fromEntries(new URLSearchParams(query)));
   if (!parsed.ok) throw new Error(query);
   const text = await list.explain(user, parsed.filters, { analyze: true });

@@ -656,7 +656,7 @@ describe('program insights: adherence and blood-pressure control', () => {
       expect(tuned.at(-1)).toMatchObject({ measured: 4, underTarget: 2, underHedis: 3 });
     });
 
-    it('keeps a computed trend for ten minutes of the same day and thresholds, then computes it again', async () => {
+    it('keeps a computed trend for ten minutes of the same day and thresholds, then refreshes it after the view', async () => {
       const control = portal.app.get(BpControlService, { strict: false });
       const thresholds = await control.thresholds(clinic.id);
       const at = new Date('2026-11-20T03:00:00Z');
@@ -667,8 +667,24 @@ describe('program insights: adherence and blood-pressure control', () => {
       const kept = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 9 * 60_000));
       expect(kept.computedAt).toEqual(at);
       expect(kept.months.at(-1)).toMatchObject({ measured: 4 });
-      const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 11 * 60_000));
+      expect(control.refreshing.has(clinic.id)).toBe(false);
+      // Older than ten minutes: the view still gets the kept figures, and starts one refresh.
+      const later = new Date(at.getTime() + 11 * 60_000);
+      const stale = await control.cachedTrend(clinic.id, TODAY, thresholds, later);
+      expect(stale).toEqual({ months: kept.months, computedAt: at });
+      const refresh = control.refreshing.get(clinic.id);
+      expect(refresh).toBeDefined();
+      await control.cachedTrend(clinic.id, TODAY, thresholds, later);
+      expect(control.refreshing.get(clinic.id)).toBe(refresh);
+      await refresh;
+      const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(later.getTime() + 1000));
+      expect(fresh.computedAt).toEqual(later);
       expect(fresh.months.at(-1)).toMatchObject({ measured: 5, underTarget: 2 });
+      expect(control.refreshing.has(clinic.id)).toBe(false);
+      // Another day is computed at once.
+      const tomorrow = await control.cachedTrend(clinic.id, '2026-11-21', thresholds, new Date(later.getTime() + 2000));
+      expect(tomorrow.computedAt).toEqual(new Date(later.getTime() + 2000));
+      expect(tomorrow.months.at(-1)).toMatchObject({ to: '2026-11-21', measured: 5 });
       // Other thresholds are other figures, computed at once.
       const other = await control.cachedTrend(
         clinic.id,

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { encodeCursor, parseCursor } from '@opendsp/pagination';
 import { consentedMembersSql } from '@opendsp/participants';
-import { isUnder, monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
+import { monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
 import { DEFAULT_HEDIS, DEFAULT_TARGET, GroupBpTargets } from './group-bp-targets.entity.js';
 import { GroupBpTrend } from './group-bp-trend.entity.js';
 
@@ -48,11 +48,18 @@ export class ControlCursorError extends Error {
  * through the summary's primary key (a lateral lookup per member), never by scanning it.
  */
 @Injectable()
-export class BpControlService {
+export class BpControlService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(BpControlService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditLog,
   ) {}
+
+  /** A refresh still running finishes before the database connections close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.refreshing.values());
+  }
 
   async thresholds(groupUuid: string, em: EntityManager = this.em.fork()): Promise<GroupThresholds> {
     const row = await em.findOne(GroupBpTargets, { groupId: groupUuid });
@@ -96,9 +103,13 @@ export class BpControlService {
   }
 
   /**
-   * The trend as last computed for this group, today and these thresholds, when younger than `TREND_FRESH_MS`;
-   * otherwise computed now and kept. A year of a large group's summary rows takes longer than a page may, and
-   * past months change only when late readings arrive. Says when the figures were computed.
+   * The trend as last computed for this group, today and these thresholds. A year of a large group's summary rows
+   * takes longer than a page may (seconds at 5,000 members), and past months change only when late readings
+   * arrive, so the figures are kept (`group_bp_trend`) and the page says when they were computed:
+   * - none kept, or kept for another day or other thresholds: computed now, in the view, and kept;
+   * - kept and older than `TREND_FRESH_MS`: shown as they are while one refresh per group and process computes
+   *   them again after the view (`refreshing` holds it until it is kept), so no view waits for a year's rows
+   *   only because ten minutes passed.
    */
   async cachedTrend(
     groupUuid: string,
@@ -108,16 +119,28 @@ export class BpControlService {
   ): Promise<{ months: ControlFigures[]; computedAt: Date }> {
     const em = this.em.fork();
     const kept = await em.findOne(GroupBpTrend, { groupId: groupUuid });
-    if (
-      kept &&
-      kept.today === today &&
-      sameThresholds(kept.thresholds as GroupThresholds, thresholds) &&
-      now.getTime() - kept.computedAt.getTime() < TREND_FRESH_MS
-    )
+    if (kept && kept.today === today && sameThresholds(kept.thresholds as GroupThresholds, thresholds)) {
+      if (now.getTime() - kept.computedAt.getTime() >= TREND_FRESH_MS && !this.refreshing.has(groupUuid)) {
+        const refresh = this.keepTrend(groupUuid, today, thresholds, now)
+          .catch((error: unknown) => this.logger.error({ err: error, groupId: groupUuid }, 'blood-pressure trend could not be refreshed'))
+          .finally(() => this.refreshing.delete(groupUuid));
+        this.refreshing.set(
+          groupUuid,
+          refresh.then(() => undefined),
+        );
+      }
       return { months: kept.months as ControlFigures[], computedAt: kept.computedAt };
+    }
+    return { months: await this.keepTrend(groupUuid, today, thresholds, now), computedAt: now };
+  }
+
+  /** The refreshes running in this process, by group (tests and shutdown wait on them). */
+  readonly refreshing = new Map<string, Promise<void>>();
+
+  private async keepTrend(groupUuid: string, today: string, thresholds: GroupThresholds, now: Date): Promise<ControlFigures[]> {
     const months = await this.trend(groupUuid, today, thresholds);
-    await em.upsert(GroupBpTrend, { groupId: groupUuid, computedAt: now, today, thresholds, months });
-    return { months, computedAt: now };
+    await this.em.fork().upsert(GroupBpTrend, { groupId: groupUuid, computedAt: now, today, thresholds, months });
+    return months;
   }
 
   /** The figures of each of the last months, oldest first (the current month's window ends today). */
@@ -187,30 +210,31 @@ export class BpControlService {
       afterId = parts[0];
     }
     const window = monthWindow(month, today);
+    const band_ = bandSql(band, thresholds);
+    // The band and the page's limit are conditions of the statement: it walks the members in OGSC ID order and
+    // stops at the page's last match, so a page computes the means of the members up to it, not of the group.
     const rows = await this.em
       .fork()
-      .execute<{ ogsc_id: string; internal_customer_id: string | null; systolic: string; diastolic: string; readings: number }[]>(
-        `with m as (${consentedMembersSql('?::uuid')})
-       select m.ogsc_id, m.internal_customer_id, x.systolic, x.diastolic, x.readings
-         from m cross join lateral (
-           select sum(systolic_sum)::numeric / sum(bp_readings) as systolic, sum(diastolic_sum)::numeric / sum(bp_readings) as diastolic,
-                  sum(bp_readings)::int as readings
+      .execute<{ ogsc_id: string; internal_customer_id: string | null; systolic_sum: string; diastolic_sum: string; readings: number }[]>(
+        `select m.ogsc_id, m.internal_customer_id, x.systolic_sum, x.diastolic_sum, x.readings
+         from (select * from (${consentedMembersSql('?::uuid')}) members ${afterId ? 'where members.ogsc_id > ?' : ''}
+                order by members.ogsc_id offset 0) m
+         cross join lateral (
+           select sum(systolic_sum) as systolic_sum, sum(diastolic_sum) as diastolic_sum, sum(bp_readings)::int as readings
              from participant_reading_day
             where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x
-        where x.readings > 0 ${afterId ? 'and m.ogsc_id > ?' : ''}
-        order by m.ogsc_id`,
-        [groupUuid, window.from, window.to, ...(afterId ? [afterId] : [])],
+        where x.readings > 0 and ${band_.sql}
+        order by m.ogsc_id
+        limit ?`,
+        [groupUuid, ...(afterId ? [afterId] : []), window.from, window.to, ...band_.params, limit + 1],
       );
-    const chosen = rows
-      .map((row) => ({
-        ogscId: row.ogsc_id,
-        internalCustomerId: row.internal_customer_id,
-        systolic: Number(row.systolic),
-        diastolic: Number(row.diastolic),
-        readings: Number(row.readings),
-      }))
-      .filter((row) => inBand(row, band, thresholds))
-      .slice(0, limit + 1);
+    const chosen = rows.map((row) => ({
+      ogscId: row.ogsc_id,
+      internalCustomerId: row.internal_customer_id,
+      systolic: Number(row.systolic_sum) / row.readings,
+      diastolic: Number(row.diastolic_sum) / row.readings,
+      readings: Number(row.readings),
+    }));
     const shown = chosen.slice(0, limit);
     return {
       window,
@@ -220,16 +244,26 @@ export class BpControlService {
   }
 }
 
-function inBand(mean: { systolic: number; diastolic: number }, band: ControlBand, thresholds: GroupThresholds): boolean {
+/**
+ * A band as a condition on a member's sums (`x`): under a threshold when both means are strictly below it,
+ * compared as `sum < threshold × readings` so the integers decide exactly, as `isUnder` does on the means.
+ */
+function bandSql(band: ControlBand, thresholds: GroupThresholds): { sql: string; params: number[] } {
+  const under = (threshold: BpThreshold) => ({
+    sql: '(x.systolic_sum < ? * x.readings and x.diastolic_sum < ? * x.readings)',
+    params: [threshold.systolic, threshold.diastolic],
+  });
   switch (band) {
     case 'measured':
-      return true;
+      return { sql: 'true', params: [] };
     case 'target':
-      return isUnder(mean, thresholds.target);
+      return under(thresholds.target);
     case 'hedis':
-      return isUnder(mean, thresholds.hedis);
-    case 'uncontrolled':
-      return !isUnder(mean, thresholds.hedis);
+      return under(thresholds.hedis);
+    case 'uncontrolled': {
+      const hedis = under(thresholds.hedis);
+      return { sql: `not ${hedis.sql}`, params: hedis.params };
+    }
   }
 }
 
