@@ -334,6 +334,16 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       ]),
     ).toEqual([{ day: '2025-04-02', readings: 2, systolic: 265 }]);
 
+    // The composed statement is prepared on its connection (parsed and planned once there, not on every page).
+    const prepared = await orm.em.fork().transactional(async (tx: EntityManager) => {
+      await lockChangeSequence(tx);
+      await derived.write(tx, participant.id, 'blood_pressure', [reading(7200006, '2025-04-02', 128)]);
+      return tx.execute<{ statement: string }[]>(`select statement from pg_prepared_statements where name like 'opendsp\\_%'`);
+    });
+    expect(prepared.some(({ statement }) => statement.includes('participant_reading_day') && statement.includes('alert_rule_set'))).toBe(
+      true,
+    );
+
     // A page over the crisis line raises its alert after the composed statement (the rule rows reached `onRows`).
     await roundTrips(derived, [reading(7200005, '2025-04-03', 185)]);
     expect(

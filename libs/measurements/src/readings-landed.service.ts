@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { executeBound } from './bound-statement.helpers.js';
+import { executePrepared } from './bound-statement.helpers.js';
 import type { MeasurementKind } from './measurement-kinds.catalogue.js';
 import type { ReadingInput } from './readings.repository.js';
 
@@ -41,6 +41,7 @@ export interface FinishedPull {
  * alone. A data-modifying statement (insert, update, delete) ends in `returning …` (`returning 1` when it wants
  * no rows): the composed statement reads every part to its end, in order, which is what runs them in order. At
  * most one contribution of a page may be a select. `$n` must appear only as bind parameters (not inside literals).
+ * The text must not depend on values (they go in `params`): the composed statement is prepared by its text.
  */
 export interface LandedStatement {
   sql: string;
@@ -112,7 +113,9 @@ export class ReadingsLanded {
       }
     if (parts.length === 0) return;
     const composed = composeLanded(parts.map((part) => part.statement));
-    const rows = await executeBound<{ part: number; row: Record<string, unknown> | null }>(em, composed.sql, composed.params);
+    // Prepared: its text depends only on the page's kind, lane and which parts it has, and parsing and planning
+    // several CTEs cost more than running them.
+    const rows = await executePrepared<{ part: number; row: Record<string, unknown> | null }>(em, composed.sql, composed.params);
     const byPart = parts.map((): Record<string, unknown>[] => []);
     for (const { part, row } of rows) if (row !== null) byPart[part].push(row);
     for (const [index, { name, statement }] of parts.entries())
