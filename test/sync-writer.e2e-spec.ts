@@ -1,7 +1,14 @@
+import { jest } from '@jest/globals';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { AlertRaising } from '@opendsp/alerts';
+import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
+import { ReadingDays } from '@opendsp/insights';
 import {
+  composeLanded,
+  executeBound,
   lockChangeSequence,
   MEASUREMENT_KINDS,
   ReadingsLanded,
@@ -10,9 +17,12 @@ import {
   type MeasurementKind,
 } from '@opendsp/measurements';
 import { specExample, type SpecExampleName, SPEC_EXAMPLES } from '@opendsp/omron-api';
-import { ConsentedParticipants, Enrollment, Participant } from '@opendsp/participants';
+import { ConsentedParticipants, Enrollment, Participant, ParticipantReadingsPort } from '@opendsp/participants';
 import { normaliseResult, ReadingWriter, type ActivityRow } from '@opendsp/sync';
+import { OmronConnections } from '@opendsp/tokens';
+import { WebhookDispatcher } from '@opendsp/webhooks';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { testDspEnv } from './support/test-environment.js';
 
 const KIND_OF_EXAMPLE: Record<SpecExampleName, MeasurementKind> = {
   'blood-pressure': 'blood_pressure',
@@ -241,5 +251,134 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     const broken = new ReadingWriter(new ReadingsRepository(), new ConsentedParticipants(), failing);
     await expect(writeWith(broken, [reading(7100003, 130)])).rejects.toThrow('listener failed');
     expect(await sql(`select 1 from blood_pressure_reading where upstream_id = 7100003`)).toHaveLength(0);
+  });
+
+  it('sends a plain page’s enrollment update and both derived rooms’ work (alerts, adherence) in one composed statement', async () => {
+    const em = orm.em.fork();
+    const participant = new Participant('omron_connect');
+    const group = new ProgramGroup('Composed page');
+    em.persist([participant, group, new Enrollment(participant, group, 'consented')]);
+    await em.flush();
+    await sql(
+      `insert into alert_rule_set (group_id, bp_crisis_enabled, systolic_at_least, diastolic_at_least, afib_enabled, no_reading_enabled,
+         no_reading_days, no_reading_min_readings, reconnect_enabled, updated_at)
+       values (?, true, 180, 120, true, true, 7, 8, true, now())`,
+      [group.id],
+    );
+    // A silence the page ends: its open no_reading alert, about a last reading before the page's.
+    await sql(
+      `insert into alert (id, group_id, participant_id, rule, status, raised_at, measured_at, detail)
+       values (gen_random_uuid(), ?, ?, 'no_reading', 'open', now(), '2025-01-01T00:00:00Z', '{}')`,
+      [group.id, participant.id],
+    );
+    const config = loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url }));
+    const readings = new ReadingsRepository();
+    const landed = new ReadingsLanded();
+    const dispatcher = new WebhookDispatcher(
+      orm.em as EntityManager,
+      config,
+      readings,
+      null as never,
+      new OmronConnections(),
+      new ConsentedParticipants(),
+    );
+    const raising = new AlertRaising(new ConsentedParticipants(), dispatcher, config);
+    landed.listen('alerts', (tx, page) => raising.onLanded(tx, page));
+    const readingDays = new ReadingDays(landed, readings, new ParticipantReadingsPort());
+    landed.listen('insights.reading-days', (tx, page) => readingDays.pageLanded(tx, page));
+    const derived = new ReadingWriter(readings, new ConsentedParticipants(), landed);
+    const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
+    const reading = (upstreamId: number, day: string, systolic: number) => ({
+      upstream_id: String(upstreamId),
+      measured_at: `${day}T08:00:00.000Z`,
+      local_time: `${day}T17:00:00`,
+      utc_offset_seconds: 32_400,
+      device_type: 'HEM-7361T',
+      systolic_mmhg: systolic,
+      diastolic_mmhg: 80,
+      pulse_bpm: 60,
+      possible_afib: false,
+    });
+    // Every query sent to PostgreSQL by this process while a page is written (nothing else runs meanwhile).
+    const roundTrips = async (writer: ReadingWriter, rows: Parameters<ReadingWriter['write']>[3]) => {
+      const query = jest.spyOn(pg.Client.prototype, 'query');
+      try {
+        await orm.em.fork().transactional(async (tx: EntityManager) => {
+          await lockChangeSequence(tx);
+          await writer.write(tx, participant.id, 'blood_pressure', rows);
+        });
+        return query.mock.calls.length;
+      } finally {
+        query.mockRestore();
+      }
+    };
+
+    // Two pages of the same shape (two new readings, one day, under every alert line), one without listeners.
+    const withoutListeners = await roundTrips(plain, [reading(7200001, '2025-04-01', 120), reading(7200002, '2025-04-01', 125)]);
+    const withBoth = await roundTrips(derived, [reading(7200003, '2025-04-02', 130), reading(7200004, '2025-04-02', 135)]);
+    expect(withoutListeners).toBeGreaterThanOrEqual(4);
+    expect(withBoth).toBe(withoutListeners);
+
+    // And the composed statement did each part's work: reading times, the silence resolved, the day counted.
+    const [enrollment] = await sql<{ last: string }>(
+      `select last_reading_at as last from enrollment where participant_id = ? and group_id = ?`,
+      [participant.id, group.id],
+    );
+    expect(new Date(enrollment.last).toISOString()).toBe('2025-04-02T08:00:00.000Z');
+    expect(await sql(`select status, resolution from alert where participant_id = ?`, [participant.id])).toEqual([
+      { status: 'resolved', resolution: 'new_reading' },
+    ]);
+    expect(
+      await sql(`select day::text as day, readings, systolic_sum::int as systolic from participant_reading_day where participant_id = ?`, [
+        participant.id,
+      ]),
+    ).toEqual([{ day: '2025-04-02', readings: 2, systolic: 265 }]);
+
+    // The composed statement is prepared on its connection (parsed and planned once there, not on every page).
+    const prepared = await orm.em.fork().transactional(async (tx: EntityManager) => {
+      await lockChangeSequence(tx);
+      await derived.write(tx, participant.id, 'blood_pressure', [reading(7200006, '2025-04-02', 128)]);
+      return tx.execute<{ statement: string }[]>(`select statement from pg_prepared_statements where name like 'opendsp\\_%'`);
+    });
+    expect(prepared.some(({ statement }) => statement.includes('participant_reading_day') && statement.includes('alert_rule_set'))).toBe(
+      true,
+    );
+
+    // A page over the crisis line raises its alert after the composed statement (the rule rows reached `onRows`).
+    await roundTrips(derived, [reading(7200005, '2025-04-03', 185)]);
+    expect(
+      await sql(`select rule, reading_id::text as reading from alert where participant_id = ? and status = 'open'`, [participant.id]),
+    ).toEqual([{ rule: 'bp_crisis', reading: expect.any(String) }]);
+  });
+
+  it('composes statements with each one’s $n renumbered after the ones before it', async () => {
+    await sql(`create table composed_check (id serial primary key, number int, label text, at timestamptz)`);
+    // Each statement's $1 has another type: mixed up, the casts fail or the values land in the wrong columns.
+    const statements = [
+      { sql: `insert into composed_check (number, label) values ($1::int, $2::text) returning 1`, params: [41, 'first'] },
+      {
+        sql: `insert into composed_check (label, at) values ($1::text, $2::timestamptz) returning label`,
+        params: ['second', '2025-05-06T07:08:09Z'],
+        wantsRows: true,
+      },
+      { sql: `select $1::int + $2::int as sum, $1::int as again`, params: [1000, 2], wantsRows: true },
+    ];
+    const composed = composeLanded(statements);
+    expect(composed.params).toEqual([41, 'first', 'second', '2025-05-06T07:08:09Z', 1000, 2]);
+    expect(composed.sql).toContain('select $5::int + $6::int as sum, $5::int as again');
+    const rows = await orm.em
+      .fork()
+      .transactional((tx: EntityManager) => executeBound<{ part: number; row: unknown }>(tx, composed.sql, composed.params));
+    expect(rows).toEqual([
+      { part: 0, row: null },
+      { part: 1, row: { label: 'second' } },
+      { part: 2, row: { sum: 1002, again: 1000 } },
+    ]);
+    expect(await sql(`select number, label, at is not null as timed from composed_check order by id`)).toEqual([
+      { number: 41, label: 'first', timed: false },
+      { number: null, label: 'second', timed: true },
+    ]);
+    // A statement that names a parameter it does not have is refused, not bound to a neighbour's value.
+    expect(() => composeLanded([{ sql: `select $1::int, $2::int`, params: [1] }])).toThrow('refers to $2 but has 1 parameters');
   });
 });

@@ -2,13 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { GroupLookups } from '@opendsp/groups';
-import type { LandedPage } from '@opendsp/measurements';
+import type { LandedPage, LandedStatement } from '@opendsp/measurements';
 import { ConsentedParticipants, consentedInGroupsSql } from '@opendsp/participants';
 import { WebhookDispatcher } from '@opendsp/webhooks';
 import type { AlertRule } from './alert-rules.catalogue.js';
 import {
   alertChartPath,
   bloodPressureFacts,
+  type BloodPressureFacts,
   meetsCrisis,
   newestMeeting,
   pageExtremes,
@@ -68,35 +69,49 @@ export class AlertRaising {
    * The readings-landed listener. A page of any kind ends the participant's silences: their open `no_reading`
    * alerts about a last reading older than the page's newest are resolved (`new_reading`), in the page's
    * transaction. Only blood pressure carries the reading rules; a page of another kind costs that one update.
-   * A blood pressure page costs one statement unless it raises something: the update runs as its first part, and
-   * the rule sets of the participant's consented groups are read with the page's highest values and whether any
-   * reading is flagged as the condition, together with the rules already open for the participant in each group,
+   * It runs nothing itself: it returns its statements for `ReadingsLanded.apply`, which sends them in the writer's
+   * round trip, so a page costs no round trip of its own unless it raises something. With the update, the rule
+   * sets of the participant's consented groups are read with the page's highest values and whether any reading is
+   * flagged as the condition, together with the rules already open for the participant in each group,
    * so a page under every line, or one whose alerts are all open already, stops there. Only then are the alerts
    * inserted.
    */
-  async onLanded(em: EntityManager, page: LandedPage): Promise<void> {
+  async onLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     const newest = newestMeasuredAt(page.readings.map((reading) => String(reading.row.measured_at)));
     // A backfilled older reading does not end a silence that began after it.
-    const resolveSilences = `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
-       where participant_id = ?::uuid and rule = 'no_reading' and status = 'open' and measured_at < ?::timestamptz`;
-    if (page.kind !== 'blood_pressure') {
-      await em.execute(resolveSilences, [page.participantId, newest]);
-      return;
-    }
+    const resolveSilences: LandedStatement = {
+      sql: `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
+       where participant_id = $1::uuid and rule = 'no_reading' and status = 'open' and measured_at < $2::timestamptz
+       returning 1`,
+      params: [page.participantId, newest],
+    };
+    if (page.kind !== 'blood_pressure') return [resolveSilences];
     const readings = page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row));
     const extremes = pageExtremes(readings);
     // The rule sets of the participant's consented groups only (libs/participants' condition, as the API's
-    // reading pages use it), each with the rules already open for the participant there. The update is a
-    // data-modifying CTE: it runs whether or not the select finds a rule set.
-    const rules = await em.execute<RuleRow[]>(
-      `with resolved as (${resolveSilences} returning id)
-       select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
-              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = ?::uuid and a.status = 'open') as open_rules
+    // reading pages use it), each with the rules already open for the participant there, read in the same
+    // statement as the update (a part of the page's composed statement, so it sees the alerts as they were before
+    // it: the update resolves only `no_reading` alerts, which no rule here looks at).
+    const rules: LandedStatement = {
+      sql: `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
+              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.status = 'open') as open_rules
          from alert_rule_set r
-        where ((r.bp_crisis_enabled and (r.systolic_at_least <= ? or r.diastolic_at_least <= ?)) or (r.afib_enabled and ?))
-          and ${consentedInGroupsSql('?::uuid', 'e.group_id = r.group_id')}`,
-      [page.participantId, newest, page.participantId, extremes.systolic, extremes.diastolic, extremes.afib, page.participantId],
-    );
+        where ((r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int)) or (r.afib_enabled and $4::boolean))
+          and ${consentedInGroupsSql('$1::uuid', 'e.group_id = r.group_id')}`,
+      params: [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib],
+      wantsRows: true,
+      onRows: (rows) => this.raiseFromRules(em, page, readings, rows as RuleRow[]),
+    };
+    return [resolveSilences, rules];
+  }
+
+  /** A blood pressure page's alerts, from its rule sets as `onLanded`'s select read them (none, usually). */
+  private async raiseFromRules(
+    em: EntityManager,
+    page: LandedPage,
+    readings: BloodPressureFacts[],
+    rules: readonly RuleRow[],
+  ): Promise<void> {
     const candidates: AlertCandidate[] = [];
     for (const row of rules) {
       const open = new Set(row.open_rules);

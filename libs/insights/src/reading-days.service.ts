@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { executeBound, ReadingsLanded, ReadingsRepository, type LandedPage } from '@opendsp/measurements';
+import { ReadingsLanded, ReadingsRepository, type LandedPage, type LandedStatement } from '@opendsp/measurements';
 import { ParticipantReadingsPort } from '@opendsp/participants';
 import { ADHERENCE_KINDS } from './adherence.rules.js';
 
@@ -64,11 +64,19 @@ export class ReadingDays implements OnModuleInit {
     });
   }
 
-  async pageLanded(em: EntityManager, page: LandedPage): Promise<void> {
+  /**
+   * The readings-landed listener. A page's usual work (its day increments, or a background page's note) is returned
+   * as one statement for `ReadingsLanded.apply` to send in the writer's round trip; only a fresh page with a changed
+   * reading runs its recount here, in its own statements.
+   */
+  async pageLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     // Activity pages change nothing here: steps do not count as a day's measurement and carry no blood pressure.
-    if (!ADHERENCE_KINDS.includes(page.kind)) return;
-    if (page.lane === 'background') return this.noteRecount(em, page.participantId);
-    if (page.readings.some((reading) => !reading.inserted)) return this.recompute(em, page.participantId);
+    if (!ADHERENCE_KINDS.includes(page.kind)) return [];
+    if (page.lane === 'background') return [this.noteRecount(page.participantId)];
+    if (page.readings.some((reading) => !reading.inserted)) {
+      await this.recompute(em, page.participantId);
+      return [];
+    }
     const days = new Map<string, DayIncrement>();
     for (const { row } of page.readings) {
       const day = String(row.local_time).slice(0, 10);
@@ -85,17 +93,17 @@ export class ReadingDays implements OnModuleInit {
     const increments = [...days.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
     // Bound parameters, one array per column: inlined, a page's values would be parsed as one long literal. The
     // shared lock is a one-time filter's init plan, taken before the first row is inserted (inside `exists`, the
-    // planner would drop the call).
-    await executeBound(
-      em,
-      `insert into "participant_reading_day" as t ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
+    // planner would drop the call); composed with the writer's statement, it is still this part's own plan.
+    const increment: LandedStatement = {
+      sql: `insert into "participant_reading_day" as t ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
        select $1::uuid, i.day, i.readings, i.bp_readings, i.systolic_sum, i.diastolic_sum
          from unnest($2::date[], $3::int[], $4::int[], $5::bigint[], $6::bigint[]) as i(day, readings, bp_readings, systolic_sum, diastolic_sum)
         where (select pg_advisory_xact_lock_shared(${LOCK_KEY('$1::uuid')})::text) is not null
        on conflict ("participant_id", "day") do update set
          "readings" = t."readings" + excluded."readings", "bp_readings" = t."bp_readings" + excluded."bp_readings",
-         "systolic_sum" = t."systolic_sum" + excluded."systolic_sum", "diastolic_sum" = t."diastolic_sum" + excluded."diastolic_sum"`,
-      [
+         "systolic_sum" = t."systolic_sum" + excluded."systolic_sum", "diastolic_sum" = t."diastolic_sum" + excluded."diastolic_sum"
+       returning 1`,
+      params: [
         page.participantId,
         increments.map((entry) => entry.day),
         increments.map((entry) => entry.readings),
@@ -103,12 +111,16 @@ export class ReadingDays implements OnModuleInit {
         increments.map((entry) => entry.systolic_sum),
         increments.map((entry) => entry.diastolic_sum),
       ],
-    );
+    };
+    return [increment];
   }
 
   /** A background page: the participant's days are recounted when the pull finishes. */
-  private async noteRecount(em: EntityManager, participantId: string): Promise<void> {
-    await em.execute(`insert into "participant_reading_day_recount" ("participant_id") values (?) on conflict do nothing`, [participantId]);
+  private noteRecount(participantId: string): LandedStatement {
+    return {
+      sql: `insert into "participant_reading_day_recount" ("participant_id") values ($1::uuid) on conflict do nothing returning 1`,
+      params: [participantId],
+    };
   }
 
   /** A background pull finished: recounts the participant's days if one of its pages (or an earlier pull's) left a note. */

@@ -9,8 +9,8 @@ export { MeasurementsModule } from './measurements.module.js';
 export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading-columns.catalogue.js';
 export type { OmronRead } from './reading-columns.catalogue.js';
 export { READING_ENTITIES } from './reading.entity.js';
-export { ReadingsLanded } from './readings-landed.service.js';
-export type { LandedPage, LandingLane } from './readings-landed.service.js';
+export { ReadingsLanded, composeLanded } from './readings-landed.service.js';
+export type { LandedPage, LandedStatement, LandingLane, PullFinishedListener, ReadingsLandedListener } from './readings-landed.service.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
 export type {
   ChangeScope,

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executePrepared } from './bound-statement.helpers.js';
 import type { MeasurementKind } from './measurement-kinds.catalogue.js';
 import type { ReadingInput } from './readings.repository.js';
 
@@ -34,8 +35,31 @@ export interface FinishedPull {
   kind: MeasurementKind;
 }
 
-/** Runs inside the writer's transaction, after the page's upsert: what it writes commits or rolls back with it. */
-export type ReadingsLandedListener = (em: EntityManager, page: LandedPage) => Promise<void>;
+/**
+ * One statement a listener hands to `ReadingsLanded.apply` instead of running it, so that it rides in the writer's
+ * round trip after the page's upsert: `sql` with `$1..$n` bind parameters (`params`), numbered from 1 as if it ran
+ * alone. A data-modifying statement (insert, update, delete) ends in `returning …` (`returning 1` when it wants
+ * no rows): the composed statement reads every part to its end, in order, which is what runs them in order. At
+ * most one contribution of a page may be a select. `$n` must appear only as bind parameters (not inside literals).
+ * The text must not depend on values (they go in `params`): the composed statement is prepared by its text.
+ */
+export interface LandedStatement {
+  sql: string;
+  params: readonly unknown[];
+  /** The rows it returns are handed to `onRows` (as JSON values, one object a row). */
+  wantsRows?: boolean;
+  /**
+   * Runs after the composed statement, in the same transaction, with the rows asked for ([] if none). (Not named
+   * `then`: an object with a `then` method is a thenable, and `await` would call it.)
+   */
+  onRows?: (rows: Record<string, unknown>[]) => Promise<void>;
+}
+
+/**
+ * Runs inside the writer's transaction, after the page's upsert: what it writes commits or rolls back with it. It
+ * may run statements itself (rare paths) and return the page's usual work as statements for `apply` to compose.
+ */
+export type ReadingsLandedListener = (em: EntityManager, page: LandedPage) => Promise<void | readonly LandedStatement[]>;
 
 /** Runs inside the transaction that finishes a background pull: what it writes commits or rolls back with it. */
 export type PullFinishedListener = (em: EntityManager, pull: FinishedPull) => Promise<void>;
@@ -72,16 +96,38 @@ export class ReadingsLanded {
     return this.listeners.map(({ name }) => name);
   }
 
-  /** Calls every listener in registration order; a listener's error fails the page's transaction (it is retried). */
-  async notify(em: EntityManager, page: LandedPage): Promise<void> {
-    if (page.readings.length === 0) return;
-    for (const { name, listener } of this.listeners) {
-      try {
-        await listener(em, page);
-      } catch (error) {
-        Logger.warn(`Readings-landed listener ${name} failed for a ${page.kind} page`, 'ReadingsLanded');
-        throw error;
+  /**
+   * Runs the writer's own per-page statement (`alongside`, if any) and every listener's work for the page in ONE
+   * round trip: the listeners are called in registration order and the statements they return are composed after
+   * `alongside` into one statement of data-modifying CTEs (`composeLanded`); then each statement's `onRows` runs
+   * with its rows, in the same order. A page that landed no reading runs only `alongside`. A listener's error
+   * fails the page's transaction (it is retried).
+   */
+  async apply(em: EntityManager, page: LandedPage, alongside?: { sql: string; params: readonly unknown[] }): Promise<void> {
+    const parts: { name: string; statement: LandedStatement }[] = alongside ? [{ name: 'writer', statement: alongside }] : [];
+    if (page.readings.length > 0)
+      for (const { name, listener } of this.listeners) {
+        const returned = await this.call(name, page, () => listener(em, page));
+        if (!returned) continue;
+        for (const statement of returned) parts.push({ name, statement });
       }
+    if (parts.length === 0) return;
+    const composed = composeLanded(parts.map((part) => part.statement));
+    // Prepared: its text depends only on the page's kind, lane and which parts it has, and parsing and planning
+    // several CTEs cost more than running them.
+    const rows = await executePrepared<{ part: number; row: Record<string, unknown> | null }>(em, composed.sql, composed.params);
+    const byPart = parts.map((): Record<string, unknown>[] => []);
+    for (const { part, row } of rows) if (row !== null) byPart[part].push(row);
+    for (const [index, { name, statement }] of parts.entries())
+      if (statement.onRows) await this.call(name, page, () => statement.onRows!(byPart[index]));
+  }
+
+  private async call<T>(name: string, page: LandedPage, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      Logger.warn(`Readings-landed listener ${name} failed for a ${page.kind} page`, 'ReadingsLanded');
+      throw error;
     }
   }
 
@@ -96,4 +142,46 @@ export class ReadingsLanded {
       }
     }
   }
+}
+
+/**
+ * Composes statements into one: `with c0 as (…), c1 as (…) select 0 as part, … from c0 union all select 1, … from
+ * c1 …`, each statement's `$n` renumbered after the ones before it, so they are sent as bound parameters in one
+ * round trip. A part that wants rows yields one row per returned row (`row`: the row as JSON); any other yields
+ * one row with a null `row` after counting its rows.
+ *
+ * Why this is safe for the page listeners: PostgreSQL runs every data-modifying CTE exactly once and to its end,
+ * all against the statement's one snapshot, so a part does not see another part's writes. The writer's update of
+ * the participant's enrollments (reading times), alerts' resolution of silences (alert), alerts' rule select (reads
+ * alert_rule_set, alert and enrollment's status and group, which the reading-times update does not change) and
+ * insights' day increments or recount note (participant_reading_day, participant_reading_day_recount) touch
+ * different tables or columns, so none needs to see another's write. The main query reads the parts to their end
+ * one after the other (`union all` runs its branches in order; the count reads every row), so their row locks are
+ * taken in the order of the parts, as they were when each was its own statement: enrollment, alert, then insights'
+ * advisory lock (taken in its part's own plan before its first row) and its days in day order.
+ */
+export function composeLanded(statements: readonly Pick<LandedStatement, 'sql' | 'params' | 'wantsRows'>[]): {
+  sql: string;
+  params: unknown[];
+} {
+  const params: unknown[] = [];
+  const ctes: string[] = [];
+  const selects: string[] = [];
+  statements.forEach((statement, index) => {
+    const offset = params.length;
+    const sql = statement.sql.replace(/\$(\d+)/g, (_, n: string) => {
+      const number = Number(n);
+      if (number < 1 || number > statement.params.length)
+        throw new Error(`A landed statement refers to $${number} but has ${statement.params.length} parameters`);
+      return `$${number + offset}`;
+    });
+    params.push(...statement.params);
+    ctes.push(`c${index} as (${sql})`);
+    selects.push(
+      statement.wantsRows
+        ? `select ${index} as part, to_jsonb(c${index}.*) as row from c${index}`
+        : `select ${index} as part, case when count(*) >= 0 then null::jsonb end as row from c${index}`,
+    );
+  });
+  return { sql: `with ${ctes.join(',\n')}\n${selects.join('\nunion all ')}`, params };
 }

@@ -82,15 +82,18 @@ export class ConsentedParticipants {
 
   /**
    * Widens the first and last reading times of the participant's consented enrollments to cover readings
-   * measured from `first` to `last` (ISO 8601); enrollments already covering them are not touched.
+   * measured from `first` to `last` (ISO 8601); enrollments already covering them are not touched. A statement
+   * with `$n` bind parameters, ending in `returning 1`, for the writer to send in its page's round trip
+   * (libs/sync's writer, through measurements' `ReadingsLanded.apply`). It changes only the reading-time columns.
    */
-  async recordReadingTimes(em: EntityManager, participantId: string, first: string, last: string): Promise<void> {
-    await em.execute(
-      `update "enrollment" set "first_reading_at" = least("first_reading_at", ?::timestamptz), "last_reading_at" = greatest("last_reading_at", ?::timestamptz)
-       where "participant_id" = ?::uuid and "status" = 'consented'
-         and ("first_reading_at" is null or "first_reading_at" > ?::timestamptz or "last_reading_at" is null or "last_reading_at" < ?::timestamptz)`,
-      [first, last, participantId, first, last],
-    );
+  recordReadingTimesStatement(participantId: string, first: string, last: string): { sql: string; params: unknown[] } {
+    return {
+      sql: `update "enrollment" set "first_reading_at" = least("first_reading_at", $1::timestamptz), "last_reading_at" = greatest("last_reading_at", $2::timestamptz)
+       where "participant_id" = $3::uuid and "status" = 'consented'
+         and ("first_reading_at" is null or "first_reading_at" > $1::timestamptz or "last_reading_at" is null or "last_reading_at" < $2::timestamptz)
+       returning 1`,
+      params: [first, last, participantId],
+    };
   }
 
   /**

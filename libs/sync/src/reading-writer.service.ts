@@ -9,10 +9,10 @@ export type { WriteOutcome };
 /**
  * Writes normalised readings of one participant into the typed tables, a page at a time, through
  * `ReadingsRepository.upsertPage` (idempotent: replaying a page changes nothing; every inserted or changed
- * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then the
- * participant's enrollments get their first/last reading times, through libs/participants, and the rooms that
- * listen to `ReadingsLanded` (alerts, adherence) see the readings the page inserted or changed, in the same
- * transaction. A background pull's pages say so (`lane`), and the pull's end is announced with `pullFinished`,
+ * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then, in one more
+ * round trip (`ReadingsLanded.apply`), the participant's enrollments get their first/last reading times (libs/participants'
+ * statement) and the rooms that listen to `ReadingsLanded` (alerts, adherence) see the readings the page inserted or
+ * changed, their usual work composed into the same statement, in the same transaction. A background pull's pages say so (`lane`), and the pull's end is announced with `pullFinished`,
  * so those rooms may do a backfill's work once instead of page by page.
  *
  * Must run inside the caller's transaction, after `lockChangeSequence(em)`.
@@ -38,16 +38,14 @@ export class ReadingWriter {
     const unique = [...new Map(rows.map((row) => [row.upstream_id, row] as const)).values()];
     if (unique.length === 0) return { inserted: 0, updated: 0 };
     const { inserted, updated, written } = await this.readings.upsertPage(em, participantId, kind, unique);
-    await this.recordReadingTimes(em, participantId, unique);
-    if (written.length > 0) {
-      const byUpstreamId = new Map(unique.map((row) => [row.upstream_id, row] as const));
-      const readings = written.map(({ id, upstream_id, inserted: isNew }) => ({
-        id,
-        inserted: isNew,
-        row: byUpstreamId.get(upstream_id)!,
-      }));
-      await this.landed.notify(em, { participantId, kind, lane, readings });
-    }
+    const byUpstreamId = new Map(unique.map((row) => [row.upstream_id, row] as const));
+    const readings = written.map(({ id, upstream_id, inserted: isNew }) => ({
+      id,
+      inserted: isNew,
+      row: byUpstreamId.get(upstream_id)!,
+    }));
+    // The enrollments' reading times and the listeners' usual work go in one round trip.
+    await this.landed.apply(em, { participantId, kind, lane, readings }, this.readingTimesStatement(participantId, unique));
     return { inserted, updated };
   }
 
@@ -56,14 +54,14 @@ export class ReadingWriter {
     await this.landed.pullFinished(em, { participantId, kind });
   }
 
-  /** The measurement times of the participant's first and last readings, on each group they consented to. */
-  private async recordReadingTimes(em: EntityManager, participantId: string, rows: readonly ReadingRow[]): Promise<void> {
+  /** The update of the measurement times of the participant's first and last readings, on each group they consented to. */
+  private readingTimesStatement(participantId: string, rows: readonly ReadingRow[]): { sql: string; params: unknown[] } {
     let first = rows[0].measured_at;
     let last = rows[0].measured_at;
     for (const { measured_at } of rows) {
       if (measured_at < first) first = measured_at;
       if (measured_at > last) last = measured_at;
     }
-    await this.participants.recordReadingTimes(em, participantId, first, last);
+    return this.participants.recordReadingTimesStatement(participantId, first, last);
   }
 }
