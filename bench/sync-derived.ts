@@ -41,6 +41,7 @@ import { OmronConnections } from '@opendsp/tokens';
 import { WebhookDispatcher } from '@opendsp/webhooks';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
+import { enableEveryAlertRule } from './support/every-alert-rule.js';
 
 const BACKFILLS = Number(process.argv[2] ?? 20);
 const BACKFILL_PAGES = Number(process.argv[3] ?? 2);
@@ -90,17 +91,7 @@ try {
   em.persist([...groups, ...participants]);
   participants.forEach((participant, index) => em.persist(new Enrollment(participant, groups[index % GROUPS], 'consented')));
   await em.flush();
-  await em.getConnection().execute(
-    `insert into alert_rule_set (group_id, bp_crisis_enabled, systolic_at_least, diastolic_at_least, afib_enabled, no_reading_enabled,
-       no_reading_days, no_reading_min_readings, reconnect_enabled, updated_at)
-     select id, true, 180, 120, true, true, 7, 8, true, now() from program_group`,
-  );
-  await em.getConnection().execute(
-    `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq,
-       connection_events_through_id, created_at, updated_at)
-     select gen_random_uuid(), 'https://partner.example/hooks', 'bench', '["alert.raised"]', jsonb_agg(id), 'unused', true, 0, 0, now(), now()
-       from program_group`,
-  );
+  await enableEveryAlertRule(em);
 
   const readings = new ReadingsRepository();
   const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
