@@ -2,14 +2,11 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
-import { DspConfig } from '@opendsp/config';
 import { GroupLookups, GroupsService, type ProgramGroup } from '@opendsp/groups';
-import { ConsentedParticipants } from '@opendsp/participants';
 import { encodeCursor, parseCreatedAtCursor } from '@opendsp/pagination';
 import { AlertList, AlertNotFoundError, AlertNotOpenError, type AlertRecord } from './alert-list.service.js';
 import { AlertRuleSet } from './alert-rule-set.entity.js';
 import type { AlertResolution, AlertRule, AlertStatus } from './alert-rules.catalogue.js';
-import { alertChartPath } from './alert-rules.rules.js';
 import { Alert } from './alert.entity.js';
 import type { AlertRulesForm } from './dto/alert-forms.dto.js';
 
@@ -54,10 +51,8 @@ export class AlertInbox {
   constructor(
     private readonly em: EntityManager,
     private readonly groups: GroupsService,
-    private readonly participants: ConsentedParticipants,
     private readonly list: AlertList,
     private readonly audit: AuditLog,
-    private readonly config: DspConfig,
   ) {}
 
   /**
@@ -155,39 +150,22 @@ export class AlertInbox {
   }
 
   private async views(em: EntityManager, alerts: readonly AlertRecord[]): Promise<AlertView[]> {
-    const labels = await this.groupLookups.labelsOf(
-      em,
-      alerts.map((alert) => alert.groupId),
-    );
-    const ogscIds = await this.participants.ogscIds(
-      em,
-      alerts.map((alert) => alert.participantId),
-    );
-    return alerts.map((alert) => {
-      const ogscId = ogscIds.get(alert.participantId) ?? null;
-      return {
-        id: alert.id,
-        rule: alert.rule,
-        status: alert.status,
-        raisedAt: alert.raisedAt,
-        measuredAt: alert.measuredAt,
-        detail: alert.detail,
-        group: labels.get(alert.groupId) ?? null,
-        ogscId,
-        chartUrl: ogscId
-          ? alertChartPath(
-              ogscId,
-              { kind: alert.readingKind, id: alert.readingId, measuredAt: alert.measuredAt },
-              this.config.environment.timezone,
-            )
-          : null,
-        acknowledgedAt: alert.acknowledgedAt,
-        acknowledgedLogin: alert.acknowledgedLogin,
-        note: alert.note,
-        resolvedAt: alert.resolvedAt,
-        resolution: alert.resolution,
-      };
-    });
+    return (await this.list.labelled(em, alerts)).map((alert) => ({
+      id: alert.id,
+      rule: alert.rule,
+      status: alert.status,
+      raisedAt: alert.raisedAt,
+      measuredAt: alert.measuredAt,
+      detail: alert.detail,
+      group: alert.group,
+      ogscId: alert.ogscId,
+      chartUrl: alert.chartPath,
+      acknowledgedAt: alert.acknowledgedAt,
+      acknowledgedLogin: alert.acknowledgedLogin,
+      note: alert.note,
+      resolvedAt: alert.resolvedAt,
+      resolution: alert.resolution,
+    }));
   }
 }
 

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AlertList, AlertNotFoundError, AlertNotOpenError, alertChartPath, type AlertRecord } from '@opendsp/alerts';
+import { AlertList, AlertNotFoundError, AlertNotOpenError, type AlertRecord } from '@opendsp/alerts';
 import { DspConfig } from '@opendsp/config';
-import { GroupLookups } from '@opendsp/groups';
 import { ISO_MILLIS, UUID } from '@opendsp/pagination';
-import { ConsentedParticipants, Participant } from '@opendsp/participants';
+import { Participant } from '@opendsp/participants';
 import { apiActor, type ApiPrincipal } from '../auth/api-principal.types.js';
 import type { AlertDto, AlertPageDto, ListAlertsQuery } from '../dto/alerts.dto.js';
 import { ApiProblem } from '../problems/api-problem.exception.js';
@@ -14,13 +13,10 @@ import { GroupsApiService } from './groups-api.service.js';
 /** A group's alerts for API clients: libs/alerts' list for a group the client may see, and acknowledging one. */
 @Injectable()
 export class AlertsApiService {
-  private readonly groupLookups = new GroupLookups();
-
   constructor(
     private readonly em: EntityManager,
     private readonly groups: GroupsApiService,
     private readonly alerts: AlertList,
-    private readonly participants: ConsentedParticipants,
     private readonly config: DspConfig,
   ) {}
 
@@ -66,39 +62,23 @@ export class AlertsApiService {
   }
 
   private async views(em: EntityManager, alerts: readonly AlertRecord[]): Promise<AlertDto[]> {
-    const labels = await this.groupLookups.labelsOf(
-      em,
-      alerts.map((alert) => alert.groupId),
-    );
-    const ogscIds = await this.participants.ogscIds(
-      em,
-      alerts.map((alert) => alert.participantId),
-    );
-    return alerts.map((alert) => {
-      const ogscId = ogscIds.get(alert.participantId) ?? '';
-      return {
-        id: alert.id,
-        rule: alert.rule,
-        state: alert.status,
-        groupId: labels.get(alert.groupId)?.groupId ?? '',
-        ogscId,
-        raisedAt: alert.raisedAt.toISOString(),
-        measuredAt: isoOrNull(alert.measuredAt),
-        readingKind: alert.readingKind,
-        detail: alert.detail,
-        acknowledgedAt: isoOrNull(alert.acknowledgedAt),
-        acknowledgedBy: alert.acknowledgedLogin,
-        note: alert.note,
-        resolvedAt: isoOrNull(alert.resolvedAt),
-        resolution: alert.resolution,
-        portalUrl:
-          this.config.http.publicBaseUrl +
-          alertChartPath(
-            ogscId,
-            { kind: alert.readingKind, id: alert.readingId, measuredAt: alert.measuredAt },
-            this.config.environment.timezone,
-          ),
-      };
-    });
+    return (await this.alerts.labelled(em, alerts)).map((alert) => ({
+      id: alert.id,
+      rule: alert.rule,
+      state: alert.status,
+      groupId: alert.group?.groupId ?? '',
+      ogscId: alert.ogscId ?? '',
+      raisedAt: alert.raisedAt.toISOString(),
+      measuredAt: isoOrNull(alert.measuredAt),
+      readingKind: alert.readingKind,
+      detail: alert.detail,
+      acknowledgedAt: isoOrNull(alert.acknowledgedAt),
+      acknowledgedBy: alert.acknowledgedLogin,
+      note: alert.note,
+      resolvedAt: isoOrNull(alert.resolvedAt),
+      resolution: alert.resolution,
+      // Without an OGSC ID (not seen: a withdrawal deletes its alerts), the alert's own page in the portal.
+      portalUrl: this.config.http.publicBaseUrl + (alert.chartPath ?? `/alerts/${alert.id}`),
+    }));
   }
 }

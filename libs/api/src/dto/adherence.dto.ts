@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { ADHERENCE_ORDERS, ADHERENCE_PERIODS, type AdherenceOrder, type AdherencePeriod } from '@opendsp/insights';
-import { PageLimit } from './validators.decorators.js';
+import { PageCursorQuery, PageLimitQuery } from './validators.decorators.js';
 
 export class AdherenceQuery {
   @ApiPropertyOptional({
@@ -19,15 +19,10 @@ export class AdherenceQuery {
   @IsIn(ADHERENCE_ORDERS)
   order: AdherenceOrder = 'needed_desc';
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursorQuery()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @PageLimit(1000)
+  @PageLimitQuery(1000, 100)
   limit: number = 100;
 }
 

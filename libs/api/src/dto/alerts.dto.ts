@@ -10,7 +10,7 @@ import {
   type AlertRule,
   type AlertStatus,
 } from '@opendsp/alerts';
-import { PageLimit } from './validators.decorators.js';
+import { PageCursorQuery, PageLimitQuery } from './validators.decorators.js';
 
 const OGSC_EXAMPLE = 'OG-7K2M9QX4TR1B5ZW8HD3NCAE6';
 export const ALERT_STATE_FILTERS = [...ALERT_STATUSES, 'all'] as const;
@@ -37,15 +37,10 @@ export class ListAlertsQuery {
   @Matches(/^OG-[0-9A-HJKMNP-TV-Z]{24}$/, { message: '$property must be an OGSC ID (OG- and 24 characters)' })
   participant?: string;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursorQuery()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @PageLimit(500)
+  @PageLimitQuery(500, 100)
   limit: number = 100;
 }
 

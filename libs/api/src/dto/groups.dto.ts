@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageLimit } from './validators.decorators.js';
+import { PageCursorQuery, PageLimitQuery } from './validators.decorators.js';
 
 export class RedirectUrlDto {
   @ApiProperty({ example: 'https://clinic.example/welcome' })
@@ -42,15 +42,10 @@ export class GroupPageDto {
 }
 
 export class ListGroupsQuery {
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursorQuery()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @PageLimit(200)
+  @PageLimitQuery(200, 50)
   limit: number = 50;
 }
 

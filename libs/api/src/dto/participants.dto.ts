@@ -1,21 +1,10 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { MEASUREMENT_KIND_NAMES } from '@opendsp/measurements';
 import { ENROLLMENT_METHODS, ENROLLMENT_STATUSES } from '@opendsp/participants';
 import { CONNECTION_STATES } from '@opendsp/tokens';
-import { IsDateTime, IsGroupId, PageLimit } from './validators.decorators.js';
+import { IsDateTime, IsGroupId, PageCursorQuery, PageLimitQuery } from './validators.decorators.js';
 
 const OGSC_EXAMPLE = 'OG-7K2M9QX4TR1B5ZW8HD3NCAE6';
 const UTC = { format: 'date-time', description: 'ISO 8601, UTC.' } as const;
@@ -181,15 +170,10 @@ export class ListParticipantsQuery {
   @IsDateTime()
   updatedSince?: string;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursorQuery()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @PageLimit(500)
+  @PageLimitQuery(500, 100)
   limit: number = 100;
 }
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
-import { IsDateTime, IsGroupId, PageLimit } from './validators.decorators.js';
+import { IsDateTime, IsGroupId, PageCursorQuery, PageLimitQuery } from './validators.decorators.js';
 
 /** Fields every reading has, whatever its kind. */
 export class ReadingBaseDto {
@@ -282,15 +282,10 @@ export class MeasurementsQuery {
   @IsDateTime()
   to?: string;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursorQuery()
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @PageLimit(1000)
+  @PageLimitQuery(1000, 100)
   limit: number = 100;
 }
 
@@ -307,9 +302,7 @@ export class ChangesQuery {
   @Matches(/^(0|[1-9]\d{0,15})$/, { message: 'since must be a whole number from 0 (the previous nextSince)' })
   since: string = '0';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 5000, default: 1000 })
-  @IsOptional()
-  @PageLimit(5000)
+  @PageLimitQuery(5000, 1000)
   limit: number = 1000;
 
   @ApiPropertyOptional({

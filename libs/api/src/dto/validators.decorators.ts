@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsInt, Matches, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, registerDecorator, type ValidationArguments } from 'class-validator';
 import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)$/;
 
@@ -27,6 +28,21 @@ export function PageLimit(max: number): PropertyDecorator {
     Min(1),
     Max(max),
   );
+}
+
+/** A list's `cursor` query parameter: the previous page's `nextCursor`, opaque to the client. */
+export function PageCursorQuery(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' }),
+    IsOptional(),
+    IsString(),
+    MaxLength(200),
+  );
+}
+
+/** A list's `limit` query parameter: 1 to `max` rows; `fallback` (the property's initialiser too) when absent. */
+export function PageLimitQuery(max: number, fallback: number): PropertyDecorator {
+  return applyDecorators(ApiPropertyOptional({ minimum: 1, maximum: max, default: fallback }), IsOptional(), PageLimit(max));
 }
 
 /** The public group ID format (see libs/groups). */
