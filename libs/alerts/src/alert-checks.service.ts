@@ -7,9 +7,9 @@ import { Mailer } from '@opendsp/mail';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections } from '@opendsp/tokens';
+import { AlertLabels } from './alert-labels.service.js';
 import { AlertRaising, type AlertCandidate } from './alert-raising.service.js';
 import { NO_READING_LOOKBACK_DAYS, USED_TO_MEASURE_WINDOW_DAYS, type AlertRule } from './alert-rules.catalogue.js';
-import { alertChartPath } from './alert-rules.rules.js';
 import { alertMail } from './alert-mail.rules.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -42,6 +42,7 @@ export class AlertChecks {
     private readonly readings: ReadingsRepository,
     private readonly connections: OmronConnections,
     private readonly mailer: Mailer,
+    private readonly labels: AlertLabels,
     private readonly config: DspConfig,
   ) {}
 
@@ -175,42 +176,36 @@ export class AlertChecks {
    */
   async mailPending(): Promise<number> {
     return this.em.fork().transactional(async (em) => {
+      // Named as AlertLabels reads them.
       const alerts = await em.execute<
         {
           id: string;
-          group_id: string;
-          participant_id: string;
+          groupId: string;
+          participantId: string;
           rule: AlertRule;
-          reading_kind: string | null;
-          reading_id: string | null;
-          measured_at: Date | string | null;
+          readingKind: string | null;
+          readingId: string | null;
+          measuredAt: Date | string | null;
           detail: Record<string, unknown>;
         }[]
       >(
-        `select id, group_id, participant_id, rule, reading_kind, reading_id::text, measured_at, detail from alert
-          where mailed_at is null order by raised_at limit ? for update skip locked`,
+        `select id, group_id as "groupId", participant_id as "participantId", rule, reading_kind as "readingKind",
+                reading_id::text as "readingId", measured_at as "measuredAt", detail
+           from alert where mailed_at is null order by raised_at limit ? for update skip locked`,
         [MAIL_BATCH],
       );
       if (alerts.length === 0) return 0;
-      const labels = await this.groups.labelsOf(
+      const labelled = await this.labels.of(
         em,
-        alerts.map((alert) => alert.group_id),
-      );
-      const ogscIds = await this.participants.ogscIds(
-        em,
-        alerts.map((alert) => alert.participant_id),
+        alerts.map((alert) => ({ ...alert, measuredAt: alert.measuredAt === null ? null : new Date(alert.measuredAt) })),
       );
       const admins = new Map<string, { email: string; language: string | null }[]>();
-      for (const alert of alerts) {
-        if (!admins.has(alert.group_id)) admins.set(alert.group_id, await this.groups.adminRecipientsOf(em, alert.group_id));
-        const group = labels.get(alert.group_id);
-        const ogscId = ogscIds.get(alert.participant_id);
-        if (!group || !ogscId) continue;
-        const measuredAt = alert.measured_at ? new Date(alert.measured_at) : null;
-        const chartUrl =
-          this.config.http.publicBaseUrl +
-          alertChartPath(ogscId, { kind: alert.reading_kind, id: alert.reading_id, measuredAt }, this.config.environment.timezone);
-        for (const admin of admins.get(alert.group_id)!) {
+      for (const alert of labelled) {
+        if (!admins.has(alert.groupId)) admins.set(alert.groupId, await this.groups.adminRecipientsOf(em, alert.groupId));
+        const { group, ogscId, chartPath, measuredAt } = alert;
+        if (!group || !ogscId || !chartPath) continue;
+        const chartUrl = this.config.http.publicBaseUrl + chartPath;
+        for (const admin of admins.get(alert.groupId)!) {
           const language = isLanguage(admin.language) ? admin.language : this.config.environment.language;
           await this.mailer.send({
             to: admin.email,

@@ -4,6 +4,7 @@ import type { PortalUser } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { GroupLookups, GroupsService, type ProgramGroup } from '@opendsp/groups';
 import { encodeCursor, parseCreatedAtCursor } from '@opendsp/pagination';
+import { AlertLabels } from './alert-labels.service.js';
 import { AlertList, AlertNotFoundError, AlertNotOpenError, type AlertRecord } from './alert-list.service.js';
 import { AlertRuleSet } from './alert-rule-set.entity.js';
 import type { AlertResolution, AlertRule, AlertStatus } from './alert-rules.catalogue.js';
@@ -52,6 +53,7 @@ export class AlertInbox {
     private readonly em: EntityManager,
     private readonly groups: GroupsService,
     private readonly list: AlertList,
+    private readonly labels: AlertLabels,
     private readonly audit: AuditLog,
   ) {}
 
@@ -150,7 +152,7 @@ export class AlertInbox {
   }
 
   private async views(em: EntityManager, alerts: readonly AlertRecord[]): Promise<AlertView[]> {
-    return (await this.list.labelled(em, alerts)).map((alert) => ({
+    return (await this.labels.of(em, alerts)).map((alert) => ({
       id: alert.id,
       rule: alert.rule,
       status: alert.status,

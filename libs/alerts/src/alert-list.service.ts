@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
-import { DspConfig } from '@opendsp/config';
-import { adminGroupIdsSql, GroupLookups, type GroupLabel } from '@opendsp/groups';
+import { adminGroupIdsSql, GroupLookups } from '@opendsp/groups';
 import { UUID } from '@opendsp/pagination';
-import { ConsentedParticipants } from '@opendsp/participants';
 import type { AlertResolution, AlertRule, AlertStatus } from './alert-rules.catalogue.js';
-import { alertChartPath } from './alert-rules.rules.js';
 
 /** Which alerts a list shows: a status (or all), a rule, one participant, after a keyset position, at most `limit`. */
 export interface AlertListFilters {
@@ -37,14 +34,6 @@ export interface AlertRecord {
   note: string | null;
   resolvedAt: Date | null;
   resolution: AlertResolution | null;
-}
-
-/** An alert with what names it to a reader: its group, the participant's OGSC ID, the reading on their chart. */
-export interface LabelledAlert extends AlertRecord {
-  group: GroupLabel | null;
-  ogscId: string | null;
-  /** The portal path of the reading on the participant's chart (null without an OGSC ID). */
-  chartPath: string | null;
 }
 
 /** The alert does not exist, or is not in the groups the caller may see (the two look alike on purpose). */
@@ -91,8 +80,6 @@ export class AlertList {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditLog,
-    private readonly participants: ConsentedParticipants,
-    private readonly config: DspConfig,
   ) {}
 
   /** One page, newest first, with the position the next page starts after (null on the last page). */
@@ -197,29 +184,6 @@ export class AlertList {
         detail: { rule: row.rule, group_id: group?.groupId ?? null, note_length: note.length },
       });
       return recordOf(updated);
-    });
-  }
-
-  /** The alerts with their group labels and OGSC IDs (two lookups, one after the other on `em`'s connection). */
-  async labelled(em: EntityManager, alerts: readonly AlertRecord[]): Promise<LabelledAlert[]> {
-    const labels = await this.groupLookups.labelsOf(
-      em,
-      alerts.map((alert) => alert.groupId),
-    );
-    const ogscIds = await this.participants.ogscIds(
-      em,
-      alerts.map((alert) => alert.participantId),
-    );
-    const { timezone } = this.config.environment;
-    return alerts.map((alert) => {
-      const ogscId = ogscIds.get(alert.participantId) ?? null;
-      const reading = { kind: alert.readingKind, id: alert.readingId, measuredAt: alert.measuredAt };
-      return {
-        ...alert,
-        group: labels.get(alert.groupId) ?? null,
-        ogscId,
-        chartPath: ogscId ? alertChartPath(ogscId, reading, timezone) : null,
-      };
     });
   }
 

@@ -5,6 +5,7 @@ import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
 import { WebhooksModule } from '@opendsp/webhooks';
 import { AlertChecks } from './alert-checks.service.js';
+import { AlertLabels } from './alert-labels.service.js';
 import { AlertList } from './alert-list.service.js';
 import { AlertRaising } from './alert-raising.service.js';
 import { ALERT_ENTITIES } from './alert.entities.js';
@@ -19,8 +20,8 @@ import { AlertsScheduler } from './alerts.scheduler.js';
  */
 @Module({
   imports: [MikroOrmModule.forFeature(ALERT_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule, WebhooksModule],
-  providers: [AlertRaising, AlertChecks, AlertList, AlertsScheduler, AlertWithdrawalListener],
-  exports: [AlertRaising, AlertChecks, AlertList],
+  providers: [AlertRaising, AlertChecks, AlertList, AlertLabels, AlertsScheduler, AlertWithdrawalListener],
+  exports: [AlertRaising, AlertChecks, AlertList, AlertLabels],
 })
 export class AlertsModule implements OnModuleInit {
   constructor(

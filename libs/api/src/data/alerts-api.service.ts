@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AlertList, AlertNotFoundError, AlertNotOpenError, type AlertRecord } from '@opendsp/alerts';
+import { AlertLabels, AlertList, AlertNotFoundError, AlertNotOpenError, type AlertRecord } from '@opendsp/alerts';
 import { DspConfig } from '@opendsp/config';
 import { ISO_MILLIS, UUID } from '@opendsp/pagination';
 import { Participant } from '@opendsp/participants';
@@ -17,6 +17,7 @@ export class AlertsApiService {
     private readonly em: EntityManager,
     private readonly groups: GroupsApiService,
     private readonly alerts: AlertList,
+    private readonly labels: AlertLabels,
     private readonly config: DspConfig,
   ) {}
 
@@ -62,7 +63,7 @@ export class AlertsApiService {
   }
 
   private async views(em: EntityManager, alerts: readonly AlertRecord[]): Promise<AlertDto[]> {
-    return (await this.alerts.labelled(em, alerts)).map((alert) => ({
+    return (await this.labels.of(em, alerts)).map((alert) => ({
       id: alert.id,
       rule: alert.rule,
       state: alert.status,
