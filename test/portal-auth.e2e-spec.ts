@@ -296,6 +296,18 @@ describe('admin portal sign-in, sessions and accounts', () => {
       expect((await browser.get('/')).text).toContain('<html lang="ja"');
     });
 
+    it('count on the dashboard only the admins who may sign in', async () => {
+      await createAdmin('counting');
+      const leaving = await createAdmin('counted-then-disabled', 'viewer');
+      const browser = client();
+      await browser.signIn('counting', PASSWORD);
+      const shown = async () => Number(/有効な管理者 (\d+) 名/.exec((await browser.get('/')).text)?.[1]);
+      const [{ count }] = await sql<{ count: string }>(`select count(*) from admin_account where disabled_at is null`);
+      expect(await shown()).toBe(Number(count));
+      await sql(`update admin_account set disabled_at = now() where id = $1`, [leaving.id]);
+      expect(await shown()).toBe(Number(count) - 1);
+    });
+
     it('write last-seen at most once a minute', async () => {
       const target = await createAdmin('last-seen');
       const browser = client();
