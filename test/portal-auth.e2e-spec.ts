@@ -259,6 +259,71 @@ describe('admin portal sign-in, sessions and accounts', () => {
     });
   });
 
+  // The session is read on every request in one statement and nothing of it is kept between requests (docs/sync.md,
+  // "Portal requests' own cost"): a change in the database shows at the very next request.
+  describe('sessions, read at every request', () => {
+    it("refuse a disabled admin's session at the next request, even one the disabling left in place", async () => {
+      const target = await createAdmin('disabled-in-place', 'viewer');
+      const browser = client();
+      await browser.signIn('disabled-in-place', PASSWORD);
+      expect((await browser.get('/')).status).toBe(200);
+      await sql(`update admin_account set disabled_at = now() where id = $1`, [target.id]);
+      const refused = await browser.get('/');
+      expect(refused.status).toBe(303);
+      expect(refused.headers.location).toMatch(/^\/login/);
+      const [{ count }] = await sql<{ count: string }>(`select count(*) from admin_session where admin_id = $1`, [target.id]);
+      expect(count).toBe('0');
+    });
+
+    it('refuse a session deleted in the database at the next request', async () => {
+      const target = await createAdmin('deleted-session');
+      const browser = client();
+      await browser.signIn('deleted-session', PASSWORD);
+      expect((await browser.get('/')).status).toBe(200);
+      await sql(`delete from admin_session where admin_id = $1`, [target.id]);
+      expect((await browser.get('/')).status).toBe(303);
+    });
+
+    it('take a changed role and language at the next request', async () => {
+      const target = await createAdmin('demoted');
+      const browser = client();
+      await browser.signIn('demoted', PASSWORD);
+      expect((await browser.get('/admins')).status).toBe(200);
+      await sql(`update admin_account set role = 'viewer', language = 'en' where id = $1`, [target.id]);
+      expect((await browser.get('/admins')).status).toBe(403);
+      expect((await browser.get('/')).text).toContain('<html lang="en"');
+      await sql(`update admin_account set language = 'ja' where id = $1`, [target.id]);
+      expect((await browser.get('/')).text).toContain('<html lang="ja"');
+    });
+
+    it('count on the dashboard only the admins who may sign in', async () => {
+      await createAdmin('counting');
+      const leaving = await createAdmin('counted-then-disabled', 'viewer');
+      const browser = client();
+      await browser.signIn('counting', PASSWORD);
+      const shown = async () => Number(/有効な管理者 (\d+) 名/.exec((await browser.get('/')).text)?.[1]);
+      const [{ count }] = await sql<{ count: string }>(`select count(*) from admin_account where disabled_at is null`);
+      expect(await shown()).toBe(Number(count));
+      await sql(`update admin_account set disabled_at = now() where id = $1`, [leaving.id]);
+      expect(await shown()).toBe(Number(count) - 1);
+    });
+
+    it('write last-seen at most once a minute', async () => {
+      const target = await createAdmin('last-seen');
+      const browser = client();
+      await browser.signIn('last-seen', PASSWORD);
+      const lastSeen = async () =>
+        (await sql<{ at: Date }>(`select last_seen_at as at from admin_session where admin_id = $1`, [target.id]))[0].at.getTime();
+      await sql(`update admin_session set last_seen_at = now() - interval '2 minutes' where admin_id = $1`, [target.id]);
+      const stale = await lastSeen();
+      expect((await browser.get('/')).status).toBe(200);
+      const touched = await lastSeen();
+      expect(touched - stale).toBeGreaterThan(100_000);
+      expect((await browser.get('/')).status).toBe(200);
+      expect(await lastSeen()).toBe(touched);
+    });
+  });
+
   describe('password reset', () => {
     it('mails a one-time link to the admin and answers the same for unknown login IDs', async () => {
       const admin = await createAdmin('forgetful');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { AdminAccount } from './admin-account.entity.js';
+import type { AdminAccount, AdminRole } from './admin-account.entity.js';
 import { AdminSession, type SessionStage } from './admin-session.entity.js';
 import { hashToken, newSecretToken } from './secret-token.helpers.js';
 
@@ -10,9 +10,23 @@ const SECOND_FACTOR_MINUTES = 10;
 /** Last-seen is written at most this often, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** A live session and its admin, as plain data: what every portal request needs, read in one statement. */
 export interface ResolvedSession {
-  session: AdminSession;
-  admin: AdminAccount;
+  session: { tokenHash: string; stage: SessionStage };
+  admin: { id: string; loginId: string; displayName: string; role: AdminRole; language: string | null };
+}
+
+interface SessionRow {
+  token_hash: string;
+  stage: SessionStage;
+  expires_at: Date | string;
+  last_seen_at: Date | string;
+  admin_id: string;
+  login_id: string;
+  display_name: string;
+  role: AdminRole;
+  language: string | null;
+  disabled_at: Date | string | null;
 }
 
 /** Server-side portal sessions in PostgreSQL, with idle and absolute timeouts. */
@@ -38,22 +52,33 @@ export class SessionsService {
     return token;
   }
 
-  /** The live session behind a cookie token, or null. Expired sessions and those of disabled admins are deleted on sight. */
+  /**
+   * The live session behind a cookie token, or null. Expired sessions and those of disabled admins are deleted on
+   * sight. Read on every portal request, so it is one statement of plain rows (the session joined to its admin), no
+   * entities, and nothing is kept between requests: a session ended or an admin disabled is refused at the next one.
+   */
   async resolve(token: string | undefined, now = new Date()): Promise<ResolvedSession | null> {
     if (!token || token.length > 100) return null;
-    const em = this.em.fork();
-    const session = await em.findOne(AdminSession, { tokenHash: hashToken(token) }, { populate: ['admin'] });
-    if (!session) return null;
+    const connection = this.em.getConnection();
+    const [row] = await connection.execute<SessionRow[]>(
+      `select s.token_hash, s.stage, s.expires_at, s.last_seen_at, a.id as admin_id, a.login_id, a.display_name, a.role, a.language, a.disabled_at
+         from admin_session s join admin_account a on a.id = s.admin_id
+        where s.token_hash = ?`,
+      [hashToken(token)],
+    );
+    if (!row) return null;
     const idleMs = this.config.portal.sessionIdleMinutes * 60_000;
-    if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > idleMs || session.admin.disabledAt) {
-      await em.nativeDelete(AdminSession, { tokenHash: session.tokenHash });
+    const lastSeen = new Date(row.last_seen_at).getTime();
+    if (new Date(row.expires_at) <= now || now.getTime() - lastSeen > idleMs || row.disabled_at !== null) {
+      await connection.execute(`delete from admin_session where token_hash = ?`, [row.token_hash]);
       return null;
     }
-    if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-      session.lastSeenAt = now;
-      await em.flush();
-    }
-    return { session, admin: session.admin };
+    if (now.getTime() - lastSeen > TOUCH_INTERVAL_MS)
+      await connection.execute(`update admin_session set last_seen_at = ? where token_hash = ?`, [now, row.token_hash]);
+    return {
+      session: { tokenHash: row.token_hash, stage: row.stage },
+      admin: { id: row.admin_id, loginId: row.login_id, displayName: row.display_name, role: row.role, language: row.language },
+    };
   }
 
   /** Ends one session (sign-out). */

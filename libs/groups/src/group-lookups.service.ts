@@ -57,6 +57,21 @@ export class GroupLookups {
   }
 
   /**
+   * Every active group among `scope` (null: among all) by name then ID, each with its internal ID and its label: one
+   * statement where a page needs the active IDs, their count and the first page by name (the dashboard).
+   */
+  async activeByName(em: EntityManager, scope: readonly string[] | null): Promise<({ id: string } & GroupLabel)[]> {
+    if (scope !== null && scope.length === 0) return [];
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string; group_id: string; display_name: string }[]>(
+        `select id, group_id, display_name from program_group where archived_at is null${scope ? ' and id in (?)' : ''} order by display_name, id`,
+        scope ? [[...scope]] : [],
+      );
+    return rows.map((row) => ({ id: row.id, groupId: row.group_id, displayName: row.display_name }));
+  }
+
+  /**
    * One page of the active groups among `scope` (null: among all), by name then ID, after the keyset `after`:
    * at most `limit`, each with its internal ID and its label.
    */

@@ -32,6 +32,29 @@ const PULL_JOBS = `${JOB_SCHEMA}.job j cross join lateral (select (j.data->>'par
 const FAILING_24H = `l."last_error" is not null and l."last_error_at" > now() - interval '24 hours'`;
 
 const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+/** A json column: node-postgres hands it over parsed; a driver that hands over its text is read the same way. */
+const json = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));
+
+/**
+ * The measurement endpoint's gate (`UpstreamGate`) as the overview shows it, its failures within the circuit's window;
+ * placeholders: the window in seconds, the endpoint.
+ */
+const UPSTREAM_STATE = `select greatest(extract(epoch from s."next_slot_at" - clock_timestamp()), 0) as reserved_seconds,
+     case when s."blocked_until" > clock_timestamp() then s."blocked_until" end as blocked_until,
+     s."circuit_open_until", coalesce(s."circuit_open_until" > clock_timestamp(), false) as open,
+     count(f."id")::int as failures, count(distinct f."subject")::int as participants
+   from "sync_upstream_state" s
+   left join "sync_upstream_failure" f on f."endpoint" = s."endpoint" and f."failed_at" >= clock_timestamp() - make_interval(secs => ?)
+   where s."endpoint" = ? group by s."endpoint"`;
+
+interface UpstreamRow {
+  reserved_seconds: number | string;
+  blocked_until: Date | string | null;
+  circuit_open_until: Date | string | null;
+  open: boolean;
+  failures: number;
+  participants: number;
+}
 const deferral = (until: Date | string | null, reason: string | null): SyncDeferral | null =>
   until === null ? null : { until: new Date(until), reason: reason ?? 'waiting for OMRON' };
 
@@ -130,24 +153,34 @@ export class SyncStatusService {
   async overview(scope: SyncScope): Promise<SyncOverview> {
     const em = this.em.fork();
     const scoped = await this.scopeParams(em, scope);
-    // Three independent statements, side by side (none in a transaction): the page waits for one round trip.
-    const [[figures], upstream, nextRuns] = await Promise.all([
-      em.execute<Record<string, number | string | Date | null>[]>(
-        `select
-         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry') and ${inScope('jp.job_participant_id')}) as queue_depth,
-         (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" = 'active' and ${inScope('jp.job_participant_id')}) as in_flight,
-         (select count(*)::int from "sync_ledger" l where ${FAILING_24H} and ${inScope('l."participant_id"')}) as failures,
-         (select count(*)::int from "sync_dead_letter" d where d."resolved_at" is null and ${inScope('d."participant_id"')}) as dead,
-         (select max(extract(epoch from now() - least(l."pending_since", l."in_flight_since"))) from "sync_ledger" l where ${inScope('l."participant_id"')}) as max_lag,
-         (select count(*)::int from "sync_notification" n where n."participant_id" is not null and n."received_at" > now() - interval '24 hours' and ${inScope('n."participant_id"')}) as received,
-         (select count(*)::int from "sync_notification" n where n."participant_id" is not null and n."dispatched_at" is null and ${inScope('n."participant_id"')}) as pending,
-         (select min(n."received_at") from "sync_notification" n where n."participant_id" is not null and n."dispatched_at" is null and ${inScope('n."participant_id"')}) as oldest_pending,
-         (select count(*)::int from "sync_unrecognised_notification" u where u."received_at" > now() - interval '24 hours') as unrecognised`,
-        [PULL_QUEUE, ...scoped, PULL_QUEUE, ...Array.from({ length: 7 }, () => scoped).flat()],
-      ),
-      this.upstream(em),
-      this.nextRuns(em),
-    ]);
+    // One statement (none in a transaction): the figures, the upstream gate's row and the periodic runs, the last
+    // two as JSON columns.
+    const { windowSeconds } = this.config.sync.circuit;
+    const [figures] = await em.execute<Record<string, unknown>[]>(
+      `select
+       (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" in ('created', 'retry') and ${inScope('jp.job_participant_id')}) as queue_depth,
+       (select count(*)::int from ${PULL_JOBS} where j."name" = ? and j."state" = 'active' and ${inScope('jp.job_participant_id')}) as in_flight,
+       (select count(*)::int from "sync_ledger" l where ${FAILING_24H} and ${inScope('l."participant_id"')}) as failures,
+       (select count(*)::int from "sync_dead_letter" d where d."resolved_at" is null and ${inScope('d."participant_id"')}) as dead,
+       (select max(extract(epoch from now() - least(l."pending_since", l."in_flight_since"))) from "sync_ledger" l where ${inScope('l."participant_id"')}) as max_lag,
+       (select count(*)::int from "sync_notification" n where n."participant_id" is not null and n."received_at" > now() - interval '24 hours' and ${inScope('n."participant_id"')}) as received,
+       (select count(*)::int from "sync_notification" n where n."participant_id" is not null and n."dispatched_at" is null and ${inScope('n."participant_id"')}) as pending,
+       (select min(n."received_at") from "sync_notification" n where n."participant_id" is not null and n."dispatched_at" is null and ${inScope('n."participant_id"')}) as oldest_pending,
+       (select count(*)::int from "sync_unrecognised_notification" u where u."received_at" > now() - interval '24 hours') as unrecognised,
+       (select row_to_json(u) from (${UPSTREAM_STATE}) u) as upstream,
+       (select coalesce(json_agg(json_build_object('task', r."task", 'last_run_at', r."last_run_at")), '[]') from "sync_periodic_run" r where r."task" = any(?::text[])) as next_runs`,
+      [
+        PULL_QUEUE,
+        ...scoped,
+        PULL_QUEUE,
+        ...Array.from({ length: 7 }, () => scoped).flat(),
+        windowSeconds,
+        MEASUREMENT_ENDPOINT,
+        `{${Object.keys(this.periodicRuns()).join(',')}}`,
+      ],
+    );
+    const upstream = this.upstream(json<UpstreamRow | null>(figures.upstream));
+    const nextRuns = this.nextRuns(json<{ task: string; last_run_at: string }[]>(figures.next_runs));
     return {
       queueDepth: Number(figures.queue_depth),
       inFlight: Number(figures.in_flight),
@@ -161,7 +194,7 @@ export class SyncStatusService {
         duplicates24h: null,
         // Not tied to a participant, so not narrowed to the reader's groups: a count says nothing about anyone.
         unrecognised24h: Number(figures.unrecognised),
-        oldestPendingAt: date(figures.oldest_pending as Date | null),
+        oldestPendingAt: date(figures.oldest_pending as Date | string | null),
       },
       upstream,
       nextRuns,
@@ -356,29 +389,10 @@ export class SyncStatusService {
     return 'retried';
   }
 
-  /** The measurement endpoint's shared budget, Retry-After block and circuit breaker (`UpstreamGate`). */
-  private async upstream(em: EntityManager): Promise<SyncOverview['upstream']> {
+  /** The measurement endpoint's shared budget, Retry-After block and circuit breaker (`UpstreamGate`), from its row. */
+  private upstream(row: UpstreamRow | null): SyncOverview['upstream'] {
     const perMinute = this.config.sync.upstreamRequestsPerMinute;
     const { windowSeconds } = this.config.sync.circuit;
-    const [row] = await em.execute<
-      {
-        reserved_seconds: number | string;
-        blocked_until: Date | null;
-        circuit_open_until: Date | null;
-        open: boolean;
-        failures: number;
-        participants: number;
-      }[]
-    >(
-      `select greatest(extract(epoch from s."next_slot_at" - clock_timestamp()), 0) as reserved_seconds,
-         case when s."blocked_until" > clock_timestamp() then s."blocked_until" end as blocked_until,
-         s."circuit_open_until", coalesce(s."circuit_open_until" > clock_timestamp(), false) as open,
-         count(f."id")::int as failures, count(distinct f."subject")::int as participants
-       from "sync_upstream_state" s
-       left join "sync_upstream_failure" f on f."endpoint" = s."endpoint" and f."failed_at" >= clock_timestamp() - make_interval(secs => ?)
-       where s."endpoint" = ? group by s."endpoint"`,
-      [windowSeconds, MEASUREMENT_ENDPOINT],
-    );
     if (!row) {
       return {
         rateLimit: { limit: perMinute, remaining: perMinute, resetsAt: null, throttledUntil: null },
@@ -405,16 +419,17 @@ export class SyncStatusService {
     };
   }
 
-  /** Periodic sync work as `SyncMaintenance` keeps it in `sync_periodic_run` (known once a worker has run). */
-  private async nextRuns(em: EntityManager): Promise<SyncOverview['nextRuns']> {
-    const intervals: Record<string, { name: string; minutes: number }> = {
+  /** The periodic tasks shown, by `sync_periodic_run`'s task name. */
+  private periodicRuns(): Record<string, { name: string; minutes: number }> {
+    return {
       reconcile: { name: 'reconciliation', minutes: this.config.sync.reconcileIntervalMinutes },
       'prune-inbox': { name: 'inbox pruning', minutes: 24 * 60 },
     };
-    const rows = await em.execute<{ task: string; last_run_at: Date }[]>(
-      `select "task", "last_run_at" from "sync_periodic_run" where "task" = any(?::text[])`,
-      [`{${Object.keys(intervals).join(',')}}`],
-    );
+  }
+
+  /** Periodic sync work as `SyncMaintenance` keeps it in `sync_periodic_run` (known once a worker has run), from its rows. */
+  private nextRuns(rows: { task: string; last_run_at: Date | string }[]): SyncOverview['nextRuns'] {
+    const intervals = this.periodicRuns();
     return rows
       .map((row) => ({
         name: intervals[row.task].name,

@@ -2,7 +2,7 @@ export { Clock } from './clock.service.js';
 export { CONNECTION_STATES, OmronConnection, OmronConnectionEvent } from './omron-connection.entity.js';
 export type { ConnectionState } from './omron-connection.entity.js';
 export { OmronConnections, USABLE_CONNECTION_STATES, connectionJoinSql } from './omron-connections.service.js';
-export type { ConnectionSummary } from './omron-connections.service.js';
+export type { ConnectionHistory, ConnectionSummary } from './omron-connections.service.js';
 export { OmronOAuthClient, TransientUpstreamError, parseRetryAfter, readTokenResponse } from './omron-oauth-client.service.js';
 export type { TokenSet } from './omron-oauth-client.service.js';
 export { ConnectionUnavailableError, OmronTokens } from './omron-tokens.service.js';

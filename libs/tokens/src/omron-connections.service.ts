@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OmronConnection, OmronConnectionEvent, type ConnectionState } from './omron-connection.entity.js';
+import type { ConnectionState } from './omron-connection.entity.js';
 
 /** What other rooms may know of a connection: never its tokens. */
 export interface ConnectionSummary {
@@ -9,6 +9,12 @@ export interface ConnectionSummary {
   state: ConnectionState;
   /** Space-delimited scopes granted. */
   scopes: string;
+}
+
+/** A connection and its latest state changes, as the portal's participant page shows them. */
+export interface ConnectionHistory {
+  connection: ConnectionSummary & { stateChangedAt: Date; stateReason: string | null; lastRefreshedAt: Date | null };
+  events: { id: string; fromState: ConnectionState | null; toState: ConnectionState; reason: string | null; occurredAt: Date }[];
 }
 
 /**
@@ -96,20 +102,55 @@ export class OmronConnections {
     );
   }
 
-  /** The OMRON user's connection and its latest state changes, newest first (at most `limit`); null: no connection. */
-  async withHistory(
-    em: EntityManager,
-    omronUserId: string,
-    limit: number,
-  ): Promise<{ connection: OmronConnection; events: OmronConnectionEvent[] } | null> {
-    const connection = await em.findOne(OmronConnection, { omronUserId });
-    if (!connection) return null;
-    const events = await em.find(
-      OmronConnectionEvent,
-      { connectionId: connection.id },
-      { orderBy: { occurredAt: 'desc', id: 'desc' }, limit },
+  /**
+   * The OMRON user's connection as the portal shows it (state, scopes, refresh; never its tokens) and its latest state
+   * changes, newest first (at most `limit`), in one statement of plain rows; null: no connection.
+   */
+  async withHistory(em: EntityManager, omronUserId: string, limit: number): Promise<ConnectionHistory | null> {
+    const [row] = await em.execute<
+      {
+        id: string;
+        state: ConnectionState;
+        scopes: string;
+        state_changed_at: Date | string;
+        state_reason: string | null;
+        last_refreshed_at: Date | string | null;
+        events: unknown;
+      }[]
+    >(
+      `select c."id", c."state", c."scopes", c."state_changed_at", c."state_reason", c."last_refreshed_at",
+         (select coalesce(json_agg(e order by e."occurred_at" desc, e."id"::bigint desc), '[]') from (
+            select ev."id"::text as "id", ev."from_state", ev."to_state", ev."reason", ev."occurred_at" from "omron_connection_event" ev
+             where ev."connection_id" = c."id" order by ev."occurred_at" desc, ev."id" desc limit ?) e) as "events"
+       from "omron_connection" c where c."omron_user_id" = ?`,
+      [limit, omronUserId],
     );
-    return { connection, events };
+    if (!row) return null;
+    const events = (typeof row.events === 'string' ? JSON.parse(row.events) : row.events) as {
+      id: string;
+      from_state: ConnectionState | null;
+      to_state: ConnectionState;
+      reason: string | null;
+      occurred_at: string;
+    }[];
+    return {
+      connection: {
+        id: row.id,
+        omronUserId,
+        state: row.state,
+        scopes: row.scopes,
+        stateChangedAt: new Date(row.state_changed_at),
+        stateReason: row.state_reason,
+        lastRefreshedAt: row.last_refreshed_at === null ? null : new Date(row.last_refreshed_at),
+      },
+      events: events.map((event) => ({
+        id: event.id,
+        fromState: event.from_state,
+        toState: event.to_state,
+        reason: event.reason,
+        occurredAt: new Date(event.occurred_at),
+      })),
+    };
   }
 
   /** The scopes of those users' connections that hand out tokens (active or refreshing), by OMRON user ID. */

@@ -1,7 +1,7 @@
 import { barChart } from './bar-chart.helpers.js';
 import { ecgChart, ECG_MM_PER_MILLIVOLT, ECG_MM_PER_SECOND } from './ecg-chart.helpers.js';
 import { niceDomain } from './scale.helpers.js';
-import { escapeXml } from './svg.helpers.js';
+import { coordinate, coordinateText, escapeXml } from './svg.helpers.js';
 import { timeTicks } from './time-axis.helpers.js';
 import { timeChart } from './time-chart.helpers.js';
 import { daysBetween, zonedDayStart } from '@opendsp/time-zone';
@@ -149,5 +149,42 @@ describe(ecgChart.name, () => {
       });
     }
     expect(decoded).toEqual(samplesUv);
+  });
+});
+
+describe(coordinateText.name, () => {
+  it('writes what String(coordinate(value)) writes, for every value a chart meets', () => {
+    const values = [
+      0,
+      -0,
+      0.004,
+      0.005,
+      0.05,
+      0.1,
+      1,
+      9.99,
+      9.995,
+      10,
+      10.1,
+      12.05,
+      12.5,
+      100.07,
+      1e6 + 0.01,
+      -0.004,
+      -1.25,
+      -30.1,
+      NaN,
+      Infinity,
+    ];
+    // A fixed pseudo-random spread (no Math.random: a failure must repeat): ECG coordinates and chart pixels.
+    let seed = 7;
+    for (let index = 0; index < 20_000; index++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      values.push((seed / 2_147_483_648) * (index % 2 ? 1_000 : 40) - (index % 7 === 0 ? 20 : 0));
+    }
+    const differing = values.filter((value) => coordinateText(value) !== String(coordinate(value)));
+    expect(differing.map((value) => [value, coordinateText(value), String(coordinate(value))])).toEqual([]);
+    // And it can tell: a value written with a third decimal would be caught.
+    expect(coordinateText(12.3456)).toBe('12.35');
   });
 });

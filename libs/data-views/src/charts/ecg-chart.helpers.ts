@@ -1,4 +1,4 @@
-import { coordinate as c, element, SvgMarkup, text } from './svg.helpers.js';
+import { coordinateText, element, SvgMarkup, text } from './svg.helpers.js';
 
 export interface EcgChartInput {
   key: string;
@@ -18,6 +18,21 @@ const STRIP_HEIGHT = 30;
 /** Where 0 mV sits in a strip, from its top (on a 5 mm line): R waves go up, so more room above. */
 const BASELINE = 20;
 const GAP = 5;
+
+/** The x coordinates of a strip's samples as text, each followed by a comma, by sampling rate and strip length. */
+const stripXsByShape = new Map<string, string[]>();
+
+function stripXs(samplingRateHz: number, perStrip: number): string[] {
+  const key = `${samplingRateHz}|${perStrip}`;
+  let xs = stripXsByShape.get(key);
+  if (!xs) {
+    xs = Array.from({ length: perStrip }, (_, index) => `${coordinateText(LEFT + (index / samplingRateHz) * ECG_MM_PER_SECOND)},`);
+    // Recordings come at a few rates; a map that somehow grew past a handful is simply started again.
+    if (stripXsByShape.size >= 16) stripXsByShape.clear();
+    stripXsByShape.set(key, xs);
+  }
+  return xs;
+}
 
 /**
  * An ECG recording drawn the way a clinician reads one: on 1 mm / 5 mm paper, at 25 mm/s and 10 mm/mV,
@@ -63,13 +78,13 @@ export function ecgChart(input: EcgChartInput): SvgMarkup {
         fill: `url(#${gridId})`,
       }),
     );
-    const points = samples
-      .map((microvolts, index) => {
-        const x = LEFT + (index / input.samplingRateHz) * ECG_MM_PER_SECOND;
-        const y = Math.min(top + STRIP_HEIGHT, Math.max(top, baseline - microvolts * mmPerMicrovolt));
-        return `${c(x)},${c(y)}`;
-      })
-      .join(' ');
+    // Every strip's samples sit at the same x positions: their text (with the comma) is made once per rate and length.
+    const xs = stripXs(input.samplingRateHz, perStrip);
+    let points = '';
+    for (let index = 0; index < samples.length; index++) {
+      const y = Math.min(top + STRIP_HEIGHT, Math.max(top, baseline - samples[index] * mmPerMicrovolt));
+      points += (index === 0 ? '' : ' ') + xs[index] + coordinateText(y);
+    }
     parts.push(
       element('polyline', {
         class: 'waveform',

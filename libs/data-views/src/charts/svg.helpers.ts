@@ -32,6 +32,19 @@ export function coordinate(value: number): number {
 }
 
 /**
+ * `String(coordinate(value))` without turning a fraction into text: from the whole hundredths, which is several times
+ * faster where a chart writes thousands of points (an ECG's every sample).
+ */
+export function coordinateText(value: number): string {
+  const hundredths = Math.round(value * 100);
+  if (!(hundredths >= 0 && hundredths <= Number.MAX_SAFE_INTEGER)) return String(hundredths / 100);
+  const whole = Math.floor(hundredths / 100);
+  const fraction = hundredths - whole * 100;
+  if (fraction === 0) return String(whole);
+  return fraction % 10 === 0 ? `${whole}.${fraction / 10}` : `${whole}.${fraction < 10 ? '0' : ''}${fraction}`;
+}
+
+/**
  * Markup Handlebars prints as it is (it calls `toHTML`), so a chart goes into a template as `{{chart}}`
  * and never needs the triple-stash that would also print user data raw.
  */

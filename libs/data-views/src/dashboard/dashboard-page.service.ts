@@ -69,15 +69,17 @@ export class DashboardPage {
     const groupIds = focus ? [focus.id] : scope.groupIds;
     // Independent reads, side by side (each on its own fork of the entity manager); the page's per-group sync
     // figures follow the snapshot's page of groups in the same chain, so the page waits for the slowest chain only.
-    const [[figures, perGroupSync], overview, { count: activeGroups, first: groupChoices }, admins] = await Promise.all([
+    // The scope's active groups, read once: counted, offered as choices, and the snapshot's groups and first page.
+    const active = this.scope.activeGroups(scope);
+    const [[figures, perGroupSync], overview, activeGroups, admins] = await Promise.all([
       this.snapshots
-        .dashboard(groupIds, { after, limit: GROUPS_PER_PAGE })
+        .dashboard(groupIds, { after, limit: GROUPS_PER_PAGE }, active)
         .then(
           async (found) =>
             [found, found.groups.length ? await this.sync.groupFigures(found.groups.map((group) => group.groupInternalId)) : null] as const,
         ),
       this.sync.overview(focus ? { groupIds: [focus.id] } : scope),
-      this.scope.activeGroups(scope),
+      active,
       roleHas(user.role, 'admins.manage') ? this.accounts.activeCount() : 0,
     ]);
     const links = figureLinks(focus?.groupId);
@@ -86,10 +88,10 @@ export class DashboardPage {
 
     return {
       title: 'dashboard.title',
-      activeGroups,
+      activeGroups: activeGroups.length,
       admins,
       focus,
-      groupChoices: groupChoices.map((group) => ({
+      groupChoices: activeGroups.slice(0, 500).map((group) => ({
         value: group.groupId,
         label: group.displayName,
         selected: group.groupId === focus?.groupId,

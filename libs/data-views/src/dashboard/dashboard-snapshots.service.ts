@@ -1,9 +1,12 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { GroupLookups } from '@opendsp/groups';
+import { GroupLookups, type GroupLabel } from '@opendsp/groups';
 import { ReadingsRepository } from '@opendsp/measurements';
 import { EnrollmentCounts, staleCutoff as staleCutoffAt } from '@opendsp/participants';
+
+/** An active group as the groups room lists it: internal ID and label. */
+type ActiveGroup = { id: string } & GroupLabel;
 
 /** A group's dashboard figures, with its public ID and name. */
 export interface GroupFigures {
@@ -139,15 +142,18 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
    * total, and one page of groups by name. Recomputed first when a shown group has no figures yet (a new
    * group, a fresh database), and in the background when they are older than twice the refresh period
    * (the worker normally keeps them fresh; this covers a web process running without one).
+   * `activeGroups`, when the caller reads them anyway: every active group of a scope that holds `groupIds`, by name
+   * then ID (`GroupLookups.activeByName`); they are then not read again here, nor is the first page of groups.
    */
   async dashboard(
     groupIds: string[] | null,
     page: { after?: { name: string; id: string }; limit: number },
+    activeGroups?: Promise<ActiveGroup[]>,
   ): Promise<{ total: FunnelFigures; computedAt: Date | null; groups: GroupFigures[]; nextAfter: { name: string; id: string } | null }> {
-    let result = await this.read(groupIds, page);
+    let result = await this.read(groupIds, page, activeGroups);
     if (result.missing) {
       await this.refreshOnce();
-      result = await this.read(groupIds, page);
+      result = await this.read(groupIds, page, activeGroups);
     } else if (result.computedAt && Date.now() - result.computedAt.getTime() > this.config.dataViews.dashboardRefreshSeconds * 2000) {
       void this.refreshOnce().catch((error: unknown) => this.logger.error({ err: error }, 'dashboard snapshot refresh failed'));
     }
@@ -157,6 +163,7 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
   private async read(
     groupIds: string[] | null,
     page: { after?: { name: string; id: string }; limit: number },
+    activeGroups?: Promise<ActiveGroup[]>,
   ): Promise<{
     total: FunnelFigures;
     computedAt: Date | null;
@@ -167,11 +174,19 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
     const total = Object.fromEntries(FUNNEL_FIELDS.map((field) => [field, 0])) as FunnelFigures;
     if (groupIds !== null && groupIds.length === 0) return { total, computedAt: null, groups: [], nextAfter: null, missing: false };
     // Which groups are active, their names and their order are the groups room's; the figures are this room's. All
-    // three side by side, one round trip: the scope's snapshot rows (one per group) are few, and are added up here.
+    // side by side, one round trip: the scope's snapshot rows (one per group) are few, and are added up here. Given the
+    // active groups in order, the first page is their first `limit + 1` (a later page's keyset is PostgreSQL's order).
     const em = this.em.fork();
+    const inScope = (groups: ActiveGroup[]) => {
+      if (groupIds === null) return groups;
+      const wanted = new Set(groupIds);
+      return groups.filter((group) => wanted.has(group.id));
+    };
     const [activeIds, pageGroups, snapshots] = await Promise.all([
-      this.groups.activeIds(em, groupIds),
-      this.groups.activePage(em, groupIds, { after: page.after, limit: page.limit + 1 }),
+      activeGroups ? activeGroups.then((groups) => inScope(groups).map((group) => group.id)) : this.groups.activeIds(em, groupIds),
+      activeGroups && !page.after
+        ? activeGroups.then((groups) => inScope(groups).slice(0, page.limit + 1))
+        : this.groups.activePage(em, groupIds, { after: page.after, limit: page.limit + 1 }),
       em
         .getConnection()
         .execute<Record<string, unknown>[]>(

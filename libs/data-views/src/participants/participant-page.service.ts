@@ -86,32 +86,23 @@ export class ParticipantPage {
     const context: ChartContext = { lang, timeZone, window };
     const id = participant.ogscId;
 
-    // Independent reads, side by side; the chosen day's hours and the chosen recording's waveform follow their
-    // period's rows in the same chain, so the page waits for the slowest chain, not for two rounds of queries.
+    // Independent reads, side by side: the reading tables in one statement (every kind's period and latest time);
+    // the chosen day's hours and the chosen recording's waveform follow it in the same chain, so the page waits for
+    // the slowest chain, not for two rounds of queries.
     const [
       details,
-      latest,
-      bloodPressure,
-      weight,
-      [activity, selectedActivity, hours],
-      temperature,
-      oxygen,
-      [ecg, selectedEcg, waveform],
+      [{ latest, bloodPressure, weight, activity, temperature, oxygen, ecg }, selectedActivity, hours, selectedEcg, waveform],
       ledger,
     ] = await Promise.all([
       this.records.details(participant),
-      this.readings.latest(participantId),
-      this.readings.bloodPressure(participantId, window),
-      this.readings.weight(participantId, window),
-      this.readings.activity(participantId, window).then(async (found) => {
-        const selected = found.rows.find((row) => row.day === period.day) ?? found.rows.at(-1) ?? null;
-        return [found, selected, selected ? await this.readings.activityHours(participantId, selected.id) : []] as const;
-      }),
-      this.readings.temperature(participantId, window),
-      this.readings.oxygen(participantId, window),
-      this.readings.ecg(participantId, window).then(async (found) => {
-        const selected = found.rows.find((row) => row.id === period.ecg) ?? found.rows.at(-1) ?? null;
-        return [found, selected, selected ? await this.readings.ecgWaveform(participantId, selected.id) : null] as const;
+      this.readings.page(participantId, window).then(async (found) => {
+        const activityRow = found.activity.rows.find((row) => row.day === period.day) ?? found.activity.rows.at(-1) ?? null;
+        const ecgRow = found.ecg.rows.find((row) => row.id === period.ecg) ?? found.ecg.rows.at(-1) ?? null;
+        const [activityHours, ecgWaveform] = await Promise.all([
+          activityRow ? this.readings.activityHours(participantId, activityRow.id) : [],
+          ecgRow ? this.readings.ecgWaveform(participantId, ecgRow.id) : null,
+        ]);
+        return [found, activityRow, activityHours, ecgRow, ecgWaveform] as const;
       }),
       this.sync.ledger(participantId),
     ]);

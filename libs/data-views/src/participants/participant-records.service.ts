@@ -4,16 +4,16 @@ import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ReadingsRepository, type DeviceSeen } from '@opendsp/measurements';
 import { Enrollment, funnelStage, looksLikeOgscId, Participant, ParticipantLookups, staleCutoff } from '@opendsp/participants';
-import { OmronConnection, OmronConnectionEvent, OmronConnections } from '@opendsp/tokens';
+import { OmronConnections, type ConnectionHistory } from '@opendsp/tokens';
 import { DataScope } from '../data-scope.service.js';
 
 export interface ParticipantRecord {
   participant: Participant;
   /** The enrollments the user may see (a group admin: only their groups'). */
   enrollments: (Enrollment & { stale: boolean })[];
-  connection: OmronConnection | null;
+  connection: ConnectionHistory['connection'] | null;
   /** The connection's state changes, newest first (at most 50). */
-  connectionEvents: OmronConnectionEvent[];
+  connectionEvents: ConnectionHistory['events'];
   devices: DeviceSeen[];
 }
 
@@ -50,7 +50,7 @@ export class ParticipantRecords {
   /** The connection with its history, and the devices: independent reads, so they run side by side. */
   async details(participant: Participant): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents' | 'devices'>> {
     const [[connection, connectionEvents], devices] = await Promise.all([
-      (async (): Promise<[OmronConnection | null, OmronConnectionEvent[]]> => {
+      (async (): Promise<[ConnectionHistory['connection'] | null, ConnectionHistory['events']]> => {
         if (!participant.omronUserId) return [null, []];
         const found = await this.connections.withHistory(this.em.fork(), participant.omronUserId, 50);
         return found ? [found.connection, found.events] : [null, []];

@@ -75,6 +75,31 @@ export interface EcgRow extends ReadingBase {
   durationSeconds: number;
 }
 
+/** What `ReadingQueries.page` reads for the participant page, kind by kind. */
+export interface ParticipantReadings {
+  latest: Record<MeasurementKind, Date | null>;
+  bloodPressure: { rows: BloodPressureRow[]; truncated: boolean };
+  weight: { rows: WeightRow[]; truncated: boolean };
+  activity: { rows: ActivityRow[]; truncated: boolean };
+  temperature: { rows: TemperatureRow[]; truncated: boolean };
+  oxygen: { rows: OxygenRow[]; truncated: boolean };
+  ecg: { rows: EcgRow[]; truncated: boolean };
+}
+
+/** Local midnights lie within ±14 hours of the environment's: activity's instant range is widened, then kept by local day. */
+function widenedForLocalDays(window: Pick<ReadingWindow, 'from' | 'to'>): { from: Date; to: Date } {
+  return { from: new Date(window.from.getTime() - 14 * 3_600_000), to: new Date(window.to.getTime() + 14 * 3_600_000) };
+}
+
+/** Activity rows with their local day, only the window's days. */
+function activityDays(
+  result: { rows: Omit<ActivityRow, 'day'>[]; truncated: boolean },
+  window: Pick<ReadingWindow, 'firstDay' | 'lastDay'>,
+): { rows: ActivityRow[]; truncated: boolean } {
+  const rows = result.rows.map((row) => ({ ...row, day: row.localTime.slice(0, 10) }));
+  return { ...result, rows: rows.filter((row) => row.day >= window.firstDay && row.day <= window.lastDay) };
+}
+
 /** At most this many readings of a kind per page; the newest are kept and the page says so. */
 export const READINGS_PER_KIND = 1000;
 
@@ -89,6 +114,36 @@ export class ReadingQueries {
     private readonly em: EntityManager,
     private readonly readings: ReadingsRepository,
   ) {}
+
+  /**
+   * Everything the participant page reads from the reading tables for its period, in one statement: the newest
+   * reading's time per kind, and each kind's rows as `bloodPressure`, `weight`, … give them (the same limit, order
+   * and activity's widened window).
+   */
+  async page(participantId: string, window: ReadingWindow): Promise<ParticipantReadings> {
+    const period = { from: window.from, to: window.to, limit: READINGS_PER_KIND + 1 };
+    const { latest, rows } = await this.readings.portalPeriods(this.em.fork(), participantId, {
+      blood_pressure: period,
+      weight: period,
+      activity: { ...period, ...widenedForLocalDays(window) },
+      temperature: period,
+      oxygen: period,
+      ecg: period,
+    });
+    const newest = <T>(found: unknown[]) => ({
+      truncated: found.length > READINGS_PER_KIND,
+      rows: found.slice(0, READINGS_PER_KIND).reverse() as unknown as T[],
+    });
+    return {
+      latest,
+      bloodPressure: newest<BloodPressureRow>(rows.blood_pressure),
+      weight: newest<WeightRow>(rows.weight),
+      activity: activityDays(newest<Omit<ActivityRow, 'day'>>(rows.activity), window),
+      temperature: newest<TemperatureRow>(rows.temperature),
+      oxygen: newest<OxygenRow>(rows.oxygen),
+      ecg: newest<EcgRow>(rows.ecg),
+    };
+  }
 
   /** The newest reading's time per kind (null: none ever). */
   async latest(participantId: string): Promise<Record<MeasurementKind, Date | null>> {
@@ -106,15 +161,8 @@ export class ReadingQueries {
 
   /** Daily activity whose local day falls in the window's days (a day is the participant's, not the environment's). */
   async activity(participantId: string, window: ReadingWindow): Promise<{ rows: ActivityRow[]; truncated: boolean }> {
-    // Local midnights lie within ±14 hours of the environment's; widen the instant range, then keep by local day.
-    const widened = {
-      ...window,
-      from: new Date(window.from.getTime() - 14 * 3_600_000),
-      to: new Date(window.to.getTime() + 14 * 3_600_000),
-    };
-    const result = await this.period<Omit<ActivityRow, 'day'>>('activity', participantId, widened);
-    const rows = result.rows.map((row) => ({ ...row, day: row.localTime.slice(0, 10) }));
-    return { ...result, rows: rows.filter((row) => row.day >= window.firstDay && row.day <= window.lastDay) };
+    const result = await this.period<Omit<ActivityRow, 'day'>>('activity', participantId, { ...window, ...widenedForLocalDays(window) });
+    return activityDays(result, window);
   }
 
   async activityHours(participantId: string, activityId: string): Promise<ActivityHourRow[]> {
