@@ -10,8 +10,10 @@ const NAV_COUNT_CAP = 99;
 /**
  * The open-alert count on the navigation's Alerts item, for every portal page a signed-in admin who may see alerts
  * opens: what they may see (a group admin their groups' alerts, everyone else all). It is counted only when the
- * response renders a page (redirects, downloads, images and the REST API pay nothing), in one statement
- * (`AlertList.openCountForAdmin`, which stops at 100). A failed count leaves the badge out rather than failing the page.
+ * response renders a page (redirects and the REST API pay nothing), in one statement (`AlertList.openCountForAdmin`,
+ * which stops at 100). On a GET, which mostly renders a page, the count starts with the request and runs beside the
+ * page's own reads instead of after them (a GET download pays the one index-only statement); a form's answer counts
+ * only if it renders. A failed count leaves the badge out rather than failing the page.
  */
 @Injectable()
 export class OpenAlertsCountInterceptor implements NestInterceptor {
@@ -25,19 +27,26 @@ export class OpenAlertsCountInterceptor implements NestInterceptor {
     const user = req.portal?.user;
     if (!user || !roleHas(user.role, 'participants.view')) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
+    const count = () => this.countFor(user.role === 'group-admin' ? user.id : null);
+    const counting = req.method === 'GET' ? count() : undefined;
     const render = res.render.bind(res);
     res.render = ((view: string, options?: object, callback?: (error: Error, html: string) => void) => {
-      this.list.openCountForAdmin(user.role === 'group-admin' ? user.id : null, NAV_COUNT_CAP).then(
-        (count) => {
-          res.locals.openAlerts = count > NAV_COUNT_CAP ? `${NAV_COUNT_CAP}+` : count;
-          render(view, options, callback);
-        },
-        (error: unknown) => {
-          this.logger.warn({ err: error }, 'open-alert count failed; the page is shown without it');
-          render(view, options, callback);
-        },
-      );
+      void (counting ?? count()).then((badge) => {
+        if (badge !== undefined) res.locals.openAlerts = badge;
+        render(view, options, callback);
+      });
     }) as Response['render'];
     return next.handle();
+  }
+
+  /** The badge's text, or undefined (no badge) when the count failed; never rejects. */
+  private async countFor(groupAdminId: string | null): Promise<number | string | undefined> {
+    try {
+      const count = await this.list.openCountForAdmin(groupAdminId, NAV_COUNT_CAP);
+      return count > NAV_COUNT_CAP ? `${NAV_COUNT_CAP}+` : count;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'open-alert count failed; the page is shown without it');
+      return undefined;
+    }
   }
 }
