@@ -11,7 +11,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   update is not heap-only anyway: `last_reading_at` is indexed for the participant list);
  * - `participant_id_covering_index`: a participant's OGSC ID and OMRON user by ID (a participant changes rarely);
  * - `omron_connection_user_state_index`: a connection's state by OMRON user (libs/tokens' table, for
- *   `connectionJoinSql`; the state is already in an index, so a state change writes no more than before is heap-only).
+ *   `connectionJoinSql`). The new indexes take an entry on their tables' inserts and non-heap-only updates only
+ *   (a participant connecting, a connection's state change or token refresh), never per readings page.
  */
 export class Migration20261206191000_group_member_indexes extends Migration {
   override up(): void {
