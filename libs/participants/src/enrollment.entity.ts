@@ -19,7 +19,7 @@ export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 @Entity({ tableName: 'enrollment' })
 @Unique({ properties: ['participant', 'group'] })
 @Unique({ name: 'enrollment_group_internal_customer_id_unique', properties: ['group', 'internalCustomerId'] })
-// A group's members and funnel counts from the index alone (consentedMembersSql, ParticipantDirectory.funnel).
+// A group's members and funnel counts from the index alone (consentedMemberListSql, ParticipantDirectory.funnel).
 @Index({
   name: 'enrollment_group_status_index',
   expression:
