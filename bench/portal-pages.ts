@@ -3,7 +3,7 @@
 // (DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432), then prints p50/p95 per page next to
 // GET /health/ready (an HTTP request with one database round trip) measured in the same run.
 //   --scale f   seed f × the full size (participants and readings), for a quick look
-//   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again
+//   --reuse     keep using the scratch database of an earlier `--keep` run instead of seeding again (migrated first)
 //   --keep      leave the scratch database for a later `--reuse`
 //   --name db   the scratch database's name (default opendsp_bench_portal_pages), so two runs need not share one
 //   --samples n requests per page (default 100)
@@ -53,6 +53,9 @@ if (!(reuse && exists)) {
   console.log(`seeding ${shape.participants.toLocaleString('en-US')} participants into ${name}:`);
   const { seconds } = await timed(() => seedScale(settings, shape, console.log));
   console.log(`seeded in ${seconds.toFixed(0)} s`);
+} else {
+  // A kept database gets the migrations added since it was seeded (new indexes, kept state), as a deployment would.
+  await migrateEverything(settings);
 }
 
 const [counts] = await adminQuery(

@@ -1,7 +1,7 @@
 import type { PortalUser } from '@opendsp/admin-auth';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { DashboardSnapshots, ParticipantList, parseParticipantFilters } from '@opendsp/data-views';
-import { ParticipantListQuery } from '@opendsp/participants';
+import { consentedMemberListSql, ParticipantListQuery } from '@opendsp/participants';
 import { FULL_SCALE, scaleGroupId, scaleOgscId, seedScale } from './support/data-views-scale-seed.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
 
@@ -76,6 +76,15 @@ describe('portal data views with 100,000 participants', () => {
       if (/Seq Scan on (enrollment|participant)\b/.test(text)) problems.push(`${JSON.stringify(criteria)}: scans a whole table\n${text}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('reads a group’s consented members (the insights lists’ start) from indexes alone, never a whole table', async () => {
+    const [group] = await sql(`select id from program_group where group_id = $1`, [scaleGroupId(3)]);
+    // The seed vacuums, so the visibility map lets an index answer without visiting the heap.
+    const text = (await sql(`explain ${consentedMemberListSql('$1::uuid')}`, [group.id])).map((row) => row['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/Index Only Scan using enrollment_group_status_index on enrollment/);
+    expect(text).toMatch(/Index Only Scan using participant_id_covering_index on participant/);
+    expect(text).not.toMatch(/Seq Scan/);
   });
 
   // Speed is proved without a clock: the test above shows every list query walks an index, and

@@ -2,7 +2,7 @@ import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { ProgramGroup } from '@opendsp/groups';
 import { AdherenceService, BpControlService, type AdherenceRow, type ControlledParticipant } from '@opendsp/insights';
 import { lockChangeSequence } from '@opendsp/measurements';
-import { Enrollment, Participant } from '@opendsp/participants';
+import { consentedMemberListSql, consentedMembersSql, Enrollment, Participant, WithdrawalService } from '@opendsp/participants';
 import { ReadingWriter } from '@opendsp/sync';
 import { addDays } from '@opendsp/time-zone';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
@@ -92,6 +92,63 @@ describe('insights statements against a plain computation', () => {
     control = portal.app.get(BpControlService, { strict: false });
   }, 60_000);
   afterAll(() => portal?.close());
+
+  describe('a group’s member list (consentedMemberListSql, read from the covering indexes)', () => {
+    type MemberRow = { participant_id: string; ogsc_id: string; internal_customer_id: string | null };
+    const byId = (rows: MemberRow[]) => [...rows].sort((a, b) => (a.participant_id < b.participant_id ? -1 : 1));
+    const list = async (sql: (group: string) => string, group: ProgramGroup) =>
+      byId((await portal.sql(sql('$1::uuid'), [group.id])) as MemberRow[]);
+
+    it('holds the consented members with their OGSC and customer IDs, as the join does, and follows enrollment changes', async () => {
+      const clinic = new ProgramGroup('Member list clinic');
+      const other = new ProgramGroup('Member list other clinic');
+      await em.fork().persist([clinic, other]).flush();
+      const fork = em.fork();
+      const people = Array.from({ length: 5 }, () => new Participant('omron_connect'));
+      const [kept, withdrawing, renamed, invited, twoGroups] = people;
+      const [inClinic, inOther] = [fork.getReference(ProgramGroup, clinic.id), fork.getReference(ProgramGroup, other.id)];
+      const enrollments = [
+        Object.assign(new Enrollment(kept, inClinic, 'consented'), { internalCustomerId: 'CUST-KEPT' }),
+        new Enrollment(withdrawing, inClinic, 'consented'),
+        Object.assign(new Enrollment(renamed, inClinic, 'consented'), { internalCustomerId: 'CUST-OLD' }),
+        new Enrollment(invited, inClinic, 'invited'),
+        new Enrollment(twoGroups, inClinic, 'consented'),
+        new Enrollment(twoGroups, inOther, 'consented'),
+      ];
+      fork.persist([...people, ...enrollments]);
+      await fork.flush();
+      const expected = (rows: [Participant, string | null][]) =>
+        byId(rows.map(([person, customer]) => ({ participant_id: person.id, ogsc_id: person.ogscId, internal_customer_id: customer })));
+
+      expect(await list(consentedMemberListSql, clinic)).toEqual(
+        expected([
+          [kept, 'CUST-KEPT'],
+          [withdrawing, null],
+          [renamed, 'CUST-OLD'],
+          [twoGroups, null],
+        ]),
+      );
+      expect(await list(consentedMemberListSql, clinic)).toEqual(await list(consentedMembersSql, clinic));
+
+      // A withdrawal, a changed customer ID and a consent are seen by the next statement (the index is the table's).
+      const [admin] = (await portal.sql(`select id from admin_account where login_id = 'insights-statements-admin'`)) as { id: string }[];
+      await portal.app
+        .get(WithdrawalService)
+        .withdraw(enrollments[1].id, { kind: 'admin', adminId: admin.id, login: 'insights-statements-admin' });
+      await portal.sql(`update enrollment set internal_customer_id = 'CUST-NEW' where id = $1`, [enrollments[2].id]);
+      await portal.sql(`update enrollment set status = 'consented', consented_at = now() where id = $1`, [enrollments[3].id]);
+      expect(await list(consentedMemberListSql, clinic)).toEqual(
+        expected([
+          [kept, 'CUST-KEPT'],
+          [renamed, 'CUST-NEW'],
+          [invited, null],
+          [twoGroups, null],
+        ]),
+      );
+      expect(await list(consentedMemberListSql, clinic)).toEqual(await list(consentedMembersSql, clinic));
+      expect(await list(consentedMemberListSql, other)).toEqual(expected([[twoGroups, null]]));
+    });
+  });
 
   describe('blood-pressure control lists', () => {
     let clinic: ProgramGroup;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { encodeCursor, parseCursor, type CursorForm } from '@opendsp/pagination';
-import { consentedMembersSql } from '@opendsp/participants';
+import { consentedMemberListSql } from '@opendsp/participants';
 import { zonedDay } from '@opendsp/time-zone';
 import {
   ADHERENCE_THRESHOLD_DAYS,
@@ -117,6 +117,8 @@ export class AdherenceService {
     // counted day and these lookups stay on the primary key's index.
     const firstDay =
       period === 'calendar' ? 'null::date' : `(select min(d.day) from participant_reading_day d where d.participant_id = m.participant_id)`;
+    // Today always lies in the current period, so whether it is counted comes from the same index range as the
+    // days (one range per member instead of a second lookup for today: the CSV and the API read every row's).
     // Materialized for the rolling period: inlined, every use of `first_day` below (the period's start three
     // times, its end, the count's bounds, the output) would repeat its subquery, four index lookups per
     // participant instead of one (EXPLAIN ANALYZE, 5,000 participants: 290 → 150 ms).
@@ -132,16 +134,14 @@ export class AdherenceService {
         today_counted: boolean;
       }[]
     >(
-      `with m as (${consentedMembersSql('?::uuid')}),
+      `with m as (${consentedMemberListSql('?::uuid')}),
        f as ${period === 'calendar' ? '' : 'materialized '}(select m.participant_id, m.ogsc_id, m.internal_customer_id, ${firstDay} as first_day from m),
        p as (select f.*, ${start} as period_start from f),
        q as (select p.*, ${end} as period_end from p),
-       r as (select q.*,
-               (select count(*) from participant_reading_day d
-                 where d.participant_id = q.participant_id and d.day between q.period_start and q.period_end)::int as days,
-               exists (select 1 from participant_reading_day d
-                 where d.participant_id = q.participant_id and d.day = ?::date) as today_counted
-             from q)
+       r as (select q.*, c.days, c.today_counted
+             from q cross join lateral (
+               select count(*)::int as days, coalesce(bool_or(d.day = ?::date), false) as today_counted from participant_reading_day d
+                where d.participant_id = q.participant_id and d.day between q.period_start and q.period_end) c)
        select r.participant_id, r.ogsc_id, r.internal_customer_id, to_char(r.period_start, 'YYYY-MM-DD') as period_start,
               to_char(r.period_end, 'YYYY-MM-DD') as period_end, r.days, r.today_counted
        from r

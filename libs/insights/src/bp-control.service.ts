@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { encodeCursor, parseCursor } from '@opendsp/pagination';
-import { consentedMembersSql } from '@opendsp/participants';
+import { consentedMemberListSql } from '@opendsp/participants';
 import { monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
 import { DEFAULT_HEDIS, DEFAULT_TARGET, GroupBpTargets } from './group-bp-targets.entity.js';
 import { GroupBpTrend } from './group-bp-trend.entity.js';
@@ -154,7 +154,7 @@ export class BpControlService implements BeforeApplicationShutdown {
       })
       .join(', ');
     const rows = await this.em.fork().execute<{ month: string; measured: number; under_target: number; under_hedis: number }[]>(
-      `with m as (${consentedMembersSql('?::uuid')}),
+      `with m as (${consentedMemberListSql('?::uuid')}),
        w(month, from_day, to_day) as (values ${values}),
        d as (select m.participant_id, x.day, x.bp_readings, x.systolic_sum, x.diastolic_sum
                from m cross join lateral (
@@ -213,20 +213,21 @@ export class BpControlService implements BeforeApplicationShutdown {
     const band_ = bandSql(band, thresholds);
     // The band and the page's limit are conditions of the statement: it walks the members in OGSC ID order and
     // stops at the page's last match, so a page computes the means of the members up to it, not of the group.
+    // The cursor's condition sits outside the sorted members (an `offset 0` subquery keeps it there), so each
+    // member's OGSC ID is looked up once; PostgreSQL applies it to the members before their sums are computed.
     const rows = await this.em
       .fork()
       .execute<{ ogsc_id: string; internal_customer_id: string | null; systolic_sum: string; diastolic_sum: string; readings: number }[]>(
         `select m.ogsc_id, m.internal_customer_id, x.systolic_sum, x.diastolic_sum, x.readings
-         from (select * from (${consentedMembersSql('?::uuid')}) members ${afterId ? 'where members.ogsc_id > ?' : ''}
-                order by members.ogsc_id offset 0) m
+         from (select * from (${consentedMemberListSql('?::uuid')}) members order by members.ogsc_id offset 0) m
          cross join lateral (
            select sum(systolic_sum) as systolic_sum, sum(diastolic_sum) as diastolic_sum, sum(bp_readings)::int as readings
              from participant_reading_day
             where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x
-        where x.readings > 0 and ${band_.sql}
+        where x.readings > 0 and ${band_.sql} ${afterId ? 'and m.ogsc_id > ?' : ''}
         order by m.ogsc_id
         limit ?`,
-        [groupUuid, ...(afterId ? [afterId] : []), window.from, window.to, ...band_.params, limit + 1],
+        [groupUuid, window.from, window.to, ...band_.params, ...(afterId ? [afterId] : []), limit + 1],
       );
     const chosen = rows.map((row) => ({
       ogscId: row.ogsc_id,

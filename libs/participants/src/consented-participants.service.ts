@@ -31,6 +31,21 @@ export function consentedMembersSql(groupParameter: string): string {
 }
 
 /**
+ * SQL for another room's statement that visits each member of one group once (libs/insights' adherence and
+ * control lists): the same rows as `consentedMembersSql`, one per consented enrollment of the group in
+ * `groupParameter`, read from indexes alone (Migration20261206191000_group_member_indexes): the group's
+ * enrollments from `enrollment_group_status_index`, which carries the participant and customer IDs, and each
+ * one's OGSC ID by a lookup in `participant_id_covering_index`. A join would let the planner hash the whole
+ * participant table for a large group (100,000 rows for 5,000 members); the lookup costs one index descent per
+ * member. Not for statements over readings: a column of a joined subquery is evaluated per joined row.
+ */
+export function consentedMemberListSql(groupParameter: string): string {
+  return `select e.participant_id, (select p.ogsc_id from participant p where p.id = e.participant_id) as ogsc_id, e.internal_customer_id
+    from enrollment e
+    where e.group_id = ${groupParameter} and e.status = 'consented'`;
+}
+
+/**
  * What measurement sync asks of participants and tells them: who has a consented group (only their readings
  * are pulled and kept), when their readings were measured, and for its status pages whose rows a reader may see
  * and their OGSC IDs. Sync reads and changes participants and enrollments only here.

@@ -19,7 +19,12 @@ export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 @Entity({ tableName: 'enrollment' })
 @Unique({ properties: ['participant', 'group'] })
 @Unique({ name: 'enrollment_group_internal_customer_id_unique', properties: ['group', 'internalCustomerId'] })
-@Index({ name: 'enrollment_group_status_index', properties: ['group', 'status'] })
+// A group's members and funnel counts from the index alone (consentedMemberListSql, ParticipantDirectory.funnel).
+@Index({
+  name: 'enrollment_group_status_index',
+  expression:
+    'create index "enrollment_group_status_index" on "enrollment" ("group_id", "status") include ("participant_id", "internal_customer_id", "invited_at", "link_opened_at", "consented_at", "first_reading_at", "last_reading_at")',
+})
 // The portal's participant list: keyset orders (newest; by last reading, never-read last) with and without
 // a group, and prefix search on the internal customer ID.
 @Index({ name: 'enrollment_created_at_id_index', properties: ['createdAt', 'id'] })

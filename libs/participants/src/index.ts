@@ -39,6 +39,12 @@ export { EnrollmentNotFoundError, WithdrawalService } from './withdrawal.service
 export { ParticipantReadingsPort } from './participant-readings.port.js';
 export { EnrollmentChangesPort } from './enrollment-changes.port.js';
 export type { EnrollmentChange } from './enrollment-changes.port.js';
-export { ConsentedParticipants, consentedInGroupsSql, consentedMembersSql, ogscIdSql } from './consented-participants.service.js';
+export {
+  ConsentedParticipants,
+  consentedInGroupsSql,
+  consentedMemberListSql,
+  consentedMembersSql,
+  ogscIdSql,
+} from './consented-participants.service.js';
 export { ConsentRecords, participantActor } from './consent-records.service.js';
 export { ConsentActivityPort } from './consent-activity.port.js';

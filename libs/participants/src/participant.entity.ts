@@ -22,6 +22,11 @@ export type EnrollmentMethod = (typeof ENROLLMENT_METHODS)[number];
   name: 'participant_login_id_pattern_index',
   expression: 'create index "participant_login_id_pattern_index" on "participant" ("login_id" text_pattern_ops)',
 })
+// A participant's OGSC ID and OMRON user by ID from the index alone, for a group's members (consentedMemberListSql) and funnel.
+@Index({
+  name: 'participant_id_covering_index',
+  expression: 'create index "participant_id_covering_index" on "participant" ("id") include ("ogsc_id", "omron_user_id")',
+})
 export class Participant {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();

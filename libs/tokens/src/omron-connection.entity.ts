@@ -19,6 +19,11 @@ export type ConnectionState = (typeof CONNECTION_STATES)[number];
  */
 @Entity({ tableName: 'omron_connection' })
 @Index({ name: 'omron_connection_refresh_due_idx', properties: ['state', 'accessTokenExpiresAt'] })
+// connectionJoinSql's state by OMRON user from the index alone (a group's funnel counts every member's).
+@Index({
+  name: 'omron_connection_user_state_index',
+  expression: 'create index "omron_connection_user_state_index" on "omron_connection" ("omron_user_id") include ("state")',
+})
 export class OmronConnection {
   @PrimaryKey({ type: 'uuid' })
   id: string & Opt = randomUUID();

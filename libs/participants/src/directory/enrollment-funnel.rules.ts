@@ -29,8 +29,12 @@ export const FUNNEL_STAGE_SQL = `case
   when e.last_reading_at < ?::timestamptz then 'stale'
   else 'receiving' end`;
 
-/** The group connection state of enrollment `e` with its participant's connection `c` (left-joined) in SQL. */
-export const GROUP_CONNECTION_SQL = `case when e.status = 'withdrawn' then 'withdrawn' when c.id is null then 'not_connected' else c.state end`;
+/**
+ * The group connection state of enrollment `e` with its participant's connection `c` (left-joined) in SQL. A
+ * connection's state is never null, so a null state is no connection; reading only the state lets a funnel take
+ * it from `omron_connection_user_state_index` alone.
+ */
+export const GROUP_CONNECTION_SQL = `case when e.status = 'withdrawn' then 'withdrawn' when c.state is null then 'not_connected' else c.state end`;
 
 /** The funnel stage of an enrollment, as `FUNNEL_STAGE_SQL` computes it in the database. */
 export function funnelStage(enrollment: { status: EnrollmentStatus; lastReadingAt: Date | null }, cutoff: Date): FunnelStage {

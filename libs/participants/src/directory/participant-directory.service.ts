@@ -61,6 +61,15 @@ const FROM_SQL = `from enrollment e
   join participant p on p.id = e.participant_id
   ${connectionJoinSql('p.omron_user_id')}`;
 
+/**
+ * The funnel's rows: each of a group's enrollments with its participant's OMRON user looked up by ID (a lateral
+ * subquery the planner keeps as one index lookup per enrollment, in participant_id_covering_index, rather than
+ * hashing all participants) and that user's connection (omron_connection_user_state_index holds the state).
+ */
+const FUNNEL_FROM_SQL = `from enrollment e
+  cross join lateral (select p.omron_user_id from participant p where p.id = e.participant_id offset 0) p
+  ${connectionJoinSql('p.omron_user_id')}`;
+
 interface DetailsRow {
   enrollment_id: string;
   ogsc_id: string;
@@ -174,57 +183,69 @@ export class ParticipantDirectory {
     };
   }
 
-  /** The funnel and connection-state counts of a group, in three aggregate queries over the group's enrollments. */
+  /** The funnel and connection-state counts of a group, in one aggregate query over the group's enrollments. */
   async funnel(groupId: string): Promise<{ group: ProgramGroup; funnel: GroupFunnel }> {
     const em = this.em.fork();
     const group = await groupById(em, groupId);
-    const connection = em.getConnection();
-    const [reached] = await connection.execute<
-      { invited: string; link_opened: string; consented: string; first_reading: string; total: string }[]
-    >(
-      `select count(*) filter (where e.invited_at is not null) as invited,
-              count(*) filter (where e.link_opened_at is not null or e.consented_at is not null) as link_opened,
-              count(*) filter (where e.consented_at is not null) as consented,
-              count(*) filter (where e.first_reading_at is not null) as first_reading,
-              count(*) as total
-         from enrollment e where e.group_id = ?`,
-      [group.id],
-    );
-    const stages = await connection.execute<{ stage: FunnelStage; count: string }[]>(
-      `select ${FUNNEL_STAGE_SQL} as stage, count(*) as count from enrollment e where e.group_id = ? group by 1`,
-      [this.staleBefore(), group.id],
-    );
-    const states = await connection.execute<{ state: GroupConnectionState; count: string }[]>(
-      `select ${GROUP_CONNECTION_SQL} as state, count(*) as count ${FROM_SQL} where e.group_id = ? group by 1`,
-      [group.id],
-    );
-    const [invitations] = await connection.execute<{ count: string }[]>(
-      `select count(distinct recipient_hash) as count from consent_invitation where group_id = ?`,
-      [group.id],
-    );
-    // Link openings are counted by libs/consent, per group and day.
-    const linkOpens = await this.consentActivity.linkOpens(em, group.id);
+    // One pass over the group's enrollments: every count of the funnel is a sum over its (stage, connection state)
+    // cells, so the stages, the connection states and the stages reached come from the same rows, read from the
+    // covering indexes of Migration20261206191000_group_member_indexes alone.
+    const [cells, [invitations], linkOpens] = await Promise.all([
+      em.getConnection().execute<
+        {
+          stage: FunnelStage;
+          state: GroupConnectionState;
+          count: string;
+          invited: string;
+          link_opened: string;
+          consented: string;
+          first_reading: string;
+        }[]
+      >(
+        `select ${FUNNEL_STAGE_SQL} as stage, ${GROUP_CONNECTION_SQL} as state, count(*) as count,
+                count(e.invited_at) as invited,
+                count(*) filter (where e.link_opened_at is not null or e.consented_at is not null) as link_opened,
+                count(e.consented_at) as consented,
+                count(e.first_reading_at) as first_reading
+           ${FUNNEL_FROM_SQL} where e.group_id = ? group by 1, 2`,
+        [this.staleBefore(), group.id],
+      ),
+      em
+        .getConnection()
+        .execute<{ count: string }[]>(`select count(distinct recipient_hash) as count from consent_invitation where group_id = ?`, [
+          group.id,
+        ]),
+      // Link openings are counted by libs/consent, per group and day.
+      this.consentActivity.linkOpens(em, group.id),
+    ]);
+    const sum = (column: 'count' | 'invited' | 'link_opened' | 'consented' | 'first_reading') =>
+      cells.reduce((total, cell) => total + Number(cell[column]), 0);
+    const by = <K extends string>(key: (cell: (typeof cells)[number]) => K): [K, string][] => {
+      const totals = new Map<K, number>();
+      for (const cell of cells) totals.set(key(cell), (totals.get(key(cell)) ?? 0) + Number(cell.count));
+      return [...totals].map(([name, count]) => [name, String(count)]);
+    };
     return {
       group,
       funnel: {
         staleAfterDays: this.config.participants.staleAfterDays,
         reached: {
-          invited: Number(reached.invited),
-          link_opened: Number(reached.link_opened),
-          consented: Number(reached.consented),
-          first_reading: Number(reached.first_reading),
+          invited: sum('invited'),
+          link_opened: sum('link_opened'),
+          consented: sum('consented'),
+          first_reading: sum('first_reading'),
         },
         current: counts(
           FUNNEL_STAGES,
-          stages.map((row) => [row.stage, row.count]),
+          by((cell) => cell.stage),
         ),
         connections: counts(
           GROUP_CONNECTION_STATES,
-          states.map((row) => [row.state, row.count]),
+          by((cell) => cell.state),
         ),
         emailInvitations: Number(invitations.count),
         linkOpens,
-        total: Number(reached.total),
+        total: sum('count'),
       },
     };
   }
