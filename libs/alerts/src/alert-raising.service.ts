@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { GroupLookups } from '@opendsp/groups';
-import type { LandedPage, LandedStatement } from '@opendsp/measurements';
-import { ConsentedParticipants, consentedInGroupsSql } from '@opendsp/participants';
-import { WebhookDispatcher } from '@opendsp/webhooks';
+import { GroupLookups, groupPublicIdSql } from '@opendsp/groups';
+import { executeBound, type LandedPage, type LandedStatement } from '@opendsp/measurements';
+import { ConsentedParticipants, consentedInGroupsSql, ogscIdSql } from '@opendsp/participants';
+import { queueEventsSql } from '@opendsp/webhooks';
 import type { AlertRule } from './alert-rules.catalogue.js';
 import {
   alertChartPath,
@@ -46,13 +47,23 @@ type RuleRow = {
   afib_enabled: boolean;
   /** The rules with an open alert for the page's participant in this group: not raised again. */
   open_rules: AlertRule[];
+  /** The group's public ID and the participant's OGSC ID, for the `alert.raised` events of what the page raises. */
+  group_public_id: string | null;
+  ogsc_id: string | null;
 };
+
+/** What an alert's `alert.raised` event names: groups' public IDs and participants' OGSC IDs by internal ID. */
+interface EventLabels {
+  groups: Map<string, string>;
+  ogscIds: Map<string, string>;
+}
 
 /**
  * Raises alerts: from the readings a sync page landed (`onLanded`, a `ReadingsLanded` listener, inside the page's
  * transaction) and for the scheduled checks (`raise`). Deduplicated by `alert_open_unique`: while an alert of a
  * group, participant and rule is open, raising it again does nothing. Each raised alert queues its
- * `alert.raised` webhook deliveries in the same transaction; its e-mail goes out from the outbox (`mailed_at`).
+ * `alert.raised` webhook deliveries in the same transaction, in the statement that inserts it (libs/webhooks'
+ * `queueEventsSql`); its e-mail goes out from the outbox (`mailed_at`).
  */
 @Injectable()
 export class AlertRaising {
@@ -61,7 +72,6 @@ export class AlertRaising {
 
   constructor(
     private readonly participants: ConsentedParticipants,
-    private readonly webhooks: WebhookDispatcher,
     private readonly config: DspConfig,
   ) {}
 
@@ -72,9 +82,10 @@ export class AlertRaising {
    * It runs nothing itself: it returns its statements for `ReadingsLanded.apply`, which sends them in the writer's
    * round trip, so a page costs no round trip of its own unless it raises something. With the update, the rule
    * sets of the participant's consented groups are read with the page's highest values and whether any reading is
-   * flagged as the condition, together with the rules already open for the participant in each group,
-   * so a page under every line, or one whose alerts are all open already, stops there. Only then are the alerts
-   * inserted.
+   * flagged as the condition, together with the rules already open for the participant in each group and what
+   * the webhook events of a raised alert name (the group's public ID, the participant's OGSC ID), so a page under
+   * every line, or one whose alerts are all open already, stops there. Only then are the alerts inserted and
+   * their deliveries queued, in one more statement (one round trip for a page that raises anything).
    */
   async onLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     const newest = newestMeasuredAt(page.readings.map((reading) => String(reading.row.measured_at)));
@@ -94,7 +105,8 @@ export class AlertRaising {
     // it: the update resolves only `no_reading` alerts, which no rule here looks at).
     const rules: LandedStatement = {
       sql: `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
-              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.status = 'open') as open_rules
+              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.status = 'open') as open_rules,
+              ${groupPublicIdSql('r.group_id')} as group_public_id, ${ogscIdSql('$1::uuid')} as ogsc_id
          from alert_rule_set r
         where ((r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int)) or (r.afib_enabled and $4::boolean))
           and ${consentedInGroupsSql('$1::uuid', 'e.group_id = r.group_id')}`,
@@ -113,7 +125,10 @@ export class AlertRaising {
     rules: readonly RuleRow[],
   ): Promise<void> {
     const candidates: AlertCandidate[] = [];
+    const labels: EventLabels = { groups: new Map(), ogscIds: new Map() };
     for (const row of rules) {
+      if (row.group_public_id) labels.groups.set(row.group_id, row.group_public_id);
+      if (row.ogsc_id) labels.ogscIds.set(page.participantId, row.ogsc_id);
       const open = new Set(row.open_rules);
       const lines: BloodPressureRules = {
         bpCrisisEnabled: row.bp_crisis_enabled && !open.has('bp_crisis'),
@@ -149,74 +164,90 @@ export class AlertRaising {
           detail: { possible_afib: true, systolic_mmhg: afib.systolic, diastolic_mmhg: afib.diastolic },
         });
     }
-    await this.raise(em, candidates);
+    await this.insert(em, candidates, labels, new Date());
   }
 
   /**
-   * Inserts the candidates that have no open alert of their group, participant and rule (one statement), and
-   * queues an `alert.raised` event for each one raised; all in `em`'s transaction. Returns the raised ones.
+   * Inserts the candidates that have no open alert of their group, participant and rule, and queues an
+   * `alert.raised` event for each one raised; all in `em`'s transaction. Returns the raised ones. (The scheduled
+   * checks' path: the groups' and participants' labels are looked up first; a page's come with its rule rows.)
    */
   async raise(em: EntityManager, candidates: readonly AlertCandidate[], now = new Date()): Promise<RaisedAlert[]> {
     if (candidates.length === 0) return [];
-    const rows = await em.execute<{ id: string; group_id: string; participant_id: string; rule: AlertRule }[]>(
-      `insert into alert (id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id, measured_at, detail)
-       select gen_random_uuid(), c.group_id, c.participant_id, c.rule, 'open', ?::timestamptz, c.reading_kind, c.reading_id, c.measured_at, c.detail
-         from jsonb_to_recordset(?::jsonb) as c(group_id uuid, participant_id uuid, rule text, reading_kind text, reading_id bigint, measured_at timestamptz, detail jsonb)
-       on conflict (group_id, participant_id, rule) where status = 'open' do nothing
-       returning id, group_id, participant_id, rule`,
-      [
-        now.toISOString(),
-        JSON.stringify(
-          candidates.map((candidate) => ({
-            group_id: candidate.groupId,
-            participant_id: candidate.participantId,
-            rule: candidate.rule,
-            reading_kind: candidate.readingKind,
-            reading_id: candidate.readingId,
-            measured_at: candidate.measuredAt?.toISOString() ?? null,
-            detail: candidate.detail,
-          })),
-        ),
-      ],
-    );
-    if (rows.length === 0) return [];
-    const byKey = new Map(candidates.map((candidate) => [`${candidate.groupId}/${candidate.participantId}/${candidate.rule}`, candidate]));
-    const raised = rows.map((row) => ({
-      ...byKey.get(`${row.group_id}/${row.participant_id}/${row.rule}`)!,
-      id: row.id,
-      raisedAt: now,
-    }));
-    await this.announce(em, raised);
-    return raised;
-  }
-
-  /** The `alert.raised` webhook events of the raised alerts, in `em`'s transaction. */
-  private async announce(em: EntityManager, raised: readonly RaisedAlert[]): Promise<void> {
     // One after the other: both run on the transaction's one connection.
-    const labels = await this.groups.labelsOf(
+    const groups = await this.groups.labelsOf(
       em,
-      raised.map((alert) => alert.groupId),
+      candidates.map((candidate) => candidate.groupId),
     );
     const ogscIds = await this.participants.ogscIds(
       em,
-      raised.map((alert) => alert.participantId),
+      candidates.map((candidate) => candidate.participantId),
     );
-    for (const alert of raised) {
-      const group = labels.get(alert.groupId);
-      const ogscId = ogscIds.get(alert.participantId);
-      if (!group || !ogscId) continue;
-      await this.webhooks.emitWithin(em, 'alert.raised', group.groupId, {
+    const labels: EventLabels = { groups: new Map([...groups].map(([id, label]) => [id, label.groupId])), ogscIds };
+    return this.insert(em, candidates, labels, now);
+  }
+
+  /**
+   * One statement: the alerts inserted (`on conflict … do nothing`: an open one of the same group, participant and
+   * rule stays the only one) and, for those inserted, their `alert.raised` deliveries (libs/webhooks'
+   * `queueEventsSql`). The alert IDs are made here, so each event's message is complete before the statement; an
+   * event whose alert was not inserted is dropped in it. An alert whose group or participant has no label (gone
+   * meanwhile) is raised without an event, as before.
+   */
+  private async insert(em: EntityManager, candidates: readonly AlertCandidate[], labels: EventLabels, now: Date): Promise<RaisedAlert[]> {
+    if (candidates.length === 0) return [];
+    const planned: RaisedAlert[] = candidates.map((candidate) => ({ ...candidate, id: randomUUID(), raisedAt: now }));
+    const timestamp = new Date().toISOString();
+    const events = planned.flatMap((alert) => {
+      const groupId = labels.groups.get(alert.groupId);
+      const ogscId = labels.ogscIds.get(alert.participantId);
+      if (!groupId || !ogscId) return [];
+      const data = {
         alert_id: alert.id,
         rule: alert.rule,
-        group_id: group.groupId,
+        group_id: groupId,
         ogsc_id: ogscId,
         raised_at: alert.raisedAt.toISOString(),
         measured_at: alert.measuredAt?.toISOString() ?? null,
         detail: alert.detail,
         portal_url: this.config.http.publicBaseUrl + alertChartPath(ogscId, this.readingOf(alert), this.config.environment.timezone),
-      });
-    }
+      };
+      return [{ alert_id: alert.id, group_id: alert.groupId, body: JSON.stringify({ type: 'alert.raised', timestamp, data }) }];
+    });
+    const rows = await executeBound<{ id: string }>(
+      em,
+      `with raised as (
+         insert into alert (id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id, measured_at, detail)
+         select c.id, c.group_id, c.participant_id, c.rule, 'open', $1::timestamptz, c.reading_kind, c.reading_id, c.measured_at, c.detail
+           from jsonb_to_recordset($2::jsonb) as c(id uuid, group_id uuid, participant_id uuid, rule text, reading_kind text, reading_id bigint, measured_at timestamptz, detail jsonb)
+         on conflict (group_id, participant_id, rule) where status = 'open' do nothing
+         returning id),
+       events as (
+         select e.group_id, e.body from jsonb_to_recordset($3::jsonb) as e(alert_id uuid, group_id uuid, body text) join raised r on r.id = e.alert_id),
+       ${queueEventsSql('alert.raised', 'events')}
+       select id::text from raised`,
+      [
+        now.toISOString(),
+        JSON.stringify(
+          planned.map((alert) => ({
+            id: alert.id,
+            group_id: alert.groupId,
+            participant_id: alert.participantId,
+            rule: alert.rule,
+            reading_kind: alert.readingKind,
+            reading_id: alert.readingId,
+            measured_at: alert.measuredAt?.toISOString() ?? null,
+            detail: alert.detail,
+          })),
+        ),
+        JSON.stringify(events),
+      ],
+    );
+    if (rows.length === 0) return [];
+    const inserted = new Set(rows.map((row) => row.id));
+    const raised = planned.filter((alert) => inserted.has(alert.id));
     this.logger.log({ alerts: raised.map((alert) => ({ id: alert.id, rule: alert.rule })) }, 'alerts raised');
+    return raised;
   }
 
   /**
