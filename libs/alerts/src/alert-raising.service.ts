@@ -13,13 +13,19 @@ import {
   type BloodPressureFacts,
   meetsCrisis,
   newestMeeting,
-  pageExtremes,
+  landedExtremes,
   type BloodPressureRules,
 } from './alert-rules.rules.js';
 
-/** The newest of the readings' measurement times, as ISO 8601. */
+/**
+ * The newest of the readings' measurement times. They are ISO 8601 in UTC as the normaliser writes them
+ * (`toISOString`'s form, which the writer's reading times compare as text too), so the greatest text is the newest
+ * time: no date is parsed for a page's 1,000 readings.
+ */
 function newestMeasuredAt(times: readonly string[]): string {
-  return new Date(Math.max(...times.map((time) => Date.parse(time)))).toISOString();
+  let newest = times[0];
+  for (const time of times) if (time > newest) newest = time;
+  return newest;
 }
 
 /** An alert to raise unless one is open for its group, participant and rule. */
@@ -97,8 +103,7 @@ export class AlertRaising {
       params: [page.participantId, newest],
     };
     if (page.kind !== 'blood_pressure') return [resolveSilences];
-    const readings = page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row));
-    const extremes = pageExtremes(readings);
+    const extremes = landedExtremes(page.readings.map((reading) => reading.row));
     // The rule sets of the participant's consented groups only (libs/participants' condition, as the API's
     // reading pages use it), each with the rules already open for the participant there, read in the same
     // statement as the update (a part of the page's composed statement, so it sees the alerts as they were before
@@ -112,18 +117,16 @@ export class AlertRaising {
           and ${consentedInGroupsSql('$1::uuid', 'e.group_id = r.group_id')}`,
       params: [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib],
       wantsRows: true,
-      onRows: (rows) => this.raiseFromRules(em, page, readings, rows as RuleRow[]),
+      onRows: (rows) => this.raiseFromRules(em, page, rows as RuleRow[]),
     };
     return [resolveSilences, rules];
   }
 
   /** A blood pressure page's alerts, from its rule sets as `onLanded`'s select read them (none, usually). */
-  private async raiseFromRules(
-    em: EntityManager,
-    page: LandedPage,
-    readings: BloodPressureFacts[],
-    rules: readonly RuleRow[],
-  ): Promise<void> {
+  private async raiseFromRules(em: EntityManager, page: LandedPage, rules: readonly RuleRow[]): Promise<void> {
+    // The readings' facts only for a page that may raise something (a rule met and not open already).
+    let facts: BloodPressureFacts[] | undefined;
+    const readings = () => (facts ??= page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row)));
     const candidates: AlertCandidate[] = [];
     const labels: EventLabels = { groups: new Map(), ogscIds: new Map() };
     for (const row of rules) {
@@ -136,7 +139,7 @@ export class AlertRaising {
         diastolicAtLeast: row.diastolic_at_least,
         afibEnabled: row.afib_enabled && !open.has('possible_afib'),
       };
-      const crisis = lines.bpCrisisEnabled ? newestMeeting(readings, (reading) => meetsCrisis(reading, lines)) : undefined;
+      const crisis = lines.bpCrisisEnabled ? newestMeeting(readings(), (reading) => meetsCrisis(reading, lines)) : undefined;
       if (crisis)
         candidates.push({
           groupId: row.group_id,
@@ -152,7 +155,7 @@ export class AlertRaising {
             diastolic_at_least: lines.diastolicAtLeast,
           },
         });
-      const afib = lines.afibEnabled ? newestMeeting(readings, (reading) => reading.possibleAfib) : undefined;
+      const afib = lines.afibEnabled ? newestMeeting(readings(), (reading) => reading.possibleAfib) : undefined;
       if (afib)
         candidates.push({
           groupId: row.group_id,
