@@ -10,7 +10,7 @@
 //   npm run bench -- sync-alerts [pages per writer and case=100]   (needs DATABASE_URL)
 import 'reflect-metadata';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AlertRaising } from '@opendsp/alerts';
+import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
@@ -47,7 +47,7 @@ try {
 
   const plain = new ReadingWriter();
   const landed = new ReadingsLanded();
-  const raising = new AlertRaising(new ConsentedParticipants(), config);
+  const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
   landed.listen('alerts', (tx, page) => raising.onLanded(tx, page));
   const alerting = new ReadingWriter(new ReadingsRepository(), new ConsentedParticipants(), landed);
 

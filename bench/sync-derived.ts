@@ -22,7 +22,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AlertRaising } from '@opendsp/alerts';
+import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
@@ -94,7 +94,7 @@ try {
   const readings = new ReadingsRepository();
   const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
   const landed = new ReadingsLanded();
-  const raising = new AlertRaising(new ConsentedParticipants(), config);
+  const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
   // As AlertsModule and InsightsModule register them (alerts first, as DspModule imports them), each timed.
   const spent = { alerts: 0, adherence: 0 };
   // A listener's time: its own statements and JS, and its statements' follow-ups (`onRows`, e.g. raising alerts); its

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { AlertRaising } from '@opendsp/alerts';
+import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
@@ -272,7 +272,7 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     const config = loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url }));
     const readings = new ReadingsRepository();
     const landed = new ReadingsLanded();
-    const raising = new AlertRaising(new ConsentedParticipants(), config);
+    const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
     landed.listen('alerts', (tx, page) => raising.onLanded(tx, page));
     const readingDays = new ReadingDays(landed, readings, new ParticipantReadingsPort());
     landed.listen('insights.reading-days', (tx, page) => readingDays.pageLanded(tx, page));
@@ -389,6 +389,40 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       await roundTrips(derived, [reading(7200008, '2025-04-04', 190), { ...reading(7200009, '2025-04-04', 120), possible_afib: true }]),
     ).toBe(withoutListeners);
     expect(await sql(`select 1 from webhook_delivery`)).toHaveLength(2);
+
+    // A scheduled check's alert (`raise`) queues its event through the same statement, after AlertLabels' two lookups.
+    const query = jest.spyOn(pg.Client.prototype, 'query');
+    let sent = 0;
+    const [silence] = await orm.em
+      .fork()
+      .transactional((tx: EntityManager) =>
+        raising.raise(tx, [
+          {
+            groupId: group.id,
+            participantId: participant.id,
+            rule: 'no_reading',
+            readingKind: 'blood_pressure',
+            readingId: null,
+            measuredAt: new Date('2025-04-04T08:00:00.000Z'),
+            detail: { days: 7 },
+          },
+        ]),
+      )
+      .finally(() => {
+        sent = query.mock.calls.length;
+        query.mockRestore();
+      });
+    // begin, the group labels, the OGSC IDs, the insert with its deliveries, commit.
+    expect(sent).toBe(5);
+    const [queued] = await sql<{ url: string; body: string }>(
+      `select e.url, d.body from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where d.body like ?`,
+      [`%${silence.id}%`],
+    );
+    expect(queued.url).toBe('https://partner.example/a');
+    expect(JSON.parse(queued.body)).toMatchObject({
+      type: 'alert.raised',
+      data: { alert_id: silence.id, rule: 'no_reading', group_id: group.groupId, ogsc_id: ogscId, measured_at: '2025-04-04T08:00:00.000Z' },
+    });
   });
 
   it('composes statements with each one’s $n renumbered after the ones before it', async () => {

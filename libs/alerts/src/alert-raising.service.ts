@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { GroupLookups, groupPublicIdSql } from '@opendsp/groups';
+import { groupPublicIdSql } from '@opendsp/groups';
 import { executeBound, type LandedPage, type LandedStatement } from '@opendsp/measurements';
-import { ConsentedParticipants, consentedInGroupsSql, ogscIdSql } from '@opendsp/participants';
+import { consentedInGroupsSql, ogscIdSql } from '@opendsp/participants';
 import { queueEventsSql } from '@opendsp/webhooks';
+import { AlertLabels } from './alert-labels.service.js';
 import type { AlertRule } from './alert-rules.catalogue.js';
 import {
   alertChartPath,
@@ -58,11 +59,8 @@ type RuleRow = {
   ogsc_id: string | null;
 };
 
-/** What an alert's `alert.raised` event names: groups' public IDs and participants' OGSC IDs by internal ID. */
-interface EventLabels {
-  groups: Map<string, string>;
-  ogscIds: Map<string, string>;
-}
+/** A candidate with what its `alert.raised` event names (null: the group or participant is gone; no event). */
+type NamedCandidate = AlertCandidate & { groupPublicId: string | null; ogscId: string | null; chartPath: string | null };
 
 /**
  * Raises alerts: from the readings a sync page landed (`onLanded`, a `ReadingsLanded` listener, inside the page's
@@ -74,10 +72,9 @@ interface EventLabels {
 @Injectable()
 export class AlertRaising {
   private readonly logger = new Logger(AlertRaising.name);
-  private readonly groups = new GroupLookups();
 
   constructor(
-    private readonly participants: ConsentedParticipants,
+    private readonly labels: AlertLabels,
     private readonly config: DspConfig,
   ) {}
 
@@ -127,11 +124,15 @@ export class AlertRaising {
     // The readings' facts only for a page that may raise something (a rule met and not open already).
     let facts: BloodPressureFacts[] | undefined;
     const readings = () => (facts ??= page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row)));
-    const candidates: AlertCandidate[] = [];
-    const labels: EventLabels = { groups: new Map(), ogscIds: new Map() };
+    const candidates: NamedCandidate[] = [];
+    // What the events name came with the rule rows: no lookup (AlertLabels' two statements) on this path.
+    const named = (candidate: AlertCandidate, row: RuleRow): NamedCandidate => ({
+      ...candidate,
+      groupPublicId: row.group_public_id,
+      ogscId: row.ogsc_id,
+      chartPath: row.ogsc_id ? alertChartPath(row.ogsc_id, this.readingOf(candidate), this.config.environment.timezone) : null,
+    });
     for (const row of rules) {
-      if (row.group_public_id) labels.groups.set(row.group_id, row.group_public_id);
-      if (row.ogsc_id) labels.ogscIds.set(page.participantId, row.ogsc_id);
       const open = new Set(row.open_rules);
       const lines: BloodPressureRules = {
         bpCrisisEnabled: row.bp_crisis_enabled && !open.has('bp_crisis'),
@@ -141,53 +142,58 @@ export class AlertRaising {
       };
       const crisis = lines.bpCrisisEnabled ? newestMeeting(readings(), (reading) => meetsCrisis(reading, lines)) : undefined;
       if (crisis)
-        candidates.push({
-          groupId: row.group_id,
-          participantId: page.participantId,
-          rule: 'bp_crisis',
-          readingKind: 'blood_pressure',
-          readingId: crisis.id,
-          measuredAt: new Date(crisis.measuredAt),
-          detail: {
-            systolic_mmhg: crisis.systolic,
-            diastolic_mmhg: crisis.diastolic,
-            systolic_at_least: lines.systolicAtLeast,
-            diastolic_at_least: lines.diastolicAtLeast,
-          },
-        });
+        candidates.push(
+          named(
+            {
+              groupId: row.group_id,
+              participantId: page.participantId,
+              rule: 'bp_crisis',
+              readingKind: 'blood_pressure',
+              readingId: crisis.id,
+              measuredAt: new Date(crisis.measuredAt),
+              detail: {
+                systolic_mmhg: crisis.systolic,
+                diastolic_mmhg: crisis.diastolic,
+                systolic_at_least: lines.systolicAtLeast,
+                diastolic_at_least: lines.diastolicAtLeast,
+              },
+            },
+            row,
+          ),
+        );
       const afib = lines.afibEnabled ? newestMeeting(readings(), (reading) => reading.possibleAfib) : undefined;
       if (afib)
-        candidates.push({
-          groupId: row.group_id,
-          participantId: page.participantId,
-          rule: 'possible_afib',
-          readingKind: 'blood_pressure',
-          readingId: afib.id,
-          measuredAt: new Date(afib.measuredAt),
-          detail: { possible_afib: true, systolic_mmhg: afib.systolic, diastolic_mmhg: afib.diastolic },
-        });
+        candidates.push(
+          named(
+            {
+              groupId: row.group_id,
+              participantId: page.participantId,
+              rule: 'possible_afib',
+              readingKind: 'blood_pressure',
+              readingId: afib.id,
+              measuredAt: new Date(afib.measuredAt),
+              detail: { possible_afib: true, systolic_mmhg: afib.systolic, diastolic_mmhg: afib.diastolic },
+            },
+            row,
+          ),
+        );
     }
-    await this.insert(em, candidates, labels, new Date());
+    await this.insert(em, candidates, new Date());
   }
 
   /**
    * Inserts the candidates that have no open alert of their group, participant and rule, and queues an
    * `alert.raised` event for each one raised; all in `em`'s transaction. Returns the raised ones. (The scheduled
-   * checks' path: the groups' and participants' labels are looked up first; a page's come with its rule rows.)
+   * checks' path: what the events name is looked up first, by AlertLabels; a page's comes with its rule rows.)
    */
   async raise(em: EntityManager, candidates: readonly AlertCandidate[], now = new Date()): Promise<RaisedAlert[]> {
     if (candidates.length === 0) return [];
-    // One after the other: both run on the transaction's one connection.
-    const groups = await this.groups.labelsOf(
+    const labelled = await this.labels.of(em, candidates);
+    return this.insert(
       em,
-      candidates.map((candidate) => candidate.groupId),
+      labelled.map(({ group, ...candidate }) => ({ ...candidate, groupPublicId: group?.groupId ?? null })),
+      now,
     );
-    const ogscIds = await this.participants.ogscIds(
-      em,
-      candidates.map((candidate) => candidate.participantId),
-    );
-    const labels: EventLabels = { groups: new Map([...groups].map(([id, label]) => [id, label.groupId])), ogscIds };
-    return this.insert(em, candidates, labels, now);
   }
 
   /**
@@ -197,23 +203,24 @@ export class AlertRaising {
    * event whose alert was not inserted is dropped in it. An alert whose group or participant has no label (gone
    * meanwhile) is raised without an event, as before.
    */
-  private async insert(em: EntityManager, candidates: readonly AlertCandidate[], labels: EventLabels, now: Date): Promise<RaisedAlert[]> {
+  private async insert(em: EntityManager, candidates: readonly NamedCandidate[], now: Date): Promise<RaisedAlert[]> {
     if (candidates.length === 0) return [];
-    const planned: RaisedAlert[] = candidates.map((candidate) => ({ ...candidate, id: randomUUID(), raisedAt: now }));
+    const planned = candidates.map(({ groupPublicId, ogscId, chartPath, ...candidate }) => {
+      const alert: RaisedAlert = { ...candidate, id: randomUUID(), raisedAt: now };
+      return { alert, groupPublicId, ogscId, chartPath };
+    });
     const timestamp = new Date().toISOString();
-    const events = planned.flatMap((alert) => {
-      const groupId = labels.groups.get(alert.groupId);
-      const ogscId = labels.ogscIds.get(alert.participantId);
-      if (!groupId || !ogscId) return [];
+    const events = planned.flatMap(({ alert, groupPublicId, ogscId, chartPath }) => {
+      if (!groupPublicId || !ogscId || !chartPath) return [];
       const data = {
         alert_id: alert.id,
         rule: alert.rule,
-        group_id: groupId,
+        group_id: groupPublicId,
         ogsc_id: ogscId,
         raised_at: alert.raisedAt.toISOString(),
         measured_at: alert.measuredAt?.toISOString() ?? null,
         detail: alert.detail,
-        portal_url: this.config.http.publicBaseUrl + alertChartPath(ogscId, this.readingOf(alert), this.config.environment.timezone),
+        portal_url: this.config.http.publicBaseUrl + chartPath,
       };
       return [{ alert_id: alert.id, group_id: alert.groupId, body: JSON.stringify({ type: 'alert.raised', timestamp, data }) }];
     });
@@ -232,7 +239,7 @@ export class AlertRaising {
       [
         now.toISOString(),
         JSON.stringify(
-          planned.map((alert) => ({
+          planned.map(({ alert }) => ({
             id: alert.id,
             group_id: alert.groupId,
             participant_id: alert.participantId,
@@ -248,7 +255,7 @@ export class AlertRaising {
     );
     if (rows.length === 0) return [];
     const inserted = new Set(rows.map((row) => row.id));
-    const raised = planned.filter((alert) => inserted.has(alert.id));
+    const raised = planned.map(({ alert }) => alert).filter((alert) => inserted.has(alert.id));
     this.logger.log({ alerts: raised.map((alert) => ({ id: alert.id, rule: alert.rule })) }, 'alerts raised');
     return raised;
   }
