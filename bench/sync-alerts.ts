@@ -10,15 +10,13 @@
 //   npm run bench -- sync-alerts [pages per writer and case=100]   (needs DATABASE_URL)
 import 'reflect-metadata';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AlertRaising } from '@opendsp/alerts';
+import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
 import { lockChangeSequence, ReadingsLanded, ReadingsRepository } from '@opendsp/measurements';
 import { ConsentedParticipants, Enrollment, Participant } from '@opendsp/participants';
 import { ReadingWriter } from '@opendsp/sync';
-import { OmronConnections } from '@opendsp/tokens';
-import { WebhookDispatcher } from '@opendsp/webhooks';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { bloodPressurePages, PAGE_SIZE } from './support/blood-pressure-pages.js';
@@ -49,16 +47,7 @@ try {
 
   const plain = new ReadingWriter();
   const landed = new ReadingsLanded();
-  // emitWithin uses only the transaction it is given; the rest of the dispatcher is not needed here.
-  const dispatcher = new WebhookDispatcher(
-    orm.em as EntityManager,
-    config,
-    new ReadingsRepository(),
-    null as never,
-    new OmronConnections(),
-    new ConsentedParticipants(),
-  );
-  const raising = new AlertRaising(new ConsentedParticipants(), dispatcher, config);
+  const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
   landed.listen('alerts', (tx, page) => raising.onLanded(tx, page));
   const alerting = new ReadingWriter(new ReadingsRepository(), new ConsentedParticipants(), landed);
 

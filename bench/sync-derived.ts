@@ -22,7 +22,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AlertRaising } from '@opendsp/alerts';
+import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
@@ -37,8 +37,6 @@ import {
 } from '@opendsp/measurements';
 import { ConsentedParticipants, Enrollment, Participant, ParticipantReadingsPort } from '@opendsp/participants';
 import { ReadingWriter } from '@opendsp/sync';
-import { OmronConnections } from '@opendsp/tokens';
-import { WebhookDispatcher } from '@opendsp/webhooks';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { enableEveryAlertRule } from './support/every-alert-rule.js';
@@ -96,16 +94,7 @@ try {
   const readings = new ReadingsRepository();
   const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
   const landed = new ReadingsLanded();
-  // emitWithin uses only the transaction it is given; the rest of the dispatcher is not needed here.
-  const dispatcher = new WebhookDispatcher(
-    orm.em as EntityManager,
-    config,
-    readings,
-    null as never,
-    new OmronConnections(),
-    new ConsentedParticipants(),
-  );
-  const raising = new AlertRaising(new ConsentedParticipants(), dispatcher, config);
+  const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
   // As AlertsModule and InsightsModule register them (alerts first, as DspModule imports them), each timed.
   const spent = { alerts: 0, adherence: 0 };
   // A listener's time: its own statements and JS, and its statements' follow-ups (`onRows`, e.g. raising alerts); its

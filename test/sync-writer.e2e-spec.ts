@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { AlertRaising } from '@opendsp/alerts';
+import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
@@ -19,8 +19,6 @@ import {
 import { specExample, type SpecExampleName, SPEC_EXAMPLES } from '@opendsp/omron-api';
 import { ConsentedParticipants, Enrollment, Participant, ParticipantReadingsPort } from '@opendsp/participants';
 import { normaliseResult, ReadingWriter, type ActivityRow } from '@opendsp/sync';
-import { OmronConnections } from '@opendsp/tokens';
-import { WebhookDispatcher } from '@opendsp/webhooks';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { testDspEnv } from './support/test-environment.js';
 
@@ -274,15 +272,7 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
     const config = loadDspConfig(testDspEnv({ DATABASE_URL: database.settings.url }));
     const readings = new ReadingsRepository();
     const landed = new ReadingsLanded();
-    const dispatcher = new WebhookDispatcher(
-      orm.em as EntityManager,
-      config,
-      readings,
-      null as never,
-      new OmronConnections(),
-      new ConsentedParticipants(),
-    );
-    const raising = new AlertRaising(new ConsentedParticipants(), dispatcher, config);
+    const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
     landed.listen('alerts', (tx, page) => raising.onLanded(tx, page));
     const readingDays = new ReadingDays(landed, readings, new ParticipantReadingsPort());
     landed.listen('insights.reading-days', (tx, page) => readingDays.pageLanded(tx, page));
@@ -344,11 +334,95 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       true,
     );
 
-    // A page over the crisis line raises its alert after the composed statement (the rule rows reached `onRows`).
-    await roundTrips(derived, [reading(7200005, '2025-04-03', 185)]);
+    // A page over the crisis line with a possible-AFib reading raises both alerts after the composed statement (the
+    // rule rows reached `onRows`), and their webhook deliveries, all in ONE more round trip: the alerts' insert and
+    // the deliveries are one statement, the group's public ID and the OGSC ID came with the rule rows.
+    await sql(
+      `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq,
+         connection_events_through_id, created_at, updated_at)
+       values (gen_random_uuid(), 'https://partner.example/a', 'subscribed', '["alert.raised"]', ?::jsonb, 'unused', true, 0, 0, now(), now()),
+              (gen_random_uuid(), 'https://partner.example/b', 'another event', '["participant.consented"]', ?::jsonb, 'unused', true, 0, 0, now(), now()),
+              (gen_random_uuid(), 'https://partner.example/c', 'another group', '["alert.raised"]', '[]', 'unused', true, 0, 0, now(), now()),
+              (gen_random_uuid(), 'https://partner.example/d', 'disabled', '["alert.raised"]', ?::jsonb, 'unused', false, 0, 0, now(), now())`,
+      [JSON.stringify([group.id]), JSON.stringify([group.id]), JSON.stringify([group.id])],
+    );
+    const raisingTrips = await roundTrips(derived, [
+      reading(7200005, '2025-04-03', 185),
+      { ...reading(7200007, '2025-04-03', 120), possible_afib: true },
+    ]);
+    expect(raisingTrips).toBe(withoutListeners + 1);
+    const alerts = await sql<{ id: string; rule: string; reading: string }>(
+      `select id::text, rule, reading_id::text as reading from alert where participant_id = ? and status = 'open' order by rule`,
+      [participant.id],
+    );
+    expect(alerts.map(({ rule }) => rule)).toEqual(['bp_crisis', 'possible_afib']);
+    const deliveries = await sql<{
+      id: string;
+      url: string;
+      event_type: string;
+      body: string;
+      status: string;
+      attempts: number;
+      due: boolean;
+    }>(
+      `select d.id, e.url, d.event_type, d.body, d.status, d.attempts, d.next_attempt_at <= now() as due
+         from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id order by d.body`,
+    );
+    // One delivery per alert, to the one enabled endpoint subscribed to alert.raised for the group.
+    expect(deliveries.map(({ url, event_type, status, attempts, due }) => ({ url, event_type, status, attempts, due }))).toEqual([
+      { url: 'https://partner.example/a', event_type: 'alert.raised', status: 'pending', attempts: 0, due: true },
+      { url: 'https://partner.example/a', event_type: 'alert.raised', status: 'pending', attempts: 0, due: true },
+    ]);
+    for (const { id } of deliveries) expect(id).toMatch(/^msg_[A-Za-z0-9_-]{22}$/);
+    const [{ ogsc_id: ogscId }] = await sql<{ ogsc_id: string }>(`select ogsc_id from participant where id = ?`, [participant.id]);
+    const bodies = deliveries.map(({ body }) => JSON.parse(body) as { type: string; data: Record<string, unknown> });
     expect(
-      await sql(`select rule, reading_id::text as reading from alert where participant_id = ? and status = 'open'`, [participant.id]),
-    ).toEqual([{ rule: 'bp_crisis', reading: expect.any(String) }]);
+      bodies
+        .map(({ type, data }) => ({ type, alert: data.alert_id, rule: data.rule, group: data.group_id, ogsc: data.ogsc_id }))
+        .sort((a, b) => String(a.rule).localeCompare(String(b.rule))),
+    ).toEqual([
+      { type: 'alert.raised', alert: alerts[0].id, rule: 'bp_crisis', group: group.groupId, ogsc: ogscId },
+      { type: 'alert.raised', alert: alerts[1].id, rule: 'possible_afib', group: group.groupId, ogsc: ogscId },
+    ]);
+    // Deduplicated: the same page again raises nothing, queues nothing and costs no round trip beyond the plain page's.
+    expect(
+      await roundTrips(derived, [reading(7200008, '2025-04-04', 190), { ...reading(7200009, '2025-04-04', 120), possible_afib: true }]),
+    ).toBe(withoutListeners);
+    expect(await sql(`select 1 from webhook_delivery`)).toHaveLength(2);
+
+    // A scheduled check's alert (`raise`) queues its event through the same statement, after AlertLabels' two lookups.
+    const query = jest.spyOn(pg.Client.prototype, 'query');
+    let sent = 0;
+    const [silence] = await orm.em
+      .fork()
+      .transactional((tx: EntityManager) =>
+        raising.raise(tx, [
+          {
+            groupId: group.id,
+            participantId: participant.id,
+            rule: 'no_reading',
+            readingKind: 'blood_pressure',
+            readingId: null,
+            measuredAt: new Date('2025-04-04T08:00:00.000Z'),
+            detail: { days: 7 },
+          },
+        ]),
+      )
+      .finally(() => {
+        sent = query.mock.calls.length;
+        query.mockRestore();
+      });
+    // begin, the group labels, the OGSC IDs, the insert with its deliveries, commit.
+    expect(sent).toBe(5);
+    const [queued] = await sql<{ url: string; body: string }>(
+      `select e.url, d.body from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id where d.body like ?`,
+      [`%${silence.id}%`],
+    );
+    expect(queued.url).toBe('https://partner.example/a');
+    expect(JSON.parse(queued.body)).toMatchObject({
+      type: 'alert.raised',
+      data: { alert_id: silence.id, rule: 'no_reading', group_id: group.groupId, ogsc_id: ogscId, measured_at: '2025-04-04T08:00:00.000Z' },
+    });
   });
 
   it('composes statements with each one’s $n renumbered after the ones before it', async () => {

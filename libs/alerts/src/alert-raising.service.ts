@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
-import { GroupLookups } from '@opendsp/groups';
-import type { LandedPage, LandedStatement } from '@opendsp/measurements';
-import { ConsentedParticipants, consentedInGroupsSql } from '@opendsp/participants';
-import { WebhookDispatcher } from '@opendsp/webhooks';
+import { groupPublicIdSql } from '@opendsp/groups';
+import { executeBound, type LandedPage, type LandedStatement } from '@opendsp/measurements';
+import { consentedInGroupsSql, ogscIdSql } from '@opendsp/participants';
+import { queueEventsSql } from '@opendsp/webhooks';
+import { AlertLabels } from './alert-labels.service.js';
 import type { AlertRule } from './alert-rules.catalogue.js';
 import {
   alertChartPath,
@@ -12,13 +14,19 @@ import {
   type BloodPressureFacts,
   meetsCrisis,
   newestMeeting,
-  pageExtremes,
+  landedExtremes,
   type BloodPressureRules,
 } from './alert-rules.rules.js';
 
-/** The newest of the readings' measurement times, as ISO 8601. */
+/**
+ * The newest of the readings' measurement times. They are ISO 8601 in UTC as the normaliser writes them
+ * (`toISOString`'s form, which the writer's reading times compare as text too), so the greatest text is the newest
+ * time: no date is parsed for a page's 1,000 readings.
+ */
 function newestMeasuredAt(times: readonly string[]): string {
-  return new Date(Math.max(...times.map((time) => Date.parse(time)))).toISOString();
+  let newest = times[0];
+  for (const time of times) if (time > newest) newest = time;
+  return newest;
 }
 
 /** An alert to raise unless one is open for its group, participant and rule. */
@@ -46,22 +54,27 @@ type RuleRow = {
   afib_enabled: boolean;
   /** The rules with an open alert for the page's participant in this group: not raised again. */
   open_rules: AlertRule[];
+  /** The group's public ID and the participant's OGSC ID, for the `alert.raised` events of what the page raises. */
+  group_public_id: string | null;
+  ogsc_id: string | null;
 };
+
+/** A candidate with what its `alert.raised` event names (null: the group or participant is gone; no event). */
+type NamedCandidate = AlertCandidate & { groupPublicId: string | null; ogscId: string | null; chartPath: string | null };
 
 /**
  * Raises alerts: from the readings a sync page landed (`onLanded`, a `ReadingsLanded` listener, inside the page's
  * transaction) and for the scheduled checks (`raise`). Deduplicated by `alert_open_unique`: while an alert of a
  * group, participant and rule is open, raising it again does nothing. Each raised alert queues its
- * `alert.raised` webhook deliveries in the same transaction; its e-mail goes out from the outbox (`mailed_at`).
+ * `alert.raised` webhook deliveries in the same transaction, in the statement that inserts it (libs/webhooks'
+ * `queueEventsSql`); its e-mail goes out from the outbox (`mailed_at`).
  */
 @Injectable()
 export class AlertRaising {
   private readonly logger = new Logger(AlertRaising.name);
-  private readonly groups = new GroupLookups();
 
   constructor(
-    private readonly participants: ConsentedParticipants,
-    private readonly webhooks: WebhookDispatcher,
+    private readonly labels: AlertLabels,
     private readonly config: DspConfig,
   ) {}
 
@@ -72,9 +85,10 @@ export class AlertRaising {
    * It runs nothing itself: it returns its statements for `ReadingsLanded.apply`, which sends them in the writer's
    * round trip, so a page costs no round trip of its own unless it raises something. With the update, the rule
    * sets of the participant's consented groups are read with the page's highest values and whether any reading is
-   * flagged as the condition, together with the rules already open for the participant in each group,
-   * so a page under every line, or one whose alerts are all open already, stops there. Only then are the alerts
-   * inserted.
+   * flagged as the condition, together with the rules already open for the participant in each group and what
+   * the webhook events of a raised alert name (the group's public ID, the participant's OGSC ID), so a page under
+   * every line, or one whose alerts are all open already, stops there. Only then are the alerts inserted and
+   * their deliveries queued, in one more statement (one round trip for a page that raises anything).
    */
   async onLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     const newest = newestMeasuredAt(page.readings.map((reading) => String(reading.row.measured_at)));
@@ -86,33 +100,38 @@ export class AlertRaising {
       params: [page.participantId, newest],
     };
     if (page.kind !== 'blood_pressure') return [resolveSilences];
-    const readings = page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row));
-    const extremes = pageExtremes(readings);
+    const extremes = landedExtremes(page.readings.map((reading) => reading.row));
     // The rule sets of the participant's consented groups only (libs/participants' condition, as the API's
     // reading pages use it), each with the rules already open for the participant there, read in the same
     // statement as the update (a part of the page's composed statement, so it sees the alerts as they were before
     // it: the update resolves only `no_reading` alerts, which no rule here looks at).
     const rules: LandedStatement = {
       sql: `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
-              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.status = 'open') as open_rules
+              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.status = 'open') as open_rules,
+              ${groupPublicIdSql('r.group_id')} as group_public_id, ${ogscIdSql('$1::uuid')} as ogsc_id
          from alert_rule_set r
         where ((r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int)) or (r.afib_enabled and $4::boolean))
           and ${consentedInGroupsSql('$1::uuid', 'e.group_id = r.group_id')}`,
       params: [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib],
       wantsRows: true,
-      onRows: (rows) => this.raiseFromRules(em, page, readings, rows as RuleRow[]),
+      onRows: (rows) => this.raiseFromRules(em, page, rows as RuleRow[]),
     };
     return [resolveSilences, rules];
   }
 
   /** A blood pressure page's alerts, from its rule sets as `onLanded`'s select read them (none, usually). */
-  private async raiseFromRules(
-    em: EntityManager,
-    page: LandedPage,
-    readings: BloodPressureFacts[],
-    rules: readonly RuleRow[],
-  ): Promise<void> {
-    const candidates: AlertCandidate[] = [];
+  private async raiseFromRules(em: EntityManager, page: LandedPage, rules: readonly RuleRow[]): Promise<void> {
+    // The readings' facts only for a page that may raise something (a rule met and not open already).
+    let facts: BloodPressureFacts[] | undefined;
+    const readings = () => (facts ??= page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row)));
+    const candidates: NamedCandidate[] = [];
+    // What the events name came with the rule rows: no lookup (AlertLabels' two statements) on this path.
+    const named = (candidate: AlertCandidate, row: RuleRow): NamedCandidate => ({
+      ...candidate,
+      groupPublicId: row.group_public_id,
+      ogscId: row.ogsc_id,
+      chartPath: row.ogsc_id ? alertChartPath(row.ogsc_id, this.readingOf(candidate), this.config.environment.timezone) : null,
+    });
     for (const row of rules) {
       const open = new Set(row.open_rules);
       const lines: BloodPressureRules = {
@@ -121,102 +140,124 @@ export class AlertRaising {
         diastolicAtLeast: row.diastolic_at_least,
         afibEnabled: row.afib_enabled && !open.has('possible_afib'),
       };
-      const crisis = lines.bpCrisisEnabled ? newestMeeting(readings, (reading) => meetsCrisis(reading, lines)) : undefined;
+      const crisis = lines.bpCrisisEnabled ? newestMeeting(readings(), (reading) => meetsCrisis(reading, lines)) : undefined;
       if (crisis)
-        candidates.push({
-          groupId: row.group_id,
-          participantId: page.participantId,
-          rule: 'bp_crisis',
-          readingKind: 'blood_pressure',
-          readingId: crisis.id,
-          measuredAt: new Date(crisis.measuredAt),
-          detail: {
-            systolic_mmhg: crisis.systolic,
-            diastolic_mmhg: crisis.diastolic,
-            systolic_at_least: lines.systolicAtLeast,
-            diastolic_at_least: lines.diastolicAtLeast,
-          },
-        });
-      const afib = lines.afibEnabled ? newestMeeting(readings, (reading) => reading.possibleAfib) : undefined;
+        candidates.push(
+          named(
+            {
+              groupId: row.group_id,
+              participantId: page.participantId,
+              rule: 'bp_crisis',
+              readingKind: 'blood_pressure',
+              readingId: crisis.id,
+              measuredAt: new Date(crisis.measuredAt),
+              detail: {
+                systolic_mmhg: crisis.systolic,
+                diastolic_mmhg: crisis.diastolic,
+                systolic_at_least: lines.systolicAtLeast,
+                diastolic_at_least: lines.diastolicAtLeast,
+              },
+            },
+            row,
+          ),
+        );
+      const afib = lines.afibEnabled ? newestMeeting(readings(), (reading) => reading.possibleAfib) : undefined;
       if (afib)
-        candidates.push({
-          groupId: row.group_id,
-          participantId: page.participantId,
-          rule: 'possible_afib',
-          readingKind: 'blood_pressure',
-          readingId: afib.id,
-          measuredAt: new Date(afib.measuredAt),
-          detail: { possible_afib: true, systolic_mmhg: afib.systolic, diastolic_mmhg: afib.diastolic },
-        });
+        candidates.push(
+          named(
+            {
+              groupId: row.group_id,
+              participantId: page.participantId,
+              rule: 'possible_afib',
+              readingKind: 'blood_pressure',
+              readingId: afib.id,
+              measuredAt: new Date(afib.measuredAt),
+              detail: { possible_afib: true, systolic_mmhg: afib.systolic, diastolic_mmhg: afib.diastolic },
+            },
+            row,
+          ),
+        );
     }
-    await this.raise(em, candidates);
+    await this.insert(em, candidates, new Date());
   }
 
   /**
-   * Inserts the candidates that have no open alert of their group, participant and rule (one statement), and
-   * queues an `alert.raised` event for each one raised; all in `em`'s transaction. Returns the raised ones.
+   * Inserts the candidates that have no open alert of their group, participant and rule, and queues an
+   * `alert.raised` event for each one raised; all in `em`'s transaction. Returns the raised ones. (The scheduled
+   * checks' path: what the events name is looked up first, by AlertLabels; a page's comes with its rule rows.)
    */
   async raise(em: EntityManager, candidates: readonly AlertCandidate[], now = new Date()): Promise<RaisedAlert[]> {
     if (candidates.length === 0) return [];
-    const rows = await em.execute<{ id: string; group_id: string; participant_id: string; rule: AlertRule }[]>(
-      `insert into alert (id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id, measured_at, detail)
-       select gen_random_uuid(), c.group_id, c.participant_id, c.rule, 'open', ?::timestamptz, c.reading_kind, c.reading_id, c.measured_at, c.detail
-         from jsonb_to_recordset(?::jsonb) as c(group_id uuid, participant_id uuid, rule text, reading_kind text, reading_id bigint, measured_at timestamptz, detail jsonb)
-       on conflict (group_id, participant_id, rule) where status = 'open' do nothing
-       returning id, group_id, participant_id, rule`,
-      [
-        now.toISOString(),
-        JSON.stringify(
-          candidates.map((candidate) => ({
-            group_id: candidate.groupId,
-            participant_id: candidate.participantId,
-            rule: candidate.rule,
-            reading_kind: candidate.readingKind,
-            reading_id: candidate.readingId,
-            measured_at: candidate.measuredAt?.toISOString() ?? null,
-            detail: candidate.detail,
-          })),
-        ),
-      ],
+    const labelled = await this.labels.of(em, candidates);
+    return this.insert(
+      em,
+      labelled.map(({ group, ...candidate }) => ({ ...candidate, groupPublicId: group?.groupId ?? null })),
+      now,
     );
-    if (rows.length === 0) return [];
-    const byKey = new Map(candidates.map((candidate) => [`${candidate.groupId}/${candidate.participantId}/${candidate.rule}`, candidate]));
-    const raised = rows.map((row) => ({
-      ...byKey.get(`${row.group_id}/${row.participant_id}/${row.rule}`)!,
-      id: row.id,
-      raisedAt: now,
-    }));
-    await this.announce(em, raised);
-    return raised;
   }
 
-  /** The `alert.raised` webhook events of the raised alerts, in `em`'s transaction. */
-  private async announce(em: EntityManager, raised: readonly RaisedAlert[]): Promise<void> {
-    // One after the other: both run on the transaction's one connection.
-    const labels = await this.groups.labelsOf(
-      em,
-      raised.map((alert) => alert.groupId),
-    );
-    const ogscIds = await this.participants.ogscIds(
-      em,
-      raised.map((alert) => alert.participantId),
-    );
-    for (const alert of raised) {
-      const group = labels.get(alert.groupId);
-      const ogscId = ogscIds.get(alert.participantId);
-      if (!group || !ogscId) continue;
-      await this.webhooks.emitWithin(em, 'alert.raised', group.groupId, {
+  /**
+   * One statement: the alerts inserted (`on conflict … do nothing`: an open one of the same group, participant and
+   * rule stays the only one) and, for those inserted, their `alert.raised` deliveries (libs/webhooks'
+   * `queueEventsSql`). The alert IDs are made here, so each event's message is complete before the statement; an
+   * event whose alert was not inserted is dropped in it. An alert whose group or participant has no label (gone
+   * meanwhile) is raised without an event, as before.
+   */
+  private async insert(em: EntityManager, candidates: readonly NamedCandidate[], now: Date): Promise<RaisedAlert[]> {
+    if (candidates.length === 0) return [];
+    const planned = candidates.map(({ groupPublicId, ogscId, chartPath, ...candidate }) => {
+      const alert: RaisedAlert = { ...candidate, id: randomUUID(), raisedAt: now };
+      return { alert, groupPublicId, ogscId, chartPath };
+    });
+    const timestamp = new Date().toISOString();
+    const events = planned.flatMap(({ alert, groupPublicId, ogscId, chartPath }) => {
+      if (!groupPublicId || !ogscId || !chartPath) return [];
+      const data = {
         alert_id: alert.id,
         rule: alert.rule,
-        group_id: group.groupId,
+        group_id: groupPublicId,
         ogsc_id: ogscId,
         raised_at: alert.raisedAt.toISOString(),
         measured_at: alert.measuredAt?.toISOString() ?? null,
         detail: alert.detail,
-        portal_url: this.config.http.publicBaseUrl + alertChartPath(ogscId, this.readingOf(alert), this.config.environment.timezone),
-      });
-    }
+        portal_url: this.config.http.publicBaseUrl + chartPath,
+      };
+      return [{ alert_id: alert.id, group_id: alert.groupId, body: JSON.stringify({ type: 'alert.raised', timestamp, data }) }];
+    });
+    const rows = await executeBound<{ id: string }>(
+      em,
+      `with raised as (
+         insert into alert (id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id, measured_at, detail)
+         select c.id, c.group_id, c.participant_id, c.rule, 'open', $1::timestamptz, c.reading_kind, c.reading_id, c.measured_at, c.detail
+           from jsonb_to_recordset($2::jsonb) as c(id uuid, group_id uuid, participant_id uuid, rule text, reading_kind text, reading_id bigint, measured_at timestamptz, detail jsonb)
+         on conflict (group_id, participant_id, rule) where status = 'open' do nothing
+         returning id),
+       events as (
+         select e.group_id, e.body from jsonb_to_recordset($3::jsonb) as e(alert_id uuid, group_id uuid, body text) join raised r on r.id = e.alert_id),
+       ${queueEventsSql('alert.raised', 'events')}
+       select id::text from raised`,
+      [
+        now.toISOString(),
+        JSON.stringify(
+          planned.map(({ alert }) => ({
+            id: alert.id,
+            group_id: alert.groupId,
+            participant_id: alert.participantId,
+            rule: alert.rule,
+            reading_kind: alert.readingKind,
+            reading_id: alert.readingId,
+            measured_at: alert.measuredAt?.toISOString() ?? null,
+            detail: alert.detail,
+          })),
+        ),
+        JSON.stringify(events),
+      ],
+    );
+    if (rows.length === 0) return [];
+    const inserted = new Set(rows.map((row) => row.id));
+    const raised = planned.map(({ alert }) => alert).filter((alert) => inserted.has(alert.id));
     this.logger.log({ alerts: raised.map((alert) => ({ id: alert.id, rule: alert.rule })) }, 'alerts raised');
+    return raised;
   }
 
   /**

@@ -1,9 +1,9 @@
 import {
   alertChartPath,
   bloodPressureFacts,
+  landedExtremes,
   meetsCrisis,
   newestMeeting,
-  pageExtremes,
   type BloodPressureFacts,
 } from './alert-rules.rules.js';
 
@@ -53,8 +53,19 @@ describe('alert rules', () => {
       reading('3', '2025-01-01T00:00:00Z', 200, 100),
       reading('4', '2025-01-04T00:00:00Z', null, null, true),
     ];
-    expect(pageExtremes(page)).toEqual({ systolic: 200, diastolic: 125, afib: true });
-    expect(pageExtremes([])).toEqual({ systolic: -1, diastolic: -1, afib: false });
+    const rows = page.map((facts) => ({
+      systolic_mmhg: facts.systolic,
+      diastolic_mmhg: facts.diastolic,
+      possible_afib: facts.possibleAfib,
+    }));
+    expect(landedExtremes(rows)).toEqual({ systolic: 200, diastolic: 125, afib: true });
+    expect(landedExtremes([])).toEqual({ systolic: -1, diastolic: -1, afib: false });
+    // A missing value is no value.
+    expect(landedExtremes([{ systolic_mmhg: null, diastolic_mmhg: 90, possible_afib: false }])).toEqual({
+      systolic: -1,
+      diastolic: 90,
+      afib: false,
+    });
     expect(newestMeeting(page, (r) => meetsCrisis(r, lines))?.id).toBe('2');
     expect(newestMeeting(page, (r) => r.possibleAfib)?.id).toBe('4');
     expect(newestMeeting(page.slice(0, 0), (r) => r.possibleAfib)).toBeUndefined();

@@ -33,15 +33,21 @@ export function bloodPressureFacts(id: string, row: Record<string, unknown>): Bl
   };
 }
 
-/** The page's highest values and whether any reading is flagged: what the rule sets are asked against, in one statement. */
-export function pageExtremes(readings: readonly BloodPressureFacts[]): { systolic: number; diastolic: number; afib: boolean } {
+/**
+ * The page's highest values and whether any reading is flagged: what the rule sets are asked against, in one
+ * statement. Read from the landed rows without making their facts (no date is parsed): most pages raise nothing
+ * and need no more.
+ */
+export function landedExtremes(rows: readonly Record<string, unknown>[]): { systolic: number; diastolic: number; afib: boolean } {
   let systolic = -1;
   let diastolic = -1;
   let afib = false;
-  for (const reading of readings) {
-    if (reading.systolic !== null && reading.systolic > systolic) systolic = reading.systolic;
-    if (reading.diastolic !== null && reading.diastolic > diastolic) diastolic = reading.diastolic;
-    afib ||= reading.possibleAfib;
+  for (const row of rows) {
+    const rowSystolic = numberOrNull(row.systolic_mmhg);
+    const rowDiastolic = numberOrNull(row.diastolic_mmhg);
+    if (rowSystolic !== null && rowSystolic > systolic) systolic = rowSystolic;
+    if (rowDiastolic !== null && rowDiastolic > diastolic) diastolic = rowDiastolic;
+    afib ||= row.possible_afib === true;
   }
   return { systolic, diastolic, afib };
 }

@@ -3,7 +3,6 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { MeasurementsModule, ReadingsLanded } from '@opendsp/measurements';
 import { ParticipantsModule } from '@opendsp/participants';
 import { TokensModule } from '@opendsp/tokens';
-import { WebhooksModule } from '@opendsp/webhooks';
 import { AlertChecks } from './alert-checks.service.js';
 import { AlertLabels } from './alert-labels.service.js';
 import { AlertList } from './alert-list.service.js';
@@ -19,7 +18,7 @@ import { AlertsScheduler } from './alerts.scheduler.js';
  * scheduler only ticks where ScheduleModule is loaded (worker roles).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature(ALERT_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule, WebhooksModule],
+  imports: [MikroOrmModule.forFeature(ALERT_ENTITIES), MeasurementsModule, ParticipantsModule, TokensModule],
   providers: [AlertRaising, AlertChecks, AlertList, AlertLabels, AlertsScheduler, AlertWithdrawalListener],
   exports: [AlertRaising, AlertChecks, AlertList, AlertLabels],
 })

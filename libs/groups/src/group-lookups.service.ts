@@ -17,6 +17,14 @@ export function adminGroupIdsSql(adminParam: string): string {
 }
 
 /**
+ * SQL for another room's statement: the public ID of the group in `groupColumn` (its internal ID), as a scalar
+ * subquery on the primary key (the alerts a readings page raises, whose webhook events name the group).
+ */
+export function groupPublicIdSql(groupColumn: string): string {
+  return `(select g.group_id from program_group g where g.id = ${groupColumn})`;
+}
+
+/**
  * What other rooms ask of groups without SQL on `program_group`: the labels of the groups their rows name (the
  * participant lists) and a group's row lock. Stateless: each runs on the entity manager it is given, so a
  * caller's transaction covers it, and a service built by hand can make its own.

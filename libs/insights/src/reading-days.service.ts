@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ReadingsLanded, ReadingsRepository, type LandedPage, type LandedStatement } from '@opendsp/measurements';
+import { executePrepared, ReadingsLanded, ReadingsRepository, type LandedPage, type LandedStatement } from '@opendsp/measurements';
 import { ParticipantReadingsPort } from '@opendsp/participants';
 import { ADHERENCE_KINDS } from './adherence.rules.js';
 
@@ -140,10 +140,35 @@ export class ReadingDays implements OnModuleInit {
     await this.recount(em, participantId);
   }
 
-  /** Replaces the participant's days with a count of their readings; the caller holds the participant's lock. */
+  /**
+   * Replaces the participant's days with a count of their readings; the caller holds the participant's lock. One
+   * statement, prepared (its text is fixed; parsing and planning the summary's union of every counting kind cost
+   * a good part of a new participant's count): the days no reading is on any more are deleted, the counted days
+   * the summary has already are updated where their figures differ, and the others inserted. All three read the
+   * statement's one snapshot and touch different rows; no other transaction adds a day of the participant
+   * meanwhile (their increments wait for the lock), so the insert needs no conflict handling (a plain insert: an
+   * upsert's speculative insertion cost a new participant's 1,000 days about 1.5 ms more).
+   */
   private async recount(em: EntityManager, participantId: string): Promise<void> {
-    await em.execute(`delete from "participant_reading_day" where "participant_id" = ?`, [participantId]);
-    await this.fill(em, participantId);
+    const summary = this.readings.dailySummarySql(participantId, ADHERENCE_KINDS, '$1');
+    await executePrepared(
+      em,
+      `with s as (${summary.sql}),
+       gone as (
+         delete from "participant_reading_day" d where d."participant_id" = $1::uuid and d."day" not in (select s.day from s) returning 1),
+       changed as (
+         update "participant_reading_day" t
+            set "readings" = s.readings, "bp_readings" = s.bp_readings, "systolic_sum" = s.systolic_sum, "diastolic_sum" = s.diastolic_sum
+           from s
+          where t."participant_id" = $1::uuid and t."day" = s.day
+            and (t."readings", t."bp_readings", t."systolic_sum", t."diastolic_sum")
+                is distinct from (s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum)
+         returning 1)
+       insert into "participant_reading_day" ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
+       select $1::uuid, s.day, s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum from s
+        where not exists (select 1 from "participant_reading_day" t where t."participant_id" = $1::uuid and t."day" = s.day)`,
+      summary.params,
+    );
   }
 
   /**

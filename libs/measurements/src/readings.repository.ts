@@ -563,9 +563,11 @@ export class ReadingsRepository {
    * counts the readings of the `counted` kinds, the other three the blood-pressure readings with values
    * (possible-AFib readings come without) and their sums. One participant's (through the (participant_id,
    * measured_at) indexes), or everyone's with null (a rebuild). For a room that keeps a per-day summary
-   * (libs/insights).
+   * (libs/insights). `bind`: `?` placeholders, one per kind (for `em.execute`), or a numbered one such as `$1`,
+   * used by every kind, whose one parameter is the participant (for a statement sent with bind parameters, which
+   * can be prepared).
    */
-  dailySummarySql(participantId: string | null, counted: readonly MeasurementKind[]): SqlFragment {
+  dailySummarySql(participantId: string | null, counted: readonly MeasurementKind[], bind = '?'): SqlFragment {
     const kinds = MEASUREMENT_KIND_NAMES.filter((kind) => counted.includes(kind) || kind === 'blood_pressure');
     const parts = kinds.map((kind) => {
       const readings = counted.includes(kind) ? 'count(*)' : '0';
@@ -573,7 +575,7 @@ export class ReadingsRepository {
         kind === 'blood_pressure'
           ? `count(r."systolic_mmhg" + r."diastolic_mmhg"), coalesce(sum(r."systolic_mmhg") filter (where r."diastolic_mmhg" is not null), 0), coalesce(sum(r."diastolic_mmhg") filter (where r."systolic_mmhg" is not null), 0)`
           : '0, 0, 0';
-      const where = participantId === null ? '' : ` where r."participant_id" = ?::uuid`;
+      const where = participantId === null ? '' : ` where r."participant_id" = ${bind}::uuid`;
       return `(select r."participant_id", left(r."local_time", 10) as day, ${readings} as readings, ${bp} from "${tableOf(kind)}" r${where} group by 1, 2)`;
     });
     return {
@@ -581,7 +583,7 @@ export class ReadingsRepository {
               sum(d.systolic_sum)::bigint as systolic_sum, sum(d.diastolic_sum)::bigint as diastolic_sum
             from (${parts.join(' union all ')}) as d(participant_id, day, readings, bp_readings, systolic_sum, diastolic_sum)
             group by d.participant_id, d.day`,
-      params: participantId === null ? [] : kinds.map(() => participantId),
+      params: participantId === null ? [] : bind === '?' ? kinds.map(() => participantId) : [participantId],
     };
   }
 

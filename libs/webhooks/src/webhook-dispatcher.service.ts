@@ -8,7 +8,7 @@ import { OmronConnections } from '@opendsp/tokens';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import { WebhookEndpoints } from './webhook-endpoints.service.js';
-import type { WebhookEventType } from './webhook-events.catalogue.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.catalogue.js';
 import { newMessageId, signedHeaders } from './webhook-signing.helpers.js';
 
 /** Readings per `readings.changed` event at most (one change-feed page). */
@@ -17,6 +17,31 @@ export const READINGS_PER_EVENT = 500;
 const CLAIM_BATCH = 20;
 /** Retries are never further apart than this. */
 const MAX_RETRY_DELAY_SECONDS = 3600;
+
+/**
+ * SQL for another room's statement that queues its events in the same round trip as the change they describe
+ * (libs/alerts: the alerts a page raised): the common table expressions `<prefix>_endpoints` and `<prefix>_queued`,
+ * to put in a `with` list after a relation `events` with the columns `group_id` (uuid: the group's internal ID) and
+ * `body` (text: the whole message, `{"type", "timestamp", "data"}`, as `emitWithin` makes it). Each event gets a
+ * delivery for every enabled endpoint subscribed to `type` whose groups include its group, as `emitWithin` queues
+ * them: the endpoints are read `FOR KEY SHARE` in ID order (one lock for all the events), the delivery's message
+ * ID is `msg_` and 16 random bytes in base64url, its first attempt due at once. `type` is one of the catalogue's
+ * constants, so its text depends only on the type and the relation's name.
+ */
+export function queueEventsSql(type: WebhookEventType, events: string, prefix = 'webhook'): string {
+  if (!WEBHOOK_EVENT_TYPES.includes(type)) throw new Error(`Unknown webhook event type ${String(type)}`);
+  return `${prefix}_endpoints as (
+      select w.id, w.group_ids from webhook_endpoint w
+       where w.enabled and w.event_types @> '["${type}"]'::jsonb
+         and exists (select 1 from ${events} ev where w.group_ids @> jsonb_build_array(ev.group_id))
+       order by w.id for key share),
+    ${prefix}_queued as (
+      insert into webhook_delivery (id, endpoint_id, event_type, body, status, attempts, next_attempt_at, first_attempt_at, created_at)
+      select 'msg_' || translate(encode(substring(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) from 1 for 16), 'base64'), '+/=', '-_'),
+             w.id, '${type}', ev.body, 'pending', 0, clock_timestamp(), clock_timestamp(), clock_timestamp()
+        from ${events} ev join ${prefix}_endpoints w on w.group_ids @> jsonb_build_array(ev.group_id)
+      returning 1)`;
+}
 
 /**
  * Turns changes into events and sends them. Readings events follow the change feed per endpoint: the endpoint's
