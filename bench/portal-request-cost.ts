@@ -10,7 +10,7 @@
 // baseline's. CPU time and statements hardly move with the load (wall times do: the load average is printed too).
 // Its last line is `participant page: N ms CPU per request`.
 //   --requests n  requests per page (default 300, split over 3 rounds)
-//   --reuse       reuse the scratch database of an earlier `--keep` run instead of seeding again
+//   --reuse       reuse the scratch database of an earlier `--keep` run instead of seeding again (migrated first)
 //   --keep        leave the scratch database for a later `--reuse`
 //   --name db     the scratch database's name (default portal_request_cost_bench)
 // BENCH_CPU_PROFILE=<folder> writes the web process's V8 CPU profile of the measured requests there (web-role.cpuprofile);
@@ -56,6 +56,9 @@ if (!(reuse && exists)) {
   const started = performance.now();
   await seedScale(settings, SHAPE);
   console.log(`seeded ${SHAPE.participants} participants into ${name} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+} else {
+  // A kept database gets the migrations added since it was seeded, as a deployment would (portal-pages does the same).
+  await migrateEverything(settings);
 }
 
 const orm = await MikroORM.init(dspOrmConfig(settings));
