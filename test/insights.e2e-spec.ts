@@ -668,14 +668,27 @@ describe('program insights: adherence and blood-pressure control', () => {
       expect(kept.computedAt).toEqual(at);
       expect(kept.months.at(-1)).toMatchObject({ measured: 4 });
       expect(control.refreshing.has(clinic.id)).toBe(false);
-      // Older than ten minutes: the view still gets the kept figures, and starts one refresh.
+      // Older than ten minutes: the view still gets the kept figures, and starts one refresh. The kept row is locked
+      // meanwhile, so the refresh cannot keep its figures (and end) before the second view has looked.
       const later = new Date(at.getTime() + 11 * 60_000);
+      let releaseRow!: () => void;
+      let rowLocked!: () => void;
+      const locked = new Promise<void>((resolve) => (rowLocked = resolve));
+      const holder = em.fork().transactional(async (tx) => {
+        await tx.execute(`select 1 from group_bp_trend where group_id = ? for update`, [clinic.id]);
+        rowLocked();
+        await new Promise<void>((release) => (releaseRow = release));
+      });
+      await locked;
       const stale = await control.cachedTrend(clinic.id, TODAY, thresholds, later);
       expect(stale).toEqual({ months: kept.months, computedAt: at });
       const refresh = control.refreshing.get(clinic.id);
       expect(refresh).toBeDefined();
+      // A second view while it runs starts no other refresh.
       await control.cachedTrend(clinic.id, TODAY, thresholds, later);
       expect(control.refreshing.get(clinic.id)).toBe(refresh);
+      releaseRow();
+      await holder;
       await refresh;
       const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(later.getTime() + 1000));
       expect(fresh.computedAt).toEqual(later);
