@@ -17,6 +17,7 @@ import { ConsentedParticipants, Participant, ParticipantReadingsPort } from '@op
 import { ReadingWriter } from '@opendsp/sync';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { printComparison, timed } from './support/report.js';
+import { plainWeightValues } from '../test/support/readings.js';
 
 const PAGES = Number(process.argv[2] ?? 30);
 const PAGE_SIZE = Number(process.argv[3] ?? 1000);
@@ -43,15 +44,7 @@ function pageOf(kind: MeasurementKind, page: number): Record<string, unknown>[] 
       ? { ...common, systolic_mmhg: 100 + (n % 60), diastolic_mmhg: 60 + (n % 40), pulse_bpm: 50 + (n % 50), possible_afib: n % 97 === 0 }
       : {
           ...common,
-          upstream_id_ext: null,
-          weight_kg: 60 + (n % 30) / 10,
-          weight_original: 60 + (n % 30) / 10,
-          weight_unit: 'kg',
-          bmi: 22.1,
-          body_fat_percent: null,
-          skeletal_muscle_percent: null,
-          visceral_fat_level: null,
-          resting_metabolism_kcal: null,
+          ...plainWeightValues(60 + (n % 30) / 10),
         };
   });
 }

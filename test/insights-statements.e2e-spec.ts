@@ -6,6 +6,7 @@ import { consentedMemberListSql, consentedMembersSql, Enrollment, Participant, W
 import { ReadingWriter } from '@opendsp/sync';
 import { addDays } from '@opendsp/time-zone';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
+import { plainWeightValues } from './support/readings.js';
 
 /**
  * The adherence and control statements pinned against a plain computation over the same readings: participants
@@ -33,15 +34,7 @@ function row(planned: Planned): Record<string, unknown> {
   if ('weight' in planned)
     return {
       ...common,
-      upstream_id_ext: null,
-      weight_kg: 60,
-      weight_original: 60,
-      weight_unit: 'kg',
-      bmi: 22.1,
-      body_fat_percent: null,
-      skeletal_muscle_percent: null,
-      visceral_fat_level: null,
-      resting_metabolism_kcal: null,
+      ...plainWeightValues(60),
     };
   const afib = 'afib' in planned;
   return {

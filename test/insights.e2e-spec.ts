@@ -10,6 +10,7 @@ import { ReadingWriter } from '@opendsp/sync';
 import { addDays, zonedDay } from '@opendsp/time-zone';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
+import { plainWeightValues } from './support/readings.js';
 
 const PASSWORD = 'portal password for insights tests';
 const TOKYO = 32_400;
@@ -47,15 +48,7 @@ function row(reading: Reading): Record<string, unknown> {
     case 'weight':
       return {
         ...common,
-        upstream_id_ext: null,
-        weight_kg: 60,
-        weight_original: 60,
-        weight_unit: 'kg',
-        bmi: 22.1,
-        body_fat_percent: null,
-        skeletal_muscle_percent: null,
-        visceral_fat_level: null,
-        resting_metabolism_kcal: null,
+        ...plainWeightValues(60),
       };
     case 'activity':
       return {

@@ -11,6 +11,7 @@ import { Enrollment, Participant, type EnrollmentStatus } from '@opendsp/partici
 import { createDspApp } from '../../apps/dsp/src/bootstrap.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from './test-database.js';
 import { testDspEnv } from './test-environment.js';
+import { plainWeightValues } from './readings.js';
 
 /** The platform (web role) on a database of its own, plus a MikroORM of the test's to arrange data the way the writers do. */
 export interface ApiStack {
@@ -150,15 +151,7 @@ function defaultColumns(reading: ReadingInput): Record<string, unknown> {
     case 'weight':
       return {
         ...common,
-        upstream_id_ext: null,
-        weight_kg: 60 + (upstream % 30) / 10,
-        weight_original: 60 + (upstream % 30) / 10,
-        weight_unit: 'kg',
-        bmi: 22.1,
-        body_fat_percent: null,
-        skeletal_muscle_percent: null,
-        visceral_fat_level: null,
-        resting_metabolism_kcal: null,
+        ...plainWeightValues(60 + (upstream % 30) / 10),
       };
     case 'temperature':
       return { ...common, temperature_c: 36.5, temperature_original: 97.7, temperature_unit: '°F' };

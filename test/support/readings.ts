@@ -57,6 +57,21 @@ export function sampleValues(kind: MeasurementKind, n: number): ReadingValues {
   }
 }
 
+/** A plain scale's weight columns (no body composition), as the readings-landed tests and benches write them. */
+export function plainWeightValues(kg: number): ReadingValues {
+  return {
+    upstream_id_ext: null,
+    weight_kg: kg,
+    weight_original: kg,
+    weight_unit: 'kg',
+    bmi: 22.1,
+    body_fat_percent: null,
+    skeletal_muscle_percent: null,
+    visceral_fat_level: null,
+    resting_metabolism_kcal: null,
+  };
+}
+
 function wallClock(instant: Date, offsetSeconds: number): string {
   return new Date(instant.getTime() + offsetSeconds * 1000).toISOString().slice(0, 19);
 }
