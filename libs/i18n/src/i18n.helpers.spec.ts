@@ -41,4 +41,12 @@ describe('message catalogues', () => {
     expect(formatDateTime(null, 'en', 'UTC')).toBe('');
     expect(formatDateTime('not a date', 'en', 'UTC')).toBe('');
   });
+
+  it('writes the zone name in force at the instant, on both sides of a daylight saving change', () => {
+    // New York falls back at 06:00 UTC on 2026-11-01: 01:59:59 EDT, then 01:00:00 EST.
+    expect(formatDateTime(new Date('2026-11-01T05:59:59.999Z'), 'en', 'America/New_York')).toBe('2026-11-01 01:59:59 EDT');
+    expect(formatDateTime(new Date('2026-11-01T06:00:00Z'), 'en', 'America/New_York')).toBe('2026-11-01 01:00:00 EST');
+    expect(formatDateTime(new Date('2026-03-08T07:00:00Z'), 'ja', 'America/New_York')).toBe('2026/03/08 03:00:00 GMT-4');
+    expect(formatDateTime(new Date('2026-06-01T00:00:00Z'), 'en', 'Asia/Kathmandu')).toBe('2026-06-01 05:45:00 GMT+5:45');
+  });
 });

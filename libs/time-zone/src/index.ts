@@ -1,5 +1,6 @@
 export {
   addDays,
+  cachedQuarterHour,
   daysBetween,
   parseDay,
   startOfDayIn,
@@ -8,4 +9,5 @@ export {
   zonedDay,
   zonedDayStart,
   zonedInstant,
+  zonedParts,
 } from './time-zone.helpers.js';

@@ -6,6 +6,7 @@ import {
   wallClockInstant,
   zonedDay,
   zonedDayStart,
+  zonedParts,
   zoneOffsetSeconds,
 } from './time-zone.helpers.js';
 
@@ -48,5 +49,53 @@ describe('time zone arithmetic', () => {
     expect(wallClockInstant(new Date('2026-03-08T03:30:00Z'), 'America/Chicago').toISOString()).toBe('2026-03-08T08:30:00.000Z');
     expect(wallClockInstant(new Date('2026-03-07T03:30:00Z'), 'America/Chicago').toISOString()).toBe('2026-03-07T09:30:00.000Z');
     expect(wallClockInstant(new Date('2026-11-23T09:15:30.250Z'), 'Asia/Tokyo').toISOString()).toBe('2026-11-23T00:15:30.250Z');
+  });
+
+  it('gives the same wall clock as Intl for every instant, across offset changes and odd offsets (the kept quarter hours)', () => {
+    const intl = (instant: Date, timeZone: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        hourCycle: 'h23',
+      }).formatToParts(instant);
+      const field = (type: string) => Number(parts.find((part) => part.type === type)!.value);
+      return {
+        year: field('year'),
+        month: field('month'),
+        day: field('day'),
+        hour: field('hour'),
+        minute: field('minute'),
+        second: field('second'),
+      };
+    };
+    const cases: [string, string][] = [
+      ['America/New_York', '2026-03-08T06:30:00Z'], // clocks skip 02:00–03:00
+      ['America/New_York', '2026-11-01T05:30:00Z'], // clocks go back: 01:00–02:00 twice
+      ['Europe/London', '2026-03-29T00:30:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T14:30:00Z'], // a half-hour daylight saving change
+      ['Asia/Kathmandu', '2026-06-01T00:00:00Z'], // +05:45
+      ['America/St_Johns', '2026-11-01T03:00:00Z'], // −03:30 and its change
+      ['Africa/Monrovia', '1972-01-07T00:00:00Z'], // −00:44:30 until 1972: an offset of no whole quarter hours
+      ['Asia/Tokyo', '2026-12-31T14:59:00Z'],
+    ];
+    for (const [timeZone, around] of cases) {
+      const centre = new Date(around).getTime();
+      // Every 7 minutes 13 seconds for two hours each side, and the milliseconds either side of each quarter hour.
+      for (let time = centre - 7_200_000; time <= centre + 7_200_000; time += 433_000) {
+        const quarter = Math.floor(time / 900_000) * 900_000;
+        for (const instant of [new Date(time), new Date(quarter - 1), new Date(quarter), new Date(quarter + 899_999)]) {
+          expect({ timeZone, instant: instant.toISOString(), ...zonedParts(instant, timeZone) }).toEqual({
+            timeZone,
+            instant: instant.toISOString(),
+            ...intl(instant, timeZone),
+          });
+        }
+      }
+    }
   });
 });

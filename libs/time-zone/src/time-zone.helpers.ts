@@ -34,8 +34,8 @@ export interface ZonedParts {
   second: number;
 }
 
-/** The wall-clock fields of an instant in a time zone. */
-export function zonedParts(instant: Date, timeZone: string): ZonedParts {
+/** The wall-clock fields of an instant in a time zone, read from Intl (see `zonedParts` for the cached way). */
+function formattedParts(instant: Date, timeZone: string): ZonedParts {
   const parts: Record<string, number> = {};
   for (const part of partsFormatter(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -43,10 +43,65 @@ export function zonedParts(instant: Date, timeZone: string): ZonedParts {
   return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
 }
 
-/** The zone's offset from UTC at an instant, in milliseconds. */
-function offsetAt(instant: Date, timeZone: string): number {
-  const p = zonedParts(instant, timeZone);
+/** The zone's offset from UTC at an instant, in milliseconds, from Intl. */
+function formattedOffset(instant: Date, timeZone: string): number {
+  const p = formattedParts(instant, timeZone);
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/**
+ * Every zone's offset since the 1970s is a whole number of quarter hours and changes on a quarter hour, so one
+ * offset holds for a whole quarter hour of instants. A table of readings formats hundreds of instants, and Intl's
+ * `formatToParts` costs microseconds a call; this keeps the offset of each quarter hour met, per zone.
+ */
+export const QUARTER_HOUR_MS = 15 * 60_000;
+/** At most this many quarter hours per zone (about a year of them); then the zone's table starts over. */
+const KEPT_QUARTER_HOURS = 40_000;
+const offsets = new Map<string, Map<number, number | null>>();
+
+/**
+ * The offset in force for the whole quarter hour holding `time`, or null when it changes within it (an older
+ * zone's odd offsets): the same check of the quarter hour's first and last millisecond that `zonedParts` and the
+ * i18n formatter rely on.
+ */
+export function cachedQuarterHour<T>(table: Map<number, T | null>, time: number, compute: (first: Date, last: Date) => T | null): T | null {
+  const quarter = Math.floor(time / QUARTER_HOUR_MS);
+  let entry = table.get(quarter);
+  if (entry === undefined) {
+    if (table.size >= KEPT_QUARTER_HOURS) table.clear();
+    const first = quarter * QUARTER_HOUR_MS;
+    entry = compute(new Date(first), new Date(first + QUARTER_HOUR_MS - 1));
+    table.set(quarter, entry);
+  }
+  return entry;
+}
+
+function offsetAt(instant: Date, timeZone: string): number {
+  const time = instant.getTime();
+  if (!Number.isFinite(time)) return formattedOffset(instant, timeZone);
+  let table = offsets.get(timeZone);
+  if (!table) offsets.set(timeZone, (table = new Map()));
+  const offset = cachedQuarterHour(table, time, (first, last) => {
+    const atFirst = formattedOffset(first, timeZone);
+    return atFirst === formattedOffset(last, timeZone) && atFirst % QUARTER_HOUR_MS === 0 ? atFirst : null;
+  });
+  return offset ?? formattedOffset(instant, timeZone);
+}
+
+/** The wall-clock fields of an instant in a time zone. */
+export function zonedParts(instant: Date, timeZone: string): ZonedParts {
+  const time = instant.getTime();
+  if (!Number.isFinite(time)) return formattedParts(instant, timeZone);
+  // The UTC fields of the instant moved by the zone's offset are the zone's wall clock.
+  const wall = new Date(time + offsetAt(instant, timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
 }
 
 /** A `YYYY-MM-DD` day as [year, month, day], or null when it is not a real date. */
