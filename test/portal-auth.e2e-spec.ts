@@ -401,6 +401,8 @@ describe('admin portal sign-in, sessions and accounts', () => {
       expect(page.headers['x-content-type-options']).toBe('nosniff');
       expect(page.headers['x-frame-options']).toBe('DENY');
       expect(page.headers['cache-control']).toBe('no-store');
+      // A no-store page is never revalidated, so it carries no ETag (hashing the body would be wasted).
+      expect(page.headers.etag).toBeUndefined();
       // HSTS only in production: a staging test server on plain http must not pin browsers to https.
       expect(page.headers['strict-transport-security']).toBeUndefined();
       expect(page.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);

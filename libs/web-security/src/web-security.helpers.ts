@@ -76,6 +76,9 @@ export function applyWebSecurity(app: NestExpressApplication, config: DspConfig)
     }),
   );
   app.use(cookieParser());
+  // Every answer below is no-store, so no browser ever revalidates one: an ETag (a SHA-1 of each body, 0.6 ms of
+  // a participant page's CPU) would never be used. Static files keep theirs (serve-static makes its own).
+  app.set('etag', false);
   app.use((_req: Request, res: Response, next: NextFunction) => {
     // Pages may show personal data and one-time links; no browser or proxy cache may keep them.
     res.setHeader('Cache-Control', 'no-store');
