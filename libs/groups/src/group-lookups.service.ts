@@ -24,6 +24,11 @@ export function groupPublicIdSql(groupColumn: string): string {
   return `(select g.group_id from program_group g where g.id = ${groupColumn})`;
 }
 
+/** SQL for another room's statement: the display name of the group in `groupColumn`, like `groupPublicIdSql`. */
+export function groupDisplayNameSql(groupColumn: string): string {
+  return `(select g.display_name from program_group g where g.id = ${groupColumn})`;
+}
+
 /**
  * What other rooms ask of groups without SQL on `program_group`: the labels of the groups their rows name (the
  * participant lists) and a group's row lock. Stateless: each runs on the entity manager it is given, so a

@@ -831,7 +831,6 @@ export class ReadingsRepository {
 }
 
 /**
-/**
  * The SQL shared by downloads and deliveries: the kind's export columns (as c0…cN) of consented members of one
  * group (libs/participants' SQL), then `keys`. Values are inlined as literals: COPY takes no bind parameters.
  */

@@ -12,6 +12,7 @@ export { CredentialSheets } from './provisioning/credential-sheets.service.js';
 export { ParticipantProvisioning } from './provisioning/participant-provisioning.service.js';
 export { InternalCustomerIds } from './directory/internal-customer-ids.service.js';
 export { ParticipantLookups } from './directory/participant-lookups.service.js';
+export type { EnrollmentWithGroup, ParticipantSummary, ParticipantWithEnrollments } from './directory/participant-lookups.service.js';
 export { EnrollmentCounts } from './directory/enrollment-counts.service.js';
 export {
   CONNECTION_FILTERS,

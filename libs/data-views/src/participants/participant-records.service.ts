@@ -3,14 +3,22 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
 import { ReadingsRepository, type DeviceSeen } from '@opendsp/measurements';
-import { Enrollment, funnelStage, looksLikeOgscId, Participant, ParticipantLookups, staleCutoff } from '@opendsp/participants';
+import {
+  funnelStage,
+  looksLikeOgscId,
+  ParticipantLookups,
+  staleCutoff,
+  type EnrollmentWithGroup,
+  type ParticipantSummary,
+  type ParticipantWithEnrollments,
+} from '@opendsp/participants';
 import { OmronConnections, type ConnectionHistory } from '@opendsp/tokens';
 import { DataScope } from '../data-scope.service.js';
 
 export interface ParticipantRecord {
-  participant: Participant;
+  participant: ParticipantSummary;
   /** The enrollments the user may see (a group admin: only their groups'). */
-  enrollments: (Enrollment & { stale: boolean })[];
+  enrollments: (EnrollmentWithGroup & { stale: boolean })[];
   connection: ConnectionHistory['connection'] | null;
   /** The connection's state changes, newest first (at most 50). */
   connectionEvents: ConnectionHistory['events'];
@@ -33,7 +41,7 @@ export class ParticipantRecords {
   ) {}
 
   /** The participant with this OGSC ID, if the user may see them (404 otherwise). */
-  async visible(em: EntityManager, user: PortalUser, ogscId: string): Promise<{ participant: Participant; enrollments: Enrollment[] }> {
+  async visible(em: EntityManager, user: PortalUser, ogscId: string): Promise<ParticipantWithEnrollments> {
     const normalised = ogscId.toUpperCase();
     if (!looksLikeOgscId(normalised)) throw new NotFoundException();
     const { groupIds } = await this.scope.of(em, user);
@@ -48,7 +56,7 @@ export class ParticipantRecords {
   }
 
   /** The connection with its history, and the devices: independent reads, so they run side by side. */
-  async details(participant: Participant): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents' | 'devices'>> {
+  async details(participant: ParticipantSummary): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents' | 'devices'>> {
     const [[connection, connectionEvents], devices] = await Promise.all([
       (async (): Promise<[ConnectionHistory['connection'] | null, ConnectionHistory['events']]> => {
         if (!participant.omronUserId) return [null, []];
@@ -61,8 +69,8 @@ export class ParticipantRecords {
   }
 
   /** Marks the enrollments at the funnel's `stale` stage (consented, had readings, none within STALE_AFTER_DAYS). */
-  withStale(enrollments: Enrollment[]): (Enrollment & { stale: boolean })[] {
+  withStale(enrollments: EnrollmentWithGroup[]): (EnrollmentWithGroup & { stale: boolean })[] {
     const cutoff = staleCutoff(this.config.participants.staleAfterDays);
-    return enrollments.map((enrollment) => Object.assign(enrollment, { stale: funnelStage(enrollment, cutoff) === 'stale' }));
+    return enrollments.map((enrollment) => ({ ...enrollment, stale: funnelStage(enrollment, cutoff) === 'stale' }));
   }
 }

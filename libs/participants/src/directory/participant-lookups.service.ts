@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GroupLookups } from '@opendsp/groups';
-import { Enrollment } from '../enrollment.entity.js';
-import { Participant } from '../participant.entity.js';
+import { groupDisplayNameSql, GroupLookups, groupPublicIdSql } from '@opendsp/groups';
+import type { EnrollmentStatus } from '../enrollment.entity.js';
+import type { EnrollmentMethod } from '../participant.entity.js';
 
 /** A participant of a group found by an identifier the partner knows them by. */
 export interface GroupMember {
@@ -30,6 +30,51 @@ export interface EnrollmentSummary {
   updatedAt: string;
 }
 
+/** A participant as the portal's participant page shows them (no credentials). */
+export interface ParticipantSummary {
+  id: string;
+  ogscId: string;
+  omronUserId: string | null;
+  enrollmentMethod: EnrollmentMethod;
+  loginId: string | null;
+  credentialsExpireAt: Date | null;
+  lastSignInAt: Date | null;
+  createdAt: Date;
+}
+
+/** One of a participant's enrollments, with its group's public ID and name. */
+export interface EnrollmentWithGroup {
+  group: { groupId: string; displayName: string };
+  status: EnrollmentStatus;
+  internalCustomerId: string | null;
+  consentedScopes: string | null;
+  consentedAt: Date | null;
+  withdrawnAt: Date | null;
+  firstReadingAt: Date | null;
+  lastReadingAt: Date | null;
+}
+
+export interface ParticipantWithEnrollments {
+  participant: ParticipantSummary;
+  enrollments: EnrollmentWithGroup[];
+}
+
+type EnrollmentJson = Omit<EnrollmentWithGroup, 'group' | 'consentedAt' | 'withdrawnAt' | 'firstReadingAt' | 'lastReadingAt'> &
+  Record<'groupId' | 'displayName', string> &
+  Record<'consentedAt' | 'withdrawnAt' | 'firstReadingAt' | 'lastReadingAt', string | null>;
+
+interface ParticipantWithEnrollmentsRow {
+  id: string;
+  ogsc_id: string;
+  omron_user_id: string | null;
+  enrollment_method: EnrollmentMethod;
+  login_id: string | null;
+  credentials_expire_at: Date | string | null;
+  last_sign_in_at: Date | string | null;
+  created_at: Date | string;
+  enrollments: EnrollmentJson[] | string;
+}
+
 const iso = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
@@ -55,24 +100,49 @@ export class ParticipantLookups {
   }
 
   /**
-   * The participant with this OGSC ID (already upper-case) and their enrollments in the groups, oldest first, with
-   * each group loaded; `groupIds` null: in every group. Null when no participant has the OGSC ID.
+   * The participant with this OGSC ID (already upper-case) and their enrollments in the groups, oldest first, each
+   * with its group's public ID and name; `groupIds` null: in every group. Null when no participant has the OGSC ID.
+   * One statement of plain rows: the portal's participant page and "sync now" ask it on every request.
    */
-  async withEnrollments(
-    em: EntityManager,
-    ogscId: string,
-    groupIds: readonly string[] | null,
-  ): Promise<{ participant: Participant; enrollments: Enrollment[] } | null> {
-    // Both by the OGSC ID, side by side: a portal page waits for one round trip, not two.
-    const [participant, enrollments] = await Promise.all([
-      em.findOne(Participant, { ogscId }),
-      em.find(Enrollment, groupIds === null ? { participant: { ogscId } } : { participant: { ogscId }, group: { $in: [...groupIds] } }, {
-        populate: ['group'],
-        orderBy: { createdAt: 'asc' },
-      }),
-    ]);
-    if (!participant) return null;
-    return { participant, enrollments };
+  async withEnrollments(em: EntityManager, ogscId: string, groupIds: readonly string[] | null): Promise<ParticipantWithEnrollments | null> {
+    const inGroups = groupIds === null ? '' : groupIds.length === 0 ? 'and false' : 'and e.group_id in (?)';
+    const [row] = await em.getConnection().execute<ParticipantWithEnrollmentsRow[]>(
+      `select p.id, p.ogsc_id, p.omron_user_id, p.enrollment_method, p.login_id, p.credentials_expire_at, p.last_sign_in_at, p.created_at,
+              coalesce((select json_agg(json_build_object(
+                         'groupId', ${groupPublicIdSql('e.group_id')}, 'displayName', ${groupDisplayNameSql('e.group_id')},
+                         'status', e.status, 'internalCustomerId', e.internal_customer_id, 'consentedScopes', e.consented_scopes,
+                         'consentedAt', e.consented_at, 'withdrawnAt', e.withdrawn_at,
+                         'firstReadingAt', e.first_reading_at, 'lastReadingAt', e.last_reading_at) order by e.created_at, e.id)
+                  from enrollment e where e.participant_id = p.id ${inGroups}), '[]') as enrollments
+         from participant p where p.ogsc_id = ?`,
+      groupIds === null || groupIds.length === 0 ? [ogscId] : [[...groupIds], ogscId],
+    );
+    if (!row) return null;
+    const at = (value: string | Date | null) => (value === null ? null : new Date(value));
+    // The driver may hand json back parsed or as text, depending on how the column arrives.
+    const enrollments: EnrollmentJson[] = typeof row.enrollments === 'string' ? JSON.parse(row.enrollments) : row.enrollments;
+    return {
+      participant: {
+        id: row.id,
+        ogscId: row.ogsc_id,
+        omronUserId: row.omron_user_id,
+        enrollmentMethod: row.enrollment_method,
+        loginId: row.login_id,
+        credentialsExpireAt: at(row.credentials_expire_at),
+        lastSignInAt: at(row.last_sign_in_at),
+        createdAt: new Date(row.created_at),
+      },
+      enrollments: enrollments.map((enrollment) => ({
+        group: { groupId: enrollment.groupId, displayName: enrollment.displayName },
+        status: enrollment.status,
+        internalCustomerId: enrollment.internalCustomerId,
+        consentedScopes: enrollment.consentedScopes,
+        consentedAt: at(enrollment.consentedAt),
+        withdrawnAt: at(enrollment.withdrawnAt),
+        firstReadingAt: at(enrollment.firstReadingAt),
+        lastReadingAt: at(enrollment.lastReadingAt),
+      })),
+    };
   }
 
   /** The participant whose OGSC ID or internal ID is `identifier` (an operator's command line); null: nobody. */
