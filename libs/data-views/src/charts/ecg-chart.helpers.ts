@@ -80,11 +80,14 @@ export function ecgChart(input: EcgChartInput): SvgMarkup {
     );
     // Every strip's samples sit at the same x positions: their text (with the comma) is made once per rate and length.
     const xs = stripXs(input.samplingRateHz, perStrip);
-    let points = '';
+    // Joined, not appended: one flat string instead of a rope of thousands of pieces that writing the page would
+    // have to walk.
+    const pairs = new Array<string>(samples.length);
     for (let index = 0; index < samples.length; index++) {
       const y = Math.min(top + STRIP_HEIGHT, Math.max(top, baseline - samples[index] * mmPerMicrovolt));
-      points += (index === 0 ? '' : ' ') + xs[index] + coordinateText(y);
+      pairs[index] = xs[index] + coordinateText(y);
     }
+    const points = pairs.join(' ');
     parts.push(
       element('polyline', {
         class: 'waveform',
