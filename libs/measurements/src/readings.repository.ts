@@ -805,28 +805,45 @@ export class ReadingsRepository {
     return { latest, rows };
   }
 
-  /** An activity day's hours, if the day is the participant's, by `ACTIVITY_HOUR_COLUMNS`' portal fields. */
-  async activityHours(em: EntityManager, participantId: string, activityId: string): Promise<Record<string, unknown>[]> {
-    const rows = await em.getConnection().execute<Record<string, unknown>[]>(
-      `select ${HOUR_COLUMNS}
-         from activity_hourly_reading h join activity_reading a on a.id = h.activity_id
-        where h.activity_id = ? and a.participant_id = ?
-        order by h.hour`,
-      [activityId, participantId],
-    );
-    return rows.map((row) =>
-      Object.fromEntries(
-        ACTIVITY_HOUR_COLUMNS.map((value) => [value.portalField, portalValue(value.sqlType, value.nullable, row[value.column])]),
-      ),
-    );
-  }
-
-  /** One ECG recording's waveform, if the recording is the participant's (`id` must be a bigint's digits). */
-  async ecgWaveform(em: EntityManager, participantId: string, id: string): Promise<number[] | null> {
+  /**
+   * The participant page's two details in one statement: one activity day's hours (oldest first, each with the
+   * catalogue's `portalField`s) and one ECG recording's waveform, each only when asked for and only if the row is the
+   * participant's (`ecgId` must be a bigint's digits). Either may be null: then none is read.
+   */
+  async portalDetail(
+    em: EntityManager,
+    participantId: string,
+    ask: { activityId: string | null; ecgId: string | null },
+  ): Promise<{ hours: Record<string, unknown>[]; waveform: number[] | null }> {
+    const params: unknown[] = [];
+    let hours = `'[]'::json`;
+    if (ask.activityId !== null) {
+      hours = `(select coalesce(json_agg(json_build_object(${ACTIVITY_HOUR_COLUMNS.map(({ column }) => `'${column}', h.${quote(column)}`).join(', ')}) order by h.hour), '[]'::json)
+                 from activity_hourly_reading h join activity_reading a on a.id = h.activity_id
+                where h.activity_id = ? and a.participant_id = ?)`;
+      params.push(ask.activityId, participantId);
+    }
+    let waveform = 'null::int[]';
+    if (ask.ecgId !== null) {
+      waveform = `(select waveform_uv from ecg_reading where id = ? and participant_id = ?)`;
+      params.push(ask.ecgId, participantId);
+    }
     const [row] = await em
       .getConnection()
-      .execute<Record<string, unknown>[]>(`select waveform_uv from ecg_reading where id = ? and participant_id = ?`, [id, participantId]);
-    return row ? (row.waveform_uv as number[]) : null;
+      .execute<{ hours: Record<string, unknown>[] | string; waveform: number[] | null }[]>(
+        `select ${hours} as hours, ${waveform} as waveform`,
+        params,
+      );
+    // The driver may hand json back parsed or as text, depending on how the column arrives.
+    const found = typeof row.hours === 'string' ? (JSON.parse(row.hours) as Record<string, unknown>[]) : row.hours;
+    return {
+      hours: found.map((hour) =>
+        Object.fromEntries(
+          ACTIVITY_HOUR_COLUMNS.map((value) => [value.portalField, portalValue(value.sqlType, value.nullable, hour[value.column])]),
+        ),
+      ),
+      waveform: row.waveform,
+    };
   }
 }
 

@@ -87,8 +87,8 @@ export class ParticipantPage {
     const id = participant.ogscId;
 
     // Independent reads, side by side: the reading tables in one statement (every kind's period and latest time);
-    // the chosen day's hours and the chosen recording's waveform follow it in the same chain, so the page waits for
-    // the slowest chain, not for two rounds of queries.
+    // the chosen day's hours and the chosen recording's waveform follow it in one more, in the same chain, so the
+    // page waits for the slowest chain, not for two rounds of queries.
     const [
       details,
       [{ latest, bloodPressure, weight, activity, temperature, oxygen, ecg }, selectedActivity, hours, selectedEcg, waveform],
@@ -98,11 +98,8 @@ export class ParticipantPage {
       this.readings.page(participantId, window).then(async (found) => {
         const activityRow = found.activity.rows.find((row) => row.day === period.day) ?? found.activity.rows.at(-1) ?? null;
         const ecgRow = found.ecg.rows.find((row) => row.id === period.ecg) ?? found.ecg.rows.at(-1) ?? null;
-        const [activityHours, ecgWaveform] = await Promise.all([
-          activityRow ? this.readings.activityHours(participantId, activityRow.id) : [],
-          ecgRow ? this.readings.ecgWaveform(participantId, ecgRow.id) : null,
-        ]);
-        return [found, activityRow, activityHours, ecgRow, ecgWaveform] as const;
+        const detail = await this.readings.detail(participantId, activityRow?.id ?? null, ecgRow?.id ?? null);
+        return [found, activityRow, detail.hours, ecgRow, detail.waveform] as const;
       }),
       this.sync.ledger(participantId),
     ]);

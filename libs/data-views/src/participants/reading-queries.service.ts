@@ -165,10 +165,6 @@ export class ReadingQueries {
     return activityDays(result, window);
   }
 
-  async activityHours(participantId: string, activityId: string): Promise<ActivityHourRow[]> {
-    return (await this.readings.activityHours(this.em.fork(), participantId, activityId)) as unknown as ActivityHourRow[];
-  }
-
   async temperature(participantId: string, window: ReadingWindow): Promise<{ rows: TemperatureRow[]; truncated: boolean }> {
     return this.period('temperature', participantId, window);
   }
@@ -182,9 +178,16 @@ export class ReadingQueries {
     return this.period('ecg', participantId, window);
   }
 
-  async ecgWaveform(participantId: string, id: string): Promise<number[] | null> {
-    if (!/^\d{1,19}$/.test(id)) return null;
-    return this.readings.ecgWaveform(this.em.fork(), participantId, id);
+  /** One activity day's hours and one ECG recording's waveform, in one statement; null asks for neither. */
+  async detail(
+    participantId: string,
+    activityId: string | null,
+    ecgId: string | null,
+  ): Promise<{ hours: ActivityHourRow[]; waveform: number[] | null }> {
+    const ecg = ecgId !== null && /^\d{1,19}$/.test(ecgId) ? ecgId : null;
+    if (activityId === null && ecg === null) return { hours: [], waveform: null };
+    const found = await this.readings.portalDetail(this.em.fork(), participantId, { activityId, ecgId: ecg });
+    return { hours: found.hours as unknown as ActivityHourRow[], waveform: found.waveform };
   }
 
   /**
