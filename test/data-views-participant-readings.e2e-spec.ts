@@ -54,6 +54,13 @@ describe('the participant page’s readings in one statement', () => {
       temperature: await queries.temperature(participantId, window),
       oxygen: await queries.oxygen(participantId, window),
       ecg: await queries.ecg(participantId, window),
+      devices: (
+        await adminQuery<{ device_type: string; first_seen_at: Date; last_seen_at: Date }>(
+          database.settings.url,
+          `select device_type, first_seen_at, last_seen_at from participant_device where participant_id = $1 order by last_seen_at desc`,
+          [participantId],
+        )
+      ).map((row) => ({ deviceType: row.device_type, firstSeenAt: row.first_seen_at, lastSeenAt: row.last_seen_at })),
     };
   }
 
@@ -68,6 +75,7 @@ describe('the participant page’s readings in one statement', () => {
     expect(year.bloodPressure.rows).toHaveLength(1000);
     expect(year.ecg.rows.length).toBeGreaterThan(0);
     expect(year.activity.rows.length).toBeGreaterThan(0);
+    expect(year.devices.length).toBeGreaterThan(0);
     // Oldest first, as the charts want them.
     const times = year.bloodPressure.rows.map((row) => row.measuredAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -79,5 +87,44 @@ describe('the participant page’s readings in one statement', () => {
     expect(found).toEqual(await perKind(detailed, empty));
     expect(found.bloodPressure).toEqual({ rows: [], truncated: false });
     expect(found.latest.blood_pressure).toBeInstanceOf(Date);
+  });
+
+  it('reads the chosen activity day’s hours and ECG recording’s waveform in one statement, only the participant’s', async () => {
+    const year = await queries.page(detailed, windowOf(365));
+    const day = year.activity.rows.at(-1)!;
+    const recording = year.ecg.rows.at(-1)!;
+    const hours = await adminQuery<{
+      hour: number;
+      steps: number;
+      aerobic_steps: number;
+      calories_kcal: number;
+      distance_original: number;
+    }>(
+      database.settings.url,
+      `select hour, steps, aerobic_steps, calories_kcal, distance_original from activity_hourly_reading where activity_id = $1 order by hour`,
+      [day.id],
+    );
+    const [{ waveform_uv: waveform }] = await adminQuery<{ waveform_uv: number[] }>(
+      database.settings.url,
+      `select waveform_uv from ecg_reading where id = $1`,
+      [recording.id],
+    );
+    expect(hours.length).toBeGreaterThan(0);
+    expect(await queries.detail(detailed, day.id, recording.id)).toEqual({
+      hours: hours.map((row) => ({
+        hour: row.hour,
+        steps: row.steps,
+        aerobicSteps: row.aerobic_steps,
+        caloriesKcal: row.calories_kcal,
+        distanceOriginal: row.distance_original,
+      })),
+      waveform,
+    });
+    // Each alone, neither, another participant's rows, and an ID that is no recording's.
+    expect((await queries.detail(detailed, day.id, null)).waveform).toBeNull();
+    expect((await queries.detail(detailed, null, recording.id)).hours).toEqual([]);
+    expect(await queries.detail(detailed, null, null)).toEqual({ hours: [], waveform: null });
+    expect(await queries.detail(plain, day.id, recording.id)).toEqual({ hours: [], waveform: null });
+    expect(await queries.detail(detailed, null, 'not-an-id')).toEqual({ hours: [], waveform: null });
   });
 });

@@ -512,21 +512,6 @@ export class ReadingsRepository {
     );
   }
 
-  /** The devices a participant's readings came from, most recently seen first (the portal's participant page). */
-  async devicesSeen(em: EntityManager, participantId: string): Promise<DeviceSeen[]> {
-    const rows = await em
-      .getConnection()
-      .execute<{ device_type: string; first_seen_at: Date | string; last_seen_at: Date | string }[]>(
-        `select device_type, first_seen_at, last_seen_at from participant_device where participant_id = ? order by last_seen_at desc`,
-        [participantId],
-      );
-    return rows.map((row) => ({
-      deviceType: row.device_type,
-      firstSeenAt: toDate(row.first_seen_at),
-      lastSeenAt: toDate(row.last_seen_at),
-    }));
-  }
-
   // ── SQL for other libs' aggregate statements ──────────────────────────────────────────────────────
 
   /**
@@ -767,7 +752,7 @@ export class ReadingsRepository {
     em: EntityManager,
     participantId: string,
     periods: Record<MeasurementKind, { from: Date; to: Date; limit: number }>,
-  ): Promise<{ latest: Record<MeasurementKind, Date | null>; rows: Record<MeasurementKind, PortalReadingRow[]> }> {
+  ): Promise<{ latest: Record<MeasurementKind, Date | null>; rows: Record<MeasurementKind, PortalReadingRow[]>; devices: DeviceSeen[] }> {
     const params: unknown[] = [];
     const columns = MEASUREMENT_KIND_NAMES.flatMap((kind) => {
       const values = READING_CATALOGUE[kind].filter((value) => value.portalField !== null);
@@ -781,6 +766,12 @@ export class ReadingsRepository {
             order by measured_at desc, id desc limit ?) r) as "rows_${kind}"`,
       ];
     });
+    // The devices seen, newest sighting first, ride along: the page shows them too.
+    columns.push(
+      `(select coalesce(json_agg(d order by d.last_seen_at desc), '[]') from (
+         select device_type, first_seen_at, last_seen_at from participant_device where participant_id = ?) d) as "devices"`,
+    );
+    params.push(participantId);
     const [row] = await em.getConnection().execute<Record<string, unknown>[]>(`select ${columns.join(',\n ')}`, params);
     const latest = {} as Record<MeasurementKind, Date | null>;
     const rows = {} as Record<MeasurementKind, PortalReadingRow[]>;
@@ -802,7 +793,16 @@ export class ReadingsRepository {
         ),
       }));
     }
-    return { latest, rows };
+    const devices = row.devices as Record<string, unknown>[] | string;
+    return {
+      latest,
+      rows,
+      devices: (typeof devices === 'string' ? (JSON.parse(devices) as Record<string, unknown>[]) : devices).map((device) => ({
+        deviceType: String(device.device_type),
+        firstSeenAt: toDate(device.first_seen_at),
+        lastSeenAt: toDate(device.last_seen_at),
+      })),
+    };
   }
 
   /**

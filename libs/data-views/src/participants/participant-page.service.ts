@@ -90,11 +90,11 @@ export class ParticipantPage {
     // the chosen day's hours and the chosen recording's waveform follow it in one more, in the same chain, so the
     // page waits for the slowest chain, not for two rounds of queries.
     const [
-      details,
-      [{ latest, bloodPressure, weight, activity, temperature, oxygen, ecg }, selectedActivity, hours, selectedEcg, waveform],
+      connection,
+      [{ latest, bloodPressure, weight, activity, temperature, oxygen, ecg, devices }, selectedActivity, hours, selectedEcg, waveform],
       ledger,
     ] = await Promise.all([
-      this.records.details(participant),
+      this.records.connection(participant),
       this.readings.page(participantId, window).then(async (found) => {
         const activityRow = found.activity.rows.find((row) => row.day === period.day) ?? found.activity.rows.at(-1) ?? null;
         const ecgRow = found.ecg.rows.find((row) => row.id === period.ecg) ?? found.ecg.rows.at(-1) ?? null;
@@ -104,7 +104,7 @@ export class ParticipantPage {
       this.sync.ledger(participantId),
     ]);
 
-    const record = { participant, enrollments: this.records.withStale(enrollments), ...details };
+    const record = { participant, enrollments: this.records.withStale(enrollments), ...connection, devices };
 
     const newest = MEASUREMENT_KIND_NAMES.map((kind) => latest[kind]).filter((at): at is Date => at !== null);
     const latestOverall = newest.length ? new Date(Math.max(...newest.map((at) => at.getTime()))) : null;

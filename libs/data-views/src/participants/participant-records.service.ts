@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { PortalUser } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
-import { ReadingsRepository, type DeviceSeen } from '@opendsp/measurements';
+import type { DeviceSeen } from '@opendsp/measurements';
 import {
   funnelStage,
   looksLikeOgscId,
@@ -22,6 +22,7 @@ export interface ParticipantRecord {
   connection: ConnectionHistory['connection'] | null;
   /** The connection's state changes, newest first (at most 50). */
   connectionEvents: ConnectionHistory['events'];
+  /** The devices the participant's readings came from (libs/measurements, read with the page's readings). */
   devices: DeviceSeen[];
 }
 
@@ -37,7 +38,6 @@ export class ParticipantRecords {
     private readonly config: DspConfig,
     private readonly participants: ParticipantLookups,
     private readonly connections: OmronConnections,
-    private readonly readings: ReadingsRepository,
   ) {}
 
   /** The participant with this OGSC ID, if the user may see them (404 otherwise). */
@@ -50,22 +50,11 @@ export class ParticipantRecords {
     return found;
   }
 
-  async record(user: PortalUser, ogscId: string): Promise<ParticipantRecord> {
-    const { participant, enrollments } = await this.visible(this.em.fork(), user, ogscId);
-    return { participant, enrollments: this.withStale(enrollments), ...(await this.details(participant)) };
-  }
-
-  /** The connection with its history, and the devices: independent reads, so they run side by side. */
-  async details(participant: ParticipantSummary): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents' | 'devices'>> {
-    const [[connection, connectionEvents], devices] = await Promise.all([
-      (async (): Promise<[ConnectionHistory['connection'] | null, ConnectionHistory['events']]> => {
-        if (!participant.omronUserId) return [null, []];
-        const found = await this.connections.withHistory(this.em.fork(), participant.omronUserId, 50);
-        return found ? [found.connection, found.events] : [null, []];
-      })(),
-      this.readings.devicesSeen(this.em.fork(), participant.id),
-    ]);
-    return { connection, connectionEvents, devices };
+  /** The OMRON connection with its history (at most 50 changes, newest first); none before the person connected. */
+  async connection(participant: ParticipantSummary): Promise<Pick<ParticipantRecord, 'connection' | 'connectionEvents'>> {
+    if (!participant.omronUserId) return { connection: null, connectionEvents: [] };
+    const found = await this.connections.withHistory(this.em.fork(), participant.omronUserId, 50);
+    return found ? { connection: found.connection, connectionEvents: found.events } : { connection: null, connectionEvents: [] };
   }
 
   /** Marks the enrollments at the funnel's `stale` stage (consented, had readings, none within STALE_AFTER_DAYS). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { MEASUREMENT_KIND_NAMES, ReadingsRepository, type DeviceSeen, type MeasurementKind } from '@opendsp/measurements';
 import { toDate } from './participant-list.service.js';
 
 /** The period a participant page shows: whole days of the environment's time zone, `from` inclusive, `to` exclusive. */
@@ -84,6 +84,8 @@ export interface ParticipantReadings {
   temperature: { rows: TemperatureRow[]; truncated: boolean };
   oxygen: { rows: OxygenRow[]; truncated: boolean };
   ecg: { rows: EcgRow[]; truncated: boolean };
+  /** The devices the participant's readings came from, newest sighting first. */
+  devices: DeviceSeen[];
 }
 
 /** Local midnights lie within ±14 hours of the environment's: activity's instant range is widened, then kept by local day. */
@@ -122,7 +124,7 @@ export class ReadingQueries {
    */
   async page(participantId: string, window: ReadingWindow): Promise<ParticipantReadings> {
     const period = { from: window.from, to: window.to, limit: READINGS_PER_KIND + 1 };
-    const { latest, rows } = await this.readings.portalPeriods(this.em.fork(), participantId, {
+    const { latest, rows, devices } = await this.readings.portalPeriods(this.em.fork(), participantId, {
       blood_pressure: period,
       weight: period,
       activity: { ...period, ...widenedForLocalDays(window) },
@@ -142,6 +144,7 @@ export class ReadingQueries {
       temperature: newest<TemperatureRow>(rows.temperature),
       oxygen: newest<OxygenRow>(rows.oxygen),
       ecg: newest<EcgRow>(rows.ecg),
+      devices,
     };
   }
 
