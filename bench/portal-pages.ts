@@ -54,8 +54,10 @@ if (!(reuse && exists)) {
   const { seconds } = await timed(() => seedScale(settings, shape, console.log));
   console.log(`seeded in ${seconds.toFixed(0)} s`);
 } else {
-  // A kept database gets the migrations added since it was seeded (new indexes, kept state), as a deployment would.
-  await migrateEverything(settings);
+  // A kept database gets the migrations added since it was seeded (new indexes, kept state), as a deployment would;
+  // timed, since one may convert a table of millions of rows.
+  const { seconds } = await timed(() => migrateEverything(settings));
+  console.log(`migrations applied in ${seconds.toFixed(1)} s`);
 }
 
 const [counts] = await adminQuery(
