@@ -1,4 +1,4 @@
-// What keeping libs/insights' per-day summary costs the sync's writes: the same pages of blood-pressure and
+// What keeping libs/insights' summary by participant and month costs the sync's writes: the same pages of blood-pressure and
 // weight readings written the way a pull writes them (one transaction per page: lockChangeSequence,
 // ReadingWriter, commit), by a writer without readings-landed listeners (the baseline) and by one with the
 // insights listener (ReadingDays: add the page's readings to the participant's months), in the same run on the same
