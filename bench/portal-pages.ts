@@ -54,8 +54,10 @@ if (!(reuse && exists)) {
   const { seconds } = await timed(() => seedScale(settings, shape, console.log));
   console.log(`seeded in ${seconds.toFixed(0)} s`);
 } else {
-  // A kept database gets the migrations added since it was seeded (new indexes, kept state), as a deployment would.
-  await migrateEverything(settings);
+  // A kept database gets the migrations added since it was seeded (new indexes, kept state), as a deployment would;
+  // timed, since one may convert a table of millions of rows.
+  const { seconds } = await timed(() => migrateEverything(settings));
+  console.log(`migrations applied in ${seconds.toFixed(1)} s`);
 }
 
 const [counts] = await adminQuery(
@@ -129,9 +131,9 @@ const api: Client = {
       .auth(token.body.access_token as string, { type: 'bearer' }),
 };
 
-// libs/insights' per-participant-day summary: the migration fills it from the readings stored when it runs, and the
+// libs/insights' summary by participant and month: the migration fills it from the readings stored when it runs, and the
 // sync's writer keeps it; the seed writes readings with SQL after migrating, so it is rebuilt here once.
-const [summary] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_day`);
+const [summary] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_month`);
 if (Number(summary.rows) === 0) {
   const rebuilt = await timed(() =>
     app
@@ -142,11 +144,11 @@ if (Number(summary.rows) === 0) {
         await app.get(ReadingDays, { strict: false }).rebuildAll(tx);
       }),
   );
-  await adminQuery(settings.url, `vacuum analyze participant_reading_day`);
+  await adminQuery(settings.url, `vacuum analyze participant_reading_month`);
   console.log(`insights summary rebuilt from every reading in ${rebuilt.seconds.toFixed(0)} s`);
 }
-const [days] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_day`);
-console.log(`insights summary: ${Number(days.rows).toLocaleString('en-US')} participant-days`);
+const [days] = await adminQuery(settings.url, `select count(*)::int as rows from participant_reading_month`);
+console.log(`insights summary: ${Number(days.rows).toLocaleString('en-US')} participant-months`);
 
 const refresh = await timed(() => app.get(DashboardSnapshots).refresh());
 console.log(`dashboard snapshot refresh (every group: funnel + readings received in 7 days): ${(refresh.seconds * 1000).toFixed(0)} ms`);

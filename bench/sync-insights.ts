@@ -1,7 +1,7 @@
-// What keeping libs/insights' per-day summary costs the sync's writes: the same pages of blood-pressure and
+// What keeping libs/insights' summary by participant and month costs the sync's writes: the same pages of blood-pressure and
 // weight readings written the way a pull writes them (one transaction per page: lockChangeSequence,
 // ReadingWriter, commit), by a writer without readings-landed listeners (the baseline) and by one with the
-// insights listener (ReadingDays: recompute the participant-days the page touched), in the same run on the same
+// insights listener (ReadingDays: add the page's readings to the participant's months), in the same run on the same
 // database, interleaved page by page so neither side gets the warmer cache or the quieter machine. Readings come twice a day (morning and
 // evening), so a page of 1,000 touches 500 local days: the listener's worst case for a backfill page.
 //
@@ -96,10 +96,10 @@ try {
     }
   }
   const count = PAGES * KINDS.length * PAGE_SIZE;
-  const [{ days }] = await orm.em.fork().execute<{ days: string }[]>(`select count(*)::text as days from participant_reading_day`);
+  const [{ days }] = await orm.em.fork().execute<{ days: string }[]>(`select count(*)::text as days from participant_reading_month`);
   console.log(
     `pages of ${PAGE_SIZE.toLocaleString('en-US')} readings (blood pressure and weight, two a day: ${Math.ceil(PAGE_SIZE / 2)} local days a page), ` +
-      `${PAGES * KINDS.length} pages per side, interleaved; summary rows kept: ${Number(days).toLocaleString('en-US')}`,
+      `${PAGES * KINDS.length} pages per side, interleaved; summary rows (months) kept: ${Number(days).toLocaleString('en-US')}`,
   );
   printComparison(
     'readings',

@@ -10,6 +10,7 @@ import { ReadingWriter } from '@opendsp/sync';
 import { addDays, zonedDay } from '@opendsp/time-zone';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
+import { malformedMonthsSql, readingDaysSql, summaryDaysSql, type SummaryDay } from './support/reading-months.js';
 import { plainWeightValues } from './support/readings.js';
 
 const PASSWORD = 'portal password for insights tests';
@@ -106,12 +107,19 @@ describe('program insights: adherence and blood-pressure control', () => {
     return person;
   }
 
-  const days = async (person: Participant) =>
-    (await portal.sql(
-      `select to_char(day, 'YYYY-MM-DD') as day, readings, bp_readings, systolic_sum::int as systolic_sum, diastolic_sum::int as diastolic_sum
-         from participant_reading_day where participant_id = $1 order by day`,
-      [person.id],
-    )) as { day: string; readings: number; bp_readings: number; systolic_sum: number; diastolic_sum: number }[];
+  /** The participant's counted days as their month rows hold them (each day's own figures, from the cumulative sums). */
+  const days = async (person: Participant) => {
+    expect(await portal.sql(malformedMonthsSql('$1'), [person.id])).toEqual([]);
+    const rows = (await portal.sql(summaryDaysSql('$1'), [person.id])) as SummaryDay[];
+    // A day whose sums step has its bit set.
+    expect(rows.filter((row) => !row.counted)).toEqual([]);
+    return rows.map(({ day, bp_readings, systolic_sum, diastolic_sum }) => ({ day, bp_readings, systolic_sum, diastolic_sum }));
+  };
+  /** The summary of the participant equals a count of their readings. */
+  const expectCountedFromReadings = async (person: Participant) => {
+    const counted = await portal.sql(readingDaysSql('$1'), [person.id]);
+    expect(await portal.sql(summaryDaysSql('$1'), [person.id])).toEqual(counted);
+  };
 
   const today = () => zonedDay(new Date(), 'Asia/Tokyo');
 
@@ -132,7 +140,7 @@ describe('program insights: adherence and blood-pressure control', () => {
   }, 60_000);
   afterAll(() => portal?.close());
 
-  describe('the per-day summary', () => {
+  describe('the summary by participant and month', () => {
     it("counts readings on the participant's local day, once however often a page is re-sent, and follows a changed reading", async () => {
       const person = await participant(theirs);
       // 20:00 UTC in Tokyo (+09:00) is the next morning; 02:00 UTC in New York (-05:00) is the evening before.
@@ -146,20 +154,20 @@ describe('program insights: adherence and blood-pressure control', () => {
         { kind: 'activity', upstreamId: 9005, at: '2026-11-13T03:00:00.000Z' },
       ]);
       expect(await days(person)).toEqual([
-        { day: '2026-11-10', readings: 1, bp_readings: 1, systolic_sum: 130, diastolic_sum: 85 },
-        { day: '2026-11-11', readings: 3, bp_readings: 1, systolic_sum: 150, diastolic_sum: 95 },
+        { day: '2026-11-10', bp_readings: 1, systolic_sum: 130, diastolic_sum: 85 },
+        { day: '2026-11-11', bp_readings: 1, systolic_sum: 150, diastolic_sum: 95 },
       ]);
 
       // The same page again changes nothing.
       await land(person, [{ kind: 'blood_pressure', upstreamId: 9001, at: '2026-11-10T20:00:00.000Z', systolic: 150, diastolic: 95 }]);
-      expect((await days(person))[1]).toEqual({ day: '2026-11-11', readings: 3, bp_readings: 1, systolic_sum: 150, diastolic_sum: 95 });
+      expect((await days(person))[1]).toEqual({ day: '2026-11-11', bp_readings: 1, systolic_sum: 150, diastolic_sum: 95 });
 
       // A changed reading that moved to another day leaves its old day and lands on the new one with its new values.
       await land(person, [{ kind: 'blood_pressure', upstreamId: 9001, at: '2026-11-12T03:00:00.000Z', systolic: 140, diastolic: 90 }]);
       expect(await days(person)).toEqual([
-        { day: '2026-11-10', readings: 1, bp_readings: 1, systolic_sum: 130, diastolic_sum: 85 },
-        { day: '2026-11-11', readings: 2, bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
-        { day: '2026-11-12', readings: 1, bp_readings: 1, systolic_sum: 140, diastolic_sum: 90 },
+        { day: '2026-11-10', bp_readings: 1, systolic_sum: 130, diastolic_sum: 85 },
+        { day: '2026-11-11', bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+        { day: '2026-11-12', bp_readings: 1, systolic_sum: 140, diastolic_sum: 90 },
       ]);
     });
 
@@ -188,7 +196,7 @@ describe('program insights: adherence and blood-pressure control', () => {
     });
   });
 
-  describe("a backfill's days", () => {
+  describe("a backfill's pages, concurrent pages and changed readings", () => {
     /** One background page (a backfill's or reconciliation's) in its own transaction, as the puller writes it. */
     const background = (person: Participant, kind: MeasurementKind, readings: Reading[], fail = false) =>
       em.fork().transactional(async (tx) => {
@@ -196,14 +204,6 @@ describe('program insights: adherence and blood-pressure control', () => {
         await writer.write(tx, person.id, kind, readings.map(row) as never, 'background');
         if (fail) throw new Error('the page failed after the write');
       });
-    /** The transaction that finishes a background pull. */
-    const finish = (person: Participant, kind: MeasurementKind, fail = false) =>
-      em.fork().transactional(async (tx) => {
-        await writer.pullFinished(tx, person.id, kind);
-        if (fail) throw new Error('the ledger refused the finish');
-      });
-    const noted = async (person: Participant) =>
-      (await portal.sql(`select count(*)::int as n from participant_reading_day_recount where participant_id = $1`, [person.id]))[0];
     const bp = (upstreamId: number, day: string, systolic: number): Reading => ({
       kind: 'blood_pressure',
       upstreamId,
@@ -211,88 +211,186 @@ describe('program insights: adherence and blood-pressure control', () => {
       systolic,
       diastolic: 80,
     });
+    /** Starts a page in its own transaction and holds it open after its write until `commit` is called. */
+    const held = async (person: Participant, kind: MeasurementKind, readings: Reading[]) => {
+      let commit!: () => void;
+      let written!: () => void;
+      const writtenYet = new Promise<void>((resolve) => (written = resolve));
+      const done = em.fork().transactional(async (tx) => {
+        await lockChangeSequence(tx);
+        await writer.write(tx, person.id, kind, readings.map(row) as never);
+        written();
+        await new Promise<void>((release) => (commit = release));
+      });
+      await writtenYet;
+      return { commit: () => commit(), done };
+    };
+    /** Waits until a session of this test's database waits for a lock (a row's, a transaction's or an advisory one). */
+    const someoneWaits = async () => {
+      for (;;) {
+        const [{ waiting }] = (await portal.sql(
+          `select count(*)::int as waiting from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            where not l.granted and a.datname = current_database()`,
+        )) as { waiting: number }[];
+        if (waiting > 0) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
 
-    it('counts nothing page by page, then every day once the pull finishes, with a live page that landed meanwhile', async () => {
+    it('counts a backfill page as it lands, with a live page of the same days', async () => {
       const person = await participant(theirs);
       await background(person, 'blood_pressure', [bp(9201, '2026-10-01', 120), bp(9202, '2026-10-02', 130)]);
       await background(person, 'weight', [{ kind: 'weight', upstreamId: 9203, at: tokyoNoon('2026-10-02') }]);
-      // The backfill's days lag until its pull finishes; the participant is noted once.
-      expect(await days(person)).toEqual([]);
-      expect(await noted(person)).toEqual({ n: 1 });
-
-      // A notification's page during the backfill counts at once: a day the backfill also has, and a new one.
+      // Counted at once: nothing waits for the pull's end.
+      expect(await days(person)).toEqual([
+        { day: '2026-10-01', bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-10-02', bp_readings: 1, systolic_sum: 130, diastolic_sum: 80 },
+      ]);
+      // A notification's page during the backfill: a day the backfill also has, and a new one.
       await land(person, [bp(9204, '2026-10-02', 140), bp(9205, '2026-10-03', 150)]);
-      expect(await days(person)).toEqual([
-        { day: '2026-10-02', readings: 1, bp_readings: 1, systolic_sum: 140, diastolic_sum: 80 },
-        { day: '2026-10-03', readings: 1, bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
-      ]);
-
       await background(person, 'blood_pressure', [bp(9206, '2026-10-03', 160)]);
-      await finish(person, 'blood_pressure');
-      // Every reading once: the live page's are not counted twice, the backfill's not lost.
+      // Every reading once; the page re-read by a resumed pull lands nothing again.
+      await background(person, 'blood_pressure', [bp(9206, '2026-10-03', 160)]);
       expect(await days(person)).toEqual([
-        { day: '2026-10-01', readings: 1, bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
-        { day: '2026-10-02', readings: 3, bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
-        { day: '2026-10-03', readings: 2, bp_readings: 2, systolic_sum: 310, diastolic_sum: 160 },
+        { day: '2026-10-01', bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-10-02', bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
+        { day: '2026-10-03', bp_readings: 2, systolic_sum: 310, diastolic_sum: 160 },
       ]);
-      expect(await noted(person)).toEqual({ n: 0 });
-
-      // A live page after the finish adds to the recounted days; the weight pull's own finish has nothing left to do.
-      await land(person, [bp(9207, '2026-10-01', 100)]);
-      await finish(person, 'weight');
-      expect((await days(person))[0]).toEqual({ day: '2026-10-01', readings: 2, bp_readings: 2, systolic_sum: 220, diastolic_sum: 160 });
+      await expectCountedFromReadings(person);
     });
 
-    it('counts a backfill that failed half way and was retried once, when the retry finishes', async () => {
+    it('counts a page that failed after its write once, when its retry lands', async () => {
       const person = await participant(theirs);
       await background(person, 'blood_pressure', [bp(9301, '2026-09-01', 120)]);
-      // The second page fails after its write: it rolls back, its readings and all.
+      // The second page fails after its write: it rolls back, its readings and their counts.
       await expect(background(person, 'blood_pressure', [bp(9302, '2026-09-02', 130)], true)).rejects.toThrow('the page failed');
-      // The retry resumes after the first page (re-reading the page before it is harmless: nothing lands again).
+      expect(await days(person)).toEqual([{ day: '2026-09-01', bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 }]);
       await background(person, 'blood_pressure', [bp(9301, '2026-09-01', 120)]);
       await background(person, 'blood_pressure', [bp(9302, '2026-09-02', 130), bp(9303, '2026-09-02', 140)]);
-      // Its finish fails too (the ledger's update refused it): the note stays for the next finish.
-      await expect(finish(person, 'blood_pressure', true)).rejects.toThrow('the ledger refused');
-      expect(await days(person)).toEqual([]);
-      expect(await noted(person)).toEqual({ n: 1 });
-      await finish(person, 'blood_pressure');
       expect(await days(person)).toEqual([
-        { day: '2026-09-01', readings: 1, bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
-        { day: '2026-09-02', readings: 2, bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
+        { day: '2026-09-01', bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-09-02', bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
       ]);
+      await expectCountedFromReadings(person);
     });
 
-    it('recounts after a live page that was still open when the pull finished, without losing or doubling it', async () => {
+    it('counts both of two concurrent pages of one participant in the same month (their increments commute)', async () => {
       const person = await participant(theirs);
-      await background(person, 'blood_pressure', [bp(9401, '2026-08-01', 120)]);
-      // A live page of a day the summary does not have yet, its transaction still open when the finish starts.
-      let commitLivePage!: () => void;
-      const liveWritten = new Promise<void>((resolve) => {
-        const held = new Promise<void>((release) => (commitLivePage = release));
-        void em.fork().transactional(async (tx) => {
-          await lockChangeSequence(tx);
-          await writer.write(tx, person.id, 'weight', [row({ kind: 'weight', upstreamId: 9402, at: tokyoNoon('2026-08-02') })] as never);
-          resolve();
-          await held;
-        });
+      // The first page makes the month's row and stays open; the second adds to the same row and waits for it.
+      const first = await held(person, 'blood_pressure', [bp(9501, '2026-07-01', 120), bp(9502, '2026-07-03', 130)]);
+      const second = em.fork().transactional(async (tx) => {
+        await lockChangeSequence(tx);
+        await writer.write(tx, person.id, 'weight', [row({ kind: 'weight', upstreamId: 9503, at: tokyoNoon('2026-07-02') })] as never);
       });
-      await liveWritten;
-      const finished = finish(person, 'blood_pressure');
-      // The finish waits for the live page (the participant's days' lock), whatever the order of their statements.
-      for (;;) {
-        const [{ waiting }] = (await portal.sql(
-          `select count(*)::int as waiting from pg_locks
-            where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
-        )) as { waiting: number }[];
-        if (waiting > 0) break;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      commitLivePage();
-      await finished;
+      const third = background(person, 'blood_pressure', [bp(9504, '2026-07-03', 140), bp(9505, '2026-07-31', 150)]);
+      await someoneWaits();
+      first.commit();
+      await Promise.all([first.done, second, third]);
       expect(await days(person)).toEqual([
-        { day: '2026-08-01', readings: 1, bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
-        { day: '2026-08-02', readings: 1, bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+        { day: '2026-07-01', bp_readings: 1, systolic_sum: 120, diastolic_sum: 80 },
+        { day: '2026-07-02', bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+        { day: '2026-07-03', bp_readings: 2, systolic_sum: 270, diastolic_sum: 160 },
+        { day: '2026-07-31', bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
       ]);
+      await expectCountedFromReadings(person);
+    });
+
+    it('recounts a changed reading that moved to another month, after a page still open, without losing or doubling it', async () => {
+      const person = await participant(theirs);
+      await background(person, 'blood_pressure', [bp(9401, '2026-05-31', 120), bp(9402, '2026-05-30', 125)]);
+      // A live page of a month the summary does not have yet, its transaction still open when the changed reading lands.
+      const live = await held(person, 'weight', [{ kind: 'weight', upstreamId: 9403, at: tokyoNoon('2026-06-02') }]);
+      // The reading of 31 May, re-sent as 1 June with other values: the page recounts the participant's months.
+      const changed = background(person, 'blood_pressure', [bp(9401, '2026-06-01', 150)]);
+      // The recount waits for the live page (the participant's lock), whatever the order of their statements.
+      await someoneWaits();
+      live.commit();
+      await Promise.all([live.done, changed]);
+      expect(await days(person)).toEqual([
+        { day: '2026-05-30', bp_readings: 1, systolic_sum: 125, diastolic_sum: 80 },
+        { day: '2026-06-01', bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
+        { day: '2026-06-02', bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+      ]);
+      await expectCountedFromReadings(person);
+      // The month it left is gone when no reading is left in it.
+      await background(person, 'blood_pressure', [bp(9402, '2026-06-03', 125)]);
+      expect(await portal.sql(`select month::text from participant_reading_month where participant_id = $1`, [person.id])).toEqual([
+        { month: '2026-06-01' },
+      ]);
+      await expectCountedFromReadings(person);
+    });
+  });
+
+  describe('month edges: the 31st, February, local midnight, windows over two or three months', () => {
+    let edges: ProgramGroup;
+    let february: ProgramGroup;
+
+    beforeAll(async () => {
+      edges = new ProgramGroup('Month edges');
+      february = new ProgramGroup('A rolling period over February');
+      await em.fork().persist([edges, february]).flush();
+      // First day 31 January: the first rolling period is 31 January – 1 March, three months.
+      const late = await participant(february);
+      await land(
+        late,
+        ['2027-01-31', '2027-02-10', '2027-03-01', '2027-03-02'].map((day) => ({ kind: 'weight' as const, at: tokyoNoon(day) })),
+      );
+      await expectCountedFromReadings(late);
+      const person = await participant(edges);
+      await land(person, [
+        // Just outside February's 30-day control window (30 January – 28 February).
+        { kind: 'blood_pressure', at: tokyoNoon('2027-01-29'), systolic: 190, diastolic: 110 },
+        // 23:59:59 on 31 January in Tokyo, and one second later, midnight of 1 February.
+        { kind: 'blood_pressure', at: '2027-01-31T14:59:59.000Z', systolic: 150, diastolic: 95 },
+        { kind: 'blood_pressure', at: '2027-01-31T15:00:00.000Z', systolic: 130, diastolic: 85 },
+        { kind: 'blood_pressure', at: tokyoNoon('2027-02-28'), systolic: 110, diastolic: 75 },
+        { kind: 'weight', at: tokyoNoon('2027-03-01') },
+        { kind: 'blood_pressure', at: tokyoNoon('2027-03-01'), systolic: 200, diastolic: 120 },
+      ]);
+      await expectCountedFromReadings(person);
+    });
+
+    it('counts the calendar month to its last day, 31 days or 28', async () => {
+      const january = await adherence.page(edges.id, { period: 'calendar', order: 'needed_asc', limit: 10, today: '2027-01-31' });
+      expect(january.rows[0]).toMatchObject({ periodStart: '2027-01-01', periodEnd: '2027-01-31', days: 2, needed: 14 });
+      // Today (the 31st, bit 30) is counted: the 14 still needed cannot fit.
+      expect(january.rows[0]).toMatchObject({ reachable: false, lastChanceDay: '2027-01-18' });
+      const february = await adherence.page(edges.id, { period: 'calendar', order: 'needed_asc', limit: 10, today: '2027-02-28' });
+      // 1 February (from midnight) and the 28th, not 31 January's last second.
+      expect(february.rows[0]).toMatchObject({ periodStart: '2027-02-01', periodEnd: '2027-02-28', days: 2, needed: 14 });
+    });
+
+    it('counts rolling periods over two months and over three', async () => {
+      const page = await adherence.page(edges.id, { period: 'rolling', order: 'needed_asc', limit: 10, today: '2027-02-15' });
+      // From the first day, 29 January, to 27 February: the 29th and 31 January's last second, 1 February's midnight.
+      expect(page.rows[0]).toMatchObject({ periodStart: '2027-01-29', periodEnd: '2027-02-27', days: 3 });
+      const next = await adherence.page(edges.id, { period: 'rolling', order: 'needed_asc', limit: 10, today: '2027-03-01' });
+      // The second period, 28 February – 29 March: the 28th and 1 March.
+      expect(next.rows[0]).toMatchObject({ periodStart: '2027-02-28', periodEnd: '2027-03-29', days: 2 });
+      const over = await adherence.page(february.id, { period: 'rolling', order: 'needed_asc', limit: 10, today: '2027-02-15' });
+      // 31 January, 10 February and 1 March; 2 March starts the next period.
+      expect(over.rows[0]).toMatchObject({ periodStart: '2027-01-31', periodEnd: '2027-03-01', days: 3 });
+    });
+
+    it("means a 30-day window over two months from each day's readings, to the day", async () => {
+      const control = portal.app.get(BpControlService, { strict: false });
+      const thresholds = await control.thresholds(edges.id);
+      // February's window, 30 January – 28 February: 31 January's last second, 1 February's midnight and the 28th.
+      const february = await control.participants(edges.id, '2027-02', 'measured', '2027-03-05', thresholds, undefined, 10);
+      expect(february.window).toEqual({ month: '2027-02', from: '2027-01-30', to: '2027-02-28' });
+      expect(february.rows).toMatchObject([{ systolic: 130, diastolic: 85, readings: 3 }]);
+      // March's, up to today: 4 February – 5 March, the 28th and 1 March.
+      const march = await control.participants(edges.id, '2027-03', 'measured', '2027-03-05', thresholds, undefined, 10);
+      expect(march.rows).toMatchObject([{ systolic: 155, diastolic: 97.5, readings: 2 }]);
+      const trend = await control.trend(edges.id, '2027-03-05', thresholds);
+      expect(trend.slice(-3)).toEqual([
+        // January's window, 2–31 January: the 29th and 31 January's last second (170/102.5).
+        { month: '2027-01', from: '2027-01-02', to: '2027-01-31', measured: 1, underTarget: 0, underHedis: 0 },
+        { month: '2027-02', from: '2027-01-30', to: '2027-02-28', measured: 1, underTarget: 0, underHedis: 1 },
+        { month: '2027-03', from: '2027-02-04', to: '2027-03-05', measured: 1, underTarget: 0, underHedis: 0 },
+      ]);
+      // A window that holds none of the readings: nobody measured.
+      expect((await control.participants(edges.id, '2026-12', 'measured', '2027-03-05', thresholds, undefined, 10)).rows).toEqual([]);
     });
   });
 
@@ -705,11 +803,11 @@ describe('program insights: adherence and blood-pressure control', () => {
   it('keeps, page by page, the same summary a rebuild from every reading makes', async () => {
     const all = () =>
       portal.sql(
-        `select participant_id, to_char(day, 'YYYY-MM-DD') as day, readings, bp_readings, systolic_sum::text, diastolic_sum::text
-           from participant_reading_day order by participant_id, day`,
+        `select participant_id, month::text, days, bp_readings::text, systolic_sum::text, diastolic_sum::text
+           from participant_reading_month order by participant_id, month`,
       );
     const kept = await all();
-    expect(kept.length).toBeGreaterThan(40);
+    expect(kept.length).toBeGreaterThan(20);
     await em.fork().transactional(async (tx) => {
       await lockChangeSequence(tx);
       await portal.app.get(ReadingDays, { strict: false }).rebuildAll(tx);

@@ -2,6 +2,7 @@ import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS, type MeasurementKind } from 
 import { SyncMaintenance, SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { OmronConnection } from '@opendsp/tokens';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { malformedMonthsSql, readingDaysSql, summaryDaysSql } from './support/reading-months.js';
 import type { Json } from './support/sandbox-harness.js';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 
@@ -16,25 +17,12 @@ async function loadEveryKind(stack: SyncStack, user: EnrolledParticipant, seed: 
   await stack.generate(user.sandboxUserId, { ...range, type: 'ecg', count: 30 });
 }
 
-/** libs/insights' per-day summary of the participant equals a count of their readings, and no recount is pending. */
+/** libs/insights' month summary of the participant equals a count of their readings, day by day. */
 async function expectDaysCounted(stack: SyncStack, user: EnrolledParticipant): Promise<void> {
-  const summary = (from: string) =>
-    stack.sql<{ day: string; readings: number }>(
-      `select to_char(day, 'YYYY-MM-DD') as day, readings from ${from} where participant_id = $1 order by day`,
-      [user.participantId],
-    );
-  const counted = await summary(
-    `(select participant_id, left(local_time, 10)::date as day, count(*)::int as readings
-        from (select participant_id, local_time from blood_pressure_reading union all select participant_id, local_time from weight_reading
-              union all select participant_id, local_time from temperature_reading union all select participant_id, local_time from oxygen_reading
-              union all select participant_id, local_time from ecg_reading) r
-       group by 1, 2) d`,
-  );
+  expect(await stack.sql(malformedMonthsSql('$1'), [user.participantId])).toEqual([]);
+  const counted = await stack.sql(readingDaysSql('$1'), [user.participantId]);
   expect(counted.length).toBeGreaterThan(100);
-  expect(await summary('participant_reading_day')).toEqual(counted);
-  expect(
-    await stack.sql(`select participant_id from participant_reading_day_recount where participant_id = $1`, [user.participantId]),
-  ).toEqual([]);
+  expect(await stack.sql(summaryDaysSql('$1'), [user.participantId])).toEqual(counted);
 }
 
 async function expectEqualToGroundTruth(
@@ -266,9 +254,12 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
       await stack.generate(user.sandboxUserId, { ...range, type, count });
     }
     await stack.waitForIdle();
-    // Start from nothing: the notifications above already synced some of it.
+    // Start from nothing: the notifications above already synced some of it. The readings' summary goes with them, as
+    // every path that deletes readings does (a withdrawal through ParticipantReadingsPort): pages count what they
+    // insert, so readings deleted behind the summary's back would be counted twice when the backfill brings them.
     for (const kind of MEASUREMENT_KIND_NAMES)
       await stack.sql(`delete from ${MEASUREMENT_KINDS[kind].table} where participant_id = $1`, [user.participantId]);
+    await stack.sql(`delete from participant_reading_month where participant_id = $1`, [user.participantId]);
     const faults = {
       endpoint: '/stg/api/measurement',
       seed: 7,
@@ -292,8 +283,8 @@ describe('measurement sync against the sandbox (real PostgreSQL on both sides)',
       await stack.sandboxAdmin('DELETE', '/admin/faults');
     }
     await expectEqualToGroundTruth(stack, user);
-    // Its pulls failed and were retried many times, and the readings were deleted behind the summary's back before
-    // it: the pulls' ends recounted the days from the readings.
+    // Its pulls failed and were retried many times: every page that committed counted its readings once, and a page
+    // that failed rolled its counts back with its readings.
     await expectDaysCounted(stack, user);
   }, 300_000);
 

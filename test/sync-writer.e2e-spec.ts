@@ -319,10 +319,11 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       { status: 'resolved', resolution: 'new_reading' },
     ]);
     expect(
-      await sql(`select day::text as day, readings, systolic_sum::int as systolic from participant_reading_day where participant_id = ?`, [
-        participant.id,
-      ]),
-    ).toEqual([{ day: '2025-04-02', readings: 2, systolic: 265 }]);
+      await sql(
+        `select month::text as month, days, systolic_sum[2]::int as systolic from participant_reading_month where participant_id = ?`,
+        [participant.id],
+      ),
+    ).toEqual([{ month: '2025-04-01', days: 0b10, systolic: 265 }]);
 
     // The composed statement is prepared on its connection (parsed and planned once there, not on every page).
     const prepared = await orm.em.fork().transactional(async (tx: EntityManager) => {
@@ -330,7 +331,7 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       await derived.write(tx, participant.id, 'blood_pressure', [reading(7200006, '2025-04-02', 128)]);
       return tx.execute<{ statement: string }[]>(`select statement from pg_prepared_statements where name like 'opendsp\\_%'`);
     });
-    expect(prepared.some(({ statement }) => statement.includes('participant_reading_day') && statement.includes('alert_rule_set'))).toBe(
+    expect(prepared.some(({ statement }) => statement.includes('participant_reading_month') && statement.includes('alert_rule_set'))).toBe(
       true,
     );
 

@@ -55,7 +55,7 @@ const OGSC = /^OG-[0-9A-HJKMNP-TV-Z]{24}$/;
 
 /**
  * Remote-monitoring adherence of a group's consented participants (docs/insights.md): days with a counting
- * reading in each participant's current period, from `participant_reading_day`, ordered by days still needed
+ * reading in each participant's current period, from `participant_reading_month`, ordered by days still needed
  * (then OGSC ID) with keyset pages, so a deep page costs what the first does.
  */
 @Injectable()
@@ -113,15 +113,22 @@ export class AdherenceService {
     const startParams = period === 'calendar' ? [month.start] : [today, today];
     const end = period === 'calendar' ? `?::date` : `p.period_start + ${ROLLING_PERIOD_DAYS - 1}`;
     const endParams = period === 'calendar' ? [month.end] : [];
-    // Every summary row has a counting reading (blood pressure, the only kind with sums, counts too), so a row is a
-    // counted day and these lookups stay on the primary key's index.
+    // Every month row has a counting day (a row is made by one), so the participant's first month row holds their
+    // first counted day: its lowest set bit (bit d-1 is day d; `bit(32)`'s text is written highest bit first).
     const firstDay =
-      period === 'calendar' ? 'null::date' : `(select min(d.day) from participant_reading_day d where d.participant_id = m.participant_id)`;
-    // Today always lies in the current period, so whether it is counted comes from the same index range as the
-    // days (one range per member instead of a second lookup for today: the CSV and the API read every row's).
+      period === 'calendar'
+        ? 'null::date'
+        : `(select mo.month + position('1' in reverse(mo.days::bit(32)::text)) - 1 from participant_reading_month mo
+             where mo.participant_id = m.participant_id order by mo.month limit 1)`;
+    // A period is one or two month rows (a rolling one spans two). Each row's days in the period are its bits from
+    // lo to hi (days of the month), counted by bit_count; the mask is made in bigint, where 1 << 31 does not
+    // overflow. Today always lies in the current period, so whether it is counted comes from the same rows (one
+    // range per member instead of a second lookup for today: the CSV and the API read every row's).
     // Materialized for the rolling period: inlined, every use of `first_day` below (the period's start three
     // times, its end, the count's bounds, the output) would repeat its subquery, four index lookups per
     // participant instead of one (EXPLAIN ANALYZE, 5,000 participants: 290 → 150 ms).
+    const lo = `greatest(1, q.period_start - mo.month + 1)`;
+    const hi = `least(31, q.period_end - mo.month + 1)`;
     const needed = `greatest(0, ${ADHERENCE_THRESHOLD_DAYS} - r.days)`;
     const rows = await this.em.fork().execute<
       {
@@ -140,8 +147,10 @@ export class AdherenceService {
        q as (select p.*, ${end} as period_end from p),
        r as (select q.*, c.days, c.today_counted
              from q cross join lateral (
-               select count(*)::int as days, coalesce(bool_or(d.day = ?::date), false) as today_counted from participant_reading_day d
-                where d.participant_id = q.participant_id and d.day between q.period_start and q.period_end) c)
+               select coalesce(sum(bit_count((mo.days & ((1::bigint << ${hi}) - (1::bigint << (${lo} - 1)))::int)::bit(32))), 0)::int as days,
+                      coalesce(bool_or(case when mo.month = ?::date then (mo.days >> (?::date - mo.month)) & 1 = 1 else false end), false) as today_counted
+                 from participant_reading_month mo
+                where mo.participant_id = q.participant_id and mo.month between date_trunc('month', q.period_start::timestamp)::date and q.period_end) c)
        select r.participant_id, r.ogsc_id, r.internal_customer_id, to_char(r.period_start, 'YYYY-MM-DD') as period_start,
               to_char(r.period_end, 'YYYY-MM-DD') as period_end, r.days, r.today_counted
        from r
@@ -152,6 +161,7 @@ export class AdherenceService {
         groupUuid,
         ...startParams,
         ...endParams,
+        month.start,
         today,
         ...(after ? [sign * after.needed, after.ogscId] : []),
         ...(limit === null ? [] : [limit]),

@@ -43,9 +43,9 @@ export class ControlCursorError extends Error {
 
 /**
  * Blood-pressure control of a group's consented participants (docs/insights.md): each participant's mean of
- * their readings in the 30 days up to a day, from `participant_reading_day`'s sums, and the share under the
- * group's two thresholds, for the current month and as a monthly trend. Each participant's days are found
- * through the summary's primary key (a lateral lookup per member), never by scanning it.
+ * their readings in the 30 days up to a day, from `participant_reading_month`'s cumulative sums, and the share under the
+ * group's two thresholds, for the current month and as a monthly trend. Each participant's months (a 30-day
+ * window spans one or two) are found through the summary's primary key (a lateral lookup per member), never by scanning it.
  */
 @Injectable()
 export class BpControlService implements BeforeApplicationShutdown {
@@ -156,13 +156,17 @@ export class BpControlService implements BeforeApplicationShutdown {
     const rows = await this.em.fork().execute<{ month: string; measured: number; under_target: number; under_hedis: number }[]>(
       `with m as (${consentedMemberListSql('?::uuid')}),
        w(month, from_day, to_day) as (values ${values}),
-       d as (select m.participant_id, x.day, x.bp_readings, x.systolic_sum, x.diastolic_sum
+       d as (select m.participant_id, x.month as mon, x.bp_readings, x.systolic_sum, x.diastolic_sum
                from m cross join lateral (
-                 select day, bp_readings, systolic_sum, diastolic_sum from participant_reading_day
-                  where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x),
-       s as (select w.month, d.participant_id,
-                    sum(d.systolic_sum)::numeric / sum(d.bp_readings) as systolic, sum(d.diastolic_sum)::numeric / sum(d.bp_readings) as diastolic
-               from w join d on d.day between w.from_day and w.to_day group by w.month, d.participant_id)
+                 select month, bp_readings, systolic_sum, diastolic_sum from participant_reading_month
+                  where participant_id = m.participant_id and month between date_trunc('month', ?::timestamp)::date and ?::date
+                    and bp_readings[31] > 0) x),
+       s as (select w.month, d.participant_id, sum(${windowSum('d.systolic_sum')})::numeric / sum(${windowSum('d.bp_readings')}) as systolic,
+                    sum(${windowSum('d.diastolic_sum')})::numeric / sum(${windowSum('d.bp_readings')}) as diastolic
+               from w join d on d.mon between date_trunc('month', w.from_day::timestamp)::date and w.to_day
+               cross join lateral (select ${WINDOW_BOUNDS('w.from_day', 'w.to_day', 'd.mon')}) b
+              group by w.month, d.participant_id
+             having sum(${windowSum('d.bp_readings')}) > 0)
        select month, count(*)::int as measured,
               count(*) filter (where systolic < ? and diastolic < ?)::int as under_target,
               count(*) filter (where systolic < ? and diastolic < ?)::int as under_hedis
@@ -221,13 +225,15 @@ export class BpControlService implements BeforeApplicationShutdown {
         `select m.ogsc_id, m.internal_customer_id, x.systolic_sum, x.diastolic_sum, x.readings
          from (select * from (${consentedMemberListSql('?::uuid')}) members order by members.ogsc_id offset 0) m
          cross join lateral (
-           select sum(systolic_sum) as systolic_sum, sum(diastolic_sum) as diastolic_sum, sum(bp_readings)::int as readings
-             from participant_reading_day
-            where participant_id = m.participant_id and day between ?::date and ?::date and bp_readings > 0) x
+           select sum(${windowSum('mo.systolic_sum')}) as systolic_sum, sum(${windowSum('mo.diastolic_sum')}) as diastolic_sum,
+                  sum(${windowSum('mo.bp_readings')})::int as readings
+             from participant_reading_month mo cross join lateral (select ${WINDOW_BOUNDS('?::date', '?::date', 'mo.month')}) b
+            where mo.participant_id = m.participant_id and mo.month between date_trunc('month', ?::timestamp)::date and ?::date
+              and mo.bp_readings[31] > 0) x
         where x.readings > 0 and ${band_.sql} ${afterId ? 'and m.ogsc_id > ?' : ''}
         order by m.ogsc_id
         limit ?`,
-        [groupUuid, window.from, window.to, ...band_.params, ...(afterId ? [afterId] : []), limit + 1],
+        [groupUuid, window.from, window.to, window.from, window.to, ...band_.params, ...(afterId ? [afterId] : []), limit + 1],
       );
     const chosen = rows.map((row) => ({
       ogscId: row.ogsc_id,
@@ -244,6 +250,16 @@ export class BpControlService implements BeforeApplicationShutdown {
     };
   }
 }
+
+/**
+ * The days of a month row (`month`) inside a window from `from` to `to` (dates; the row's month overlaps it):
+ * `lo` and `hi`, days of the month.
+ */
+const WINDOW_BOUNDS = (from: string, to: string, month: string) =>
+  `greatest(1, ${from} - ${month} + 1) as lo, least(31, ${to} - ${month} + 1) as hi`;
+
+/** A cumulative array's sum over the days `b.lo`..`b.hi` (element 0 is null: nothing before day 1). */
+const windowSum = (column: string) => `(${column}[b.hi] - coalesce(${column}[b.lo - 1], 0))`;
 
 /**
  * A band as a condition on a member's sums (`x`): under a threshold when both means are strictly below it,

@@ -1,6 +1,5 @@
 import { GroupBpTargets } from './group-bp-targets.entity.js';
 import { GroupBpTrend } from './group-bp-trend.entity.js';
-import { ParticipantReadingDay } from './participant-reading-day.entity.js';
-import { ParticipantReadingDayRecount } from './participant-reading-day-recount.entity.js';
+import { ParticipantReadingMonth } from './participant-reading-month.entity.js';
 
-export const INSIGHTS_ENTITIES = [ParticipantReadingDay, ParticipantReadingDayRecount, GroupBpTargets, GroupBpTrend];
+export const INSIGHTS_ENTITIES = [ParticipantReadingMonth, GroupBpTargets, GroupBpTrend];

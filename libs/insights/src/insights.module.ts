@@ -8,7 +8,7 @@ import { INSIGHTS_ENTITIES } from './insights.entities.js';
 import { ReadingDays } from './reading-days.service.js';
 
 /**
- * Program insights from readings: the per-participant-day summary kept as readings land (every process role
+ * Program insights from readings: the summary by participant and month kept as readings land (every process role
  * that writes readings must load it, so it is in the app's list for all roles), remote-monitoring adherence and
  * blood-pressure control per group.
  */

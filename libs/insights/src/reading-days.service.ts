@@ -4,47 +4,67 @@ import { executePrepared, ReadingsLanded, ReadingsRepository, type LandedPage, t
 import { ParticipantReadingsPort } from '@opendsp/participants';
 import { ADHERENCE_KINDS } from './adherence.rules.js';
 
-/** The advisory lock key of a participant's days (`participant`: SQL for the participant's ID as uuid). */
-const LOCK_KEY = (participant: string) => `hashtextextended('participant_reading_day:' || ${participant}::text, 0)`;
+/** The advisory lock key of a participant's summary (`participant`: SQL for the participant's ID as uuid). */
+const LOCK_KEY = (participant: string) => `hashtextextended('participant_reading_month:' || ${participant}::text, 0)`;
 
-/** One local day's share of a page's new readings. */
-interface DayIncrement {
-  day: string;
-  readings: number;
-  bp_readings: number;
-  systolic_sum: number;
-  diastolic_sum: number;
+/** Slots of a month row's arrays: one per possible day. */
+const SLOTS = 31;
+
+/** One local month's share of a page's new readings; the arrays are cumulative over the month's days. */
+interface MonthIncrement {
+  month: string;
+  days: number;
+  bpReadings: number[];
+  systolicSum: number[];
+  diastolicSum: number[];
+}
+
+/** `a + b` element by element, for the conflict branch of the upsert (both arrays have `SLOTS` elements). */
+const addArrays = (a: string, b: string) => `array(select x + y from unnest(${a}, ${b}) with ordinality as u(x, y, n) order by n)`;
+
+/**
+ * Month rows from the day rows of `ReadingsRepository.dailySummarySql` (`days`): each month's presence bits, and
+ * running sums over its 31 slots (a day without readings repeats the sum before it). The migration that made the
+ * table fills it the same way from the former day rows.
+ */
+function monthsOf(days: string): string {
+  return `with x as (select s.participant_id, date_trunc('month', s.day::timestamp)::date as month, s.day - date_trunc('month', s.day::timestamp)::date + 1 as d,
+                           s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum from (${days}) s),
+          mo as (select x.participant_id, x.month, bit_or(case when x.readings > 0 then 1 << (x.d - 1) else 0 end) as days
+                   from x group by 1, 2),
+          slot as (select mo.participant_id, mo.month, mo.days, g.d,
+                          sum(coalesce(x.bp_readings, 0)) over w as bp, sum(coalesce(x.systolic_sum, 0)) over w as sys,
+                          sum(coalesce(x.diastolic_sum, 0)) over w as dia
+                     from mo cross join generate_series(1, ${SLOTS}) as g(d)
+                     left join x on x.participant_id = mo.participant_id and x.month = mo.month and x.d = g.d
+                   window w as (partition by mo.participant_id, mo.month order by g.d))
+     select participant_id, month, days, array_agg(bp::int order by d) as bp_readings, array_agg(sys::bigint order by d) as systolic_sum,
+            array_agg(dia::bigint order by d) as diastolic_sum
+       from slot group by participant_id, month, days`;
 }
 
 /**
- * Keeps `participant_reading_day` in step with the reading tables, inside the sync writer's transaction
+ * Keeps `participant_reading_month` in step with the reading tables, inside the sync writer's transaction
  * (`ReadingsLanded`), without reading them back for the usual page:
  *
- * - A fresh page (a notification, "sync now") whose readings are all new (the upsert inserted them) adds them to
- *   their local days in one statement: an inserted reading was not counted before, and
- *   `readings = readings + excluded.readings` commutes with any concurrent page of the same participant (the row
- *   lock orders them).
- * - A fresh page with a changed reading (a re-sent reading whose values or time differ) may have moved a reading to
- *   another day, which the page no longer says: all of the participant's days are recounted from the readings
- *   through `ReadingsRepository.dailySummarySql` (rare: OMRON re-sends readings unchanged, and unchanged ones do
- *   not land).
- * - A background page (a backfill or reconciliation pull: up to 1,000 readings over 500 days) counts nothing: it
- *   notes the participant in `participant_reading_day_recount` (one row), and the transaction that finishes the
- *   pull (`ReadingsLanded.pullFinished`) recounts the participant's days once, set-based, if the note is there.
- *   Until then the participant's days lag behind the readings that pull wrote. A pull that fails half way keeps
- *   its pages and the note (or neither, page by page); its retry resumes and its finish recounts. A note left by a
- *   pull that never finishes (a dead letter) is recounted by the participant's next finished background pull.
+ * - A page whose readings are all new (the upsert inserted them), fresh or background (a backfill's, a
+ *   reconciliation's), adds them to their local months in one upsert that rides in the writer's round trip: an
+ *   inserted reading was not counted before; its day's bit is OR-ed into `days` and its sums added to the
+ *   cumulative arrays from its day on. Both commute with any concurrent page of the same participant (the row lock
+ *   orders them), so nothing is read back. A backfill page of 1,000 readings over 500 days touches about 17 rows.
+ * - A page with a changed reading (a re-sent reading whose values or time differ) may have moved a reading to
+ *   another day or month, which the page no longer says: all of the participant's months are recounted from the
+ *   readings through `ReadingsRepository.dailySummarySql` (rare: OMRON re-sends readings unchanged, and unchanged
+ *   ones do not land).
  *
  * Recount and increments: an increment takes a shared transaction-scoped advisory lock on the participant (in its
  * statement), a recount the exclusive one before its statements. So a page either committed before the recount's
- * statements start (its readings are in their snapshot and its increments deleted with the rest) or adds its
- * increments after the recount committed (its readings were not in it). Without it, a page's new day row, not yet
- * committed, would be invisible to the recount's delete and collide with the recount's insert. A page noting a
- * recount waits for a finishing pull that deletes the note, then notes it again; its readings, uncommitted when the
- * recount ran, are counted by the next one.
+ * statements start (its readings are in their snapshot and its increments replaced with the rest) or adds its
+ * increments after the recount committed (its readings were not in it). Without it, a page's new month row, not
+ * yet committed, would be invisible to the recount's delete and collide with the recount's insert.
  *
- * A withdrawal that deletes the readings deletes the days and the note in the same transaction, through the
- * participants room's `ParticipantReadingsPort`.
+ * A withdrawal that deletes the readings deletes the months in the same transaction, through the participants
+ * room's `ParticipantReadingsPort`.
  */
 @Injectable()
 export class ReadingDays implements OnModuleInit {
@@ -56,7 +76,6 @@ export class ReadingDays implements OnModuleInit {
 
   onModuleInit(): void {
     this.landed.listen('insights.reading-days', (em, page) => this.pageLanded(em, page));
-    this.landed.listenPullFinished('insights.reading-days', (em, pull) => this.pullFinished(em, pull.participantId));
     this.participantReadings.implement(async (em, participantId) => {
       await this.forget(em, participantId);
       // A summary, not readings: it does not add to the count.
@@ -65,108 +84,86 @@ export class ReadingDays implements OnModuleInit {
   }
 
   /**
-   * The readings-landed listener. A page's usual work (its day increments, or a background page's note) is returned
-   * as one statement for `ReadingsLanded.apply` to send in the writer's round trip; only a fresh page with a changed
-   * reading runs its recount here, in its own statements.
+   * The readings-landed listener. A page's usual work (its month increments) is returned as one statement for
+   * `ReadingsLanded.apply` to send in the writer's round trip; only a page with a changed reading runs its recount
+   * here, in its own statements.
    */
   async pageLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     // Activity pages change nothing here: steps do not count as a day's measurement and carry no blood pressure.
     if (!ADHERENCE_KINDS.includes(page.kind)) return [];
-    if (page.lane === 'background') return [this.noteRecount(page.participantId)];
     if (page.readings.some((reading) => !reading.inserted)) {
       await this.recompute(em, page.participantId);
       return [];
     }
-    const days = new Map<string, DayIncrement>();
+    const months = new Map<string, MonthIncrement>();
     for (const { row } of page.readings) {
-      const day = String(row.local_time).slice(0, 10);
-      let entry = days.get(day);
-      if (!entry) days.set(day, (entry = { day, readings: 0, bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 }));
-      entry.readings++;
+      const local = String(row.local_time);
+      const month = `${local.slice(0, 7)}-01`;
+      const day = Number(local.slice(8, 10));
+      let entry = months.get(month);
+      if (!entry) {
+        const zeros = () => new Array<number>(SLOTS).fill(0);
+        months.set(month, (entry = { month, days: 0, bpReadings: zeros(), systolicSum: zeros(), diastolicSum: zeros() }));
+      }
+      entry.days |= 1 << (day - 1);
       if (page.kind === 'blood_pressure' && typeof row.systolic_mmhg === 'number' && typeof row.diastolic_mmhg === 'number') {
-        entry.bp_readings++;
-        entry.systolic_sum += row.systolic_mmhg;
-        entry.diastolic_sum += row.diastolic_mmhg;
+        // Per day here; made cumulative below.
+        entry.bpReadings[day - 1]++;
+        entry.systolicSum[day - 1] += row.systolic_mmhg;
+        entry.diastolicSum[day - 1] += row.diastolic_mmhg;
       }
     }
-    // In day order, so concurrent pages of one participant lock the rows they share in the same order.
-    const increments = [...days.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-    // Bound parameters, one array per column: inlined, a page's values would be parsed as one long literal. The
-    // shared lock is a one-time filter's init plan, taken before the first row is inserted (inside `exists`, the
-    // planner would drop the call); composed with the writer's statement, it is still this part's own plan.
+    // In month order, so concurrent pages of one participant lock the rows they share in the same order.
+    const increments = [...months.values()].sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+    for (const entry of increments) for (const values of [entry.bpReadings, entry.systolicSum, entry.diastolicSum]) cumulate(values);
+    // Bound parameters: the months and their bits, and each array column as one flat array of 31 slots a month,
+    // sliced by the month's ordinal. The shared lock is a one-time filter's init plan, taken before the first row
+    // is inserted (inside `exists`, the planner would drop the call); composed with the writer's statement, it is
+    // still this part's own plan. A page without blood-pressure values leaves the arrays as they are (adding
+    // zeros would rebuild them for nothing).
+    const slice = (param: string) => `(${param})[(i.k::int - 1) * ${SLOTS} + 1 : i.k::int * ${SLOTS}]`;
     const increment: LandedStatement = {
-      sql: `insert into "participant_reading_day" as t ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
-       select $1::uuid, i.day, i.readings, i.bp_readings, i.systolic_sum, i.diastolic_sum
-         from unnest($2::date[], $3::int[], $4::int[], $5::bigint[], $6::bigint[]) as i(day, readings, bp_readings, systolic_sum, diastolic_sum)
+      sql: `insert into "participant_reading_month" as t ("participant_id", "month", "days", "bp_readings", "systolic_sum", "diastolic_sum")
+       select $1::uuid, i.month, i.days, ${slice('$4::int[]')}, ${slice('$5::bigint[]')}, ${slice('$6::bigint[]')}
+         from unnest($2::date[], $3::int[]) with ordinality as i(month, days, k)
         where (select pg_advisory_xact_lock_shared(${LOCK_KEY('$1::uuid')})::text) is not null
-       on conflict ("participant_id", "day") do update set
-         "readings" = t."readings" + excluded."readings", "bp_readings" = t."bp_readings" + excluded."bp_readings",
-         "systolic_sum" = t."systolic_sum" + excluded."systolic_sum", "diastolic_sum" = t."diastolic_sum" + excluded."diastolic_sum"
+       on conflict ("participant_id", "month") do update set
+         "days" = t."days" | excluded."days",
+         "bp_readings" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."bp_readings" else ${addArrays('t."bp_readings"', 'excluded."bp_readings"')} end,
+         "systolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."systolic_sum" else ${addArrays('t."systolic_sum"', 'excluded."systolic_sum"')} end,
+         "diastolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."diastolic_sum" else ${addArrays('t."diastolic_sum"', 'excluded."diastolic_sum"')} end
        returning 1`,
       params: [
         page.participantId,
-        increments.map((entry) => entry.day),
-        increments.map((entry) => entry.readings),
-        increments.map((entry) => entry.bp_readings),
-        increments.map((entry) => entry.systolic_sum),
-        increments.map((entry) => entry.diastolic_sum),
+        increments.map((entry) => entry.month),
+        increments.map((entry) => entry.days),
+        increments.flatMap((entry) => entry.bpReadings),
+        increments.flatMap((entry) => entry.systolicSum),
+        increments.flatMap((entry) => entry.diastolicSum),
       ],
     };
     return [increment];
   }
 
-  /** A background page: the participant's days are recounted when the pull finishes. */
-  private noteRecount(participantId: string): LandedStatement {
-    return {
-      sql: `insert into "participant_reading_day_recount" ("participant_id") values ($1::uuid) on conflict do nothing returning 1`,
-      params: [participantId],
-    };
-  }
-
-  /** A background pull finished: recounts the participant's days if one of its pages (or an earlier pull's) left a note. */
-  async pullFinished(em: EntityManager, participantId: string): Promise<void> {
-    // The note and the participant's lock in one round trip (the lock is cheap when nothing was noted).
-    const [{ noted }] = await em.execute<{ noted: number }[]>(
-      `with noted as (delete from "participant_reading_day_recount" where "participant_id" = ? returning 1)
-       select (select count(*) from noted)::int as noted, pg_advisory_xact_lock(${LOCK_KEY('?::uuid')})::text as locked`,
-      [participantId, participantId],
-    );
-    if (noted > 0) await this.recount(em, participantId);
-  }
-
-  /** Recomputes every day of a participant from their readings. */
+  /** Recomputes every month of a participant from their readings. */
   async recompute(em: EntityManager, participantId: string): Promise<void> {
     await em.execute(`select pg_advisory_xact_lock(${LOCK_KEY('?::uuid')})`, [participantId]);
     await this.recount(em, participantId);
   }
 
   /**
-   * Replaces the participant's days with a count of their readings; the caller holds the participant's lock. One
-   * statement, prepared (its text is fixed; parsing and planning the summary's union of every counting kind cost
-   * a good part of a new participant's count): the days no reading is on any more are deleted, the counted days
-   * the summary has already are updated where their figures differ, and the others inserted. All three read the
-   * statement's one snapshot and touch different rows; no other transaction adds a day of the participant
-   * meanwhile (their increments wait for the lock), so the insert needs no conflict handling (a plain insert: an
-   * upsert's speculative insertion cost a new participant's 1,000 days about 1.5 ms more).
+   * Replaces the participant's months with a count of their readings; the caller holds the participant's lock (no
+   * other transaction adds a month of the participant meanwhile: their increments wait for it). Two statements,
+   * the insert prepared (its text is fixed; parsing and planning the summary's union of every counting kind cost
+   * a good part of it). Rare: a page with a changed reading.
    */
   private async recount(em: EntityManager, participantId: string): Promise<void> {
     const summary = this.readings.dailySummarySql(participantId, ADHERENCE_KINDS, '$1');
+    await em.execute(`delete from "participant_reading_month" where "participant_id" = ?`, [participantId]);
     await executePrepared(
       em,
-      `with s as (${summary.sql}),
-       gone as (
-         delete from "participant_reading_day" d where d."participant_id" = $1::uuid and d."day" not in (select s.day from s) returning 1),
-       changed as (
-         update "participant_reading_day" t
-            set "readings" = s.readings, "bp_readings" = s.bp_readings, "systolic_sum" = s.systolic_sum, "diastolic_sum" = s.diastolic_sum
-           from s
-          where t."participant_id" = $1::uuid and t."day" = s.day
-            and (t."readings", t."bp_readings", t."systolic_sum", t."diastolic_sum")
-                is distinct from (s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum)
-         returning 1)
-       insert into "participant_reading_day" ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
-       select $1::uuid, s.day, s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum from s
-        where not exists (select 1 from "participant_reading_day" t where t."participant_id" = $1::uuid and t."day" = s.day)`,
+      `insert into "participant_reading_month" ("participant_id", "month", "days", "bp_readings", "systolic_sum", "diastolic_sum")
+       ${monthsOf(summary.sql)}`,
       summary.params,
     );
   }
@@ -176,22 +173,21 @@ export class ReadingDays implements OnModuleInit {
    * run it in a transaction that also holds the change-sequence lock, so no page lands meanwhile.
    */
   async rebuildAll(em: EntityManager): Promise<void> {
-    await em.execute(`delete from "participant_reading_day"`);
-    await em.execute(`delete from "participant_reading_day_recount"`);
-    await this.fill(em, null);
-  }
-
-  private async fill(em: EntityManager, participantId: string | null): Promise<void> {
-    const summary = this.readings.dailySummarySql(participantId, ADHERENCE_KINDS);
+    await em.execute(`delete from "participant_reading_month"`);
+    const summary = this.readings.dailySummarySql(null, ADHERENCE_KINDS);
     await em.execute(
-      `insert into "participant_reading_day" ("participant_id", "day", "readings", "bp_readings", "systolic_sum", "diastolic_sum")
-       select s.participant_id, s.day, s.readings, s.bp_readings, s.systolic_sum, s.diastolic_sum from (${summary.sql}) s`,
+      `insert into "participant_reading_month" ("participant_id", "month", "days", "bp_readings", "systolic_sum", "diastolic_sum")
+       ${monthsOf(summary.sql)}`,
       summary.params,
     );
   }
 
   async forget(em: EntityManager, participantId: string): Promise<void> {
-    await em.execute(`delete from "participant_reading_day" where "participant_id" = ?`, [participantId]);
-    await em.execute(`delete from "participant_reading_day_recount" where "participant_id" = ?`, [participantId]);
+    await em.execute(`delete from "participant_reading_month" where "participant_id" = ?`, [participantId]);
   }
+}
+
+/** Turns per-day values into running sums, in place. */
+function cumulate(values: number[]): void {
+  for (let index = 1; index < values.length; index++) values[index] += values[index - 1];
 }

@@ -10,7 +10,7 @@ export { ACTIVITY_HOUR_COLUMNS, READING_CATALOGUE, omronReadOf } from './reading
 export type { OmronRead } from './reading-columns.catalogue.js';
 export { READING_ENTITIES } from './reading.entity.js';
 export { ReadingsLanded, composeLanded } from './readings-landed.service.js';
-export type { LandedPage, LandedStatement, LandingLane, PullFinishedListener, ReadingsLandedListener } from './readings-landed.service.js';
+export type { LandedPage, LandedStatement, LandingLane, ReadingsLandedListener } from './readings-landed.service.js';
 export { ReadingsRepository, changeFeedSql, isoUtcSql } from './readings.repository.js';
 export type {
   ChangeScope,

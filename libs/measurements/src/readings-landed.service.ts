@@ -15,9 +15,8 @@ export interface LandedReading {
 }
 
 /**
- * Where a page came from. `fresh`: a page someone waits for (a notification, "sync now"), whose effects should
- * show at once. `background`: one of possibly many pages of a backfill or reconciliation pull; a listener may
- * defer its per-page work until `pullFinished` says the pull has written its last page.
+ * Where a page came from. `fresh`: a page someone waits for (a notification, "sync now"). `background`: one of
+ * possibly many pages of a backfill or reconciliation pull.
  */
 export type LandingLane = 'fresh' | 'background';
 
@@ -27,12 +26,6 @@ export interface LandedPage {
   kind: MeasurementKind;
   lane: LandingLane;
   readings: readonly LandedReading[];
-}
-
-/** A background pull of one participant and kind that has written its last page. */
-export interface FinishedPull {
-  participantId: string;
-  kind: MeasurementKind;
 }
 
 /**
@@ -61,35 +54,20 @@ export interface LandedStatement {
  */
 export type ReadingsLandedListener = (em: EntityManager, page: LandedPage) => Promise<void | readonly LandedStatement[]>;
 
-/** Runs inside the transaction that finishes a background pull: what it writes commits or rolls back with it. */
-export type PullFinishedListener = (em: EntityManager, pull: FinishedPull) => Promise<void>;
-
 /**
  * Where rooms above measurements learn that readings landed, in the same transaction as the write, without
  * rescanning the reading tables: the sync writer calls `notify` after each page; a room that derives something
  * from readings (alerts, adherence) registers a listener when its module starts. A writer built by hand (the
  * renormalise command, benchmarks) gets an instance with no listeners.
- *
- * A background pull's pages (`lane: 'background'`) may leave work for the end of the pull: the sync's puller calls
- * `pullFinished` in the transaction that finishes it, so a listener can do once, set-based, what it would
- * otherwise do on every page (libs/insights counts a backfill's days there).
  */
 @Injectable()
 export class ReadingsLanded {
   private readonly listeners: { name: string; listener: ReadingsLandedListener }[] = [];
-  private readonly finishedListeners: { name: string; listener: PullFinishedListener }[] = [];
 
   listen(name: string, listener: ReadingsLandedListener): void {
     if (this.listeners.some((entry) => entry.name === name))
       throw new Error(`A readings-landed listener named ${name} is already registered`);
     this.listeners.push({ name, listener });
-  }
-
-  /** Registers work to do when a background pull has written its last page (after the page listeners' deferrals). */
-  listenPullFinished(name: string, listener: PullFinishedListener): void {
-    if (this.finishedListeners.some((entry) => entry.name === name))
-      throw new Error(`A pull-finished listener named ${name} is already registered`);
-    this.finishedListeners.push({ name, listener });
   }
 
   get listenerNames(): string[] {
@@ -130,18 +108,6 @@ export class ReadingsLanded {
       throw error;
     }
   }
-
-  /** Calls every pull-finished listener in registration order; an error fails the transaction that finishes the pull. */
-  async pullFinished(em: EntityManager, pull: FinishedPull): Promise<void> {
-    for (const { name, listener } of this.finishedListeners) {
-      try {
-        await listener(em, pull);
-      } catch (error) {
-        Logger.warn(`Pull-finished listener ${name} failed for a ${pull.kind} pull`, 'ReadingsLanded');
-        throw error;
-      }
-    }
-  }
 }
 
 /**
@@ -154,11 +120,11 @@ export class ReadingsLanded {
  * all against the statement's one snapshot, so a part does not see another part's writes. The writer's update of
  * the participant's enrollments (reading times), alerts' resolution of silences (alert), alerts' rule select (reads
  * alert_rule_set, alert and enrollment's status and group, which the reading-times update does not change) and
- * insights' day increments or recount note (participant_reading_day, participant_reading_day_recount) touch
+ * insights' month increments (participant_reading_month) touch
  * different tables or columns, so none needs to see another's write. The main query reads the parts to their end
  * one after the other (`union all` runs its branches in order; the count reads every row), so their row locks are
  * taken in the order of the parts, as they were when each was its own statement: enrollment, alert, then insights'
- * advisory lock (taken in its part's own plan before its first row) and its days in day order.
+ * advisory lock (taken in its part's own plan before its first row) and its months in month order.
  */
 export function composeLanded(statements: readonly Pick<LandedStatement, 'sql' | 'params' | 'wantsRows'>[]): {
   sql: string;

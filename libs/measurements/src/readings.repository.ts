@@ -547,7 +547,7 @@ export class ReadingsRepository {
    * local day (the date of `local_time`, the participant's wall clock as OMRON sent it) that has any: `readings`
    * counts the readings of the `counted` kinds, the other three the blood-pressure readings with values
    * (possible-AFib readings come without) and their sums. One participant's (through the (participant_id,
-   * measured_at) indexes), or everyone's with null (a rebuild). For a room that keeps a per-day summary
+   * measured_at) indexes), or everyone's with null (a rebuild). For a room that keeps a summary by day or month
    * (libs/insights). `bind`: `?` placeholders, one per kind (for `em.execute`), or a numbered one such as `$1`,
    * used by every kind, whose one parameter is the participant (for a statement sent with bind parameters, which
    * can be prepared).

@@ -12,8 +12,7 @@ export type { WriteOutcome };
  * row gets a new `change_seq`; activity hours and the participant's devices follow along). Then, in one more
  * round trip (`ReadingsLanded.apply`), the participant's enrollments get their first/last reading times (libs/participants'
  * statement) and the rooms that listen to `ReadingsLanded` (alerts, adherence) see the readings the page inserted or
- * changed, their usual work composed into the same statement, in the same transaction. A background pull's pages say so (`lane`), and the pull's end is announced with `pullFinished`,
- * so those rooms may do a backfill's work once instead of page by page.
+ * changed, their usual work composed into the same statement, in the same transaction. A background pull's pages say so (`lane`).
  *
  * Must run inside the caller's transaction, after `lockChangeSequence(em)`.
  */
@@ -26,7 +25,7 @@ export class ReadingWriter {
     private readonly landed: ReadingsLanded = new ReadingsLanded(),
   ) {}
 
-  /** `lane`: `background` for the pages of a backfill or reconciliation pull (which must end with `pullFinished`). */
+  /** `lane`: `background` for the pages of a backfill or reconciliation pull. */
   async write(
     em: EntityManager,
     participantId: string,
@@ -47,11 +46,6 @@ export class ReadingWriter {
     // The enrollments' reading times and the listeners' usual work go in one round trip.
     await this.landed.apply(em, { participantId, kind, lane, readings }, this.readingTimesStatement(participantId, unique));
     return { inserted, updated };
-  }
-
-  /** A background pull has written its last page: the listeners' deferred work, in the caller's transaction. */
-  async pullFinished(em: EntityManager, participantId: string, kind: MeasurementKind): Promise<void> {
-    await this.landed.pullFinished(em, { participantId, kind });
   }
 
   /** The update of the measurement times of the participant's first and last readings, on each group they consented to. */

@@ -172,7 +172,7 @@ export class SyncPuller {
       }
     }
     if (note) this.logger.warn(`${kind} pull of ${participantId}: ${note}`);
-    await this.finish(participantId, kind, plan.token, note, lane);
+    await this.finish(participantId, kind, plan.token, note);
     return { status: 'completed', pages, readings, changed };
   }
 
@@ -320,15 +320,9 @@ export class SyncPuller {
     });
   }
 
-  /**
-   * Ends the pull in the ledger. A background pull's end also runs the readings-landed listeners' deferred work
-   * (`ReadingWriter.pullFinished`) in the same transaction: it commits with the ledger's "done", or the pull fails
-   * and is retried like a failed page.
-   */
-  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null, lane: PullLane): Promise<void> {
+  /** Ends the pull in the ledger. */
+  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      // Before the ledger's row: a page takes the listeners' locks before it moves its cursor, so the same order here.
-      if (lane === 'background') await this.writer.pullFinished(em, participantId, kind);
       const done = await em.execute<{ id: string }[]>(
         `update "sync_ledger" set "last_pull_started_at" = "pull_started_at", "last_pull_succeeded_at" = now(),
            "last_pull_readings" = "pull_readings", "last_pull_changed" = "pull_changed",

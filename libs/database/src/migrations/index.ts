@@ -26,6 +26,7 @@ import { Migration20261206150000_reading_day_fillfactor } from './Migration20261
 import { Migration20261206170100_reading_day_recount } from './Migration20261206170100_reading_day_recount.js';
 import { Migration20261206170500_alert_resolution } from './Migration20261206170500_alert_resolution.js';
 import { Migration20261206191000_group_member_indexes } from './Migration20261206191000_group_member_indexes.js';
+import { Migration20261206223000_reading_months } from './Migration20261206223000_reading_months.js';
 
 /** Every DSP migration in order. Listed explicitly so the same list runs from source, from dist and in tests. */
 export const DSP_MIGRATIONS = [
@@ -57,4 +58,5 @@ export const DSP_MIGRATIONS = [
   { name: 'Migration20261206170100_reading_day_recount', class: Migration20261206170100_reading_day_recount },
   { name: 'Migration20261206170500_alert_resolution', class: Migration20261206170500_alert_resolution },
   { name: 'Migration20261206191000_group_member_indexes', class: Migration20261206191000_group_member_indexes },
+  { name: 'Migration20261206223000_reading_months', class: Migration20261206223000_reading_months },
 ];
