@@ -142,9 +142,7 @@ try {
     return performance.now() - started;
   };
   /** The transaction that ends a background pull: the ledger's update (a stand-in statement); no listener work is left. */
-  const finishPull = async (writer: ReadingWriter, participantId: string) => {
-    void writer;
-    void participantId;
+  const finishPull = async () => {
     const started = performance.now();
     await orm.em.fork().transactional(async (tx: EntityManager) => {
       await tx.execute(`select 1`);
@@ -157,7 +155,7 @@ try {
     let pages = 0;
     for (let page = 0; page < BACKFILL_PAGES; page++)
       pages += await writePage(writerOf(side), participantId, bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE), lane);
-    const finish = lane === 'background' ? await finishPull(writerOf(side), participantId) : 0;
+    const finish = lane === 'background' ? await finishPull() : 0;
     return { pages, finish };
   };
 
@@ -173,7 +171,7 @@ try {
       );
       await writePage(writerOf(side), participantOf(side, warm), bloodPressure(10_000 + page * 2, LIVE_PAGE_SIZE), 'fresh');
     }
-    await finishPull(writerOf(side), participantOf(side, warm));
+    await finishPull();
   }
 
   interface Case {

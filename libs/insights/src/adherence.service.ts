@@ -4,6 +4,7 @@ import { DspConfig } from '@opendsp/config';
 import { encodeCursor, parseCursor, type CursorForm } from '@opendsp/pagination';
 import { consentedMemberListSql } from '@opendsp/participants';
 import { zonedDay } from '@opendsp/time-zone';
+import { monthDaysWithin } from './reading-days.service.js';
 import {
   ADHERENCE_THRESHOLD_DAYS,
   adherenceStanding,
@@ -127,8 +128,7 @@ export class AdherenceService {
     // Materialized for the rolling period: inlined, every use of `first_day` below (the period's start three
     // times, its end, the count's bounds, the output) would repeat its subquery, four index lookups per
     // participant instead of one (EXPLAIN ANALYZE, 5,000 participants: 290 → 150 ms).
-    const lo = `greatest(1, q.period_start - mo.month + 1)`;
-    const hi = `least(31, q.period_end - mo.month + 1)`;
+    const { lo, hi } = monthDaysWithin('q.period_start', 'q.period_end', 'mo.month');
     const needed = `greatest(0, ${ADHERENCE_THRESHOLD_DAYS} - r.days)`;
     const rows = await this.em.fork().execute<
       {

@@ -6,6 +6,7 @@ import { consentedMemberListSql } from '@opendsp/participants';
 import { monthWindow, trendMonths, type BpThreshold, type ControlBand, type MonthWindow } from './bp-control.rules.js';
 import { DEFAULT_HEDIS, DEFAULT_TARGET, GroupBpTargets } from './group-bp-targets.entity.js';
 import { GroupBpTrend } from './group-bp-trend.entity.js';
+import { monthDaysWithin } from './reading-days.service.js';
 
 /** How long a group's computed trend is shown before a view recomputes it. */
 export const TREND_FRESH_MS = 10 * 60_000;
@@ -251,12 +252,11 @@ export class BpControlService implements BeforeApplicationShutdown {
   }
 }
 
-/**
- * The days of a month row (`month`) inside a window from `from` to `to` (dates; the row's month overlaps it):
- * `lo` and `hi`, days of the month.
- */
-const WINDOW_BOUNDS = (from: string, to: string, month: string) =>
-  `greatest(1, ${from} - ${month} + 1) as lo, least(31, ${to} - ${month} + 1) as hi`;
+/** The days of a month row inside a window (`monthDaysWithin`) as the columns `lo` and `hi`, for a lateral `b`. */
+const WINDOW_BOUNDS = (from: string, to: string, month: string) => {
+  const { lo, hi } = monthDaysWithin(from, to, month);
+  return `${lo} as lo, ${hi} as hi`;
+};
 
 /** A cumulative array's sum over the days `b.lo`..`b.hi` (element 0 is null: nothing before day 1). */
 const windowSum = (column: string) => `(${column}[b.hi] - coalesce(${column}[b.lo - 1], 0))`;

@@ -10,6 +10,14 @@ const LOCK_KEY = (participant: string) => `hashtextextended('participant_reading
 /** Slots of a month row's arrays: one per possible day. */
 const SLOTS = 31;
 
+/**
+ * SQL for the days of a month row (`month`, its first day) that lie from `from` to `to` (dates; the row's month
+ * overlaps them): `lo` and `hi`, days of the month, as adherence's masks and control's window sums read them.
+ */
+export function monthDaysWithin(from: string, to: string, month: string): { lo: string; hi: string } {
+  return { lo: `greatest(1, ${from} - ${month} + 1)`, hi: `least(${SLOTS}, ${to} - ${month} + 1)` };
+}
+
 /** One local month's share of a page's new readings; the arrays are cumulative over the month's days. */
 interface MonthIncrement {
   month: string;
