@@ -335,9 +335,8 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       true,
     );
 
-    // A page over the crisis line with a possible-AFib reading raises both alerts after the composed statement (the
-    // rule rows reached `onRows`), and their webhook deliveries, all in ONE more round trip: the alerts' insert and
-    // the deliveries are one statement, the group's public ID and the OGSC ID came with the rule rows.
+    // A small page over the crisis line with a possible-AFib reading: the composed statement's probe finds rules
+    // to raise, and both alerts and their webhook deliveries follow in ONE more statement.
     await sql(
       `insert into webhook_endpoint (id, url, description, event_types, group_ids, secret_ciphertext, enabled, readings_through_seq,
          connection_events_through_id, created_at, updated_at)
@@ -390,6 +389,24 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       await roundTrips(derived, [reading(7200008, '2025-04-04', 190), { ...reading(7200009, '2025-04-04', 120), possible_afib: true }]),
     ).toBe(withoutListeners);
     expect(await sql(`select 1 from webhook_delivery`)).toHaveLength(2);
+
+    // A page of many readings (a backfill's) raises inside the composed statement: no round trip beyond the plain
+    // page's, and it names the newest reading over the line. (The alerts above acknowledged, so they raise again.)
+    await sql(`update alert set status = 'acknowledged' where participant_id = ? and status = 'open'`, [participant.id]);
+    const many = Array.from({ length: 60 }, (_, index) =>
+      reading(7300000 + index, `2025-05-${String(1 + (index % 28)).padStart(2, '0')}`, index === 40 || index === 45 ? 181 : 140),
+    );
+    expect(await roundTrips(derived, many)).toBe(withoutListeners);
+    expect(
+      await sql(`select rule, reading_id::text as reading from alert where participant_id = ? and status = 'open'`, [participant.id]),
+    ).toEqual([{ rule: 'bp_crisis', reading: expect.any(String) }]);
+    const [{ upstream }] = await sql<{ upstream: string }>(
+      `select r.upstream_id as upstream from alert a join blood_pressure_reading r on r.id = a.reading_id where a.participant_id = ? and a.status = 'open'`,
+      [participant.id],
+    );
+    // Index 45 is on 2025-05-18, index 40 on 2025-05-13: the later one is named.
+    expect(upstream).toBe('7300045');
+    expect(await sql(`select 1 from webhook_delivery`)).toHaveLength(3);
 
     // A scheduled check's alert (`raise`) queues its event through the same statement, after AlertLabels' two lookups.
     const query = jest.spyOn(pg.Client.prototype, 'query');

@@ -3,20 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { groupPublicIdSql } from '@opendsp/groups';
-import { executeBound, type LandedPage, type LandedStatement } from '@opendsp/measurements';
+import { executePrepared, type LandedPage, type LandedStatement } from '@opendsp/measurements';
 import { consentedInGroupsSql, ogscIdSql } from '@opendsp/participants';
 import { queueEventsSql } from '@opendsp/webhooks';
 import { AlertLabels } from './alert-labels.service.js';
 import type { AlertRule } from './alert-rules.catalogue.js';
-import {
-  alertChartPath,
-  bloodPressureFacts,
-  type BloodPressureFacts,
-  meetsCrisis,
-  newestMeeting,
-  landedExtremes,
-  type BloodPressureRules,
-} from './alert-rules.rules.js';
+import { alertChartTail, crisisCandidates, landedExtremes, PARTICIPANT_PAGE_PATH } from './alert-rules.rules.js';
 
 /**
  * The newest of the readings' measurement times. They are ISO 8601 in UTC as the normaliser writes them
@@ -28,6 +20,100 @@ function newestMeasuredAt(times: readonly string[]): string {
   for (const time of times) if (time > newest) newest = time;
   return newest;
 }
+
+/**
+ * SQL for the JSON text of an object with these members in this order, as `JSON.stringify` writes it (no spaces):
+ * each value is an SQL expression made JSON by `to_json` (text quoted and escaped, a `json` value as it is, null
+ * as `null`).
+ */
+function jsonTextSql(members: Record<string, string>): string {
+  const parts = Object.entries(members).map(
+    ([name, value], index) => `'${index === 0 ? '{' : ','}"${name}":' || coalesce(to_json(${value})::text, 'null')`,
+  );
+  return `(${parts.join(' || ')} || '}')`;
+}
+
+/**
+ * The rule sets of the participant's consented groups ($1; libs/participants' condition, as the API's reading pages
+ * use it) that a page's highest systolic and diastolic ($2, $3) or a flagged reading ($4) may meet.
+ */
+const RULES_SQL = `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled
+    from alert_rule_set r
+   where ((r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int)) or (r.afib_enabled and $4::boolean))
+     and ${consentedInGroupsSql('$1::uuid', 'e.group_id = r.group_id')}`;
+
+/** SQL: the participant ($1) has an open alert of the rule in the group of the rule set `r`. */
+const OPEN_SQL = (rule: AlertRule) =>
+  `exists (select 1 from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.rule = '${rule}' and a.status = 'open')`;
+
+/** A page of at least this many readings raises in the writer's round trip (`AlertRaising.onLanded`). */
+const INLINE_RAISE_READINGS = 50;
+
+/**
+ * The auxiliary CTEs of a blood pressure page's raise (`onLanded`), composed into the writer's statement. Bound
+ * parameters: $1 the participant, $2/$3/$4 the page's highest systolic and diastolic and whether any reading is
+ * flagged, $5 its candidate readings (JSON of `crisisCandidates` with each one's `chart_tail`), $6 the time
+ * raised (ISO 8601), $7 the participant page's URL up to the OGSC ID.
+ *
+ * - `alerts_rules`: `RULES_SQL`.
+ * - `alerts_proposed`: for each met rule, the newest candidate meeting it (lowest `ord`), with the alert's detail.
+ * - `alerts_raised`: the alerts inserted; one already open for the group, participant and rule stays the only one
+ *   (`alert_open_unique`, `on conflict … do nothing`).
+ * - `alerts_events` and libs/webhooks' `queueEventsSql`: an `alert.raised` delivery of each inserted alert for
+ *   each endpoint that wants it (none when the group or participant is gone meanwhile).
+ */
+const RAISE_SQL = (() => {
+  const crisisDetail = jsonTextSql({
+    systolic_mmhg: 'm.systolic',
+    diastolic_mmhg: 'm.diastolic',
+    systolic_at_least: 'r.systolic_at_least',
+    diastolic_at_least: 'r.diastolic_at_least',
+  });
+  const afibDetail = jsonTextSql({ possible_afib: 'true', systolic_mmhg: 'm.systolic', diastolic_mmhg: 'm.diastolic' });
+  const body = jsonTextSql({
+    type: `'alert.raised'::text`,
+    timestamp: '$6::text',
+    data: `${jsonTextSql({
+      alert_id: 'a.id',
+      rule: 'a.rule',
+      group_id: 'x.group_public_id',
+      ogsc_id: 'x.ogsc_id',
+      raised_at: '$6::text',
+      measured_at: 'p.measured_at',
+      detail: 'p.detail::json',
+      portal_url: `$7::text || x.ogsc_id || p.chart_tail`,
+    })}::json`,
+  });
+  const candidate = `select * from alerts_candidates c`;
+  return `alerts_rules as (${RULES_SQL}),
+    alerts_candidates as (
+      select * from jsonb_to_recordset($5::jsonb)
+        as c(ord int, id bigint, measured_at text, systolic int, diastolic int, afib boolean, chart_tail text)),
+    alerts_proposed as (
+      select r.group_id, 'bp_crisis'::text as rule, m.id, m.measured_at, m.chart_tail, ${crisisDetail} as detail
+        from alerts_rules r cross join lateral (
+          ${candidate} where c.systolic >= r.systolic_at_least or c.diastolic >= r.diastolic_at_least order by c.ord limit 1) m
+       where r.bp_crisis_enabled
+      union all
+      select r.group_id, 'possible_afib'::text, m.id, m.measured_at, m.chart_tail, ${afibDetail}
+        from alerts_rules r cross join lateral (${candidate} where c.afib order by c.ord limit 1) m
+       where r.afib_enabled),
+    alerts_raised as (
+      insert into alert (id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id, measured_at, detail)
+      select gen_random_uuid(), p.group_id, $1::uuid, p.rule, 'open', $6::text::timestamptz, 'blood_pressure', p.id, p.measured_at::timestamptz, p.detail::jsonb
+        from alerts_proposed p
+      on conflict (group_id, participant_id, rule) where status = 'open' do nothing
+      returning id, group_id, rule),
+    alerts_events as (
+      select a.group_id, ${body} as body
+        from alerts_raised a join alerts_proposed p on p.group_id = a.group_id and p.rule = a.rule
+        cross join lateral (select ${groupPublicIdSql('a.group_id')} as group_public_id, ${ogscIdSql('$1::uuid')} as ogsc_id) x
+       where x.group_public_id is not null and x.ogsc_id is not null),
+    ${queueEventsSql('alert.raised', 'alerts_events', 'alerts_webhook')}`;
+})();
+
+/** What a raise returns: the alerts inserted. */
+const RAISED_SQL = `select id::text as id, rule from alerts_raised`;
 
 /** An alert to raise unless one is open for its group, participant and rule. */
 export interface AlertCandidate {
@@ -45,19 +131,6 @@ export interface RaisedAlert extends AlertCandidate {
   id: string;
   raisedAt: Date;
 }
-
-type RuleRow = {
-  group_id: string;
-  bp_crisis_enabled: boolean;
-  systolic_at_least: number;
-  diastolic_at_least: number;
-  afib_enabled: boolean;
-  /** The rules with an open alert for the page's participant in this group: not raised again. */
-  open_rules: AlertRule[];
-  /** The group's public ID and the participant's OGSC ID, for the `alert.raised` events of what the page raises. */
-  group_public_id: string | null;
-  ogsc_id: string | null;
-};
 
 /** A candidate with what its `alert.raised` event names (null: the group or participant is gone; no event). */
 type NamedCandidate = AlertCandidate & { groupPublicId: string | null; ogscId: string | null; chartPath: string | null };
@@ -83,12 +156,13 @@ export class AlertRaising {
    * alerts about a last reading older than the page's newest are resolved (`new_reading`), in the page's
    * transaction. Only blood pressure carries the reading rules; a page of another kind costs that one update.
    * It runs nothing itself: it returns its statements for `ReadingsLanded.apply`, which sends them in the writer's
-   * round trip, so a page costs no round trip of its own unless it raises something. With the update, the rule
-   * sets of the participant's consented groups are read with the page's highest values and whether any reading is
-   * flagged as the condition, together with the rules already open for the participant in each group and what
-   * the webhook events of a raised alert name (the group's public ID, the participant's OGSC ID), so a page under
-   * every line, or one whose alerts are all open already, stops there. Only then are the alerts inserted and
-   * their deliveries queued, in one more statement (one round trip for a page that raises anything).
+   * round trip. The raise (`RAISE_SQL`) reads the rule sets of the participant's consented groups that the page's
+   * highest values or flag may meet, matches each met rule against the page's candidate readings
+   * (`crisisCandidates`: the only ones that can be the newest to meet some lines) and inserts the alerts with
+   * their `alert.raised` webhook deliveries. A page of many readings (a backfill's) raises in the writer's round
+   * trip: one of them is often over a line, and the raise's statements cost little beside the page. A page of a
+   * few (a notification's) is usually under every line, so it only asks whether a rule not open already may be
+   * met and, in the rare case one is, raises in one more statement of its own.
    */
   async onLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     const newest = newestMeasuredAt(page.readings.map((reading) => String(reading.row.measured_at)));
@@ -101,84 +175,36 @@ export class AlertRaising {
     };
     if (page.kind !== 'blood_pressure') return [resolveSilences];
     const extremes = landedExtremes(page.readings.map((reading) => reading.row));
-    // The rule sets of the participant's consented groups only (libs/participants' condition, as the API's
-    // reading pages use it), each with the rules already open for the participant there, read in the same
-    // statement as the update (a part of the page's composed statement, so it sees the alerts as they were before
-    // it: the update resolves only `no_reading` alerts, which no rule here looks at).
-    const rules: LandedStatement = {
-      sql: `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, r.diastolic_at_least, r.afib_enabled,
-              array(select a.rule from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.status = 'open') as open_rules,
-              ${groupPublicIdSql('r.group_id')} as group_public_id, ${ogscIdSql('$1::uuid')} as ogsc_id
-         from alert_rule_set r
-        where ((r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int)) or (r.afib_enabled and $4::boolean))
-          and ${consentedInGroupsSql('$1::uuid', 'e.group_id = r.group_id')}`,
-      params: [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib],
-      wantsRows: true,
-      onRows: (rows) => this.raiseFromRules(em, page, rows as RuleRow[]),
+    const rulesParams = [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib];
+    // The candidates and their chart links only when the raise runs (a small page's probe usually stops before).
+    const raiseParams = () => {
+      const { timezone } = this.config.environment;
+      const candidates = crisisCandidates(page.readings).map((candidate) => ({
+        ...candidate,
+        chart_tail: alertChartTail({ id: candidate.id, measuredAt: new Date(candidate.measured_at) }, timezone),
+      }));
+      return [...rulesParams, JSON.stringify(candidates), new Date().toISOString(), this.config.http.publicBaseUrl + PARTICIPANT_PAGE_PATH];
     };
-    return [resolveSilences, rules];
-  }
-
-  /** A blood pressure page's alerts, from its rule sets as `onLanded`'s select read them (none, usually). */
-  private async raiseFromRules(em: EntityManager, page: LandedPage, rules: readonly RuleRow[]): Promise<void> {
-    // The readings' facts only for a page that may raise something (a rule met and not open already).
-    let facts: BloodPressureFacts[] | undefined;
-    const readings = () => (facts ??= page.readings.map((reading) => bloodPressureFacts(reading.id, reading.row)));
-    const candidates: NamedCandidate[] = [];
-    // What the events name came with the rule rows: no lookup (AlertLabels' two statements) on this path.
-    const named = (candidate: AlertCandidate, row: RuleRow): NamedCandidate => ({
-      ...candidate,
-      groupPublicId: row.group_public_id,
-      ogscId: row.ogsc_id,
-      chartPath: row.ogsc_id ? alertChartPath(row.ogsc_id, this.readingOf(candidate), this.config.environment.timezone) : null,
-    });
-    for (const row of rules) {
-      const open = new Set(row.open_rules);
-      const lines: BloodPressureRules = {
-        bpCrisisEnabled: row.bp_crisis_enabled && !open.has('bp_crisis'),
-        systolicAtLeast: row.systolic_at_least,
-        diastolicAtLeast: row.diastolic_at_least,
-        afibEnabled: row.afib_enabled && !open.has('possible_afib'),
-      };
-      const crisis = lines.bpCrisisEnabled ? newestMeeting(readings(), (reading) => meetsCrisis(reading, lines)) : undefined;
-      if (crisis)
-        candidates.push(
-          named(
-            {
-              groupId: row.group_id,
-              participantId: page.participantId,
-              rule: 'bp_crisis',
-              readingKind: 'blood_pressure',
-              readingId: crisis.id,
-              measuredAt: new Date(crisis.measuredAt),
-              detail: {
-                systolic_mmhg: crisis.systolic,
-                diastolic_mmhg: crisis.diastolic,
-                systolic_at_least: lines.systolicAtLeast,
-                diastolic_at_least: lines.diastolicAtLeast,
-              },
-            },
-            row,
-          ),
-        );
-      const afib = lines.afibEnabled ? newestMeeting(readings(), (reading) => reading.possibleAfib) : undefined;
-      if (afib)
-        candidates.push(
-          named(
-            {
-              groupId: row.group_id,
-              participantId: page.participantId,
-              rule: 'possible_afib',
-              readingKind: 'blood_pressure',
-              readingId: afib.id,
-              measuredAt: new Date(afib.measuredAt),
-              detail: { possible_afib: true, systolic_mmhg: afib.systolic, diastolic_mmhg: afib.diastolic },
-            },
-            row,
-          ),
-        );
-    }
-    await this.insert(em, candidates, new Date());
+    const raised = (rows: Record<string, unknown>[]) => {
+      if (rows.length > 0) this.logger.log({ alerts: rows }, 'alerts raised');
+    };
+    if (page.readings.length >= INLINE_RAISE_READINGS)
+      return [
+        resolveSilences,
+        { with: RAISE_SQL, sql: RAISED_SQL, params: raiseParams(), wantsRows: true, onRows: async (rows) => raised(rows) },
+      ];
+    const probe: LandedStatement = {
+      sql: `select 1 from (${RULES_SQL}) r
+             where (r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int) and not ${OPEN_SQL('bp_crisis')})
+                or (r.afib_enabled and $4::boolean and not ${OPEN_SQL('possible_afib')})
+             limit 1`,
+      params: rulesParams,
+      wantsRows: true,
+      onRows: async (rows) => {
+        if (rows.length > 0) raised(await executePrepared(em, `with ${RAISE_SQL} ${RAISED_SQL}`, raiseParams()));
+      },
+    };
+    return [resolveSilences, probe];
   }
 
   /**
@@ -224,7 +250,7 @@ export class AlertRaising {
       };
       return [{ alert_id: alert.id, group_id: alert.groupId, body: JSON.stringify({ type: 'alert.raised', timestamp, data }) }];
     });
-    const rows = await executeBound<{ id: string }>(
+    const rows = await executePrepared<{ id: string }>(
       em,
       `with raised as (
          insert into alert (id, group_id, participant_id, rule, status, raised_at, reading_kind, reading_id, measured_at, detail)
@@ -271,9 +297,5 @@ export class AlertRaising {
       [at.toISOString(), participantId],
     );
     return rows.length;
-  }
-
-  private readingOf(alert: AlertCandidate) {
-    return { kind: alert.readingKind, id: alert.readingId, measuredAt: alert.measuredAt };
   }
 }

@@ -1,6 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { executePrepared, ReadingsLanded, ReadingsRepository, type LandedPage, type LandedStatement } from '@opendsp/measurements';
+import {
+  arrayLiteral,
+  executePrepared,
+  ReadingsLanded,
+  ReadingsRepository,
+  type LandedPage,
+  type LandedStatement,
+} from '@opendsp/measurements';
 import { ParticipantReadingsPort } from '@opendsp/participants';
 import { ADHERENCE_KINDS } from './adherence.rules.js';
 
@@ -143,11 +150,11 @@ export class ReadingDays implements OnModuleInit {
        returning 1`,
       params: [
         page.participantId,
-        increments.map((entry) => entry.month),
-        increments.map((entry) => entry.days),
-        increments.flatMap((entry) => entry.bpReadings),
-        increments.flatMap((entry) => entry.systolicSum),
-        increments.flatMap((entry) => entry.diastolicSum),
+        arrayLiteral(increments.map((entry) => entry.month)),
+        arrayLiteral(increments.map((entry) => entry.days)),
+        arrayLiteral(increments.flatMap((entry) => entry.bpReadings)),
+        arrayLiteral(increments.flatMap((entry) => entry.systolicSum)),
+        arrayLiteral(increments.flatMap((entry) => entry.diastolicSum)),
       ],
     };
     return [increment];

@@ -1,5 +1,5 @@
 export type { CsvChunk, CsvLineFormat, CsvPage } from './csv-pages.js';
-export { executeBound, executePrepared } from './bound-statement.helpers.js';
+export { arrayLiteral, executeBound, executePrepared } from './bound-statement.helpers.js';
 export { NEXT_CHANGE_SEQ, lockChangeSequence } from './change-sequence.helpers.js';
 export { EXPORT_KIND_NAMES, exportColumns } from './export-columns.catalogue.js';
 export type { ExportKind } from './export-columns.catalogue.js';

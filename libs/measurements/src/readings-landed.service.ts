@@ -39,6 +39,12 @@ export interface LandedPage {
 export interface LandedStatement {
   sql: string;
   params: readonly unknown[];
+  /**
+   * Auxiliary CTEs the statement reads (`name as (…), name2 as (…)`, `$n` numbered with `sql`'s), composed before
+   * it at the top level, where PostgreSQL wants data-modifying ones. Their names must not clash with another
+   * part's: prefix them with the room's name.
+   */
+  with?: string;
   /** The rows it returns are handed to `onRows` (as JSON values, one object a row). */
   wantsRows?: boolean;
   /**
@@ -118,15 +124,16 @@ export class ReadingsLanded {
  *
  * Why this is safe for the page listeners: PostgreSQL runs every data-modifying CTE exactly once and to its end,
  * all against the statement's one snapshot, so a part does not see another part's writes. The writer's update of
- * the participant's enrollments (reading times), alerts' resolution of silences (alert), alerts' rule select (reads
- * alert_rule_set, alert and enrollment's status and group, which the reading-times update does not change) and
- * insights' month increments (participant_reading_month) touch
- * different tables or columns, so none needs to see another's write. The main query reads the parts to their end
- * one after the other (`union all` runs its branches in order; the count reads every row), so their row locks are
- * taken in the order of the parts, as they were when each was its own statement: enrollment, alert, then insights'
- * advisory lock (taken in its part's own plan before its first row) and its months in month order.
+ * the participant's enrollments (reading times), alerts' resolution of silences (`no_reading` alerts), alerts'
+ * raise (reads alert_rule_set and enrollment's status and group, which the reading-times update does not change;
+ * inserts `bp_crisis` and `possible_afib` alerts, which the resolution does not touch, and their webhook
+ * deliveries) and insights' month increments (participant_reading_month) touch different tables, rows or
+ * columns, so none needs to see another's write. The main query reads the parts to their end one after the other
+ * (`union all` runs its branches in order; the count reads every row), so their row locks are taken in the order
+ * of the parts: enrollment, alert, then insights' advisory lock (taken in its part's own plan before its first
+ * row) and its months in month order. An auxiliary CTE no part reads (alerts' webhook deliveries) runs after them.
  */
-export function composeLanded(statements: readonly Pick<LandedStatement, 'sql' | 'params' | 'wantsRows'>[]): {
+export function composeLanded(statements: readonly Pick<LandedStatement, 'sql' | 'params' | 'wantsRows' | 'with'>[]): {
   sql: string;
   params: unknown[];
 } {
@@ -135,14 +142,16 @@ export function composeLanded(statements: readonly Pick<LandedStatement, 'sql' |
   const selects: string[] = [];
   statements.forEach((statement, index) => {
     const offset = params.length;
-    const sql = statement.sql.replace(/\$(\d+)/g, (_, n: string) => {
-      const number = Number(n);
-      if (number < 1 || number > statement.params.length)
-        throw new Error(`A landed statement refers to $${number} but has ${statement.params.length} parameters`);
-      return `$${number + offset}`;
-    });
+    const renumbered = (text: string) =>
+      text.replace(/\$(\d+)/g, (_, n: string) => {
+        const number = Number(n);
+        if (number < 1 || number > statement.params.length)
+          throw new Error(`A landed statement refers to $${number} but has ${statement.params.length} parameters`);
+        return `$${number + offset}`;
+      });
     params.push(...statement.params);
-    ctes.push(`c${index} as (${sql})`);
+    if (statement.with) ctes.push(renumbered(statement.with));
+    ctes.push(`c${index} as (${renumbered(statement.sql)})`);
     selects.push(
       statement.wantsRows
         ? `select ${index} as part, to_jsonb(c${index}.*) as row from c${index}`
