@@ -1,9 +1,17 @@
 // Issue 21 item 4's goal as the issue states it: what alerts and adherence together add to the sync's write cost.
-// The same blood-pressure pages written the way a pull writes them (one transaction per page: lockChangeSequence,
-// ReadingWriter, commit), by a writer without readings-landed listeners (the baseline) and by one with both
-// derived rooms' listeners as their modules register them (libs/alerts' AlertRaising with every rule on in 40
-// groups, as bench/sync-alerts.ts sets them up; libs/insights' ReadingDays), in the same run on the same database,
-// interleaved (who goes first alternates) so both sides meet the same state of the machine.
+// The same blood-pressure pages written by the sync's own page transaction (libs/sync's PulledPageWriter, which
+// SyncPuller runs for every page: the participant's consented enrollment locked, lockChangeSequence with the raw
+// page's insert in its round trip, ReadingWriter, the ledger's cursor moved under the pull's token, commit), through
+// a writer without readings-landed listeners (the baseline) and through one with both derived rooms' listeners as
+// their modules register them (libs/alerts' AlertRaising with every rule on in 40 groups, as bench/sync-alerts.ts
+// sets them up; libs/insights' ReadingDays), in the same run on the same database, interleaved (who goes first
+// alternates) so both sides meet the same state of the machine.
+//
+// Each participant has a blood-pressure ledger row holding a pull token, as SyncPuller's `begin` leaves it. A page's
+// raw answer is an OMRON blood-pressure answer made from its rows (`omronAnswer`), gzipped at level 1 as SyncPuller's
+// fetch does, before the page's time starts (the sync compresses a page while the one before it is written). A
+// pull's pages move the cursor to the next key (the page's last reading time, as OMRON's keys are), its last page to
+// none; a live page is its pull's only page.
 //
 // - backfill: a new participant's whole history, `pages per backfill` pages of 1,000 readings two a day (500
 //   local days a page), written in the background lane, then the transaction that finishes the pull (a stand-in
@@ -21,6 +29,8 @@
 //   (needs DATABASE_URL)
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { Logger } from '@nestjs/common';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { AlertLabels, AlertRaising } from '@opendsp/alerts';
@@ -28,15 +38,10 @@ import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
 import { ProgramGroup } from '@opendsp/groups';
 import { ReadingDays } from '@opendsp/insights';
-import {
-  lockChangeSequence,
-  ReadingsLanded,
-  ReadingsRepository,
-  type LandingLane,
-  type ReadingsLandedListener,
-} from '@opendsp/measurements';
+import { ReadingsLanded, ReadingsRepository, type LandingLane, type ReadingsLandedListener } from '@opendsp/measurements';
+import type { BloodPressureMeasurement, MeasurementResult } from '@opendsp/omron-api';
 import { ConsentedParticipants, Enrollment, Participant, ParticipantReadingsPort } from '@opendsp/participants';
-import { ReadingWriter } from '@opendsp/sync';
+import { PulledPageWriter, ReadingWriter, type FetchedPage } from '@opendsp/sync';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { enableEveryAlertRule } from './support/every-alert-rule.js';
@@ -75,6 +80,37 @@ function bloodPressure(first: number, size: number): Record<string, unknown>[] {
   });
 }
 
+/**
+ * The OMRON answer (`result`) a page of `bloodPressure` rows came from, field for field as the Partner API sends
+ * them, with `nextKey` as the type's pagination key.
+ */
+function omronAnswer(rows: Record<string, unknown>[], nextKey: string | null): MeasurementResult {
+  const bloodPressure = rows.map((row): BloodPressureMeasurement => {
+    const entry: BloodPressureMeasurement = {
+      id: Number(row.upstream_id),
+      dateTime: (row.measured_at as string).slice(0, 19),
+      dateTimeLocal: row.local_time as string,
+      dateTimeUtcOffset: '+09:00',
+      systolic: row.systolic_mmhg as number,
+      diastolic: row.diastolic_mmhg as number,
+      bloodPressureUnits: 'mmHg',
+      pulse: row.pulse_bpm as number,
+      pulseUnits: 'bpm',
+      deviceType: row.device_type as string,
+    };
+    return row.possible_afib ? { ...entry, possibleAfib: true } : entry;
+  });
+  return {
+    bloodPressure,
+    paginationKey: { bloodpressurePaginationKey: nextKey === null ? null : Number(nextKey) },
+    truncated: false,
+    measurementCount: bloodPressure.length,
+  };
+}
+
+/** zlib's gzip on libuv's thread pool at the level SyncPuller keeps raw pages with (its RAW_PAGE_GZIP_LEVEL). */
+const gzip = promisify(gzipCallback);
+
 // Nest's console logger would print each raised alert to this terminal; the app logs through pino.
 Logger.overrideLogger(['error', 'warn']);
 const database = await createTestDatabase();
@@ -90,6 +126,13 @@ try {
   participants.forEach((participant, index) => em.persist(new Enrollment(participant, groups[index % GROUPS], 'consented')));
   await em.flush();
   await enableEveryAlertRule(em);
+  // Every participant's blood-pressure ledger row with a pull under way, its token a random UUID as `begin` makes it.
+  const tokenRows = await em.getConnection().execute<{ participant_id: string; pull_token: string }[]>(
+    `insert into sync_ledger (participant_id, kind, pull_token, pull_started_at, in_flight_since)
+     select id, 'blood_pressure', gen_random_uuid(), now(), now() from participant
+     returning participant_id, pull_token`,
+  );
+  const pullTokens = new Map(tokenRows.map((row) => [row.participant_id, row.pull_token] as const));
 
   const readings = new ReadingsRepository();
   const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
@@ -130,15 +173,24 @@ try {
   );
   const derived = new ReadingWriter(readings, new ConsentedParticipants(), landed);
 
-  type Side = 'baseline' | 'derived';
-  const writerOf = (side: Side) => (side === 'baseline' ? plain : derived);
+  const pageWriters = {
+    baseline: new PulledPageWriter(orm.em, plain, new ConsentedParticipants()),
+    derived: new PulledPageWriter(orm.em, derived, new ConsentedParticipants()),
+  };
+
+  type Side = keyof typeof pageWriters;
   const participantOf = (side: Side, index: number) => participants[(side === 'baseline' ? 0 : perSide) + index].id;
-  const writePage = async (writer: ReadingWriter, participantId: string, rows: Record<string, unknown>[], lane: LandingLane) => {
+  /** A pull's page, as SyncPuller fetches it: the rows, OMRON's next key (null: the pull's last page), the raw answer. */
+  const fetched = async (rows: Record<string, unknown>[], last: boolean): Promise<FetchedPage> => {
+    const nextKey = last ? null : String(Date.parse(rows.at(-1)!.measured_at as string));
+    const raw = await gzip(JSON.stringify(omronAnswer(rows, nextKey)), { level: 1 });
+    return { rows: rows as FetchedPage['rows'], nextKey, raw };
+  };
+  /** One page through the sync's page transaction; returns its ms (the raw answer is compressed before). */
+  const writePage = async (side: Side, participantId: string, rows: Record<string, unknown>[], lane: LandingLane, last: boolean) => {
+    const page = await fetched(rows, last);
     const started = performance.now();
-    await orm.em.fork().transactional(async (tx: EntityManager) => {
-      await lockChangeSequence(tx);
-      await writer.write(tx, participantId, 'blood_pressure', rows as never, lane);
-    });
+    await pageWriters[side].write(participantId, 'blood_pressure', pullTokens.get(participantId)!, page, page.nextKey, lane);
     return performance.now() - started;
   };
   /** The transaction that ends a background pull: the ledger's update (a stand-in statement); no listener work is left. */
@@ -153,8 +205,10 @@ try {
   const backfill = async (side: Side, index: number, lane: LandingLane) => {
     const participantId = participantOf(side, index);
     let pages = 0;
-    for (let page = 0; page < BACKFILL_PAGES; page++)
-      pages += await writePage(writerOf(side), participantId, bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE), lane);
+    for (let page = 0; page < BACKFILL_PAGES; page++) {
+      const rows = bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE);
+      pages += await writePage(side, participantId, rows, lane, page === BACKFILL_PAGES - 1);
+    }
     const finish = lane === 'background' ? await finishPull() : 0;
     return { pages, finish };
   };
@@ -164,12 +218,13 @@ try {
   for (const side of ['baseline', 'derived'] as const) {
     for (let page = 0; page < 3; page++) {
       await writePage(
-        writerOf(side),
+        side,
         participantOf(side, warm),
         bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE),
         'background',
+        page === 2,
       );
-      await writePage(writerOf(side), participantOf(side, warm), bloodPressure(10_000 + page * 2, LIVE_PAGE_SIZE), 'fresh');
+      await writePage(side, participantOf(side, warm), bloodPressure(10_000 + page * 2, LIVE_PAGE_SIZE), 'fresh', true);
     }
     await finishPull();
   }
@@ -229,7 +284,7 @@ try {
   const liveIndex = 2 * BACKFILLS;
   for (let page = 0; page < LIVE_PAGES; page++) {
     const rows = bloodPressure(page * LIVE_PAGE_SIZE, LIVE_PAGE_SIZE);
-    for (const side of order(page)) live[side] += await writePage(writerOf(side), participantOf(side, liveIndex), rows, 'fresh');
+    for (const side of order(page)) live[side] += await writePage(side, participantOf(side, liveIndex), rows, 'fresh', true);
   }
   live.alerts = spent.alerts - beforeLive.alerts;
   live.adherence = spent.adherence - beforeLive.adherence;

@@ -7,6 +7,8 @@ export { MeasurementFormatError, normaliseResult } from './normalise.rules.js';
 export { SyncPuller } from './sync-puller.service.js';
 export type { ActivityRow } from './normalise.rules.js';
 export { ReadingWriter } from './reading-writer.service.js';
+export { PulledPageWriter } from './pulled-page-writer.service.js';
+export type { FetchedPage } from './pulled-page-writer.service.js';
 export { RawPageReplay } from './raw-page-replay.service.js';
 export { OmronMeasurementClient } from './measurement-client.service.js';
 export { UpstreamGate } from './upstream-gate.service.js';

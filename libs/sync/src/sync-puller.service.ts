@@ -6,10 +6,10 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections, USABLE_CONNECTION_STATES } from '@opendsp/tokens';
-import { lockChangeSequence, MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.service.js';
-import { normaliseResult, type ReadingRow } from './normalise.rules.js';
-import { ReadingWriter } from './reading-writer.service.js';
+import { normaliseResult } from './normalise.rules.js';
+import { PulledPageWriter, type FetchedPage } from './pulled-page-writer.service.js';
 import { PullSupersededError } from './sync.errors.js';
 import type { PullLane } from './sync-jobs.service.js';
 
@@ -38,13 +38,6 @@ interface PullPlan {
   resumed: boolean;
 }
 
-/** A page fetched ahead of its write: its readings, OMRON's next key, and the answer compressed (null: not kept). */
-interface FetchedPage {
-  rows: ReadingRow[];
-  nextKey: string | null;
-  raw: Buffer | null;
-}
-
 /** zlib's gzip on libuv's thread pool, so compressing a page does not hold up the event loop. */
 const gzip = promisify(gzipCallback);
 /** zlib's fastest level (`zlib.constants.Z_BEST_SPEED`): raw pages are kept a few weeks and rarely read. */
@@ -69,8 +62,8 @@ export function dayBefore(localTime: string): string {
  * - The window: the whole history for a backfill (or when nothing is stored yet); otherwise `since` one day
  *   before the local date of the newest stored reading (OMRON reads `since` as a date, and a reading's local
  *   date can be a day off its UTC date either way), or earlier if reconciliation asked for more.
- * - Each page is written in one transaction together with the ledger's cursor, announced to change-feed readers
- *   by `lockChangeSequence` (writers do not wait for each other). A crash at any point leaves either the page and
+ * - Each page is written in one transaction together with the ledger's cursor (`PulledPageWriter`), announced to
+ *   change-feed readers by `lockChangeSequence` (writers do not wait for each other). A crash at any point leaves either the page and
  *   its cursor or neither: the next run resumes after the last committed page, re-reads at most one page, and
  *   the idempotent upsert makes that harmless.
  * - One page ahead: page n+1 is fetched (and normalised) while page n is written, so the upstream and the
@@ -85,7 +78,7 @@ export class SyncPuller {
   constructor(
     private readonly em: EntityManager,
     private readonly client: OmronMeasurementClient,
-    private readonly writer: ReadingWriter,
+    private readonly pageWriter: PulledPageWriter,
     private readonly config: DspConfig,
     private readonly readings: ReadingsRepository,
     private readonly participants: ConsentedParticipants,
@@ -157,7 +150,7 @@ export class SyncPuller {
           next.catch(() => undefined);
           pending = next;
         }
-        changed += await this.writePage(participantId, kind, plan.token, page, nextKey, lane);
+        changed += await this.pageWriter.write(participantId, kind, plan.token, page, nextKey, lane);
         pages++;
         readings += rows.length;
         if (nextKey === null) break;
@@ -195,50 +188,6 @@ export class SyncPuller {
         ? await gzip(JSON.stringify(page.result), { level: RAW_PAGE_GZIP_LEVEL })
         : null;
     return { rows, nextKey: page.nextKey, raw };
-  }
-
-  /**
-   * Writes one page and moves the ledger's cursor to `nextKey`, in one transaction (`lockChangeSequence` first);
-   * returns how many readings were new or changed.
-   */
-  private async writePage(
-    participantId: string,
-    kind: MeasurementKind,
-    token: string,
-    page: FetchedPage,
-    nextKey: string | null,
-    lane: PullLane,
-  ): Promise<number> {
-    const { rows } = page;
-    return this.em.fork().transactional(async (em) => {
-      let outcome = { inserted: 0, updated: 0 };
-      if (rows.length > 0) {
-        // A withdrawal deletes readings under this row's lock: wait for it, then look again with a fresh
-        // snapshot, so a page fetched before the withdrawal is never written after it.
-        if (!(await this.participants.lockConsented(em, participantId)))
-          throw new PullSupersededError(`${participantId} withdrew while their ${kind} pull ran`);
-        // The raw page draws no change sequence number: it goes in the lock's round trip, its body as a bound parameter.
-        await lockChangeSequence(
-          em,
-          page.raw
-            ? {
-                sql: `insert into "sync_raw_page" ("participant_id", "kind", "body") values ($1, $2, $3)`,
-                params: [participantId, kind, page.raw],
-              }
-            : undefined,
-        );
-        outcome = await this.writer.write(em, participantId, kind, rows, lane);
-      }
-      const moved = await em.execute<{ id: string }[]>(
-        `update "sync_ledger" set "pull_cursor" = ?, "pull_pages" = "pull_pages" + 1, "pull_readings" = "pull_readings" + ?,
-           "pull_changed" = "pull_changed" + ?, "updated_at" = now()
-         where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
-        [nextKey, rows.length, outcome.inserted + outcome.updated, participantId, kind, token],
-      );
-      // Rolls the page back: another worker owns this pull now.
-      if (moved.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
-      return outcome.inserted + outcome.updated;
-    });
   }
 
   /**

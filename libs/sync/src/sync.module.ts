@@ -7,6 +7,7 @@ import { InboxDispatcher } from './inbox-dispatcher.service.js';
 import { OmronMeasurementClient } from './measurement-client.service.js';
 import { NotificationInbox } from './notification-inbox.service.js';
 import { NotificationsController } from './notifications.controller.js';
+import { PulledPageWriter } from './pulled-page-writer.service.js';
 import { ReadingWriter } from './reading-writer.service.js';
 import { SYNC_ENTITIES } from './sync.entities.js';
 import { SYNC_ROLES, SyncJobs, type SyncRoles } from './sync-jobs.service.js';
@@ -44,7 +45,17 @@ export class SyncModule {
         NotificationInbox,
         RawPageEraser,
         ...(roles.worker
-          ? [UpstreamGate, OmronMeasurementClient, ReadingWriter, SyncPuller, RawPageReplay, SyncWorkers, InboxDispatcher, SyncMaintenance]
+          ? [
+              UpstreamGate,
+              OmronMeasurementClient,
+              ReadingWriter,
+              PulledPageWriter,
+              SyncPuller,
+              RawPageReplay,
+              SyncWorkers,
+              InboxDispatcher,
+              SyncMaintenance,
+            ]
           : []),
       ],
       exports: [SyncScheduling, SyncJobs, SyncStatusService],
