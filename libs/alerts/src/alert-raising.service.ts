@@ -46,6 +46,12 @@ const RULES_SQL = `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, 
 const OPEN_SQL = (rule: AlertRule) =>
   `exists (select 1 from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.rule = '${rule}' and a.status = 'open')`;
 
+/** Whether a small page may raise anything: a rule set it may meet whose rule is not open already. */
+const PROBE_SQL = `select 1 from (${RULES_SQL}) r
+   where (r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int) and not ${OPEN_SQL('bp_crisis')})
+      or (r.afib_enabled and $4::boolean and not ${OPEN_SQL('possible_afib')})
+   limit 1`;
+
 /** A page of at least this many readings raises in the writer's round trip (`AlertRaising.onLanded`). */
 const INLINE_RAISE_READINGS = 50;
 
@@ -194,10 +200,7 @@ export class AlertRaising {
         { with: RAISE_SQL, sql: RAISED_SQL, params: raiseParams(), wantsRows: true, onRows: async (rows) => raised(rows) },
       ];
     const probe: LandedStatement = {
-      sql: `select 1 from (${RULES_SQL}) r
-             where (r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int) and not ${OPEN_SQL('bp_crisis')})
-                or (r.afib_enabled and $4::boolean and not ${OPEN_SQL('possible_afib')})
-             limit 1`,
+      sql: PROBE_SQL,
       params: rulesParams,
       wantsRows: true,
       onRows: async (rows) => {

@@ -131,23 +131,8 @@ export class ReadingDays implements OnModuleInit {
     // In month order, so concurrent pages of one participant lock the rows they share in the same order.
     const increments = [...months.values()].sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
     for (const entry of increments) for (const values of [entry.bpReadings, entry.systolicSum, entry.diastolicSum]) cumulate(values);
-    // Bound parameters: the months and their bits, and each array column as one flat array of 31 slots a month,
-    // sliced by the month's ordinal. The shared lock is a one-time filter's init plan, taken before the first row
-    // is inserted (inside `exists`, the planner would drop the call); composed with the writer's statement, it is
-    // still this part's own plan. A page without blood-pressure values leaves the arrays as they are (adding
-    // zeros would rebuild them for nothing).
-    const slice = (param: string) => `(${param})[(i.k::int - 1) * ${SLOTS} + 1 : i.k::int * ${SLOTS}]`;
     const increment: LandedStatement = {
-      sql: `insert into "participant_reading_month" as t ("participant_id", "month", "days", "bp_readings", "systolic_sum", "diastolic_sum")
-       select $1::uuid, i.month, i.days, ${slice('$4::int[]')}, ${slice('$5::bigint[]')}, ${slice('$6::bigint[]')}
-         from unnest($2::date[], $3::int[]) with ordinality as i(month, days, k)
-        where (select pg_advisory_xact_lock_shared(${LOCK_KEY('$1::uuid')})::text) is not null
-       on conflict ("participant_id", "month") do update set
-         "days" = t."days" | excluded."days",
-         "bp_readings" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."bp_readings" else ${addArrays('t."bp_readings"', 'excluded."bp_readings"')} end,
-         "systolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."systolic_sum" else ${addArrays('t."systolic_sum"', 'excluded."systolic_sum"')} end,
-         "diastolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."diastolic_sum" else ${addArrays('t."diastolic_sum"', 'excluded."diastolic_sum"')} end
-       returning 1`,
+      sql: INCREMENT_SQL,
       params: [
         page.participantId,
         arrayLiteral(increments.map((entry) => entry.month)),
@@ -201,6 +186,28 @@ export class ReadingDays implements OnModuleInit {
     await em.execute(`delete from "participant_reading_month" where "participant_id" = ?`, [participantId]);
   }
 }
+
+/**
+ * A page's month increments (`ReadingDays.pageLanded`). Bound parameters: the participant, the months and their
+ * bits, and each array column as one flat array of 31 slots a month, sliced by the month's ordinal (all as array
+ * literals, `arrayLiteral`). The shared lock is a one-time filter's init plan, taken before the first row is
+ * inserted (inside `exists`, the planner would drop the call); composed with the writer's statement, it is still
+ * this part's own plan. A page without blood-pressure values leaves the arrays as they are (adding zeros would
+ * rebuild them for nothing).
+ */
+const INCREMENT_SQL = (() => {
+  const slice = (param: string) => `(${param})[(i.k::int - 1) * ${SLOTS} + 1 : i.k::int * ${SLOTS}]`;
+  return `insert into "participant_reading_month" as t ("participant_id", "month", "days", "bp_readings", "systolic_sum", "diastolic_sum")
+         select $1::uuid, i.month, i.days, ${slice('$4::int[]')}, ${slice('$5::bigint[]')}, ${slice('$6::bigint[]')}
+           from unnest($2::date[], $3::int[]) with ordinality as i(month, days, k)
+          where (select pg_advisory_xact_lock_shared(${LOCK_KEY('$1::uuid')})::text) is not null
+         on conflict ("participant_id", "month") do update set
+           "days" = t."days" | excluded."days",
+           "bp_readings" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."bp_readings" else ${addArrays('t."bp_readings"', 'excluded."bp_readings"')} end,
+           "systolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."systolic_sum" else ${addArrays('t."systolic_sum"', 'excluded."systolic_sum"')} end,
+           "diastolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."diastolic_sum" else ${addArrays('t."diastolic_sum"', 'excluded."diastolic_sum"')} end
+         returning 1`;
+})();
 
 /** Turns per-day values into running sums, in place. */
 function cumulate(values: number[]): void {

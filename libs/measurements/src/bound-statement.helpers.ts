@@ -33,7 +33,7 @@ export async function executeBound<R>(em: EntityManager, sql: string, parameters
  * `text`) reaches it; `test/sync-writer.e2e-spec.ts` checks that the statement is prepared.
  */
 export async function executePrepared<R>(em: EntityManager, sql: string, parameters: readonly unknown[]): Promise<R[]> {
-  const name = `opendsp_${createHash('sha1').update(sql).digest('hex').slice(0, 32)}`;
+  const name = preparedName(sql);
   const kysely = em.getKysely() as unknown as { executeQuery(query: BoundStatement): Promise<{ rows: R[] }> };
   const result = await kysely.executeQuery({
     sql: { name, text: sql },
@@ -42,6 +42,20 @@ export async function executePrepared<R>(em: EntityManager, sql: string, paramet
     queryId: { queryId: 'prepared' },
   });
   return result.rows;
+}
+
+/** Prepared statements' names by text, so a page's statement is not hashed again on every page. */
+const preparedNames = new Map<string, string>();
+
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (name === undefined) {
+    name = `opendsp_${createHash('sha1').update(sql).digest('hex').slice(0, 32)}`;
+    // The texts come from a bounded set of shapes; the bound only keeps a misuse from growing without end.
+    if (preparedNames.size >= 1000) preparedNames.clear();
+    preparedNames.set(sql, name);
+  }
+  return name;
 }
 
 /** An element that needs no quotes in an array literal: no braces, commas, quotes, backslashes or spaces. */

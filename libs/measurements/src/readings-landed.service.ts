@@ -69,6 +69,8 @@ export type ReadingsLandedListener = (em: EntityManager, page: LandedPage) => Pr
 @Injectable()
 export class ReadingsLanded {
   private readonly listeners: { name: string; listener: ReadingsLandedListener }[] = [];
+  /** Composed texts by their parts' texts: a page's parts have one of a few shapes, composed once each. */
+  private readonly composedTexts = new Map<string, string>();
 
   listen(name: string, listener: ReadingsLandedListener): void {
     if (this.listeners.some((entry) => entry.name === name))
@@ -96,10 +98,18 @@ export class ReadingsLanded {
         for (const statement of returned) parts.push({ name, statement });
       }
     if (parts.length === 0) return;
-    const composed = composeLanded(parts.map((part) => part.statement));
+    const shape = parts.map(({ statement }) => `${statement.with ?? ''}\u0000${statement.sql}`).join('\u0001');
+    let sql = this.composedTexts.get(shape);
+    if (sql === undefined) {
+      sql = composeLanded(parts.map((part) => part.statement)).sql;
+      if (this.composedTexts.size >= 100) this.composedTexts.clear();
+      this.composedTexts.set(shape, sql);
+    }
+    // In the parts' order, as composeLanded numbers them.
+    const params = parts.flatMap(({ statement }) => statement.params);
     // Prepared: its text depends only on the page's kind, lane and which parts it has, and parsing and planning
     // several CTEs cost more than running them.
-    const rows = await executePrepared<{ part: number; row: Record<string, unknown> | null }>(em, composed.sql, composed.params);
+    const rows = await executePrepared<{ part: number; row: Record<string, unknown> | null }>(em, sql, params);
     const byPart = parts.map((): Record<string, unknown>[] => []);
     for (const { part, row } of rows) if (row !== null) byPart[part].push(row);
     for (const [index, { name, statement }] of parts.entries())
