@@ -7,20 +7,25 @@
 // sets them up; libs/insights' ReadingDays), in the same run on the same database, interleaved (who goes first
 // alternates) so both sides meet the same state of the machine.
 //
-// Each participant has a blood-pressure ledger row holding a pull token, as SyncPuller's `begin` leaves it. A page's
-// raw answer is an OMRON blood-pressure answer made from its rows (`omronAnswer`), gzipped at level 1 as SyncPuller's
-// fetch does, before the page's time starts (the sync compresses a page while the one before it is written). A
-// pull's pages move the cursor to the next key (the page's last reading time, as OMRON's keys are), its last page to
-// none; a live page is its pull's only page.
+// Every page is written inside a whole pull as the sync writes it, with the sync's own code: libs/sync's PullLedger
+// `begin` (the short transaction that agrees the window with sync_ledger, reads the newest stored reading's local
+// time and stores a new pull token; a participant's first one also makes the ledger row, which in the sync the
+// scheduling has made already), the pull's pages through PulledPageWriter under that token, then PullLedger `finish` (the
+// transaction that closes the pull in the ledger and resolves dead letters). One pull's cost is those three parts
+// together, spread over its pages, so a figure per page is a pull's database work per page. A page's raw answer is
+// an OMRON blood-pressure answer made from its rows (`omronAnswer`), gzipped at level 1 as SyncPuller's fetch does,
+// before the pull's time starts (the sync compresses a page while the one before it is written). A pull's pages move
+// the cursor to the next key (the page's last reading time, as OMRON's keys are), its last page to none. Pages are
+// written as given, whatever window `begin` agrees (after a participant's first pull it finds readings stored and
+// plans an incremental one).
 //
-// - backfill: a new participant's whole history, `pages per backfill` pages of 1,000 readings two a day (500
-//   local days a page), written in the background lane, then the transaction that finishes the pull (a stand-in
-//   for the ledger's update). The finish is timed on both sides and counted in the cost per page. Since
-//   ReadingDays keeps one row per participant and month, a background page counts its readings in its own round
-//   trip like a fresh one and the pull's end has no listener work left (it recounted the days the pages had only
-//   noted before): the finish is the same on both sides, kept so the figures compare with earlier runs.
-// - backfill, fresh lane: the same pages written in the fresh lane (the same work now; for comparison).
-// - live: a notification's page of 2 readings (morning and evening, one local day), fresh lane, counted at once.
+// - backfill: a pull of a new participant's whole history, `pages per backfill` pages of 1,000 readings two a day
+//   (500 local days a page), written in the background lane.
+// - backfill, fresh lane: the same pulls written in the fresh lane (the same work now; for comparison).
+// - live: a notification's pull, one page of 2 readings (morning and evening, one local day), fresh lane.
+// The begin and finish are the same work on both sides (no listener runs in them); the derived side's time in them
+// is printed per case. Runs before this counted a backfill's pages and a stand-in for its end, and a live page
+// alone: their ms/page and overheads do not compare with these.
 //
 // About one reading in nine crosses the crisis line and one in 97 is flagged possible AFib, so alerts read the
 // rules, find the groups and raise (the first pages) or find their alerts open (later ones).
@@ -32,7 +37,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { Logger } from '@nestjs/common';
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { AlertLabels, AlertRaising } from '@opendsp/alerts';
 import { loadDspConfig } from '@opendsp/config';
 import { dspOrmConfig } from '@opendsp/database';
@@ -41,7 +46,7 @@ import { ReadingDays } from '@opendsp/insights';
 import { ReadingsLanded, ReadingsRepository, type LandingLane, type ReadingsLandedListener } from '@opendsp/measurements';
 import type { BloodPressureMeasurement, MeasurementResult } from '@opendsp/omron-api';
 import { ConsentedParticipants, Enrollment, Participant, ParticipantReadingsPort } from '@opendsp/participants';
-import { PulledPageWriter, ReadingWriter, type FetchedPage } from '@opendsp/sync';
+import { PulledPageWriter, PullLedger, ReadingWriter, type FetchedPage } from '@opendsp/sync';
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { enableEveryAlertRule } from './support/every-alert-rule.js';
@@ -126,15 +131,9 @@ try {
   participants.forEach((participant, index) => em.persist(new Enrollment(participant, groups[index % GROUPS], 'consented')));
   await em.flush();
   await enableEveryAlertRule(em);
-  // Every participant's blood-pressure ledger row with a pull under way, its token a random UUID as `begin` makes it.
-  const tokenRows = await em.getConnection().execute<{ participant_id: string; pull_token: string }[]>(
-    `insert into sync_ledger (participant_id, kind, pull_token, pull_started_at, in_flight_since)
-     select id, 'blood_pressure', gen_random_uuid(), now(), now() from participant
-     returning participant_id, pull_token`,
-  );
-  const pullTokens = new Map(tokenRows.map((row) => [row.participant_id, row.pull_token] as const));
 
   const readings = new ReadingsRepository();
+  const ledger = new PullLedger(orm.em, readings);
   const plain = new ReadingWriter(readings, new ConsentedParticipants(), new ReadingsLanded());
   const landed = new ReadingsLanded();
   const raising = new AlertRaising(new AlertLabels(new ConsentedParticipants(), config), config);
@@ -186,47 +185,33 @@ try {
     const raw = await gzip(JSON.stringify(omronAnswer(rows, nextKey)), { level: 1 });
     return { rows: rows as FetchedPage['rows'], nextKey, raw };
   };
-  /** One page through the sync's page transaction; returns its ms (the raw answer is compressed before). */
-  const writePage = async (side: Side, participantId: string, rows: Record<string, unknown>[], lane: LandingLane, last: boolean) => {
-    const page = await fetched(rows, last);
-    const started = performance.now();
-    await pageWriters[side].write(participantId, 'blood_pressure', pullTokens.get(participantId)!, page, page.nextKey, lane);
-    return performance.now() - started;
+  /**
+   * One pull of `pages` (each a page's rows) through the sync's ledger and page transactions: begin, the pages under
+   * its token, finish. The raw answers are compressed before; returns the pull's ms and the ms of its begin and finish.
+   */
+  const pull = async (side: Side, participantId: string, pages: Record<string, unknown>[][], lane: LandingLane) => {
+    const fetchedPages = await Promise.all(pages.map((rows, index) => fetched(rows, index === pages.length - 1)));
+    let started = performance.now();
+    const plan = await ledger.begin(participantId, 'blood_pressure');
+    let ledgerMs = performance.now() - started;
+    started = performance.now();
+    for (const page of fetchedPages) await pageWriters[side].write(participantId, 'blood_pressure', plan.token, page, page.nextKey, lane);
+    const pagesMs = performance.now() - started;
+    started = performance.now();
+    await ledger.finish(participantId, 'blood_pressure', plan.token, null);
+    ledgerMs += performance.now() - started;
+    return { total: pagesMs + ledgerMs, ledger: ledgerMs };
   };
-  /** The transaction that ends a background pull: the ledger's update (a stand-in statement); no listener work is left. */
-  const finishPull = async () => {
-    const started = performance.now();
-    await orm.em.fork().transactional(async (tx: EntityManager) => {
-      await tx.execute(`select 1`);
-    });
-    return performance.now() - started;
-  };
-  /** One backfill of a new participant: its pages, then (background lane) the pull's end; returns its page and finish ms. */
-  const backfill = async (side: Side, index: number, lane: LandingLane) => {
-    const participantId = participantOf(side, index);
-    let pages = 0;
-    for (let page = 0; page < BACKFILL_PAGES; page++) {
-      const rows = bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE);
-      pages += await writePage(side, participantId, rows, lane, page === BACKFILL_PAGES - 1);
-    }
-    const finish = lane === 'background' ? await finishPull() : 0;
-    return { pages, finish };
-  };
+  const backfillPages = (count: number) =>
+    Array.from({ length: count }, (_, page) => bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE));
 
-  // Warm up both sides (connections, plans, caches) on participants of their own, untimed.
+  // Warm up both sides (connections, plans, caches) on participants of their own, untimed: a backfill, then live pulls.
   const warm = 2 * BACKFILLS + 1;
   for (const side of ['baseline', 'derived'] as const) {
+    await pull(side, participantOf(side, warm), backfillPages(3), 'background');
     for (let page = 0; page < 3; page++) {
-      await writePage(
-        side,
-        participantOf(side, warm),
-        bloodPressure(page * BACKFILL_PAGE_SIZE, BACKFILL_PAGE_SIZE),
-        'background',
-        page === 2,
-      );
-      await writePage(side, participantOf(side, warm), bloodPressure(10_000 + page * 2, LIVE_PAGE_SIZE), 'fresh', true);
+      await pull(side, participantOf(side, warm), [bloodPressure(10_000 + page * 2, LIVE_PAGE_SIZE)], 'fresh');
     }
-    await finishPull();
   }
 
   interface Case {
@@ -237,8 +222,8 @@ try {
     /** The listeners' own time outside the writer's composed statement (included in `derived`). */
     alerts: number;
     adherence: number;
-    /** The derived side's time in the pulls' finishing transactions (included in `derived`). */
-    finish: number;
+    /** The derived side's time in the pulls' begin and finish transactions (included in `derived`). */
+    ledger: number;
   }
   const order = (turn: number): Side[] => (turn % 2 === 0 ? ['baseline', 'derived'] : ['derived', 'baseline']);
   const backfillCase = (title: string): Case => ({
@@ -248,10 +233,10 @@ try {
     derived: 0,
     alerts: 0,
     adherence: 0,
-    finish: 0,
+    ledger: 0,
   });
   const deferred = backfillCase(
-    `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's end included)`,
+    `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's begin and finish included)`,
   );
   const pageByPage = backfillCase(`backfill pages in the fresh lane (the same pages and the same work; for comparison)`);
   // Both backfill cases in turns too (which goes first alternates), so neither gets a quieter stretch of the run.
@@ -263,28 +248,32 @@ try {
     for (const { result, lane, participant } of index % 2 === 0 ? cases : cases.reverse()) {
       const before = { ...spent };
       for (const side of order(index)) {
-        const { pages, finish } = await backfill(side, participant, lane);
-        result[side] += pages + finish;
-        if (side === 'derived') result.finish += finish;
+        const { total, ledger: ledgerMs } = await pull(side, participantOf(side, participant), backfillPages(BACKFILL_PAGES), lane);
+        result[side] += total;
+        if (side === 'derived') result.ledger += ledgerMs;
       }
       result.alerts += spent.alerts - before.alerts;
       result.adherence += spent.adherence - before.adherence;
     }
   }
   const live: Case = {
-    title: `live pages (${LIVE_PAGE_SIZE} readings, 1 day; fresh lane)`,
+    title: `live pages (${LIVE_PAGE_SIZE} readings, 1 day; a pull each, fresh lane, its begin and finish included)`,
     pages: LIVE_PAGES,
     baseline: 0,
     derived: 0,
     alerts: 0,
     adherence: 0,
-    finish: 0,
+    ledger: 0,
   };
   const beforeLive = { ...spent };
   const liveIndex = 2 * BACKFILLS;
   for (let page = 0; page < LIVE_PAGES; page++) {
     const rows = bloodPressure(page * LIVE_PAGE_SIZE, LIVE_PAGE_SIZE);
-    for (const side of order(page)) live[side] += await writePage(side, participantOf(side, liveIndex), rows, 'fresh', true);
+    for (const side of order(page)) {
+      const { total, ledger: ledgerMs } = await pull(side, participantOf(side, liveIndex), [rows], 'fresh');
+      live[side] += total;
+      if (side === 'derived') live.ledger += ledgerMs;
+    }
   }
   live.alerts = spent.alerts - beforeLive.alerts;
   live.adherence = spent.adherence - beforeLive.adherence;
@@ -304,7 +293,7 @@ try {
     console.log(`  without listeners:        ${(c.baseline / c.pages).toFixed(2)} ms/page`);
     console.log(
       `  with alerts and adherence: ${(c.derived / c.pages).toFixed(2)} ms/page` +
-        (c.finish > 0 ? ` (of which the pulls' end ${(c.finish / c.pages).toFixed(2)} ms/page)` : ''),
+        ` (of which the pulls' begin and finish ${(c.ledger / c.pages).toFixed(2)} ms/page)`,
     );
     console.log(
       `  the listeners' own time (outside the composed round trip): alerts ${(c.alerts / c.pages).toFixed(2)} ms/page, adherence ${(c.adherence / c.pages).toFixed(2)} ms/page`,

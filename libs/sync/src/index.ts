@@ -9,6 +9,7 @@ export type { ActivityRow } from './normalise.rules.js';
 export { ReadingWriter } from './reading-writer.service.js';
 export { PulledPageWriter } from './pulled-page-writer.service.js';
 export type { FetchedPage } from './pulled-page-writer.service.js';
+export { PullLedger } from './pull-ledger.service.js';
 export { RawPageReplay } from './raw-page-replay.service.js';
 export { OmronMeasurementClient } from './measurement-client.service.js';
 export { UpstreamGate } from './upstream-gate.service.js';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
@@ -6,9 +5,10 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { ConsentedParticipants } from '@opendsp/participants';
 import { OmronConnections, USABLE_CONNECTION_STATES } from '@opendsp/tokens';
-import { MEASUREMENT_KINDS, ReadingsRepository, type MeasurementKind } from '@opendsp/measurements';
+import { MEASUREMENT_KINDS, type MeasurementKind } from '@opendsp/measurements';
 import { OmronMeasurementClient } from './measurement-client.service.js';
 import { normaliseResult } from './normalise.rules.js';
+import { PullLedger } from './pull-ledger.service.js';
 import { PulledPageWriter, type FetchedPage } from './pulled-page-writer.service.js';
 import { PullSupersededError } from './sync.errors.js';
 import type { PullLane } from './sync-jobs.service.js';
@@ -29,39 +29,18 @@ export type PullOutcome =
  */
 export const BACKGROUND_TURN_PAGES = 5;
 
-/** A pull's plan as agreed with the ledger. */
-interface PullPlan {
-  token: string;
-  /** `YYYY-MM-DD`, or null for the whole history. */
-  since: string | null;
-  cursor: string | null;
-  resumed: boolean;
-}
-
 /** zlib's gzip on libuv's thread pool, so compressing a page does not hold up the event loop. */
 const gzip = promisify(gzipCallback);
 /** zlib's fastest level (`zlib.constants.Z_BEST_SPEED`): raw pages are kept a few weeks and rarely read. */
 const RAW_PAGE_GZIP_LEVEL = 1;
 
-interface LedgerPullRow {
-  requested_full: boolean;
-  requested_since: string | null;
-  pull_started_at: Date | null;
-  pull_since: string | null;
-  pull_cursor: string | null;
-}
-
-/** The local date one day before `localTime`'s, as `YYYY-MM-DD`. */
-export function dayBefore(localTime: string): string {
-  return new Date(Date.parse(`${localTime.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
-
 /**
  * Runs one pull: one participant, one kind, from the ledger's cursor until OMRON has no further page.
  *
- * - The window: the whole history for a backfill (or when nothing is stored yet); otherwise `since` one day
- *   before the local date of the newest stored reading (OMRON reads `since` as a date, and a reading's local
- *   date can be a day off its UTC date either way), or earlier if reconciliation asked for more.
+ * - The window, agreed with the ledger by `PullLedger.begin` under a new token: the whole history for a backfill (or
+ *   when nothing is stored yet); otherwise `since` one day before the local date of the newest stored reading (OMRON
+ *   reads `since` as a date, and a reading's local date can be a day off its UTC date either way), or earlier if
+ *   reconciliation asked for more.
  * - Each page is written in one transaction together with the ledger's cursor (`PulledPageWriter`), announced to
  *   change-feed readers by `lockChangeSequence` (writers do not wait for each other). A crash at any point leaves either the page and
  *   its cursor or neither: the next run resumes after the last committed page, re-reads at most one page, and
@@ -78,9 +57,9 @@ export class SyncPuller {
   constructor(
     private readonly em: EntityManager,
     private readonly client: OmronMeasurementClient,
+    private readonly ledger: PullLedger,
     private readonly pageWriter: PulledPageWriter,
     private readonly config: DspConfig,
-    private readonly readings: ReadingsRepository,
     private readonly participants: ConsentedParticipants,
     private readonly connections: OmronConnections,
   ) {}
@@ -99,7 +78,7 @@ export class SyncPuller {
       await this.settleSkipped(participantId, kind, target.skip, target.problem);
       return { status: 'skipped', reason: target.skip };
     }
-    const plan = await this.begin(participantId, kind);
+    const plan = await this.ledger.begin(participantId, kind);
     const lane: PullLane = options.lane === 'background' || plan.since === null ? 'background' : 'fresh';
     // Pages this run may write before its turn ends (background pulls only).
     let turn = lane === 'background' ? BACKGROUND_TURN_PAGES : Infinity;
@@ -165,7 +144,7 @@ export class SyncPuller {
       }
     }
     if (note) this.logger.warn(`${kind} pull of ${participantId}: ${note}`);
-    await this.finish(participantId, kind, plan.token, note);
+    await this.ledger.finish(participantId, kind, plan.token, note);
     return { status: 'completed', pages, readings, changed };
   }
 
@@ -234,62 +213,6 @@ export class SyncPuller {
     return { connectionId: connection.id };
   }
 
-  /** Agrees the pull's window and starting point with the ledger and takes the requests over, in one short transaction. */
-  private async begin(participantId: string, kind: MeasurementKind): Promise<PullPlan> {
-    return this.em.fork().transactional(async (em) => {
-      await em.execute(`insert into "sync_ledger" ("participant_id", "kind") values (?, ?) on conflict do nothing`, [participantId, kind]);
-      const [ledger] = await em.execute<LedgerPullRow[]>(
-        `select "requested_full", "requested_since", "pull_started_at", "pull_since", "pull_cursor"::text as pull_cursor
-         from "sync_ledger" where "participant_id" = ? and "kind" = ? for update`,
-        [participantId, kind],
-      );
-      const newest = await this.readings.newestLocalTime(em, participantId, kind);
-      // null: the whole history.
-      const incremental = newest ? dayBefore(newest) : null;
-      const wanted = ledger.requested_full || incremental === null ? null : minDate(incremental, ledger.requested_since);
-      // An unfinished pull (its worker died, it failed, or it gave up) has a start time and a cursor.
-      const running = ledger.pull_started_at !== null;
-      // Resume the unfinished pull when its window covers what is wanted now; otherwise start over, wider.
-      const covers = running && (ledger.pull_since === null || (wanted !== null && ledger.pull_since <= wanted));
-      const since = covers ? ledger.pull_since : running && wanted !== null ? minDate(wanted, ledger.pull_since) : wanted;
-      const plan: PullPlan = { token: randomUUID(), since, cursor: covers ? ledger.pull_cursor : null, resumed: covers };
-      await em.execute(
-        `update "sync_ledger" set "pull_token" = ?, "pull_started_at" = case when ? then "pull_started_at" else now() end,
-           "pull_since" = ?, "pull_cursor" = ?,
-           "pull_pages" = case when ? then "pull_pages" else 0 end, "pull_readings" = case when ? then "pull_readings" else 0 end,
-           "pull_changed" = case when ? then "pull_changed" else 0 end,
-           "requested_full" = false, "requested_since" = null, "deferred_until" = null, "deferred_reason" = null,
-           "in_flight_since" = least("in_flight_since", "pending_since"), "pending_since" = null, "updated_at" = now()
-         where "participant_id" = ? and "kind" = ?`,
-        [plan.token, covers, since, plan.cursor, covers, covers, covers, participantId, kind],
-      );
-      // Debug: a backfill resumes like this at every turn.
-      if (covers) this.logger.debug(`resuming the ${kind} pull of ${participantId} after page ${plan.cursor ?? '(start)'}`);
-      return plan;
-    });
-  }
-
-  /** Ends the pull in the ledger. */
-  private async finish(participantId: string, kind: MeasurementKind, token: string, note: string | null): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
-      const done = await em.execute<{ id: string }[]>(
-        `update "sync_ledger" set "last_pull_started_at" = "pull_started_at", "last_pull_succeeded_at" = now(),
-           "last_pull_readings" = "pull_readings", "last_pull_changed" = "pull_changed",
-           "pull_token" = null, "pull_started_at" = null, "pull_since" = null, "pull_cursor" = null,
-           "pull_pages" = 0, "pull_readings" = 0, "pull_changed" = 0, "in_flight_since" = null,
-           "last_error" = null, "last_error_at" = null, "consecutive_failures" = 0, "last_note" = ?, "updated_at" = now()
-         where "participant_id" = ? and "kind" = ? and "pull_token" = ? returning "id"`,
-        [note, participantId, kind, token],
-      );
-      if (done.length === 0) throw new PullSupersededError(`the ${kind} pull of ${participantId} was taken over`);
-      // A dead letter of this participant and kind is resolved by this success.
-      await em.execute(
-        `update "sync_dead_letter" set "resolved_at" = now() where "participant_id" = ? and "kind" = ? and "resolved_at" is null`,
-        [participantId, kind],
-      );
-    });
-  }
-
   private async settleSkipped(participantId: string, kind: MeasurementKind, reason: string, problem: boolean): Promise<void> {
     await this.em.fork().execute(
       `update "sync_ledger" set "requested_full" = false, "requested_since" = null, "pending_since" = null, "in_flight_since" = null, "pull_token" = null,
@@ -299,11 +222,6 @@ export class SyncPuller {
     );
     this.logger.log(`${kind} pull of ${participantId} skipped: ${reason}`);
   }
-}
-
-/** The earlier of two `YYYY-MM-DD` dates, ignoring a null. */
-function minDate(a: string, b: string | null): string {
-  return b !== null && b < a ? b : a;
 }
 
 /** An error as the ledger shows it: its name and message, never a stack (or anything from a request). */

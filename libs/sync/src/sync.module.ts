@@ -7,6 +7,7 @@ import { InboxDispatcher } from './inbox-dispatcher.service.js';
 import { OmronMeasurementClient } from './measurement-client.service.js';
 import { NotificationInbox } from './notification-inbox.service.js';
 import { NotificationsController } from './notifications.controller.js';
+import { PullLedger } from './pull-ledger.service.js';
 import { PulledPageWriter } from './pulled-page-writer.service.js';
 import { ReadingWriter } from './reading-writer.service.js';
 import { SYNC_ENTITIES } from './sync.entities.js';
@@ -49,6 +50,7 @@ export class SyncModule {
               UpstreamGate,
               OmronMeasurementClient,
               ReadingWriter,
+              PullLedger,
               PulledPageWriter,
               SyncPuller,
               RawPageReplay,
