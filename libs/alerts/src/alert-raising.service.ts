@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { groupPublicIdSql } from '@opendsp/groups';
-import { executePrepared, type LandedPage, type LandedStatement } from '@opendsp/measurements';
+import { executeBound, executePrepared, type LandedPage, type LandedStatement } from '@opendsp/measurements';
 import { consentedInGroupsSql, ogscIdSql } from '@opendsp/participants';
 import { queueEventsSql } from '@opendsp/webhooks';
 import { AlertLabels } from './alert-labels.service.js';
@@ -46,11 +46,26 @@ const RULES_SQL = `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, 
 const OPEN_SQL = (rule: AlertRule) =>
   `exists (select 1 from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.rule = '${rule}' and a.status = 'open')`;
 
-/** Whether a small page may raise anything: a rule set it may meet whose rule is not open already. */
-const PROBE_SQL = `select 1 from (${RULES_SQL}) r
+/** SQL: the participant ($1) has an open `no_reading` alert about a last reading older than `newest`. */
+const SILENCED_SQL = (newest: string) =>
+  `exists (select 1 from alert a where a.participant_id = $1::uuid and a.rule = 'no_reading' and a.status = 'open' and a.measured_at < ${newest}::timestamptz)`;
+
+/** Resolves the participant's ($1) silences that a page's newest reading ($2) ends. */
+const RESOLVE_SQL = `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
+   where participant_id = $1::uuid and rule = 'no_reading' and status = 'open' and measured_at < $2::timestamptz
+   returning 1`;
+
+/**
+ * A small blood pressure page's probe, one row: whether it may raise anything (a rule set it may meet whose rule
+ * is not open already; $1–$4 as in `RULES_SQL`) and whether it ends a silence ($5, its newest reading).
+ */
+const PROBE_SQL = `select exists (select 1 from (${RULES_SQL}) r
    where (r.bp_crisis_enabled and (r.systolic_at_least <= $2::int or r.diastolic_at_least <= $3::int) and not ${OPEN_SQL('bp_crisis')})
-      or (r.afib_enabled and $4::boolean and not ${OPEN_SQL('possible_afib')})
-   limit 1`;
+      or (r.afib_enabled and $4::boolean and not ${OPEN_SQL('possible_afib')})) as may_raise,
+   ${SILENCED_SQL('$5')} as silenced`;
+
+/** A page of another kind's probe, one row: whether it ends a silence ($2, its newest reading). */
+const SILENCE_PROBE_SQL = `select ${SILENCED_SQL('$2')} as silenced`;
 
 /** A page of at least this many readings raises in the writer's round trip (`AlertRaising.onLanded`). */
 const INLINE_RAISE_READINGS = 50;
@@ -160,26 +175,35 @@ export class AlertRaising {
   /**
    * The readings-landed listener. A page of any kind ends the participant's silences: their open `no_reading`
    * alerts about a last reading older than the page's newest are resolved (`new_reading`), in the page's
-   * transaction. Only blood pressure carries the reading rules; a page of another kind costs that one update.
-   * It runs nothing itself: it returns its statements for `ReadingsLanded.apply`, which sends them in the writer's
-   * round trip. The raise (`RAISE_SQL`) reads the rule sets of the participant's consented groups that the page's
-   * highest values or flag may meet, matches each met rule against the page's candidate readings
-   * (`crisisCandidates`: the only ones that can be the newest to meet some lines) and inserts the alerts with
-   * their `alert.raised` webhook deliveries. A page of many readings (a backfill's) raises in the writer's round
-   * trip: one of them is often over a line, and the raise's statements cost little beside the page. A page of a
-   * few (a notification's) is usually under every line, so it only asks whether a rule not open already may be
-   * met and, in the rare case one is, raises in one more statement of its own.
+   * transaction. Only blood pressure carries the reading rules. It returns its usual work as statements for
+   * `ReadingsLanded.apply`, which sends them in the writer's round trip. The raise (`RAISE_SQL`) reads the rule
+   * sets of the participant's consented groups that the page's highest values or flag may meet, matches each met
+   * rule against the page's candidate readings (`crisisCandidates`: the only ones that can be the newest to meet
+   * some lines) and inserts the alerts with their `alert.raised` webhook deliveries.
+   *
+   * - A blood pressure page of many readings (a backfill's) resolves and raises in the writer's round trip: one of
+   *   its readings is often over a line, and the statements cost little beside the page.
+   * - A page of a few (a notification's) is usually under every line and ends no silence, so it only asks, in one
+   *   select, whether a rule not open already may be met and whether a silence ends; in the rare case either is
+   *   so, that work follows in a statement of its own (an update costs more than a select even when it changes
+   *   nothing: it opens the alert table's indexes). A page of another kind asks about silences alone.
    */
   async onLanded(em: EntityManager, page: LandedPage): Promise<LandedStatement[]> {
     const newest = newestMeasuredAt(page.readings.map((reading) => String(reading.row.measured_at)));
-    // A backfilled older reading does not end a silence that began after it.
-    const resolveSilences: LandedStatement = {
-      sql: `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
-       where participant_id = $1::uuid and rule = 'no_reading' and status = 'open' and measured_at < $2::timestamptz
-       returning 1`,
-      params: [page.participantId, newest],
+    const resolveSilences = async () => {
+      await executeBound(em, RESOLVE_SQL, [page.participantId, newest]);
     };
-    if (page.kind !== 'blood_pressure') return [resolveSilences];
+    if (page.kind !== 'blood_pressure')
+      return [
+        {
+          sql: SILENCE_PROBE_SQL,
+          params: [page.participantId, newest],
+          wantsRows: true,
+          onRows: async ([row]) => {
+            if (row?.silenced === true) await resolveSilences();
+          },
+        },
+      ];
     const extremes = landedExtremes(page.readings.map((reading) => reading.row));
     const rulesParams = [page.participantId, extremes.systolic, extremes.diastolic, extremes.afib];
     // The candidates and their chart links only when the raise runs (a small page's probe usually stops before).
@@ -196,18 +220,19 @@ export class AlertRaising {
     };
     if (page.readings.length >= INLINE_RAISE_READINGS)
       return [
-        resolveSilences,
+        { sql: RESOLVE_SQL, params: [page.participantId, newest] },
         { with: RAISE_SQL, sql: RAISED_SQL, params: raiseParams(), wantsRows: true, onRows: async (rows) => raised(rows) },
       ];
     const probe: LandedStatement = {
       sql: PROBE_SQL,
-      params: rulesParams,
+      params: [...rulesParams, newest],
       wantsRows: true,
-      onRows: async (rows) => {
-        if (rows.length > 0) raised(await executePrepared(em, `with ${RAISE_SQL} ${RAISED_SQL}`, raiseParams()));
+      onRows: async ([row]) => {
+        if (row?.silenced === true) await resolveSilences();
+        if (row?.may_raise === true) raised(await executePrepared(em, `with ${RAISE_SQL} ${RAISED_SQL}`, raiseParams()));
       },
     };
-    return [resolveSilences, probe];
+    return [probe];
   }
 
   /**

@@ -27,6 +27,8 @@ export function monthDaysWithin(from: string, to: string, month: string): { lo: 
 
 /** One local month's share of a page's new readings; the arrays are cumulative over the month's days. */
 interface MonthIncrement {
+  /** `YYYY-MM`. */
+  prefix: string;
   month: string;
   days: number;
   bpReadings: number[];
@@ -111,14 +113,20 @@ export class ReadingDays implements OnModuleInit {
       return [];
     }
     const months = new Map<string, MonthIncrement>();
+    // A page's readings are mostly in time order: the month of the reading before is usually this one's.
+    let entry: MonthIncrement | undefined;
     for (const { row } of page.readings) {
+      // `YYYY-MM-DDTHH:MM:SS`: the month from its first seven characters, the day from two digits (no parsing).
       const local = String(row.local_time);
-      const month = `${local.slice(0, 7)}-01`;
-      const day = Number(local.slice(8, 10));
-      let entry = months.get(month);
-      if (!entry) {
-        const zeros = () => new Array<number>(SLOTS).fill(0);
-        months.set(month, (entry = { month, days: 0, bpReadings: zeros(), systolicSum: zeros(), diastolicSum: zeros() }));
+      const day = (local.charCodeAt(8) - 48) * 10 + (local.charCodeAt(9) - 48);
+      if (!entry || !local.startsWith(entry.prefix)) {
+        const prefix = local.slice(0, 7);
+        entry = months.get(prefix);
+        if (!entry) {
+          const zeros = () => new Array<number>(SLOTS).fill(0);
+          entry = { prefix, month: `${prefix}-01`, days: 0, bpReadings: zeros(), systolicSum: zeros(), diastolicSum: zeros() };
+          months.set(prefix, entry);
+        }
       }
       entry.days |= 1 << (day - 1);
       if (page.kind === 'blood_pressure' && typeof row.systolic_mmhg === 'number' && typeof row.diastolic_mmhg === 'number') {
@@ -136,10 +144,10 @@ export class ReadingDays implements OnModuleInit {
       params: [
         page.participantId,
         arrayLiteral(increments.map((entry) => entry.month)),
-        arrayLiteral(increments.map((entry) => entry.days)),
-        arrayLiteral(increments.flatMap((entry) => entry.bpReadings)),
-        arrayLiteral(increments.flatMap((entry) => entry.systolicSum)),
-        arrayLiteral(increments.flatMap((entry) => entry.diastolicSum)),
+        numbersLiteral(increments.map((entry) => entry.days)),
+        numbersLiteral(increments.flatMap((entry) => entry.bpReadings)),
+        numbersLiteral(increments.flatMap((entry) => entry.systolicSum)),
+        numbersLiteral(increments.flatMap((entry) => entry.diastolicSum)),
       ],
     };
     return [increment];
@@ -208,6 +216,11 @@ const INCREMENT_SQL = (() => {
            "diastolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."diastolic_sum" else ${addArrays('t."diastolic_sum"', 'excluded."diastolic_sum"')} end
          returning 1`;
 })();
+
+/** Integers as a PostgreSQL array literal (`{1,2,3}`): `join` writes a backfill page's 1,500 slots fastest. */
+function numbersLiteral(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
 
 /** Turns per-day values into running sums, in place. */
 function cumulate(values: number[]): void {
