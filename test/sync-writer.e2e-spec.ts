@@ -504,7 +504,31 @@ describe('writing normalised readings into PostgreSQL (ReadingWriter)', () => {
       { number: 41, label: 'first', timed: false },
       { number: null, label: 'second', timed: true },
     ]);
+    // A statement's auxiliary CTEs (here a data-modifying one) go at the top level, before it, renumbered with it.
+    const withAuxiliary = composeLanded([
+      { sql: `select $1::int as one`, params: [1], wantsRows: true },
+      {
+        with: `aux_inserted as (insert into composed_check (number, label) values ($1::int, $2::text) returning number)`,
+        sql: `select number + $1::int as number from aux_inserted`,
+        params: [7, 'third'],
+        wantsRows: true,
+      },
+    ]);
+    expect(withAuxiliary.sql).toMatch(
+      /^with c0 as \(select \$1::int as one\),\naux_inserted as \(insert .* values \(\$2::int, \$3::text\)/,
+    );
+    expect(
+      await orm.em
+        .fork()
+        .transactional((tx: EntityManager) => executeBound<{ part: number; row: unknown }>(tx, withAuxiliary.sql, withAuxiliary.params)),
+    ).toEqual([
+      { part: 0, row: { one: 1 } },
+      { part: 1, row: { number: 14 } },
+    ]);
     // A statement that names a parameter it does not have is refused, not bound to a neighbour's value.
     expect(() => composeLanded([{ sql: `select $1::int, $2::int`, params: [1] }])).toThrow('refers to $2 but has 1 parameters');
+    expect(() => composeLanded([{ with: `x as (select $2::int)`, sql: `select 1`, params: [1] }])).toThrow(
+      'refers to $2 but has 1 parameters',
+    );
   });
 });

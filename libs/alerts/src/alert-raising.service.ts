@@ -50,7 +50,10 @@ const OPEN_SQL = (rule: AlertRule) =>
 const SILENCED_SQL = (newest: string) =>
   `exists (select 1 from alert a where a.participant_id = $1::uuid and a.rule = 'no_reading' and a.status = 'open' and a.measured_at < ${newest}::timestamptz)`;
 
-/** Resolves the participant's ($1) silences that a page's newest reading ($2) ends. */
+/**
+ * Resolves the participant's ($1) silences that a page's newest reading ($2) ends: a backfilled older reading does
+ * not end a silence that began after it.
+ */
 const RESOLVE_SQL = `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
    where participant_id = $1::uuid and rule = 'no_reading' and status = 'open' and measured_at < $2::timestamptz
    returning 1`;
