@@ -144,10 +144,10 @@ export class ReadingDays implements OnModuleInit {
       params: [
         page.participantId,
         arrayLiteral(increments.map((entry) => entry.month)),
-        numbersLiteral(increments.map((entry) => entry.days)),
-        numbersLiteral(increments.flatMap((entry) => entry.bpReadings)),
-        numbersLiteral(increments.flatMap((entry) => entry.systolicSum)),
-        numbersLiteral(increments.flatMap((entry) => entry.diastolicSum)),
+        arrayLiteral(increments.map((entry) => entry.days)),
+        arrayLiteral(increments.flatMap((entry) => entry.bpReadings)),
+        arrayLiteral(increments.flatMap((entry) => entry.systolicSum)),
+        arrayLiteral(increments.flatMap((entry) => entry.diastolicSum)),
       ],
     };
     return [increment];
@@ -216,11 +216,6 @@ const INCREMENT_SQL = (() => {
            "diastolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."diastolic_sum" else ${addArrays('t."diastolic_sum"', 'excluded."diastolic_sum"')} end
          returning 1`;
 })();
-
-/** Integers as a PostgreSQL array literal (`{1,2,3}`): `join` writes a backfill page's 1,500 slots fastest. */
-function numbersLiteral(values: readonly number[]): string {
-  return `{${values.join(',')}}`;
-}
 
 /** Turns per-day values into running sums, in place. */
 function cumulate(values: number[]): void {
