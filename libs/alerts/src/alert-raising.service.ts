@@ -46,16 +46,20 @@ const RULES_SQL = `select r.group_id, r.bp_crisis_enabled, r.systolic_at_least, 
 const OPEN_SQL = (rule: AlertRule) =>
   `exists (select 1 from alert a where a.group_id = r.group_id and a.participant_id = $1::uuid and a.rule = '${rule}' and a.status = 'open')`;
 
-/** SQL: the participant ($1) has an open `no_reading` alert about a last reading older than `newest`. */
-const SILENCED_SQL = (newest: string) =>
-  `exists (select 1 from alert a where a.participant_id = $1::uuid and a.rule = 'no_reading' and a.status = 'open' and a.measured_at < ${newest}::timestamptz)`;
-
 /**
- * Resolves the participant's ($1) silences that a page's newest reading ($2) ends: a backfilled older reading does
- * not end a silence that began after it.
+ * SQL: the alert is one of the participant's ($1) silences that a page's newest reading (`newest`) ends, i.e. an
+ * open `no_reading` alert about an older last reading (a backfilled older reading does not end a silence that
+ * began after it).
  */
+const ENDED_SILENCE = (newest: string) =>
+  `participant_id = $1::uuid and rule = 'no_reading' and status = 'open' and measured_at < ${newest}::timestamptz`;
+
+/** SQL: the participant has a silence that `newest` ends. */
+const SILENCED_SQL = (newest: string) => `exists (select 1 from alert where ${ENDED_SILENCE(newest)})`;
+
+/** Resolves the silences of the participant ($1) that a page's newest reading ($2) ends. */
 const RESOLVE_SQL = `update alert set status = 'resolved', resolved_at = now(), resolution = 'new_reading'
-   where participant_id = $1::uuid and rule = 'no_reading' and status = 'open' and measured_at < $2::timestamptz
+   where ${ENDED_SILENCE('$2')}
    returning 1`;
 
 /**
