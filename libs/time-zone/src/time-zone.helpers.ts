@@ -54,7 +54,7 @@ function formattedOffset(instant: Date, timeZone: string): number {
  * offset holds for a whole quarter hour of instants. A table of readings formats hundreds of instants, and Intl's
  * `formatToParts` costs microseconds a call; this keeps the offset of each quarter hour met, per zone.
  */
-export const QUARTER_HOUR_MS = 15 * 60_000;
+const QUARTER_HOUR_MS = 15 * 60_000;
 /** At most this many quarter hours per zone (about a year of them); then the zone's table starts over. */
 const KEPT_QUARTER_HOURS = 40_000;
 const offsets = new Map<string, Map<number, number | null>>();
