@@ -232,6 +232,10 @@ function portalValue(sqlType: string, nullable: boolean, value: unknown): unknow
 
 const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
+/** A json column of objects: node-postgres parses json columns; a driver that hands over the text is read the same way. */
+const jsonRows = (value: unknown): Record<string, unknown>[] =>
+  typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>[]) : (value as Record<string, unknown>[]);
+
 /**
  * Every query on the reading tables (one per kind, `activity_hourly_reading` and `participant_device`):
  * the sync's upsert, the API's pages and change feed, the CSV exports, the portal's period queries and the
@@ -779,11 +783,7 @@ export class ReadingsRepository {
       const values = READING_CATALOGUE[kind].filter((value) => value.portalField !== null);
       const at = row[`latest_${kind}`];
       latest[kind] = at === null || at === undefined ? null : toDate(at);
-      const found = row[`rows_${kind}`];
-      // node-postgres parses json columns; a driver that hands over the text is read the same way.
-      rows[kind] = (
-        typeof found === 'string' ? (JSON.parse(found) as Record<string, unknown>[]) : (found as Record<string, unknown>[])
-      ).map((reading) => ({
+      rows[kind] = jsonRows(row[`rows_${kind}`]).map((reading) => ({
         id: String(reading.id),
         measuredAt: toDate(reading.measured_at),
         localTime: String(reading.local_time),
@@ -793,11 +793,10 @@ export class ReadingsRepository {
         ),
       }));
     }
-    const devices = row.devices as Record<string, unknown>[] | string;
     return {
       latest,
       rows,
-      devices: (typeof devices === 'string' ? (JSON.parse(devices) as Record<string, unknown>[]) : devices).map((device) => ({
+      devices: jsonRows(row.devices).map((device) => ({
         deviceType: String(device.device_type),
         firstSeenAt: toDate(device.first_seen_at),
         lastSeenAt: toDate(device.last_seen_at),
@@ -834,10 +833,8 @@ export class ReadingsRepository {
         `select ${hours} as hours, ${waveform} as waveform`,
         params,
       );
-    // The driver may hand json back parsed or as text, depending on how the column arrives.
-    const found = typeof row.hours === 'string' ? (JSON.parse(row.hours) as Record<string, unknown>[]) : row.hours;
     return {
-      hours: found.map((hour) =>
+      hours: jsonRows(row.hours).map((hour) =>
         Object.fromEntries(
           ACTIVITY_HOUR_COLUMNS.map((value) => [value.portalField, portalValue(value.sqlType, value.nullable, hour[value.column])]),
         ),
