@@ -24,6 +24,8 @@ interface Reading {
   offset?: number;
   systolic?: number | null;
   diastolic?: number | null;
+  /** The device's model; 'OMRON TEST-1' if not given. */
+  device?: string;
 }
 
 /** A reading as normalise.rules.ts makes it, for the sync's own writer. */
@@ -35,7 +37,7 @@ function row(reading: Reading): Record<string, unknown> {
     measured_at: measured.toISOString(),
     local_time: new Date(measured.getTime() + offset * 1000).toISOString().slice(0, 19),
     utc_offset_seconds: offset,
-    device_type: 'OMRON TEST-1',
+    device_type: reading.device ?? 'OMRON TEST-1',
   };
   switch (reading.kind) {
     case 'blood_pressure':
@@ -316,6 +318,46 @@ describe('program insights: adherence and blood-pressure control', () => {
       await background(person, 'blood_pressure', [bp(9402, '2026-06-03', 125)]);
       expect(await portal.sql(`select month::text from participant_reading_month where participant_id = $1`, [person.id])).toEqual([
         { month: '2026-06-01' },
+      ]);
+      await expectCountedFromReadings(person);
+    });
+
+    it('adds a live page that waited for a recount to the months the recount made, though its snapshot predates them', async () => {
+      const person = await participant(theirs);
+      // June's reading sets the participant's reading times past every page below, and the live page comes from
+      // another device, so it waits for no row the recount locked (reading times, device) but the summary's lock.
+      await background(person, 'blood_pressure', [bp(9601, '2026-04-10', 120), bp(9602, '2026-04-11', 125), bp(9603, '2026-06-20', 110)]);
+      // A changed reading recounts the months and stays open: April's row is deleted and made again, not yet committed.
+      const recount = await held(person, 'blood_pressure', [bp(9601, '2026-04-12', 150)]);
+      // A notification's page of April: its statement starts (and takes its snapshot) before the recount commits, so
+      // its update finds April's old row deleted when it may go on, and April is upserted after it.
+      const live = land(person, [
+        { ...bp(9604, '2026-04-13', 140), device: 'OMRON TEST-2' },
+        { ...bp(9605, '2026-04-14', 135), device: 'OMRON TEST-2' },
+      ]);
+      await someoneWaits();
+      recount.commit();
+      await Promise.all([recount.done, live]);
+      expect(await days(person)).toEqual([
+        { day: '2026-04-11', bp_readings: 1, systolic_sum: 125, diastolic_sum: 80 },
+        { day: '2026-04-12', bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
+        { day: '2026-04-13', bp_readings: 1, systolic_sum: 140, diastolic_sum: 80 },
+        { day: '2026-04-14', bp_readings: 1, systolic_sum: 135, diastolic_sum: 80 },
+        { day: '2026-06-20', bp_readings: 1, systolic_sum: 110, diastolic_sum: 80 },
+      ]);
+      await expectCountedFromReadings(person);
+      // A page of a month without a row (its update finds none; the row is upserted), then one of two months.
+      await land(person, [bp(9606, '2026-05-01', 145)]);
+      await land(person, [bp(9607, '2026-04-30', 130), bp(9608, '2026-05-02', 145)]);
+      expect((await days(person)).map(({ day }) => day)).toEqual([
+        '2026-04-11',
+        '2026-04-12',
+        '2026-04-13',
+        '2026-04-14',
+        '2026-04-30',
+        '2026-05-01',
+        '2026-05-02',
+        '2026-06-20',
       ]);
       await expectCountedFromReadings(person);
     });
