@@ -322,15 +322,15 @@ describe('program insights: adherence and blood-pressure control', () => {
       await expectCountedFromReadings(person);
     });
 
-    it('adds a live page that waited for a recount to the months the recount made, though its snapshot predates them', async () => {
+    it('adds a live page that waited for a recount to the month rows the recount made', async () => {
       const person = await participant(theirs);
       // June's reading sets the participant's reading times past every page below, and the live page comes from
       // another device, so it waits for no row the recount locked (reading times, device) but the summary's lock.
       await background(person, 'blood_pressure', [bp(9601, '2026-04-10', 120), bp(9602, '2026-04-11', 125), bp(9603, '2026-06-20', 110)]);
       // A changed reading recounts the months and stays open: April's row is deleted and made again, not yet committed.
       const recount = await held(person, 'blood_pressure', [bp(9601, '2026-04-12', 150)]);
-      // A notification's page of April: its statement starts (and takes its snapshot) before the recount commits, so
-      // its update finds April's old row deleted when it may go on, and April is upserted after it.
+      // A notification's page of April: its statement starts before the recount commits and waits for the lock; then
+      // April's row it knew is gone, and its increment goes to the row the recount made.
       const live = land(person, [
         { ...bp(9604, '2026-04-13', 140), device: 'OMRON TEST-2' },
         { ...bp(9605, '2026-04-14', 135), device: 'OMRON TEST-2' },
@@ -346,7 +346,7 @@ describe('program insights: adherence and blood-pressure control', () => {
         { day: '2026-06-20', bp_readings: 1, systolic_sum: 110, diastolic_sum: 80 },
       ]);
       await expectCountedFromReadings(person);
-      // A page of a month without a row (its update finds none; the row is upserted), then one of two months.
+      // A page of a month without a row, then one of two months.
       await land(person, [bp(9606, '2026-05-01', 145)]);
       await land(person, [bp(9607, '2026-04-30', 130), bp(9608, '2026-05-02', 145)]);
       expect((await days(person)).map(({ day }) => day)).toEqual([

@@ -36,22 +36,8 @@ interface MonthIncrement {
   diastolicSum: number[];
 }
 
-/** `a + b` element by element (both arrays have `SLOTS` elements). */
+/** `a + b` element by element, for the conflict branch of the upsert (both arrays have `SLOTS` elements). */
 const addArrays = (a: string, b: string) => `array(select x + y from unnest(${a}, ${b}) with ordinality as u(x, y, n) order by n)`;
-
-/**
- * The set clause adding a month's increment to its row `t`: `increment(column)` is SQL for the increment's `days`
- * or array. A page without blood-pressure values leaves the arrays as they are (adding zeros would rebuild them for
- * nothing).
- */
-const ADD_INCREMENT = (increment: (column: string) => string) => {
-  const added = (column: string) =>
-    `"${column}" = case when (${increment('bp_readings')})[${SLOTS}] = 0 then t."${column}" else ${addArrays(`t."${column}"`, increment(column))} end`;
-  return `"days" = t."days" | ${increment('days')}, ${added('bp_readings')}, ${added('systolic_sum')}, ${added('diastolic_sum')}`;
-};
-
-/** A page of fewer readings than this (a notification's), all in one month, updates its row first (`UPDATE_SQL`). */
-const UPDATE_FIRST_READINGS = 50;
 
 /**
  * Month rows from the day rows of `ReadingsRepository.dailySummarySql` (`days`): each month's presence bits, and
@@ -79,12 +65,10 @@ function monthsOf(days: string): string {
  * (`ReadingsLanded`), without reading them back for the usual page:
  *
  * - A page whose readings are all new (the upsert inserted them), fresh or background (a backfill's, a
- *   reconciliation's), adds them to their local months in one statement that rides in the writer's round trip: an
+ *   reconciliation's), adds them to their local months in one upsert that rides in the writer's round trip: an
  *   inserted reading was not counted before; its day's bit is OR-ed into `days` and its sums added to the
  *   cumulative arrays from its day on. Both commute with any concurrent page of the same participant (the row lock
- *   orders them), so nothing is read back. A backfill page of 1,000 readings over 500 days upserts about 17 rows;
- *   a notification's page updates its month's row, and upserts it in a statement of its own only when the month
- *   has no row yet.
+ *   orders them), so nothing is read back. A backfill page of 1,000 readings over 500 days touches about 17 rows.
  * - A page with a changed reading (a re-sent reading whose values or time differ) may have moved a reading to
  *   another day or month, which the page no longer says: all of the participant's months are recounted from the
  *   readings through `ReadingsRepository.dailySummarySql` (rare: OMRON re-sends readings unchanged, and unchanged
@@ -155,7 +139,7 @@ export class ReadingDays implements OnModuleInit {
     // In month order, so concurrent pages of one participant lock the rows they share in the same order.
     const increments = [...months.values()].sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
     for (const entry of increments) for (const values of [entry.bpReadings, entry.systolicSum, entry.diastolicSum]) cumulate(values);
-    const upsert: LandedStatement = {
+    const increment: LandedStatement = {
       sql: INCREMENT_SQL,
       params: [
         page.participantId,
@@ -166,18 +150,7 @@ export class ReadingDays implements OnModuleInit {
         arrayLiteral(increments.flatMap((entry) => entry.diastolicSum)),
       ],
     };
-    if (page.readings.length >= UPDATE_FIRST_READINGS || increments.length > 1) return [upsert];
-    // A notification's page lands in one month, which usually has its row already: a plain update of it costs less
-    // than the upsert's conflict path. A month without a row yet (about one page a month) is upserted after it.
-    const update: LandedStatement = {
-      sql: UPDATE_SQL,
-      params: upsert.params,
-      wantsRows: true,
-      onRows: async (rows) => {
-        if (rows.length === 0) await executePrepared(em, upsert.sql, upsert.params);
-      },
-    };
-    return [update];
+    return [increment];
   }
 
   /** Recomputes every month of a participant from their readings. */
@@ -223,48 +196,26 @@ export class ReadingDays implements OnModuleInit {
 }
 
 /**
- * Where a page's month increments are bound: $2 the months, $3 their bits, and each array column ($4, $5, $6) as one
- * flat array of 31 slots a month (all as array literals, `arrayLiteral`). `incrementOf(k)` is SQL for the increment
- * of the `k`-th month (SQL, from 1): its `days` or its slice of an array column.
+ * A page's month increments (`ReadingDays.pageLanded`). Bound parameters: the participant, the months and their
+ * bits, and each array column as one flat array of 31 slots a month, sliced by the month's ordinal (all as array
+ * literals, `arrayLiteral`). The shared lock is a one-time filter's init plan, taken before the first row is
+ * inserted (inside `exists`, the planner would drop the call); composed with the writer's statement, it is still
+ * this part's own plan. A page without blood-pressure values leaves the arrays as they are (adding zeros would
+ * rebuild them for nothing).
  */
-const INCREMENT_PARAMS: Record<string, string> = {
-  days: '$3::int[]',
-  bp_readings: '$4::int[]',
-  systolic_sum: '$5::bigint[]',
-  diastolic_sum: '$6::bigint[]',
-};
-const incrementOf = (k: string) => (column: string) =>
-  column === 'days' ? `(${INCREMENT_PARAMS.days})[${k}]` : `(${INCREMENT_PARAMS[column]})[(${k} - 1) * ${SLOTS} + 1 : ${k} * ${SLOTS}]`;
-
-/**
- * SQL: true, once the participant's ($1) shared summary lock is held. As a filter it is a one-time init plan, taken
- * before the first row is read or locked (inside `exists`, the planner would drop the call); composed with the
- * writer's statement, it is still this part's own plan.
- */
-const SHARED_LOCK = `(select pg_advisory_xact_lock_shared(${LOCK_KEY('$1::uuid')})::text) is not null`;
-
-/** A page's month increments (`ReadingDays.pageLanded`) as an upsert of the participant's ($1) rows, in month order. */
 const INCREMENT_SQL = (() => {
-  const increment = incrementOf('i.k::int');
+  const slice = (param: string) => `(${param})[(i.k::int - 1) * ${SLOTS} + 1 : i.k::int * ${SLOTS}]`;
   return `insert into "participant_reading_month" as t ("participant_id", "month", "days", "bp_readings", "systolic_sum", "diastolic_sum")
-    select $1::uuid, i.month, i.days, ${increment('bp_readings')}, ${increment('systolic_sum')}, ${increment('diastolic_sum')}
-      from unnest($2::date[], ${INCREMENT_PARAMS.days}) with ordinality as i(month, days, k)
-     where ${SHARED_LOCK}
-    on conflict ("participant_id", "month") do update set ${ADD_INCREMENT((column) => `excluded."${column}"`)}
-    returning 1`;
+         select $1::uuid, i.month, i.days, ${slice('$4::int[]')}, ${slice('$5::bigint[]')}, ${slice('$6::bigint[]')}
+           from unnest($2::date[], $3::int[]) with ordinality as i(month, days, k)
+          where (select pg_advisory_xact_lock_shared(${LOCK_KEY('$1::uuid')})::text) is not null
+         on conflict ("participant_id", "month") do update set
+           "days" = t."days" | excluded."days",
+           "bp_readings" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."bp_readings" else ${addArrays('t."bp_readings"', 'excluded."bp_readings"')} end,
+           "systolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."systolic_sum" else ${addArrays('t."systolic_sum"', 'excluded."systolic_sum"')} end,
+           "diastolic_sum" = case when excluded."bp_readings"[${SLOTS}] = 0 then t."diastolic_sum" else ${addArrays('t."diastolic_sum"', 'excluded."diastolic_sum"')} end
+         returning 1`;
 })();
-
-/**
- * A small page's increment of one month as an update of the participant's ($1) row of that month ($2's only
- * element); returns a row if the month had one, so the caller upserts it otherwise (`INCREMENT_SQL`). By the primary
- * key, so a custom plan is no cheaper than the generic one and the prepared statement keeps it (with `= any` over
- * several months it was planned afresh on every page, slower than the upsert). Its snapshot may predate a recount
- * that committed while it waited for the lock: a row the recount deleted is skipped (read committed), and the
- * month is upserted afresh, as the recount left it.
- */
-const UPDATE_SQL = `update "participant_reading_month" as t set ${ADD_INCREMENT(incrementOf('1'))}
-   where t."participant_id" = $1::uuid and t."month" = ($2::date[])[1] and ${SHARED_LOCK}
-  returning 1`;
 
 /** Turns per-day values into running sums, in place. */
 function cumulate(values: number[]): void {
