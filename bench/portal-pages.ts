@@ -25,7 +25,7 @@ import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-cli
 import { adminQuery, databaseUrl, migrateEverything } from '../test/support/test-database.js';
 import { FULL_SCALE, scaleGroupId, scaleOgscId, seedScale } from '../test/support/data-views-scale-seed.js';
 import { testDspEnv } from '../test/support/test-environment.js';
-import { printComparison, timed } from './support/report.js';
+import { percentile, printComparison, timed } from './support/report.js';
 
 const args = process.argv.slice(2);
 const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
@@ -177,7 +177,6 @@ const detail = Array.from({ length: 20 }, (_, index) => scaleOgscId(1 + index * 
   (_, index) => 1 + index * FULL_SCALE.detailEvery <= shape.participants,
 );
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 interface Result {
   label: string;
   p50: number;

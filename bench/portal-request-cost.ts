@@ -28,6 +28,7 @@ import { dspOrmConfig } from '@opendsp/database';
 import { adminQuery, databaseUrl, migrateEverything } from '../test/support/test-database.js';
 import { FULL_SCALE, scaleOgscId, seedScale, type ScaleShape } from '../test/support/data-views-scale-seed.js';
 import { TEST_PRODUCTION_SETTINGS, testDspEnv } from '../test/support/test-environment.js';
+import { percentile } from './support/report.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -146,8 +147,8 @@ try {
     return {
       cpu: total.cpuMicros / 1000 / total.times.length,
       statements: total.statements / total.times.length,
-      p50: at(sorted, 50),
-      p95: at(sorted, 95),
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
       kb: total.bytes / 1024,
     };
   };
@@ -192,8 +193,4 @@ async function signIn(base: string): Promise<string> {
   if (signedIn.status !== 303) throw new Error(`sign-in answered ${signedIn.status}`);
   remember(signedIn);
   return header();
-}
-
-function at(sorted: number[], percentile: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((percentile / 100) * sorted.length) - 1)];
 }

@@ -53,6 +53,7 @@ import { PulledPageWriter, PullLedger, ReadingWriter, type FetchedPage } from '@
 import { createTestDatabase } from '../test/support/test-database.js';
 import { testDspEnv } from '../test/support/test-environment.js';
 import { enableEveryAlertRule } from './support/every-alert-rule.js';
+import { percentile } from './support/report.js';
 
 const BACKFILLS = Number(process.argv[2] ?? 120);
 const BACKFILL_PAGES = Number(process.argv[3] ?? 2);
@@ -300,11 +301,11 @@ try {
   /** The same without the pulls' begin and finish: the page transactions alone. */
   const pagesOverhead = (c: Case) =>
     ((c.derived - c.ledger.derived - (c.baseline - c.ledger.baseline)) / (c.baseline - c.ledger.baseline)) * 100;
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  };
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
   const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} %`;
   for (const c of [deferred, pageByPage, live]) {
     console.log(`\n${c.title}, ${c.pages} pages per side:`);

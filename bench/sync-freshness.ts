@@ -49,6 +49,7 @@ import { testSandboxEnv } from '../test/support/test-environment.js';
 import { CpuAccount } from './support/cpu-accounting.js';
 import type { FreshnessPartnerSettings } from './support/notifying-partner-process.js';
 import type { PortalSamplerSettings, PortalSamples } from './support/portal-sampler-process.js';
+import { percentile } from './support/report.js';
 
 const BACKFILLED = Number(process.argv[2] ?? 1000);
 if (!Number.isInteger(BACKFILLED) || BACKFILLED < 1)
@@ -309,7 +310,7 @@ try {
     const sorted = latencies.sort((a, b) => a - b);
     console.log(`${workers} worker process${workers > 1 ? 'es' : ''}: backfill of ${BACKFILLED} participants in ${seconds.toFixed(1)} s`);
     console.log(
-      `  notification→queryable (${sorted.length} notifications): p50 ${at(sorted, 50).toFixed(0)} ms, p95 ${at(sorted, 95).toFixed(0)} ms, p99 ${at(sorted, 99).toFixed(0)} ms`,
+      `  notification→queryable (${sorted.length} notifications): p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms`,
     );
     console.log(
       `  upstream requests: ${backfillRequests} backfill, ${freshRequests} notification; budget over the backfill ${budget.toFixed(0)}: ` +
@@ -320,23 +321,23 @@ try {
         `${(slots.waiting / Math.max(1, slots.looks)).toFixed(0)} waiting; a slot idle while pulls waited in ${((100 * slots.idleWhileWaiting) / Math.max(1, slots.looks)).toFixed(0)}% of ${slots.looks} looks`,
     );
     printCpu(cpuUsed, backfillRequests, seconds);
-    const baseline = at(
+    const baseline = percentile(
       [...(pageTimes.get('GET /health/ready (baseline)') ?? [])].sort((a, b) => a - b),
       95,
     );
     for (const [label, times] of pageTimes) {
       const sortedTimes = [...times].sort((a, b) => a - b);
-      const p95 = at(sortedTimes, 95);
+      const p95 = percentile(sortedTimes, 95);
       const failed = samples.failed[label]?.length ? `, ${samples.failed[label].length} answered 503` : '';
       console.log(
-        `  ${label.padEnd(30)} p50 ${at(sortedTimes, 50).toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  ` +
+        `  ${label.padEnd(30)} p50 ${percentile(sortedTimes, 50).toFixed(1).padStart(7)} ms  p95 ${p95.toFixed(1).padStart(7)} ms  ` +
           `(${(p95 / baseline).toFixed(1)}× baseline, ${times.length} samples${failed})`,
       );
     }
     const [load1, load5] = loadavg();
     console.log(`  machine: load average ${load1.toFixed(1)} (1 min), ${load5.toFixed(1)} (5 min) at the end; ${cpus().length} cores`);
     console.log('');
-    return at(sorted, 99);
+    return percentile(sorted, 99);
   }
 
   await progress.end();
@@ -392,10 +393,6 @@ async function startWebProfile(): Promise<((file: string) => Promise<void>) | un
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-function at(sorted: number[], percentile: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((percentile / 100) * sorted.length) - 1)];
 }
 
 /** Runs `work(0 … count-1)`, `width` at a time. */

@@ -7,6 +7,11 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ seconds: numbe
   return { seconds: (performance.now() - started) / 1000, result };
 }
 
+/** The `p`-th percentile of ascending `sorted` values, by nearest rank; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
 /** One measured figure: `count` items (readings, rows, requests…) handled in `seconds`. */
 export interface Figure {
   label: string;
