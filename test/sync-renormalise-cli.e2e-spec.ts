@@ -1,4 +1,5 @@
 import { installCopy, run, shellEnv, type InstallCopy } from './support/install-copy.js';
+import { malformedMonthsSql, readingDaysSql, summaryDaysSql } from './support/reading-months.js';
 import { startSyncStack, type SyncStack } from './support/sync-stack.js';
 import { testDspEnv } from './support/test-environment.js';
 
@@ -60,6 +61,84 @@ describe('npm run sync:renormalise (the CLI)', () => {
     expect([await nobody.exit, nobody.output()]).toEqual([
       65,
       expect.stringContaining('No participant 00000000-0000-4000-8000-000000000000.'),
+    ]);
+  }, 300_000);
+
+  it("lands the restored readings through the app's listeners: the month summary counts them, a crisis among them raises its alert", async () => {
+    const user = await stack.enroll('cli-replay-bp@sandbox.test');
+    const bp = (dateTime: string, systolic: number, diastolic: number) => ({
+      type: 'bloodpressure',
+      dateTime,
+      utcOffsetSeconds: 0,
+      systolic,
+      diastolic,
+      pulse: 70,
+    });
+    const upload = await stack.sandboxAdmin('POST', `/admin/users/${user.sandboxUserId}/readings`, {
+      readings: [
+        bp('2025-03-01T08:00:00Z', 124, 78),
+        bp('2025-03-01T20:00:00Z', 131, 84),
+        bp('2025-03-04T08:00:00Z', 186, 96),
+        bp('2025-04-02T08:00:00Z', 118, 76),
+      ],
+    });
+    expect(upload.status).toBe(201);
+    await stack.waitForIdle(60_000);
+    const summaryDays = () => stack.sql(summaryDaysSql('$1'), [user.participantId]);
+    const readingDays = () => stack.sql(readingDaysSql('$1'), [user.participantId]);
+    const pulled = await readingDays();
+    expect(pulled.map((day) => [day.day, day.bp_readings])).toEqual([
+      ['2025-03-01', 2],
+      ['2025-03-04', 1],
+      ['2025-04-02', 1],
+    ]);
+    expect(await summaryDays()).toEqual(pulled);
+
+    // As a parser bug that lost the readings would have left it: none stored, none in the month summary, no alert
+    // (the group's crisis line was switched on since).
+    await stack.sql(`delete from blood_pressure_reading where participant_id = $1`, [user.participantId]);
+    await stack.sql(`delete from participant_reading_month where participant_id = $1`, [user.participantId]);
+    await stack.sql(
+      `insert into alert_rule_set (group_id, bp_crisis_enabled, updated_at)
+       select group_id, true, now() from enrollment where participant_id = $1`,
+      [user.participantId],
+    );
+    expect([await readingDays(), await summaryDays()]).toEqual([[], []]);
+    const alerts = () =>
+      stack.sql(`select rule, status, reading_id::text, detail from alert where participant_id = $1 order by raised_at`, [
+        user.participantId,
+      ]);
+    expect(await alerts()).toEqual([]);
+
+    // Nothing but the command writes them back: no pull meanwhile (it would land through the platform's listeners).
+    const observed = stack.observeMeasurements();
+    let command;
+    try {
+      command = renormalise(`${user.participantId} blood_pressure`);
+      expect([await command.exit, command.output()]).toEqual([
+        0,
+        expect.stringMatching(/^OG-\w{24}: \d+ pages, 4 readings read again, 4 inserted or changed, 0 still unreadable\.$/m),
+      ]);
+    } finally {
+      observed.stop();
+    }
+    expect(observed.requests).toEqual([]);
+    // The summary counts exactly the restored readings' days, as it did after the pull.
+    expect(await readingDays()).toEqual(pulled);
+    expect(await stack.sql(malformedMonthsSql('$1'), [user.participantId])).toEqual([]);
+    expect(await summaryDays()).toEqual(pulled);
+    // Raised by the command, for the restored crisis reading.
+    const [crisis] = await stack.sql<{ id: string }>(
+      `select id::text from blood_pressure_reading where participant_id = $1 and systolic_mmhg = 186`,
+      [user.participantId],
+    );
+    expect(await alerts()).toEqual([
+      {
+        rule: 'bp_crisis',
+        status: 'open',
+        reading_id: crisis.id,
+        detail: { systolic_mmhg: 186, diastolic_mmhg: 96, systolic_at_least: 180, diastolic_at_least: 120 },
+      },
     ]);
   }, 300_000);
 

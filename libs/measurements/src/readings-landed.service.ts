@@ -63,8 +63,10 @@ export type ReadingsLandedListener = (em: EntityManager, page: LandedPage) => Pr
 /**
  * Where rooms above measurements learn that readings landed, in the same transaction as the write, without
  * rescanning the reading tables: the sync writer calls `notify` after each page; a room that derives something
- * from readings (alerts, adherence) registers a listener when its module starts. A writer built by hand (the
- * renormalise command, benchmarks) gets an instance with no listeners.
+ * from readings (alerts, adherence) registers a listener when its module starts. Whatever writes readings outside
+ * the app must load those rooms too: the renormalise command builds its writer in an application context of its own
+ * (apps/dsp/src/cli/renormalise.module.ts), and a test compares its `listenerNames` with a worker process's. A
+ * writer built by hand (benchmarks, tests) gets an instance with no listeners.
  */
 @Injectable()
 export class ReadingsLanded {
@@ -78,6 +80,7 @@ export class ReadingsLanded {
     this.listeners.push({ name, listener });
   }
 
+  /** The registered listeners' names, in registration order (read-only: a copy). */
   get listenerNames(): string[] {
     return this.listeners.map(({ name }) => name);
   }

@@ -28,7 +28,7 @@ export class RawPageReplay {
   constructor(
     private readonly em: EntityManager,
     private readonly writer: ReadingWriter,
-    /** Stateless, so a replay built by hand (the CLI) gets its own. */
+    /** Stateless, so a replay built by hand gets its own. */
     private readonly participants: ConsentedParticipants = new ConsentedParticipants(),
   ) {}
 

@@ -1,13 +1,16 @@
 import 'reflect-metadata';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ConfigValidationError, loadDspConfig, type DspConfig } from '@opendsp/config';
+import { DatabaseUnavailableError, EnvironmentMismatchError, explainDatabaseError } from '@opendsp/database';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
 import { ParticipantLookups } from '@opendsp/participants';
-import { RawPageReplay, ReadingWriter } from '@opendsp/sync';
-import { withDatabase } from './with-database.js';
+import { RawPageReplay } from '@opendsp/sync';
+import { createRenormaliseContext } from './renormalise.module.js';
 
 // `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]` or `npm run sync:renormalise -- --all [kind …]`:
 // reads the kept raw measurement pages (SYNC_RAW_PAGE_RETENTION_DAYS) of one participant, or of every participant
-// who has any, again with the current parser, without calling OMRON.
+// who has any, again with the current parser, without calling OMRON. The readings it inserts or changes land through
+// the same listeners as a pull's (alerts, insights' month summary): the replay comes from RenormaliseModule's context.
 const [who, ...kindArgs] = process.argv.slice(2);
 const kinds = (kindArgs.length > 0 ? kindArgs : [...MEASUREMENT_KIND_NAMES]) as MeasurementKind[];
 const unknown = kinds.filter((kind) => !(MEASUREMENT_KIND_NAMES as readonly string[]).includes(kind));
@@ -19,31 +22,50 @@ if (!who || (who.startsWith('-') && who !== '--all') || unknown.length > 0) {
   process.exit(64);
 }
 
-await withDatabase(async (orm) => {
-  const em = orm.em.fork() as EntityManager;
-  const replay = new RawPageReplay(orm.em as EntityManager, new ReadingWriter());
-  let participants: { id: string; ogsc_id: string }[];
-  if (who === '--all') {
-    participants = await replay.participantsWithPages(kinds);
-  } else {
-    const participant = await new ParticipantLookups().byOgscIdOrId(em, who);
-    if (!participant) {
-      console.error(`No participant ${who}.`);
-      process.exit(65);
+/** Replays the pages, printing a line per participant; returns the exit code. The context is closed in any case. */
+async function renormalise(config: DspConfig): Promise<number> {
+  const app = await createRenormaliseContext(config);
+  try {
+    const replay = app.get(RawPageReplay);
+    let participants: { id: string; ogsc_id: string }[];
+    if (who === '--all') {
+      participants = await replay.participantsWithPages(kinds);
+    } else {
+      const participant = await app.get(ParticipantLookups).byOgscIdOrId(app.get(MikroORM).em.fork(), who);
+      if (!participant) {
+        console.error(`No participant ${who}.`);
+        return 65;
+      }
+      participants = [{ id: participant.id, ogsc_id: participant.ogscId }];
     }
-    participants = [{ id: participant.id, ogsc_id: participant.ogscId }];
+    const total = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
+    for (const participant of participants) {
+      const outcome = await replay.renormalise(participant.id, kinds);
+      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += outcome[key];
+      console.log(
+        `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
+      );
+    }
+    if (who === '--all') {
+      console.log(
+        `${participants.length} participants: ${total.pages} pages, ${total.readings} readings read again, ${total.changed} inserted or changed, ${total.unreadable} still unreadable.`,
+      );
+    }
+    return 0;
+  } finally {
+    // Closes the database pool too, so the process exits.
+    await app.close();
   }
-  const total = { pages: 0, readings: 0, changed: 0, unreadable: 0 };
-  for (const participant of participants) {
-    const outcome = await replay.renormalise(participant.id, kinds);
-    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += outcome[key];
-    console.log(
-      `${participant.ogsc_id}: ${outcome.pages} pages, ${outcome.readings} readings read again, ${outcome.changed} inserted or changed, ${outcome.unreadable} still unreadable.`,
-    );
+}
+
+try {
+  process.exitCode = await renormalise(loadDspConfig(process.env));
+} catch (error) {
+  // As the platform's start: a configuration or database problem is one sentence and EX_CONFIG (78), not a crash.
+  const explained = error instanceof DatabaseUnavailableError ? error : explainDatabaseError(error, process.env.DATABASE_URL ?? '');
+  if (explained || error instanceof ConfigValidationError || error instanceof EnvironmentMismatchError) {
+    console.error((explained ?? (error as Error)).message);
+    process.exit(78);
   }
-  if (who === '--all') {
-    console.log(
-      `${participants.length} participants: ${total.pages} pages, ${total.readings} readings read again, ${total.changed} inserted or changed, ${total.unreadable} still unreadable.`,
-    );
-  }
-});
+  throw error;
+}

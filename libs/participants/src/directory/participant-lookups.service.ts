@@ -85,7 +85,7 @@ const iso = (column: string): string => `to_char(${column} at time zone 'UTC', '
  */
 @Injectable()
 export class ParticipantLookups {
-  /** Stateless, so a service built by hand (benchmarks, the CLI) gets its own. */
+  /** Stateless, so a service built by hand (benchmarks) gets its own. */
   private readonly groups = new GroupLookups();
 
   /** The group's participants (any status) whose OGSC ID or internal customer ID is one of `identifiers`. */
