@@ -147,6 +147,17 @@ interface Case {
   pulls: Record<Side, number[]>;
 }
 
+const newCase = (title: string, pages: number): Case => ({
+  title,
+  pages,
+  baseline: 0,
+  derived: 0,
+  alerts: 0,
+  adherence: 0,
+  ledger: { baseline: 0, derived: 0 },
+  pulls: { baseline: [], derived: [] },
+});
+
 /** One run, on a database of its own: both cases, each side's pulls interleaved. */
 async function measure(): Promise<Case[]> {
   const database = await createTestDatabase();
@@ -245,16 +256,10 @@ async function measure(): Promise<Case[]> {
     }
 
     const order = (turn: number): Side[] => (turn % 2 === 0 ? ['baseline', 'derived'] : ['derived', 'baseline']);
-    const backfill: Case = {
-      title: `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's begin and finish included)`,
-      pages: BACKFILLS * BACKFILL_PAGES,
-      baseline: 0,
-      derived: 0,
-      alerts: 0,
-      adherence: 0,
-      ledger: { baseline: 0, derived: 0 },
-      pulls: { baseline: [], derived: [] },
-    };
+    const backfill = newCase(
+      `backfill pages (${BACKFILL_PAGE_SIZE.toLocaleString('en-US')} readings, ${BACKFILL_PAGE_SIZE / 2} days; ${BACKFILL_PAGES} a pull, background lane, the pull's begin and finish included)`,
+      BACKFILLS * BACKFILL_PAGES,
+    );
     const beforeBackfills = { ...spent };
     for (let index = 0; index < BACKFILLS; index++) {
       for (const side of order(index)) {
@@ -266,16 +271,10 @@ async function measure(): Promise<Case[]> {
     }
     backfill.alerts = spent.alerts - beforeBackfills.alerts;
     backfill.adherence = spent.adherence - beforeBackfills.adherence;
-    const live: Case = {
-      title: `live pages (${LIVE_PAGE_SIZE} readings, 1 day; a pull each, fresh lane, its begin and finish included)`,
-      pages: LIVE_PAGES,
-      baseline: 0,
-      derived: 0,
-      alerts: 0,
-      adherence: 0,
-      ledger: { baseline: 0, derived: 0 },
-      pulls: { baseline: [], derived: [] },
-    };
+    const live = newCase(
+      `live pages (${LIVE_PAGE_SIZE} readings, 1 day; a pull each, fresh lane, its begin and finish included)`,
+      LIVE_PAGES,
+    );
     // Each live participant's first pull (it makes their ledger row), untimed; then a day's readings each in turn.
     const liveParticipant = (side: Side, page: number) => participantOf(side, BACKFILLS + (page % LIVE_PARTICIPANTS));
     for (let page = 0; page < LIVE_PARTICIPANTS; page++)
