@@ -28,11 +28,12 @@
 // Each overhead comes with a 95 % interval from the run's own pairs (`pairedOverheadInterval`: the turns drawn again
 // with replacement), so one run says how far its figure may be from what more pulls would give. The default sizes
 // (480 backfills and 5,000 live pulls a side, about two minutes) keep that interval within about 1.5 points either
-// way for a live pull and 2 to 3 for a backfill on the development machine (with 2,000 live pulls it was 2.3). The median pull is printed too, as the figure a slow flush of the disk moves
-// least. Runs still differ from each other by more than one run's interval (each has a database of its own, its
-// rows laid out afresh; one of eight single runs on 7 December gave a live pull +10.2 % where the eight averaged
-// +8.3 %), so `runs` repeats the whole measurement and judges the goal on the runs' mean and its interval by
-// Student's t over the runs' figures: run five for the goal (about ten minutes).
+// way for a live pull and 2 to 3 for a backfill on the development machine (with 2,000 live pulls it was 2.3). The
+// median pull is printed too, as the figure a slow flush of the disk moves least. Runs still differ from each other
+// by more than one run's interval (each has a database of its own, its rows laid out afresh; one of eight single
+// runs on 7 December gave a live pull +10.2 % where the eight averaged +8.3 %), so `runs` repeats the whole
+// measurement and judges the goal on the runs' mean and its interval by Student's t over the runs' figures: run
+// five for the goal (about ten minutes).
 // The begin and finish are the same work on both sides (no listener runs in them); the derived side's time in them
 // is printed per case. Runs before this counted a backfill's pages and a stand-in for its end, and a live page
 // alone: their ms/page and overheads do not compare with these.
