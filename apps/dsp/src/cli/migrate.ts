@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { ConfigValidationError, DatabaseEnvironment, ENVIRONMENT_TYPES, loadEnvironment } from '@opendsp/config';
-import { DatabaseUnavailableError, EnvironmentMismatchError, explainDatabaseError, migrateDspDatabase } from '@opendsp/database';
+import { migrateDspDatabase } from '@opendsp/database';
 import { IsIn, Matches } from 'class-validator';
+import { exitOnSetupProblem } from '../exit-on-setup-problem.js';
 
 /** What `npm run migrate` needs: the database and the environment to stamp it with. */
 class MigrateEnvironment extends DatabaseEnvironment {
@@ -21,15 +22,6 @@ try {
   );
   console.log(applied.length > 0 ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'Database is up to date.');
 } catch (error) {
-  const explained = error instanceof DatabaseUnavailableError ? error : explainDatabaseError(error, process.env.DATABASE_URL ?? '');
-  if (explained) {
-    // One sentence naming the database and what to do, not the driver's error object.
-    console.error(explained.message);
-    process.exit(78);
-  }
-  if (error instanceof ConfigValidationError || error instanceof EnvironmentMismatchError) {
-    console.error(error.message);
-    process.exit(78);
-  }
+  exitOnSetupProblem(error, process.env.DATABASE_URL ?? '');
   throw error;
 }

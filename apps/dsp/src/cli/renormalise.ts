@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ConfigValidationError, loadDspConfig, type DspConfig } from '@opendsp/config';
-import { DatabaseUnavailableError, EnvironmentMismatchError, explainDatabaseError } from '@opendsp/database';
+import { loadDspConfig, type DspConfig } from '@opendsp/config';
 import { MEASUREMENT_KIND_NAMES, type MeasurementKind } from '@opendsp/measurements';
 import { ParticipantLookups } from '@opendsp/participants';
 import { RawPageReplay } from '@opendsp/sync';
+import { exitOnSetupProblem } from '../exit-on-setup-problem.js';
 import { createRenormaliseContext } from './renormalise.module.js';
 
 // `npm run sync:renormalise -- <OGSC ID or participant UUID> [kind …]` or `npm run sync:renormalise -- --all [kind …]`:
@@ -62,10 +62,6 @@ try {
   process.exitCode = await renormalise(loadDspConfig(process.env));
 } catch (error) {
   // As the platform's start: a configuration or database problem is one sentence and EX_CONFIG (78), not a crash.
-  const explained = error instanceof DatabaseUnavailableError ? error : explainDatabaseError(error, process.env.DATABASE_URL ?? '');
-  if (explained || error instanceof ConfigValidationError || error instanceof EnvironmentMismatchError) {
-    console.error((explained ?? (error as Error)).message);
-    process.exit(78);
-  }
+  exitOnSetupProblem(error, process.env.DATABASE_URL ?? '');
   throw error;
 }
