@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
+import { escapeFormula } from '@opendsp/csv';
 import { encodeCursor, parseCursor, type CursorForm } from '@opendsp/pagination';
 import { consentedMemberListSql } from '@opendsp/participants';
 import { zonedDay } from '@opendsp/time-zone';
@@ -179,7 +180,7 @@ export class AdherenceService {
   }
 }
 
-/** The CSV download's header and lines, one per participant. */
+/** The CSV download's header and lines, one per participant; the partner's customer IDs are kept from running as formulas. */
 export function adherenceCsvRecords(period: AdherencePeriod, rows: readonly AdherenceRow[]): (string | number)[][] {
   return [
     [
@@ -197,7 +198,7 @@ export function adherenceCsvRecords(period: AdherencePeriod, rows: readonly Adhe
     ],
     ...rows.map((row) => [
       row.ogscId,
-      row.internalCustomerId ?? '',
+      escapeFormula(row.internalCustomerId ?? ''),
       period,
       row.periodStart,
       row.periodEnd,

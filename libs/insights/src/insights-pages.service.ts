@@ -4,8 +4,8 @@ import type { PortalUser } from '@opendsp/admin-auth';
 import { AuditLog, type AuditActor } from '@opendsp/audit';
 import { GroupsService, type ProgramGroup } from '@opendsp/groups';
 import type { Language } from '@opendsp/config';
+import { csvText } from '@opendsp/csv';
 import { translate } from '@opendsp/i18n';
-import { stringify } from 'csv-stringify/sync';
 import { ADHERENCE_ORDERS, ADHERENCE_THRESHOLD_DAYS, type AdherenceOrder, type AdherencePeriod } from './adherence.rules.js';
 import { AdherenceCursorError, AdherenceService, adherenceCsvRecords } from './adherence.service.js';
 import { monthWindow, type ControlBand } from './bp-control.rules.js';
@@ -84,7 +84,7 @@ export class InsightsPages {
     });
     return {
       fileName: `adherence-${group.groupId}-${query.period}-${today}.csv`,
-      body: stringify(adherenceCsvRecords(query.period, rows)),
+      body: csvText(adherenceCsvRecords(query.period, rows)),
     };
   }
 

@@ -67,7 +67,7 @@ function cellSql(type: ColumnType, value: string, escapeFormulas: boolean): stri
  * Wraps a query selecting `columns` (as c0…cN) and then `keys` (as k0…kM) into one selecting the CSV line and
  * the keys. The inner query must have a LIMIT or OFFSET, so PostgreSQL evaluates each raw value once, not once
  * per use. Text cells starting like a spreadsheet formula (= + - @ tab CR) get a `'` in front when
- * `escapeFormulas` (OWASP "CSV injection"; `escapeFormula` in libs/exports says the same in JavaScript).
+ * `escapeFormulas` (OWASP "CSV injection"; `escapeFormula` in libs/csv says the same in JavaScript).
  */
 export function csvLineQuery(inner: string, columns: ExportColumn[], keyCount: number, escapeFormulas: boolean): string {
   const cells = columns.map((column, index) => cellSql(column.type, `c${index}`, escapeFormulas));

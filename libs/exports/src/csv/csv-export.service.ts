@@ -8,7 +8,7 @@ import { ProgramGroup } from '@opendsp/groups';
 import { EXPORT_KIND_NAMES, ReadingsRepository, type ExportKind } from '@opendsp/measurements';
 import { ParticipantLookups } from '@opendsp/participants';
 import { startOfDayIn, zonedDay } from '@opendsp/time-zone';
-import { CSV_NEWLINE, UTF8_BOM } from './csv-line.rules.js';
+import { CSV_NEWLINE, UTF8_BOM } from '@opendsp/csv';
 import { downloadPages, headerLine, type DownloadScope } from './reading-rows.helpers.js';
 import { ExportAbortedError, writeChunk } from './stream-writes.helpers.js';
 

@@ -9,7 +9,7 @@ import {
   type ExportKind,
   type ReadingsRepository,
 } from '@opendsp/measurements';
-import { csvLine } from './csv-line.rules.js';
+import { csvLine } from '@opendsp/csv';
 
 export type { ChangeScope, CsvChunk, CsvPage, DownloadScope };
 

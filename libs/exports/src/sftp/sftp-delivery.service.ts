@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, type PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { DspConfig } from '@opendsp/config';
 import { ReadingsRepository } from '@opendsp/measurements';
-import { CSV_NEWLINE } from '../csv/csv-line.rules.js';
+import { CSV_NEWLINE } from '@opendsp/csv';
 import { changePages, headerLine } from '../csv/reading-rows.helpers.js';
 import { nextRunOf } from './cron-schedule.rules.js';
 import { deliveryFileName, deliveryFolder, manifestPath, nextStamp, temporaryName } from './delivery-layout.rules.js';

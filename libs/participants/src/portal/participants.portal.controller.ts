@@ -1,9 +1,9 @@
 import { GroupVisibleGuard } from '@opendsp/groups';
 import { Body, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { stringify } from 'csv-stringify/sync';
 import { Access, actorOf, OnInvalidForm, PortalController, redirectTo, renderPage, type PortalRequest } from '@opendsp/admin-auth';
 import { DspConfig } from '@opendsp/config';
+import { csvText, escapeFormula, UTF8_BOM } from '@opendsp/csv';
 import { translate } from '@opendsp/i18n';
 import { ConsentLinks } from '../consent-links/consent-links.service.js';
 import { FUNNEL_STAGES, GROUP_CONNECTION_STATES, type FunnelStage } from '../directory/enrollment-funnel.rules.js';
@@ -285,15 +285,10 @@ function credentialCsv(sheet: OpenedSheet, signInUrl: string): Buffer {
     credential.ogscId,
     credential.loginId,
     credential.password,
-    neutralised(credential.internalCustomerId ?? ''),
+    escapeFormula(credential.internalCustomerId ?? ''),
     sheet.credentialsExpireAt,
     signInUrl,
   ]);
-  const text = stringify([['ogsc_id', 'login_id', 'password', 'internal_customer_id', 'credentials_expire_at', 'sign_in_url'], ...rows]);
-  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
-}
-
-/** A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is kept as text. */
-function neutralised(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const text = csvText([['ogsc_id', 'login_id', 'password', 'internal_customer_id', 'credentials_expire_at', 'sign_in_url'], ...rows]);
+  return Buffer.from(UTF8_BOM + text, 'utf8');
 }

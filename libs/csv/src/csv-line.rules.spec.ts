@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
-import { csvCell, csvLine, CSV_NEWLINE, escapeFormula } from './csv-line.rules.js';
+import { csvCell, csvLine, csvText, CSV_NEWLINE, escapeFormula } from './csv-line.rules.js';
 
 describe('CSV lines', () => {
   it('round-trips any text through csv-parse, quotes, commas, line breaks and all', () => {
@@ -24,6 +24,17 @@ describe('CSV lines', () => {
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell('two\nlines')).toBe('"two\nlines"');
     expect(csvLine(['1', '', 'x'])).toBe('1,,x');
+  });
+
+  it('writes a whole file of text and number cells, each line ending in CRLF', () => {
+    expect(
+      csvText([
+        ['ogsc_id', 'days'],
+        ['OG-1', 16],
+        ['a,b', 0],
+      ]),
+    ).toBe('ogsc_id,days\r\nOG-1,16\r\n"a,b",0\r\n');
+    expect(csvText([])).toBe('');
   });
 
   it('puts an apostrophe in front of text a spreadsheet would run as a formula, and nothing else', () => {

@@ -31,3 +31,11 @@ export function csvCell(value: string): string {
 export function csvLine(cells: readonly string[]): string {
   return cells.map(csvCell).join(',');
 }
+
+/**
+ * A whole file's text: one line per row, each ending in CRLF. Numbers are written as JavaScript prints them;
+ * text cells are written as they are, so a caller escapes formulas in the cells that hold someone's text.
+ */
+export function csvText(rows: readonly (readonly (string | number)[])[]): string {
+  return rows.map((row) => csvLine(row.map(String)) + CSV_NEWLINE).join('');
+}

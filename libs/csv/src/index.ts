@@ -1,0 +1,1 @@
+export { CSV_NEWLINE, UTF8_BOM, csvLine, csvText, escapeFormula } from './csv-line.rules.js';
