@@ -10,6 +10,7 @@ import { ReadingWriter } from '@opendsp/sync';
 import { addDays, zonedDay } from '@opendsp/time-zone';
 import { PortalTestClient } from '../libs/admin-auth/src/testing/portal-test-client.helpers.js';
 import { startSignedInPortal, type SignedInPortal } from './support/signed-in-portal.js';
+import { itOnServer } from './support/test-database.js';
 import { malformedMonthsSql, readingDaysSql, summaryDaysSql, type SummaryDay } from './support/reading-months.js';
 import { plainWeightValues } from './support/readings.js';
 
@@ -276,7 +277,7 @@ describe('program insights: adherence and blood-pressure control', () => {
       await expectCountedFromReadings(person);
     });
 
-    it('counts both of two concurrent pages of one participant in the same month (their increments commute)', async () => {
+    itOnServer('counts both of two concurrent pages of one participant in the same month (their increments commute)', async () => {
       const person = await participant(theirs);
       // The first page makes the month's row and stays open; the second adds to the same row and waits for it.
       const first = await held(person, 'blood_pressure', [bp(9501, '2026-07-01', 120), bp(9502, '2026-07-03', 130)]);
@@ -297,32 +298,35 @@ describe('program insights: adherence and blood-pressure control', () => {
       await expectCountedFromReadings(person);
     });
 
-    it('recounts a changed reading that moved to another month, after a page still open, without losing or doubling it', async () => {
-      const person = await participant(theirs);
-      await background(person, 'blood_pressure', [bp(9401, '2026-05-31', 120), bp(9402, '2026-05-30', 125)]);
-      // A live page of a month the summary does not have yet, its transaction still open when the changed reading lands.
-      const live = await held(person, 'weight', [{ kind: 'weight', upstreamId: 9403, at: tokyoNoon('2026-06-02') }]);
-      // The reading of 31 May, re-sent as 1 June with other values: the page recounts the participant's months.
-      const changed = background(person, 'blood_pressure', [bp(9401, '2026-06-01', 150)]);
-      // The recount waits for the live page (the participant's lock), whatever the order of their statements.
-      await someoneWaits();
-      live.commit();
-      await Promise.all([live.done, changed]);
-      expect(await days(person)).toEqual([
-        { day: '2026-05-30', bp_readings: 1, systolic_sum: 125, diastolic_sum: 80 },
-        { day: '2026-06-01', bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
-        { day: '2026-06-02', bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
-      ]);
-      await expectCountedFromReadings(person);
-      // The month it left is gone when no reading is left in it.
-      await background(person, 'blood_pressure', [bp(9402, '2026-06-03', 125)]);
-      expect(await portal.sql(`select month::text from participant_reading_month where participant_id = $1`, [person.id])).toEqual([
-        { month: '2026-06-01' },
-      ]);
-      await expectCountedFromReadings(person);
-    });
+    itOnServer(
+      'recounts a changed reading that moved to another month, after a page still open, without losing or doubling it',
+      async () => {
+        const person = await participant(theirs);
+        await background(person, 'blood_pressure', [bp(9401, '2026-05-31', 120), bp(9402, '2026-05-30', 125)]);
+        // A live page of a month the summary does not have yet, its transaction still open when the changed reading lands.
+        const live = await held(person, 'weight', [{ kind: 'weight', upstreamId: 9403, at: tokyoNoon('2026-06-02') }]);
+        // The reading of 31 May, re-sent as 1 June with other values: the page recounts the participant's months.
+        const changed = background(person, 'blood_pressure', [bp(9401, '2026-06-01', 150)]);
+        // The recount waits for the live page (the participant's lock), whatever the order of their statements.
+        await someoneWaits();
+        live.commit();
+        await Promise.all([live.done, changed]);
+        expect(await days(person)).toEqual([
+          { day: '2026-05-30', bp_readings: 1, systolic_sum: 125, diastolic_sum: 80 },
+          { day: '2026-06-01', bp_readings: 1, systolic_sum: 150, diastolic_sum: 80 },
+          { day: '2026-06-02', bp_readings: 0, systolic_sum: 0, diastolic_sum: 0 },
+        ]);
+        await expectCountedFromReadings(person);
+        // The month it left is gone when no reading is left in it.
+        await background(person, 'blood_pressure', [bp(9402, '2026-06-03', 125)]);
+        expect(await portal.sql(`select month::text from participant_reading_month where participant_id = $1`, [person.id])).toEqual([
+          { month: '2026-06-01' },
+        ]);
+        await expectCountedFromReadings(person);
+      },
+    );
 
-    it('adds a live page that waited for a recount to the month rows the recount made', async () => {
+    itOnServer('adds a live page that waited for a recount to the month rows the recount made', async () => {
       const person = await participant(theirs);
       // June's reading sets the participant's reading times past every page below, and the live page comes from
       // another device, so it waits for no row the recount locked (reading times, device) but the summary's lock.
@@ -606,7 +610,7 @@ describe('program insights: adherence and blood-pressure control', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
       expect(res.headers['content-disposition']).toContain(`adherence-${mine.groupId}-rolling-`);
-      const lines = res.text.trim().split('\n');
+      const lines = res.text.trim().split('\r\n');
       expect(lines[0]).toBe(
         'ogsc_id,internal_customer_id,period,period_start,period_end,days_with_readings,threshold_days,days_still_needed,threshold_met,can_still_be_met,last_day_to_meet',
       );
@@ -789,57 +793,75 @@ describe('program insights: adherence and blood-pressure control', () => {
       expect(tuned.at(-1)).toMatchObject({ measured: 4, underTarget: 2, underHedis: 3 });
     });
 
-    it('keeps a computed trend for ten minutes of the same day and thresholds, then refreshes it after the view', async () => {
-      const control = portal.app.get(BpControlService, { strict: false });
-      const thresholds = await control.thresholds(clinic.id);
-      const at = new Date('2026-11-20T03:00:00Z');
-      const first = await control.cachedTrend(clinic.id, TODAY, thresholds, at);
-      expect(first.months.at(-1)).toMatchObject({ measured: 4 });
-      const newcomer = await participant(clinic);
-      await land(newcomer, [{ kind: 'blood_pressure', at: tokyoNoon('2026-11-18'), systolic: 118, diastolic: 70 }]);
-      const kept = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 9 * 60_000));
-      expect(kept.computedAt).toEqual(at);
-      expect(kept.months.at(-1)).toMatchObject({ measured: 4 });
-      expect(control.refreshing.has(clinic.id)).toBe(false);
-      // Older than ten minutes: the view still gets the kept figures, and starts one refresh. The kept row is locked
-      // meanwhile, so the refresh cannot keep its figures (and end) before the second view has looked.
-      const later = new Date(at.getTime() + 11 * 60_000);
-      let releaseRow!: () => void;
-      let rowLocked!: () => void;
-      const locked = new Promise<void>((resolve) => (rowLocked = resolve));
-      const holder = em.fork().transactional(async (tx) => {
-        await tx.execute(`select 1 from group_bp_trend where group_id = ? for update`, [clinic.id]);
-        rowLocked();
-        await new Promise<void>((release) => (releaseRow = release));
-      });
-      await locked;
-      const stale = await control.cachedTrend(clinic.id, TODAY, thresholds, later);
-      expect(stale).toEqual({ months: kept.months, computedAt: at });
-      const refresh = control.refreshing.get(clinic.id);
-      expect(refresh).toBeDefined();
-      // A second view while it runs starts no other refresh.
-      await control.cachedTrend(clinic.id, TODAY, thresholds, later);
-      expect(control.refreshing.get(clinic.id)).toBe(refresh);
-      releaseRow();
-      await holder;
-      await refresh;
-      const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(later.getTime() + 1000));
-      expect(fresh.computedAt).toEqual(later);
-      expect(fresh.months.at(-1)).toMatchObject({ measured: 5, underTarget: 2 });
-      expect(control.refreshing.has(clinic.id)).toBe(false);
-      // Another day is computed at once.
-      const tomorrow = await control.cachedTrend(clinic.id, '2026-11-21', thresholds, new Date(later.getTime() + 2000));
-      expect(tomorrow.computedAt).toEqual(new Date(later.getTime() + 2000));
-      expect(tomorrow.months.at(-1)).toMatchObject({ to: '2026-11-21', measured: 5 });
-      // Other thresholds are other figures, computed at once.
-      const other = await control.cachedTrend(
-        clinic.id,
-        TODAY,
-        { ...thresholds, target: { systolic: 100, diastolic: 60 } },
-        new Date(at.getTime() + 12 * 60_000),
-      );
-      expect(other.months.at(-1)).toMatchObject({ measured: 5, underTarget: 0 });
-    });
+    itOnServer(
+      'keeps a computed trend for ten minutes of the same day and thresholds, then refreshes its last two months after the view',
+      async () => {
+        const control = portal.app.get(BpControlService, { strict: false });
+        const thresholds = await control.thresholds(clinic.id);
+        const at = new Date('2026-11-20T03:00:00Z');
+        const first = await control.cachedTrend(clinic.id, TODAY, thresholds, at);
+        expect(first.months.at(-1)).toMatchObject({ measured: 4 });
+        expect(first.months.at(-2)).toMatchObject({ month: '2026-10', measured: 2 });
+        expect(first.months.find((month) => month.month === '2026-08')).toMatchObject({ measured: 0 });
+        // A newcomer measured this month, last month, and in August (history a new connection's backfill brings).
+        const newcomer = await participant(clinic);
+        await land(
+          newcomer,
+          ['2026-11-18', '2026-10-10', '2026-08-10'].map((day) => ({
+            kind: 'blood_pressure' as const,
+            at: tokyoNoon(day),
+            systolic: 118,
+            diastolic: 70,
+          })),
+        );
+        const kept = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(at.getTime() + 9 * 60_000));
+        expect(kept.computedAt).toEqual(at);
+        expect(kept.months.at(-1)).toMatchObject({ measured: 4 });
+        expect(control.refreshing.has(clinic.id)).toBe(false);
+        // Older than ten minutes: the view still gets the kept figures, and starts one refresh. The kept row is locked
+        // meanwhile, so the refresh cannot keep its figures (and end) before the second view has looked.
+        const later = new Date(at.getTime() + 11 * 60_000);
+        let releaseRow!: () => void;
+        let rowLocked!: () => void;
+        const locked = new Promise<void>((resolve) => (rowLocked = resolve));
+        const holder = em.fork().transactional(async (tx) => {
+          await tx.execute(`select 1 from group_bp_trend where group_id = ? for update`, [clinic.id]);
+          rowLocked();
+          await new Promise<void>((release) => (releaseRow = release));
+        });
+        await locked;
+        const stale = await control.cachedTrend(clinic.id, TODAY, thresholds, later);
+        expect(stale).toEqual({ months: kept.months, computedAt: at });
+        const refresh = control.refreshing.get(clinic.id);
+        expect(refresh).toBeDefined();
+        // A second view while it runs starts no other refresh.
+        await control.cachedTrend(clinic.id, TODAY, thresholds, later);
+        expect(control.refreshing.get(clinic.id)).toBe(refresh);
+        releaseRow();
+        await holder;
+        await refresh;
+        const fresh = await control.cachedTrend(clinic.id, TODAY, thresholds, new Date(later.getTime() + 1000));
+        expect(fresh.computedAt).toEqual(later);
+        expect(fresh.months.at(-1)).toMatchObject({ measured: 5, underTarget: 2 });
+        expect(fresh.months.at(-2)).toMatchObject({ month: '2026-10', measured: 3 });
+        // The refresh computed only the last two months; the ten before are as kept.
+        expect(fresh.months.slice(0, -2)).toEqual(first.months.slice(0, -2));
+        expect(control.refreshing.has(clinic.id)).toBe(false);
+        // Another day is computed at once, every month of it: August now counts the newcomer.
+        const tomorrow = await control.cachedTrend(clinic.id, '2026-11-21', thresholds, new Date(later.getTime() + 2000));
+        expect(tomorrow.computedAt).toEqual(new Date(later.getTime() + 2000));
+        expect(tomorrow.months.at(-1)).toMatchObject({ to: '2026-11-21', measured: 5 });
+        expect(tomorrow.months.find((month) => month.month === '2026-08')).toMatchObject({ measured: 1 });
+        // Other thresholds are other figures, computed at once.
+        const other = await control.cachedTrend(
+          clinic.id,
+          TODAY,
+          { ...thresholds, target: { systolic: 100, diastolic: 60 } },
+          new Date(at.getTime() + 12 * 60_000),
+        );
+        expect(other.months.at(-1)).toMatchObject({ measured: 5, underTarget: 0 });
+      },
+    );
   });
 
   it('keeps, page by page, the same summary a rebuild from every reading makes', async () => {
