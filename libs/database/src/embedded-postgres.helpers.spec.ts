@@ -43,4 +43,33 @@ describe(startEmbeddedPostgres.name, () => {
     expect(outcomes.filter((outcome) => outcome !== 'ok')).toEqual([]);
     expect(outcomes).toHaveLength(320);
   });
+
+  it('shares a named prepared statement among connections, as each prepares it once for itself', async () => {
+    const clients = Array.from({ length: 3 }, () => new pg.Client({ connectionString: embedded.url }));
+    await Promise.all(clients.map((client) => client.connect()));
+    try {
+      const outcomes: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (const [index, client] of clients.entries()) {
+          try {
+            // The same name and text on every connection, as libs/measurements' executePrepared sends it.
+            const { rows } = await client.query({ name: 'opendsp_shared', text: 'select $1::int * 2 as twice', values: [index + round] });
+            outcomes.push(rows[0].twice === 2 * (index + round) ? 'ok' : 'wrong');
+          } catch (error) {
+            outcomes.push((error as Error).message);
+          }
+        }
+      }
+      expect(outcomes).toEqual(Array(9).fill('ok'));
+      // Closed by its name (DEALLOCATE), it is prepared again by the next connection that asks.
+      await clients[0].query('deallocate opendsp_shared');
+      const again = new pg.Client({ connectionString: embedded.url });
+      await again.connect();
+      const { rows } = await again.query({ name: 'opendsp_shared', text: 'select $1::int * 2 as twice', values: [21] });
+      expect(rows[0].twice).toBe(42);
+      await again.end();
+    } finally {
+      await Promise.all(clients.map((client) => client.end()));
+    }
+  });
 });
