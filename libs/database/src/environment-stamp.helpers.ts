@@ -12,7 +12,7 @@ export class EnvironmentMismatchError extends Error {
 }
 
 async function stampTableExists(em: EntityManager): Promise<boolean> {
-  const [row] = await em.getConnection().execute<{ exists: boolean }[]>(`select to_regclass('environment_stamp') is not null as exists`);
+  const [row] = await em.execute<{ exists: boolean }[]>(`select to_regclass('environment_stamp') is not null as exists`);
   return row.exists;
 }
 
@@ -20,7 +20,7 @@ async function stampTableExists(em: EntityManager): Promise<boolean> {
 export async function assertEnvironmentStamp(em: EntityManager, expected: EnvironmentIdentity): Promise<void> {
   const stamp = (await stampTableExists(em)) ? await em.fork().findOne(EnvironmentStamp, { id: 1 }) : null;
   if (!stamp) {
-    const [{ name }] = await em.getConnection().execute<{ name: string }[]>(`select current_database() as name`);
+    const [{ name }] = await em.execute<{ name: string }[]>(`select current_database() as name`);
     throw new EnvironmentMismatchError(
       `The database "${name}" has not been migrated for any DSP environment yet: run \`npm run migrate\` first.`,
     );

@@ -94,7 +94,7 @@ export class GroupLookups {
     page: { after?: { name: string; id: string }; limit: number },
   ): Promise<({ id: string } & GroupLabel)[]> {
     if (scope !== null && scope.length === 0) return [];
-    const rows = await em.getConnection().execute<{ id: string; group_id: string; display_name: string }[]>(
+    const rows = await em.execute<{ id: string; group_id: string; display_name: string }[]>(
       `select id, group_id, display_name from program_group
         where archived_at is null${scope ? ' and id in (?)' : ''}${page.after ? ' and (display_name, id) > (?, ?::uuid)' : ''}
         order by display_name, id limit ?`,

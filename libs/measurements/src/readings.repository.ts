@@ -408,7 +408,7 @@ export class ReadingsRepository {
     if (input.to) where('r.measured_at < ?::timestamptz', input.to.toISOString());
     if (input.after) where('(r.measured_at, r.id) > (?::timestamptz, ?::bigint)', input.after.measuredAt, input.after.id);
     params.push(input.limit);
-    return em.getConnection().execute(
+    return em.execute(
       `select r.id, to_char(r.measured_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time, ${readingJsonSql(input.kind)} as reading
             from ${tableOf(input.kind)} r
            where ${conditions.join(' and ')}
@@ -419,7 +419,7 @@ export class ReadingsRepository {
 
   /** One reading of a participant by its kind and OMRON ID, as the API's JSON; null when there is none. */
   async apiReading(em: EntityManager, kind: MeasurementKind, participantId: string, upstreamId: string): Promise<unknown> {
-    const [row] = await em.getConnection().execute<{ reading: unknown }[]>(
+    const [row] = await em.execute<{ reading: unknown }[]>(
       `select ${readingJsonSql(kind)} as reading from ${tableOf(kind)} r
         where r.participant_id = ? and r.upstream_id = ?::bigint`,
       [participantId, upstreamId],
@@ -486,7 +486,7 @@ export class ReadingsRepository {
                where ${conditions.join(' and ')} order by r.measured_at, r.id limit ?)`;
     });
     params.push(input.limit);
-    return em.getConnection().execute<TimelineRow[]>(
+    return em.execute<TimelineRow[]>(
       `select kind, id::text as id, cursor_time, reading from (${branches.join(' union all ')}) timeline
         order by measured_at, kind_rank, id limit ?`,
       params,
@@ -504,12 +504,12 @@ export class ReadingsRepository {
     const upTo = await changeHorizon(em);
     if (Number(upTo) <= input.since) return [];
     const feed = changeFeedSql({ ...input, upTo });
-    return em.getConnection().execute(feed.sql, feed.params);
+    return em.execute(feed.sql, feed.params);
   }
 
   /** The devices a participant's readings came from, with their first and last measurement times (API format). */
   devicesOf(em: EntityManager, participantId: string): Promise<{ device_type: string; first_seen_at: string; last_seen_at: string }[]> {
-    return em.getConnection().execute(
+    return em.execute(
       `select device_type, ${isoUtcSql('first_seen_at')} as first_seen_at, ${isoUtcSql('last_seen_at')} as last_seen_at
            from participant_device where participant_id = ? order by participant_device.first_seen_at, device_type`,
       [participantId],
@@ -665,7 +665,7 @@ export class ReadingsRepository {
 
   /** The newest reading's time per kind (null: none ever). */
   async latestTimes(em: EntityManager, participantId: string): Promise<Record<MeasurementKind, unknown>> {
-    const [row] = await em.getConnection().execute<Record<string, unknown>[]>(
+    const [row] = await em.execute<Record<string, unknown>[]>(
       `select ${MEASUREMENT_KIND_NAMES.map(
         (kind) => `(select max(measured_at) from ${tableOf(kind)} where participant_id = ?) as ${kind}`,
       ).join(', ')}`,
@@ -701,7 +701,7 @@ export class ReadingsRepository {
 
   /** When the participant's newest reading (of any kind) was stored or last changed; null: none stored. */
   async lastStoredAt(em: EntityManager, participantId: string): Promise<Date | null> {
-    const [row] = await em.getConnection().execute<{ at: Date | null }[]>(
+    const [row] = await em.execute<{ at: Date | null }[]>(
       `select max(at) as at from (${MEASUREMENT_KIND_NAMES.map(
         (kind) => `select max(updated_at) as at from "${tableOf(kind)}" where participant_id = ?`,
       ).join(' union all ')}) latest`,
@@ -731,7 +731,7 @@ export class ReadingsRepository {
       conditions.push('measured_at < ?::timestamptz');
       params.push(period.to.toISOString());
     }
-    const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+    const rows = await em.execute<Record<string, unknown>[]>(
       `select id, measured_at, local_time, device_type, ${values.map((value) => value.column).join(', ')} from ${tableOf(kind)}
         where ${conditions.join(' and ')}
         order by measured_at desc, id desc limit ?`,
@@ -776,7 +776,7 @@ export class ReadingsRepository {
          select device_type, first_seen_at, last_seen_at from participant_device where participant_id = ?) d) as "devices"`,
     );
     params.push(participantId);
-    const [row] = await em.getConnection().execute<Record<string, unknown>[]>(`select ${columns.join(',\n ')}`, params);
+    const [row] = await em.execute<Record<string, unknown>[]>(`select ${columns.join(',\n ')}`, params);
     const latest = {} as Record<MeasurementKind, Date | null>;
     const rows = {} as Record<MeasurementKind, PortalReadingRow[]>;
     for (const kind of MEASUREMENT_KIND_NAMES) {

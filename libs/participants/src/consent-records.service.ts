@@ -58,7 +58,7 @@ export class ConsentRecords {
       await em.nativeUpdate(Enrollment, { participant, group: groupId, status: 'invited' }, { status: 'link_opened', linkOpenedAt: at });
       return;
     }
-    await em.getConnection().execute(
+    await em.execute(
       `insert into enrollment (id, participant_id, group_id, status, link_opened_at, created_at, updated_at)
            values (?, ?, ?, 'link_opened', ?, now(), now()) on conflict (participant_id, group_id) do nothing`,
       [randomUUID(), participant.id, groupId, at],

@@ -131,7 +131,7 @@ export class ParticipantDirectory {
   async details(groupId: string, ogscId: string): Promise<{ group: ProgramGroup; participant: ParticipantDetails }> {
     const em = this.em.fork();
     const group = await groupById(em, groupId);
-    const [row] = await em.getConnection().execute<
+    const [row] = await em.execute<
       (DetailsRow & {
         invited_at: Date | null;
         link_opened_at: Date | null;
@@ -191,7 +191,7 @@ export class ParticipantDirectory {
     // cells, so the stages, the connection states and the stages reached come from the same rows, read from the
     // covering indexes of Migration20261206191000_group_member_indexes alone.
     const [cells, [invitations], linkOpens] = await Promise.all([
-      em.getConnection().execute<
+      em.execute<
         {
           stage: FunnelStage;
           state: GroupConnectionState;

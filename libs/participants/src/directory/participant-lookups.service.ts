@@ -91,7 +91,7 @@ export class ParticipantLookups {
   /** The group's participants (any status) whose OGSC ID or internal customer ID is one of `identifiers`. */
   async inGroup(em: EntityManager, groupUuid: string, identifiers: readonly string[]): Promise<GroupMember[]> {
     if (identifiers.length === 0) return [];
-    const rows = await em.getConnection().execute<{ participant_id: string; ogsc_id: string; internal_customer_id: string | null }[]>(
+    const rows = await em.execute<{ participant_id: string; ogsc_id: string; internal_customer_id: string | null }[]>(
       `select e.participant_id, p.ogsc_id, e.internal_customer_id from enrollment e join participant p on p.id = e.participant_id
           where e.group_id = ? and (p.ogsc_id in (?) or e.internal_customer_id in (?))`,
       [groupUuid, identifiers, identifiers],
@@ -106,7 +106,7 @@ export class ParticipantLookups {
    */
   async withEnrollments(em: EntityManager, ogscId: string, groupIds: readonly string[] | null): Promise<ParticipantWithEnrollments | null> {
     const inGroups = groupIds === null ? '' : groupIds.length === 0 ? 'and false' : 'and e.group_id in (?)';
-    const [row] = await em.getConnection().execute<ParticipantWithEnrollmentsRow[]>(
+    const [row] = await em.execute<ParticipantWithEnrollmentsRow[]>(
       `select p.id, p.ogsc_id, p.omron_user_id, p.enrollment_method, p.login_id, p.credentials_expire_at, p.last_sign_in_at, p.created_at,
               coalesce((select json_agg(json_build_object(
                          'groupId', ${groupPublicIdSql('e.group_id')}, 'displayName', ${groupDisplayNameSql('e.group_id')},
@@ -159,7 +159,7 @@ export class ParticipantLookups {
   /** Every enrollment of the participants, ordered by the group's public ID. */
   async enrollmentsOf(em: EntityManager, participantIds: readonly string[]): Promise<EnrollmentSummary[]> {
     if (participantIds.length === 0) return [];
-    const rows = await em.getConnection().execute<Omit<EnrollmentSummary, 'groupId'>[]>(
+    const rows = await em.execute<Omit<EnrollmentSummary, 'groupId'>[]>(
       `select e.participant_id as "participantId", e.group_id as "groupUuid", e.status,
               e.internal_customer_id as "internalCustomerId", e.consented_scopes as "consentedScopes",
               ${iso('e.invited_at')} as "invitedAt", ${iso('e.link_opened_at')} as "linkOpenedAt", ${iso('e.consented_at')} as "consentedAt",
