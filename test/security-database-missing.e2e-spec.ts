@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadDspConfig } from '@opendsp/config';
 import { DatabaseUnavailableError, EnvironmentMismatchError } from '@opendsp/database';
 import { startDsp } from '../apps/dsp/src/bootstrap.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { adminQuery, createTestDatabase, itOnServer, type TestDatabase } from './support/test-database.js';
 import { buildForChildProcesses } from './support/child-build.js';
 import { testDspEnv } from './support/test-environment.js';
 
@@ -27,6 +27,7 @@ async function freePort(): Promise<number> {
   });
 }
 
+// The embedded database answers to any database name in its URL, so there no database is missing: server only.
 describe('starting against a database that is missing or was never migrated', () => {
   let database: TestDatabase;
   let server: string;
@@ -48,7 +49,7 @@ describe('starting against a database that is missing or was never migrated', ()
     }
   }
 
-  it('names a database that does not exist, and the commands to run', async () => {
+  itOnServer('names a database that does not exist, and the commands to run', async () => {
     const error = await start(missingDatabaseUrl(server));
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
     const { message } = error as Error;
@@ -58,7 +59,7 @@ describe('starting against a database that is missing or was never migrated', ()
     expect(message).not.toContain('never-print-this-password');
   });
 
-  it('names a database that exists but was never migrated', async () => {
+  itOnServer('names a database that exists but was never migrated', async () => {
     const url = new URL(server);
     const name = `opendsp_unmigrated_${process.pid}`;
     await adminQuery(server, `create database "${name}"`);
@@ -74,19 +75,23 @@ describe('starting against a database that is missing or was never migrated', ()
     }
   });
 
-  it('prints that one line from a real platform process, and exits 78', async () => {
-    const build = await buildForChildProcesses();
-    const port = String(await freePort());
-    const outcome = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-      const child = execFile(
-        process.execPath,
-        [join(build.dir, 'apps', 'dsp', 'src', 'main.js')],
-        { env: { ...testDspEnv({ DATABASE_URL: missingDatabaseUrl(server), PROCESS_ROLE: 'web', PORT: port }), PATH: process.env.PATH } },
-        (_error, stdout, stderr) => resolve({ code: child.exitCode, stderr, stdout }),
-      );
-    });
-    expect(outcome.code).toBe(78);
-    expect(outcome.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^The database "opendsp_missing_database" does not exist/)]);
-    expect(outcome.stderr + outcome.stdout).not.toContain('never-print-this-password');
-  }, 120_000);
+  itOnServer(
+    'prints that one line from a real platform process, and exits 78',
+    async () => {
+      const build = await buildForChildProcesses();
+      const port = String(await freePort());
+      const outcome = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [join(build.dir, 'apps', 'dsp', 'src', 'main.js')],
+          { env: { ...testDspEnv({ DATABASE_URL: missingDatabaseUrl(server), PROCESS_ROLE: 'web', PORT: port }), PATH: process.env.PATH } },
+          (_error, stdout, stderr) => resolve({ code: child.exitCode, stderr, stdout }),
+        );
+      });
+      expect(outcome.code).toBe(78);
+      expect(outcome.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^The database "opendsp_missing_database" does not exist/)]);
+      expect(outcome.stderr + outcome.stdout).not.toContain('never-print-this-password');
+    },
+    120_000,
+  );
 });
