@@ -25,12 +25,10 @@ export class LinkOpens {
 
   /** The group's link openings (internal group ID): in all, and within the last 7 days (the funnel's figures). */
   async openedIn(em: EntityManager, groupUuid: string): Promise<{ total: number; last7Days: number }> {
-    const [opens] = await em
-      .getConnection()
-      .execute<{ total: string | null; last7: string | null }[]>(
-        `select sum(opens) as total, sum(opens) filter (where day > (current_date - 7)) as last7 from consent_link_open where group_id = ?`,
-        [groupUuid],
-      );
+    const [opens] = await em.execute<{ total: string | null; last7: string | null }[]>(
+      `select sum(opens) as total, sum(opens) filter (where day > (current_date - 7)) as last7 from consent_link_open where group_id = ?`,
+      [groupUuid],
+    );
     return { total: Number(opens.total ?? 0), last7Days: Number(opens.last7 ?? 0) };
   }
 }

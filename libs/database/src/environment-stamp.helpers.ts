@@ -43,11 +43,9 @@ export async function assertNotForeignEnvironment(em: EntityManager, expected: E
 
 /** Writes the stamp if the database has none yet (the first migration). */
 export async function stampEnvironment(em: EntityManager, identity: EnvironmentIdentity): Promise<void> {
-  await em
-    .getConnection()
-    .execute(
-      `insert into environment_stamp (id, environment_type, environment_id, stamped_at) values (1, ?, ?, now()) on conflict (id) do nothing`,
-      [identity.type, identity.id],
-    );
+  await em.execute(
+    `insert into environment_stamp (id, environment_type, environment_id, stamped_at) values (1, ?, ?, now()) on conflict (id) do nothing`,
+    [identity.type, identity.id],
+  );
   await assertEnvironmentStamp(em, identity);
 }

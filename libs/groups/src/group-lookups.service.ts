@@ -60,12 +60,10 @@ export class GroupLookups {
   /** The internal IDs of the active (not archived) groups among `scope` (null: among all). */
   async activeIds(em: EntityManager, scope: readonly string[] | null): Promise<string[]> {
     if (scope !== null && scope.length === 0) return [];
-    const rows = await em
-      .getConnection()
-      .execute<{ id: string }[]>(
-        `select id from program_group where archived_at is null${scope ? ' and id in (?)' : ''}`,
-        scope ? [[...scope]] : [],
-      );
+    const rows = await em.execute<{ id: string }[]>(
+      `select id from program_group where archived_at is null${scope ? ' and id in (?)' : ''}`,
+      scope ? [[...scope]] : [],
+    );
     return rows.map((row) => row.id);
   }
 
@@ -75,12 +73,10 @@ export class GroupLookups {
    */
   async activeByName(em: EntityManager, scope: readonly string[] | null): Promise<({ id: string } & GroupLabel)[]> {
     if (scope !== null && scope.length === 0) return [];
-    const rows = await em
-      .getConnection()
-      .execute<{ id: string; group_id: string; display_name: string }[]>(
-        `select id, group_id, display_name from program_group where archived_at is null${scope ? ' and id in (?)' : ''} order by display_name, id`,
-        scope ? [[...scope]] : [],
-      );
+    const rows = await em.execute<{ id: string; group_id: string; display_name: string }[]>(
+      `select id, group_id, display_name from program_group where archived_at is null${scope ? ' and id in (?)' : ''} order by display_name, id`,
+      scope ? [[...scope]] : [],
+    );
     return rows.map((row) => ({ id: row.id, groupId: row.group_id, displayName: row.display_name }));
   }
 

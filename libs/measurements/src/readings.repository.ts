@@ -827,12 +827,10 @@ export class ReadingsRepository {
       waveform = `(select waveform_uv from ecg_reading where id = ? and participant_id = ?)`;
       params.push(ask.ecgId, participantId);
     }
-    const [row] = await em
-      .getConnection()
-      .execute<{ hours: Record<string, unknown>[] | string; waveform: number[] | null }[]>(
-        `select ${hours} as hours, ${waveform} as waveform`,
-        params,
-      );
+    const [row] = await em.execute<{ hours: Record<string, unknown>[] | string; waveform: number[] | null }[]>(
+      `select ${hours} as hours, ${waveform} as waveform`,
+      params,
+    );
     return {
       hours: jsonRows(row.hours).map((hour) =>
         Object.fromEntries(

@@ -43,12 +43,10 @@ export class ReadinessService {
     const { omron, notifications, mail, http, encryption, environment } = this.config;
     const em = this.em.fork();
     // The first time the platform shows the page with a key active is when that key counts as put in service.
-    await em
-      .getConnection()
-      .execute(`insert into "operations_fact" ("name", "recorded_at") values (?, ?) on conflict do nothing`, [
-        `${KEY_FACT_PREFIX}${encryption.activeKeyId}`,
-        now,
-      ]);
+    await em.execute(`insert into "operations_fact" ("name", "recorded_at") values (?, ?) on conflict do nothing`, [
+      `${KEY_FACT_PREFIX}${encryption.activeKeyId}`,
+      now,
+    ]);
     const facts = await em.find(OperationsFact, {}, { orderBy: { recordedAt: 'asc' } });
     const keyFacts = facts.filter((fact) => fact.name.startsWith(KEY_FACT_PREFIX));
     const activeKey = keyFacts.find((fact) => fact.name === `${KEY_FACT_PREFIX}${encryption.activeKeyId}`)!;

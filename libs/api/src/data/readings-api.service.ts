@@ -71,9 +71,7 @@ export class ReadingsApiService {
   ): Promise<{ participant: { id: string; ogsc_id: string }; readable: boolean }> {
     const participant = await this.participants.visibleParticipant(em, principal, ogscId);
     const condition = readableParticipantSql('?::uuid', clientGroupsSql(principal));
-    const [allowed] = await em
-      .getConnection()
-      .execute<{ ok: boolean }[]>(`select ${condition.sql} as ok`, [participant.id, ...condition.params]);
+    const [allowed] = await em.execute<{ ok: boolean }[]>(`select ${condition.sql} as ok`, [participant.id, ...condition.params]);
     return { participant, readable: allowed.ok };
   }
 

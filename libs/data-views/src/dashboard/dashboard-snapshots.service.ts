@@ -187,12 +187,10 @@ export class DashboardSnapshots implements BeforeApplicationShutdown {
       activeGroups && !page.after
         ? activeGroups.then((groups) => inScope(groups).slice(0, page.limit + 1))
         : this.groups.activePage(em, groupIds, { after: page.after, limit: page.limit + 1 }),
-      em
-        .getConnection()
-        .execute<Record<string, unknown>[]>(
-          `select s.* from group_dashboard_snapshot s${groupIds === null ? '' : ' where s.group_id = any(?::uuid[])'}`,
-          groupIds === null ? [] : [`{${groupIds.join(',')}}`],
-        ),
+      em.execute<Record<string, unknown>[]>(
+        `select s.* from group_dashboard_snapshot s${groupIds === null ? '' : ' where s.group_id = any(?::uuid[])'}`,
+        groupIds === null ? [] : [`{${groupIds.join(',')}}`],
+      ),
     ]);
     const active = new Set(activeIds);
     let computedAt: Date | null = null;

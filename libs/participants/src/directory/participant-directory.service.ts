@@ -210,11 +210,9 @@ export class ParticipantDirectory {
            ${FUNNEL_FROM_SQL} where e.group_id = ? group by 1, 2`,
         [this.staleBefore(), group.id],
       ),
-      em
-        .getConnection()
-        .execute<{ count: string }[]>(`select count(distinct recipient_hash) as count from consent_invitation where group_id = ?`, [
-          group.id,
-        ]),
+      em.execute<{ count: string }[]>(`select count(distinct recipient_hash) as count from consent_invitation where group_id = ?`, [
+        group.id,
+      ]),
       // Link openings are counted by libs/consent, per group and day.
       this.consentActivity.linkOpens(em, group.id),
     ]);

@@ -147,12 +147,10 @@ export class ParticipantLookups {
 
   /** The participant whose OGSC ID or internal ID is `identifier` (an operator's command line); null: nobody. */
   async byOgscIdOrId(em: EntityManager, identifier: string): Promise<{ id: string; ogscId: string } | null> {
-    const [row] = await em
-      .getConnection()
-      .execute<{ id: string; ogsc_id: string }[]>(`select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`, [
-        identifier,
-        identifier,
-      ]);
+    const [row] = await em.execute<{ id: string; ogsc_id: string }[]>(
+      `select "id", "ogsc_id" from "participant" where "ogsc_id" = ? or "id"::text = ?`,
+      [identifier, identifier],
+    );
     return row ? { id: row.id, ogscId: row.ogsc_id } : null;
   }
 
